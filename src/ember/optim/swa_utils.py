@@ -1,0 +1,1 @@
+"""Stochastic weight averaging utilities (torch.optim.swa_utils)."""

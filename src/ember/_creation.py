@@ -1,0 +1,206 @@
+"""Tensor creation functions with torch's names, signatures and dtype rules."""
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from . import _dtype
+from ._backend import check_device
+from ._random import _gen
+from .tensor import Tensor, _to_array, _wrap
+
+
+def _finish(data: np.ndarray, requires_grad: bool, device=None) -> Tensor:
+    check_device(device)
+    t = _wrap(data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _size(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"size must be a tuple of ints, but got an element of type {type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _float_dt(dtype) -> np.dtype:
+    return _dtype.np_dtype(dtype) or _dtype.get_default_dtype().np
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (dtype inferred as torch does: floats → float32)."""
+    return _finish(np.array(_to_array(data, _dtype.np_dtype(dtype)), copy=True), requires_grad, device)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """A tensor sharing memory with ``data`` where possible (an ndarray of the right dtype is not copied)."""
+    if isinstance(data, Tensor) and dtype is None:
+        return data
+    return _finish(_to_array(data, _dtype.np_dtype(dtype)), False, device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    return _wrap(array)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
+    return _finish(np.zeros(_size(size), _float_dt(dtype)), requires_grad, device)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None) -> Tensor:
+    return _finish(np.ones(_size(size), _float_dt(dtype)), requires_grad, device)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    return _finish(np.empty(_size(size), _float_dt(dtype)), requires_grad, device)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if dtype is None:
+        dtype = (
+            _dtype.bool if isinstance(fill_value, bool)
+            else _dtype.int64 if isinstance(fill_value, (int, np.integer))
+            else _dtype.get_default_dtype()
+        )
+    return _finish(np.full(_size((size,)), fill_value, _dtype.np_dtype(dtype)), requires_grad, device)
+
+
+def _like(fn):
+    def like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, **kw):
+        dt = _dtype.np_dtype(dtype) or input._data.dtype
+        return _finish(fn(input._data.shape, dt, **kw), requires_grad, device)
+
+    return like
+
+
+zeros_like = _like(lambda s, d: np.zeros(s, d))
+ones_like = _like(lambda s, d: np.ones(s, d))
+empty_like = _like(lambda s, d: np.empty(s, d))
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
+    return _finish(np.full(input._data.shape, fill_value, _dtype.np_dtype(dtype) or input._data.dtype), requires_grad, device)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
+    return rand(*input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
+    return randn(*input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad, generator=generator)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input._data.shape), dtype=dtype or input.dtype)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dtype = _dtype.int64 if all(isinstance(v, (int, np.integer)) for v in vals) else _dtype.get_default_dtype()
+    n = max(math.ceil((vals[1] - vals[0]) / vals[2]), 0)
+    data = (vals[0] + np.arange(n, dtype=np.float64 if _dtype.to_dtype(dtype).is_floating_point else np.int64) * vals[2])
+    return _finish(data.astype(_dtype.np_dtype(dtype)), requires_grad, device)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return _finish(np.linspace(start, end, steps).astype(_float_dt(dtype)), requires_grad, device)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.logspace(start, end, steps, base=base).astype(_float_dt(dtype)), requires_grad, device)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(np.eye(n, m, dtype=_float_dt(dtype)), requires_grad, device)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Standard normal samples (NumPy's PCG64 stream, not torch's)."""
+    dt = _float_dt(dtype)
+    data = _gen(generator).standard_normal(_size(size), dtype=dt if dt in (np.float32, np.float64) else np.float64)
+    return _finish(data.astype(dt, copy=False), requires_grad, device)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dt = _float_dt(dtype)
+    data = _gen(generator).random(_size(size), dtype=dt if dt in (np.float32, np.float64) else np.float64)
+    return _finish(data.astype(dt, copy=False), requires_grad, device)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+    if size is None:
+        if isinstance(high, (tuple, list)):
+            low, high, size = 0, low, high
+        else:
+            raise TypeError("randint() missing required argument 'size'")
+    if high is None:
+        raise TypeError("randint() missing required argument 'high'")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    data = _gen(generator).integers(low, high, size=_size((size,)))
+    return _finish(data.astype(_dtype.np_dtype(dtype) or np.int64), requires_grad, device)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _finish(_gen(generator).permutation(n).astype(_dtype.np_dtype(dtype) or np.int64), requires_grad, device)
+
+
+def normal(mean, std, size=None, *, generator=None) -> Tensor:
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    shape = size if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
+    dt = next((a.dtype for a in (m, s) if isinstance(a, np.ndarray)), _dtype.get_default_dtype().np)
+    return _wrap(_gen(generator).normal(m, s, size=shape).astype(dt))
+
+
+def bernoulli(input, p=None, *, generator=None) -> Tensor:
+    prob = input._data if p is None else np.full(input._data.shape, p)
+    return _wrap((_gen(generator).random(input._data.shape) < prob).astype(input._data.dtype))
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
+    p = np.atleast_2d(input._data.astype(np.float64))
+    g = _gen(generator)
+    rows = []
+    for row in p:
+        rows.append(g.choice(row.size, size=num_samples, replace=replacement, p=row / row.sum()))
+    out = np.asarray(rows, dtype=np.int64)
+    return _wrap(out if input._data.ndim == 2 else out[0])
+
+
+def tril(input, diagonal=0) -> Tensor:
+    return input * _wrap(np.tril(np.ones(input._data.shape[-2:], input._data.dtype), diagonal))
+
+
+def triu(input, diagonal=0) -> Tensor:
+    return input * _wrap(np.triu(np.ones(input._data.shape[-2:], input._data.dtype), diagonal))
+
+
+def is_tensor(obj) -> builtins.bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input) -> int:
+    return input._data.size

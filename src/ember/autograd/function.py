@@ -1,0 +1,312 @@
+"""The autograd graph: ``Op`` (a differentiable primitive on arrays), the backward engine,
+and the public torch-style ``Function``.
+
+A result that needs a gradient holds its ``Op`` instance as ``grad_fn``. The instance is
+also the ``ctx`` of the op: ``forward`` stores on it what ``backward`` needs, and it keeps
+``inputs``, the tensors the op read. ``backward`` walks the graph from the roots in
+reverse topological order (Kahn's algorithm over the nodes reachable from the roots),
+sums the gradients that reach each node, undoes broadcasting once (``_fit``), and
+accumulates into the leaves' ``.grad``.
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from ..tensor import Tensor, _wrap, _make
+from .grad_mode import _state, no_grad
+
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+    "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+    "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if "
+    "you need to access saved tensors after calling backward."
+)
+
+
+class Op:
+    """A differentiable primitive: ``forward(ctx, *arrays, **options) -> array`` and
+    ``backward(ctx, grad) -> one gradient array (or None) per tensor input``.
+
+    ``Op.apply(*tensors, **options)`` runs ``forward`` on the tensors' arrays and, when
+    gradients are being recorded and some input requires one, returns a tensor whose
+    ``grad_fn`` is the op instance.
+    """
+
+    _freed = False
+    _hooks = None  # gradient hooks of the (non-leaf) tensor this node produced
+    _retained = None  # weakref to that tensor when it called retain_grad()
+
+    @classmethod
+    def apply(cls, *tensors, **options):
+        ctx = object.__new__(cls)
+        out = cls.forward(ctx, *[t._data for t in tensors], **options)
+        if _state.enabled:
+            for t in tensors:
+                if t.requires_grad:
+                    ctx.inputs = tensors
+                    return _make(out, ctx)
+        return _wrap(out)
+
+    @staticmethod
+    def forward(ctx, *arrays, **options):
+        raise NotImplementedError  # abstract: every subclass defines it
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError  # abstract: every subclass defines it
+
+    def _run(self, grad):
+        out = self.backward(self, grad)
+        return out if type(out) is tuple else (out,)
+
+    def _free(self):
+        d = self.__dict__
+        if len(d) > 1:  # something besides `inputs` was saved: a second pass must fail like torch's
+            keep = {"inputs": d["inputs"], "_freed": True}
+            if "_hooks" in d:
+                keep["_hooks"] = d["_hooks"]
+            d.clear()
+            d.update(keep)
+
+    def name(self) -> str:
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self):
+        return tuple((t.grad_fn, 0) for t in self.__dict__.get("inputs", ()))
+
+
+def _fit(grad, like: np.ndarray) -> np.ndarray:
+    """Sum ``grad`` over the dimensions that broadcasting added or expanded, and cast it to ``like``'s dtype."""
+    shape = like.shape
+    if grad.shape != shape:
+        extra = grad.ndim - len(shape)
+        if extra:
+            grad = grad.sum(axis=tuple(range(extra)))
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+        if axes:
+            grad = grad.sum(axis=axes, keepdims=True)
+        if grad.shape != shape:
+            grad = np.broadcast_to(grad, shape)
+    if grad.dtype != like.dtype:
+        grad = grad.astype(like.dtype)
+    return grad
+
+
+def _apply_hooks(hooks, grad):
+    for h in hooks:
+        r = h(_wrap(grad))
+        if r is not None:
+            grad = r._data
+    return grad
+
+
+def _accumulate_leaf(t: Tensor, g: np.ndarray) -> None:
+    if t._hooks:
+        g = _apply_hooks(t._hooks, g)
+    if t.grad is None:
+        view = t._grad_view
+        if view is not None:
+            np.copyto(view, g)
+            t.grad = _wrap(view)
+        else:
+            t.grad = _wrap(np.array(g, copy=True))
+    else:
+        gd = t.grad._data
+        if gd.flags.writeable and gd.shape == g.shape:
+            gd += g
+        else:
+            t.grad = _wrap(gd + g)
+
+
+def run_backward(roots, root_grads, retain_graph=False, capture=None):
+    """Propagate ``root_grads`` (arrays) from ``roots`` (tensors) to every leaf that requires grad.
+
+    With ``capture`` (a list of tensors), leaves are left alone and the gradients reaching
+    the captured tensors are returned instead (``autograd.grad``).
+    """
+    captured = {}
+    cap_leaf, cap_node = {}, {}
+    if capture is not None:
+        for i, t in enumerate(capture):
+            if t.grad_fn is None:
+                cap_leaf[id(t)] = i
+            else:
+                cap_node[t.grad_fn] = i
+
+    # Count, for every node reachable from the roots, how many edges lead into it.
+    deps: dict = {}
+    stack = []
+    for t in roots:
+        fn = t.grad_fn
+        if fn is not None and fn not in deps:
+            deps[fn] = 0
+            stack.append(fn)
+    while stack:
+        node = stack.pop()
+        if node._freed:
+            raise RuntimeError(_FREED_MSG)
+        for t in node.inputs:
+            fn = t.grad_fn
+            if fn is not None:
+                if fn in deps:
+                    deps[fn] += 1
+                else:
+                    deps[fn] = 1
+                    stack.append(fn)
+
+    buf: dict = {}
+
+    def deliver(t, g):
+        fn = t.grad_fn
+        if fn is None:
+            if capture is None:
+                _accumulate_leaf(t, g)
+            else:
+                i = cap_leaf.get(id(t))
+                if i is not None:
+                    captured[i] = captured[i] + g if i in captured else g
+        else:
+            prev = buf.get(fn)
+            buf[fn] = g if prev is None else prev + g
+
+    for t, g in zip(roots, root_grads):
+        if t.requires_grad:
+            deliver(t, _fit(g, t._data))
+    ready = [fn for fn, n in deps.items() if n == 0]
+    while ready:
+        node = ready.pop()
+        g = buf.pop(node, None)
+        if g is not None:
+            if node._hooks:
+                g = _apply_hooks(node._hooks, g)
+            if node._retained is not None:
+                owner = node._retained()
+                if owner is not None:
+                    owner.grad = _wrap(g.copy()) if owner.grad is None else _wrap(owner.grad._data + g)
+            if capture is not None and node in cap_node:
+                i = cap_node[node]
+                captured[i] = g
+            grads = node._run(g)
+        else:
+            grads = ()
+        inputs = node.inputs
+        for k, t in enumerate(inputs):
+            gi = grads[k] if k < len(grads) else None
+            if gi is not None and t.requires_grad:
+                deliver(t, _fit(np.asarray(gi), t._data))
+            fn = t.grad_fn
+            if fn is not None:
+                deps[fn] -= 1
+                if deps[fn] == 0:
+                    ready.append(fn)
+        if not retain_graph:
+            node._free()
+    return captured
+
+
+class FunctionCtx:
+    """The ``ctx`` a user's ``Function.forward`` receives (torch's ``FunctionCtx``)."""
+
+    def __init__(self):
+        self.to_save = ()
+        self.needs_input_grad = ()
+        self.materialize_grads = True
+        self._non_differentiable = ()
+
+    def save_for_backward(self, *tensors):
+        self.to_save = tensors
+
+    @property
+    def saved_tensors(self):
+        if getattr(self, "_freed", False):
+            raise RuntimeError(_FREED_MSG)
+        return self.to_save
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable = tensors
+
+    def mark_dirty(self, *tensors):
+        pass
+
+    def set_materialize_grads(self, value: bool):
+        self.materialize_grads = value
+
+
+class _FunctionNode(Op):
+    """Graph node of a user ``Function``: calls its ``backward`` on Tensors."""
+
+    def _run(self, grad):
+        ctx = self.ctx
+        with no_grad():
+            out = self.fn_cls.backward(ctx, _wrap(grad))
+        if not isinstance(out, tuple):
+            out = (out,)
+        positions = self.positions
+        if len(out) < positions[-1] + 1:
+            raise RuntimeError(
+                f"function {self.fn_cls.__name__}Backward returned an incorrect number of gradients "
+                f"(expected {self.n_args}, got {len(out)})"
+            )
+        return tuple(None if out[p] is None else out[p]._data if isinstance(out[p], Tensor) else out[p] for p in positions)
+
+    def _free(self):
+        self.ctx._freed = True
+        self.ctx.to_save = ()
+
+    def name(self):
+        return self.fn_cls.__name__ + "Backward"
+
+
+class Function:
+    """Base class for user-defined differentiable operations, as ``torch.autograd.Function``.
+
+    Subclasses define ``forward(ctx, *args)`` (on Tensors, run without recording) and
+    ``backward(ctx, *grad_outputs)`` (one gradient per forward argument, ``None`` for
+    non-tensors), or the torch 2 style ``forward(*args)`` plus
+    ``setup_context(ctx, inputs, output)``. Call them with ``MyFunction.apply(...)``.
+
+    Torch parity: single-output functions; a forward that returns a tuple raises TypeError.
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )  # abstract, as torch's
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom autograd.Function to use it with "
+            "backward mode AD."
+        )  # abstract, as torch's
+
+    setup_context = None
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = FunctionCtx()
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        with no_grad():
+            if cls.setup_context is not None:
+                out = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, out)
+            else:
+                out = cls.forward(ctx, *args, **kwargs)
+        if isinstance(out, (tuple, list)):
+            raise TypeError(f"{cls.__name__}.forward returned {len(out)} outputs; ember's Function supports one")
+        if not isinstance(out, Tensor):
+            out = _wrap(np.asarray(out))
+        positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
+        inputs = tuple(args[i] for i in positions)
+        if _state.enabled and any(t.requires_grad for t in inputs) and out not in ctx._non_differentiable:
+            node = object.__new__(_FunctionNode)
+            node.inputs, node.ctx, node.fn_cls, node.positions, node.n_args = inputs, ctx, cls, positions, len(args)
+            return _make(out._data, node)
+        return out

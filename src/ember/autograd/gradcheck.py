@@ -1,0 +1,69 @@
+"""``gradcheck``: compare analytic gradients with float64 central finite differences."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor, _wrap
+
+
+class GradcheckError(RuntimeError):
+    """Raised by gradcheck when analytic and numerical Jacobians disagree."""
+
+
+def _outputs(fn, inputs):
+    out = fn(*inputs)
+    return out if isinstance(out, (tuple, list)) else (out,)
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0, **kwargs):
+    """Check ``func``'s gradients w.r.t. every input that requires grad against finite differences.
+
+    J_num[i, j] = (f(x + ε·eⱼ)ᵢ − f(x − ε·eⱼ)ᵢ) / 2ε, compared with the Jacobian assembled from
+    one backward pass per output element: |J_ana − J_num| ≤ atol + rtol·|J_num|.
+    Inputs should be float64 (a float32 check is too coarse to mean anything).
+    """
+    from . import grad as autograd_grad
+
+    if isinstance(inputs, Tensor):
+        inputs = (inputs,)
+    inputs = tuple(inputs)
+    diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not diff:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of them have "
+                         "requires_grad=True.")
+    outs = _outputs(func, inputs)
+    for k, i in enumerate(diff):
+        x = inputs[i]
+        xd = x._data
+        flat = xd.reshape(-1)  # a view: finite differences perturb the input in place
+        for o_idx, out in enumerate(outs):
+            if not isinstance(out, Tensor) or out._data.dtype.kind != "f":
+                continue
+            n_out = out._data.size
+            num = np.zeros((n_out, flat.size))
+            for j in range(flat.size):
+                orig = flat[j]
+                flat[j] = orig + eps
+                plus = _outputs(func, inputs)[o_idx]._data.astype(np.float64).reshape(-1)
+                flat[j] = orig - eps
+                minus = _outputs(func, inputs)[o_idx]._data.astype(np.float64).reshape(-1)
+                flat[j] = orig
+                num[:, j] = (plus - minus) / (2 * eps)
+            ana = np.zeros((n_out, flat.size))
+            for r in range(n_out):
+                out_r = _outputs(func, inputs)[o_idx]
+                if not out_r.requires_grad:
+                    break
+                seed = np.zeros(out_r._data.shape, dtype=out_r._data.dtype)
+                seed.reshape(-1)[r] = 1
+                (g,) = autograd_grad(out_r, [x], grad_outputs=_wrap(seed), allow_unused=True)
+                if g is not None:
+                    ana[r] = g._data.reshape(-1)
+            if not np.allclose(ana, num, atol=atol, rtol=rtol):
+                if raise_exception:
+                    raise GradcheckError(
+                        f"Jacobian mismatch for output {o_idx} with respect to input {i},\n"
+                        f"numerical:{num}\nanalytical:{ana}\n"
+                    )
+                return False
+    return True

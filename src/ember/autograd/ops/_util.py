@@ -1,0 +1,59 @@
+"""Helpers shared by the op modules: operand promotion and dimension arguments."""
+from __future__ import annotations
+
+import numpy as np
+
+from ... import _dtype
+from ...tensor import Tensor, _wrap
+
+
+def operands(x, y):
+    """Two tensors of torch's promoted dtype for a binary op (``y`` may be a Python scalar)."""
+    xd = x._data
+    if isinstance(y, Tensor):
+        yd = y._data
+        if xd.dtype == yd.dtype:
+            return x, y
+        dt = _dtype.result_np_dtype(xd, yd)
+        return (x if xd.dtype == dt else x._cast(dt)), (y if yd.dtype == dt else y._cast(dt))
+    if isinstance(y, np.ndarray):
+        return operands(x, _wrap(y))
+    if not isinstance(y, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"unsupported operand type: expected a Tensor or a number, got {type(y).__name__}")
+    dt = _dtype.result_np_dtype(xd, y)
+    return (x if xd.dtype == dt else x._cast(dt)), _wrap(np.asarray(y, dtype=dt))
+
+
+def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
+    """A tensor for an argument that may be a number or array (numbers take ``like``'s dtype rules)."""
+    if isinstance(x, Tensor):
+        return x
+    if like is not None and isinstance(x, (bool, int, float)):
+        return _wrap(np.asarray(x, dtype=_dtype.result_np_dtype(like._data, x)))
+    from ...tensor import _to_array
+
+    return _wrap(_to_array(x))
+
+
+def dims(dim, ndim: int):
+    """Normalise a ``dim`` argument (None, int, or sequence) to a tuple of non-negative axes, or None."""
+    if dim is None:
+        return None
+    n = max(ndim, 1)
+    if isinstance(dim, (tuple, list)):
+        out = []
+        for d in dim:
+            if not -n <= d < n:
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+            out.append(d % n)
+        if len(set(out)) != len(out):
+            raise RuntimeError(f"dim {tuple(dim)} appears multiple times in the list of dims")
+        return tuple(out) if ndim else ()
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return (dim % n,) if ndim else ()
+
+
+def check_float(name: str, t: Tensor) -> None:
+    if t._data.dtype.kind != "f":
+        raise RuntimeError(f'"{name}" not implemented for \'{_dtype.from_np(t._data.dtype).name.capitalize()}\'')

@@ -1,0 +1,627 @@
+"""Elementwise primitives: arithmetic, math functions, comparisons, ``where`` and casts.
+
+Each op's derivative sits next to its forward. Gradients may be returned in the broadcast
+shape: the engine sums them back to each input's shape.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...tensor import Tensor, _wrap
+from ..function import Op
+from ._util import operands, as_tensor_arg
+
+
+# ---- arithmetic ----------------------------------------------------------------------
+class Add(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g
+
+
+class Mul(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.b, g * ctx.a
+
+
+class Div(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.true_divide(a, b)
+        if out.dtype.kind != "f":  # integer / integer is true division into the default float, as torch
+            from ... import _dtype
+
+            out = out.astype(_dtype.get_default_dtype().np)
+        ctx.b, ctx.out = b, out
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        gb = g / ctx.b
+        return gb, -gb * ctx.out
+
+
+class Neg(Op):
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Pow(Op):
+    """a ** b for two tensors: d/da = b·a^(b−1), d/db = a^b·log a (0 where a = 0 and b ≥ 0, as torch)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.power(a, b)
+        ctx.a, ctx.b, ctx.out = a, b, out
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.a, ctx.b
+        ga = g * b * np.power(a, b - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gb = g * ctx.out * np.log(a)
+        gb = np.where((a == 0) & (b >= 0), 0, gb)
+        return ga, gb
+
+
+class PowScalar(Op):
+    """a ** e for a constant exponent e: d/da = e·a^(e−1)."""
+
+    @staticmethod
+    def forward(ctx, a, *, e):
+        ctx.a, ctx.e = a, e
+        if e == 2:
+            return a * a
+        return np.power(a, np.asarray(e, dtype=a.dtype) if a.dtype.kind == "f" else e)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, e = ctx.a, ctx.e
+        if e == 2:
+            return g * 2 * a
+        if e == 0:
+            return np.zeros_like(g)
+        return g * (e * np.power(a, np.asarray(e - 1, dtype=a.dtype)))
+
+
+class RPowScalar(Op):
+    """s ** a for a constant base s: d/da = s^a·log s."""
+
+    @staticmethod
+    def forward(ctx, a, *, s):
+        out = np.power(np.asarray(s, dtype=a.dtype), a)
+        ctx.out, ctx.s = out, s
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.out * np.log(np.asarray(ctx.s, dtype=ctx.out.dtype))
+
+
+# ---- unary math ----------------------------------------------------------------------
+class Exp(Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.out = np.exp(a)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.out
+
+
+class Log(Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g / ctx.a
+
+
+class Log1p(Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / (1 + ctx.a)
+
+
+class Expm1(Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.out = np.expm1(a)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (ctx.out + 1)
+
+
+class Sqrt(Op):
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(invalid="ignore"):
+            ctx.out = np.sqrt(a)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore"):
+            return g / (2 * ctx.out)
+
+
+class Rsqrt(Op):
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ctx.out = 1 / np.sqrt(a)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (-0.5 * ctx.out**3)
+
+
+class Reciprocal(Op):
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(divide="ignore"):
+            ctx.out = 1 / a
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g * ctx.out * ctx.out
+
+
+class Abs(Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * np.sign(ctx.a)
+
+
+class Sin(Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * np.cos(ctx.a)
+
+
+class Cos(Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g * np.sin(ctx.a)
+
+
+class Sigmoid(Op):
+    """σ(x) = 1/(1+e^(−x)), computed without overflow; dσ/dx = σ(1−σ)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        e = np.exp(-np.abs(a))
+        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        ctx.out = out
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        s = ctx.out
+        return g * s * (1 - s)
+
+
+class Tanh(Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.out = np.tanh(a)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (1 - ctx.out * ctx.out)
+
+
+class Relu(Op):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.maximum(a, 0)
+        ctx.out = out
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (ctx.out > 0)
+
+
+class Clamp(Op):
+    """clamp(x, lo, hi); the gradient passes where lo ≤ x ≤ hi (as torch)."""
+
+    @staticmethod
+    def forward(ctx, a, *, lo, hi):
+        ctx.a, ctx.lo, ctx.hi = a, lo, hi
+        out = a
+        if lo is not None:
+            out = np.maximum(out, lo)
+        if hi is not None:
+            out = np.minimum(out, hi)
+        return out if out is not a else a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        a, lo, hi = ctx.a, ctx.lo, ctx.hi
+        mask = np.ones(a.shape, dtype=bool)
+        if lo is not None:
+            mask &= a >= lo
+        if hi is not None:
+            mask &= a <= hi
+        return g * mask
+
+
+class ClampTensor(Op):
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.a, ctx.lo, ctx.hi = a, lo, hi
+        return np.minimum(np.maximum(a, lo), hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, lo, hi = ctx.a, ctx.lo, ctx.hi
+        inside = (a >= lo) & (a <= hi)
+        below, above = a < lo, (a > hi) & (a >= lo)
+        return g * inside, g * (below & (lo <= hi)), g * (above | (lo > hi))
+
+
+class Maximum(Op):
+    """max(a, b) elementwise; on ties the gradient is split evenly, as torch."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.a, ctx.b
+        w = (a > b) + 0.5 * (a == b)
+        return g * w, g * (1 - w)
+
+
+class Minimum(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.a, ctx.b
+        w = (a < b) + 0.5 * (a == b)
+        return g * w, g * (1 - w)
+
+
+class Where(Op):
+    @staticmethod
+    def forward(ctx, a, b, *, cond):
+        ctx.cond = cond
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        c = ctx.cond
+        return np.where(c, g, 0), np.where(c, 0, g)
+
+
+class Cast(Op):
+    @staticmethod
+    def forward(ctx, a, *, dtype):
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g  # the engine casts back to the input's dtype
+
+
+class Clone(Op):
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+# ---- the functions (torch names) ------------------------------------------------------
+def add(x, y, *, alpha=1):
+    if not isinstance(x, Tensor):
+        x = as_tensor_arg(x, y if isinstance(y, Tensor) else None)
+    if alpha != 1:
+        y = y * alpha
+    a, b = operands(x, y)
+    return Add.apply(a, b)
+
+
+def sub(x, y, *, alpha=1):
+    if not isinstance(x, Tensor):
+        x = as_tensor_arg(x, y if isinstance(y, Tensor) else None)
+    if alpha != 1:
+        y = y * alpha
+    a, b = operands(x, y)
+    return Sub.apply(a, b)
+
+
+def rsub(x, y):
+    a, b = operands(x, y)
+    return Sub.apply(b, a)
+
+
+def mul(x, y):
+    if not isinstance(x, Tensor):
+        x, y = y, x
+    a, b = operands(x, y)
+    return Mul.apply(a, b)
+
+
+def div(x, y, *, rounding_mode=None):
+    if not isinstance(x, Tensor):
+        x = as_tensor_arg(x, y if isinstance(y, Tensor) else None)
+    a, b = operands(x, y)
+    if rounding_mode is None:
+        return Div.apply(a, b)
+    if rounding_mode == "trunc":
+        return _wrap(np.trunc(a._data / b._data).astype(a._data.dtype))
+    if rounding_mode == "floor":
+        return _wrap(np.floor_divide(a._data, b._data))
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+
+
+def rdiv(x, y):
+    a, b = operands(x, y)
+    return Div.apply(b, a)
+
+
+def neg(x):
+    return Neg.apply(x)
+
+
+def pow(x, e):
+    if not isinstance(x, Tensor):
+        return rpow(e, x)
+    if isinstance(e, Tensor):
+        a, b = operands(x, e)
+        return Pow.apply(a, b)
+    a, _ = operands(x, e)
+    return PowScalar.apply(a, e=e)
+
+
+def rpow(x, s):
+    """s ** x for a number s."""
+    a, _ = operands(x, s)
+    if a._data.dtype.kind != "f" and isinstance(s, int):
+        return _wrap(np.power(s, a._data))
+    return RPowScalar.apply(a, s=s)
+
+
+def _float_unary(op):
+    def fn(x):
+        if x._data.dtype.kind != "f":
+            from ... import _dtype
+
+            x = x._cast(_dtype.get_default_dtype().np)
+        return op.apply(x)
+
+    fn.__name__ = op.__name__.lower()
+    return fn
+
+
+exp = _float_unary(Exp)
+log = _float_unary(Log)
+log1p = _float_unary(Log1p)
+expm1 = _float_unary(Expm1)
+sqrt = _float_unary(Sqrt)
+rsqrt = _float_unary(Rsqrt)
+reciprocal = _float_unary(Reciprocal)
+sigmoid = _float_unary(Sigmoid)
+tanh = _float_unary(Tanh)
+sin = _float_unary(Sin)
+cos = _float_unary(Cos)
+
+
+def log2(x):
+    return log(x) / float(np.log(2))
+
+
+def log10(x):
+    return log(x) / float(np.log(10))
+
+
+def abs(x):
+    return Abs.apply(x)
+
+
+def relu(x):
+    return Relu.apply(x)
+
+
+def square(x):
+    return pow(x, 2)
+
+
+def sign(x):
+    return _wrap(np.sign(x._data))
+
+
+def _nograd(fn):
+    def op(x):
+        return _wrap(fn(x._data))
+
+    op.__name__ = fn.__name__
+    return op
+
+
+floor = _nograd(np.floor)
+ceil = _nograd(np.ceil)
+trunc = _nograd(np.trunc)
+isnan = _nograd(np.isnan)
+isinf = _nograd(np.isinf)
+isfinite = _nograd(np.isfinite)
+logical_not = _nograd(np.logical_not)
+
+
+def round(x, *, decimals=0):
+    return _wrap(np.round(x._data, decimals))
+
+
+def clamp(x, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        big = np.finfo(x._data.dtype).max if x._data.dtype.kind == "f" else np.iinfo(x._data.dtype).max
+        lo = as_tensor_arg(-big if min is None else min, x)
+        hi = as_tensor_arg(big if max is None else max, x)
+        return ClampTensor.apply(x, lo, hi)
+    if x._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+        from ... import _dtype
+
+        x = x._cast(_dtype.get_default_dtype().np)
+    return Clamp.apply(x, lo=min, hi=max)
+
+
+clip = clamp
+
+
+def maximum(x, y):
+    a, b = operands(x, y)
+    return Maximum.apply(a, b)
+
+
+def minimum(x, y):
+    a, b = operands(x, y)
+    return Minimum.apply(a, b)
+
+
+def where(condition, x=None, y=None):
+    if x is None and y is None:
+        return tuple(_wrap(i) for i in np.nonzero(np.asarray(condition)))
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype}")
+    if not isinstance(x, Tensor):
+        x = as_tensor_arg(x, y if isinstance(y, Tensor) else None)
+    a, b = operands(x, y)
+    return Where.apply(a, b, cond=cond)
+
+
+def clone(x, *, memory_format=None):
+    return Clone.apply(x)
+
+
+def _compare(ufunc):
+    def op(x, y):
+        if not isinstance(x, Tensor):
+            x = as_tensor_arg(x)
+        a, b = operands(x, y)
+        return _wrap(ufunc(a._data, b._data))
+
+    op.__name__ = ufunc.__name__
+    return op
+
+
+eq = _compare(np.equal)
+ne = _compare(np.not_equal)
+lt = _compare(np.less)
+le = _compare(np.less_equal)
+gt = _compare(np.greater)
+ge = _compare(np.greater_equal)
+logical_and = _compare(np.logical_and)
+logical_or = _compare(np.logical_or)
+logical_xor = _compare(np.logical_xor)
+
+
+def _bitwise(ufunc, name):
+    def op(x, y):
+        a, b = operands(x, y)
+        if a._data.dtype.kind not in "iub":
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        return _wrap(ufunc(a._data, b._data))
+
+    return op
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def bitwise_not(x):
+    return _wrap(np.invert(x._data))
+
+
+def remainder(x, y):
+    a, b = operands(x, y)
+    return _wrap(np.remainder(a._data, b._data))
+
+
+def floor_divide(x, y):
+    a, b = operands(x, y)
+    return _wrap(np.floor_divide(a._data, b._data))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return bool(np.allclose(a._data, as_tensor_arg(b)._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _wrap(np.isclose(a._data, as_tensor_arg(b)._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(a, b) -> bool:
+    return a.shape == b.shape and bool(np.array_equal(a._data, b._data))

@@ -1,0 +1,176 @@
+"""Matrix products: ``matmul`` (with torch's 1-D and batched rules), ``linear`` (x·Wᵀ + b, one fused op)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...tensor import Tensor, _wrap
+from ..function import Op
+from ._util import operands
+
+
+class MatMul(Op):
+    """a @ b; for batched operands the engine sums the gradient over broadcast batch dims."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.a, ctx.b
+        if a.ndim == 1 and b.ndim == 1:
+            return g * b, g * a
+        if a.ndim == 1:  # (n) @ (..., n, m) -> (..., m)
+            ga = np.matmul(b, g[..., None])[..., 0]
+            gb = a[:, None] * g[..., None, :]
+            return ga, gb
+        if b.ndim == 1:  # (..., n, k) @ (k) -> (..., n)
+            ga = g[..., None] * b
+            gb = np.matmul(np.swapaxes(a, -1, -2), g[..., None])[..., 0]
+            return ga, gb
+        return np.matmul(g, np.swapaxes(b, -1, -2)), np.matmul(np.swapaxes(a, -1, -2), g)
+
+
+def _shape_str(s):
+    return "x".join(str(d) for d in s)
+
+
+def matmul(x, y):
+    if not isinstance(x, Tensor) or not isinstance(y, Tensor):
+        raise TypeError(f"matmul(): argument 'other' must be Tensor, not {type(y).__name__}")
+    if x._data.ndim == 0 or y._data.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {x._data.ndim}D and {y._data.ndim}D"
+        )
+    a, b = operands(x, y)
+    ka = a._data.shape[-1]
+    kb = b._data.shape[-2] if b._data.ndim > 1 else b._data.shape[0]
+    if ka != kb:
+        if a._data.ndim == 1 and b._data.ndim == 1:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] to have the same number of elements, "
+                "but got " + f"{ka} and {kb} elements respectively"
+            )
+        sa = a._data.shape if a._data.ndim > 1 else (1,) + a._data.shape
+        sb = b._data.shape if b._data.ndim > 1 else b._data.shape + (1,)
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa[-2:] if len(sa) == 2 else (int(np.prod(sa[:-1])), sa[-1]))} "
+            f"and {_shape_str(sb[-2:])})"
+        )
+    try:
+        return MatMul.apply(a, b)
+    except ValueError:
+        raise RuntimeError(
+            f"The size of tensor a must match the size of tensor b at non-singleton dimensions: "
+            f"got batch shapes {list(a._data.shape[:-2])} and {list(b._data.shape[:-2])}"
+        ) from None
+
+
+def mm(x, y):
+    if x._data.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if y._data.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    return matmul(x, y)
+
+
+def bmm(x, y):
+    if x._data.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if y._data.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    return matmul(x, y)
+
+
+def dot(x, y):
+    if x._data.ndim != 1 or y._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {x._data.ndim}D and {y._data.ndim}D tensors")
+    return matmul(x, y)
+
+
+def outer(x, y):
+    return x.reshape(-1, 1) * y.reshape(1, -1)
+
+
+class Linear(Op):
+    """y = x·Wᵀ + b over the last dimension of x."""
+
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        ctx.x, ctx.w, ctx.has_b = x, w, b is not None
+        out = np.matmul(x, w.T)
+        if b is not None:
+            out += b
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.x, ctx.w
+        gx = np.matmul(g, w)
+        if x.ndim == 2:
+            gw = np.matmul(g.T, x)
+            gb = g.sum(0) if ctx.has_b else None
+        else:
+            g2 = g.reshape(-1, g.shape[-1])
+            gw = np.matmul(g2.T, x.reshape(-1, x.shape[-1]))
+            gb = g2.sum(0) if ctx.has_b else None
+        return (gx, gw, gb) if ctx.has_b else (gx, gw)
+
+
+def linear(input, weight, bias=None):
+    if input._data.ndim == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D and 2D")
+    if input._data.shape[-1] != weight._data.shape[-1]:
+        rows = int(np.prod(input._data.shape[:-1])) if input._data.ndim > 1 else 1
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input._data.shape[-1]} and "
+            f"{weight._data.shape[1] if weight._data.ndim == 2 else weight._data.shape[0]}x{weight._data.shape[0]})"
+        )
+    dt = input._data.dtype
+    if weight._data.dtype != dt or (bias is not None and bias._data.dtype != dt):
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got {input.dtype.name.capitalize()} and "
+            f"{weight.dtype.name.capitalize()}"
+        )
+    if weight._data.ndim == 1:
+        out = matmul(input, weight)
+        return out if bias is None else out + bias
+    if bias is None:
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)
+
+
+def einsum(equation, *operands_):
+    """einsum over tensors, differentiable by re-expressing each operand's gradient as another einsum."""
+    if len(operands_) == 1 and isinstance(operands_[0], (list, tuple)):
+        operands_ = tuple(operands_[0])
+    return Einsum.apply(*operands_, equation=equation.replace(" ", ""))
+
+
+class Einsum(Op):
+    @staticmethod
+    def forward(ctx, *arrays, equation):
+        ins, _, out = equation.partition("->")
+        ins = ins.split(",")
+        if not _:
+            letters = sorted(set("".join(ins)) - {c for c in set("".join(ins)) if "".join(ins).count(c) > 1})
+            out = "".join(letters)
+        ctx.ins, ctx.out, ctx.arrays = ins, out, arrays
+        return np.asarray(np.einsum(f"{','.join(ins)}->{out}", *arrays))
+
+    @staticmethod
+    def backward(ctx, g):
+        grads = []
+        for i, (spec, a) in enumerate(zip(ctx.ins, ctx.arrays)):
+            others = [ctx.ins[j] for j in range(len(ctx.ins)) if j != i]
+            arrs = [ctx.arrays[j] for j in range(len(ctx.ins)) if j != i]
+            # letters of this operand missing from output and others are summed out: broadcast them back
+            present = set(ctx.out).union(*others) if others else set(ctx.out)
+            eq = ",".join([ctx.out] + others) + "->" + "".join(c for c in spec if c in present)
+            gi = np.einsum(eq, g, *arrs)
+            missing = [k for k, c in enumerate(spec) if c not in present]
+            for k in missing:
+                gi = np.expand_dims(gi, k)
+            grads.append(np.broadcast_to(gi, a.shape))
+        return tuple(grads)

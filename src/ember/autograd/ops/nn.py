@@ -1,0 +1,187 @@
+"""Neural-network primitives: softmax / log_softmax (stable), dropout, and the activation functions."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...tensor import Tensor, _wrap
+from ..function import Op
+
+try:  # exact erf for GELU; scipy is optional (scikit-learn brings it)
+    from scipy.special import erf as _erf
+except ImportError:  # pragma: no cover - exercised only without scipy
+    _erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+class Softmax(Op):
+    """softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m), m = max x; backward s·(g − Σ g·s)."""
+
+    @staticmethod
+    def forward(ctx, a, *, axis):
+        m = a.max(axis=axis, keepdims=True)
+        e = np.exp(a - m)
+        e /= e.sum(axis=axis, keepdims=True)
+        ctx.out, ctx.axis = e, axis
+        return e
+
+    @staticmethod
+    def backward(ctx, g):
+        s = ctx.out
+        return s * (g - (g * s).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Op):
+    """log_softmax(x) = x − m − log Σ exp(x − m): no overflow for any finite logits; backward g − softmax·Σg."""
+
+    @staticmethod
+    def forward(ctx, a, *, axis):
+        m = a.max(axis=axis, keepdims=True)
+        shifted = a - m
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.out, ctx.axis = out, axis
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g - np.exp(ctx.out) * g.sum(axis=ctx.axis, keepdims=True)
+
+
+class MulMask(Op):
+    """x · mask for a constant mask (dropout's scaled keep-mask)."""
+
+    @staticmethod
+    def forward(ctx, a, *, mask):
+        ctx.mask = mask
+        return a * mask
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.mask
+
+
+class LeakyRelu(Op):
+    @staticmethod
+    def forward(ctx, a, *, slope):
+        ctx.pos, ctx.slope = a > 0, slope
+        return np.where(ctx.pos, a, a * a.dtype.type(slope))
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.where(ctx.pos, g, g * g.dtype.type(ctx.slope))
+
+
+class Elu(Op):
+    """ELU(x) = x if x > 0 else α(eˣ − 1)."""
+
+    @staticmethod
+    def forward(ctx, a, *, alpha):
+        neg = alpha * np.expm1(np.minimum(a, 0))
+        ctx.a, ctx.alpha, ctx.neg = a, alpha, neg
+        return np.where(a > 0, a, neg).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.where(ctx.a > 0, g, g * (ctx.neg + ctx.alpha))
+
+
+class Gelu(Op):
+    """GELU(x) = x·Φ(x), Φ(x) = (1 + erf(x/√2))/2; approximate='tanh': 0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
+
+    @staticmethod
+    def forward(ctx, a, *, tanh):
+        ctx.a, ctx.tanh = a, tanh
+        if tanh:
+            k = math.sqrt(2 / math.pi)
+            inner = k * (a + 0.044715 * a**3)
+            t = np.tanh(inner)
+            ctx.t = t
+            return (0.5 * a * (1 + t)).astype(a.dtype, copy=False)
+        cdf = 0.5 * (1 + _erf(a / math.sqrt(2)))
+        ctx.cdf = cdf
+        return (a * cdf).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.a
+        if ctx.tanh:
+            k = math.sqrt(2 / math.pi)
+            t = ctx.t
+            d = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * k * (1 + 3 * 0.044715 * a * a)
+            return g * d
+        pdf = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
+        return g * (ctx.cdf + a * pdf)
+
+
+class Silu(Op):
+    """SiLU(x) = x·σ(x); derivative σ(x)(1 + x(1 − σ(x)))."""
+
+    @staticmethod
+    def forward(ctx, a):
+        e = np.exp(-np.abs(a))
+        s = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        ctx.a, ctx.s = a, s
+        return a * s
+
+    @staticmethod
+    def backward(ctx, g):
+        s = ctx.s
+        return g * s * (1 + ctx.a * (1 - s))
+
+
+class Softplus(Op):
+    """softplus(x) = log(1 + e^(βx))/β, linear where βx > threshold (as torch)."""
+
+    @staticmethod
+    def forward(ctx, a, *, beta, threshold):
+        z = a * beta
+        ctx.z, ctx.threshold = z, threshold
+        return np.where(z > threshold, a, np.logaddexp(0, z) / beta).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        z = ctx.z
+        e = np.exp(-np.abs(z))
+        s = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+        return np.where(z > ctx.threshold, g, g * s)
+
+
+class Hardtanh(Op):
+    @staticmethod
+    def forward(ctx, a, *, lo, hi):
+        ctx.a, ctx.lo, ctx.hi = a, lo, hi
+        return np.clip(a, lo, hi).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.a
+        return g * ((a > ctx.lo) & (a < ctx.hi))
+
+
+def _axis(dim, ndim, name):
+    if dim is None:  # torch's legacy implicit dim choice
+        dim = 0 if ndim in (0, 1, 3) else 1
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n if ndim else None
+
+
+def _float(x, dtype):
+    if dtype is not None:
+        x = x.to(dtype)
+    if x._data.dtype.kind != "f":
+        from ... import _dtype
+
+        x = x._cast(_dtype.get_default_dtype().np)
+    return x
+
+
+def softmax(x, dim=None, dtype=None):
+    x = _float(x, dtype)
+    return Softmax.apply(x, axis=_axis(dim, x._data.ndim, "softmax"))
+
+
+def log_softmax(x, dim=None, dtype=None):
+    x = _float(x, dtype)
+    return LogSoftmax.apply(x, axis=_axis(dim, x._data.ndim, "log_softmax"))

@@ -1,0 +1,336 @@
+"""Reductions over dimensions: sum, mean, var/std, max/min (with indices), prod, norm, logsumexp."""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ... import _dtype
+from ...tensor import Tensor, _wrap
+from ..function import Op
+from ._util import dims
+
+values_indices = namedtuple("values_indices", ["values", "indices"])
+
+
+def _expand_back(g, shape, axes, keepdim):
+    """Re-insert reduced axes into ``g`` so that it broadcasts against the input of shape ``shape``."""
+    if axes is None:
+        return np.reshape(g, (1,) * len(shape))
+    if not keepdim:
+        g = np.expand_dims(g, axes)
+    return g
+
+
+class Sum(Op):
+    @staticmethod
+    def forward(ctx, a, *, axes, keepdim, dtype):
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        return np.asarray(a.sum(axis=axes, keepdims=keepdim, dtype=dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.broadcast_to(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim), ctx.shape)
+
+
+class Mean(Op):
+    @staticmethod
+    def forward(ctx, a, *, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
+        ctx.n = n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(a.mean(axis=axes, keepdims=keepdim) if a.size else a.sum(axis=axes, keepdims=keepdim) / 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.broadcast_to(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) / ctx.n, ctx.shape)
+
+
+class Var(Op):
+    """var = Σ(x − x̄)² / (N − correction); d var/dx = 2(x − x̄)/(N − correction)."""
+
+    @staticmethod
+    def forward(ctx, a, *, axes, keepdim, correction):
+        mean = a.mean(axis=axes, keepdims=True)
+        d = a - mean
+        n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
+        denom = max(n - correction, 0)
+        ctx.d, ctx.denom, ctx.axes, ctx.keepdim, ctx.shape = d, denom, axes, keepdim, a.shape
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray((d * d).sum(axis=axes, keepdims=keepdim) / a.dtype.type(denom))
+
+    @staticmethod
+    def backward(ctx, g):
+        g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return g * (2 / ctx.d.dtype.type(ctx.denom)) * ctx.d
+
+
+class Prod(Op):
+    @staticmethod
+    def forward(ctx, a, *, axis, keepdim):
+        out = np.asarray(a.prod(axis=axis, keepdims=keepdim))
+        ctx.a, ctx.axis, ctx.keepdim, ctx.out = a, axis, keepdim, out
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, axis = ctx.a, ctx.axis
+        axes = None if axis is None else (axis,)
+        g = _expand_back(g, a.shape, axes, ctx.keepdim)
+        # product of all other elements, exact even when some elements are zero
+        flat = a.reshape(-1) if axis is None else np.moveaxis(a, axis, -1)
+        left = np.cumprod(np.concatenate([np.ones_like(flat[..., :1]), flat[..., :-1]], -1), -1)
+        right = np.flip(np.cumprod(np.concatenate([np.ones_like(flat[..., :1]), np.flip(flat, -1)[..., :-1]], -1), -1), -1)
+        others = left * right
+        others = others.reshape(a.shape) if axis is None else np.moveaxis(others, -1, axis)
+        return g * others
+
+
+class MaxMinDim(Op):
+    """Values of max/min along one dim; the gradient goes to the selected index."""
+
+    @staticmethod
+    def forward(ctx, a, *, axis, keepdim, largest):
+        idx = (np.argmax if largest else np.argmin)(a, axis=axis)
+        idx_k = np.expand_dims(idx, axis)
+        vals = np.take_along_axis(a, idx_k, axis)
+        ctx.idx, ctx.axis, ctx.shape, ctx.keepdim = idx_k, axis, a.shape, keepdim
+        ctx.indices = idx_k if keepdim else idx
+        return vals if keepdim else np.squeeze(vals, axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        out = np.zeros(ctx.shape, dtype=g.dtype)
+        if not ctx.keepdim:
+            g = np.expand_dims(g, ctx.axis)
+        np.put_along_axis(out, ctx.idx, g, ctx.axis)
+        return out
+
+
+class AMaxMin(Op):
+    """amax/amin (and max()/min() with no dim): ties share the gradient evenly, as torch."""
+
+    @staticmethod
+    def forward(ctx, a, *, axes, keepdim, largest):
+        out = np.asarray((np.amax if largest else np.amin)(a, axis=axes, keepdims=keepdim))
+        ctx.a, ctx.out, ctx.axes, ctx.keepdim = a, out, axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.a
+        out = _expand_back(ctx.out, a.shape, ctx.axes, ctx.keepdim)
+        g = _expand_back(g, a.shape, ctx.axes, ctx.keepdim)
+        mask = a == out
+        count = mask.sum(axis=ctx.axes, keepdims=True)
+        return g * mask / count
+
+
+class LogSumExp(Op):
+    """log Σ exp(x), stabilised by the max: m + log Σ exp(x − m); gradient softmax(x)."""
+
+    @staticmethod
+    def forward(ctx, a, *, axes, keepdim):
+        m = np.amax(a, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        e = np.exp(a - m)
+        s = e.sum(axis=axes, keepdims=True)
+        out = np.log(s) + m
+        ctx.soft = e / s
+        ctx.axes, ctx.keepdim, ctx.shape = axes, keepdim, a.shape
+        return out if keepdim else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) * ctx.soft
+
+
+# ---- the functions (torch names) ------------------------------------------------------
+def _reduce_dtype(x, dtype):
+    if dtype is not None:
+        return _dtype.np_dtype(dtype)
+    if x._data.dtype.kind in "bi" :
+        return np.dtype(np.int64)
+    return None
+
+
+def sum(x, dim=None, keepdim=False, *, dtype=None):
+    axes = dims(dim, x._data.ndim)
+    if axes == () and dim is not None and isinstance(dim, (list, tuple)) and len(dim) == 0:
+        axes = None
+    return Sum.apply(x, axes=axes, keepdim=keepdim, dtype=_reduce_dtype(x, dtype))
+
+
+def mean(x, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        x = x.to(dtype)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
+            f"Got: {x.dtype.name.capitalize()}"
+        )
+    return Mean.apply(x, axes=dims(dim, x._data.ndim), keepdim=keepdim)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):
+        unbiased, dim = dim, None
+    return Var.apply(x, axes=dims(dim, x._data.ndim), keepdim=keepdim, correction=_correction(unbiased, correction))
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim)
+
+
+def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return std(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim)
+
+
+def prod(x, dim=None, keepdim=False, *, dtype=None):
+    axis = None if dim is None else dims(dim, x._data.ndim)[0]
+    if dtype is not None:
+        x = x.to(dtype)
+    return Prod.apply(x, axis=axis, keepdim=keepdim)
+
+
+def _maxmin(x, dim, keepdim, largest, name):
+    if isinstance(dim, Tensor):  # max(a, b) is the elementwise maximum
+        from .elementwise import maximum, minimum
+
+        return (maximum if largest else minimum)(x, dim)
+    if dim is None:
+        if x._data.size == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
+        return AMaxMin.apply(x, axes=None, keepdim=False, largest=largest)
+    axis = dims(dim, x._data.ndim)
+    if x._data.ndim == 0:
+        return values_indices(x.clone(), _wrap(np.asarray(0, dtype=np.int64)))
+    if x._data.shape[axis[0]] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+    vals = MaxMinDim.apply(x, axis=axis[0], keepdim=keepdim, largest=largest)
+    idx = (np.argmax if largest else np.argmin)(x._data, axis=axis[0])
+    if keepdim:
+        idx = np.expand_dims(idx, axis[0])
+    return values_indices(vals, _wrap(idx.astype(np.int64)))
+
+
+def max(x, dim=None, keepdim=False):
+    return _maxmin(x, dim, keepdim, True, "max")
+
+
+def min(x, dim=None, keepdim=False):
+    return _maxmin(x, dim, keepdim, False, "min")
+
+
+def amax(x, dim=(), keepdim=False):
+    axes = None if dim == () or dim is None else dims(dim, x._data.ndim)
+    return AMaxMin.apply(x, axes=axes, keepdim=keepdim, largest=True)
+
+
+def amin(x, dim=(), keepdim=False):
+    axes = None if dim == () or dim is None else dims(dim, x._data.ndim)
+    return AMaxMin.apply(x, axes=axes, keepdim=keepdim, largest=False)
+
+
+def _arg(fn, x, dim, keepdim):
+    if dim is None:
+        out = fn(x._data.reshape(-1))
+        return _wrap(np.asarray(out, dtype=np.int64).reshape((1,) * x._data.ndim if keepdim else ()))
+    axis = dims(dim, x._data.ndim)[0] if x._data.ndim else None
+    out = fn(x._data, axis=axis)
+    if keepdim and axis is not None:
+        out = np.expand_dims(out, axis)
+    return _wrap(np.asarray(out, dtype=np.int64))
+
+
+def argmax(x, dim=None, keepdim=False):
+    return _arg(np.argmax, x, dim, keepdim)
+
+
+def argmin(x, dim=None, keepdim=False):
+    return _arg(np.argmin, x, dim, keepdim)
+
+
+def logsumexp(x, dim, keepdim=False):
+    return LogSumExp.apply(x, axes=dims(dim, x._data.ndim), keepdim=keepdim)
+
+
+def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
+    """Vector p-norm over ``dim`` (all elements by default): (Σ|x|ᵖ)^(1/p); p = inf/−inf give max/min |x|."""
+    if dtype is not None:
+        x = x.to(dtype)
+    if p == "fro" or p == 2 or p is None:
+        s = (x * x).sum(dim, keepdim)
+        return _safe_sqrt(s)
+    if p == float("inf"):
+        return amax(x.abs(), dim if dim is not None else (), keepdim)
+    if p == float("-inf"):
+        return amin(x.abs(), dim if dim is not None else (), keepdim)
+    if p == 0:
+        return (x != 0).sum(dim, keepdim).to(x.dtype)
+    if p == 1:
+        return x.abs().sum(dim, keepdim)
+    return (x.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+
+class _SafeSqrt(Op):
+    """√s whose derivative at s = 0 is 0 (the subgradient torch uses for the 2-norm of a zero vector)."""
+
+    @staticmethod
+    def forward(ctx, s):
+        ctx.out = np.sqrt(s)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        out = ctx.out
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(out == 0, 0, g / (2 * out))
+
+
+def _safe_sqrt(s):
+    return _SafeSqrt.apply(s)
+
+
+def cumsum(x, dim, *, dtype=None):
+    if dtype is not None:
+        x = x.to(dtype)
+    return _CumSum.apply(x, axis=dims(dim, x._data.ndim)[0])
+
+
+class _CumSum(Op):
+    @staticmethod
+    def forward(ctx, a, *, axis):
+        ctx.axis = axis
+        return np.cumsum(a, axis=axis, dtype=np.int64 if a.dtype.kind in "bi" else None)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.flip(np.cumsum(np.flip(g, ctx.axis), axis=ctx.axis), ctx.axis)
+
+
+def all(x, dim=None, keepdim=False):
+    return _wrap(np.asarray(np.all(x._data, axis=None if dim is None else dims(dim, x._data.ndim), keepdims=keepdim)))
+
+
+def any(x, dim=None, keepdim=False):
+    return _wrap(np.asarray(np.any(x._data, axis=None if dim is None else dims(dim, x._data.ndim), keepdims=keepdim)))
+
+
+def count_nonzero(x, dim=None):
+    return _wrap(np.asarray(np.count_nonzero(x._data, axis=None if dim is None else dims(dim, x._data.ndim)), dtype=np.int64))

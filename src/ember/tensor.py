@@ -1,0 +1,434 @@
+"""``Tensor``: one NumPy array plus what autograd needs (``requires_grad``, ``grad``, ``grad_fn``).
+
+The arithmetic, math, reduction, shape and indexing methods are the differentiable ops of
+``ember.autograd.ops``; ``ember.autograd.ops`` attaches them to this class when it is
+imported (ember's ``__init__`` does that). This file holds what is not an op: creation,
+conversion, printing, ``backward`` and the in-place machinery.
+"""
+from __future__ import annotations
+
+import builtins
+import weakref
+
+import numpy as np
+
+from . import _dtype
+from ._backend import CPU, check_device
+_new = object.__new__
+
+
+def _wrap(data: np.ndarray) -> "Tensor":
+    """A tensor over ``data`` that requires no gradient (no copy)."""
+    t = _new(Tensor)
+    t._data = data
+    t.requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    t._grad_view = None
+    t._hooks = None
+    return t
+
+
+def _make(data: np.ndarray, grad_fn) -> "Tensor":
+    """The result of a recorded op: requires grad, produced by ``grad_fn``."""
+    t = _new(Tensor)
+    t._data = data
+    t.requires_grad = True
+    t.grad = None
+    t.grad_fn = grad_fn
+    t._grad_view = None
+    t._hooks = None
+    return t
+
+
+def _to_array(data, dtype=None) -> np.ndarray:
+    """Convert Python data / arrays / tensors to an array with torch's dtype inference."""
+    if isinstance(data, Tensor):
+        arr = data._data
+        return arr if dtype is None else arr.astype(dtype, copy=False)
+    if isinstance(data, np.ndarray):
+        return data if dtype is None else data.astype(dtype, copy=False)
+    if isinstance(data, (list, tuple)) and data and any(isinstance(x, Tensor) for x in data):
+        data = [x._data if isinstance(x, Tensor) else x for x in data]
+    arr = np.asarray(data, dtype=dtype)
+    if dtype is None:
+        if arr.dtype.kind == "f" and not isinstance(data, np.generic):
+            arr = arr.astype(_dtype.get_default_dtype().np)
+        elif arr.dtype.kind in "iu" and arr.dtype != np.int64 and not isinstance(data, np.generic):
+            arr = arr.astype(np.int64)
+        elif arr.dtype.kind not in "fiub":
+            raise TypeError(f"can't convert data of type {type(data).__name__} (numpy dtype {arr.dtype}) to a tensor")
+    return arr
+
+
+class Tensor:
+    """A multi-dimensional array with automatic differentiation, like ``torch.Tensor``.
+
+    ``Tensor(data)`` builds a float tensor from data; ``Tensor(*sizes)`` an uninitialised
+    float tensor of that shape (use ``ember.tensor`` to keep the data's dtype).
+    """
+
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_grad_view", "_hooks", "__weakref__")
+    __array_priority__ = 1000  # so that ndarray (op) Tensor defers to Tensor's reflected operators
+
+    def __init__(self, *args, dtype=None, device=None, requires_grad=False):
+        check_device(device)
+        np_dt = _dtype.np_dtype(dtype) or _dtype.get_default_dtype().np
+        if len(args) == 1 and not isinstance(args[0], (builtins.int, np.integer)):
+            data = np.array(_to_array(args[0]), dtype=np_dt)
+        else:
+            shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+            data = np.empty(tuple(builtins.int(s) for s in shape), dtype=np_dt)
+        self._data = data
+        self.requires_grad = requires_grad
+        self.grad = None
+        self.grad_fn = None
+        self._grad_view = None
+        self._hooks = None
+
+    # ---- basic properties -------------------------------------------------------------
+    @property
+    def data(self) -> "Tensor":
+        """A tensor sharing this one's memory, detached from the graph (torch's ``.data``)."""
+        return _wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        s = self._data.shape
+        if dim is None:
+            return Size(s)
+        return s[_canon_dim(dim, len(s))]
+
+    @property
+    def dtype(self):
+        return _dtype._FROM_NP[self._data.dtype]
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def nelement(self) -> int:
+        return self._data.size
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return self._data.flags.c_contiguous
+
+    def stride(self, dim=None):
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[_canon_dim(dim, len(st))]
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0]
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self):
+        return self.permute(*range(self._data.ndim - 1, -1, -1))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    # ---- conversion -------------------------------------------------------------------
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype, copy=False)
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __float__(self):
+        return builtins.float(self.item())
+
+    def __int__(self):
+        return builtins.int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return builtins.int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return builtins.bool(self._data.reshape(()).item())
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self):
+        return id(self)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._data, self.requires_grad))
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."
+            )
+        new = type(self).__new__(type(self))
+        new._data = self._data.copy()
+        new.requires_grad = self.requires_grad
+        new.grad = None if self.grad is None else _wrap(self.grad._data.copy())
+        new.grad_fn = None
+        new._grad_view = None
+        new._hooks = None
+        for k, v in getattr(self, "__dict__", {}).items():
+            new.__dict__[k] = v
+        memo[id(self)] = new
+        return new
+
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """Convert dtype (and check the device): ``to(dtype)``, ``to(device)``, ``to(tensor)``."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (_dtype.dtype, type, np.dtype)) and not isinstance(a, str):
+                dtype = a
+            else:
+                device = a
+        check_device(device)
+        if dtype is None or _dtype.np_dtype(dtype) == self._data.dtype:
+            return self.clone() if copy else self
+        return self._cast(_dtype.np_dtype(dtype))
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return "ember." + {"f": "Float", "i": "Long", "b": "Bool"}.get(self._data.dtype.kind, "") + "Tensor"
+        return self.to(dtype)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        check_device("cuda")
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def bool(self):
+        return self.to(_dtype.bool)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    # ---- autograd ---------------------------------------------------------------------
+    def detach(self) -> "Tensor":
+        return _wrap(self._data)
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if not self.is_leaf and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed variable "
+                "in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+            )
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self.grad_fn._retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.grad_fn._retained is not None
+
+    def register_hook(self, hook):
+        """Register ``hook(grad) -> Tensor or None``, called with this tensor's gradient."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            if self.grad_fn._hooks is None:
+                self.grad_fn._hooks = []
+            hooks = self.grad_fn._hooks
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``ember.autograd.backward``)."""
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+
+    # ---- printing ---------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return _format(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self._data.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return repr(self)
+
+    # ---- in-place machinery -----------------------------------------------------------
+    def _check_inplace(self):
+        if self.requires_grad and self.grad_fn is None and _state.enabled:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+    def _rebind(self, out: "Tensor") -> "Tensor":
+        """Make ``self`` the result ``out`` of an out-of-place op (in-place ops while recording)."""
+        self._data = out._data
+        self.grad_fn = out.grad_fn
+        self.requires_grad = out.requires_grad
+        return self
+
+    def _snapshot(self) -> "Tensor":
+        """A tensor standing for ``self`` as it is now (same array and history)."""
+        t = _make(self._data, self.grad_fn) if self.requires_grad else _wrap(self._data)
+        return t
+
+    def _cast(self, np_dt) -> "Tensor":
+        from .autograd.ops.elementwise import Cast
+
+        return Cast.apply(self, dtype=np_dt)
+
+
+class Size(tuple):
+    """Shape of a tensor: a tuple that prints as ``ember.Size([...])``."""
+
+    def __repr__(self):
+        return f"ember.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _rebuild(data, requires_grad):
+    t = _wrap(data)
+    t.requires_grad = requires_grad
+    return t
+
+
+def _canon_dim(dim, ndim: int) -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def _format(t: Tensor) -> str:
+    a = t._data
+    suffix = []
+    if a.dtype not in (_dtype.get_default_dtype().np, np.int64, np.bool_):
+        suffix.append(f"dtype={t.dtype!r}")
+    if t.grad_fn is not None:
+        suffix.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t.requires_grad:
+        suffix.append("requires_grad=True")
+    if a.size == 0:
+        body = "[]" if a.ndim == 1 else "[]"
+        suffix.insert(0, f"size={tuple(a.shape)}")
+    else:
+        fmt = None
+        if a.dtype.kind == "f":
+            finite = a[np.isfinite(a)]
+            amax = np.abs(finite).max() if finite.size else 0.0
+            nz = np.abs(finite[finite != 0])
+            amin = nz.min() if nz.size else 0.0
+            if finite.size and np.all(finite == np.round(finite)) and amax < 1e8:
+                fmt = lambda x: f"{x:.0f}." if np.isfinite(x) else str(x)
+            elif amax >= 1e8 or (amin and amin < 1e-4) or (amin and amax / amin > 1000):
+                fmt = lambda x: f"{x:.4e}" if np.isfinite(x) else str(x)
+            else:
+                fmt = lambda x: f"{x:.4f}" if np.isfinite(x) else str(x)
+        elif a.dtype.kind == "b":
+            fmt = lambda x: "True" if x else "False"
+        opts = dict(separator=", ", prefix="tensor(", max_line_width=80, threshold=1000, edgeitems=3)
+        if fmt is not None:
+            opts["formatter"] = {"all": fmt}
+        body = np.array2string(a, **opts)
+    return "tensor(" + ", ".join([body] + suffix) + ")"
+
+
+# imported last: the autograd package imports this module's names
+from .autograd.grad_mode import _state  # noqa: E402

@@ -1,0 +1,164 @@
+"""Fused replacement kernels for the optimizers' reference updates, and the function that applies an update.
+
+Each algorithm states its update once, as a pure reference function over arrays (in its own module):
+
+    reference(param, grad, *state, *, **hyper) -> (new_param, *new_state)
+
+State arrays are positional and may default to None (a variant without that state, e.g. Adam without amsgrad);
+hyper-parameters are keyword-only host scalars. The NumPy path calls the reference on cache-sized chunks of the
+flat buffers and copies the results back. With the optional ``fast`` extra (numba), a one-pass kernel registered
+here for the same reference updates the arrays in place, in parallel over the cores: one read and one write of
+each array, which is what bounds an optimizer step (DESIGN.md, "Optimizers"). ``tests/optim/test_kernels.py``
+checks every registered kernel against its reference.
+
+The numba kernels are compiled lazily (first use, cached on disk), so importing ember never imports numba.
+Set the environment variable ``EMBER_DISABLE_NUMBA=1`` (or call ``set_enabled(False)``) to use NumPy only.
+"""
+from __future__ import annotations
+
+import inspect
+import math
+import os
+
+import numpy as np
+
+_REGISTRY = {}  # reference name -> python function written for numba (positional args, updates in place)
+_COMPILED = {}  # reference name -> compiled function
+_SIGNATURES = {}  # reference -> (state names, hyper names)
+_enabled = os.environ.get("EMBER_DISABLE_NUMBA", "").strip() in ("", "0", "false", "False")
+_numba = None
+
+CHUNK = 1 << 15  # elements per NumPy chunk: the temporaries of one reference call stay in the L2 cache
+
+
+def numba_available():
+    """True when numba imports and has not been disabled."""
+    global _numba, _enabled
+    if not _enabled:
+        return False
+    if _numba is None:
+        try:
+            import numba
+        except ImportError:
+            _enabled = False
+            return False
+        _numba = numba
+    return True
+
+
+def set_enabled(flag):
+    """Turn the numba kernels on or off (for benchmarks and tests); returns the previous setting."""
+    global _enabled
+    previous = _enabled
+    _enabled = bool(flag)
+    return previous
+
+
+def register(reference_name):
+    """Decorator: register a numba-compilable in-place implementation of the reference named ``reference_name``.
+
+    The function takes ``(param, grad, *state, *hyper)`` positionally, in the reference's order.
+    """
+
+    def deco(fn):
+        _REGISTRY[reference_name] = fn
+        return fn
+
+    return deco
+
+
+def registered():
+    """Names of the references that have a fused kernel."""
+    return sorted(_REGISTRY)
+
+
+def signature(reference):
+    sig = _SIGNATURES.get(reference)
+    if sig is None:
+        params = list(inspect.signature(reference).parameters.values())
+        states = tuple(p.name for p in params[2:] if p.kind is p.POSITIONAL_OR_KEYWORD)
+        hypers = tuple(p.name for p in params if p.kind is p.KEYWORD_ONLY)
+        sig = _SIGNATURES[reference] = (states, hypers)
+    return sig
+
+
+def fused(reference):
+    """The compiled fused kernel for ``reference``, or None (no numba, disabled, or none registered)."""
+    name = reference.__name__
+    if name not in _REGISTRY or not numba_available():
+        return None
+    fn = _COMPILED.get(name)
+    if fn is None:
+        global prange
+        prange = _numba.prange
+        fn = _COMPILED[name] = _numba.njit(parallel=True, fastmath=False, cache=True)(_REGISTRY[name])
+    return fn
+
+
+def apply(reference, param, grad, states, hyper):
+    """Update flat ``param`` and the arrays in ``states`` (dict name -> array) in place with one step."""
+    names, hyper_names = signature(reference)
+    arrays = [states.get(n) for n in names]
+    kernel = fused(reference)
+    if kernel is not None:
+        kernel(param, grad, *arrays, *[hyper[k] for k in hyper_names])
+        return
+    n = param.size
+    for lo in range(0, n, CHUNK):
+        hi = min(lo + CHUNK, n)
+        chunk = [a[lo:hi] if a is not None else None for a in arrays]
+        out = reference(param[lo:hi], grad[lo:hi], *chunk, **hyper)
+        param[lo:hi] = out[0]
+        for dst, new in zip(chunk, out[1:]):
+            if dst is not None:
+                dst[...] = new
+
+
+# --- numba kernels: the same updates as the references, one pass, in place ---------------------------------------
+# (numba compiles a specialisation per combination of None / array arguments, pruning the dead branches.)
+
+def prange(*args):  # replaced by numba.prange at compile time (numba resolves this global when compiling)
+    return range(*args)
+
+
+@register("sgd_update")
+def _sgd(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
+    for i in prange(param.size):
+        g = -grad[i] if maximize else grad[i]
+        p = param[i]
+        if weight_decay != 0:
+            g = g + weight_decay * p
+        if momentum_buffer is not None:
+            if first:
+                b = g
+            else:
+                b = momentum * momentum_buffer[i] + (1 - dampening) * g
+            momentum_buffer[i] = b
+            if nesterov:
+                g = g + momentum * b
+            else:
+                g = b
+        param[i] = p - lr * g
+
+
+@register("adam_update")
+def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
+          bias_correction1, bias_correction2_sqrt, maximize):
+    step_size = lr / bias_correction1
+    decay = 1 - lr * weight_decay
+    for i in prange(param.size):
+        g = -grad[i] if maximize else grad[i]
+        p = param[i]
+        if weight_decay != 0:
+            if decoupled:
+                p = p * decay
+            else:
+                g = g + weight_decay * p
+        m = exp_avg[i] + (1 - beta1) * (g - exp_avg[i])
+        v = beta2 * exp_avg_sq[i] + (1 - beta2) * (g * g)
+        exp_avg[i] = m
+        exp_avg_sq[i] = v
+        if max_exp_avg_sq is not None:
+            v = max(max_exp_avg_sq[i], v)
+            max_exp_avg_sq[i] = v
+        param[i] = p - step_size * (m / (math.sqrt(v) / bias_correction2_sqrt + eps))

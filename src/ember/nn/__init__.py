@@ -1,0 +1,5 @@
+"""``ember.nn``: modules, parameters, layers, losses; ``nn.functional``, ``nn.init``, ``nn.utils``."""
+from .parameter import Buffer, Parameter
+from .modules import *  # noqa: F401,F403
+from .modules import Module
+from . import functional, init, utils  # noqa: E402

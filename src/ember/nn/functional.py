@@ -1,0 +1,7 @@
+"""``ember.nn.functional``: torch's functional API. Each family lives in ``nn/_functional/``."""
+from ._functional.activation import *  # noqa: F401,F403
+from ._functional.loss import *  # noqa: F401,F403
+from ._functional.conv import *  # noqa: F401,F403
+from ._functional.pooling import *  # noqa: F401,F403
+from ._functional.normalization import *  # noqa: F401,F403
+from ._functional.sparse import *  # noqa: F401,F403

@@ -1,0 +1,50 @@
+"""Shared fixtures: a fixed seed for every test (NumPy and ember), and the ``xp`` backend fixture."""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))  # so that tests can `from _oracle import ...`
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    """Every test starts from the same random state (ember, NumPy and torch when present)."""
+    import ember
+
+    ember.manual_seed(0)
+    np.random.seed(0)
+    try:
+        import torch
+
+        torch.manual_seed(0)
+    except ImportError:
+        pass
+    yield
+
+
+@pytest.fixture
+def rng():
+    """A fresh NumPy generator for test inputs."""
+    return np.random.default_rng(0)
+
+
+def _backends():
+    out = [np]
+    try:
+        import cupy
+
+        cupy.cuda.runtime.getDeviceCount()
+        out.append(cupy)
+    except Exception:
+        pass
+    return out
+
+
+@pytest.fixture(params=_backends(), ids=lambda m: m.__name__)
+def xp(request):
+    """The array module(s) to test on: numpy, plus cupy when it imports and a device answers."""
+    return request.param

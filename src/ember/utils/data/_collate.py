@@ -1,0 +1,175 @@
+"""Collation: turn a list of samples into one batch (``default_collate``), or convert one sample.
+
+``collate`` walks the structure of the first sample (mappings, namedtuples, sequences) and
+hands each leaf type to a function in ``default_collate_fn_map``: tensors are stacked along
+a new first dimension, NumPy arrays and scalars become tensors, Python ints become an int64
+tensor, floats a float64 tensor, strings stay a sequence of strings.
+"""
+from __future__ import annotations
+
+import collections.abc
+import copy
+from collections.abc import Callable
+
+import numpy as np
+
+from ... import _creation
+from ..._dtype import float64
+from ...autograd.ops.shape import stack
+from ...tensor import Tensor, _wrap
+
+__all__ = ["collate", "default_collate", "default_convert", "default_collate_fn_map"]
+
+_ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+
+
+def _is_str_or_object(dtype: np.dtype) -> bool:
+    return dtype.kind in "SaUO"
+
+
+def collate_tensor_fn(batch, *, collate_fn_map=None):
+    """Stack tensors along a new dimension 0 (recorded by autograd if any requires grad)."""
+    if not any(t.requires_grad for t in batch):
+        shape = batch[0]._data.shape
+        for i, t in enumerate(batch):
+            if t._data.shape != shape:
+                raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 "
+                                   f"and {list(t._data.shape)} at entry {i}")
+        return _wrap(np.stack([t._data for t in batch]))
+    return stack(list(batch), 0)
+
+
+def collate_numpy_array_fn(batch, *, collate_fn_map=None):
+    if _is_str_or_object(batch[0].dtype):
+        raise TypeError(_ERR.format(batch[0].dtype))
+    return collate([_wrap(np.asarray(b)) for b in batch], collate_fn_map=collate_fn_map)
+
+
+def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
+    return _wrap(np.array(batch))
+
+
+def collate_float_fn(batch, *, collate_fn_map=None):
+    return _creation.tensor(batch, dtype=float64)
+
+
+def collate_int_fn(batch, *, collate_fn_map=None):
+    return _creation.tensor(batch)
+
+
+def collate_str_fn(batch, *, collate_fn_map=None):
+    return batch
+
+
+default_collate_fn_map: dict[type | tuple[type, ...], Callable] = {
+    Tensor: collate_tensor_fn,
+    np.ndarray: collate_numpy_array_fn,
+    (np.bool_, np.number, np.object_): collate_numpy_scalar_fn,
+    float: collate_float_fn,
+    int: collate_int_fn,
+    str: collate_str_fn,
+    bytes: collate_str_fn,
+}
+
+
+def _rebuild_mapping(elem, values: dict):
+    """A mapping of ``elem``'s type holding ``values`` (a plain dict if the type cannot be rebuilt)."""
+    try:
+        if isinstance(elem, collections.abc.MutableMapping):
+            clone = copy.copy(elem)
+            clone.update(values)
+            return clone
+        return type(elem)(values)
+    except TypeError:
+        return values
+
+
+def _rebuild_sequence(elem, values: list):
+    try:
+        if isinstance(elem, collections.abc.MutableSequence):
+            clone = copy.copy(elem)
+            for i, v in enumerate(values):
+                clone[i] = v
+            return clone
+        return type(elem)(values)
+    except TypeError:
+        return values
+
+
+def collate(batch, *, collate_fn_map: dict | None = None):
+    """Collate ``batch`` (a list of samples) by the structure of its first sample.
+
+    Leaf types are looked up in ``collate_fn_map`` (exact type first, then ``isinstance`` in
+    insertion order); each function is called as ``fn(batch, collate_fn_map=collate_fn_map)``.
+    Mappings collate per key, namedtuples per field, other sequences per position (tuples
+    become lists, as in torch).
+
+    Torch parity:
+        Same as ``torch.utils.data._utils.collate.collate``, including its errors.
+    """
+    elem = batch[0]
+    elem_type = type(elem)
+    if collate_fn_map is not None:
+        if elem_type in collate_fn_map:
+            return collate_fn_map[elem_type](batch, collate_fn_map=collate_fn_map)
+        for collate_type, fn in collate_fn_map.items():
+            if isinstance(elem, collate_type):
+                return fn(batch, collate_fn_map=collate_fn_map)
+    if isinstance(elem, collections.abc.Mapping):
+        return _rebuild_mapping(elem, {k: collate([d[k] for d in batch], collate_fn_map=collate_fn_map)
+                                       for k in elem})
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
+        return elem_type(*(collate(list(s), collate_fn_map=collate_fn_map) for s in zip(*batch)))
+    if isinstance(elem, collections.abc.Sequence):
+        size = len(elem)
+        if any(len(e) != size for e in batch):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        columns = [collate(s, collate_fn_map=collate_fn_map) for s in zip(*batch)]
+        return columns if isinstance(elem, tuple) else _rebuild_sequence(elem, columns)
+    raise TypeError(_ERR.format(elem_type))
+
+
+def default_collate(batch):
+    """Put a list of samples into one batch with a new leading dimension of size ``len(batch)``.
+
+    Tensor → stacked tensor; NumPy array or scalar → tensor; int → int64 tensor (bool → bool);
+    float → float64 tensor; str/bytes → unchanged sequence; Mapping[K, Vᵢ] →
+    Mapping[K, collate(V₁, V₂, …)]; namedtuple → namedtuple of collated fields; tuple or list
+    of Vᵢ → list of collated positions.
+
+    Args:
+        batch: list of samples of the same structure.
+
+    Torch parity:
+        Same output structure, dtypes and errors as ``torch.utils.data.default_collate``
+        (tests/utils/test_data.py compares them); tensors are ember tensors.
+
+    Example:  >>> default_collate([(0, 1.0), (2, 3.0)])  # [tensor([0, 2]), tensor([1., 3.], dtype=ember.float64)]
+    """
+    return collate(batch, collate_fn_map=default_collate_fn_map)
+
+
+def default_convert(data):
+    """Convert NumPy arrays and scalars inside ``data`` to tensors; leave everything else as is.
+
+    Used instead of ``default_collate`` when the DataLoader does not batch (``batch_size=None``).
+    Tuples become lists, as in torch.
+
+    Torch parity:
+        Same as ``torch.utils.data.default_convert``.
+    """
+    if isinstance(data, Tensor):
+        return data
+    if isinstance(data, np.ndarray):
+        return data if _is_str_or_object(data.dtype) else _wrap(data)
+    if isinstance(data, (np.bool_, np.number)):
+        return _wrap(np.asarray(data))
+    if isinstance(data, collections.abc.Mapping):
+        return _rebuild_mapping(data, {k: default_convert(data[k]) for k in data})
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]
+    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
+        return _rebuild_sequence(data, [default_convert(d) for d in data])
+    return data

@@ -86,7 +86,9 @@ def get_swa_multi_avg_fn():
 
         avg ← avg + (x − avg) / (n + 1)        (n = number of models averaged so far)
 
-    Torch parity: matches torch.optim.swa_utils.get_swa_multi_avg_fn (a lerp with weight 1/(n+1)).
+    Torch parity: matches torch.optim.swa_utils.get_swa_multi_avg_fn (a lerp with weight 1/(n+1)) on
+    floating tensors. Integer tensors (``use_buffers=True`` with BatchNorm's num_batches_tracked) get
+    the truncated running mean of AveragedModel's default; torch's version raises there.
     Example:  >>> swa_model = AveragedModel(model, multi_avg_fn=get_swa_multi_avg_fn())
     """
 

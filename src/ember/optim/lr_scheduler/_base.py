@@ -211,7 +211,7 @@ def preview_lr(scheduler_cls, n_steps, lr=0.1, *, param_groups=None, metrics=Non
 
     Example:
         >>> preview_lr(CosineAnnealingLR, 5, lr=1.0, T_max=4)
-        [[1.0, 0.8535533905932737, 0.5, 0.14644660595..., 0.0]]
+        [[1.0, 0.8535533905932737, 0.5, 0.14644660940672627, 0.0]]
     """
     if param_groups is None:
         param_groups = [{"lr": lr, "momentum": 0.0}]

@@ -96,7 +96,12 @@ def _category(npd: np.dtype) -> builtins.int:
 
 
 def promote_types(a, b) -> dtype:
-    return _FROM_NP[np.promote_types(to_dtype(a).np, to_dtype(b).np)]
+    """torch's promotion of two dtypes: the higher category (bool < integer < float) wins outright."""
+    na, nb = to_dtype(a).np, to_dtype(b).np
+    ca, cb = _category(na), _category(nb)
+    if ca != cb:
+        return _FROM_NP[na if ca > cb else nb]
+    return _FROM_NP[np.promote_types(na, nb)]
 
 
 def result_np_dtype(a: np.ndarray, b) -> np.dtype:

@@ -48,10 +48,6 @@ class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         out = np.true_divide(a, b)
-        if out.dtype.kind != "f":  # integer / integer is true division into the default float, as torch
-            from ... import _dtype
-
-            out = out.astype(_dtype.get_default_dtype().np)
         ctx.b, ctx.out = b, out
         return out
 
@@ -394,13 +390,28 @@ def sub(x, y, *, alpha=1):
         x = as_tensor_arg(x, y if isinstance(y, Tensor) else None)
     if alpha != 1:
         y = y * alpha
+    if x._data.dtype.kind == "b" or _is_bool(y):
+        _no_bool_sub()
     a, b = operands(x, y)
     return Sub.apply(a, b)
 
 
 def rsub(x, y):
+    if x._data.dtype.kind == "b" or _is_bool(y):
+        _no_bool_sub()
     a, b = operands(x, y)
     return Sub.apply(b, a)
+
+
+def _is_bool(y) -> bool:
+    return y.__class__ is bool or isinstance(y, Tensor) and y._data.dtype.kind == "b"
+
+
+def _no_bool_sub():
+    raise RuntimeError(
+        "Subtraction, the `-` operator, with a bool tensor is not supported. "
+        "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+    )
 
 
 def mul(x, y):
@@ -415,7 +426,7 @@ def div(x, y, *, rounding_mode=None):
         x = as_tensor_arg(x, y if isinstance(y, Tensor) else None)
     a, b = operands(x, y)
     if rounding_mode is None:
-        return Div.apply(a, b)
+        return Div.apply(*_true_div_operands(a, b))
     if rounding_mode == "trunc":
         return _wrap(np.trunc(a._data / b._data).astype(a._data.dtype))
     if rounding_mode == "floor":
@@ -423,9 +434,19 @@ def div(x, y, *, rounding_mode=None):
     raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
 
 
+def _true_div_operands(a, b):
+    """Integer / integer is true division in the default float dtype, as torch."""
+    if a._data.dtype.kind in "iub":
+        from ... import _dtype
+
+        dt = _dtype.get_default_dtype().np
+        return a._cast(dt), b._cast(dt)
+    return a, b
+
+
 def rdiv(x, y):
     a, b = operands(x, y)
-    return Div.apply(b, a)
+    return Div.apply(*_true_div_operands(b, a))
 
 
 def neg(x):
@@ -495,8 +516,21 @@ def square(x):
     return pow(x, 2)
 
 
+class _ZeroGrad(Op):
+    """A piecewise-constant function (sign, floor, ...): its gradient is zero almost everywhere, as torch."""
+
+    @staticmethod
+    def forward(ctx, a, *, fn):
+        ctx.shape = a.shape
+        return fn(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros(ctx.shape, dtype=g.dtype)
+
+
 def sign(x):
-    return _wrap(np.sign(x._data))
+    return _ZeroGrad.apply(x, fn=np.sign)
 
 
 def _nograd(fn):
@@ -507,9 +541,17 @@ def _nograd(fn):
     return op
 
 
-floor = _nograd(np.floor)
-ceil = _nograd(np.ceil)
-trunc = _nograd(np.trunc)
+def _piecewise_constant(fn):
+    def op(x):
+        return _ZeroGrad.apply(x, fn=fn)
+
+    op.__name__ = fn.__name__
+    return op
+
+
+floor = _piecewise_constant(np.floor)
+ceil = _piecewise_constant(np.ceil)
+trunc = _piecewise_constant(np.trunc)
 isnan = _nograd(np.isnan)
 isinf = _nograd(np.isinf)
 isfinite = _nograd(np.isfinite)
@@ -517,7 +559,7 @@ logical_not = _nograd(np.logical_not)
 
 
 def round(x, *, decimals=0):
-    return _wrap(np.round(x._data, decimals))
+    return _ZeroGrad.apply(x, fn=lambda a: np.round(a, decimals))
 
 
 def clamp(x, min=None, max=None):

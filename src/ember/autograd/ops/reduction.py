@@ -55,7 +55,7 @@ class Var(Op):
         mean = a.mean(axis=axes, keepdims=True)
         d = a - mean
         n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
-        denom = max(n - correction, 0)
+        denom = n - correction if n > correction else 0  # (this module shadows max)
         ctx.d, ctx.denom, ctx.axes, ctx.keepdim, ctx.shape = d, denom, axes, keepdim, a.shape
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.asarray((d * d).sum(axis=axes, keepdims=keepdim) / a.dtype.type(denom))

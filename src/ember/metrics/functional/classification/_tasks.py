@@ -1,0 +1,268 @@
+"""The ``task=`` entry points (``accuracy(preds, target, task='multiclass', num_classes=5)``) and the legacy call
+without ``task`` that torchmetrics < 0.11 accepted, which infers the task from the inputs.
+
+Task inference (``task=None``), the rules of torchmetrics 0.x:
+    1. preds has one more dimension than target and is float      -> 'multiclass', num_classes = preds.shape[1]
+    2. same shape, float preds, target in {0, 1}: 1-D              -> 'binary'
+                                                   2-D or more      -> 'multilabel', num_labels = preds.shape[1]
+    3. same shape, integer preds (labels): some label > 1           -> 'multiclass', num_classes = max label + 1
+                                           all labels in {0, 1}     -> 'binary' for accuracy, hamming distance and
+                                           exact match (every reading gives the same number); otherwise ambiguous:
+                                           a ValueError asks for task='binary' or task='multiclass', num_classes=2
+    Anything else raises a ValueError that says which ``task=`` to pass.
+The stateful classes infer once, from the first batch, and keep that task (a later batch with a label beyond the
+inferred num_classes raises and asks for ``num_classes=``).
+"""
+from __future__ import annotations
+
+import inspect
+from functools import lru_cache
+
+import numpy as np
+
+from ...utilities import to_numpy
+from . import _calibration_error as _ce
+from . import _confusion_matrix as _cm
+from . import _curves as _cv
+from . import _exact_match as _em
+from . import _stat_scores as _ss
+
+TASKS = ("binary", "multiclass", "multilabel")
+# metrics whose value is the same under every reading of 0/1 label inputs (no ambiguity to resolve)
+_LABEL_AGNOSTIC = ("accuracy", "hamming_distance", "exact_match")
+
+TASK_FUNCTIONS = {
+    "accuracy": (_ss.binary_accuracy, _ss.multiclass_accuracy, _ss.multilabel_accuracy),
+    "precision": (_ss.binary_precision, _ss.multiclass_precision, _ss.multilabel_precision),
+    "recall": (_ss.binary_recall, _ss.multiclass_recall, _ss.multilabel_recall),
+    "f1_score": (_ss.binary_f1_score, _ss.multiclass_f1_score, _ss.multilabel_f1_score),
+    "fbeta_score": (_ss.binary_fbeta_score, _ss.multiclass_fbeta_score, _ss.multilabel_fbeta_score),
+    "specificity": (_ss.binary_specificity, _ss.multiclass_specificity, _ss.multilabel_specificity),
+    "stat_scores": (_ss.binary_stat_scores, _ss.multiclass_stat_scores, _ss.multilabel_stat_scores),
+    "hamming_distance": (_ss.binary_hamming_distance, _ss.multiclass_hamming_distance,
+                         _ss.multilabel_hamming_distance),
+    "confusion_matrix": (_cm.binary_confusion_matrix, _cm.multiclass_confusion_matrix,
+                         _cm.multilabel_confusion_matrix),
+    "matthews_corrcoef": (_cm.binary_matthews_corrcoef, _cm.multiclass_matthews_corrcoef,
+                          _cm.multilabel_matthews_corrcoef),
+    "cohen_kappa": (_cm.binary_cohen_kappa, _cm.multiclass_cohen_kappa, None),
+    "jaccard_index": (_cm.binary_jaccard_index, _cm.multiclass_jaccard_index, _cm.multilabel_jaccard_index),
+    "exact_match": (None, _em.multiclass_exact_match, _em.multilabel_exact_match),
+    "calibration_error": (_ce.binary_calibration_error, _ce.multiclass_calibration_error, None),
+    "auroc": (_cv.binary_auroc, _cv.multiclass_auroc, _cv.multilabel_auroc),
+    "average_precision": (_cv.binary_average_precision, _cv.multiclass_average_precision,
+                          _cv.multilabel_average_precision),
+    "roc": (_cv.binary_roc, _cv.multiclass_roc, _cv.multilabel_roc),
+    "precision_recall_curve": (_cv.binary_precision_recall_curve, _cv.multiclass_precision_recall_curve,
+                               _cv.multilabel_precision_recall_curve),
+}
+
+
+def check_task(task, name):
+    supported = tuple(t for t, fn in zip(TASKS, TASK_FUNCTIONS[name]) if fn is not None)
+    if task not in supported:
+        raise ValueError(f"Invalid Classification: expected one of {supported} for `task` of {name}, but got {task!r}")
+
+
+def infer_task(preds, target, name="accuracy"):
+    """(task, num_classes or num_labels) from the inputs, by the rules in this module's docstring."""
+    p, t = to_numpy(preds), to_numpy(target)
+    hint = ("pass task='binary', task='multiclass' with num_classes=..., or task='multilabel' with num_labels=... "
+            "explicitly")
+    if p.ndim == t.ndim + 1 and p.dtype.kind == "f":
+        return "multiclass", p.shape[1]
+    if p.shape != t.shape:
+        raise ValueError(f"Could not infer the task of {name} from preds of shape {p.shape} and target of shape "
+                         f"{t.shape}: {hint}.")
+    t_max = int(t.max()) if t.size else 0
+    if p.dtype.kind == "f":
+        if t_max > 1:
+            raise ValueError(f"Could not infer the task of {name}: float preds with the shape of target need a "
+                             f"binary target, but target has values up to {t_max}. For class-index targets pass "
+                             "preds of shape (N, C) or task='multiclass', num_classes=...")
+        return ("binary", None) if p.ndim == 1 else ("multilabel", p.shape[1])
+    top = max(t_max, int(p.max()) if p.size else 0)
+    if top > 1:
+        return "multiclass", top + 1
+    if name in _LABEL_AGNOSTIC or p.ndim == 0:
+        return "binary", None
+    raise ValueError(f"The task of {name} is ambiguous for integer labels in {{0, 1}}: they may be binary, "
+                     f"2-class multiclass or multilabel data, which give different values. Pass task='binary', "
+                     f"task='multiclass' with num_classes=2, or task='multilabel' with num_labels={p.shape[-1]}.")
+
+
+@lru_cache(maxsize=None)
+def _params(fn):
+    return frozenset(inspect.signature(fn).parameters)
+
+
+def task_kwargs(fn, kwargs):
+    """The subset of a task wrapper's keyword arguments that the task-specific function accepts."""
+    names = _params(fn)
+    return {k: v for k, v in kwargs.items() if k in names}
+
+
+def call_task(name, preds, target, task, num_classes=None, num_labels=None, **kwargs):
+    """Dispatch ``name`` to its binary/multiclass/multilabel function (inferring the task when it is None)."""
+    if task is None:
+        task, n = infer_task(preds, target, name)
+        num_classes, num_labels = (n, None) if task == "multiclass" else (None, n)
+    check_task(task, name)
+    fn = TASK_FUNCTIONS[name][TASKS.index(task)]
+    if task == "multiclass":
+        if not isinstance(num_classes, int):
+            raise ValueError(f"`num_classes` is expected to be `int` but `{type(num_classes)} was passed.`")
+        kwargs["num_classes"] = num_classes
+    elif task == "multilabel":
+        if not isinstance(num_labels, int):
+            raise ValueError(f"`num_labels` is expected to be `int` but `{type(num_labels)} was passed.`")
+        kwargs["num_labels"] = num_labels
+    return fn(preds, target, **task_kwargs(fn, kwargs))
+
+
+def accuracy(preds, target, task=None, threshold=0.5, num_classes=None, num_labels=None, average="micro",
+             multidim_average="global", top_k=1, ignore_index=None, validate_args=True, input_format="auto"):
+    """Accuracy for ``task`` 'binary' | 'multiclass' | 'multilabel' (None: inferred, the legacy 0.x call).
+
+    Example:
+        >>> preds = ember.randn(10, 5).softmax(dim=1); target = ember.randint(5, (10,))
+        >>> accuracy(preds, target)   # inferred: multiclass, num_classes=5, average='micro'
+    """
+    return call_task("accuracy", preds, target, task, num_classes, num_labels, threshold=threshold, average=average,
+                     multidim_average=multidim_average, top_k=top_k, ignore_index=ignore_index,
+                     validate_args=validate_args, input_format=input_format)
+
+
+def precision(preds, target, task=None, threshold=0.5, num_classes=None, num_labels=None, average="micro",
+              multidim_average="global", top_k=1, ignore_index=None, validate_args=True, zero_division=0,
+              input_format="auto"):
+    """Precision tp / (tp + fp) for the given (or inferred) task."""
+    return call_task("precision", preds, target, task, num_classes, num_labels, threshold=threshold, average=average,
+                     multidim_average=multidim_average, top_k=top_k, ignore_index=ignore_index,
+                     validate_args=validate_args, zero_division=zero_division, input_format=input_format)
+
+
+def recall(preds, target, task=None, threshold=0.5, num_classes=None, num_labels=None, average="micro",
+           multidim_average="global", top_k=1, ignore_index=None, validate_args=True, zero_division=0,
+           input_format="auto"):
+    """Recall tp / (tp + fn) for the given (or inferred) task."""
+    return call_task("recall", preds, target, task, num_classes, num_labels, threshold=threshold, average=average,
+                     multidim_average=multidim_average, top_k=top_k, ignore_index=ignore_index,
+                     validate_args=validate_args, zero_division=zero_division, input_format=input_format)
+
+
+def f1_score(preds, target, task=None, threshold=0.5, num_classes=None, num_labels=None, average="micro",
+             multidim_average="global", top_k=1, ignore_index=None, validate_args=True, zero_division=0,
+             input_format="auto"):
+    """F1 score 2·tp / (2·tp + fp + fn) for the given (or inferred) task."""
+    return call_task("f1_score", preds, target, task, num_classes, num_labels, threshold=threshold, average=average,
+                     multidim_average=multidim_average, top_k=top_k, ignore_index=ignore_index,
+                     validate_args=validate_args, zero_division=zero_division, input_format=input_format)
+
+
+def fbeta_score(preds, target, task=None, beta=1.0, threshold=0.5, num_classes=None, num_labels=None,
+                average="micro", multidim_average="global", top_k=1, ignore_index=None, validate_args=True,
+                zero_division=0, input_format="auto"):
+    """F-beta score for the given (or inferred) task."""
+    return call_task("fbeta_score", preds, target, task, num_classes, num_labels, beta=beta, threshold=threshold,
+                     average=average, multidim_average=multidim_average, top_k=top_k, ignore_index=ignore_index,
+                     validate_args=validate_args, zero_division=zero_division, input_format=input_format)
+
+
+def specificity(preds, target, task=None, threshold=0.5, num_classes=None, num_labels=None, average="micro",
+                multidim_average="global", top_k=1, ignore_index=None, validate_args=True, input_format="auto"):
+    """Specificity tn / (tn + fp) for the given (or inferred) task."""
+    return call_task("specificity", preds, target, task, num_classes, num_labels, threshold=threshold,
+                     average=average, multidim_average=multidim_average, top_k=top_k, ignore_index=ignore_index,
+                     validate_args=validate_args, input_format=input_format)
+
+
+def stat_scores(preds, target, task=None, threshold=0.5, num_classes=None, num_labels=None, average="micro",
+                multidim_average="global", top_k=1, ignore_index=None, validate_args=True, input_format="auto"):
+    """[tp, fp, tn, fn, support] for the given (or inferred) task."""
+    return call_task("stat_scores", preds, target, task, num_classes, num_labels, threshold=threshold,
+                     average=average, multidim_average=multidim_average, top_k=top_k, ignore_index=ignore_index,
+                     validate_args=validate_args, input_format=input_format)
+
+
+def hamming_distance(preds, target, task=None, threshold=0.5, num_classes=None, num_labels=None, average="micro",
+                     multidim_average="global", top_k=1, ignore_index=None, validate_args=True, input_format="auto"):
+    """Hamming distance 1 − accuracy for the given (or inferred) task."""
+    return call_task("hamming_distance", preds, target, task, num_classes, num_labels, threshold=threshold,
+                     average=average, multidim_average=multidim_average, top_k=top_k, ignore_index=ignore_index,
+                     validate_args=validate_args, input_format=input_format)
+
+
+def confusion_matrix(preds, target, task=None, threshold=0.5, num_classes=None, num_labels=None, normalize=None,
+                     ignore_index=None, validate_args=True, input_format="auto"):
+    """Confusion matrix for the given (or inferred) task."""
+    return call_task("confusion_matrix", preds, target, task, num_classes, num_labels, threshold=threshold,
+                     normalize=normalize, ignore_index=ignore_index, validate_args=validate_args,
+                     input_format=input_format)
+
+
+def matthews_corrcoef(preds, target, task=None, threshold=0.5, num_classes=None, num_labels=None, ignore_index=None,
+                      validate_args=True, input_format="auto"):
+    """Matthews correlation coefficient for the given (or inferred) task."""
+    return call_task("matthews_corrcoef", preds, target, task, num_classes, num_labels, threshold=threshold,
+                     ignore_index=ignore_index, validate_args=validate_args, input_format=input_format)
+
+
+def cohen_kappa(preds, target, task=None, threshold=0.5, num_classes=None, weights=None, ignore_index=None,
+                validate_args=True, input_format="auto"):
+    """Cohen's kappa for task 'binary' or 'multiclass'."""
+    return call_task("cohen_kappa", preds, target, task, num_classes, None, threshold=threshold, weights=weights,
+                     ignore_index=ignore_index, validate_args=validate_args, input_format=input_format)
+
+
+def jaccard_index(preds, target, task=None, threshold=0.5, num_classes=None, num_labels=None, average="macro",
+                  ignore_index=None, validate_args=True, zero_division=0, input_format="auto"):
+    """Jaccard index (IoU) for the given (or inferred) task."""
+    return call_task("jaccard_index", preds, target, task, num_classes, num_labels, threshold=threshold,
+                     average=average, ignore_index=ignore_index, validate_args=validate_args,
+                     zero_division=zero_division, input_format=input_format)
+
+
+def exact_match(preds, target, task=None, num_classes=None, num_labels=None, threshold=0.5,
+                multidim_average="global", ignore_index=None, validate_args=True, input_format="auto"):
+    """Exact match for task 'multiclass' or 'multilabel'."""
+    return call_task("exact_match", preds, target, task, num_classes, num_labels, threshold=threshold,
+                     multidim_average=multidim_average, ignore_index=ignore_index, validate_args=validate_args,
+                     input_format=input_format)
+
+
+def calibration_error(preds, target, task=None, n_bins=15, norm="l1", num_classes=None, ignore_index=None,
+                      validate_args=True, input_format="auto"):
+    """Calibration error for task 'binary' or 'multiclass'."""
+    return call_task("calibration_error", preds, target, task, num_classes, None, n_bins=n_bins, norm=norm,
+                     ignore_index=ignore_index, validate_args=validate_args, input_format=input_format)
+
+
+def auroc(preds, target, task=None, thresholds=None, num_classes=None, num_labels=None, average="macro",
+          max_fpr=None, ignore_index=None, validate_args=True, input_format="auto"):
+    """Area under the ROC curve for the given (or inferred) task."""
+    return call_task("auroc", preds, target, task, num_classes, num_labels, thresholds=thresholds, average=average,
+                     max_fpr=max_fpr, ignore_index=ignore_index, validate_args=validate_args,
+                     input_format=input_format)
+
+
+def average_precision(preds, target, task=None, thresholds=None, num_classes=None, num_labels=None,
+                      average="macro", ignore_index=None, validate_args=True, input_format="auto"):
+    """Average precision for the given (or inferred) task."""
+    return call_task("average_precision", preds, target, task, num_classes, num_labels, thresholds=thresholds,
+                     average=average, ignore_index=ignore_index, validate_args=validate_args,
+                     input_format=input_format)
+
+
+def roc(preds, target, task=None, thresholds=None, num_classes=None, num_labels=None, ignore_index=None,
+        validate_args=True, input_format="auto"):
+    """ROC curve (fpr, tpr, thresholds) for the given (or inferred) task."""
+    return call_task("roc", preds, target, task, num_classes, num_labels, thresholds=thresholds,
+                     ignore_index=ignore_index, validate_args=validate_args, input_format=input_format)
+
+
+def precision_recall_curve(preds, target, task=None, thresholds=None, num_classes=None, num_labels=None,
+                           ignore_index=None, validate_args=True, input_format="auto"):
+    """Precision-recall curve (precision, recall, thresholds) for the given (or inferred) task."""
+    return call_task("precision_recall_curve", preds, target, task, num_classes, num_labels, thresholds=thresholds,
+                     ignore_index=ignore_index, validate_args=validate_args, input_format=input_format)

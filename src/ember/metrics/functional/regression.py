@@ -1,0 +1,328 @@
+"""Regression metrics: each an `_x_update` (inputs -> sums) and an `_x_compute` (sums -> value).
+
+    MSE = Σ(ŷ − y)²/n (RMSE = √MSE)        MAE = Σ|ŷ − y|/n           MSLE = Σ(log(1+ŷ) − log(1+y))²/n
+    MAPE = Σ|ŷ − y| / max(|y|, ε) / n      SMAPE = 2·Σ|ŷ − y| / max(|y| + |ŷ|, ε) / n     LogCosh = Σ log cosh(ŷ − y)/n
+    R² = 1 − RSS/TSS (adjusted: 1 − (1 − R²)(n − 1)/(n − k − 1))      explained variance = 1 − Var(y − ŷ)/Var(y)
+    Pearson r = cov(ŷ, y)/(σ_ŷ σ_y)        Spearman ρ = Pearson r of the (average-tie) ranks
+    cosine = ⟨ŷ, y⟩/(‖ŷ‖‖y‖) per row       KL(p‖q) = Σ p·log(p/q) per row
+Sums are accumulated in float64; values are returned as float32 tensors.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..utilities import to_numpy, to_tensor
+
+MULTIOUTPUTS = ("raw_values", "uniform_average", "variance_weighted")
+
+
+def _pair(preds, target):
+    p, t = to_numpy(preds), to_numpy(target)
+    if p.shape != t.shape:
+        raise RuntimeError(f"Predictions and targets are expected to have the same shape, but got {p.shape} and {t.shape}.")
+    return p.astype(np.float64, copy=False), t.astype(np.float64, copy=False)
+
+
+def _check_num_outputs(p, t, num_outputs):
+    if p.ndim > 2 or t.ndim > 2:
+        raise ValueError("Expected both predictions and target to be either 1- or 2-dimensional tensors, but got "
+                         f"{t.ndim} and {p.ndim}.")
+    if (num_outputs == 1 and not (p.ndim == 1 or p.shape[1] == 1)) or (
+            num_outputs > 1 and p.ndim > 1 and num_outputs != p.shape[1]):
+        raise ValueError("Expected argument `num_outputs` to match the second dimension of input, but got "
+                         f"{num_outputs} and {p.shape[1]}.")
+
+
+def _per_output(p, t, num_outputs):
+    return (p.reshape(-1), t.reshape(-1)) if num_outputs == 1 else (p, t)
+
+
+# ------------------------------------------------------------------------------------------- mean errors
+def _mean_squared_error_update(preds, target, num_outputs=1) -> dict:
+    p, t = _per_output(*_pair(preds, target), num_outputs)
+    d = p - t
+    return {"sum_squared_error": (d * d).sum(0), "total": np.int64(t.shape[0])}
+
+
+def _mean_squared_error_compute(sum_squared_error, total, squared=True):
+    mse = sum_squared_error / total
+    return mse if squared else np.sqrt(mse)
+
+
+def _mean_absolute_error_update(preds, target, num_outputs=1) -> dict:
+    p, t = _per_output(*_pair(preds, target), num_outputs)
+    return {"sum_abs_error": np.abs(p - t).sum(0), "total": np.int64(t.shape[0])}
+
+
+def _mean_absolute_error_compute(sum_abs_error, total):
+    return sum_abs_error / total
+
+
+def _mean_absolute_percentage_error_update(preds, target, epsilon=1.17e-06) -> dict:
+    p, t = _pair(preds, target)
+    return {"sum_abs_per_error": (np.abs(p - t) / np.maximum(np.abs(t), epsilon)).sum(), "total": np.int64(t.size)}
+
+
+def _symmetric_mean_absolute_percentage_error_update(preds, target, epsilon=1.17e-06) -> dict:
+    p, t = _pair(preds, target)
+    err = np.abs(p - t) / np.maximum(np.abs(t) + np.abs(p), epsilon)
+    return {"sum_abs_per_error": 2 * err.sum(), "total": np.int64(t.size)}
+
+
+def _ratio_compute(total_error, total):
+    return total_error / total
+
+
+def _mean_squared_log_error_update(preds, target) -> dict:
+    p, t = _pair(preds, target)
+    return {"sum_squared_log_error": ((np.log1p(p) - np.log1p(t)) ** 2).sum(), "total": np.int64(t.size)}
+
+
+def _log_cosh_error_update(preds, target, num_outputs=1) -> dict:
+    p, t = _pair(preds, target)
+    _check_num_outputs(p, t, num_outputs)
+    d = p - t
+    value = np.logaddexp(d, -d) - np.log(2.0)  # log cosh d without overflow
+    return {"sum_log_cosh_error": value.sum(0).reshape(num_outputs), "total": np.int64(t.shape[0])}
+
+
+# ---------------------------------------------------------------------------------------- R², variance
+def _r2_score_update(preds, target) -> dict:
+    p, t = _pair(preds, target)
+    if p.ndim > 2:
+        raise ValueError("Expected both prediction and target to be 1D or 2D tensors, but received tensors with "
+                         f"dimension {p.shape}")
+    r = t - p
+    return {"sum_squared_error": (t * t).sum(0), "sum_error": t.sum(0), "residual": (r * r).sum(0),
+            "total": np.int64(t.shape[0])}
+
+
+def _check_r2_args(adjusted, multioutput):
+    if multioutput not in MULTIOUTPUTS:
+        raise ValueError(f"Invalid input to argument `multioutput`. Choose one of the following: {MULTIOUTPUTS}")
+    if not isinstance(adjusted, int) or adjusted < 0:
+        raise ValueError("`adjusted` parameter should be an integer larger or equal to 0.")
+
+
+def _r2_score_compute(sum_squared_error, sum_error, residual, total, adjusted=0, multioutput="uniform_average"):
+    """R² per output; constant targets give 1 (perfect fit) or 0, as torchmetrics and sklearn."""
+    if total < 2:
+        raise ValueError("Needs at least two samples to calculate r2 score.")
+    tss = sum_squared_error - sum_error * sum_error / total
+    rss = np.asarray(residual, dtype=np.float64)
+    cond_rss, cond_tss = ~np.isclose(rss, 0, atol=1e-4), ~np.isclose(tss, 0, atol=1e-4)
+    raw = np.ones_like(rss)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = np.where(cond_rss & cond_tss, 1 - rss / tss, raw)
+    raw = np.where(cond_rss & ~cond_tss, 0.0, raw)
+    _check_r2_args(adjusted, multioutput)
+    if multioutput == "raw_values":
+        r2 = raw
+    elif multioutput == "uniform_average":
+        r2 = raw.mean()
+    else:
+        r2 = (tss / tss.sum() * raw).sum()
+    if adjusted:
+        if adjusted > total - 1:
+            warnings.warn("More independent regressions than data points in adjusted r2 score. Falls back to "
+                          "standard r2 score.", UserWarning)
+        elif adjusted == total - 1:
+            warnings.warn("Division by zero in adjusted r2 score. Falls back to standard r2 score.", UserWarning)
+        else:
+            return 1 - (1 - r2) * (total - 1) / (total - adjusted - 1)
+    return r2
+
+
+def _explained_variance_update(preds, target) -> dict:
+    p, t = _pair(preds, target)
+    d = t - p
+    return {"num_obs": np.int64(p.shape[0]), "sum_error": d.sum(0), "sum_squared_error": (d * d).sum(0),
+            "sum_target": t.sum(0), "sum_squared_target": (t * t).sum(0)}
+
+
+def _explained_variance_compute(num_obs, sum_error, sum_squared_error, sum_target, sum_squared_target,
+                                multioutput="uniform_average"):
+    diff_avg = sum_error / num_obs
+    numerator = sum_squared_error / num_obs - diff_avg * diff_avg
+    target_avg = sum_target / num_obs
+    denominator = sum_squared_target / num_obs - target_avg * target_avg
+    nz_num, nz_den = numerator != 0, denominator != 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = np.where(nz_num & nz_den, 1.0 - numerator / denominator, 1.0)
+    scores = np.where(nz_num & ~nz_den, 0.0, scores)
+    if multioutput == "raw_values":
+        return scores
+    if multioutput == "uniform_average":
+        return np.mean(scores)
+    return np.sum(denominator / denominator.sum() * scores)
+
+
+# -------------------------------------------------------------------------------------- correlations
+def _pearson_corrcoef_update(preds, target, num_outputs=1) -> dict:
+    p, t = _pair(preds, target)
+    _check_num_outputs(p, t, num_outputs)
+    p, t = p.reshape(p.shape[0], -1), t.reshape(t.shape[0], -1)
+    return {"n_total": np.int64(p.shape[0]), "sum_x": p.sum(0), "sum_y": t.sum(0), "sum_xx": (p * p).sum(0),
+            "sum_yy": (t * t).sum(0), "sum_xy": (p * t).sum(0)}
+
+
+def _pearson_corrcoef_compute(n_total, sum_x, sum_y, sum_xx, sum_yy, sum_xy):
+    """r = (n·Σxy − Σx·Σy) / √((n·Σx² − (Σx)²)(n·Σy² − (Σy)²)); nan (with a warning) for a constant input."""
+    n = np.float64(n_total)
+    var_x, var_y = n * sum_xx - sum_x ** 2, n * sum_yy - sum_y ** 2
+    cov = n * sum_xy - sum_x * sum_y
+    tiny = (var_x <= 1e-12 * n * sum_xx) | (var_y <= 1e-12 * n * sum_yy)
+    if tiny.any():
+        warnings.warn("The variance of predictions or target is close to zero. This can cause instability in Pearson "
+                      "correlationcoefficient, leading to wrong results. Setting the correlation coefficient to nan.",
+                      UserWarning)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.clip(cov / np.sqrt(var_x * var_y), -1.0, 1.0)
+    r = np.where(tiny, np.nan, r)
+    return r.reshape(()) if r.size == 1 else r
+
+
+def _rank_data(x):
+    """Ranks 1..n with ties sharing their average rank."""
+    order = np.argsort(x, kind="stable")
+    ranks = np.empty(x.size, dtype=np.float64)
+    ranks[order] = np.arange(1, x.size + 1)
+    _, inv, counts = np.unique(x, return_inverse=True, return_counts=True)
+    return (np.bincount(inv.ravel(), weights=ranks) / counts)[inv.ravel()]
+
+
+def _spearman_corrcoef_update(preds, target, num_outputs=1) -> dict:
+    p, t = to_numpy(preds), to_numpy(target)
+    if p.dtype.kind != "f" or t.dtype.kind != "f":
+        raise TypeError("Expected `preds` and `target` both to be floating point tensors, but got "
+                        f"{p.dtype} and {t.dtype}")
+    p, t = _pair(p, t)
+    _check_num_outputs(p, t, num_outputs)
+    return {"preds": p, "target": t}
+
+
+def _spearman_corrcoef_compute(preds, target, eps=1e-6):
+    if preds.ndim == 1:
+        preds, target = _rank_data(preds), _rank_data(target)
+    else:
+        preds = np.stack([_rank_data(c) for c in preds.T], 1)
+        target = np.stack([_rank_data(c) for c in target.T], 1)
+    pd, td = preds - preds.mean(0), target - target.mean(0)
+    cov = (pd * td).mean(0)
+    return np.clip(cov / (np.sqrt((pd * pd).mean(0)) * np.sqrt((td * td).mean(0)) + eps), -1.0, 1.0)
+
+
+def _cosine_similarity_update(preds, target) -> dict:
+    p, t = _pair(preds, target)
+    if p.ndim != 2:
+        raise ValueError("Expected input to cosine similarity to be 2D tensors of shape `[N,D]` where `N` is the number"
+                         f" of samples and `D` is the number of dimensions, but got tensor of shape {p.shape}")
+    return {"preds": p, "target": t}
+
+
+def _cosine_similarity_compute(preds, target, reduction="sum"):
+    sim = (preds * target).sum(-1) / (np.linalg.norm(preds, axis=-1) * np.linalg.norm(target, axis=-1))
+    return {"sum": np.sum, "mean": np.mean}.get(reduction, lambda x: x)(sim)
+
+
+def _check_reduction(reduction):
+    allowed = ("mean", "sum", "none", None)
+    if reduction not in allowed:
+        raise ValueError(f"Expected argument `reduction` to be one of {allowed} but got {reduction}")
+
+
+def _kld_update(p, q, log_prob=False) -> dict:
+    p, q = _pair(p, q)
+    if p.ndim != 2 or q.ndim != 2:
+        raise ValueError(f"Expected both p and q distribution to be 2D but got {p.ndim} and {q.ndim} respectively")
+    if log_prob:
+        measures = np.sum(np.exp(p) * (p - q), axis=-1)
+    else:
+        p, q = p / p.sum(-1, keepdims=True), q / q.sum(-1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            measures = np.where(p == 0, 0.0, p * np.log(p / q)).sum(-1)
+    return {"measures": measures, "total": np.int64(p.shape[0])}
+
+
+def _kld_compute(measures, total, reduction="mean"):
+    if reduction == "sum":
+        return measures.sum()
+    if reduction == "mean":
+        return measures.sum() / total
+    return measures
+
+
+# --------------------------------------------------------------------------------------- functional forms
+def mean_squared_error(preds, target, squared=True, num_outputs=1):
+    """Mean squared error (root MSE with ``squared=False``); torchmetrics' arguments."""
+    return to_tensor(_mean_squared_error_compute(**_mean_squared_error_update(preds, target, num_outputs), squared=squared))
+
+
+def mean_absolute_error(preds, target, num_outputs=1):
+    """Mean absolute error."""
+    return to_tensor(_mean_absolute_error_compute(**_mean_absolute_error_update(preds, target, num_outputs)))
+
+
+def mean_absolute_percentage_error(preds, target):
+    """Mean absolute percentage error, |ŷ − y| / max(|y|, 1.17e-6)."""
+    s = _mean_absolute_percentage_error_update(preds, target)
+    return to_tensor(_ratio_compute(s["sum_abs_per_error"], s["total"]))
+
+
+def symmetric_mean_absolute_percentage_error(preds, target):
+    """Symmetric MAPE, 2·|ŷ − y| / max(|y| + |ŷ|, 1.17e-6)."""
+    s = _symmetric_mean_absolute_percentage_error_update(preds, target)
+    return to_tensor(_ratio_compute(s["sum_abs_per_error"], s["total"]))
+
+
+def mean_squared_log_error(preds, target):
+    """Mean squared logarithmic error."""
+    s = _mean_squared_log_error_update(preds, target)
+    return to_tensor(_ratio_compute(s["sum_squared_log_error"], s["total"]))
+
+
+def log_cosh_error(preds, target):
+    """Mean log-cosh error (per output for 2-D inputs)."""
+    p = to_numpy(preds)
+    s = _log_cosh_error_update(preds, target, 1 if p.ndim == 1 else p.shape[-1])
+    return to_tensor(np.squeeze(_ratio_compute(s["sum_log_cosh_error"], s["total"])))
+
+
+def r2_score(preds, target, adjusted=0, multioutput="uniform_average"):
+    """Coefficient of determination R² (optionally adjusted for ``adjusted`` regressors)."""
+    return to_tensor(_r2_score_compute(**_r2_score_update(preds, target), adjusted=adjusted, multioutput=multioutput))
+
+
+def explained_variance(preds, target, multioutput="uniform_average"):
+    """Explained variance score."""
+    if multioutput not in MULTIOUTPUTS:
+        raise ValueError(f"Invalid input to argument `multioutput`. Choose one of the following: {MULTIOUTPUTS}")
+    return to_tensor(_explained_variance_compute(**_explained_variance_update(preds, target), multioutput=multioutput))
+
+
+def pearson_corrcoef(preds, target):
+    """Pearson correlation coefficient (per output for 2-D inputs)."""
+    p = to_numpy(preds)
+    return to_tensor(_pearson_corrcoef_compute(**_pearson_corrcoef_update(preds, target,
+                                                                           1 if p.ndim == 1 else p.shape[-1])))
+
+
+def spearman_corrcoef(preds, target):
+    """Spearman rank correlation coefficient (per output for 2-D inputs)."""
+    p = to_numpy(preds)
+    return to_tensor(_spearman_corrcoef_compute(**_spearman_corrcoef_update(preds, target,
+                                                                             1 if p.ndim == 1 else p.shape[-1])))
+
+
+def cosine_similarity(preds, target, reduction="sum"):
+    """Cosine similarity of each row pair, reduced by 'sum' (default), 'mean' or 'none'."""
+    _check_reduction(reduction)
+    return to_tensor(_cosine_similarity_compute(**_cosine_similarity_update(preds, target), reduction=reduction))
+
+
+def kl_divergence(p, q, log_prob=False, reduction="mean"):
+    """KL divergence KL(p‖q) of each row pair (rows normalized unless ``log_prob``)."""
+    _check_reduction(reduction)
+    return to_tensor(_kld_compute(**_kld_update(p, q, log_prob), reduction=reduction))

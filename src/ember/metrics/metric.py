@@ -1,0 +1,379 @@
+"""`Metric`: the stateful base every metric shares (torchmetrics' `Metric` on NumPy arrays).
+
+A metric declares its sufficient statistics once with `add_state(name, default, dist_reduce_fx)`; everything else
+(reset, forward's batch value, merge_state, distributed sync, state_dict) is generic over those states.
+
+    forward(batch) = compute(update(reset(), batch))     and the batch's states are folded into the running ones
+    running_state  = reduce(running_state, batch_state)  with each state's dist_reduce_fx (sum, mean, max, min, cat)
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import warnings
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
+
+from .utilities import dim_zero_cat, dim_zero_max, dim_zero_mean, dim_zero_min, dim_zero_sum, to_numpy, to_tensor
+
+_REDUCTIONS = {"sum": dim_zero_sum, "mean": dim_zero_mean, "max": dim_zero_max, "min": dim_zero_min, "cat": dim_zero_cat}
+_KNOWN_KWARGS = ("compute_on_cpu", "dist_sync_on_step", "process_group", "dist_sync_fn", "sync_on_compute",
+                 "compute_with_cache", "distributed_available_fn")
+
+
+def _copy_state(value):
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return value.clone() if hasattr(value, "clone") else copy.deepcopy(value)
+
+
+def _like(value, template):
+    """Give a reduced NumPy array the container type of the state it replaces (ember Tensor states stay Tensors)."""
+    if isinstance(template, np.ndarray) or isinstance(value, list):
+        return value
+    import ember
+
+    return ember.as_tensor(np.asarray(value, dtype=to_numpy(template).dtype))
+
+
+def _combine(reduce_fn, current, incoming, n_current: int, n_incoming: int):
+    """Fold two states of one metric (e.g. running and batch) with the state's reduction."""
+    if reduce_fn is dim_zero_cat:
+        if isinstance(current, list):
+            return list(incoming) + list(current)
+        return np.concatenate([to_numpy(incoming), to_numpy(current)])
+    if reduce_fn is None:
+        return list(incoming) + list(current) if isinstance(current, list) else np.stack([incoming, current])
+    a, b = to_numpy(incoming), to_numpy(current)
+    if reduce_fn is dim_zero_sum:
+        out = a + b
+    elif reduce_fn is dim_zero_mean:
+        n = n_current + n_incoming
+        out = (n_incoming * a + n_current * b) / n if n else b
+    elif reduce_fn is dim_zero_max:
+        out = np.maximum(a, b)
+    elif reduce_fn is dim_zero_min:
+        out = np.minimum(a, b)
+    else:
+        out = to_numpy(reduce_fn(np.stack([a, b])))
+    return _like(out, current)
+
+
+class Metric:
+    """Base class: declare states with `add_state`, implement `update(...)` and `compute()`.
+
+    `forward` (also `__call__`) returns the value on the batch alone and accumulates it, without recomputing over
+    all data seen (torchmetrics' ``full_state_update=False`` path). An `update` that raises leaves the states as they
+    were. Results are ember tensors; states are NumPy arrays (or lists of arrays for ``cat`` states).
+
+    Args (keyword only, as torchmetrics): compute_on_cpu, dist_sync_on_step, process_group, dist_sync_fn,
+        sync_on_compute, compute_with_cache. ``dist_sync_fn(array) -> list of arrays, one per process`` is the sync
+        hook: when set, `compute()` gathers every state and reduces it with its ``dist_reduce_fx``.
+
+    Torch parity:
+        Same method names and semantics as torchmetrics.Metric 1.x (add_state, update, compute, forward, reset,
+        merge_state, clone, state_dict, load_state_dict, persistent, metric_state, update_count, plot). It is not an
+        nn.Module; operator overloading (metric arithmetic) and device moves are not provided (`to()` returns self).
+
+    Example:
+        >>> class Hits(Metric):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.add_state("hits", default=np.zeros(()), dist_reduce_fx="sum")
+        ...     def update(self, preds, target):
+        ...         self.hits = self.hits + (np.asarray(preds) == np.asarray(target)).sum()
+        ...     def compute(self):
+        ...         return self.hits
+    """
+
+    is_differentiable: Optional[bool] = None
+    higher_is_better: Optional[bool] = None
+    full_state_update: Optional[bool] = False
+    plot_lower_bound: Optional[float] = None
+    plot_upper_bound: Optional[float] = None
+    _atomic_update = False  # True where update computes everything before it assigns (no snapshot needed)
+    _update_args: Optional[tuple] = None  # constructor args the update depends on (enables compute groups)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "update" in cls.__dict__:
+            cls.update = _wrap_update(cls.__dict__["update"])
+        if "compute" in cls.__dict__:
+            cls.compute = _wrap_compute(cls.__dict__["compute"])
+
+    def __init__(self, **kwargs: Any) -> None:
+        unknown = sorted(set(kwargs) - set(_KNOWN_KWARGS))
+        if unknown:
+            raise ValueError(f"Unexpected keyword arguments: {', '.join(f'`{a}`' for a in unknown)}")
+        for name in ("compute_on_cpu", "dist_sync_on_step", "sync_on_compute", "compute_with_cache"):
+            value = kwargs.get(name, name in ("sync_on_compute", "compute_with_cache"))
+            if not isinstance(value, bool):
+                raise ValueError(f"Expected keyword argument `{name}` to be a `bool` but got {value}")
+            object.__setattr__(self, name, value)
+        self.process_group = kwargs.get("process_group")
+        self.dist_sync_fn = kwargs.get("dist_sync_fn")
+        if self.dist_sync_fn is not None and not callable(self.dist_sync_fn):
+            raise ValueError(f"Expected keyword argument `dist_sync_fn` to be an callable function but got {self.dist_sync_fn}")
+        self._defaults: dict = {}
+        self._persistent: dict = {}
+        self._reductions: dict = {}
+        self._update_count = 0
+        self._computed = None
+        self._in_update = self._in_compute = False
+        self._cache: Optional[dict] = None  # local states kept while synced
+
+    # ----------------------------------------------------------------- states
+    def add_state(self, name: str, default, dist_reduce_fx: Union[str, Callable, None] = None,
+                  persistent: bool = False) -> None:
+        """Declare a state: an array (reset to a copy of ``default``) or an empty list (a ``cat`` state)."""
+        if isinstance(default, list):
+            if default:
+                raise ValueError("state variable must be a tensor or any empty list (where you can append tensors)")
+        elif isinstance(default, (int, float, np.ndarray, np.generic)):
+            default = np.asarray(default)
+        elif not hasattr(default, "_data"):
+            raise ValueError("state variable must be a tensor or any empty list (where you can append tensors)")
+        if isinstance(dist_reduce_fx, str):
+            if dist_reduce_fx not in _REDUCTIONS:
+                raise ValueError("`dist_reduce_fx` must be callable or one of ['mean', 'sum', 'cat', 'min', 'max', None]")
+            dist_reduce_fx = _REDUCTIONS[dist_reduce_fx]
+        elif dist_reduce_fx is not None and not callable(dist_reduce_fx):
+            raise ValueError("`dist_reduce_fx` must be callable or one of ['mean', 'sum', 'cat', 'min', 'max', None]")
+        setattr(self, name, _copy_state(default))
+        self._defaults[name] = _copy_state(default)
+        self._persistent[name] = persistent
+        self._reductions[name] = dist_reduce_fx
+
+    @property
+    def metric_state(self) -> dict:
+        """The current states by name."""
+        return {name: getattr(self, name) for name in self._defaults}
+
+    @property
+    def update_count(self) -> int:
+        return self._update_count
+
+    @property
+    def update_called(self) -> bool:
+        return self._update_count > 0
+
+    def _accumulate(self, stats: dict) -> None:
+        """Fold one batch's sufficient statistics (keys = state names) into the states."""
+        for name, value in stats.items():
+            current = getattr(self, name)
+            if isinstance(current, list):
+                current.append(value)
+            else:
+                setattr(self, name, _combine(self._reductions[name], current, value, self._update_count, 1))
+
+    def _reduce_states(self, incoming: dict, n_current: int = 1, n_incoming: int = 1) -> None:
+        """Fold ``incoming`` states (from n_incoming updates) into this metric's (from n_current updates)."""
+        for name in self._defaults:
+            if name not in incoming:
+                raise ValueError(f"Expected state variable {name} to be present in incoming state {incoming}")
+            setattr(self, name, _combine(self._reductions[name], getattr(self, name), incoming[name],
+                                         n_current, n_incoming))
+
+    # --------------------------------------------------------------- lifecycle
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement `update`")
+
+    def compute(self) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement `compute`")
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Accumulate the batch and return the metric on this batch alone."""
+        if self.full_state_update or self.full_state_update is None or self.dist_sync_on_step:
+            self.update(*args, **kwargs)
+            saved, count = {k: _copy_state(v) for k, v in self.metric_state.items()}, self._update_count
+            self.reset()
+            self.update(*args, **kwargs)
+            value = self.compute()
+            for k, v in saved.items():
+                setattr(self, k, v)
+            self._update_count, self._computed = count, None
+            return value
+        saved, count = self.metric_state, self._update_count
+        self.reset()
+        try:
+            self.update(*args, **kwargs)
+            value = self.compute()
+        except BaseException:
+            for k, v in saved.items():
+                setattr(self, k, v)
+            self._update_count = count
+            raise
+        self._update_count = count + 1
+        if count:
+            self._reduce_states(saved, n_current=1, n_incoming=count)
+        self._computed = None
+        return value
+
+    __call__ = forward
+
+    def reset(self) -> None:
+        """Restore every state to its default and forget the update count and cached value."""
+        self._update_count = 0
+        self._computed = None
+        self._cache = None
+        for name, default in self._defaults.items():
+            setattr(self, name, _copy_state(default))
+
+    def merge_state(self, incoming_state: Union[dict, "Metric"]) -> None:
+        """Fold another metric's (or a state dict's) states into this one, as if this metric had seen its data."""
+        if not isinstance(incoming_state, (dict, Metric)):
+            raise ValueError(f"Expected incoming state to be a dict or an instance of Metric but got {type(incoming_state)}")
+        if self.full_state_update or self.full_state_update is None or self.dist_sync_on_step:
+            raise RuntimeError("``merge_state`` is not supported for metrics with ``full_state_update=True`` or "
+                               "``dist_sync_on_step=True``. Please overwrite the merge_state method in the metric class.")
+        n = 1
+        if isinstance(incoming_state, Metric):
+            if not isinstance(incoming_state, type(self)):
+                raise ValueError(f"Expected incoming state to be an instance of {type(self).__name__} "
+                                 f"but got {type(incoming_state)}")
+            n = incoming_state._update_count
+            incoming_state = incoming_state.metric_state
+        self._reduce_states(incoming_state, n_current=self._update_count, n_incoming=n)
+        self._update_count += n
+        self._computed = None
+
+    def clone(self) -> "Metric":
+        return copy.deepcopy(self)
+
+    # ------------------------------------------------------------ distributed
+    def sync(self, dist_sync_fn: Optional[Callable] = None, should_sync: bool = True, **_: Any) -> None:
+        """Replace each state by its reduction over all processes; ``dist_sync_fn(array) -> [array per process]``.
+
+        The hook a distributed backend plugs into; without a sync function (one process) this does nothing.
+        """
+        fn = dist_sync_fn or self.dist_sync_fn
+        if not should_sync or fn is None or self._cache is not None:
+            return
+        self._cache = {k: _copy_state(v) for k, v in self.metric_state.items()}
+        for name, reduce_fn in self._reductions.items():
+            local = getattr(self, name)
+            gathered = fn(dim_zero_cat(local) if isinstance(local, list) else to_numpy(local))
+            if reduce_fn is dim_zero_cat or isinstance(local, list):
+                value = [np.concatenate([np.atleast_1d(g) for g in gathered])] if isinstance(local, list) \
+                    else np.concatenate(gathered)
+            else:
+                stacked = np.stack([to_numpy(g) for g in gathered])
+                value = _like(to_numpy(reduce_fn(stacked)) if reduce_fn else stacked, local)
+            setattr(self, name, value)
+
+    def unsync(self, should_unsync: bool = True) -> None:
+        """Restore the local states saved by `sync`."""
+        if should_unsync and self._cache is not None:
+            for k, v in self._cache.items():
+                setattr(self, k, v)
+            self._cache = None
+
+    # ----------------------------------------------------------- persistence
+    def persistent(self, mode: bool = False) -> None:
+        for name in self._persistent:
+            self._persistent[name] = mode
+
+    def state_dict(self, destination: Optional[dict] = None, prefix: str = "", keep_vars: bool = False) -> dict:
+        """Persistent states only (``add_state(..., persistent=True)`` or `persistent(True)`), as ember tensors."""
+        import ember
+
+        out = {} if destination is None else destination
+        for name, value in self.metric_state.items():
+            if self._persistent[name]:
+                wrap = (lambda a: ember.as_tensor(np.array(to_numpy(a))))
+                out[prefix + name] = [wrap(v) for v in value] if isinstance(value, list) else wrap(value)
+        return out
+
+    def load_state_dict(self, state_dict: dict, strict: bool = True) -> None:
+        for name in self._defaults:
+            if name in state_dict:
+                value = state_dict[name]
+                setattr(self, name, [to_numpy(v) for v in value] if isinstance(value, list) else
+                        _like(np.array(to_numpy(value)), self._defaults[name]))
+            elif strict and self._persistent[name]:
+                raise KeyError(f"Missing key {name!r} in state_dict of {type(self).__name__}")
+        self._computed = None
+
+    def to(self, *args: Any, **kwargs: Any) -> "Metric":
+        return self
+
+    cpu = to
+
+    # ------------------------------------------------------------------- plot
+    def plot(self, val: Any = None, ax: Any = None):
+        """Plot a value (default: `compute()`), or a sequence of values over steps; returns (figure, axes)."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError as err:  # optional dependency ("app" extra)
+            raise ModuleNotFoundError("plot() needs matplotlib: pip install 'ember[app]'") from err
+        val = self.compute() if val is None else val
+        fig, ax = (plt.subplots() if ax is None else (ax.get_figure(), ax))
+        if isinstance(val, (list, tuple)):
+            ys = np.stack([np.asarray(to_numpy(v), dtype=float) for v in val])
+            ax.plot(np.arange(len(ys)), ys.reshape(len(ys), -1), marker="o")
+            ax.set_xlabel("Step")
+        else:
+            arr = np.asarray(to_numpy(val), dtype=float)
+            if arr.ndim == 0:
+                ax.plot([0], [arr], marker="o")
+            else:
+                ax.bar(np.arange(arr.size), arr.ravel())
+        if self.plot_lower_bound is not None and self.plot_upper_bound is not None:
+            ax.set_ylim(self.plot_lower_bound, self.plot_upper_bound)
+        ax.set_title(type(self).__name__)
+        return fig, ax
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+def _wrap_update(update: Callable) -> Callable:
+    """Count updates, drop the cached value, and restore the states if the update raises."""
+    @functools.wraps(update)
+    def wrapped(self: Metric, *args: Any, **kwargs: Any) -> None:
+        if self._in_update:  # a subclass's update calling super().update()
+            return update(self, *args, **kwargs)
+        saved = None if self._atomic_update else {k: _copy_state(v) for k, v in self.metric_state.items()}
+        self._in_update = True
+        try:
+            update(self, *args, **kwargs)
+        except BaseException:
+            if saved is not None:
+                for k, v in saved.items():
+                    setattr(self, k, v)
+            raise
+        finally:
+            self._in_update = False
+        self._computed = None
+        self._update_count += 1
+    return wrapped
+
+
+def _wrap_compute(compute: Callable) -> Callable:
+    """Warn before any update, sync states across processes if a hook is set, cache, wrap the result as tensors."""
+    @functools.wraps(compute)
+    def wrapped(self: Metric) -> Any:
+        if self._in_compute:
+            return compute(self)
+        if self._update_count == 0:
+            warnings.warn(f"The ``compute`` method of metric {type(self).__name__} was called before the ``update`` "
+                          "method which may lead to errors, as metric states have not yet been updated.", UserWarning)
+        if self._computed is not None:
+            return self._computed
+        self._in_compute = True
+        try:
+            self.sync(should_sync=self.sync_on_compute)
+            value = to_tensor(compute(self))
+        finally:
+            self.unsync()
+            self._in_compute = False
+        if self.compute_with_cache:
+            self._computed = value
+        return value
+    return wrapped

@@ -450,6 +450,27 @@ def test_initial_lr_written_and_kept_like_torch():
     assert [g["initial_lr"] for g in eo.param_groups] == [0.1, 0.05]
 
 
+@pytest.mark.parametrize("factory", [
+    lambda M, o: M.StepLR(o, step_size=7, gamma=0.5),
+    lambda M, o: M.CosineAnnealingLR(o, T_max=30, eta_min=1e-3),
+    lambda M, o: M.OneCycleLR(o, max_lr=0.5, total_steps=80),
+    lambda M, o: M.SequentialLR(o, [M.LinearLR(o, start_factor=0.1, total_iters=5), M.ExponentialLR(o, 0.97)], [5]),
+], ids=["step", "cosine", "onecycle", "sequential"])
+def test_tensor_lr_is_filled_in_place_like_torch(factory):
+    eo = eoptim.SGD([ember.tensor(np.zeros(2, np.float32), requires_grad=True)], lr=ember.tensor(0.1), momentum=0.9)
+    to = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=torch.tensor(0.1), momentum=0.9, foreach=False)
+    e_lr, t_lr = eo.param_groups[0]["lr"], to.param_groups[0]["lr"]
+    es, ts = factory(E, eo), factory(T, to)
+    rows_e, rows_t = [], []
+    for _ in range(79):
+        eo.step(); es.step(); to.step(); ts.step()
+        rows_e.append(float(eo.param_groups[0]["lr"])); rows_t.append(float(to.param_groups[0]["lr"]))
+    assert_same(rows_e, rows_t)
+    assert eo.param_groups[0]["lr"] is e_lr and to.param_groups[0]["lr"] is t_lr
+    assert es.get_last_lr()[0] is not e_lr and float(es.get_last_lr()[0]) == float(e_lr)
+    assert eo.param_groups[0]["initial_lr"] is not e_lr
+
+
 # ----------------------------------------------------------------------------- previews
 @pytest.mark.parametrize("name,kind,factory,n", CASES, ids=CASE_IDS)
 def test_preview_predicts_the_schedule_without_touching_the_optimizer(name, kind, factory, n):

@@ -5,6 +5,8 @@ import copy
 import types
 import warnings
 
+from ...tensor import Tensor
+
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being "
     "deprecated where possible. Please use `scheduler.step()` to step the "
@@ -27,12 +29,27 @@ def _format_param(name, optimizer, param):
             raise ValueError(
                 f"{name} must have the same length as optimizer.param_groups. "
                 f"{name} has {len(param)} values, param_groups has {len(optimizer.param_groups)}.")
-        return list(param)
-    return [param] * len(optimizer.param_groups)
+        return [_copy(p) for p in param]
+    return [_copy(param) for _ in optimizer.param_groups]
+
+
+def _copy(value):
+    """A Tensor hyper-parameter is cloned (never aliased), a number returned as is."""
+    return value.clone() if isinstance(value, Tensor) else value
 
 
 def _lrs(optimizer):
-    return [group["lr"] for group in optimizer.param_groups]
+    """The current lr of every group (Tensor lrs cloned, as torch does)."""
+    return [_copy(group["lr"]) for group in optimizer.param_groups]
+
+
+def _set_lr(group, value, key="lr"):
+    """Write a group's lr; a Tensor lr is filled in place so that references to it stay valid."""
+    current = group[key]
+    if isinstance(current, Tensor):
+        current.fill_(float(value))
+    else:
+        group[key] = value
 
 
 def _callable_state(fns):
@@ -83,7 +100,7 @@ class LRScheduler:
         ``state_dict()`` content (``vars(self)`` minus the optimizer) as torch.optim.lr_scheduler.
         LRScheduler. ember does not wrap ``optimizer.step`` to warn about calling
         ``scheduler.step()`` first, does not warn when ``get_lr()`` is called directly, and
-        supports float learning rates only (not Tensor lrs).
+        fills Tensor learning rates in place, as torch does.
         Beyond torch: :meth:`preview`.
 
     Example:
@@ -99,7 +116,7 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                group.setdefault("initial_lr", _copy(group["lr"]))
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
@@ -107,7 +124,7 @@ class LRScheduler:
                         f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
                         f"scheduler with last_epoch >= 0 (last_epoch={last_epoch}). Load the "
                         "optimizer's state_dict first, or use last_epoch=-1 for a fresh run.")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs = [_copy(group["initial_lr"]) for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._initial_step()
 
@@ -152,8 +169,11 @@ class LRScheduler:
             raise
         groups = self.optimizer.param_groups
         for group, lr in zip(groups, values):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in groups]
+            if isinstance(group["lr"], Tensor):
+                group["lr"].fill_(float(lr))
+            else:
+                group["lr"] = lr
+        self._last_lr = _lrs(self.optimizer)
 
     def state_dict(self):
         """The scheduler's state: every attribute except the optimizer."""

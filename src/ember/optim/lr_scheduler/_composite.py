@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from ._base import LRScheduler, _lrs
+from ._base import LRScheduler, _lrs, _set_lr
 from ._plateau import ReduceLROnPlateau
 
 
@@ -46,7 +46,7 @@ class _CompositeState:
         for scheduler, child in zip(self._schedulers, children):
             scheduler.load_state_dict(child)
         for group, lr in zip(self.optimizer.param_groups, self._last_lr):
-            group["lr"] = lr
+            _set_lr(group, lr)
 
 
 class SequentialLR(_CompositeState, LRScheduler):
@@ -87,7 +87,7 @@ class SequentialLR(_CompositeState, LRScheduler):
         self.last_epoch = last_epoch + 1
         self.optimizer = optimizer
         for group in optimizer.param_groups:        # undo what the children's constructors did
-            group["lr"] = group["initial_lr"]
+            _set_lr(group, group["initial_lr"])
         self._undo_initial_steps(self)
         idx = bisect_right(milestones, 0)
         schedulers[idx]._initial_step()
@@ -160,7 +160,7 @@ class ChainedScheduler(_CompositeState, LRScheduler):
         """
         if epoch == 0:
             for group in self.optimizer.param_groups:
-                group["lr"] = group["initial_lr"]
+                _set_lr(group, group["initial_lr"])
             for scheduler in self._schedulers:
                 scheduler.last_epoch = -1
                 scheduler._initial_step()

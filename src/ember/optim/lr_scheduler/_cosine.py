@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ._base import LRScheduler
+from ._base import LRScheduler, _lrs, _set_lr
 
 
 # ----------------------------------------------------------------------------- cosine schedules
@@ -48,7 +48,7 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self):
         groups = self.optimizer.param_groups
         if self._is_initial:
-            return [group["lr"] for group in groups]
+            return _lrs(self.optimizer)
         t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._step_count == 1 and t > 0:
             return [eta_min + (base_lr - eta_min) * (1 + math.cos(t * math.pi / T)) / 2
@@ -141,5 +141,5 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.last_epoch = math.floor(epoch)
         groups = self.optimizer.param_groups
         for group, lr in zip(groups, self.get_lr()):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in groups]
+            _set_lr(group, lr)
+        self._last_lr = _lrs(self.optimizer)

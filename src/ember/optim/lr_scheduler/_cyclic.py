@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ._base import LRScheduler, _callable_state, _check_optimizer, _format_param
+from ._base import LRScheduler, _callable_state, _check_optimizer, _format_param, _set_lr
 
 
 # ----------------------------------------------------------------------------- cyclical schedules
@@ -76,7 +76,7 @@ class CyclicLR(LRScheduler):
         base_lrs = _format_param("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
-                group["lr"] = lr
+                _set_lr(group, lr)
         self.max_lrs = _format_param("max_lr", optimizer, max_lr)
         step_size_up = float(step_size_up)
         step_size_down = float(step_size_down) if step_size_down is not None else step_size_up

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import warnings
 
-from ._base import EPOCH_DEPRECATION_WARNING, LRScheduler, _check_optimizer, _lrs
+from ._base import EPOCH_DEPRECATION_WARNING, LRScheduler, _check_optimizer, _lrs, _set_lr
 
 
 # ----------------------------------------------------------------------------- metric-driven
@@ -104,7 +104,7 @@ class ReduceLROnPlateau(LRScheduler):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, min_lr)
             if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
+                _set_lr(group, new_lr)
 
     @property
     def in_cooldown(self):

@@ -47,7 +47,8 @@ class Mul(Op):
 class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
-        out = np.true_divide(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is ±inf or nan without a warning, as torch
+            out = np.true_divide(a, b)
         ctx.b, ctx.out = b, out
         return out
 

@@ -1,0 +1,18 @@
+"""The example scripts run end to end: exit 0, the loss falls, the accuracy clears its floor."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_train_mlp_example_learns_the_spirals():
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "train_mlp.py")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    losses = [float(v) for v in re.findall(r"^epoch\s+\d+\s+loss ([0-9.]+)$", proc.stdout, re.M)]
+    assert len(losses) == 15, proc.stdout
+    assert losses[-1] < losses[0] / 5, losses
+    accuracy = re.findall(r"^accuracy ([0-9.]+)$", proc.stdout, re.M)
+    assert len(accuracy) == 1 and float(accuracy[0]) > 0.9, proc.stdout

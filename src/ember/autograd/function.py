@@ -65,8 +65,9 @@ class Op:
         d = self.__dict__
         if len(d) > 1:  # something besides `inputs` was saved: a second pass must fail like torch's
             keep = {"inputs": d["inputs"], "_freed": True}
-            if "_hooks" in d:
-                keep["_hooks"] = d["_hooks"]
+            for k in ("_hooks", "_retained"):
+                if k in d:
+                    keep[k] = d[k]
             d.clear()
             d.update(keep)
 

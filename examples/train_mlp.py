@@ -17,7 +17,7 @@ import numpy as np
 import ember as torch
 import ember.nn as nn
 import ember.nn.functional as F
-import ember.optim  # noqa: F401  (makes torch.optim available; `import torch` does this itself)
+import ember.optim  # (makes torch.optim available; `import torch` does this itself)
 from ember.utils.data import DataLoader, TensorDataset, random_split
 
 

@@ -11,8 +11,8 @@ def test_train_mlp_example_learns_the_spirals():
     proc = subprocess.run([sys.executable, str(ROOT / "examples" / "train_mlp.py")], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    losses = [float(v) for v in re.findall(r"^epoch\s+\d+\s+loss ([0-9.]+)$", proc.stdout, re.M)]
+    losses = [float(v) for v in re.findall(r"^epoch\s+\d+\s+loss ([0-9.]+)$", proc.stdout, re.MULTILINE)]
     assert len(losses) == 15, proc.stdout
     assert losses[-1] < losses[0] / 5, losses
-    accuracy = re.findall(r"^accuracy ([0-9.]+)$", proc.stdout, re.M)
+    accuracy = re.findall(r"^accuracy ([0-9.]+)$", proc.stdout, re.MULTILINE)
     assert len(accuracy) == 1 and float(accuracy[0]) > 0.9, proc.stdout

@@ -67,7 +67,7 @@ def test_plain_python_structures_round_trip_with_their_types():
         "dtype": ember.float64, "dtypes": [ember.int64, ember.bool, ember.float16],
         "ordered": OrderedDict([("b", 1), ("a", 2)]),
         "int_keys": {0: "a", 1: "b"}, "mixed_keys": {1: "int", "1": "str", (2, 3): "tuple", None: "none",
-                                                     2.5: "float", True: "bool"},
+                                                     2.5: "float", False: "bool"},
         "looks_special": {"__tensor__": 0, "__float__": "nan", "__dict__": []},
     }
     out = roundtrip(obj)

@@ -18,7 +18,7 @@ from ..._dtype import float64
 from ...autograd.ops.shape import stack
 from ...tensor import Tensor, _wrap
 
-__all__ = ["collate", "default_collate", "default_convert", "default_collate_fn_map"]
+__all__ = ["collate", "default_collate", "default_collate_fn_map", "default_convert"]
 
 _ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
 

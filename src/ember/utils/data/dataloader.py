@@ -12,15 +12,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from ..._random import _gen
 from ...tensor import _wrap
 from ._collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset, _array_source
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _index_batches
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    _index_batches,
+)
 
-__all__ = ["DataLoader", "get_worker_info", "WorkerInfo"]
+__all__ = ["DataLoader", "WorkerInfo", "get_worker_info"]
 
 
 @dataclass(frozen=True)
@@ -201,7 +205,7 @@ class DataLoader:
             return length
         return len(self._index_sampler)
 
-    def __iter__(self) -> "_DataLoaderIter":
+    def __iter__(self) -> _DataLoaderIter:
         return _DataLoaderIter(self, self._batches())
 
     # -- one epoch ---------------------------------------------------------------------------
@@ -284,13 +288,13 @@ class DataLoader:
 class _DataLoaderIter:
     """The iterator of one epoch; ``len()`` is the loader's length, as in torch."""
 
-    __slots__ = ("_loader", "_it")
+    __slots__ = ("_it", "_loader")
 
     def __init__(self, loader: DataLoader, it) -> None:
         self._loader = loader
         self._it = it
 
-    def __iter__(self) -> "_DataLoaderIter":
+    def __iter__(self) -> _DataLoaderIter:
         return self
 
     def __next__(self):

@@ -14,8 +14,12 @@ import numpy as np
 from ..._random import _gen
 
 __all__ = [
-    "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
     "BatchSampler",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
 ]
 
 

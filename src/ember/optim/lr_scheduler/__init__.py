@@ -26,3 +26,7 @@ __all__ = [
     "CyclicLR", "CosineAnnealingWarmRestarts", "OneCycleLR", "PolynomialLR", "LRScheduler",
     "preview_lr",
 ]
+
+for _name in __all__ + ["_LRScheduler"]:           # public home, as torch.optim.lr_scheduler.StepLR
+    globals()[_name].__module__ = __name__
+del _name

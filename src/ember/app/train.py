@@ -1,0 +1,645 @@
+"""The training loop behind ``ember train``: build a run from a config, train, evaluate, save.
+
+``Run`` builds every component from a validated config (data, model, loss, optimizer with param
+groups, scheduler or a sequence of them, SWA/EMA, metrics). ``Trainer`` runs the epochs,
+writes the run directory and can stop at a step boundary (Ctrl-C) with a checkpoint from which
+``--resume`` continues *exactly*: the checkpoint holds the model, optimizer, scheduler and SWA
+states, ember's and the data loader's RNG states, the epoch, the batch index and the history.
+"""
+from __future__ import annotations
+
+import csv
+import fnmatch
+import json
+import math
+import os
+import signal
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from . import config as C
+from .data import load as load_data, make_loader
+from .errors import UsageError
+from .models import build_model
+from .registry import build, check_keywords, lookup, signature_defaults
+from .report import Reporter
+
+CHECKPOINT_FORMAT = "ember-run-checkpoint/1"
+
+
+class NonFiniteLoss(Exception):
+    """The loss became NaN or infinite; the message names the epoch and step."""
+
+
+class Interrupted(Exception):
+    """The run stopped at a step boundary (Ctrl-C) after saving a checkpoint."""
+
+
+# ----------------------------------------------------------------------------- building
+def _is_norm(module) -> bool:
+    name = type(module).__name__
+    return "Norm" in name
+
+
+def param_groups(model, cfg_opt: dict) -> list[dict]:
+    """Split the model's parameters into optimizer param groups.
+
+    ``[[optimizer.groups]]`` tables (``match`` = a glob over parameter names such as ``"0.*"``
+    plus any optimizer keywords) take the parameters they match, first match wins; the rest form
+    the default group. With ``no_weight_decay = ["bias", "norm"]`` each group is split further so
+    that biases and the parameters of normalisation layers get ``weight_decay = 0`` (other
+    entries are globs over parameter names)."""
+    named = list(model.named_parameters())
+    norm_params = {id(p) for m in model.modules() if _is_norm(m) for p in m.parameters(recurse=False)}
+    patterns = list(cfg_opt.get("no_weight_decay", []))
+
+    def no_decay(name, p):
+        for pat in patterns:
+            if pat == "bias" and name.rsplit(".", 1)[-1] == "bias":
+                return True
+            if pat == "norm" and id(p) in norm_params:
+                return True
+            if pat not in ("bias", "norm") and fnmatch.fnmatch(name, pat):
+                return True
+        return False
+
+    specs = []
+    for i, g in enumerate(cfg_opt.get("groups", [])):
+        if not isinstance(g, dict) or "match" not in g:
+            raise UsageError(f"optimizer.groups[{i}] needs match = 'glob over parameter names', e.g. '0.*'")
+        specs.append(({k: v for k, v in g.items() if k != "match"}, g["match"], []))
+    rest = []
+    for name, p in named:
+        for _, pat, members in specs:
+            if fnmatch.fnmatch(name, pat):
+                members.append((name, p))
+                break
+        else:
+            rest.append((name, p))
+    groups = []
+    for extra, pat, members in specs + [({}, None, rest)]:
+        if not members:
+            if pat is not None:
+                names = ", ".join(n for n, _ in named[:8])
+                raise UsageError(f"optimizer group match {pat!r} matches no parameter (names: {names}, ...)")
+            continue
+        decay = [p for n, p in members if not (patterns and no_decay(n, p))]
+        plain = [p for n, p in members if patterns and no_decay(n, p)]
+        if decay:
+            groups.append({"params": decay, **extra})
+        if plain:
+            groups.append({"params": plain, **extra, "weight_decay": 0.0})
+    return groups
+
+
+def build_optimizer(cfg_opt: dict, model):
+    cls = lookup("optimizer", cfg_opt["name"])
+    kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in cfg_opt.items() if k not in C.APP_KEYS["optimizer"]}
+    check_keywords(cls, kwargs, supplied=("params",), what=f"optimizer {cls.__name__}")
+    cfg = dict(cfg_opt)
+    takes_wd = "weight_decay" in (signature_defaults("optimizer", cfg_opt["name"]) or {})
+    if not takes_wd:
+        cfg["no_weight_decay"] = []
+    for g in cfg.get("groups", []):
+        check_keywords(cls, {k: v for k, v in g.items() if k != "match"}, supplied=("params",),
+                       what=f"optimizer {cls.__name__} (group {g.get('match')!r})")
+    groups = param_groups(model, cfg)
+    return build("optimizer", cfg_opt["name"], groups, supplied=("params",), **kwargs)
+
+
+def _scheduler_items(cfg) -> list[dict]:
+    s = cfg["scheduler"]
+    items = s if isinstance(s, list) else [s]
+    return [dict(i) for i in items if str(i["name"]).lower() not in ("none", "constant")]
+
+
+_AUTO_LENGTH = {"CosineAnnealingLR": "T_max", "PolynomialLR": "total_iters", "OneCycleLR": "total_steps",
+                "CosineAnnealingWarmRestarts": "T_0"}
+
+
+def build_scheduler(cfg: dict, optimizer, horizon: int, units_per_epoch: int):
+    """One scheduler, or a SequentialLR over a list; None for ``name = "none"``.
+
+    ``horizon`` is the number of ``step()`` calls the schedule covers (epochs, or optimizer steps
+    with ``train.scheduler_interval = "step"``). Each list item runs for its ``epochs`` (the
+    last for the rest); a length keyword left out (CosineAnnealingLR's T_max, PolynomialLR's
+    total_iters, OneCycleLR's total_steps, CosineAnnealingWarmRestarts' T_0) is set to the
+    item's duration. The resolved values are written back into the items."""
+    items = _scheduler_items(cfg)
+    if not items:
+        return None
+    built, durations = [], []
+    remaining = horizon
+    for i, item in enumerate(items):
+        name = item["name"]
+        cls = lookup("scheduler", name)
+        if cls.__name__ == "SWALR":
+            raise UsageError("SWALR is set through the [swa] section (swa_lr, anneal_epochs, anneal_strategy)")
+        if "epochs" in item and i < len(items) - 1:
+            dur = int(item["epochs"]) * units_per_epoch
+        elif i < len(items) - 1:
+            raise UsageError(f"scheduler {i} ({name}) needs epochs = N: how long it runs before scheduler {i + 1}")
+        else:
+            dur = max(remaining, 1)
+        remaining -= dur
+        durations.append(dur)
+        kwargs = {k: (tuple(v) if isinstance(v, list) and k != "milestones" else v)
+                  for k, v in item.items() if k not in C.APP_KEYS["scheduler"]}
+        key = _AUTO_LENGTH.get(cls.__name__)
+        if key and key not in kwargs and not (cls.__name__ == "OneCycleLR" and "epochs" in item):
+            kwargs[key] = dur
+            item[key] = dur
+        if cls.__name__ == "OneCycleLR" and "max_lr" not in kwargs:
+            kwargs["max_lr"] = [g["lr"] for g in optimizer.param_groups]
+        built.append(build("scheduler", cls.__name__, optimizer, supplied=("optimizer",), **kwargs))
+    if len(built) == 1:
+        return built[0]
+    if any(type(s).__name__ == "ReduceLROnPlateau" for s in built):
+        raise UsageError("ReduceLROnPlateau cannot be part of a scheduler list (it needs the metric at each step)")
+    from ember.optim.lr_scheduler import SequentialLR
+
+    milestones = list(np.cumsum(durations[:-1]).astype(int).tolist())
+    return SequentialLR(optimizer, built, milestones=milestones)
+
+
+def build_metrics(cfg_metrics: dict, num_classes: int) -> dict:
+    out = {}
+    for label, spec in cfg_metrics.items():
+        if spec is False:
+            continue
+        cls = lookup("metric", spec["name"])
+        kwargs = {k: v for k, v in spec.items() if k != "name"}
+        takes = signature_defaults("metric", spec["name"])
+        import inspect
+
+        params = inspect.signature(cls.__init__).parameters
+        if "num_classes" in params and "num_classes" not in kwargs:
+            kwargs["num_classes"] = num_classes
+        out[label] = build("metric", cls.__name__, supplied=("num_classes",), **kwargs)
+        del takes
+    return out
+
+
+def _scalar(value):
+    a = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+    return float(a) if a.ndim == 0 else a
+
+
+class Run:
+    """Every component of a training run, built from a validated config."""
+
+    def __init__(self, cfg: dict):
+        import ember
+
+        self.cfg = cfg
+        t = cfg["train"]
+        ember.manual_seed(t["seed"])
+        self.data = load_data(cfg["data"])
+        d = self.data
+        self.model = build_model(cfg["model"], d.input_shape, d.num_classes)
+        cfg_loss = cfg["loss"]
+        self.loss_fn = build("loss", cfg_loss["name"], **{k: v for k, v in cfg_loss.items() if k != "name"})
+        self.loader_gen = ember.Generator().manual_seed(t["seed"])
+        self.train_loader = make_loader(d.x_train, d.y_train, cfg["data"]["batch_size"], shuffle=True,
+                                        generator=self.loader_gen)
+        bs = cfg["data"]["eval_batch_size"]
+        self.val_loader = make_loader(d.x_val, d.y_val, bs, shuffle=False) if len(d.y_val) else None
+        self.test_loader = make_loader(d.x_test, d.y_test, bs, shuffle=False) if len(d.y_test) else None
+        self.n_batches = len(self.train_loader)
+        self.steps_per_epoch = math.ceil(self.n_batches / t["accumulate"])
+        self.optimizer = build_optimizer(cfg["optimizer"], self.model)
+        self.swa_start = C.swa_start_epoch(cfg)
+        per_step = t["scheduler_interval"] == "step"
+        self.units_per_epoch = self.steps_per_epoch if per_step else 1
+        sched_epochs = self.swa_start if self.swa_start is not None else t["epochs"]
+        self.scheduler = build_scheduler(cfg, self.optimizer, max(sched_epochs, 1) * self.units_per_epoch,
+                                         self.units_per_epoch)
+        self.swa_model = None
+        self.swa_scheduler = None
+        if self.swa_start is not None:
+            from ember.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+            s = cfg["swa"]
+            fn = get_ema_multi_avg_fn(s["ema_decay"]) if s["ema_decay"] else None
+            self.swa_model = AveragedModel(self.model, multi_avg_fn=fn)
+        self.metrics = build_metrics(cfg["metrics"], d.num_classes)
+        self.monitor = t["monitor"]
+        self.mode = t["mode"] if t["mode"] != "auto" else ("min" if "loss" in self.monitor else "max")
+
+    def make_swa_scheduler(self):
+        from ember.optim.swa_utils import SWALR
+
+        s = self.cfg["swa"]
+        return SWALR(self.optimizer, swa_lr=s["swa_lr"], anneal_epochs=int(s["anneal_epochs"]),
+                     anneal_strategy=s["anneal_strategy"])
+
+    def resolved_config(self) -> dict:
+        """The config with the values the run filled in (scheduler lengths, metric num_classes)."""
+        cfg = json.loads(json.dumps(self.cfg))
+        items = _scheduler_items(self.cfg)
+        if items:
+            cfg["scheduler"] = items if isinstance(self.cfg["scheduler"], list) else items[0]
+        cfg["data"]["num_classes"] = self.data.num_classes
+        return cfg
+
+    # --------------------------------------------------------------------- evaluation
+    def evaluate(self, model, loader, *, keep_arrays=False) -> dict:
+        """Mean loss and every metric of ``model`` on ``loader``."""
+        import ember
+
+        for m in self.metrics.values():
+            m.reset()
+        was = model.training
+        model.eval()
+        total, n = 0.0, 0
+        with ember.no_grad():
+            for x, y in loader:
+                out = model(x)
+                total += float(self.loss_fn(out, y).item()) * len(y)
+                n += len(y)
+                for m in self.metrics.values():
+                    m.update(out, y)
+        model.train(was)
+        res = {"loss": total / max(n, 1)}
+        for label, m in self.metrics.items():
+            v = _scalar(m.compute())
+            if isinstance(v, float) or keep_arrays:
+                res[label] = v
+        return res
+
+
+# ----------------------------------------------------------------------------- checkpoints
+def _atomic_save(obj, path: Path) -> None:
+    import ember
+
+    tmp = path.with_name(path.name + ".tmp")
+    ember.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def new_run_dir(cfg: dict) -> Path:
+    out = cfg["output"]
+    base = Path(out["dir"])
+    name = out["name"] or datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{cfg['model']['name']}-{cfg['optimizer']['name']}"
+    path = base / name
+    k = 1
+    while path.exists() and any(path.iterdir()):
+        path = base / f"{name}-{k}"
+        k += 1
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create run directory {str(path)!r}: {e.strerror}") from None
+    return path
+
+
+class Trainer:
+    """Runs the epochs of a :class:`Run`, writing into ``run_dir``.
+
+    ``on_step(trainer)`` (optional) is called after every optimizer step; it may call
+    :meth:`request_stop`, which is what Ctrl-C does: the run stops at the end of the current
+    optimizer step, saves ``last.ckpt`` and raises :class:`Interrupted`.
+    """
+
+    def __init__(self, run: Run, run_dir: Path, reporter: Reporter | None = None, *, on_step=None,
+                 tensorboard=False):
+        self.run, self.run_dir = run, Path(run_dir)
+        self.reporter = reporter or Reporter(quiet=True)
+        self.on_step = on_step
+        self.tensorboard = tensorboard or run.cfg["output"]["tensorboard"]
+        self.epoch = 0            # epochs completed
+        self.batch = 0            # batches of the current epoch already trained
+        self.global_step = 0
+        self.history: list[dict] = []
+        self.lrs: list[float] = []   # lr of each optimizer step
+        self.best_value = None
+        self.best_epoch = None
+        self.bad_epochs = 0
+        self.partial = {"loss": 0.0, "correct": 0, "count": 0}
+        self.epoch_rng = run.loader_gen.get_state()   # loader RNG at the start of the current epoch
+        self.stop_requested = False
+        self.wall = 0.0
+        self.finished = False
+
+    # --------------------------------------------------------------------- state
+    def state_dict(self) -> dict:
+        import ember
+
+        r = self.run
+        return {
+            "format": CHECKPOINT_FORMAT, "epoch": self.epoch, "batch": self.batch, "global_step": self.global_step,
+            "model": r.model.state_dict(), "optimizer": r.optimizer.state_dict(),
+            "scheduler": r.scheduler.state_dict() if r.scheduler is not None else None,
+            "swa_model": r.swa_model.state_dict() if r.swa_model is not None else None,
+            "swa_scheduler": r.swa_scheduler.state_dict() if r.swa_scheduler is not None else None,
+            "rng": {"ember": ember.get_rng_state(), "loader_epoch_start": self.epoch_rng},
+            "history": self.history, "lrs": self.lrs, "best_value": self.best_value, "best_epoch": self.best_epoch,
+            "bad_epochs": self.bad_epochs, "partial": dict(self.partial), "wall": self.wall,
+            "finished": self.finished,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        import ember
+
+        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+            raise UsageError("not an ember run checkpoint (format mismatch)")
+        r = self.run
+        r.model.load_state_dict(state["model"])
+        if r.scheduler is not None and state["scheduler"] is not None:
+            r.scheduler.load_state_dict(state["scheduler"])
+        if state["swa_model"] is not None and r.swa_model is not None:
+            r.swa_model.load_state_dict(state["swa_model"])
+        if state["swa_scheduler"] is not None:
+            r.swa_scheduler = r.make_swa_scheduler()
+            r.swa_scheduler.load_state_dict(state["swa_scheduler"])
+        r.optimizer.load_state_dict(state["optimizer"])     # last: it restores every group's lr
+        ember.set_rng_state(state["rng"]["ember"])
+        self.epoch_rng = state["rng"]["loader_epoch_start"]
+        r.loader_gen.set_state(self.epoch_rng)
+        for key in ("epoch", "batch", "global_step", "history", "lrs", "best_value", "best_epoch", "bad_epochs",
+                    "partial", "wall", "finished"):
+            setattr(self, key, state[key])
+
+    def save(self, name: str) -> Path:
+        path = self.run_dir / name
+        _atomic_save(self.state_dict(), path)
+        return path
+
+    def request_stop(self) -> None:
+        self.stop_requested = True
+
+    # --------------------------------------------------------------------- loop
+    def _lr(self) -> float:
+        return float(self.run.optimizer.param_groups[0]["lr"])
+
+    def _train_epoch(self) -> None:
+        import ember
+        from ember.nn.utils import clip_grad_norm_
+
+        r, t = self.run, self.run.cfg["train"]
+        acc, clip = t["accumulate"], t["grad_clip"]
+        per_step = t["scheduler_interval"] == "step"
+        in_swa = r.swa_start is not None and self.epoch >= r.swa_start
+        ema = in_swa and r.cfg["swa"]["ema_decay"] > 0
+        params = [p for g in r.optimizer.param_groups for p in g["params"]]
+        r.model.train()
+        r.loader_gen.set_state(self.epoch_rng)
+        start = self.batch
+        self.reporter.epoch_start(self.epoch + 1, t["epochs"], r.n_batches, start)
+        n = r.n_batches
+        for b, (x, y) in enumerate(r.train_loader):
+            if b < start:
+                continue
+            window = min(acc, n - (b // acc) * acc)       # batches in this accumulation window
+            out = r.model(x)
+            loss = r.loss_fn(out, y)
+            value = float(loss.item())
+            if not math.isfinite(value):
+                raise NonFiniteLoss(f"the loss became {value} at epoch {self.epoch + 1}, step {b + 1} of {n} "
+                                    f"(optimizer step {self.global_step + 1})")
+            (loss / window if window > 1 else loss).backward()
+            self.partial["loss"] += value * len(y)
+            self.partial["count"] += len(y)
+            if out.ndim == 2 and y.ndim == 1:
+                self.partial["correct"] += int((out._data.argmax(1) == y._data).sum())
+            self.batch = b + 1
+            if self.batch % acc == 0 or self.batch == n:
+                if clip:
+                    clip_grad_norm_(params, clip)
+                r.optimizer.step()
+                r.optimizer.zero_grad()
+                self.global_step += 1
+                self.lrs.append(self._lr())
+                if ema:
+                    r.swa_model.update_parameters(r.model)
+                if per_step and not in_swa and r.scheduler is not None and not _is_plateau(r.scheduler):
+                    r.scheduler.step()
+                if self.on_step is not None:
+                    self.on_step(self)
+                self.reporter.batch(self.batch, value)
+                if self.stop_requested and self.batch < n:
+                    raise Interrupted()
+        del ember
+
+    def _end_epoch(self, t0: float) -> dict:
+        r, t = self.run, self.run.cfg["train"]
+        lr = self._lr() if not self.lrs else self.lrs[-1]
+        in_swa = r.swa_start is not None and self.epoch >= r.swa_start
+        if in_swa:
+            if r.cfg["swa"]["ema_decay"] == 0:
+                r.swa_model.update_parameters(r.model)
+        row = {"epoch": self.epoch + 1, "lr": lr,
+               "train_loss": self.partial["loss"] / max(self.partial["count"], 1)}
+        if self.partial["correct"] or self.partial["count"]:
+            row["train_accuracy"] = self.partial["correct"] / max(self.partial["count"], 1)
+        if r.val_loader is not None:
+            for k, v in r.evaluate(r.model, r.val_loader).items():
+                row[f"val_{k}"] = v
+        # schedulers step after the epoch (and after validation, for ReduceLROnPlateau)
+        if in_swa:
+            if r.swa_scheduler is None:
+                r.swa_scheduler = r.make_swa_scheduler()
+            r.swa_scheduler.step()
+        elif r.scheduler is not None:
+            if _is_plateau(r.scheduler):
+                r.scheduler.step(row.get(self.monitor_key(row)))
+            elif t["scheduler_interval"] == "epoch":
+                r.scheduler.step()
+        self.wall += time.perf_counter() - t0
+        row["time_s"] = self.wall
+        return row
+
+    def monitor_key(self, row: dict) -> str:
+        m = self.run.monitor
+        if m in row:
+            return m
+        valid = [k for k in row if k not in ("epoch", "lr", "time_s")]
+        raise UsageError(f"[train] monitor {m!r} is not recorded; choose one of: {', '.join(valid)}")
+
+    def _improved(self, value) -> bool:
+        if self.best_value is None:
+            return True
+        return value < self.best_value if self.run.mode == "min" else value > self.best_value
+
+    def train(self) -> dict:
+        """Run the remaining epochs; return the summary (also written to summary.json)."""
+        t = self.run.cfg["train"]
+        previous = _install_sigint(self)
+        try:
+            while self.epoch < t["epochs"] and not self.finished:
+                t0 = time.perf_counter()
+                self._train_epoch()
+                row = self._end_epoch(t0)
+                self.history.append(row)
+                self.epoch += 1
+                self.batch = 0
+                self.partial = {"loss": 0.0, "correct": 0, "count": 0}
+                self.epoch_rng = self.run.loader_gen.get_state()
+                key = self.monitor_key(row)
+                improved = self._improved(row[key])
+                if improved:
+                    self.best_value, self.best_epoch, self.bad_epochs = row[key], row["epoch"], 0
+                else:
+                    self.bad_epochs += 1
+                patience = t["early_stopping"]
+                if patience and self.bad_epochs >= patience:
+                    self.finished = True
+                self.reporter.epoch_end(row, t["epochs"])
+                self.write_metrics()
+                self.save("last.ckpt")
+                if improved:
+                    self.save("best.ckpt")
+                if self.stop_requested and self.epoch < t["epochs"] and not self.finished:
+                    raise Interrupted()
+            self.finished = True
+            summary = self.finish()
+            self.save("last.ckpt")
+            return summary
+        except Interrupted as e:
+            self.save("last.ckpt")
+            e.run_dir = self.run_dir
+            raise
+        except NonFiniteLoss as e:
+            e.run_dir = self.run_dir
+            e.good_epoch = self.epoch if (self.run_dir / "last.ckpt").exists() else None
+            raise
+        finally:
+            self.reporter.close()
+            _restore_sigint(previous)
+
+    # --------------------------------------------------------------------- outputs
+    def write_metrics(self) -> None:
+        keys = []
+        for row in self.history:
+            keys += [k for k in row if k not in keys]
+        with open(self.run_dir / "metrics.csv", "w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=keys)
+            w.writeheader()
+            w.writerows(self.history)
+        (self.run_dir / "metrics.json").write_text(json.dumps(self.history, indent=1))
+        if self.tensorboard:
+            self._tensorboard()
+
+    def _tensorboard(self) -> None:
+        try:
+            from tensorboardX import SummaryWriter
+        except ImportError:
+            raise UsageError("--tensorboard needs tensorboardX: pip install 'ember[app]' (or pip install tensorboardX)") \
+                from None
+        row = self.history[-1]
+        with SummaryWriter(str(self.run_dir / "tensorboard")) as w:
+            for k, v in row.items():
+                if k != "epoch" and isinstance(v, float):
+                    tag = k.replace("_", "/", 1) if k.startswith(("train_", "val_")) else k
+                    w.add_scalar(tag, v, row["epoch"])
+
+    def finish(self) -> dict:
+        r = self.run
+        final_model, label = r.model, "model"
+        if r.swa_model is not None and int(r.swa_model.n_averaged.item()) > 0:
+            if any("BatchNorm" in type(m).__name__ for m in r.model.modules()):
+                from ember.optim.swa_utils import update_bn
+
+                update_bn(make_loader(r.data.x_train, r.data.y_train, r.cfg["data"]["eval_batch_size"], shuffle=False),
+                          r.swa_model)
+            final_model, label = r.swa_model, ("ema" if r.cfg["swa"]["ema_decay"] else "swa")
+        summary = {"run_dir": str(self.run_dir), "final_weights": label, "epochs_run": self.epoch,
+                   "monitor": r.monitor, "best_value": self.best_value, "best_epoch": self.best_epoch,
+                   "wall_time_s": self.wall, "data": r.data.source}
+        arrays = {}
+        for split, loader in (("val", r.val_loader), ("test", r.test_loader)):
+            if loader is None:
+                continue
+            res = r.evaluate(final_model, loader, keep_arrays=True)
+            summary[split] = {k: v for k, v in res.items() if isinstance(v, float)}
+            arrays.update({f"{split}_{k}": v for k, v in res.items() if not isinstance(v, float)})
+        if final_model is not r.model and r.test_loader is not None:
+            summary["test_last"] = {k: v for k, v in r.evaluate(r.model, r.test_loader).items()}
+        summary["arrays"] = {k: np.asarray(v).tolist() for k, v in arrays.items()}
+        (self.run_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+        _atomic_save(final_model.module.state_dict() if final_model is not r.model else r.model.state_dict(),
+                     self.run_dir / "final_model.ckpt")
+        if r.cfg["output"]["plots"]:
+            from . import plots
+
+            try:
+                plots.run_plots(self.run_dir, self.history, self.lrs, arrays, self.steps_per_epoch_hint())
+            except plots.MissingDependency as e:
+                self.reporter.print(f"note: no plots written: {e}")
+        return summary
+
+    def steps_per_epoch_hint(self) -> int:
+        return self.run.steps_per_epoch
+
+
+def _is_plateau(s) -> bool:
+    return type(s).__name__ == "ReduceLROnPlateau"
+
+
+def _install_sigint(trainer):
+    """First Ctrl-C: stop at the next step boundary with a checkpoint; second: stop now."""
+    def handler(signum, frame):
+        if trainer.stop_requested:
+            raise KeyboardInterrupt
+        trainer.request_stop()
+
+    try:
+        return signal.signal(signal.SIGINT, handler)
+    except ValueError:      # not the main thread
+        return None
+
+
+def _restore_sigint(previous) -> None:
+    if previous is not None:
+        try:
+            signal.signal(signal.SIGINT, previous)
+        except ValueError:
+            pass
+
+
+# ----------------------------------------------------------------------------- entry points
+def start(cfg: dict, reporter: Reporter, *, tensorboard=False, on_step=None) -> tuple[Trainer, dict]:
+    """Build, write the resolved config, train. Returns the trainer and the summary."""
+    run = Run(cfg)
+    run_dir = new_run_dir(cfg)
+    resolved = run.resolved_config()
+    (run_dir / "config.toml").write_text(C.to_toml(resolved))
+    (run_dir / "config.json").write_text(json.dumps(cfg, indent=1))
+    trainer = Trainer(run, run_dir, reporter, on_step=on_step, tensorboard=tensorboard)
+    d = run.data
+    reporter.start(f"ember train: {d.source}: {len(d.y_train)} train / {len(d.y_val)} val / {len(d.y_test)} test, "
+                   f"{d.num_classes} classes; model {cfg['model']['name']}, optimizer {cfg['optimizer']['name']}; "
+                   f"run directory {run_dir}")
+    return trainer, trainer.train()
+
+
+def resume(run_dir, reporter: Reporter, *, tensorboard=False, on_step=None) -> tuple[Trainer, dict]:
+    """Continue the run in ``run_dir`` from its ``last.ckpt``, exactly where it stopped."""
+    import ember
+
+    run_dir = Path(run_dir)
+    cfg_path, ckpt = run_dir / "config.json", run_dir / "last.ckpt"
+    if not run_dir.is_dir():
+        raise UsageError(f"--resume: run directory {str(run_dir)!r} does not exist")
+    for p in (cfg_path, ckpt):
+        if not p.is_file():
+            raise UsageError(f"--resume: {str(p)!r} is missing; is {str(run_dir)!r} a run directory?")
+    try:
+        cfg = json.loads(cfg_path.read_text())
+        C.validate(cfg)
+    except json.JSONDecodeError as e:
+        raise UsageError(f"{cfg_path}: malformed JSON: {e}") from None
+    run = Run(cfg)
+    trainer = Trainer(run, run_dir, reporter, on_step=on_step, tensorboard=tensorboard)
+    try:
+        state = ember.load(ckpt)
+    except Exception as e:
+        raise UsageError(f"{ckpt}: cannot read the checkpoint ({type(e).__name__}: {e})") from None
+    trainer.load_state_dict(state)
+    if trainer.finished:
+        raise UsageError(f"{run_dir} has already finished ({trainer.epoch} epochs); nothing to resume")
+    reporter.start(f"ember train: resuming {run_dir} at epoch {trainer.epoch + 1}, batch {trainer.batch + 1}")
+    return trainer, trainer.train()

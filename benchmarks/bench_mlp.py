@@ -1,0 +1,85 @@
+"""Forward + backward of an MLP (Linear/ReLU, cross-entropy loss): ember vs torch, same weights, one run.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_mlp.py
+
+Prints the median time per step of each library and the ratio ember/torch (lower is better).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+import ember  # noqa: E402
+import ember.nn as enn  # noqa: E402
+from _timing import compare  # noqa: E402
+
+torch.set_num_threads(os.cpu_count() or 1)
+
+
+def build(sizes, lib):
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(lib.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(lib.ReLU())
+    return lib.Sequential(*layers)
+
+
+def cross_entropy(logits, target, F):
+    return F.cross_entropy(logits, target)
+
+
+def case(sizes, batch, repeat=40):
+    rng = np.random.default_rng(0)
+    tm = build(sizes, torch.nn)
+    em = build(sizes, enn)
+    em.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    x = rng.standard_normal((batch, sizes[0]), dtype=np.float32)
+    y = rng.integers(0, sizes[-1], batch)
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+    ex, ey = ember.from_numpy(x), ember.from_numpy(y)
+    tF = torch.nn.functional
+    eF = ember.nn.functional
+    if not hasattr(eF, "cross_entropy"):  # until the losses land: the same composite in both libraries
+        def ce(logits, target, F):
+            return -F.log_softmax(logits, 1).gather(1, target.reshape(-1, 1)).mean()
+    else:
+        ce = cross_entropy
+
+    def t_step():
+        tm.zero_grad()
+        ce(tm(tx), ty, tF).backward()
+
+    def e_step():
+        em.zero_grad()
+        ce(em(ex), ey, eF).backward()
+
+    # same numbers first
+    t_step(), e_step()
+    for (n, tp), ep in zip(tm.named_parameters(), em.parameters()):
+        np.testing.assert_allclose(ep.grad.numpy(), tp.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=n)
+    import time
+
+    t0 = time.perf_counter()
+    for _ in range(5):
+        t_step()
+    number = max(1, int(0.02 / ((time.perf_counter() - t0) / 5)))  # about 20 ms per sample
+    med = compare({"torch": t_step, "ember": e_step}, repeat=repeat, number=number)
+    return med
+
+
+def main():
+    print(f"torch {torch.__version__}, numpy {np.__version__}, threads {torch.get_num_threads()}")
+    print(f"{'model':<22}{'batch':>6}{'torch ms':>10}{'ember ms':>10}{'ember/torch':>13}")
+    for sizes, batch in (((784, 256, 256, 10), 128), ((64, 64, 64, 10), 32)):
+        med = case(sizes, batch)
+        name = "-".join(map(str, sizes))
+        print(f"{name:<22}{batch:>6}{med['torch'] * 1e3:>10.3f}{med['ember'] * 1e3:>10.3f}{med['ember'] / med['torch']:>13.2f}")
+
+
+if __name__ == "__main__":
+    main()

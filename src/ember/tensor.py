@@ -396,38 +396,106 @@ def _canon_dim(dim, ndim: int) -> int:
     return dim % n
 
 
-def _format(t: Tensor) -> str:
-    a = t._data
-    suffix = []
-    if a.dtype not in (_dtype.get_default_dtype().np, np.int64, np.bool_):
-        suffix.append(f"dtype={t.dtype!r}")
-    if t.grad_fn is not None:
-        suffix.append(f"grad_fn=<{t.grad_fn.name()}>")
-    elif t.requires_grad:
-        suffix.append("requires_grad=True")
-    if a.size == 0:
-        body = "[]" if a.ndim == 1 else "[]"
-        suffix.insert(0, f"size={tuple(a.shape)}")
-    else:
-        fmt = None
-        if a.dtype.kind == "f":
-            finite = a[np.isfinite(a)]
-            amax = np.abs(finite).max() if finite.size else 0.0
-            nz = np.abs(finite[finite != 0])
-            amin = nz.min() if nz.size else 0.0
-            if finite.size and np.all(finite == np.round(finite)) and amax < 1e8:
-                fmt = lambda x: f"{x:.0f}." if np.isfinite(x) else str(x)
-            elif amax >= 1e8 or (amin and amin < 1e-4) or (amin and amax / amin > 1000):
-                fmt = lambda x: f"{x:.4e}" if np.isfinite(x) else str(x)
+_LINEWIDTH, _PRECISION, _THRESHOLD, _EDGEITEMS = 80, 4, 1000, 3
+
+
+class _Formatter:
+    """Chooses one number format and width for all elements, the way torch prints tensors:
+    integer-valued floats as ``1.``, scientific notation when the nonzero magnitudes span more
+    than 1000× (or exceed 1e8, or go below 1e-4), else 4 decimals; every element right-aligned."""
+
+    def __init__(self, a: np.ndarray):
+        self.floating = a.dtype.kind == "f"
+        self.int_mode, self.sci_mode, self.width = True, False, 1
+        flat = a.reshape(-1)
+        if not self.floating:
+            self.width = builtins.max((len(str(v)) for v in flat.tolist()), default=1)
+            return
+        vals = flat[np.isfinite(flat) & (flat != 0)].astype(np.float64)
+        if vals.size == 0:
+            return
+        mags = np.abs(vals)
+        lo, hi = mags.min(), mags.max()
+        self.int_mode = builtins.bool(np.all(vals == np.ceil(vals)))
+        self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4)
+        if self.sci_mode:
+            strs = [f"{v:.{_PRECISION}e}" for v in vals.tolist()]
+        elif self.int_mode:
+            strs = [f"{v:.0f}." for v in vals.tolist()]
+        else:
+            strs = [f"{v:.{_PRECISION}f}" for v in vals.tolist()]
+        self.width = builtins.max(len(x) for x in strs)
+
+    def __call__(self, v) -> str:
+        if self.floating:
+            if self.sci_mode:
+                out = f"{v:.{_PRECISION}e}"
+            elif self.int_mode:
+                out = f"{v:.0f}" + ("" if v != v or v in (float("inf"), float("-inf")) else ".")
             else:
-                fmt = lambda x: f"{x:.4f}" if np.isfinite(x) else str(x)
-        elif a.dtype.kind == "b":
-            fmt = lambda x: "True" if x else "False"
-        opts = dict(separator=", ", prefix="tensor(", max_line_width=80, threshold=1000, edgeitems=3)
-        if fmt is not None:
-            opts["formatter"] = {"all": fmt}
-        body = np.array2string(a, **opts)
-    return "tensor(" + ", ".join([body] + suffix) + ")"
+                out = f"{v:.{_PRECISION}f}"
+        else:
+            out = str(v)
+        return " " * (self.width - len(out)) + out
+
+
+def _summary(a: np.ndarray) -> np.ndarray:
+    """The edge items of ``a`` along every dimension (what a summarized print shows)."""
+    if a.ndim == 0:
+        return a
+    if a.shape[0] > 2 * _EDGEITEMS:
+        parts = [a[:_EDGEITEMS], a[-_EDGEITEMS:]]
+    else:
+        parts = [a]
+    return np.concatenate([np.stack([_summary(r) for r in p]).reshape(-1) if a.ndim > 1 and p.shape[0] else p.reshape(-1) for p in parts])
+
+
+def _body(a: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
+    if a.ndim == 0:
+        return fmt(a.item())
+    n = a.shape[0]
+    cut = summarize and n > 2 * _EDGEITEMS
+    if a.ndim == 1:
+        items = a.tolist()
+        elems = [fmt(v) for v in items[:_EDGEITEMS]] + [" ..."] + [fmt(v) for v in items[-_EDGEITEMS:]] if cut \
+            else [fmt(v) for v in items]
+        per_line = builtins.max(1, (_LINEWIDTH - indent) // (fmt.width + 2))
+        lines = [", ".join(elems[i : i + per_line]) for i in range(0, len(elems), per_line)]
+        return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
+    rows = list(range(_EDGEITEMS)) + [None] + list(range(n - _EDGEITEMS, n)) if cut else range(n)
+    slices = ["..." if i is None else _body(a[i], indent + 1, summarize, fmt) for i in rows]
+    return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(slices) + "]"
+
+
+def _format(t: Tensor) -> str:
+    """torch's tensor printing: ``tensor([0.1615, 0.2764])``, ``tensor(0.6000)``, ``tensor([1., 2.])``."""
+    a = t._data
+    prefix = "tensor("
+    suffixes = []
+    if a.size == 0:
+        body = "[]"
+        if a.ndim != 1:
+            suffixes.append(f"size={tuple(a.shape)}")
+    else:
+        summarize = a.size > _THRESHOLD
+        fmt = _Formatter(_summary(a) if summarize else a)
+        body = _body(a, len(prefix), summarize, fmt)
+    if a.dtype not in (_dtype.get_default_dtype().np, np.int64, np.bool_):
+        suffixes.append(f"dtype={t.dtype!r}")
+    if t.grad_fn is not None:
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t.requires_grad:
+        suffixes.append("requires_grad=True")
+    out = prefix + body
+    last = len(out) - out.rfind("\n") + 1
+    for sfx in suffixes:
+        if last + len(sfx) + 2 > _LINEWIDTH:
+            out += ",\n" + " " * len(prefix) + sfx
+            last = len(prefix) + len(sfx)
+        else:
+            out += ", " + sfx
+            last += len(sfx) + 2
+    return out + ")"
 
 
 # imported last: the autograd package imports this module's names

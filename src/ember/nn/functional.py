@@ -5,3 +5,6 @@ from ._functional.conv import *  # noqa: F401,F403
 from ._functional.pooling import *  # noqa: F401,F403
 from ._functional.normalization import *  # noqa: F401,F403
 from ._functional.sparse import *  # noqa: F401,F403
+from ._functional.padding import *  # noqa: F401,F403
+from ._functional.upsampling import *  # noqa: F401,F403
+from ._functional.channel_dropout import *  # noqa: F401,F403

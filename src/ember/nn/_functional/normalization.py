@@ -1,1 +1,164 @@
-__all__: list[str] = []
+"""Normalization (functional forms): ``batch_norm``, ``layer_norm``, ``group_norm``.
+
+All three standardise over some axes with one primitive, ``Normalize``, and then apply the
+per-feature affine map γ·x̂ + β with ordinary (broadcasting) tensor ops.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...autograd.function import Op
+
+__all__ = ["batch_norm", "layer_norm", "group_norm"]
+
+
+class Normalize(Op):
+    """x̂ = (x − μ) / √(σ² + ε), μ and σ² (biased) over ``axes``.
+
+    With batch statistics the backward is the closed form
+        dx = (g − mean(g) − x̂·mean(g·x̂)) / √(σ² + ε)      (means over ``axes``);
+    with fixed statistics (``mean``/``var`` given: BatchNorm in eval mode) it is g / √(σ² + ε).
+    """
+
+    @staticmethod
+    def forward(ctx, x, *, axes, eps, mean=None, var=None, stats=None):
+        fixed = mean is not None
+        if not fixed:
+            mean = x.mean(axis=axes, keepdims=True)
+        xc = x - mean
+        if not fixed:
+            var = np.mean(np.square(xc), axis=axes, keepdims=True)
+        invstd = 1.0 / np.sqrt(var + eps)
+        xhat = xc
+        xhat *= invstd.astype(x.dtype, copy=False)
+        if stats is not None:  # batch_norm reads the batch statistics for its running averages
+            stats["mean"], stats["var"] = mean, var
+        ctx.xhat, ctx.invstd, ctx.axes, ctx.fixed = xhat, invstd.astype(x.dtype, copy=False), axes, fixed
+        return xhat
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.fixed:
+            return g * ctx.invstd
+        xhat, axes = ctx.xhat, ctx.axes
+        gm = g.mean(axis=axes, keepdims=True)
+        gxm = np.mean(g * xhat, axis=axes, keepdims=True)
+        return (g - gm - xhat * gxm) * ctx.invstd
+
+
+def _affine(y, weight, bias, shape):
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def _check_features(name, t, c):
+    if t is not None and t._data.size != c:
+        raise RuntimeError(f"{name} should contain {c} elements not {t._data.size}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Batch normalisation over (N, C, *): per channel c,
+
+        y = γ_c · (x − μ_c) / √(σ²_c + ε) + β_c
+
+    with μ, σ² the batch mean and biased variance (training) or the running estimates (eval).
+    In training, running estimates (when given) are updated in place:
+        running_mean ← (1 − momentum)·running_mean + momentum·μ
+        running_var  ← (1 − momentum)·running_var  + momentum·σ²·M/(M − 1)   (M = values per channel)
+
+    Torch parity: same arguments, values, gradients, running-statistics update and errors as
+    torch.nn.functional.batch_norm.
+    Reference: Ioffe & Szegedy, "Batch Normalization: Accelerating Deep Network Training by Reducing
+    Internal Covariate Shift", ICML 2015. https://arxiv.org/abs/1502.03167
+    """
+    x = input._data
+    if x.ndim < 2:
+        raise ValueError(f"Expected 2D or higher input (got {x.ndim}D input)")
+    c = x.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        _check_features(name, t, c)
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    axes = (0,) + tuple(range(2, x.ndim))
+    if training:
+        m = x.size // c if c else 0
+        if m <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {_size(x.shape)}")
+        stats = {}
+        y = Normalize.apply(input, axes=axes, eps=eps, stats=stats)
+        if running_mean is not None or running_var is not None:
+            mean, var = stats["mean"].reshape(c), stats["var"].reshape(c)
+            if running_mean is not None:
+                rm = running_mean._data
+                rm *= 1 - momentum
+                rm += (momentum * mean).astype(rm.dtype, copy=False)
+            if running_var is not None:
+                rv = running_var._data
+                rv *= 1 - momentum
+                rv += (momentum * var * (m / (m - 1))).astype(rv.dtype, copy=False)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+        y = Normalize.apply(
+            input, axes=axes, eps=eps, mean=running_mean._data.reshape(shape).astype(x.dtype, copy=False),
+            var=running_var._data.reshape(shape).astype(x.dtype, copy=False),
+        )
+    return _affine(y, weight, bias, shape)
+
+
+def _size(shape) -> str:
+    return f"torch.Size([{', '.join(map(str, shape))}])"
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer normalisation over the trailing dims ``normalized_shape``:
+
+        y = (x − μ) / √(σ² + ε) · γ + β,   μ, σ² (biased) over those dims, per sample
+
+    Torch parity: as torch.nn.functional.layer_norm (values, gradients, shape errors).
+    Reference: Ba, Kiros & Hinton, "Layer Normalization", 2016. https://arxiv.org/abs/1607.06450
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    x = input._data
+    k = len(shape)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape [*, {', '.join(map(str, shape))}], "
+            f"but got input of size{list(x.shape)}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t._data.shape) != shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                f"{list(t._data.shape)} and normalized_shape = {list(shape)}"
+            )
+    y = Normalize.apply(input, axes=tuple(range(x.ndim - k, x.ndim)), eps=eps)
+    return _affine(y, weight, bias, shape)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Group normalisation: channels split into ``num_groups`` groups, each standardised over its
+    channels and spatial positions per sample, then y = x̂·γ_c + β_c.
+
+    Torch parity: as torch.nn.functional.group_norm (values, gradients, errors).
+    Reference: Wu & He, "Group Normalization", ECCV 2018. https://arxiv.org/abs/1803.08494
+    """
+    x = input._data
+    if x.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {x.ndim}")
+    n, c = x.shape[:2]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got input of shape "
+            f"{list(x.shape)} and num_groups={num_groups}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t._data.ndim != 1 or t._data.size != c):
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in input, but got {name} "
+                f"of shape {list(t._data.shape)} and input of shape {list(x.shape)}"
+            )
+    y = Normalize.apply(input.reshape(n, num_groups, -1), axes=(2,), eps=eps).reshape(*x.shape)
+    return _affine(y, weight, bias, (1, c) + (1,) * (x.ndim - 2))

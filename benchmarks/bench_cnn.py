@@ -1,0 +1,100 @@
+"""Training step of a LeNet-style CNN, ember vs torch, in one run.
+
+Model: Conv2d(1→16, k3) → ReLU → MaxPool2d(2) → Conv2d(16→32, k3) → ReLU → MaxPool2d(2) → Flatten →
+Linear(800→10); one step = forward, cross-entropy loss, backward, SGD step, at batch 64 on 1×28×28.
+Both libraries get the same weights and data; the steps are interleaved (ember, torch, ember, …)
+so that machine noise hits both alike. Prints medians and the ratio ember/torch.
+
+Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_cnn.py [--repeats 60] [--batch 64]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+
+def build(nn):
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(800, 10),
+    )
+
+
+def make_step(lib, model, x, y, lr=0.01):
+    F = lib.nn.functional
+    ce = getattr(F, "cross_entropy", None)
+    params = list(model.parameters())
+    opt = lib.optim.SGD(params, lr=lr) if hasattr(getattr(lib, "optim", None), "SGD") else None
+
+    def loss_fn(out):
+        if ce is not None:
+            return ce(out, y)
+        return -F.log_softmax(out, dim=1).gather(1, y.reshape(-1, 1)).mean()
+
+    def step():
+        if opt is not None:
+            opt.zero_grad()
+        else:
+            for p in params:
+                p.grad = None
+        loss = loss_fn(model(x))
+        loss.backward()
+        if opt is not None:
+            opt.step()
+        else:
+            with lib.no_grad():
+                for p in params:
+                    p.add_(p.grad, alpha=-lr)
+        return loss
+
+    return step
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=60)
+    ap.add_argument("--batch", type=int, default=64)
+    args = ap.parse_args()
+
+    import torch
+    import ember
+    import ember.nn  # noqa: F401
+    import ember.optim  # noqa: F401
+
+    torch.manual_seed(0)
+    tmodel = build(torch.nn)
+    emodel = build(ember.nn)
+    emodel.load_state_dict({k: v.detach().numpy().copy() for k, v in tmodel.state_dict().items()})
+    rng = np.random.default_rng(0)
+    xs = rng.standard_normal((args.batch, 1, 28, 28)).astype(np.float32)
+    ys = rng.integers(0, 10, args.batch)
+    tstep = make_step(torch, tmodel, torch.from_numpy(xs), torch.from_numpy(ys))
+    estep = make_step(ember, emodel, ember.from_numpy(xs), ember.from_numpy(ys))
+
+    lt, le = tstep().item(), estep().item()
+    assert abs(lt - le) < 1e-4 * max(1.0, abs(lt)), (lt, le)  # same model, same data: same first loss
+    for _ in range(5):
+        tstep(), estep()
+    te, tt = [], []
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        estep()
+        t1 = time.perf_counter()
+        tstep()
+        t2 = time.perf_counter()
+        te.append(t1 - t0)
+        tt.append(t2 - t1)
+    me, mt = statistics.median(te) * 1e3, statistics.median(tt) * 1e3
+    print(f"LeNet-style CNN training step, batch {args.batch}, 1x28x28, {args.repeats} repeats (torch threads: "
+          f"{torch.get_num_threads()})")
+    print(f"  ember  median {me:7.2f} ms")
+    print(f"  torch  median {mt:7.2f} ms")
+    print(f"  ratio ember/torch: {me / mt:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,397 @@
+"""Convolution and pooling primitives on 2-D spatial data (1-D callers insert a height of 1).
+
+Layout. Tensors are logically (N, C, H, W) as in torch. The kernels gather patches with
+``im2col`` into a matrix ``cols`` of shape (C·kh·kw, N·Ho·Wo) — one strided view, one copy —
+and run one BLAS matmul per group:
+
+    out[o, (n, y, x)] = Σ_{c,i,j} W[o, c, i, j] · xpad[n, c, y·sh + i·dh, x·sw + j·dw]
+
+so the result comes out channel-major, (O, N, Ho, Wo) in memory, and is returned as the
+transposed (N, O, Ho, Wo) view: no copy. Element-wise ops and pooling keep that memory order,
+so the next convolution's im2col reads it sequentially and its backward gets the gradient in
+the (O, N·Ho·Wo) matrix form it needs without a copy. The backward of im2col is ``col2im``:
+one strided add per kernel offset (kh·kw adds over whole arrays, no loop over pixels).
+
+Pooling uses the same windows: max pooling takes an element-wise maximum over the kh·kw
+strided slices and remembers the winning offset (uint8), which its backward uses to route
+the gradient; average pooling sums the slices and divides by torch's divisor.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..function import Op
+
+
+# ---- layout helpers -------------------------------------------------------------------------------
+def _channel_major(a: np.ndarray) -> bool:
+    """True when an (N, C, ...) array is stored as (C, N, ...) (what the conv kernels produce)."""
+    return a.ndim >= 2 and a.shape[0] > 1 and a.shape[1] > 1 and a.swapaxes(0, 1).flags.c_contiguous
+
+
+def _empty_like_layout(shape, dtype, channel_major: bool, fill=0.0) -> np.ndarray:
+    """A filled (N, C, H, W) array, stored channel-major when ``channel_major``."""
+    if channel_major:
+        cm = (shape[1], shape[0], *shape[2:])
+        return (np.zeros(cm, dtype) if fill == 0 else np.full(cm, fill, dtype)).swapaxes(0, 1)
+    return np.zeros(shape, dtype) if fill == 0 else np.full(shape, fill, dtype)
+
+
+def pad2d(x: np.ndarray, pads, value=0.0) -> np.ndarray:
+    """Copy of (N, C, H, W) ``x`` with ``pads`` = (top, bottom, left, right) rows/columns of ``value``."""
+    t, b, l, r = pads
+    if not (t or b or l or r):
+        return x
+    n, c, h, w = x.shape
+    out = _empty_like_layout((n, c, h + t + b, w + l + r), x.dtype, _channel_major(x), value)
+    out[:, :, t : t + h, l : l + w] = x
+    return out
+
+
+def windows(xp: np.ndarray, kernel, stride, dilation, out_hw) -> np.ndarray:
+    """Read-only view (N, C, Ho, Wo, kh, kw) of the patches of padded ``xp`` (no copy)."""
+    s_n, s_c, s_h, s_w = xp.strides
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
+    return as_strided(
+        xp,
+        (xp.shape[0], xp.shape[1], ho, wo, kh, kw),
+        (s_n, s_c, s_h * sh, s_w * sw, s_h * dh, s_w * dw),
+        writeable=False,
+    )
+
+
+def _offset_slice(i, j, stride, dilation, out_hw):
+    """The (…, Ho, Wo) strided slice of the padded input that kernel offset (i, j) reads."""
+    (sh, sw), (dh, dw), (ho, wo) = stride, dilation, out_hw
+    return (
+        slice(None),
+        slice(None),
+        slice(i * dh, i * dh + (ho - 1) * sh + 1, sh),
+        slice(j * dw, j * dw + (wo - 1) * sw + 1, sw),
+    )
+
+
+def im2col(xp: np.ndarray, kernel, stride, dilation, out_hw) -> np.ndarray:
+    """cols[c, i, j, n, y, x] = xp[n, c, y·sh + i·dh, x·sw + j·dw], C-contiguous (C, kh, kw, N, Ho, Wo)."""
+    return np.ascontiguousarray(windows(xp, kernel, stride, dilation, out_hw).transpose(1, 4, 5, 0, 2, 3))
+
+
+def col2im(dcols: np.ndarray, padded_shape, stride, dilation, channel_major=True) -> np.ndarray:
+    """Adjoint of ``im2col``: sum (C, kh, kw, N, Ho, Wo) patches back into an (N, C, Hp, Wp) array."""
+    _, kh, kw, _, ho, wo = dcols.shape
+    out = _empty_like_layout(padded_shape, dcols.dtype, channel_major)
+    for i in range(kh):
+        for j in range(kw):
+            out[_offset_slice(i, j, stride, dilation, (ho, wo))] += dcols[:, i, j].swapaxes(0, 1)
+    return out
+
+
+def _crop(a: np.ndarray, pads, hw) -> np.ndarray:
+    t, _, l, _ = pads
+    return a[:, :, t : t + hw[0], l : l + hw[1]]
+
+
+def _as_input_layout(dx: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """Give a gradient the memory order of the input it belongs to (contiguous for user tensors)."""
+    if like.flags.c_contiguous and not dx.flags.c_contiguous:
+        return np.ascontiguousarray(dx)
+    return dx
+
+
+def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
+    """(C·…, M) matrix → (groups, C/groups·…, M) without a copy."""
+    return a.reshape(groups, -1, a.shape[-1])
+
+
+def _channel_matrix(g: np.ndarray) -> np.ndarray:
+    """(N, C, H, W) → (C, N·H·W); free when ``g`` is stored channel-major."""
+    n, c = g.shape[:2]
+    return g.swapaxes(0, 1).reshape(c, -1)
+
+
+# ---- convolution ---------------------------------------------------------------------------------
+class Conv2d(Op):
+    """2-D cross-correlation: out = W ⋆ pad(x) + b via im2col + one matmul per group.
+
+    Options: stride, dilation (pairs), pads (top, bottom, left, right), groups.
+    Backward: dW = g·colsᵀ, db = Σ g, dx = col2im(Wᵀ·g).
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b=None, *, stride, pads, dilation, groups):
+        n, c, h, wd = x.shape
+        o, _, kh, kw = w.shape
+        xp = pad2d(x, pads)
+        hp, wp = xp.shape[2:]
+        ho = (hp - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+        wo = (wp - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+        cols = _grouped(im2col(xp, (kh, kw), stride, dilation, (ho, wo)).reshape(c * kh * kw, -1), groups)
+        wg = w.reshape(groups, o // groups, -1)
+        out = np.matmul(wg, cols).reshape(o, n, ho, wo)
+        if b is not None:
+            out += b.reshape(o, 1, 1, 1)
+        ctx.cols, ctx.w, ctx.x_shape, ctx.xp_shape = cols, w, x.shape, xp.shape
+        ctx.opts = (stride, pads, dilation, groups)
+        ctx.x_contig = x.flags.c_contiguous
+        return out.swapaxes(0, 1)
+
+    @staticmethod
+    def backward(ctx, g):
+        stride, pads, dilation, groups = ctx.opts
+        w = ctx.w
+        o = w.shape[0]
+        g2 = _grouped(_channel_matrix(g), groups)  # (G, O/G, N·Ho·Wo)
+        inputs = ctx.inputs
+        dw = np.matmul(g2, ctx.cols.swapaxes(1, 2)).reshape(w.shape) if inputs[1].requires_grad else None
+        db = g2.sum(axis=-1).reshape(o) if len(inputs) > 2 and inputs[2].requires_grad else None
+        dx = None
+        if inputs[0].requires_grad:
+            n, c, h, wd = ctx.x_shape
+            kh, kw = w.shape[2:]
+            ho, wo = g.shape[2:]
+            dcols = np.matmul(w.reshape(groups, o // groups, -1).swapaxes(1, 2), g2)
+            dcols = dcols.reshape(c, kh, kw, n, ho, wo)
+            dxp = col2im(dcols, ctx.xp_shape, stride, dilation)
+            dx = _crop(dxp, pads, (h, wd))
+            if ctx.x_contig:
+                dx = np.ascontiguousarray(dx)
+        return dx, dw, db
+
+
+class ConvTranspose2d(Op):
+    """Transposed convolution (the adjoint of Conv2d with respect to its input), plus bias.
+
+    out = crop(col2im(Wᵀ·x)) + b, W of shape (C_in, C_out/groups, kh, kw); backward:
+    dx = W·im2col(g), dW = x·im2col(g)ᵀ, db = Σ g.
+    Options: stride, dilation, padding (ph, pw), output_padding (oh, ow), groups.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b=None, *, stride, padding, output_padding, dilation, groups):
+        n, cin, h, wd = x.shape
+        _, coutg, kh, kw = w.shape
+        cout = coutg * groups
+        full = (
+            (h - 1) * stride[0] + dilation[0] * (kh - 1) + 1 + output_padding[0],
+            (wd - 1) * stride[1] + dilation[1] * (kw - 1) + 1 + output_padding[1],
+        )
+        ho, wo = full[0] - 2 * padding[0], full[1] - 2 * padding[1]
+        xm = _grouped(_channel_matrix(x), groups)  # (G, Cin/G, N·H·W)
+        wg = w.reshape(groups, cin // groups, -1)  # (G, Cin/G, Cout/G·kh·kw)
+        cols = np.matmul(wg.swapaxes(1, 2), xm).reshape(cout, kh, kw, n, h, wd)
+        pads = (padding[0], full[0] - padding[0] - ho, padding[1], full[1] - padding[1] - wo)
+        out = _crop(col2im(cols, (n, cout, *full), stride, dilation), pads, (ho, wo))
+        if b is not None:
+            out = out + b.reshape(1, cout, 1, 1)
+        ctx.xm, ctx.w, ctx.x_shape, ctx.full, ctx.pads = xm, w, x.shape, full, pads
+        ctx.opts = (stride, dilation, groups)
+        ctx.x_contig = x.flags.c_contiguous
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        stride, dilation, groups = ctx.opts
+        w, (n, cin, h, wd) = ctx.w, ctx.x_shape
+        kh, kw = w.shape[2:]
+        t, bt, l, r = ctx.pads
+        gp = pad2d(g, (t, bt, l, r))
+        gcols = _grouped(im2col(gp, (kh, kw), stride, dilation, (h, wd)).reshape(-1, n * h * wd), groups)
+        inputs = ctx.inputs
+        dx = dw = db = None
+        if inputs[0].requires_grad:
+            dx = np.matmul(w.reshape(groups, cin // groups, -1), gcols).reshape(cin, n, h, wd).swapaxes(0, 1)
+            if ctx.x_contig:
+                dx = np.ascontiguousarray(dx)
+        if inputs[1].requires_grad:
+            dw = np.matmul(ctx.xm, gcols.swapaxes(1, 2)).reshape(w.shape)
+        if len(inputs) > 2 and inputs[2].requires_grad:
+            db = g.sum(axis=(0, 2, 3))
+        return dx, dw, db
+
+
+# ---- pooling -----------------------------------------------------------------------------------
+def pool_pads(in_hw, kernel, stride, padding, dilation, out_hw):
+    """(top, bottom, left, right) so that every window of the output lies inside the padded input.
+
+    Bottom/right may exceed ``padding`` in ceil mode, where the last window overhangs.
+    """
+    pads = []
+    for n, k, s, p, d, o in zip(in_hw, kernel, stride, padding, dilation, out_hw):
+        need = (o - 1) * s + d * (k - 1) + 1
+        pads += [p, max(need - n - p, 0)]
+    return tuple(pads)
+
+
+def _like_layout(g: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``g`` stored in ``like``'s memory order (channel-major or not), so element-wise ops stream."""
+    cm = _channel_major(like)
+    if cm and not _channel_major(g):
+        return np.ascontiguousarray(g.swapaxes(0, 1)).swapaxes(0, 1)
+    if not cm and like.flags.c_contiguous and not g.flags.c_contiguous:
+        return np.ascontiguousarray(g)
+    return g
+
+
+def _window_slices(xp, kernel, stride, dilation, out_hw):
+    kh, kw = kernel
+    return [xp[_offset_slice(k // kw, k % kw, stride, dilation, out_hw)] for k in range(kh * kw)]
+
+
+def _first_max_offsets(slices, m) -> np.ndarray:
+    """uint8 offset of the winning window element: the first maximum in row-major order, or the
+    last NaN where a window holds NaN (torch's rule: ``val > max || isnan(val)``)."""
+    arg = np.zeros_like(m, dtype=np.uint8)
+    best = np.copy(slices[0], order="K")
+    for k, v in enumerate(slices[1:], 1):
+        upd = (v > best) | np.isnan(v)
+        np.copyto(best, v, where=upd)
+        np.copyto(arg, k, where=upd)
+    return arg
+
+
+class MaxPool2d(Op):
+    """out[n,c,y,x] = max_{i,j} xpad[n, c, y·sh + i·dh, x·sw + j·dw] (padding is −∞; NaN propagates).
+
+    The forward is kh·kw element-wise maxima over strided slices. The backward finds each window's
+    winner (the first maximum, as torch) by comparing the slices with the saved output and adds g
+    there; windows holding NaN use the saved arg-max offsets instead.
+    """
+
+    @staticmethod
+    def forward(ctx, x, *, kernel, stride, padding, dilation, out_hw, box=None):
+        pads = pool_pads(x.shape[2:], kernel, stride, padding, dilation, out_hw)
+        xp = pad2d(x, pads, -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min)
+        slices = _window_slices(xp, kernel, stride, dilation, out_hw)
+        m = np.copy(slices[0], order="K")
+        for v in slices[1:]:
+            np.maximum(m, v, out=m)
+        arg = None
+        if box is not None or (x.dtype.kind == "f" and np.isnan(m).any()):
+            arg = _first_max_offsets(slices, m)
+            if box is not None:
+                box["arg"] = arg
+        ctx.xp, ctx.m, ctx.arg, ctx.pads, ctx.x_hw = xp, m, arg, pads, x.shape[2:]
+        ctx.opts = (kernel, stride, dilation, out_hw)
+        ctx.contig = x.flags.c_contiguous
+        return m
+
+    @staticmethod
+    def backward(ctx, g):
+        kernel, stride, dilation, out_hw = ctx.opts
+        xp, m, arg = ctx.xp, ctx.m, ctx.arg
+        g = _like_layout(g, m)
+        dxp = _empty_like_layout(xp.shape, g.dtype, _channel_major(xp))
+        overlap = stride[0] < dilation[0] * (kernel[0] - 1) + 1 or stride[1] < dilation[1] * (kernel[1] - 1) + 1
+        taken = None
+        for k, v in enumerate(_window_slices(xp, kernel, stride, dilation, out_hw)):
+            if arg is not None:
+                sel = arg == k
+            elif taken is None:
+                sel = v == m
+                taken = sel.copy()
+            else:
+                sel = v == m
+                sel &= ~taken
+                taken |= sel
+            view = dxp[_offset_slice(k // kernel[1], k % kernel[1], stride, dilation, out_hw)]
+            if overlap:
+                view += g * sel
+            else:  # each input element is read by one offset only: write, don't add
+                np.multiply(g, sel, out=view)
+        dx = _crop(dxp, ctx.pads, ctx.x_hw)
+        return np.ascontiguousarray(dx) if ctx.contig else dx
+
+
+def max_indices(arg, in_hw, kernel, stride, padding, dilation):
+    """torch's return_indices: flat index y·W + x into each (H, W) input plane of every maximum."""
+    ho, wo = arg.shape[2:]
+    kw = kernel[1]
+    i, j = arg // kw, arg % kw
+    rows = np.arange(ho).reshape(-1, 1) * stride[0] - padding[0] + i.astype(np.int64) * dilation[0]
+    cols = np.arange(wo) * stride[1] - padding[1] + j.astype(np.int64) * dilation[1]
+    return rows * in_hw[1] + cols
+
+
+def _avg_divisor(in_hw, kernel, stride, padding, out_hw, count_include_pad, divisor_override, dtype):
+    """torch's avg_pool divisor per output element, (Ho, Wo): window area clipped to input+padding
+    (count_include_pad) or to the input, or ``divisor_override``."""
+    if divisor_override:
+        return np.asarray(divisor_override, dtype)
+    sizes = []
+    for n, k, s, p, o in zip(in_hw, kernel, stride, padding, out_hw):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if count_include_pad:
+            sizes.append(end - start)
+        else:
+            sizes.append(np.minimum(end, n) - np.maximum(start, 0))
+    return (sizes[0].reshape(-1, 1) * sizes[1]).astype(dtype)
+
+
+class AvgPool2d(Op):
+    """out[n,c,y,x] = Σ_{i,j} xpad[n, c, y·sh + i, x·sw + j] / divisor[y, x] (zero padding)."""
+
+    @staticmethod
+    def forward(ctx, x, *, kernel, stride, padding, out_hw, count_include_pad, divisor_override):
+        pads = pool_pads(x.shape[2:], kernel, stride, padding, (1, 1), out_hw)
+        xp = pad2d(x, pads)
+        kh, kw = kernel
+        acc = None
+        for k in range(kh * kw):
+            v = xp[_offset_slice(k // kw, k % kw, stride, (1, 1), out_hw)]
+            acc = v.copy() if acc is None else np.add(acc, v, out=acc)
+        div = _avg_divisor(x.shape[2:], kernel, stride, padding, out_hw, count_include_pad, divisor_override, x.dtype)
+        acc /= div
+        ctx.div, ctx.xp_shape, ctx.pads, ctx.x_hw = div, xp.shape, pads, x.shape[2:]
+        ctx.opts = (kernel, stride, out_hw)
+        ctx.layout = (_channel_major(x), x.flags.c_contiguous)
+        return acc
+
+    @staticmethod
+    def backward(ctx, g):
+        kernel, stride, out_hw = ctx.opts
+        kh, kw = kernel
+        channel_major, contig = ctx.layout
+        dxp = _empty_like_layout(ctx.xp_shape, g.dtype, channel_major)
+        gd = g / ctx.div
+        for k in range(kh * kw):
+            dxp[_offset_slice(k // kw, k % kw, stride, (1, 1), out_hw)] += gd
+        dx = _crop(dxp, ctx.pads, ctx.x_hw)
+        return np.ascontiguousarray(dx) if contig else dx
+
+
+# ---- separable linear maps over (H, W): adaptive average pooling, interpolation -------------------
+class SpatialLinear(Op):
+    """out = A_h · x · A_wᵀ over the last two axes, for fixed matrices A_h (Ho, H), A_w (Wo, W).
+
+    Adaptive average pooling and nearest/linear interpolation are such maps (each output is a
+    weighted sum over a rectangle of inputs, and the weights factor by axis). Backward:
+    dx = A_hᵀ · g · A_w.
+    """
+
+    @staticmethod
+    def forward(ctx, x, *, a_h, a_w):
+        ctx.a_h, ctx.a_w = a_h, a_w
+        return np.matmul(a_h, np.matmul(x, a_w.T))
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.matmul(np.matmul(ctx.a_h.T, g), ctx.a_w)
+
+
+class NearestGather(Op):
+    """out[..., y, x] = x[..., rows[y], cols[x]]; backward sums g into the source positions
+    (as one-hot matmuls: dx = R_hᵀ · g · R_w)."""
+
+    @staticmethod
+    def forward(ctx, x, *, rows, cols):
+        ctx.rows, ctx.cols, ctx.hw = rows, cols, x.shape[-2:]
+        return np.take(np.take(x, rows, axis=-2), cols, axis=-1)
+
+    @staticmethod
+    def backward(ctx, g):
+        (h, w), dt = ctx.hw, g.dtype
+        r_h = (ctx.rows[:, None] == np.arange(h)).astype(dt)
+        r_w = (ctx.cols[:, None] == np.arange(w)).astype(dt)
+        return np.matmul(np.matmul(r_h.T, g), r_w)

@@ -1,0 +1,290 @@
+"""Convolutions vs torch: values and gradients over a grid of geometries, gradcheck, modules, errors."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from _oracle import assert_close, torch
+
+import ember
+import ember.nn as nn
+import ember.nn.functional as F
+
+TF = torch.nn.functional
+
+
+def _parity(fe, ft, shapes, rng, *, args=(), kwargs=None, rtol=1e-4, atol=1e-5, grads=None):
+    """Run ember and torch on the same float32 inputs; compare outputs and all input gradients.
+
+    atol is relative to the largest magnitude of the expected array (sums of many float32 terms).
+    """
+    kwargs = kwargs or {}
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    grads = grads or [True] * len(arrays)
+    e_in = [ember.tensor(a, requires_grad=g) for a, g in zip(arrays, grads)]
+    t_in = [torch.tensor(a, requires_grad=g) for a, g in zip(arrays, grads)]
+    out_e, out_t = fe(*e_in, *args, **kwargs), ft(*t_in, *args, **kwargs)
+    assert_close(out_e, out_t, rtol=rtol, atol=_scaled(atol, out_t), msg="forward")
+    g = rng.standard_normal(tuple(out_t.shape)).astype(np.float32)
+    out_e.backward(ember.tensor(g))
+    out_t.backward(torch.tensor(g))
+    for k, (a, b) in enumerate(zip(e_in, t_in)):
+        if b.requires_grad:
+            assert_close(a.grad, b.grad, rtol=rtol, atol=_scaled(atol, b.grad), msg=f"grad of input {k}")
+    return out_e, out_t
+
+
+def _scaled(atol, t):
+    return atol * max(1.0, float(t.detach().abs().max())) if t.numel() else atol
+
+
+# (N, C_in, H, W), C_out, kernel, stride, padding, dilation, groups, bias
+CONV2D_GRID = [
+    ((2, 3, 8, 8), 4, 3, 1, 0, 1, 1, True),
+    ((2, 3, 7, 9), 5, (3, 2), (2, 1), (1, 2), 1, 1, True),
+    ((1, 4, 11, 6), 6, 3, 2, 1, 2, 2, False),
+    ((3, 6, 9, 9), 6, (2, 3), (1, 3), (0, 1), (2, 1), 3, True),
+    ((2, 4, 5, 5), 8, 1, 1, 0, 1, 4, True),  # depthwise-multiplier, 1x1
+    ((2, 2, 13, 7), 4, 5, 3, 2, 1, 1, True),
+    ((1, 3, 6, 6), 2, 3, 1, "same", 1, 1, True),
+    ((1, 3, 6, 7), 2, (4, 2), 1, "same", (1, 2), 1, True),  # even kernel: asymmetric padding
+    ((2, 3, 6, 6), 2, 3, 2, "valid", 1, 1, False),
+    ((1, 1, 28, 28), 16, 3, 1, 0, 1, 1, True),
+]
+
+
+@pytest.mark.parametrize("shape,cout,k,s,p,d,g,bias", CONV2D_GRID)
+def test_conv2d_values_and_gradients_match_torch(shape, cout, k, s, p, d, g, bias, rng):
+    kh, kw = (k, k) if isinstance(k, int) else k
+    shapes = [shape, (cout, shape[1] // g, kh, kw)] + ([(cout,)] if bias else [])
+
+    def run(F_):
+        return lambda x, w, b=None: F_.conv2d(x, w, b, stride=s, padding=p, dilation=d, groups=g)
+
+    _parity(run(F), run(TF), shapes, rng)
+
+
+CONV1D_GRID = [
+    ((2, 3, 10), 4, 3, 1, 0, 1, 1),
+    ((2, 4, 11), 6, 4, 2, 2, 2, 2),
+    ((1, 6, 7), 3, 2, 3, 1, 1, 3),
+    ((2, 3, 9), 5, 4, 1, "same", 2, 1),
+]
+
+
+@pytest.mark.parametrize("shape,cout,k,s,p,d,g", CONV1D_GRID)
+def test_conv1d_values_and_gradients_match_torch(shape, cout, k, s, p, d, g, rng):
+    shapes = [shape, (cout, shape[1] // g, k), (cout,)]
+
+    def run(F_):
+        return lambda x, w, b: F_.conv1d(x, w, b, stride=s, padding=p, dilation=d, groups=g)
+
+    _parity(run(F), run(TF), shapes, rng)
+
+
+# (N, C_in, H, W), C_out, kernel, stride, padding, output_padding, dilation, groups
+CONVT_GRID = [
+    ((2, 3, 5, 5), 4, 3, 1, 0, 0, 1, 1),
+    ((2, 4, 5, 6), 6, (3, 2), (2, 3), (1, 1), (1, 2), (1, 2), 2),
+    ((1, 2, 4, 4), 3, 4, 2, 1, 0, 1, 1),
+    ((2, 6, 3, 7), 3, 3, 3, 2, 1, 2, 3),
+]
+
+
+@pytest.mark.parametrize("shape,cout,k,s,p,op,d,g", CONVT_GRID)
+def test_conv_transpose2d_values_and_gradients_match_torch(shape, cout, k, s, p, op, d, g, rng):
+    kh, kw = (k, k) if isinstance(k, int) else k
+    shapes = [shape, (shape[1], cout // g, kh, kw), (cout,)]
+
+    def run(F_):
+        return lambda x, w, b: F_.conv_transpose2d(x, w, b, stride=s, padding=p, output_padding=op, groups=g,
+                                                   dilation=d)
+
+    _parity(run(F), run(TF), shapes, rng)
+
+
+def test_conv_transpose1d_matches_torch(rng):
+    def run(F_):
+        return lambda x, w, b: F_.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1, dilation=2)
+
+    _parity(run(F), run(TF), [(2, 3, 6), (3, 4, 3), (4,)], rng)
+
+
+def test_unbatched_input_matches_torch(rng):
+    _parity(F.conv2d, TF.conv2d, [(3, 6, 6), (2, 3, 3, 3)], rng)
+    _parity(F.conv1d, TF.conv1d, [(3, 6), (2, 3, 3)], rng)
+
+
+def test_conv2d_on_channel_major_and_strided_inputs(rng):
+    """Inputs that are views (transposed, sliced) give the same numbers as contiguous ones."""
+    a = rng.standard_normal((4, 2, 9, 9)).astype(np.float32)
+    w = rng.standard_normal((3, 4, 3, 3)).astype(np.float32)
+    xe = ember.tensor(a).permute(1, 0, 2, 3)[:, :, 1:, ::2]
+    xt = torch.tensor(a).permute(1, 0, 2, 3)[:, :, 1:, ::2]
+    assert_close(F.conv2d(xe, ember.tensor(w), padding=1), TF.conv2d(xt, torch.tensor(w), padding=1), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("fn,shapes,kw", [
+    (F.conv2d, [(2, 4, 5, 6), (4, 2, 3, 2), (4,)], dict(stride=(2, 1), padding=1, dilation=(1, 2), groups=2)),
+    (F.conv1d, [(2, 2, 7), (3, 2, 3), (3,)], dict(stride=2, padding=2, dilation=2)),
+    (F.conv_transpose2d, [(2, 4, 3, 4), (4, 1, 3, 2), (2,)],
+     dict(stride=2, padding=1, output_padding=1, groups=2)),
+])
+def test_gradcheck_float64(fn, shapes, kw, rng):
+    inputs = [ember.tensor(rng.standard_normal(s), dtype=ember.float64, requires_grad=True) for s in shapes]
+    assert ember.autograd.gradcheck(lambda *a: fn(*a, **kw), inputs)
+
+
+def test_conv2d_float64_matches_torch_tightly(rng):
+    x, w = rng.standard_normal((2, 3, 7, 7)), rng.standard_normal((4, 3, 3, 3))
+    out = F.conv2d(ember.tensor(x), ember.tensor(w), stride=2, padding=1)
+    assert out.dtype == ember.float64
+    assert_close(out, TF.conv2d(torch.tensor(x), torch.tensor(w), stride=2, padding=1))
+
+
+# ---- modules -----------------------------------------------------------------------------------
+def _copy(e_mod, t_mod):
+    e_mod.load_state_dict({k: v.detach().numpy().copy() for k, v in t_mod.state_dict().items()})
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+def test_conv2d_module_padding_modes_match_torch(mode, rng):
+    t = torch.nn.Conv2d(3, 4, (3, 2), padding=(2, 1), padding_mode=mode)
+    e = nn.Conv2d(3, 4, (3, 2), padding=(2, 1), padding_mode=mode)
+    _copy(e, t)
+    x = rng.standard_normal((2, 3, 6, 5)).astype(np.float32)
+    _parity(lambda a: e(a), lambda a: t(a), [x.shape], np.random.default_rng(1))
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    e(xe).sum().backward()
+    t(xt).sum().backward()
+    assert_close(xe.grad, xt.grad, rtol=1e-4, atol=1e-5)
+    assert_close(e.weight.grad, t.weight.grad, rtol=1e-4, atol=1e-4)
+    assert_close(e.bias.grad, t.bias.grad, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "circular"])
+def test_conv1d_module_same_padding_with_padding_mode(mode, rng):
+    t = torch.nn.Conv1d(2, 3, 4, padding="same", padding_mode=mode, dilation=2)
+    e = nn.Conv1d(2, 3, 4, padding="same", padding_mode=mode, dilation=2)
+    _copy(e, t)
+    x = rng.standard_normal((2, 2, 9)).astype(np.float32)
+    assert_close(e(ember.tensor(x)), t(torch.tensor(x)), rtol=1e-4, atol=1e-5)
+
+
+def test_conv_modules_have_torch_parameters_and_init():
+    for e, t in [
+        (nn.Conv2d(6, 8, 3, groups=2), torch.nn.Conv2d(6, 8, 3, groups=2)),
+        (nn.Conv1d(4, 2, 5, bias=False), torch.nn.Conv1d(4, 2, 5, bias=False)),
+        (nn.ConvTranspose2d(4, 6, (2, 3), groups=2), torch.nn.ConvTranspose2d(4, 6, (2, 3), groups=2)),
+        (nn.ConvTranspose1d(3, 5, 3, stride=2), torch.nn.ConvTranspose1d(3, 5, 3, stride=2)),
+    ]:
+        es, ts = e.state_dict(), t.state_dict()
+        assert list(es) == list(ts)
+        for k in es:
+            assert tuple(es[k].shape) == tuple(ts[k].shape)
+        fan_in = torch.nn.init._calculate_fan_in_and_fan_out(t.weight)[0]
+        bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_(a=√5) gives ±1/√fan_in
+        assert np.abs(es["weight"].numpy()).max() <= bound + 1e-7
+        assert np.abs(es["weight"].numpy()).max() > 0.5 * bound
+        if "bias" in es:
+            assert np.abs(es["bias"].numpy()).max() <= bound + 1e-7
+        assert repr(e).replace("ember", "torch") == repr(t)
+
+
+def test_conv_transpose2d_output_size_matches_torch(rng):
+    t = torch.nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)
+    e = nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)
+    _copy(e, t)
+    x = rng.standard_normal((1, 3, 4, 5)).astype(np.float32)
+    for size in [(7, 9), (8, 10), [1, 2, 8, 9]]:
+        assert_close(e(ember.tensor(x), output_size=size), t(torch.tensor(x), output_size=size), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="requested an output size of"):
+        e(ember.tensor(x), output_size=(9, 9))
+
+
+# ---- errors --------------------------------------------------------------------------------------
+def _same_error(fe, ft):
+    with pytest.raises(Exception) as te:
+        ft()
+    with pytest.raises(type(te.value)) as ee:
+        fe()
+    assert str(ee.value) == str(te.value)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 5), (3, 5), (2, 5, 8, 8), (5, 8, 8), (2, 3, 2, 8), (1, 2, 3, 4, 5)])
+def test_conv2d_bad_input_raises_torch_error(shape):
+    t, e = torch.nn.Conv2d(3, 4, 3), nn.Conv2d(3, 4, 3)
+    x = np.zeros(shape, np.float32)
+    _same_error(lambda: e(ember.tensor(x)), lambda: t(torch.tensor(x)))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 2), (2, 3, 2, 2), (2, 4, 5), (4,)])
+def test_conv1d_bad_input_raises_torch_error(shape):
+    t, e = torch.nn.Conv1d(3, 4, 3), nn.Conv1d(3, 4, 3)
+    x = np.zeros(shape, np.float32)
+    _same_error(lambda: e(ember.tensor(x)), lambda: t(torch.tensor(x)))
+
+
+def test_kernel_larger_than_padded_input_raises_torch_error():
+    x = np.zeros((2, 3, 2, 8), np.float32)
+    _same_error(lambda: nn.Conv2d(3, 4, 5, padding=1)(ember.tensor(x)),
+                lambda: torch.nn.Conv2d(3, 4, 5, padding=1)(torch.tensor(x)))
+    _same_error(lambda: nn.Conv2d(3, 4, 3, dilation=2)(ember.tensor(x)),
+                lambda: torch.nn.Conv2d(3, 4, 3, dilation=2)(torch.tensor(x)))
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(padding=-1), dict(stride=0), dict(groups=2), dict(bias_shape=(3,)),
+])
+def test_functional_conv2d_argument_errors_match_torch(kwargs):
+    x, w = np.zeros((1, 4, 5, 5), np.float32), np.zeros((4, 4, 3, 3), np.float32)
+    bias = np.zeros(kwargs.pop("bias_shape", (4,)), np.float32)
+    _same_error(lambda: F.conv2d(ember.tensor(x), ember.tensor(w), ember.tensor(bias), **kwargs),
+                lambda: TF.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(bias), **kwargs))
+
+
+@pytest.mark.parametrize("args", [
+    dict(in_channels=3, out_channels=4, kernel_size=3, groups=2),
+    dict(in_channels=4, out_channels=3, kernel_size=3, groups=2),
+    dict(in_channels=4, out_channels=4, kernel_size=3, stride=2, padding="same"),
+    dict(in_channels=4, out_channels=4, kernel_size=3, padding="foo"),
+    dict(in_channels=4, out_channels=4, kernel_size=3, padding_mode="foo"),
+])
+def test_conv2d_constructor_errors_match_torch(args):
+    with pytest.raises(ValueError) as te:
+        torch.nn.Conv2d(**args)
+    with pytest.raises(ValueError) as ee:
+        nn.Conv2d(**args)
+    if "padding_mode" not in args:  # torch prints a set, whose order varies
+        assert str(ee.value) == str(te.value)
+
+
+def test_conv_transpose_errors_match_torch():
+    x = np.zeros((2, 4, 5, 5), np.float32)
+    _same_error(lambda: nn.ConvTranspose2d(3, 4, 3)(ember.tensor(x)), lambda: torch.nn.ConvTranspose2d(3, 4, 3)(torch.tensor(x)))
+    x = np.zeros((2, 3, 5, 5), np.float32)
+    _same_error(lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2)(ember.tensor(x)),
+                lambda: torch.nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2)(torch.tensor(x)))
+
+
+# ---- F.pad --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape,pad,mode", [
+    ((2, 3, 4), (1, 2), "constant"),
+    ((2, 3, 4, 5), (1, 0, 2, 3), "constant"),
+    ((2, 3, 4, 5), (-1, 2, 0, -2), "constant"),
+    ((2, 3, 4, 5), (1, 2, 3, 1), "reflect"),
+    ((2, 3, 4, 5), (1, 2, 3, 1), "replicate"),
+    ((2, 3, 4, 5), (1, 2, 3, 1), "circular"),
+    ((2, 3, 6), (2, 1), "reflect"),
+])
+def test_pad_matches_torch(shape, pad, mode, rng):
+    _parity(lambda x: F.pad(x, pad, mode), lambda x: TF.pad(x, pad, mode), [shape], rng)
+
+
+def test_pad_constant_value_and_errors():
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert_close(F.pad(ember.tensor(x), (1, 1), value=-2.5), TF.pad(torch.tensor(x), (1, 1), value=-2.5))
+    for pad, mode in [((1, 2, 3), "constant"), ((1, 1, 1, 1, 1, 1), "constant"), ((3, 3), "reflect"), ((1, 1), "foo")]:
+        _same_error(lambda: F.pad(ember.tensor(x), pad, mode), lambda: TF.pad(torch.tensor(x), pad, mode))

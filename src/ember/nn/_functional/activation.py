@@ -5,6 +5,7 @@ import numpy as np
 
 from ..._random import _gen
 from ...autograd.ops import elementwise as E, indexing as I, linalg as L, nn as N
+from ...autograd.grad_mode import is_grad_enabled
 from ...tensor import Tensor, _wrap
 
 __all__ = [
@@ -14,15 +15,23 @@ __all__ = [
 ]
 
 
-def _maybe_inplace(x, out, inplace):
-    if inplace:
-        x._check_inplace() if x.requires_grad else None
-        return x._rebind(out) if out.requires_grad else x.copy_(out)
-    return out
+def _maybe_inplace(x, fn, inplace):
+    """fn(x), or with ``inplace`` the same result written into ``x`` (recorded on a snapshot of x's history,
+    so that the graph stays acyclic)."""
+    if not inplace:
+        return fn(x)
+    if x.requires_grad and is_grad_enabled():
+        x._check_inplace()
+        return x._rebind(fn(x._snapshot()))
+    out = fn(_wrap(x._data))
+    np.copyto(x._data, out._data, casting="unsafe")
+    return x
 
 
 def relu(input, inplace=False):
-    return _maybe_inplace(input, E.relu(input), inplace)
+    if not inplace:  # the hot path: one call
+        return E.relu(input)
+    return _maybe_inplace(input, E.relu, inplace)
 
 
 def relu_(input):
@@ -34,11 +43,11 @@ def relu6(input, inplace=False):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _maybe_inplace(input, N.LeakyRelu.apply(input, slope=negative_slope), inplace)
+    return _maybe_inplace(input, lambda x: N.LeakyRelu.apply(x, slope=negative_slope), inplace)
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _maybe_inplace(input, N.Elu.apply(input, alpha=alpha), inplace)
+    return _maybe_inplace(input, lambda x: N.Elu.apply(x, alpha=alpha), inplace)
 
 
 def gelu(input, approximate="none"):
@@ -48,11 +57,11 @@ def gelu(input, approximate="none"):
 
 
 def silu(input, inplace=False):
-    return _maybe_inplace(input, N.Silu.apply(input), inplace)
+    return _maybe_inplace(input, N.Silu.apply, inplace)
 
 
 def mish(input, inplace=False):
-    return _maybe_inplace(input, input * E.tanh(softplus(input)), inplace)
+    return _maybe_inplace(input, lambda x: x * E.tanh(softplus(x)), inplace)
 
 
 def sigmoid(input):
@@ -86,7 +95,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _maybe_inplace(input, N.Hardtanh.apply(input, lo=min_val, hi=max_val), inplace)
+    return _maybe_inplace(input, lambda x: N.Hardtanh.apply(x, lo=min_val, hi=max_val), inplace)
 
 
 def _check_p(p):
@@ -100,10 +109,10 @@ def dropout(input, p=0.5, training=True, inplace=False, *, generator=None):
     if not training or p == 0:
         return input
     if p == 1:
-        return _maybe_inplace(input, input * 0, inplace)
+        return _maybe_inplace(input, lambda x: x * 0, inplace)
     keep = _gen(generator).random(input._data.shape, dtype=np.float32) >= p
     mask = keep.astype(input._data.dtype) * input._data.dtype.type(1.0 / (1.0 - p))
-    return _maybe_inplace(input, N.MulMask.apply(input, mask=mask), inplace)
+    return _maybe_inplace(input, lambda x: N.MulMask.apply(x, mask=mask), inplace)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
@@ -116,8 +125,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     a = (1 / np.sqrt((alpha * alpha * p + 1) * (1 - p)))
     b = -a * alpha * p
     keep_t = _wrap(keep.astype(input._data.dtype))
-    out = (input * keep_t + alpha * (1 - keep_t)) * float(a) + float(b)
-    return _maybe_inplace(input, out, inplace)
+    return _maybe_inplace(input, lambda x: (x * keep_t + alpha * (1 - keep_t)) * float(a) + float(b), inplace)
 
 
 def linear(input, weight, bias=None):

@@ -1,0 +1,74 @@
+"""Forward + backward of three losses, ember vs torch on the same float32 data, in one run.
+
+    CrossEntropyLoss   logits (4096, 1000), class-index targets
+    BCEWithLogitsLoss  logits (4096, 100), soft targets
+    MSELoss            1,000,000 values
+
+Each timing is one forward and one backward (the gradient of the input reset to None first); the table prints the
+median of REPEATS runs after WARMUP, and the ratio ember / torch (target: ≤ 1.0).
+
+Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_losses.py
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+import ember
+import ember.nn as enn
+
+WARMUP, REPEATS = 5, 30
+
+
+def _median_ms(step) -> float:
+    for _ in range(WARMUP):
+        step()
+    times = []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return 1e3 * float(np.median(times))
+
+
+def _case(name, e_loss, t_loss, x, target):
+    ex, tx = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    et, tt = ember.tensor(target), torch.tensor(target)
+
+    def e_step():
+        ex.grad = None
+        e_loss(ex, et).backward()
+
+    def t_step():
+        tx.grad = None
+        t_loss(tx, tt).backward()
+
+    e_step(), t_step()
+    assert np.allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-7), name
+    # alternate ember and torch rounds so that machine noise hits both alike
+    e_ms, t_ms = [], []
+    for _ in range(3):
+        e_ms.append(_median_ms(e_step))
+        t_ms.append(_median_ms(t_step))
+    e, t = float(np.median(e_ms)), float(np.median(t_ms))
+    print(f"| {name:<44} | {e:9.3f} | {t:9.3f} | {e / t:5.2f}x |")
+
+
+def main():
+    rng = np.random.default_rng(0)
+    print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), numpy {np.__version__}; median ms of "
+          f"{REPEATS} forward+backward runs")
+    print("| loss (float32)                               | ember ms  | torch ms  | ratio |")
+    print("|----------------------------------------------|-----------|-----------|-------|")
+    _case("CrossEntropyLoss (4096, 1000)", enn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(),
+          rng.standard_normal((4096, 1000), dtype=np.float32), rng.integers(0, 1000, 4096))
+    _case("BCEWithLogitsLoss (4096, 100)", enn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(),
+          rng.standard_normal((4096, 100), dtype=np.float32), rng.random((4096, 100), dtype=np.float32))
+    _case("MSELoss (1,000,000)", enn.MSELoss(), torch.nn.MSELoss(),
+          rng.standard_normal(1_000_000, dtype=np.float32), rng.standard_normal(1_000_000, dtype=np.float32))
+
+
+if __name__ == "__main__":
+    main()

@@ -87,7 +87,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if len(sizes) != nd:
             raise ValueError(
                 f"Input and output must have the same number of spatial dimensions, but got input with spatial "
-                f"dimensions of {list(in_sp)} and output size of {list(sizes)}. Please provide input tensor in "
+                f"dimensions of {list(in_sp)} and output size of {size}. Please provide input tensor in "
                 "(N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format."
             )
         sizes = [int(s) for s in sizes]
@@ -97,7 +97,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if len(factors) != nd:
             raise ValueError(
                 f"Input and scale_factor must have the same number of spatial dimensions, but got input with spatial "
-                f"dimensions of {list(in_sp)} and scale_factor of shape {list(factors)}. Please provide input tensor "
+                f"dimensions of {list(in_sp)} and scale_factor of shape {scale_factor}. Please provide input tensor "
                 "in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format."
             )
         sizes = [int(math.floor(n * float(f))) for n, f in zip(in_sp, factors)]

@@ -32,11 +32,13 @@ def _copy_state(value):
 
 def _like(value, template):
     """Give a reduced NumPy array the container type of the state it replaces (ember Tensor states stay Tensors)."""
-    if isinstance(template, np.ndarray) or isinstance(value, list):
+    if isinstance(value, list):
         return value
+    if not hasattr(template, "_data"):
+        return np.asarray(value)
     import ember
 
-    return ember.as_tensor(np.asarray(value, dtype=to_numpy(template).dtype))
+    return ember.as_tensor(np.array(value, dtype=to_numpy(template).dtype))
 
 
 def _combine(reduce_fn, current, incoming, n_current: int, n_incoming: int):

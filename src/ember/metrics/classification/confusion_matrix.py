@@ -78,23 +78,38 @@ class MultilabelConfusionMatrix(_ConfusionMatrixBase):
                                                                self.validate_args))
 
 
-def _mcc(base, task):
-    class MCC(base):
-        __doc__ = f"Matthews correlation coefficient ({task} task); torchmetrics' arguments."
-        higher_is_better, plot_lower_bound, plot_upper_bound = True, -1.0, 1.0
+class BinaryMatthewsCorrCoef(BinaryConfusionMatrix):
+    """Matthews correlation coefficient (binary task); torchmetrics' arguments."""
+    higher_is_better, plot_lower_bound, plot_upper_bound = True, -1.0, 1.0
 
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
+    def __init__(self, threshold=0.5, ignore_index=None, validate_args=True, input_format="auto", **kwargs):
+        super().__init__(threshold, ignore_index, None, validate_args, input_format, **kwargs)
 
-        def compute(self):
-            return F._matthews_corrcoef_reduce(self.confmat)
-    MCC.__name__ = MCC.__qualname__ = base.__name__.replace("ConfusionMatrix", "MatthewsCorrCoef")
-    return MCC
+    def compute(self):
+        return F._matthews_corrcoef_reduce(self.confmat)
 
 
-BinaryMatthewsCorrCoef = _mcc(BinaryConfusionMatrix, "binary")
-MulticlassMatthewsCorrCoef = _mcc(MulticlassConfusionMatrix, "multiclass")
-MultilabelMatthewsCorrCoef = _mcc(MultilabelConfusionMatrix, "multilabel")
+class MulticlassMatthewsCorrCoef(MulticlassConfusionMatrix):
+    """Matthews correlation coefficient (multiclass task); torchmetrics' arguments."""
+    higher_is_better, plot_lower_bound, plot_upper_bound = True, -1.0, 1.0
+
+    def __init__(self, num_classes, ignore_index=None, validate_args=True, input_format="auto", **kwargs):
+        super().__init__(num_classes, ignore_index, None, validate_args, input_format, **kwargs)
+
+    def compute(self):
+        return F._matthews_corrcoef_reduce(self.confmat)
+
+
+class MultilabelMatthewsCorrCoef(MultilabelConfusionMatrix):
+    """Matthews correlation coefficient of the label-summed 2×2 matrix (multilabel task); torchmetrics' arguments."""
+    higher_is_better, plot_lower_bound, plot_upper_bound = True, -1.0, 1.0
+
+    def __init__(self, num_labels, threshold=0.5, ignore_index=None, validate_args=True, input_format="auto",
+                 **kwargs):
+        super().__init__(num_labels, threshold, ignore_index, None, validate_args, input_format, **kwargs)
+
+    def compute(self):
+        return F._matthews_corrcoef_reduce(self.confmat)
 
 
 class BinaryCohenKappa(BinaryConfusionMatrix):

@@ -152,14 +152,17 @@ def _ap_exact(scores, flags):
     return safe_divide(total, n_pos)
 
 
-def _pr_from_curve(fps, tps, thr):
+def _pr_from_curve(fps, tps, thr, recall_one_if_no_positive=True):
+    """Precision/recall at ascending thresholds, ending in (1, 0). torchmetrics sets recall to 1 when the target is
+    all zeros, which for one-vs-rest classes only happens when every target is class 0 (else recall is nan)."""
     precision = safe_divide(tps, tps + fps, np.nan)
-    if tps.size == 0 or tps[-1] == 0:
+    if recall_one_if_no_positive and (tps.size == 0 or tps[-1] == 0):
         warnings.warn("No positive samples found in target, recall is undefined. Setting recall to one for all "
                       "thresholds.", UserWarning)
         recall = np.ones(tps.shape)
     else:
-        recall = tps / tps[-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            recall = tps / tps[-1]
     return (np.append(precision[::-1], 1.0), np.append(recall[::-1], 0.0), thr[::-1].copy())
 
 
@@ -304,6 +307,8 @@ def _multi_ap_compute(state, num_classes, average, thresholds, multilabel=False)
         return _binary_ap_compute({"preds": p[keep], "target": t[keep]}, None)
     if thresholds is None:
         res = _ap_exact(*_per_class(state["preds"], state["target"], num_classes, multilabel))
+        if not multilabel and not (state["target"] == 0).all():  # an absent class has an undefined (nan) AP
+            res = np.where(np.bincount(state["target"], minlength=num_classes) == 0, np.nan, res)
     else:
         precision, recall, _ = _binned_pr(state["confmat"], thresholds)
         precision, recall = np.nan_to_num(precision), np.nan_to_num(recall)
@@ -319,7 +324,8 @@ def _multi_curve_compute(kind, state, num_classes, thresholds, average=None, mul
         xs, ys, thr = (_binned_roc if kind == "roc" else _binned_pr)(state["confmat"], thresholds)
         stacked = True
     else:
-        make = _roc_from_curve if kind == "roc" else _pr_from_curve
+        ones = multilabel or (state["target"] == 0).all()
+        make = _roc_from_curve if kind == "roc" else (lambda *c: _pr_from_curve(*c, recall_one_if_no_positive=ones))
         curves = [make(*c) for c in _clf_curve(*_per_class(state["preds"], state["target"], num_classes, multilabel))]
         xs, ys, thr = (list(z) for z in zip(*curves))
         stacked = False

@@ -142,6 +142,11 @@ def to_probs(preds: np.ndarray, kind: str, input_format: str) -> np.ndarray:
     return sigmoid(preds) if kind == "sigmoid" else softmax(preds, 1)
 
 
+def _rows(x, *lead):
+    """x reshaped to (*lead, rest) without -1 (which numpy refuses for empty arrays)."""
+    return x.reshape(*lead, int(np.prod(x.shape[len(lead):], dtype=np.int64)))
+
+
 def as_arrays(preds, target):
     return to_numpy(preds), to_numpy(target)
 
@@ -161,8 +166,8 @@ def binary_labels(preds, target, threshold=0.5, ignore_index=None, input_format=
     n = preds.shape[0] if preds.ndim else 1
     if _is_float(preds) and input_format != "labels":
         preds = to_probs(preds, "sigmoid", input_format) > threshold
-    p = preds.reshape(n, -1).astype(bool, copy=False)
-    t = target.reshape(n, -1)
+    p = _rows(preds, n).astype(bool, copy=False)
+    t = _rows(target, n)
     valid = None if ignore_index is None else t != ignore_index
     return p, t == 1, valid
 
@@ -207,7 +212,7 @@ def multiclass_labels(preds, target, num_classes, top_k=1, ignore_index=None, in
         check_class_values(target, "target", num_classes, ignore_index)
         check_no_nan(preds)
     n = target.shape[0] if target.ndim else 1
-    t = target.reshape(n, -1).astype(np.int64, copy=False)
+    t = _rows(target, n).astype(np.int64, copy=False)
     valid = None
     if ignore_index is not None:
         valid = t != ignore_index
@@ -215,12 +220,12 @@ def multiclass_labels(preds, target, num_classes, top_k=1, ignore_index=None, in
     if preds.ndim == target.ndim + 1:
         c = preds.shape[1]
         if top_k == 1:
-            p = preds.argmax(axis=1).reshape(n, -1)
+            p = _rows(preds.argmax(axis=1), n)
         else:
-            scores = np.moveaxis(preds.reshape(n, c, -1), 1, -1).reshape(-1, c)
-            p = _topk_labels(scores, t.reshape(-1), top_k).reshape(n, -1)
+            scores = np.moveaxis(_rows(preds, n, c), 1, -1).reshape(-1, c)
+            p = _topk_labels(scores, t.reshape(-1), top_k).reshape(t.shape)
     else:
-        p = preds.reshape(n, -1).astype(np.int64, copy=False)
+        p = _rows(preds, n).astype(np.int64, copy=False)
     return p, t, valid
 
 
@@ -241,8 +246,8 @@ def multilabel_labels(preds, target, num_labels, threshold=0.5, ignore_index=Non
     if _is_float(preds) and input_format != "labels":
         preds = to_probs(preds, "sigmoid", input_format) > threshold
     n = preds.shape[0]
-    p = preds.reshape(n, num_labels, -1).astype(bool, copy=False)
-    t = target.reshape(n, num_labels, -1)
+    p = _rows(preds, n, num_labels).astype(bool, copy=False)
+    t = _rows(target, n, num_labels)
     valid = None if ignore_index is None else t != ignore_index
     return p, t == 1, valid
 

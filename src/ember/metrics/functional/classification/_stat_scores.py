@@ -132,7 +132,8 @@ def _stat_scores_reduce(tp, fp, tn, fn, average="macro", multidim_average="globa
         return res.astype(np.float64).mean(axis)
     if average == "weighted":
         w = (tp + fn).astype(np.float64)
-        w = safe_divide(w, w.sum(-1, keepdims=True))
+        # torchmetrics normalizes multilabel weights over all samples and labels, multiclass ones per sample
+        w = safe_divide(w, w.sum() if task == "multilabel" else w.sum(-1, keepdims=True))
         return (res * w[..., None]).sum(axis)
     return res
 

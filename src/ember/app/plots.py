@@ -65,8 +65,12 @@ def lr_curve(lrs, path, *, title="learning rate", xlabel="step", labels=None, lo
     """One line per param group (``lrs``: list of sequences)."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    keep = [i for i, row in enumerate(lrs) if not any(list(row) == list(lrs[j]) for j in range(i))]
+    lrs = [lrs[i] for i in keep]                      # groups with identical lrs: one line
+    labels = [labels[i] for i in keep] if labels else None
     for i, row in enumerate(lrs):
-        ax.plot(np.arange(len(row)), row, label=(labels[i] if labels else f"group {i}") if len(lrs) > 1 else None)
+        ax.plot(np.arange(len(row)), row, drawstyle="steps-post",
+                label=(labels[i] if labels else f"group {keep[i]}") if len(lrs) > 1 else None)
     for x, text in (marks or []):
         ax.axvline(x, color="grey", ls=":", lw=1)
         ax.text(x, ax.get_ylim()[1], text, rotation=90, va="top", ha="right", fontsize=8, color="grey")

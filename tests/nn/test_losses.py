@@ -105,6 +105,12 @@ def _cases():
         add(f"ce-extreme-ls{ls}", "cross_entropy", [ext, np.array([1, 0, 2])], weight=unif(5, lo=0.2),
             label_smoothing=ls)
     add("ce-uint8-target", "cross_entropy", [z, classes(5, 6).astype(np.uint8)])
+    # big enough for the row-parallel paths (ops/loss.py: row_blocks)
+    add("ce-large", "cross_entropy", [f32(300, 500, scale=3), classes(500, 300, ignore=-100)], weight=unif(500),
+        label_smoothing=0.1, reductions=("mean", "none"))
+    add("ce-large-kdim", "cross_entropy", [f32(40, 30, 130), classes(30, 40, 130)], reductions=("sum",))
+    add("bcel-large", "binary_cross_entropy_with_logits", [f32(600, 300, scale=4), unif(600, 300)],
+        reductions=("mean", "sum"))
     add("nll", "nll_loss", [log_probs(6, 5), classes(5, 6)])
     add("nll-weight-ignore", "nll_loss", [log_probs(6, 5), classes(5, 6, ignore=-100)], weight=unif(5, lo=0.2))
     add("nll-all-ignored", "nll_loss", [log_probs(6, 5), np.full(6, 3, np.int64)], ignore_index=3)
@@ -233,6 +239,25 @@ def test_second_backward_with_retain_graph_matches_first():
         first = to_numpy(x.grad).copy()
         out.backward()
         np.testing.assert_allclose(to_numpy(x.grad), 2 * first, rtol=1e-6, err_msg=fn)
+
+
+@pytest.mark.parametrize("fn,args", [
+    ("cross_entropy", (f32(512, 300), classes(300, 512))),
+    ("binary_cross_entropy_with_logits", (f32(700, 300), unif(700, 300))),
+    ("mse_loss", (f32(700, 300), f32(700, 300))),
+])
+def test_row_parallel_path_equals_single_thread(fn, args, monkeypatch):
+    from ember.autograd.ops import loss as ops_loss
+
+    results = []
+    for workers in (1, 4):
+        monkeypatch.setattr(ops_loss, "_WORKERS", workers)
+        x = ember.tensor(args[0], requires_grad=True)
+        out = getattr(EF, fn)(x, ember.tensor(args[1]))
+        out.backward()
+        results.append((out.item(), to_numpy(x.grad)))
+    assert results[0][0] == pytest.approx(results[1][0], rel=1e-6)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-6, atol=1e-12)
 
 
 def test_numpy_arrays_are_accepted():

@@ -15,9 +15,43 @@ divides by Σ w[tᵢ] over the non-ignored targets (nan when every target is ign
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from ..function import Op
+
+_PARALLEL_MIN = 1 << 17  # elements: below this, handing half the rows to another thread costs more than it saves
+_WORKERS = max(1, min(os.cpu_count() or 1, 4))
+_pool = None
+
+
+def row_blocks(fn, x: np.ndarray) -> list:
+    """Run ``fn(rows)`` over slices of axis 0 that cover ``x`` and return the results in order.
+
+    Large arrays are split into one block per core (at most 4), run on threads: NumPy releases the GIL inside
+    ufunc loops and reductions, so the passes of a loss run on every core, as torch's kernels do. Small or 0-dim
+    arrays run as one call with ``rows = slice(None)``.
+    """
+    global _pool
+    n = x.shape[0] if x.ndim else 1
+    parts = min(_WORKERS, n, x.size // (_PARALLEL_MIN // 2))
+    if parts < 2:
+        return [fn(slice(None) if x.ndim else Ellipsis)]
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_WORKERS - 1, thread_name_prefix="ember-loss")
+    bounds = [n * k // parts for k in range(parts + 1)]
+    futures = [_pool.submit(fn, slice(bounds[k], bounds[k + 1])) for k in range(1, parts)]
+    return [fn(slice(bounds[0], bounds[1]))] + [f.result() for f in futures]
+
+
+def _sum_log(d: np.ndarray) -> float:
+    """Σ log dᵢ for dᵢ ∈ [1, 2] with one log per 64 values: products of 64 factors stay below 2⁶⁴ (no overflow)."""
+    flat = d.reshape(-1)
+    head = flat.size - flat.size % 64
+    total = float(np.log(np.prod(flat[:head].reshape(64, -1), axis=0)).sum(dtype=np.float64)) if head else 0.0
+    return total + float(np.log(flat[head:]).sum(dtype=np.float64))
 
 _TORCH_DTYPE_NAMES = {
     "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int", "int16": "Short",
@@ -116,23 +150,31 @@ class CrossEntropy(Op):
         n_classes = x.shape[1]
         t, valid = class_targets(target, n_classes, ignore_index)
         wt = target_weights(t, valid, weight, x.dtype)
-        m = x.max(axis=1, keepdims=True)
-        buf = np.subtract(x, m)
         eps = float(label_smoothing)
         w_b = None if weight is None else _class_axis_view(weight.astype(x.dtype, copy=False), x.ndim)
-        if eps > 0:
-            smooth_shift = (buf.sum(axis=1) if w_b is None else (buf * w_b).sum(axis=1))  # Σ_c w_c (x_c − m)
-        np.exp(buf, out=buf)
-        s = buf.sum(axis=1, keepdims=True)
+        row_shape = (x.shape[0], 1) + x.shape[2:]
+        buf, m, s = np.empty_like(x), np.empty(row_shape, x.dtype), np.empty(row_shape, x.dtype)
+        smooth_shift = np.empty(row_shape, x.dtype) if eps > 0 else None
+
+        def block(rows):  # buf = exp(x − m), s = Σ_c buf; with smoothing Σ_c w_c (x_c − m)
+            xb, bb = x[rows], buf[rows]
+            mb = m[rows]
+            np.amax(xb, axis=1, keepdims=True, out=mb)
+            np.subtract(xb, mb, out=bb)
+            if eps > 0:
+                np.sum(bb if w_b is None else bb * w_b, axis=1, keepdims=True, out=smooth_shift[rows])
+            np.exp(bb, out=bb)
+            np.sum(bb, axis=1, keepdims=True, out=s[rows])
+
+        row_blocks(block, x)
         log_s = np.log(s)[:, 0]
-        logp_t = _gather_class(x, t) - m[:, 0] - log_s
-        loss = logp_t
+        loss = _gather_class(x, t) - m[:, 0] - log_s  # logp[t]
         np.multiply(loss, -wt, out=loss)  # −w[t]·logp[t]
         if valid is not None:
             loss[~valid] = 0  # also where logp[t] is not finite
         w_sum = float(n_classes) if weight is None else float(weight.sum())
         if eps > 0:
-            smooth = w_sum * log_s - smooth_shift  # −Σ_c w_c logp_c
+            smooth = w_sum * log_s - smooth_shift[:, 0]  # −Σ_c w_c logp_c
             if valid is not None:
                 smooth[~valid] = 0
             loss = (1 - eps) * loss + (eps / n_classes) * smooth
@@ -153,15 +195,22 @@ class CrossEntropy(Op):
         if eps > 0:
             coef = coef + (eps * ctx.w_sum / n_classes) * (1.0 if valid is None else valid)
         coef = (r * coef).astype(buf.dtype, copy=False)
-        row = coef[:, None] / ctx.s
-        np.multiply(buf, row, out=buf)  # ((1 − ε)w[t] + εW/C)·softmax, scaled by the reduction
-        _add_at_class(buf, ctx.t, -(r * (1 - eps) * wt).astype(buf.dtype, copy=False))
+        row = coef[:, None] / ctx.s  # per row: ((1 − ε)w[t] + εW/C)·(reduction scale) / Σ exp
+        smooth = None
         if eps > 0:
-            smooth_r = r * (eps / n_classes) * (1.0 if valid is None else valid)
-            smooth_r = np.asarray(smooth_r, dtype=buf.dtype)
-            if smooth_r.ndim:
-                smooth_r = smooth_r[:, None]
-            buf -= smooth_r * (1.0 if ctx.w_b is None else ctx.w_b)
+            smooth = np.asarray(r * (eps / n_classes) * (1.0 if valid is None else valid), dtype=buf.dtype)
+            if smooth.ndim:
+                smooth = smooth[:, None]
+
+        def block(rows):
+            bb = buf[rows]
+            np.multiply(bb, row[rows], out=bb)  # the scaled softmax
+            if smooth is not None:
+                sb = smooth[rows] if smooth.ndim else smooth
+                bb -= sb * (1.0 if ctx.w_b is None else ctx.w_b)
+
+        row_blocks(block, buf)
+        _add_at_class(buf, ctx.t, -(r * (1 - eps) * wt).astype(buf.dtype, copy=False))
         return buf
 
 
@@ -227,17 +276,36 @@ class BCEWithLogits(Op):
 
         ℓ = w·((1 − y)·x + L·softplus(−x)),  L = 1 + (p − 1)·y,  softplus(−x) = log1p(e^(−|x|)) − min(x, 0)
         ∂ℓ/∂x = w·(L·σ(x) − p·y)   (= w·(σ(x) − y) without p),   ∂ℓ/∂y = w·(−x + (p − 1)·softplus(−x))
+        σ(x) = max(e^(−|x|), [x ≥ 0]) / (1 + e^(−|x|))   (no cancellation for either sign of x)
 
-    Finite for every finite x (|x| = 1e4 gives torch's answer, not inf or nan).
+    Finite for every finite x (|x| = 1e4 gives torch's answer, not inf or nan). Without weights, a reduced loss
+    is Σ max(x, 0) − x·y + log(1 + e^(−|x|)), with the logs taken of products of 64 factors (``_sum_log``).
     """
 
     @staticmethod
     def forward(ctx, x, y, *, weight, pos_weight, reduction):
-        sp = np.abs(x)
-        np.negative(sp, out=sp)
-        np.exp(sp, out=sp)
-        np.log1p(sp, out=sp)
-        sp -= np.minimum(x, 0)  # softplus(−x) = −log σ(x)
+        e, d = np.empty_like(x), np.empty_like(x)
+        fast = weight is None and pos_weight is None and reduction != "none"
+
+        def block(rows):  # e = exp(−|x|), d = 1 + e; unweighted and reduced: the block's Σ ℓ
+            xb, eb, db = x[rows], e[rows], d[rows]
+            np.abs(xb, out=eb)
+            sum_abs = float(eb.sum(dtype=np.float64)) if fast else 0.0
+            np.negative(eb, out=eb)
+            np.exp(eb, out=eb)
+            np.add(eb, 1, out=db)
+            if not fast:
+                return 0.0
+            sum_pos = 0.5 * (float(xb.sum(dtype=np.float64)) + sum_abs)  # Σ max(x, 0)
+            return sum_pos - float(np.vdot(xb, y[rows])) + _sum_log(db)
+
+        total = sum(row_blocks(block, x))
+        ctx.x, ctx.y, ctx.e, ctx.d, ctx.weight, ctx.pos_weight = x, y, e, d, weight, pos_weight
+        ctx.reduction, ctx.n = reduction, x.size
+        if fast:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.asarray(total / x.size if reduction == "mean" else total, dtype=x.dtype)
+        sp = ctx.sp = _softplus_neg(x, e)
         loss = np.subtract(1, y, dtype=x.dtype)
         loss *= x
         if pos_weight is None:
@@ -246,48 +314,67 @@ class BCEWithLogits(Op):
             loss = loss + (1 + (pos_weight - 1) * y) * sp
         if weight is not None:
             loss = loss * weight
-        ctx.x, ctx.y, ctx.sp, ctx.weight, ctx.pos_weight = x, y, sp, weight, pos_weight
-        ctx.reduction, ctx.n = reduction, loss.size
+        ctx.n = loss.size
         return _reduce_array(loss.astype(x.dtype, copy=False), reduction)
 
     @staticmethod
     def backward(ctx, g):
-        x, y, sp, w, pw = ctx.x, ctx.y, ctx.sp, ctx.weight, ctx.pos_weight
+        x, y, e, d, w, pw = ctx.x, ctx.y, ctx.e, ctx.d, ctx.weight, ctx.pos_weight
         r = _grad_scale(g, ctx.reduction, ctx.n)
         if w is not None:
             r = r * w
-        sig = np.negative(sp)
-        np.exp(sig, out=sig)  # σ(x) = exp(−softplus(−x))
-        if pw is None:
-            gx = sig - y
-        else:
-            gx = (1 + (pw - 1) * y) * sig - pw * y
-        if np.ndim(r) == 0 or np.shape(r) == gx.shape:
-            gx *= r
-        else:
+        gx = np.empty_like(x)
+        scalar = np.ndim(r) == 0 and pw is None
+
+        def block(rows):  # σ(x) − y (scaled), or σ(x) alone when weights follow
+            gb = gx[rows]
+            np.greater_equal(x[rows], 0, out=gb)
+            np.maximum(gb, e[rows], out=gb)
+            np.divide(gb, d[rows], out=gb)
+            if scalar:
+                np.subtract(gb, y[rows], out=gb)
+                if r != 1:
+                    np.multiply(gb, r, out=gb)
+
+        row_blocks(block, x)
+        if not scalar:
+            if pw is None:
+                gx -= y
+            else:
+                gx = (1 + (pw - 1) * y) * gx - pw * y
             gx = gx * r
         gy = None
         if ctx.inputs[1].requires_grad:
-            gy = -x if pw is None else (pw - 1) * sp - x
-            gy = gy * r
+            gy = (-x if pw is None else (pw - 1) * ctx.sp - x) * r
         return gx, gy
 
 
+def _softplus_neg(x: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """softplus(−x) = −log σ(x) = log1p(e^(−|x|)) − min(x, 0), given e = e^(−|x|)."""
+    sp = np.log1p(e)
+    sp -= np.minimum(x, x.dtype.type(0))
+    return sp
+
+
 class MSE(Op):
-    """Mean squared error: ℓ = (x − y)²;  ∂ℓ/∂x = 2(x − y) = −∂ℓ/∂y.  'sum'/'mean' reduce with a dot product."""
+    """Mean squared error: ℓ = (x − y)²;  ∂ℓ/∂x = 2(x − y) = −∂ℓ/∂y.  'sum'/'mean' reduce with dot products."""
 
     @staticmethod
     def forward(ctx, x, y, *, reduction):
-        d = np.subtract(x, y)
-        ctx.d, ctx.x, ctx.y, ctx.reduction = d, x, y, reduction
-        if reduction == "none":
-            return d * d
-        flat = d.reshape(-1)
-        total = np.dot(flat, flat) if d.dtype.kind == "f" else (flat * flat).sum()
-        if reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                total = total / flat.size if flat.size else np.float64("nan")
-        return np.asarray(total, dtype=d.dtype)
+        ctx.x, ctx.y, ctx.reduction = x, y, reduction
+        if x.shape != y.shape or reduction == "none" or x.dtype.kind != "f" or x.dtype != y.dtype:
+            d = ctx.d = np.subtract(x, y)
+            return _reduce_array(d * d, reduction)
+        d = ctx.d = np.empty_like(x)
+
+        def block(rows):
+            db = d[rows]
+            np.subtract(x[rows], y[rows], out=db)
+            return float(np.vdot(db, db))
+
+        total = sum(row_blocks(block, x))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(total / x.size if reduction == "mean" else total, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -299,8 +386,13 @@ class MSE(Op):
             gx = np.multiply(d, g, out=d)
             gx *= 2
         else:
-            scale = 2 * g / d.size if ctx.reduction == "mean" else 2 * g
-            gx = np.multiply(d, scale.astype(d.dtype), out=d)
+            scale = (2 * g / d.size if ctx.reduction == "mean" else 2 * g).astype(d.dtype)
+
+            def block(rows):
+                np.multiply(d[rows], scale, out=d[rows])
+
+            row_blocks(block, d)
+            gx = d
         gy = -gx if ctx.inputs[1].requires_grad else None
         return gx, gy
 

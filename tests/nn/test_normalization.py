@@ -208,3 +208,17 @@ def test_channel_dropout_errors_and_warnings_match_torch():
         with pytest.raises(RuntimeError, match="Feature dropout requires at least 2 dimensions"):
             F.dropout2d(ember.ones(3))
     assert F.dropout2d(ember.ones(2, 3, 4, 4), p=1.0).abs().sum().item() == 0
+
+
+def test_swa_update_bn_recomputes_statistics_like_torch(rng):
+    """swa_utils.update_bn resets BN statistics and averages them cumulatively (momentum=None)."""
+    from ember.optim import swa_utils
+
+    t = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4, momentum=0.3))
+    e = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4, momentum=0.3))
+    e.load_state_dict({k: v.detach().numpy().copy() for k, v in t.state_dict().items()})
+    batches = [rng.standard_normal((5, 3)).astype(np.float32) for _ in range(3)]
+    torch.optim.swa_utils.update_bn([torch.tensor(b) for b in batches], t)
+    swa_utils.update_bn([ember.tensor(b) for b in batches], e)
+    _same_state(e, t)
+    assert e[1].momentum == 0.3

@@ -9,7 +9,8 @@ and the confusion matrix.
 
 Merging: a config file and ``--set`` are merged into the defaults key by key. Changing a
 component's ``name`` drops the default keywords the new class does not take (so
-``--set optimizer.name=SGD`` keeps ``lr`` and ``weight_decay`` but not AdamW's ``betas``). A
+``--set optimizer.name=SGD`` keeps ``lr`` and ``weight_decay`` but not AdamW's ``betas``);
+changing the model's name drops all the default model keywords. A
 ``[metrics]`` table or a ``scheduler`` given in a file replaces the default one as a whole.
 """
 from __future__ import annotations
@@ -119,7 +120,9 @@ def _component_name(kind: str, table) -> str | None:
 
 def _merge_component(kind: str, base: dict, new: dict) -> dict:
     old_name, new_name = base.get("name"), new.get("name", base.get("name"))
-    if new_name != old_name and kind in ("optimizer", "loss", "model"):
+    if new_name != old_name and kind == "model":
+        base = {"name": new_name}        # each builder has its own keywords and defaults
+    elif new_name != old_name and kind in ("optimizer", "loss"):
         from . import registry
 
         accepted = registry.accepted_keywords(kind, new_name)

@@ -57,7 +57,7 @@ def curves(history: list[dict], path, title="training curves") -> Path:
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
         ax.legend()
-    fig.suptitle(title)
+    fig.suptitle(title, y=1.03)
     return _save(fig, path)
 
 

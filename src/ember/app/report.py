@@ -28,10 +28,13 @@ def epoch_line(row: dict, epochs: int) -> str:
 
 def summary_rows(summary: dict) -> list[tuple[str, str]]:
     rows = []
+    weights = summary.get("final_weights", "model")
+    names = {"test": f"test ({weights} weights)" if weights != "model" else "test",
+             "test_last": "test (last-epoch weights)", "val": f"val ({weights} weights)" if weights != "model" else "val"}
     for split in ("test", "test_last", "val"):
         for k, v in (summary.get(split) or {}).items():
             if isinstance(v, (int, float)):
-                rows.append((f"{split} {k}", _fmt(float(v))))
+                rows.append((f"{names[split]} {k}", _fmt(float(v))))
     if summary.get("best_epoch") is not None:
         rows.append((f"best {summary['monitor']}", f"{_fmt(summary['best_value'])} (epoch {summary['best_epoch']})"))
     rows.append(("epochs run", str(summary.get("epochs_run"))))

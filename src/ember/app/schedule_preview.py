@@ -59,7 +59,7 @@ def scheduler_curve(names: list[str], sets, n_steps: int, lr: float) -> tuple[li
     from .train import build_scheduler
 
     opt = _dummy_optimizer(lr)
-    sched = build_scheduler({"scheduler": items}, opt, n_steps, 1)
+    sched = build_scheduler(items, opt, n_steps, 1)
     marks = [(m, items[i + 1]["name"]) for i, m in enumerate(getattr(sched, "_milestones", []))]
     return sched.preview(n_steps), marks
 

@@ -120,15 +120,15 @@ _AUTO_LENGTH = {"CosineAnnealingLR": "T_max", "PolynomialLR": "total_iters", "On
                 "CosineAnnealingWarmRestarts": "T_0"}
 
 
-def build_scheduler(cfg: dict, optimizer, horizon: int, units_per_epoch: int):
+def build_scheduler(items: list[dict], optimizer, horizon: int, units_per_epoch: int):
     """One scheduler, or a SequentialLR over a list; None for ``name = "none"``.
 
     ``horizon`` is the number of ``step()`` calls the schedule covers (epochs, or optimizer steps
     with ``train.scheduler_interval = "step"``). Each list item runs for its ``epochs`` (the
     last for the rest); a length keyword left out (CosineAnnealingLR's T_max, PolynomialLR's
     total_iters, OneCycleLR's total_steps, CosineAnnealingWarmRestarts' T_0) is set to the
-    item's duration. The resolved values are written back into the items."""
-    items = _scheduler_items(cfg)
+    item's duration. The resolved values are written back into the items (from
+    :func:`_scheduler_items`)."""
     if not items:
         return None
     built, durations = [], []
@@ -215,7 +215,8 @@ class Run:
         per_step = t["scheduler_interval"] == "step"
         self.units_per_epoch = self.steps_per_epoch if per_step else 1
         sched_epochs = self.swa_start if self.swa_start is not None else t["epochs"]
-        self.scheduler = build_scheduler(cfg, self.optimizer, max(sched_epochs, 1) * self.units_per_epoch,
+        self.scheduler_items = _scheduler_items(cfg)
+        self.scheduler = build_scheduler(self.scheduler_items, self.optimizer, max(sched_epochs, 1) * self.units_per_epoch,
                                          self.units_per_epoch)
         self.swa_model = None
         self.swa_scheduler = None
@@ -239,7 +240,7 @@ class Run:
     def resolved_config(self) -> dict:
         """The config with the values the run filled in (scheduler lengths, metric num_classes)."""
         cfg = json.loads(json.dumps(self.cfg))
-        items = _scheduler_items(self.cfg)
+        items = self.scheduler_items
         if items:
             cfg["scheduler"] = items if isinstance(self.cfg["scheduler"], list) else items[0]
         cfg["data"]["num_classes"] = self.data.num_classes

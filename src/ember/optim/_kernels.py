@@ -162,3 +162,155 @@ def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, ep
             v = max(max_exp_avg_sq[i], v)
             max_exp_avg_sq[i] = v
         param[i] = p - step_size * (m / (math.sqrt(v) / bias_correction2_sqrt + eps))
+
+
+@register("adagrad_update")
+def _adagrad(param, grad, sum, clr, eps, weight_decay, maximize):
+    for i in prange(param.size):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + weight_decay * param[i]
+        s = sum[i] + g * g
+        sum[i] = s
+        param[i] = param[i] - clr * (g / (math.sqrt(s) + eps))
+
+
+@register("rmsprop_update")
+def _rmsprop(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay, momentum, maximize):
+    for i in prange(param.size):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + weight_decay * param[i]
+        v = alpha * square_avg[i] + (1 - alpha) * (g * g)
+        square_avg[i] = v
+        if grad_avg is not None:
+            a = grad_avg[i] + (1 - alpha) * (g - grad_avg[i])
+            grad_avg[i] = a
+            avg = math.sqrt(v - a * a) + eps
+        else:
+            avg = math.sqrt(v) + eps
+        if momentum_buffer is not None:
+            b = momentum * momentum_buffer[i] + g / avg
+            momentum_buffer[i] = b
+            param[i] = param[i] - lr * b
+        else:
+            param[i] = param[i] - lr * (g / avg)
+
+
+@register("adadelta_update")
+def _adadelta(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
+    for i in prange(param.size):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + weight_decay * param[i]
+        v = rho * square_avg[i] + (1 - rho) * (g * g)
+        square_avg[i] = v
+        delta = math.sqrt(acc_delta[i] + eps) / math.sqrt(v + eps) * g
+        acc_delta[i] = rho * acc_delta[i] + (1 - rho) * (delta * delta)
+        param[i] = param[i] - lr * delta
+
+
+@register("adamax_update")
+def _adamax(param, grad, exp_avg, exp_inf, clr, beta1, beta2, eps, weight_decay, maximize):
+    for i in prange(param.size):
+        g = -grad[i] if maximize else grad[i]
+        if weight_decay != 0:
+            g = g + weight_decay * param[i]
+        m = exp_avg[i] + (1 - beta1) * (g - exp_avg[i])
+        u = max(exp_inf[i] * beta2, abs(g) + eps)
+        exp_avg[i] = m
+        exp_inf[i] = u
+        param[i] = param[i] - clr * (m / u)
+
+
+@register("nadam_update")
+def _nadam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, bias_correction2,
+           coef_grad, coef_avg, maximize):
+    decay = 1 - lr * weight_decay
+    for i in prange(param.size):
+        g = -grad[i] if maximize else grad[i]
+        p = param[i]
+        if weight_decay != 0:
+            if decoupled:
+                p = p * decay
+            else:
+                g = g + weight_decay * p
+        m = exp_avg[i] + (1 - beta1) * (g - exp_avg[i])
+        v = beta2 * exp_avg_sq[i] + (1 - beta2) * (g * g)
+        exp_avg[i] = m
+        exp_avg_sq[i] = v
+        denom = math.sqrt(v / bias_correction2) + eps
+        p = p + coef_grad * (g / denom)
+        param[i] = p + coef_avg * (m / denom)
+
+
+@register("radam_update")
+def _radam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, bias_correction1,
+           bias_correction2, rect, maximize):
+    decay = 1 - lr * weight_decay
+    sqrt_bc2 = bias_correction2 ** 0.5
+    for i in prange(param.size):
+        g = -grad[i] if maximize else grad[i]
+        p = param[i]
+        if weight_decay != 0:
+            if decoupled:
+                p = p * decay
+            else:
+                g = g + weight_decay * p
+        m = exp_avg[i] + (1 - beta1) * (g - exp_avg[i])
+        v = beta2 * exp_avg_sq[i] + (1 - beta2) * (g * g)
+        exp_avg[i] = m
+        exp_avg_sq[i] = v
+        update = m / bias_correction1 * lr
+        if rect != 0:
+            update = update * (sqrt_bc2 / (math.sqrt(v) + eps)) * rect
+        param[i] = p - update
+
+
+@register("rprop_update")
+def _rprop(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max, maximize):
+    for i in prange(param.size):
+        g = -grad[i] if maximize else grad[i]
+        s = g * prev[i]
+        if s > 0:
+            f = etaplus
+        elif s < 0:
+            f = etaminus
+        else:
+            f = 1.0
+        size = min(max(step_size[i] * f, step_size_min), step_size_max)
+        step_size[i] = size
+        if f == etaminus:
+            g = 0.0
+        prev[i] = g
+        sign = 1.0 if g > 0 else (-1.0 if g < 0 else 0.0)
+        param[i] = param[i] - sign * size
+
+
+@register("asgd_update")
+def _asgd(param, grad, ax, eta, mu, lambd, weight_decay, maximize):
+    for i in prange(param.size):
+        g = -grad[i] if maximize else grad[i]
+        p = param[i]
+        if weight_decay != 0:
+            g = g + weight_decay * p
+        p = p * (1 - lambd * eta) - eta * g
+        param[i] = p
+        if mu == 1:
+            ax[i] = p
+        else:
+            ax[i] = ax[i] + (p - ax[i]) * mu
+
+
+@register("lion_update")
+def _lion(param, grad, exp_avg, lr, beta1, beta2, weight_decay, maximize):
+    decay = 1 - lr * weight_decay
+    for i in prange(param.size):
+        g = -grad[i] if maximize else grad[i]
+        p = param[i]
+        if weight_decay != 0:
+            p = p * decay
+        c = beta1 * exp_avg[i] + (1 - beta1) * g
+        sign = 1.0 if c > 0 else (-1.0 if c < 0 else 0.0)
+        param[i] = p - lr * sign
+        exp_avg[i] = beta2 * exp_avg[i] + (1 - beta2) * g

@@ -578,7 +578,7 @@ class _Bucket:
                     st[key] = ember.as_tensor(view)
             for key in opt._scalar_keys:
                 if key not in st:
-                    self.scalars[key][i] = 0.0
+                    self.scalars[key][i] = opt._state_init(group, key)
                     st[key] = ember.as_tensor(self.scalars[key][i:i + 1].reshape(()))
             self.created[i] = True
 
@@ -621,7 +621,10 @@ class _Bucket:
                 start = i
         hypers = []
         for a, b in runs:
-            scal = {k: float(self.scalars[k][a]) for k in opt._scalar_keys}
+            if self.created[a]:
+                scal = {k: float(self.scalars[k][a]) for k in opt._scalar_keys}
+            else:  # state created by this step: start from the initial values
+                scal = {k: float(np.float32(opt._state_init(group, k))) for k in opt._scalar_keys}
             hypers.append((a, b, opt._prepare(group, scal, bool(fresh[a]))))
         kernel = opt._kernel(group)
         for i, g in copies:

@@ -335,6 +335,17 @@ class Metric:
         return id(self)
 
 
+def _squeeze_if_scalar(value):
+    """One-element arrays become 0-d (torchmetrics squeezes every one-element result of compute)."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_squeeze_if_scalar(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _squeeze_if_scalar(v) for k, v in value.items()}
+    if isinstance(value, (np.ndarray, np.generic)) and value.size == 1:
+        return np.asarray(value).reshape(())
+    return value
+
+
 def _wrap_update(update: Callable) -> Callable:
     """Count updates, drop the cached value, and restore the states if the update raises."""
     @functools.wraps(update)
@@ -371,7 +382,7 @@ def _wrap_compute(compute: Callable) -> Callable:
         self._in_compute = True
         try:
             self.sync(should_sync=self.sync_on_compute)
-            value = to_tensor(compute(self))
+            value = to_tensor(_squeeze_if_scalar(compute(self)))
         finally:
             self.unsync()
             self._in_compute = False

@@ -87,7 +87,7 @@ class ClasswiseWrapper(Metric):
             prefix, postfix = f"{type(self.metric).__name__.lower()}_", ""
         else:
             prefix, postfix = self._prefix or "", self._postfix or ""
-        values = list(x)
+        values = [to_tensor(v) for v in to_numpy(x)]
         names = self.labels if self.labels is not None else range(len(values))
         return {f"{prefix}{name}{postfix}": v for name, v in zip(names, values)}
 

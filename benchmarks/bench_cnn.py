@@ -6,6 +6,10 @@ Both libraries get the same weights and data; the steps are interleaved (ember, 
 so that machine noise hits both alike. Prints medians and the ratio ember/torch.
 
 Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_cnn.py [--repeats 60] [--batch 64]
+      [--threads N]   (N threads for torch, OpenBLAS (via threadpoolctl) and numba; default: each library's own)
+
+Also timed: the same step without the optimizer (forward + loss + backward), so that the layers'
+share and the optimizer's share can be told apart.
 """
 from __future__ import annotations
 
@@ -35,7 +39,7 @@ def make_step(lib, model, x, y, lr=0.01):
             return ce(out, y)
         return -F.log_softmax(out, dim=1).gather(1, y.reshape(-1, 1)).mean()
 
-    def step():
+    def step(update=True):
         if opt is not None:
             opt.zero_grad()
         else:
@@ -43,6 +47,8 @@ def make_step(lib, model, x, y, lr=0.01):
                 p.grad = None
         loss = loss_fn(model(x))
         loss.backward()
+        if not update:
+            return loss
         if opt is not None:
             opt.step()
         else:
@@ -58,13 +64,23 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=60)
     ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=None)
     args = ap.parse_args()
+    if args.threads:
+        import os
+
+        os.environ["NUMBA_NUM_THREADS"] = str(args.threads)
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
 
     import torch
     import ember
     import ember.nn  # noqa: F401
     import ember.optim  # noqa: F401
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     tmodel = build(torch.nn)
     emodel = build(ember.nn)
@@ -79,21 +95,20 @@ def main():
     assert abs(lt - le) < 1e-4 * max(1.0, abs(lt)), (lt, le)  # same model, same data: same first loss
     for _ in range(5):
         tstep(), estep()
-    te, tt = [], []
-    for _ in range(args.repeats):
-        t0 = time.perf_counter()
-        estep()
-        t1 = time.perf_counter()
-        tstep()
-        t2 = time.perf_counter()
-        te.append(t1 - t0)
-        tt.append(t2 - t1)
-    me, mt = statistics.median(te) * 1e3, statistics.median(tt) * 1e3
-    print(f"LeNet-style CNN training step, batch {args.batch}, 1x28x28, {args.repeats} repeats (torch threads: "
+    print(f"LeNet-style CNN, batch {args.batch}, 1x28x28, {args.repeats} repeats (torch threads: "
           f"{torch.get_num_threads()})")
-    print(f"  ember  median {me:7.2f} ms")
-    print(f"  torch  median {mt:7.2f} ms")
-    print(f"  ratio ember/torch: {me / mt:.2f}")
+    for label, update in (("training step (fwd + CE loss + bwd + SGD)", True), ("fwd + CE loss + bwd only", False)):
+        te, tt = [], []
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            estep(update)
+            t1 = time.perf_counter()
+            tstep(update)
+            t2 = time.perf_counter()
+            te.append(t1 - t0)
+            tt.append(t2 - t1)
+        me, mt = statistics.median(te) * 1e3, statistics.median(tt) * 1e3
+        print(f"  {label}: ember {me:7.2f} ms   torch {mt:7.2f} ms   ratio ember/torch {me / mt:.2f}")
 
 
 if __name__ == "__main__":

@@ -50,3 +50,5 @@ def is_floating_point(input) -> bool:
 from .serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
+
+from . import nn, optim, utils  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.utils)

@@ -110,7 +110,13 @@ def parse_assignment(item: str) -> tuple[list[str], object]:
     key = key.strip()
     if not key or any(not part for part in key.split(".")):
         raise UsageError(f"--set: malformed key {key!r} in {item!r}")
-    return key.split("."), parse_value(value.strip())
+    path, parsed = key.split("."), parse_value(value.strip())
+    # names and string settings stay strings even when they read as TOML values (name=nan, path=1)
+    wants_str = path[-1] == "name" or (len(path) == 2 and isinstance(DEFAULTS.get(path[0]), dict)
+                                        and isinstance(DEFAULTS[path[0]].get(path[1]), str))
+    if wants_str and not isinstance(parsed, str):
+        parsed = value.strip()
+    return path, parsed
 
 
 # ----------------------------------------------------------------------------- merging

@@ -110,6 +110,10 @@ def load_npz(path, x_key, y_key):
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"data file {str(path)!r} does not exist")
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        raise UsageError(f"{path}: not an .npz archive (not a zip file); expected arrays saved with numpy.savez")
     try:
         with np.load(path, allow_pickle=False) as z:
             keys = list(z.files)

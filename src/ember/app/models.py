@@ -16,13 +16,13 @@ def _activation(name):
     return build("activation", name)
 
 
-def mlp(input_shape, num_classes, hidden=(128, 64), activation="ReLU", dropout=0.0, batch_norm=False):
+def mlp(input_shape, num_classes, hidden=(256, 128), activation="ReLU", dropout=0.2, batch_norm=False):
     """Flatten → [Linear → (BatchNorm1d) → activation → (Dropout)] per hidden size → Linear.
 
     Args:
-        hidden: widths of the hidden layers. Default: (128, 64).
+        hidden: widths of the hidden layers. Default: (256, 128).
         activation: an ember.nn activation class name. Default: "ReLU".
-        dropout: dropout probability after each hidden activation (0: none). Default: 0.
+        dropout: dropout probability after each hidden activation (0: none). Default: 0.2.
         batch_norm: add BatchNorm1d after each hidden Linear. Default: False.
     """
     import ember.nn as nn

@@ -126,12 +126,15 @@ def accepted_keywords(kind: str, name: str) -> set | None:
 def check_keywords(obj, kwargs: dict, *, supplied=(), what: str = "") -> None:
     """Raise UsageError for a keyword ``obj`` does not take, naming it and showing the signature."""
     params = _parameters(obj)
-    if params is None or any(p.kind is p.VAR_KEYWORD for p in params):
+    if params is None:
         return
-    names = {p.name for p in params if p.kind is not p.VAR_POSITIONAL}
+    open_ended = any(p.kind is p.VAR_KEYWORD for p in params)
+    names = {p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
     for key in kwargs:
         if key not in names:
             guess = closest(key, sorted(names - set(supplied)))
+            if open_ended and not guess:
+                continue      # **kwargs: the class itself decides (and its error is reported)
             hint = f" (did you mean {guess!r}?)" if guess else ""
             raise UsageError(f"{what or obj.__name__} does not take the keyword {key!r}{hint}. "
                              f"Signature: {signature_text(obj)}")

@@ -469,6 +469,8 @@ class Trainer:
         """Run the remaining epochs; return the summary (also written to summary.json)."""
         t = self.run.cfg["train"]
         previous = _install_sigint(self)
+        errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")   # NaN/inf: one message
+        errstate.__enter__()
         try:
             while self.epoch < t["epochs"] and not self.finished:
                 t0 = time.perf_counter()
@@ -508,6 +510,7 @@ class Trainer:
             e.good_epoch = self.epoch if (self.run_dir / "last.ckpt").exists() else None
             raise
         finally:
+            errstate.__exit__(None, None, None)
             self.reporter.close()
             _restore_sigint(previous)
 

@@ -288,3 +288,14 @@ def test_pad_constant_value_and_errors():
     assert_close(F.pad(ember.tensor(x), (1, 1), value=-2.5), TF.pad(torch.tensor(x), (1, 1), value=-2.5))
     for pad, mode in [((1, 2, 3), "constant"), ((1, 1, 1, 1, 1, 1), "constant"), ((3, 3), "reflect"), ((1, 1), "foo")]:
         _same_error(lambda: F.pad(ember.tensor(x), pad, mode), lambda: TF.pad(torch.tensor(x), pad, mode))
+
+
+def test_empty_batch_and_dtype_mismatch_like_torch():
+    for fn in ("conv2d", "conv_transpose2d"):
+        xe, xt = ember.zeros(0, 2, 4, 4, requires_grad=True), torch.zeros(0, 2, 4, 4, requires_grad=True)
+        oe, ot = getattr(F, fn)(xe, ember.ones(2, 2, 3, 3)), getattr(TF, fn)(xt, torch.ones(2, 2, 3, 3))
+        assert tuple(oe.shape) == tuple(ot.shape)
+        oe.sum().backward()
+        assert xe.grad.shape == xe.shape
+    _same_error(lambda: F.conv2d(ember.zeros(1, 2, 5, 5, dtype=ember.float64), ember.zeros(2, 2, 3, 3)),
+                lambda: TF.conv2d(torch.zeros(1, 2, 5, 5, dtype=torch.float64), torch.zeros(2, 2, 3, 3)))

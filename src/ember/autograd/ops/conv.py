@@ -101,13 +101,13 @@ def _as_input_layout(dx: np.ndarray, like: np.ndarray) -> np.ndarray:
 
 def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
     """(C·…, M) matrix → (groups, C/groups·…, M) without a copy."""
-    return a.reshape(groups, -1, a.shape[-1])
+    return a.reshape(groups, a.shape[0] // groups, a.shape[-1])
 
 
 def _channel_matrix(g: np.ndarray) -> np.ndarray:
     """(N, C, H, W) → (C, N·H·W); free when ``g`` is stored channel-major."""
     n, c = g.shape[:2]
-    return g.swapaxes(0, 1).reshape(c, -1)
+    return g.swapaxes(0, 1).reshape(c, n * int(np.prod(g.shape[2:])))
 
 
 # ---- convolution ---------------------------------------------------------------------------------
@@ -126,8 +126,8 @@ class Conv2d(Op):
         hp, wp = xp.shape[2:]
         ho = (hp - dilation[0] * (kh - 1) - 1) // stride[0] + 1
         wo = (wp - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-        cols = _grouped(im2col(xp, (kh, kw), stride, dilation, (ho, wo)).reshape(c * kh * kw, -1), groups)
-        wg = w.reshape(groups, o // groups, -1)
+        cols = _grouped(im2col(xp, (kh, kw), stride, dilation, (ho, wo)).reshape(c * kh * kw, n * ho * wo), groups)
+        wg = w.reshape(groups, o // groups, w[0].size)
         out = np.matmul(wg, cols).reshape(o, n, ho, wo)
         if b is not None:
             out += b.reshape(o, 1, 1, 1)
@@ -196,7 +196,7 @@ class ConvTranspose2d(Op):
         kh, kw = w.shape[2:]
         t, bt, l, r = ctx.pads
         gp = pad2d(g, (t, bt, l, r))
-        gcols = _grouped(im2col(gp, (kh, kw), stride, dilation, (h, wd)).reshape(-1, n * h * wd), groups)
+        gcols = _grouped(im2col(gp, (kh, kw), stride, dilation, (h, wd)).reshape(w.shape[1] * groups * kh * kw, n * h * wd), groups)
         inputs = ctx.inputs
         dx = dw = db = None
         if inputs[0].requires_grad:

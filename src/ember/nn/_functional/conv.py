@@ -25,6 +25,10 @@ def _tuple(v, n, name="value"):
     return (int(v),) * n
 
 
+_SCALAR = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "bool": "Bool",
+           "uint8": "Byte", "int8": "Char", "int16": "Short"}
+
+
 def _shape(a) -> str:
     return "[" + ", ".join(str(s) for s in a) + "]"
 
@@ -70,11 +74,9 @@ def _check_conv(input, weight, bias, groups, transposed, nd):
                 f"Given weight of size {_shape(w.shape)}, expected bias to be 1-dimensional with {n_out} elements, "
                 f"but got bias of size {_shape(bias._data.shape)} instead"
             )
-    if x.dtype != w.dtype or (bias is not None and bias._data.dtype != x.dtype):
-        raise RuntimeError(
-            f"Input type ({x.dtype}) and weight type ({w.dtype}) should be the same or input should be a "
-            "MKLDNN tensor and weight is a dense tensor"
-        )
+    for other in (w, None if bias is None else bias._data):
+        if other is not None and other.dtype != x.dtype:
+            raise RuntimeError(f"expected scalar type {_SCALAR[x.dtype.name]} but found {_SCALAR[other.dtype.name]}")
 
 
 def _check_geometry(stride, dilation, padding_lr):

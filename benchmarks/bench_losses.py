@@ -5,8 +5,9 @@
     MSELoss            1,000,000 values
 
 Each timing is one forward and one backward (the gradient of the input reset to None first); ember and torch run
-alternately, call by call; the table prints the median of REPEATS calls each after WARMUP, and the ratio
-ember / torch (target: ≤ 1.0). The machine is shared and noisy: compare ratios, rerun to confirm.
+in alternating rounds of REPEATS calls (after WARMUP calls); the table prints the median over all rounds and the
+ratio ember / torch (target: ≤ 1.0). The machine is shared and noisy: compare ratios, rerun to confirm.
+EMBER_NUM_THREADS=1 measures ember's single-threaded NumPy path.
 
 Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_losses.py
 """
@@ -20,19 +21,23 @@ import torch
 import ember
 import ember.nn as enn
 
-WARMUP, REPEATS = 10, 100
+ROUNDS, WARMUP, REPEATS = 5, 3, 20
 
 
-def _interleaved_ms(e_step, t_step):
-    """Median ms of ember and of torch, timed alternately call by call so that machine noise hits both alike."""
-    for _ in range(WARMUP):
-        e_step(), t_step()
+def _rounds_ms(e_step, t_step):
+    """Median ms of ember and of torch over ROUNDS alternating rounds of REPEATS calls each.
+
+    Rounds (not single calls) alternate: torch's OpenMP workers stay warm within a round, as in a training loop,
+    while slow phases of a shared machine still hit both libraries."""
     e_times, t_times = [], []
-    for _ in range(REPEATS):
+    for _ in range(ROUNDS):
         for step, times in ((e_step, e_times), (t_step, t_times)):
-            t0 = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - t0)
+            for _ in range(WARMUP):
+                step()
+            for _ in range(REPEATS):
+                t0 = time.perf_counter()
+                step()
+                times.append(time.perf_counter() - t0)
     return 1e3 * float(np.median(e_times)), 1e3 * float(np.median(t_times))
 
 
@@ -50,14 +55,14 @@ def _case(name, e_loss, t_loss, x, target):
 
     e_step(), t_step()
     assert np.allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-7), name
-    e, t = _interleaved_ms(e_step, t_step)
+    e, t = _rounds_ms(e_step, t_step)
     print(f"| {name:<44} | {e:9.3f} | {t:9.3f} | {e / t:5.2f}x |")
 
 
 def main():
     rng = np.random.default_rng(0)
     print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), numpy {np.__version__}; median ms of "
-          f"{REPEATS} forward+backward runs")
+          f"{ROUNDS}x{REPEATS} forward+backward runs")
     print("| loss (float32)                               | ember ms  | torch ms  | ratio |")
     print("|----------------------------------------------|-----------|-----------|-------|")
     _case("CrossEntropyLoss (4096, 1000)", enn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(),

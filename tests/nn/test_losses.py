@@ -9,13 +9,13 @@ import pytest
 from _oracle import assert_close, to_numpy
 
 torch = pytest.importorskip("torch")
-import torch.nn as tnn  # noqa: E402
-import torch.nn.functional as TF  # noqa: E402
+import torch.nn as tnn
+import torch.nn.functional as TF
 
-import ember  # noqa: E402
-import ember.nn as enn  # noqa: E402
-import ember.nn.functional as EF  # noqa: E402
-from ember.autograd import gradcheck  # noqa: E402
+import ember
+import ember.nn as enn
+import ember.nn.functional as EF
+from ember.autograd import gradcheck
 
 REDUCTIONS = ("none", "mean", "sum")
 R = np.random.default_rng(1234)
@@ -293,22 +293,30 @@ def _c(*shape):
     return ember.tensor(R.uniform(0.2, 1.0, shape), dtype=ember.float64)
 
 
+HINGE_T = ember.tensor([[1.0, -1, -1, 1], [1, 1, -1, -1], [-1, 1, 1, -1]], dtype=ember.float64)
+
+
+def _const(builder, *sizes):
+    """A gradcheck case whose loss uses constant weights (one float64 vector per size, drawn once per case)."""
+    return lambda: builder(*[_c(n) for n in sizes])
+
+
 GRADCHECKS = [
     ("mse", lambda: ((_d(3, 4), _d(3, 4)), lambda a, b: EF.mse_loss(a, b))),
     ("l1", lambda: ((_d(3, 4), _d(3, 4)), lambda a, b: EF.l1_loss(a, b, reduction="sum"))),
     ("smooth_l1", lambda: ((_d(3, 4), _d(3, 4)), lambda a, b: EF.smooth_l1_loss(a, b, beta=0.7))),
     ("huber", lambda: ((_d(3, 4), _d(3, 4)), lambda a, b: EF.huber_loss(a, b, delta=0.6, reduction="none"))),
-    ("bce", lambda w=_c(4): ((_d(3, 4, lo=0.1, hi=0.9), _d(3, 4, lo=0.1, hi=0.9)),
-                             lambda a, b: EF.binary_cross_entropy(a, b, weight=w))),
-    ("bcel", lambda w=_c(4), pw=_c(4): ((_d(3, 4), _d(3, 4, lo=0, hi=1)),
-                                        lambda a, b: EF.binary_cross_entropy_with_logits(a, b, weight=w, pos_weight=pw,
-                                                                                         reduction="none"))),
-    ("ce", lambda w=_c(5): ((_d(4, 5),), lambda a: EF.cross_entropy(a, ember.tensor([1, -100, 4, 0]), weight=w,
-                                                                    label_smoothing=0.15))),
+    ("bce", _const(lambda w: ((_d(3, 4, lo=0.1, hi=0.9), _d(3, 4, lo=0.1, hi=0.9)),
+                              lambda a, b: EF.binary_cross_entropy(a, b, weight=w)), 4)),
+    ("bcel", _const(lambda w, pw: ((_d(3, 4), _d(3, 4, lo=0, hi=1)),
+                                   lambda a, b: EF.binary_cross_entropy_with_logits(a, b, weight=w, pos_weight=pw,
+                                                                                    reduction="none")), 4, 4)),
+    ("ce", _const(lambda w: ((_d(4, 5),), lambda a: EF.cross_entropy(a, ember.tensor([1, -100, 4, 0]), weight=w,
+                                                                     label_smoothing=0.15)), 5)),
     ("ce-kdim", lambda: ((_d(2, 3, 2),), lambda a: EF.cross_entropy(a, ember.tensor([[0, 2], [1, 1]]),
                                                                      reduction="none", label_smoothing=0.1))),
     ("ce-probs", lambda: ((_d(3, 4), _d(3, 4, lo=0, hi=1)), lambda a, b: EF.cross_entropy(a, b, label_smoothing=0.2))),
-    ("nll", lambda w=_c(5): ((_d(4, 5),), lambda a: EF.nll_loss(a, ember.tensor([1, 3, 4, 0]), weight=w))),
+    ("nll", _const(lambda w: ((_d(4, 5),), lambda a: EF.nll_loss(a, ember.tensor([1, 3, 4, 0]), weight=w)), 5)),
     ("kl", lambda: ((_d(3, 4), _d(3, 4, lo=0.1, hi=1)), lambda a, b: EF.kl_div(a, b, reduction="batchmean"))),
     ("kl-log", lambda: ((_d(3, 4), _d(3, 4)), lambda a, b: EF.kl_div(a, b, reduction="sum", log_target=True))),
     ("poisson", lambda: ((_d(3, 4), _d(3, 4, lo=0, hi=5)), lambda a, b: EF.poisson_nll_loss(a, b, full=True))),
@@ -319,13 +327,12 @@ GRADCHECKS = [
     ("cosine", lambda: ((_d(4, 3), _d(4, 3)),
                         lambda a, b: EF.cosine_embedding_loss(a, b, ember.tensor([1, -1, 1, -1]), margin=-0.9))),
     ("ranking", lambda: ((_d(5), _d(5), _d(5)), lambda a, b, t: EF.margin_ranking_loss(a, b, t, margin=0.1))),
-    ("hinge", lambda t=ember.tensor(signs(3, 4, dtype=np.float64)): (
-        (_d(3, 4),), lambda a: EF.hinge_embedding_loss(a, t, margin=0.5))),
+    ("hinge", lambda: ((_d(3, 4),), lambda a: EF.hinge_embedding_loss(a, HINGE_T, margin=0.5))),
     ("soft_margin", lambda: ((_d(3, 4), _d(3, 4)), lambda a, b: EF.soft_margin_loss(a, b))),
-    ("multilabel_soft_margin", lambda w=_c(4): ((_d(3, 4), _d(3, 4, lo=0, hi=1)),
-                                                lambda a, b: EF.multilabel_soft_margin_loss(a, b, weight=w))),
-    ("multi_margin", lambda w=_c(5): ((_d(4, 5),), lambda a: EF.multi_margin_loss(a, ember.tensor([0, 4, 2, 2]), p=2,
-                                                                                  weight=w))),
+    ("multilabel_soft_margin", _const(lambda w: ((_d(3, 4), _d(3, 4, lo=0, hi=1)),
+                                                 lambda a, b: EF.multilabel_soft_margin_loss(a, b, weight=w)), 4)),
+    ("multi_margin", _const(lambda w: ((_d(4, 5),), lambda a: EF.multi_margin_loss(a, ember.tensor([0, 4, 2, 2]),
+                                                                                   p=2, weight=w)), 5)),
     ("triplet", lambda: ((_d(3, 4), _d(3, 4), _d(3, 4)), lambda a, p, n: EF.triplet_margin_loss(a, p, n, margin=5.0,
                                                                                                  p=3, swap=True))),
 ]

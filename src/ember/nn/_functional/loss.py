@@ -28,15 +28,30 @@ import warnings
 
 import numpy as np
 
-from ...autograd.ops import elementwise as E, nn as N
+from ...autograd.ops import elementwise as E
 from ...autograd.ops import loss as L
+from ...autograd.ops import nn as N
 from ...tensor import Tensor, _wrap
 
 __all__ = [
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
-    "smooth_l1_loss", "huber_loss", "kl_div", "poisson_nll_loss", "gaussian_nll_loss", "cosine_embedding_loss",
-    "margin_ranking_loss", "hinge_embedding_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
-    "triplet_margin_loss", "soft_margin_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cosine_embedding_loss",
+    "cross_entropy",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "margin_ranking_loss",
+    "mse_loss",
+    "multi_margin_loss",
+    "multilabel_soft_margin_loss",
+    "nll_loss",
+    "poisson_nll_loss",
+    "smooth_l1_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")

@@ -15,53 +15,12 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
+from ._states import _combine, _copy_state, _like, _squeeze_if_scalar
 from .utilities import dim_zero_cat, dim_zero_max, dim_zero_mean, dim_zero_min, dim_zero_sum, to_numpy, to_tensor
 
 _REDUCTIONS = {"sum": dim_zero_sum, "mean": dim_zero_mean, "max": dim_zero_max, "min": dim_zero_min, "cat": dim_zero_cat}
 _KNOWN_KWARGS = ("compute_on_cpu", "dist_sync_on_step", "process_group", "dist_sync_fn", "sync_on_compute",
                  "compute_with_cache", "distributed_available_fn")
-
-
-def _copy_state(value):
-    if isinstance(value, list):
-        return list(value)
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    return value.clone() if hasattr(value, "clone") else copy.deepcopy(value)
-
-
-def _like(value, template):
-    """Give a reduced NumPy array the container type of the state it replaces (ember Tensor states stay Tensors)."""
-    if isinstance(value, list):
-        return value
-    if not hasattr(template, "_data"):
-        return np.asarray(value)
-    import ember
-
-    return ember.as_tensor(np.array(value, dtype=to_numpy(template).dtype))
-
-
-def _combine(reduce_fn, current, incoming, n_current: int, n_incoming: int):
-    """Fold two states of one metric (e.g. running and batch) with the state's reduction."""
-    if reduce_fn is dim_zero_cat:
-        if isinstance(current, list):
-            return list(incoming) + list(current)
-        return np.concatenate([to_numpy(incoming), to_numpy(current)])
-    if reduce_fn is None:
-        return list(incoming) + list(current) if isinstance(current, list) else np.stack([incoming, current])
-    a, b = to_numpy(incoming), to_numpy(current)
-    if reduce_fn is dim_zero_sum:
-        out = a + b
-    elif reduce_fn is dim_zero_mean:
-        n = n_current + n_incoming
-        out = (n_incoming * a + n_current * b) / n if n else b
-    elif reduce_fn is dim_zero_max:
-        out = np.maximum(a, b)
-    elif reduce_fn is dim_zero_min:
-        out = np.minimum(a, b)
-    else:
-        out = to_numpy(reduce_fn(np.stack([a, b])))
-    return _like(out, current)
 
 
 class Metric:
@@ -168,6 +127,8 @@ class Metric:
             current = getattr(self, name)
             if isinstance(current, list):
                 current.append(value)
+            elif self._reductions[name] is dim_zero_sum and type(current) is np.ndarray:
+                setattr(self, name, current + value)  # the common case, without the generic dispatch
             else:
                 setattr(self, name, _combine(self._reductions[name], current, value, self._update_count, 1))
 
@@ -304,46 +265,17 @@ class Metric:
 
     cpu = to
 
-    # ------------------------------------------------------------------- plot
     def plot(self, val: Any = None, ax: Any = None):
-        """Plot a value (default: `compute()`), or a sequence of values over steps; returns (figure, axes)."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as err:  # optional dependency ("app" extra)
-            raise ModuleNotFoundError("plot() needs matplotlib: pip install 'ember[app]'") from err
-        val = self.compute() if val is None else val
-        fig, ax = (plt.subplots() if ax is None else (ax.get_figure(), ax))
-        if isinstance(val, (list, tuple)):
-            ys = np.stack([np.asarray(to_numpy(v), dtype=float) for v in val])
-            ax.plot(np.arange(len(ys)), ys.reshape(len(ys), -1), marker="o")
-            ax.set_xlabel("Step")
-        else:
-            arr = np.asarray(to_numpy(val), dtype=float)
-            if arr.ndim == 0:
-                ax.plot([0], [arr], marker="o")
-            else:
-                ax.bar(np.arange(arr.size), arr.ravel())
-        if self.plot_lower_bound is not None and self.plot_upper_bound is not None:
-            ax.set_ylim(self.plot_lower_bound, self.plot_upper_bound)
-        ax.set_title(type(self).__name__)
-        return fig, ax
+        """Plot a value (default: `compute()`) or a sequence of values over steps; returns (figure, axes)."""
+        from .plot import plot_metric
+
+        return plot_metric(self, val, ax)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
     def __hash__(self) -> int:
         return id(self)
-
-
-def _squeeze_if_scalar(value):
-    """One-element arrays become 0-d (torchmetrics squeezes every one-element result of compute)."""
-    if isinstance(value, (list, tuple)):
-        return type(value)(_squeeze_if_scalar(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _squeeze_if_scalar(v) for k, v in value.items()}
-    if isinstance(value, (np.ndarray, np.generic)) and value.size == 1:
-        return np.asarray(value).reshape(())
-    return value
 
 
 def _wrap_update(update: Callable) -> Callable:

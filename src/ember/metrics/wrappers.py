@@ -7,7 +7,8 @@ import warnings
 
 import numpy as np
 
-from .metric import Metric, _copy_state
+from ._states import _copy_state
+from .metric import Metric
 from .utilities import to_numpy, to_tensor
 
 

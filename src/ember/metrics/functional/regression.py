@@ -18,10 +18,13 @@ from ..utilities import to_numpy, to_tensor
 MULTIOUTPUTS = ("raw_values", "uniform_average", "variance_weighted")
 
 
-def _pair(preds, target):
+def _pair(preds, target, keep_float32=False):
+    """Same-shape float arrays (float64 unless ``keep_float32`` and both are float32)."""
     p, t = to_numpy(preds), to_numpy(target)
     if p.shape != t.shape:
         raise RuntimeError(f"Predictions and targets are expected to have the same shape, but got {p.shape} and {t.shape}.")
+    if keep_float32 and p.dtype == t.dtype == np.float32:
+        return p, t
     return p.astype(np.float64, copy=False), t.astype(np.float64, copy=False)
 
 
@@ -40,10 +43,16 @@ def _per_output(p, t, num_outputs):
 
 
 # ------------------------------------------------------------------------------------------- mean errors
+def _sum_of_squares(d):
+    """Σ d² over axis 0 in one BLAS pass (float32 inputs stay float32, as torch computes them)."""
+    if d.ndim == 1:
+        return np.float64(np.dot(d, d))
+    return np.einsum("ij,ij->j", d, d).astype(np.float64)
+
+
 def _mean_squared_error_update(preds, target, num_outputs=1) -> dict:
-    p, t = _per_output(*_pair(preds, target), num_outputs)
-    d = p - t
-    return {"sum_squared_error": (d * d).sum(0), "total": np.int64(t.shape[0])}
+    p, t = _per_output(*_pair(preds, target, keep_float32=True), num_outputs)
+    return {"sum_squared_error": _sum_of_squares(p - t), "total": np.int64(t.shape[0])}
 
 
 def _mean_squared_error_compute(sum_squared_error, total, squared=True):

@@ -218,9 +218,10 @@ def _flags_binary(t):
 
 def _per_class(preds, target, num_classes, multilabel):
     """Scores (L, n) and flags (L, n) per class (one-vs-rest) or per label (ignored -> IGNORED)."""
+    scores = np.ascontiguousarray(preds.T)  # row-wise sorts and scans need contiguous rows
     if multilabel:
-        return preds.T, np.where(target == 1, POS, np.where(target == 0, NEG, IGNORED)).T
-    return preds.T, np.where(target[None, :] == np.arange(num_classes)[:, None], POS, NEG)
+        return scores, np.ascontiguousarray(np.where(target == 1, POS, np.where(target == 0, NEG, IGNORED)).T)
+    return scores, np.where(target[None, :] == np.arange(num_classes)[:, None], POS, NEG).astype(np.int8)
 
 
 def _reduce_average(res, average, weights):

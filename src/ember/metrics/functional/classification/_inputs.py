@@ -10,6 +10,8 @@ conventions live:
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ...utilities import to_numpy
@@ -144,7 +146,7 @@ def to_probs(preds: np.ndarray, kind: str, input_format: str) -> np.ndarray:
 
 def _rows(x, *lead):
     """x reshaped to (*lead, rest) without -1 (which numpy refuses for empty arrays)."""
-    return x.reshape(*lead, int(np.prod(x.shape[len(lead):], dtype=np.int64)))
+    return x.reshape(*lead, math.prod(x.shape[len(lead):]))
 
 
 def as_arrays(preds, target):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import inspect
 from functools import lru_cache
 
-import numpy as np
 
 from ...utilities import to_numpy
 from . import _calibration_error as _ce

@@ -1,0 +1,111 @@
+"""ember.metrics vs torchmetrics on the same inputs, in one run.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_metrics.py [--quick]
+
+Cases (issue 7): MulticlassAccuracy forward, MulticlassF1Score(macro) update, MulticlassConfusionMatrix update,
+MulticlassAUROC and BinaryAUROC update+compute (exact), MeanSquaredError update; batches (10, 5), (4096, 100),
+(100000, 10). Prints the median time per call of each library and the ratio ember/torchmetrics (targets: updates
+≤ 0.5, exact AUROC update+compute ≤ 0.3). ember gets ember tensors, torchmetrics torch tensors, same values.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+import torchmetrics.classification as TC
+import torchmetrics.regression as TR
+
+import ember
+import ember.metrics as em
+
+BATCHES = ((10, 5), (4096, 100), (100000, 10))
+
+
+def _median_time(fn, min_sample_s=0.02, samples=7):
+    """Median seconds per call: each sample repeats fn enough times to last about min_sample_s."""
+    fn()
+    reps, t0 = 1, time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - t0, 1e-7)
+    reps = max(1, int(min_sample_s / once))
+    out = []
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        out.append((time.perf_counter() - t0) / reps)
+    return statistics.median(out)
+
+
+def _inputs(n, c, seed=0):
+    rng = np.random.default_rng(seed)
+    logits = rng.standard_normal((n, c)).astype(np.float32)
+    probs = np.exp(logits - logits.max(1, keepdims=True))
+    probs /= probs.sum(1, keepdims=True)
+    target = rng.integers(0, c, n)
+    binary_probs = (1 / (1 + np.exp(-logits[:, 0]))).astype(np.float32)
+    binary_target = rng.integers(0, 2, n)
+    return probs, target, binary_probs, binary_target
+
+
+def _cases(n, c):
+    probs, target, bprobs, btarget = _inputs(n, c)
+    e = {k: ember.tensor(v) for k, v in dict(p=probs, t=target, bp=bprobs, bt=btarget).items()}
+    t = {k: torch.from_numpy(v) for k, v in dict(p=probs, t=target, bp=bprobs, bt=btarget).items()}
+
+    def forward(metric, x):
+        return lambda: metric(x["p"], x["t"])
+
+    def update(metric, x, pk="p", tk="t"):
+        return lambda: metric.update(x[pk], x[tk])
+
+    def update_compute(make, x, pk, tk):
+        def run():
+            metric = make()
+            metric.update(x[pk], x[tk])
+            return metric.compute()
+        return run
+
+    return [
+        ("MulticlassAccuracy forward", 0.5,
+         forward(em.MulticlassAccuracy(num_classes=c), e), forward(TC.MulticlassAccuracy(num_classes=c), t)),
+        ("MulticlassF1Score(macro) update", 0.5,
+         update(em.MulticlassF1Score(num_classes=c, average="macro"), e),
+         update(TC.MulticlassF1Score(num_classes=c, average="macro"), t)),
+        ("MulticlassConfusionMatrix update", 0.5,
+         update(em.MulticlassConfusionMatrix(num_classes=c), e), update(TC.MulticlassConfusionMatrix(num_classes=c), t)),
+        ("MulticlassAUROC update+compute", 0.3,
+         update_compute(lambda: em.MulticlassAUROC(num_classes=c), e, "p", "t"),
+         update_compute(lambda: TC.MulticlassAUROC(num_classes=c), t, "p", "t")),
+        ("BinaryAUROC update+compute", 0.3,
+         update_compute(em.BinaryAUROC, e, "bp", "bt"), update_compute(TC.BinaryAUROC, t, "bp", "bt")),
+        ("MeanSquaredError update", 0.5,
+         update(em.MeanSquaredError(), e, "p", "p"), update(TR.MeanSquaredError(), t, "p", "p")),
+    ]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
+    args = parser.parse_args()
+    samples = 3 if args.quick else 7
+    print(f"torch {torch.__version__} threads={torch.get_num_threads()}  numpy {np.__version__}")
+    print(f"{'case':34s} {'batch':>12s} {'ember ms':>10s} {'torchmetrics ms':>16s} {'ratio':>7s} {'target':>7s}")
+    worst = {}
+    for n, c in BATCHES:
+        for name, target, ours, ref in _cases(n, c):
+            t_ours = _median_time(ours, samples=samples)
+            t_ref = _median_time(ref, samples=samples)
+            ratio = t_ours / t_ref
+            worst[name] = max(worst.get(name, 0), ratio)
+            flag = "ok" if ratio <= target else "MISS"
+            print(f"{name:34s} {str((n, c)):>12s} {t_ours * 1e3:10.3f} {t_ref * 1e3:16.3f} {ratio:7.2f} "
+                  f"{'≤' + str(target):>6s} {flag}")
+    print("worst ratio per case: " + ", ".join(f"{k}: {v:.2f}" for k, v in worst.items()))
+
+
+if __name__ == "__main__":
+    main()

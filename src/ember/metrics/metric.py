@@ -62,6 +62,8 @@ class Metric:
         super().__init_subclass__(**kwargs)
         if "update" in cls.__dict__:
             cls.update = _wrap_update(cls.__dict__["update"])
+            if not cls.__module__.startswith("ember.metrics"):
+                cls._atomic_update = False  # a user's update may assign before it fails: snapshot the states
         if "compute" in cls.__dict__:
             cls.compute = _wrap_compute(cls.__dict__["compute"])
 

@@ -1,6 +1,6 @@
 """``Accuracy(task=...)``-style wrappers that build the Binary/Multiclass/Multilabel class, and the legacy
 ``Accuracy()`` without ``task`` (torchmetrics < 0.11), which infers the task from its first batch (rules in
-`ember.metrics.functional.classification.tasks`)."""
+`ember.metrics.functional.classification._tasks`)."""
 from __future__ import annotations
 
 import inspect

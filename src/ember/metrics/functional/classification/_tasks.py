@@ -265,3 +265,11 @@ def precision_recall_curve(preds, target, task=None, thresholds=None, num_classe
     """Precision-recall curve (precision, recall, thresholds) for the given (or inferred) task."""
     return call_task("precision_recall_curve", preds, target, task, num_classes, num_labels, thresholds=thresholds,
                      ignore_index=ignore_index, validate_args=validate_args, input_format=input_format)
+
+
+_RULES = __doc__.split("Task inference (``task=None``), the rules of torchmetrics 0.x:")[1]
+for _fn in (accuracy, precision, recall, f1_score, fbeta_score, specificity, stat_scores, hamming_distance,
+            confusion_matrix, matthews_corrcoef, cohen_kappa, jaccard_index, exact_match, calibration_error, auroc,
+            average_precision, roc, precision_recall_curve):
+    _fn.__doc__ += ("\n\n    Torch parity: torchmetrics.functional." + _fn.__name__ + " with ``task``; without it (the "
+                    "legacy 0.x call) the task is inferred:" + _RULES)

@@ -104,7 +104,7 @@ def test_other_bad_input(ember_cli, tmp_path):
     _one_error(ember_cli("train", "--resume", str(tmp_path)), "config.json' is missing")
     _one_error(ember_cli("train", "--set", "optimizer.lr"), "--set expects key=value")
     _one_error(ember_cli("train", "--set", "train.monitor=val_acc", "--set", "train.epochs=1",
-                         "--set", f"output.dir={tmp_path}"), "monitor 'val_acc' is not recorded", "val_accuracy")
+                         "--set", f"output.dir={tmp_path}"), "unknown [train] monitor 'val_acc'", "val_accuracy")
     _one_error(ember_cli("train", "--bogus"), "unrecognized arguments: --bogus")
     _one_error(ember_cli("compare", "--set", "train.epochs=1"), "give at least one --vary")
     _one_error(ember_cli("compare", "--vary", "optimizer.name=SGD,Adamm"), "unknown optimizer name 'Adamm'")

@@ -228,6 +228,12 @@ class Run:
             self.swa_model = AveragedModel(self.model, multi_avg_fn=fn)
         self.metrics = build_metrics(cfg["metrics"], d.num_classes)
         self.monitor = t["monitor"]
+        known = ["train_loss", "train_accuracy"] + (["val_loss"] + [f"val_{k}" for k in self.metrics]
+                                                    if self.val_loader is not None else [])
+        if self.monitor not in known:
+            from .errors import unknown
+
+            raise unknown("[train] monitor", self.monitor, known)
         self.mode = t["mode"] if t["mode"] != "auto" else ("min" if "loss" in self.monitor else "max")
 
     def make_swa_scheduler(self):

@@ -1,6 +1,8 @@
 """``parameters_to_vector`` / ``vector_to_parameters``."""
 from __future__ import annotations
 
+import numpy as np
+
 from ...autograd.ops.shape import cat
 from ...tensor import Tensor
 
@@ -11,11 +13,15 @@ def parameters_to_vector(parameters) -> Tensor:
 
 
 def vector_to_parameters(vec: Tensor, parameters) -> None:
-    """Copy slices of ``vec`` into the parameters' data, in order."""
+    """Copy slices of ``vec`` into the parameters' data, in order.
+
+    Torch parity: same values; torch rebinds each ``param.data`` to a view of ``vec``, ember copies
+    into the parameter's own array so that views of it (an optimizer's flat buffer) stay valid.
+    """
     if not isinstance(vec, Tensor):
         raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
     offset = 0
     for p in parameters:
         n = p.numel()
-        p._data = vec._data[offset : offset + n].reshape(p.shape).copy()
+        np.copyto(p._data, vec._data[offset : offset + n].reshape(p.shape), casting="unsafe")
         offset += n

@@ -111,7 +111,7 @@ def test_param_groups_exclude_biases_and_norms_from_weight_decay():
     from ember.app.models import mlp
     from ember.app.train import build_optimizer
 
-    model = mlp((64,), 10, hidden=(16,), batch_norm=True)
+    model = mlp((64,), 10, hidden=(16,), dropout=0.0, batch_norm=True)
     opt = build_optimizer({"name": "AdamW", "lr": 1e-3, "weight_decay": 0.1, "no_weight_decay": ["bias", "norm"]},
                           model)
     names = {id(p): n for n, p in model.named_parameters()}

@@ -301,3 +301,21 @@ def test_empty_batch_and_dtype_mismatch_like_torch():
         assert xe.grad.shape == xe.shape
     _same_error(lambda: F.conv2d(ember.zeros(1, 2, 5, 5, dtype=ember.float64), ember.zeros(2, 2, 3, 3)),
                 lambda: TF.conv2d(torch.zeros(1, 2, 5, 5, dtype=torch.float64), torch.zeros(2, 2, 3, 3)))
+
+
+def test_reused_layer_and_retain_graph_match_torch(rng):
+    """A conv applied twice in one graph, backward twice with retain_graph, then a new step: the
+    im2col workspace is never shared between live graph nodes."""
+    t = torch.nn.Conv2d(3, 3, 3, padding=1)
+    e = nn.Conv2d(3, 3, 3, padding=1)
+    _copy(e, t)
+    for step in range(2):
+        x = rng.standard_normal((2, 3, 6, 6)).astype(np.float32)
+        xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        le, lt = (e(e(xe)) ** 2).sum(), (t(t(xt)) ** 2).sum()
+        with ember.no_grad():
+            e(ember.tensor(x))  # an inference call in between must not disturb the graph
+        le.backward(retain_graph=True), lt.backward(retain_graph=True)
+        le.backward(), lt.backward()
+        assert_close(xe.grad, xt.grad, rtol=1e-4, atol=_scaled(1e-5, xt.grad))
+        assert_close(e.weight.grad, t.weight.grad, rtol=1e-4, atol=_scaled(1e-5, t.weight.grad))

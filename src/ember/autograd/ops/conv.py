@@ -24,6 +24,37 @@ from numpy.lib.stride_tricks import as_strided
 from ..function import Op
 
 
+# ---- workspace -------------------------------------------------------------------------------------
+class _Workspace:
+    """Reusable scratch arrays by (shape, dtype) for the large im2col matrices.
+
+    A fresh multi-megabyte NumPy array is fresh memory from the OS, and touching it costs page
+    faults on every call (about as much as the matmul itself on a busy machine); reusing the
+    buffers of the previous step avoids that. A buffer is taken by ``get`` and handed back by
+    ``put`` only when nothing can read it any more (after the backward that used it).
+    """
+
+    def __init__(self, keep: int = 4):
+        self.free: dict = {}
+        self.keep = keep
+
+    def get(self, shape, dtype) -> np.ndarray:
+        stack = self.free.get((shape, np.dtype(dtype)))
+        if stack:
+            return stack.pop()
+        return np.empty(shape, dtype)
+
+    def put(self, a) -> None:
+        if a is None or a.base is not None:
+            return
+        stack = self.free.setdefault((a.shape, a.dtype), [])
+        if len(stack) < self.keep:
+            stack.append(a)
+
+
+workspace = _Workspace()
+
+
 # ---- layout helpers -------------------------------------------------------------------------------
 def _channel_major(a: np.ndarray) -> bool:
     """True when an (N, C, ...) array is stored as (C, N, ...) (what the conv kernels produce)."""
@@ -72,9 +103,13 @@ def _offset_slice(i, j, stride, dilation, out_hw):
     )
 
 
-def im2col(xp: np.ndarray, kernel, stride, dilation, out_hw) -> np.ndarray:
+def im2col(xp: np.ndarray, kernel, stride, dilation, out_hw, out=None) -> np.ndarray:
     """cols[c, i, j, n, y, x] = xp[n, c, y·sh + i·dh, x·sw + j·dw], C-contiguous (C, kh, kw, N, Ho, Wo)."""
-    return np.ascontiguousarray(windows(xp, kernel, stride, dilation, out_hw).transpose(1, 4, 5, 0, 2, 3))
+    view = windows(xp, kernel, stride, dilation, out_hw).transpose(1, 4, 5, 0, 2, 3)
+    if out is None:
+        return np.ascontiguousarray(view)
+    np.copyto(out, view)
+    return out
 
 
 def col2im(dcols: np.ndarray, padded_shape, stride, dilation, channel_major=True) -> np.ndarray:
@@ -119,22 +154,30 @@ class Conv2d(Op):
     """
 
     @staticmethod
-    def forward(ctx, x, w, b=None, *, stride, pads, dilation, groups):
+    def forward(ctx, x, w, b=None, *, stride, pads, dilation, groups, recorded=True):
         n, c, h, wd = x.shape
         o, _, kh, kw = w.shape
         xp = pad2d(x, pads)
         hp, wp = xp.shape[2:]
         ho = (hp - dilation[0] * (kh - 1) - 1) // stride[0] + 1
         wo = (wp - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-        cols = _grouped(im2col(xp, (kh, kw), stride, dilation, (ho, wo)).reshape(c * kh * kw, n * ho * wo), groups)
+        buf = workspace.get((c, kh, kw, n, ho, wo), x.dtype)
+        cols = _grouped(im2col(xp, (kh, kw), stride, dilation, (ho, wo), buf).reshape(c * kh * kw, n * ho * wo), groups)
         wg = w.reshape(groups, o // groups, w[0].size)
         out = np.matmul(wg, cols).reshape(o, n, ho, wo)
         if b is not None:
             out += b.reshape(o, 1, 1, 1)
-        ctx.cols, ctx.w, ctx.x_shape, ctx.xp_shape = cols, w, x.shape, xp.shape
+        if not recorded:  # no backward will read the patches (no_grad / inference)
+            workspace.put(buf)
+            return out.swapaxes(0, 1)
+        ctx.cols, ctx.buf, ctx.w, ctx.x_shape, ctx.xp_shape = cols, buf, w, x.shape, xp.shape
         ctx.opts = (stride, pads, dilation, groups)
         ctx.x_contig = x.flags.c_contiguous
         return out.swapaxes(0, 1)
+
+    def _free(self):  # the graph is done with this node: its im2col buffer can serve the next step
+        workspace.put(self.__dict__.get("buf"))
+        super()._free()
 
     @staticmethod
     def backward(ctx, g):
@@ -150,9 +193,10 @@ class Conv2d(Op):
             n, c, h, wd = ctx.x_shape
             kh, kw = w.shape[2:]
             ho, wo = g.shape[2:]
-            dcols = np.matmul(w.reshape(groups, o // groups, -1).swapaxes(1, 2), g2)
-            dcols = dcols.reshape(c, kh, kw, n, ho, wo)
-            dxp = col2im(dcols, ctx.xp_shape, stride, dilation)
+            scratch = workspace.get((groups, c // groups * kh * kw, n * ho * wo), g2.dtype)
+            dcols = np.matmul(w.reshape(groups, o // groups, -1).swapaxes(1, 2), g2, out=scratch)
+            dxp = col2im(dcols.reshape(c, kh, kw, n, ho, wo), ctx.xp_shape, stride, dilation)
+            workspace.put(scratch)
             dx = _crop(dxp, pads, (h, wd))
             if ctx.x_contig:
                 dx = np.ascontiguousarray(dx)
@@ -179,9 +223,11 @@ class ConvTranspose2d(Op):
         ho, wo = full[0] - 2 * padding[0], full[1] - 2 * padding[1]
         xm = _grouped(_channel_matrix(x), groups)  # (G, Cin/G, N·H·W)
         wg = w.reshape(groups, cin // groups, -1)  # (G, Cin/G, Cout/G·kh·kw)
-        cols = np.matmul(wg.swapaxes(1, 2), xm).reshape(cout, kh, kw, n, h, wd)
+        scratch = workspace.get((groups, coutg * kh * kw, n * h * wd), x.dtype)
+        cols = np.matmul(wg.swapaxes(1, 2), xm, out=scratch).reshape(cout, kh, kw, n, h, wd)
         pads = (padding[0], full[0] - padding[0] - ho, padding[1], full[1] - padding[1] - wo)
         out = _crop(col2im(cols, (n, cout, *full), stride, dilation), pads, (ho, wo))
+        workspace.put(scratch)
         if b is not None:
             out = out + b.reshape(1, cout, 1, 1)
         ctx.xm, ctx.w, ctx.x_shape, ctx.full, ctx.pads = xm, w, x.shape, full, pads
@@ -196,7 +242,9 @@ class ConvTranspose2d(Op):
         kh, kw = w.shape[2:]
         t, bt, l, r = ctx.pads
         gp = pad2d(g, (t, bt, l, r))
-        gcols = _grouped(im2col(gp, (kh, kw), stride, dilation, (h, wd)).reshape(w.shape[1] * groups * kh * kw, n * h * wd), groups)
+        scratch = workspace.get((w.shape[1] * groups, kh, kw, n, h, wd), g.dtype)
+        gcols = im2col(gp, (kh, kw), stride, dilation, (h, wd), scratch)
+        gcols = _grouped(gcols.reshape(w.shape[1] * groups * kh * kw, n * h * wd), groups)
         inputs = ctx.inputs
         dx = dw = db = None
         if inputs[0].requires_grad:
@@ -207,6 +255,7 @@ class ConvTranspose2d(Op):
             dw = np.matmul(ctx.xm, gcols.swapaxes(1, 2)).reshape(w.shape)
         if len(inputs) > 2 and inputs[2].requires_grad:
             db = g.sum(axis=(0, 2, 3))
+        workspace.put(scratch)
         return dx, dw, db
 
 

@@ -5,6 +5,7 @@ group); 1-D inputs are given a height of 1. The checks and their messages are to
 """
 from __future__ import annotations
 
+from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.ops import conv as C
 from ...tensor import Tensor
 
@@ -129,7 +130,8 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
     else:
         x4, w4 = input, weight
     args = (x4, w4) if bias is None else (x4, w4, bias)
-    out = C.Conv2d.apply(*args, stride=stride, pads=tuple(pads), dilation=dilation, groups=groups)
+    recorded = is_grad_enabled() and any(t.requires_grad for t in args)
+    out = C.Conv2d.apply(*args, stride=stride, pads=tuple(pads), dilation=dilation, groups=groups, recorded=recorded)
     if nd == 1:
         out = out.squeeze(2)
     return out.squeeze(0) if unbatched else out

@@ -79,6 +79,17 @@ def to_dtype(d) -> dtype:
         raise TypeError(f"dtype must be an ember dtype (e.g. ember.float32), got {d!r}") from None
 
 
+_SCALAR_NAMES = {
+    "float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char", "uint8": "Byte", "int16": "Short",
+    "int32": "Int", "int64": "Long", "bool": "Bool",
+}
+
+
+def scalar_name(d) -> str:
+    """torch's C++ name of a dtype, as its error messages print it (float32 → 'Float', int64 → 'Long')."""
+    return _SCALAR_NAMES[to_dtype(d).name]
+
+
 def from_np(np_dtype) -> dtype:
     try:
         return _FROM_NP[np_dtype]

@@ -7,7 +7,7 @@ from ... import _dtype
 from ...tensor import Tensor, _wrap
 from ..grad_mode import _state
 from . import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S
-from ._util import as_tensor_arg
+from ._util import as_tensor_arg, broadcast_error
 
 # ---- operators ----------------------------------------------------------------------
 _OPERATORS = {
@@ -102,8 +102,8 @@ def _store(self, value):
     if value.dtype != d.dtype and np.result_type(value.dtype, d.dtype) != d.dtype:
         if value.dtype.kind == "f" and d.dtype.kind in "iub" or value.dtype.kind in "iu" and d.dtype.kind == "b":
             raise RuntimeError(
-                f"result type {_dtype.from_np(np.dtype(value.dtype)).name.capitalize()} can't be cast to the desired "
-                f"output type {_dtype.from_np(d.dtype).name.capitalize()}"
+                f"result type {_dtype.scalar_name(value.dtype)} can't be cast to the desired "
+                f"output type {_dtype.scalar_name(d.dtype)}"
             )
     try:
         np.copyto(d, value, casting="unsafe")
@@ -128,15 +128,20 @@ def _binary_inplace(outofplace, ufunc):
         try:
             ufunc(d, o, out=d, casting="same_kind")
         except TypeError:
-            src = np.result_type(d, o)
+            src = _dtype.result_np_dtype(d, _arr(other))
+            if ufunc is np.true_divide and src.kind != "f":
+                src = _dtype.get_default_dtype().np
             raise RuntimeError(
-                f"result type {_dtype.from_np(src).name.capitalize()} can't be cast to the desired output type "
-                f"{_dtype.from_np(d.dtype).name.capitalize()}"
+                f"result type {_dtype.scalar_name(src)} can't be cast to the desired output type "
+                f"{_dtype.scalar_name(d.dtype)}"
             ) from None
         except ValueError:
+            try:
+                target = np.broadcast_shapes(d.shape, np.shape(o))
+            except ValueError:
+                raise broadcast_error(d.shape, np.shape(o)) from None
             raise RuntimeError(
-                f"output with shape {list(d.shape)} doesn't match the broadcast shape "
-                f"{list(np.broadcast_shapes(d.shape, np.shape(o)))}"
+                f"output with shape {list(d.shape)} doesn't match the broadcast shape {list(target)}"
             ) from None
         return self
 

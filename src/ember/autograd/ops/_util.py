@@ -56,4 +56,37 @@ def dims(dim, ndim: int):
 
 def check_float(name: str, t: Tensor) -> None:
     if t._data.dtype.kind != "f":
-        raise RuntimeError(f'"{name}" not implemented for \'{_dtype.from_np(t._data.dtype).name.capitalize()}\'')
+        raise RuntimeError(f'"{name}" not implemented for \'{_dtype.scalar_name(t._data.dtype)}\'')
+
+
+def broadcast_error(*shapes) -> RuntimeError:
+    """torch's error for shapes that do not broadcast: the rightmost clashing dimension of the first clashing pair."""
+    for i, sa in enumerate(shapes):
+        for sb in shapes[i + 1 :]:
+            nd = max(len(sa), len(sb))
+            pa, pb = (1,) * (nd - len(sa)) + tuple(sa), (1,) * (nd - len(sb)) + tuple(sb)
+            for d in range(nd - 1, -1, -1):
+                if pa[d] != pb[d] and pa[d] != 1 and pb[d] != 1:
+                    return RuntimeError(
+                        f"The size of tensor a ({pa[d]}) must match the size of tensor b ({pb[d]}) "
+                        f"at non-singleton dimension {d}"
+                    )
+    return RuntimeError(f"shapes {[list(s) for s in shapes]} cannot be broadcast together")
+
+
+def broadcasting(fn):
+    """Decorator for a binary op: turn NumPy's broadcast ValueError into torch's RuntimeError."""
+    import functools
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValueError:
+            shapes = [np.shape(a._data if isinstance(a, Tensor) else a) for a in args]
+            err = broadcast_error(*shapes)
+            if "cannot be broadcast together" in str(err):
+                raise
+            raise err from None
+
+    return op

@@ -9,7 +9,7 @@ import numpy as np
 
 from ...tensor import Tensor, _wrap
 from ..function import Op
-from ._util import operands, as_tensor_arg
+from ._util import operands, as_tensor_arg, broadcast_error, broadcasting
 
 
 # ---- arithmetic ----------------------------------------------------------------------
@@ -383,7 +383,10 @@ def add(x, y, *, alpha=1):
     if alpha != 1:
         y = y * alpha
     a, b = operands(x, y)
-    return Add.apply(a, b)
+    try:
+        return Add.apply(a, b)
+    except ValueError:
+        raise broadcast_error(a._data.shape, b._data.shape) from None
 
 
 def sub(x, y, *, alpha=1):
@@ -394,9 +397,13 @@ def sub(x, y, *, alpha=1):
     if x._data.dtype.kind == "b" or _is_bool(y):
         _no_bool_sub()
     a, b = operands(x, y)
-    return Sub.apply(a, b)
+    try:
+        return Sub.apply(a, b)
+    except ValueError:
+        raise broadcast_error(a._data.shape, b._data.shape) from None
 
 
+@broadcasting
 def rsub(x, y):
     if x._data.dtype.kind == "b" or _is_bool(y):
         _no_bool_sub()
@@ -419,7 +426,10 @@ def mul(x, y):
     if not isinstance(x, Tensor):
         x, y = y, x
     a, b = operands(x, y)
-    return Mul.apply(a, b)
+    try:
+        return Mul.apply(a, b)
+    except ValueError:
+        raise broadcast_error(a._data.shape, b._data.shape) from None
 
 
 def div(x, y, *, rounding_mode=None):
@@ -427,7 +437,10 @@ def div(x, y, *, rounding_mode=None):
         x = as_tensor_arg(x, y if isinstance(y, Tensor) else None)
     a, b = operands(x, y)
     if rounding_mode is None:
-        return Div.apply(*_true_div_operands(a, b))
+        try:
+            return Div.apply(*_true_div_operands(a, b))
+        except ValueError:
+            raise broadcast_error(a._data.shape, b._data.shape) from None
     if rounding_mode == "trunc":
         return _wrap(np.trunc(a._data / b._data).astype(a._data.dtype))
     if rounding_mode == "floor":
@@ -445,6 +458,7 @@ def _true_div_operands(a, b):
     return a, b
 
 
+@broadcasting
 def rdiv(x, y):
     a, b = operands(x, y)
     return Div.apply(*_true_div_operands(b, a))
@@ -454,6 +468,7 @@ def neg(x):
     return Neg.apply(x)
 
 
+@broadcasting
 def pow(x, e):
     if not isinstance(x, Tensor):
         return rpow(e, x)
@@ -563,6 +578,7 @@ def round(x, *, decimals=0):
     return _ZeroGrad.apply(x, fn=lambda a: np.round(a, decimals))
 
 
+@broadcasting
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -581,16 +597,19 @@ def clamp(x, min=None, max=None):
 clip = clamp
 
 
+@broadcasting
 def maximum(x, y):
     a, b = operands(x, y)
     return Maximum.apply(a, b)
 
 
+@broadcasting
 def minimum(x, y):
     a, b = operands(x, y)
     return Minimum.apply(a, b)
 
 
+@broadcasting
 def where(condition, x=None, y=None):
     if x is None and y is None:
         return tuple(_wrap(i) for i in np.nonzero(np.asarray(condition)))
@@ -608,6 +627,7 @@ def clone(x, *, memory_format=None):
 
 
 def _compare(ufunc):
+    @broadcasting
     def op(x, y):
         if not isinstance(x, Tensor):
             x = as_tensor_arg(x)
@@ -630,6 +650,7 @@ logical_xor = _compare(np.logical_xor)
 
 
 def _bitwise(ufunc, name):
+    @broadcasting
     def op(x, y):
         a, b = operands(x, y)
         if a._data.dtype.kind not in "iub":
@@ -648,11 +669,13 @@ def bitwise_not(x):
     return _wrap(np.invert(x._data))
 
 
+@broadcasting
 def remainder(x, y):
     a, b = operands(x, y)
     return _wrap(np.remainder(a._data, b._data))
 
 
+@broadcasting
 def floor_divide(x, y):
     a, b = operands(x, y)
     return _wrap(np.floor_divide(a._data, b._data))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _dtype
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import operands
@@ -52,6 +53,10 @@ def matmul(x, y):
                 f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] to have the same number of elements, "
                 "but got " + f"{ka} and {kb} elements respectively"
             )
+        if b._data.ndim == 1 and a._data.ndim == 2:
+            raise RuntimeError(
+                f"size mismatch, got input ({a._data.shape[0]}), mat ({_shape_str(a._data.shape)}), vec ({kb})"
+            )
         sa = a._data.shape if a._data.ndim > 1 else (1,) + a._data.shape
         sb = b._data.shape if b._data.ndim > 1 else b._data.shape + (1,)
         raise RuntimeError(
@@ -61,10 +66,9 @@ def matmul(x, y):
     try:
         return MatMul.apply(a, b)
     except ValueError:
-        raise RuntimeError(
-            f"The size of tensor a must match the size of tensor b at non-singleton dimensions: "
-            f"got batch shapes {list(a._data.shape[:-2])} and {list(b._data.shape[:-2])}"
-        ) from None
+        from ._util import broadcast_error
+
+        raise broadcast_error(a._data.shape[:-2], b._data.shape[:-2]) from None
 
 
 def mm(x, y):
@@ -130,8 +134,8 @@ def linear(input, weight, bias=None):
     dt = input._data.dtype
     if weight._data.dtype != dt or (bias is not None and bias._data.dtype != dt):
         raise RuntimeError(
-            f"mat1 and mat2 must have the same dtype, but got {input.dtype.name.capitalize()} and "
-            f"{weight.dtype.name.capitalize()}"
+            f"mat1 and mat2 must have the same dtype, but got {_dtype.scalar_name(input.dtype)} and "
+            f"{_dtype.scalar_name(weight.dtype)}"
         )
     if weight._data.ndim == 1:
         out = matmul(input, weight)

@@ -121,6 +121,13 @@ def _reduce_array(loss: np.ndarray, reduction: str, denom=None) -> np.ndarray:
         return np.asarray(total / (loss.size if denom is None else denom), dtype=loss.dtype)
 
 
+def _total(total: float, n: int, reduction: str, dtype) -> np.ndarray:
+    """A Python-float sum as the 0-dim result of 'sum' or 'mean' (nan for the mean of nothing, as torch)."""
+    if reduction == "mean":
+        total = total / n if n else float("nan")
+    return np.asarray(total, dtype=dtype)
+
+
 def _grad_scale(g: np.ndarray, reduction: str, denom):
     """∂(reduced)/∂(lossᵢ) · g: the array g for 'none', g for 'sum', g / denom for 'mean' (0 when denom = 0)."""
     if reduction == "none":
@@ -319,8 +326,7 @@ class BCEWithLogits(Op):
         ctx.x, ctx.y, ctx.e, ctx.d, ctx.weight, ctx.pos_weight = x, y, e, d, weight, pos_weight
         ctx.reduction, ctx.n = reduction, x.size
         if fast:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                return np.asarray(total / x.size if reduction == "mean" else total, dtype=x.dtype)
+            return _total(total, x.size, reduction, x.dtype)
         sp = ctx.sp = _softplus_neg(x, e)
         loss = np.subtract(1, y, dtype=x.dtype)
         loss *= x
@@ -388,9 +394,7 @@ class MSE(Op):
             np.subtract(x[rows], y[rows], out=db)
             return float(np.vdot(db, db))
 
-        total = sum(row_blocks(block, x))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(total / x.size if reduction == "mean" else total, dtype=x.dtype)
+        return _total(sum(row_blocks(block, x)), x.size, reduction, x.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -402,7 +406,7 @@ class MSE(Op):
             gx = np.multiply(d, g, out=d)
             gx *= 2
         else:
-            scale = (2 * g / d.size if ctx.reduction == "mean" else 2 * g).astype(d.dtype)
+            scale = (2 * g / max(d.size, 1) if ctx.reduction == "mean" else 2 * g).astype(d.dtype)
 
             def block(rows):
                 np.multiply(d[rows], scale, out=d[rows])

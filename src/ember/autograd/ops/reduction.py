@@ -169,7 +169,7 @@ def mean(x, dim=None, keepdim=False, *, dtype=None):
     if x._data.dtype.kind != "f":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
-            f"Got: {x.dtype.name.capitalize()}"
+            f"Got: {_dtype.scalar_name(x.dtype)}"
         )
     return Mean.apply(x, axes=dims(dim, x._data.ndim), keepdim=keepdim)
 

@@ -28,6 +28,7 @@ _SIGNATURES = {}  # reference -> (state names, hyper names)
 _enabled = os.environ.get("EMBER_DISABLE_NUMBA", "").strip() in ("", "0", "false", "False")
 _numba = None
 
+PARALLEL_MIN = 1 << 17  # below this many elements a fused kernel runs single-threaded
 CHUNK = 1 << 15  # elements per NumPy chunk: the temporaries of one reference call stay in the L2 cache
 
 
@@ -82,16 +83,20 @@ def signature(reference):
     return sig
 
 
-def fused(reference):
-    """The compiled fused kernel for ``reference``, or None (no numba, disabled, or none registered)."""
+def fused(reference, parallel=True):
+    """The compiled fused kernel for ``reference``, or None (no numba, disabled, or none registered).
+
+    ``parallel=False`` gives the single-threaded compilation of the same kernel, used for small buffers where
+    waking the worker threads costs more than the update itself."""
     name = reference.__name__
     if name not in _REGISTRY or not numba_available():
         return None
-    fn = _COMPILED.get(name)
+    fn = _COMPILED.get((name, parallel))
     if fn is None:
         global prange
         prange = _numba.prange
-        fn = _COMPILED[name] = _numba.njit(parallel=True, fastmath=False, cache=True)(_REGISTRY[name])
+        fn = _COMPILED[(name, parallel)] = _numba.njit(parallel=parallel, fastmath=False, cache=True)(
+            _REGISTRY[name])
     return fn
 
 
@@ -99,7 +104,7 @@ def apply(reference, param, grad, states, hyper):
     """Update flat ``param`` and the arrays in ``states`` (dict name -> array) in place with one step."""
     names, hyper_names = signature(reference)
     arrays = [states.get(n) for n in names]
-    kernel = fused(reference)
+    kernel = fused(reference, parallel=param.size >= PARALLEL_MIN)
     if kernel is not None:
         kernel(param, grad, *arrays, *[hyper[k] for k in hyper_names])
         return

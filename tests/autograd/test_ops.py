@@ -70,6 +70,11 @@ class Case:
         self.id = self.id or self.name
 
 
+def _tied(x):
+    """x rounded to integers in value, with gradient 1 (x − x.detach() + round(x))."""
+    return x - x.detach() + x.detach().round()
+
+
 def _m(name, *a, **k):
     return Case(name, *a, **k)
 
@@ -232,6 +237,21 @@ CASES = [
     _m("masked_fill_int", lambda T, x, m: T.masked_fill(x, m, 7), sh((3, 4), Mask((3, 4))), dtypes=(I64, I32)),
     _m("one_hot", lambda T, i: T.nn.functional.one_hot(i, 5), sh(Idx((3, 4), 5)), grad=False),
     _m("one_hot_infer", lambda T, i: T.nn.functional.one_hot(i), sh(Idx((6,), 4)), grad=False),
+    # ties: values rounded (straight-through, gradient 1), so max/min/amax see equal elements
+    _m("ties_max_all", lambda T, x: _tied(x).max(), sh((3, 4)), low=-1, high=1, gradcheck=False),
+    _m("ties_max_dim", lambda T, x: _tied(x).max(1), sh((3, 4)), low=-1, high=1, gradcheck=False),
+    _m("ties_amin", lambda T, x: T.amin(_tied(x), 0), sh((3, 4)), low=-1, high=1, gradcheck=False),
+    _m("ties_argmax", lambda T, x: _tied(x).argmax(1), sh((3, 4)), low=-1, high=1, grad=False),
+    _m("ties_clamp", lambda T, x: _tied(x).clamp(0, 1), sh((3, 4)), low=-1, high=2, gradcheck=False),
+    # 0-d, empty and negative-dim edge cases
+    _m("zero_dim_ops", lambda T, x: (x * 2).exp() + x.sum() - x.mean(), sh(())),
+    _m("zero_dim_reshape", lambda T, x: x.reshape(1, 1).expand(2, 3).sum(0), sh(())),
+    _m("empty_sum", lambda T, x: x.sum(0), sh((0, 3)), dtypes=ALL),
+    _m("empty_mean_all", lambda T, x: x.mean(), sh((0, 3)), gradcheck=False),
+    _m("empty_cat", lambda T, x, y: T.cat([x, y]), sh((0, 3), (2, 3))),
+    _m("empty_matmul", lambda T, x, y: x @ y, sh((2, 0), (0, 3))),
+    _m("neg_dims", lambda T, x: x.sum(-1).softmax(-1).unsqueeze(-2).transpose(-1, -2), sh((2, 3, 4))),
+    _m("slice_neg_step_select", lambda T, x: x[-2:, 1:-1][:, 0], sh((4, 5))),
     # composite expressions (graph with shared nodes)
     _m("shared_node", lambda T, x: (x * x + x.exp()).sum(-1) * x.mean(), sh((3, 4))),
     _m("dtype_cast", lambda T, x: x.double() * 2 + x.float(), sh((3,)), gradcheck=False),  # float32 inside

@@ -44,7 +44,8 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.broadcast_to(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) / ctx.n, ctx.shape)
+        n = ctx.n or 1  # n = 0 only for an empty input, whose gradient is empty anyway
+        return np.broadcast_to(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) / n, ctx.shape)
 
 
 class Var(Op):

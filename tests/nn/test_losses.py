@@ -105,6 +105,14 @@ def _cases():
         add(f"ce-extreme-ls{ls}", "cross_entropy", [ext, np.array([1, 0, 2])], weight=unif(5, lo=0.2),
             label_smoothing=ls)
     add("ce-uint8-target", "cross_entropy", [z, classes(5, 6).astype(np.uint8)])
+    empty = np.zeros((0, 5), np.float32)
+    add("ce-empty-batch", "cross_entropy", [empty, np.zeros(0, np.int64)])
+    add("bcel-empty-batch", "binary_cross_entropy_with_logits", [empty, empty])
+    add("mse-empty-batch", "mse_loss", [empty, empty])
+    add("bcel-0d", "binary_cross_entropy_with_logits", [np.array(0.3, np.float32), np.array(1.0, np.float32)])
+    add("mse-0d", "mse_loss", [np.array(2.0, np.float32), np.array(0.5, np.float32)])
+    add("bce-0d", "binary_cross_entropy", [np.array(0.3, np.float32), np.array(1.0, np.float32)])
+    add("l1-0d", "l1_loss", [np.array(2.0, np.float32), np.array(0.5, np.float32)])
     # big enough for the row-parallel paths (ops/loss.py: row_blocks)
     add("ce-large", "cross_entropy", [f32(300, 500, scale=3), classes(500, 300, ignore=-100)], weight=unif(500),
         label_smoothing=0.1, reductions=("mean", "none"))

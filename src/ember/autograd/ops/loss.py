@@ -113,7 +113,7 @@ def _class_axis_view(arr: np.ndarray, ndim: int) -> np.ndarray:
 
 def _reduce_array(loss: np.ndarray, reduction: str, denom=None) -> np.ndarray:
     if reduction == "none":
-        return loss
+        return np.asarray(loss)  # 0-dim arithmetic gives NumPy scalars
     total = loss.sum(dtype=loss.dtype)
     if reduction == "sum":
         return np.asarray(total, dtype=loss.dtype)
@@ -385,7 +385,7 @@ class MSE(Op):
     def forward(ctx, x, y, *, reduction):
         ctx.x, ctx.y, ctx.reduction = x, y, reduction
         if x.shape != y.shape or reduction == "none" or x.dtype.kind != "f" or x.dtype != y.dtype:
-            d = ctx.d = np.subtract(x, y)
+            d = ctx.d = np.asarray(np.subtract(x, y))
             return _reduce_array(d * d, reduction)
         d = ctx.d = np.empty_like(x)
 
@@ -400,7 +400,7 @@ class MSE(Op):
     def backward(ctx, g):
         d = ctx.d
         if d is None:  # second backward after retain_graph: the first one consumed d
-            d = np.subtract(ctx.x, ctx.y)
+            d = np.asarray(np.subtract(ctx.x, ctx.y))
         ctx.d = None
         if ctx.reduction == "none":
             gx = np.multiply(d, g, out=d)

@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     op.add_argument("--function", default="rosenbrock", help="rosenbrock | beale | himmelblau | rastrigin")
     op.add_argument("--optimizers", default="SGD,Momentum,RMSprop,Adagrad,Adam",
                     help="comma-separated optimizer names (Momentum = SGD with momentum 0.9)")
-    op.add_argument("--steps", type=int, default=300, help="steps per optimizer (default 300)")
+    op.add_argument("--steps", type=int, default=500, help="steps per optimizer (default 500)")
     op.add_argument("--lr", action="append", default=[], metavar="NAME=LR",
                     help="lr for one optimizer, e.g. --lr Adam=0.05 (repeatable)")
     op.add_argument("--start", default=None, help="start point x,y (default: per function)")
@@ -117,6 +117,12 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("ember: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # an Interrupted run inside compare
+        if type(e).__name__ == "Interrupted":
+            print(f"ember: interrupted; the current run's checkpoint is in {getattr(e, 'run_dir', '?')}",
+                  file=sys.stderr)
+            return 130
+        raise
     except BrokenPipeError:
         return 1
 

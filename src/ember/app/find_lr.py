@@ -53,8 +53,9 @@ class LRFinderResult:
             ax.axvline(self.min_loss_lr, color="grey", ls=":", lw=1, label=f"minimum at lr {self.min_loss_lr:.2e}")
         ax.set_xscale("log")
         finite = [v for v in self.losses if math.isfinite(v)]
+        raw = [v for v in self.raw_losses if math.isfinite(v)]
         if finite:
-            lo, first = min(finite), finite[0]
+            lo, first = min(finite + raw[:int(np.argmin(self.losses)) + 1]), finite[0]
             ax.set_ylim(lo - 0.1 * abs(first - lo) - 1e-3, first + 0.6 * abs(first - lo) + 1e-3)
         ax.set_xlabel("learning rate")
         ax.set_ylabel("loss")

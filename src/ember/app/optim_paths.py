@@ -50,7 +50,9 @@ _LR_SMALL = {"SGD": 1e-3, "Momentum": 2e-4, "Nesterov": 2e-4, "RMSprop": 1e-2, "
              "AdamW": 0.05, "Adadelta": 1.0, "Adamax": 0.05, "NAdam": 0.05, "RAdam": 0.05, "Lion": 0.01,
              "Rprop": 1e-3, "ASGD": 1e-3}
 SURFACES = {
-    "rosenbrock": Surface(rosenbrock, (-1.5, 2.0), (-2.0, 2.0), (-1.0, 3.0), ((1.0, 1.0),), True, _LR_SMALL),
+    "rosenbrock": Surface(rosenbrock, (-1.5, 2.0), (-2.0, 2.0), (-1.0, 3.0), ((1.0, 1.0),), True,
+                          {**_LR_SMALL, "SGD": 1.5e-3, "Momentum": 5e-4, "Nesterov": 5e-4, "Adagrad": 0.8,
+                           "Adam": 0.1, "AdamW": 0.1}),
     "beale": Surface(beale, (1.0, 1.5), (-4.5, 4.5), (-4.5, 4.5), ((3.0, 0.5),), True,
                      {**_LR_SMALL, "SGD": 1e-3, "Momentum": 5e-4, "Nesterov": 5e-4, "Adam": 0.05, "Adagrad": 0.5}),
     "himmelblau": Surface(himmelblau, (-0.5, 0.5), (-5.0, 5.0), (-5.0, 5.0),
@@ -127,7 +129,8 @@ def plot_paths(function: str, paths: dict, stem, *, gif=True, frames=60) -> list
     outputs = []
 
     def figure():
-        fig, ax = plt.subplots(figsize=(6.4, 5.4))
+        fig, ax = plt.subplots(figsize=(8.0, 5.6))
+        fig.subplots_adjust(left=0.08, right=0.78, bottom=0.08, top=0.92)   # room for the legend (GIF too)
         _background(ax, surface)
         ax.plot(*next(iter(paths.values()))[0], "o", color="white", markeredgecolor="k")
         ax.set_title(f"{function}: {len(next(iter(paths.values()))) - 1} steps")
@@ -138,7 +141,7 @@ def plot_paths(function: str, paths: dict, stem, *, gif=True, frames=60) -> list
         ax.plot(path[:, 0], path[:, 1], "-", color=f"C{i}", lw=1.6, label=_label(name, path))
         last = path[np.isfinite(path[:, 0])][-1]
         ax.plot(*last, "o", color=f"C{i}", markersize=5)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     outputs.append(_save(fig, stem.with_suffix(".png")))
     if gif:
         from matplotlib.animation import FuncAnimation, PillowWriter
@@ -146,7 +149,7 @@ def plot_paths(function: str, paths: dict, stem, *, gif=True, frames=60) -> list
         fig, ax = figure()
         lines = [ax.plot([], [], "-", color=f"C{i}", lw=1.6, label=name)[0] for i, name in enumerate(paths)]
         heads = [ax.plot([], [], "o", color=f"C{i}", markersize=5)[0] for i in range(len(paths))]
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
         n = len(next(iter(paths.values())))
         idx = np.unique(np.linspace(1, n, frames).astype(int))
 

@@ -75,9 +75,10 @@ def main():
         threadpool_limits(args.threads)
 
     import torch
+
     import ember
-    import ember.nn  # noqa: F401
-    import ember.optim  # noqa: F401
+    import ember.nn
+    import ember.optim
 
     if args.threads:
         torch.set_num_threads(args.threads)

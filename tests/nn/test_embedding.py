@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from _oracle import assert_close, torch
 
 import ember
-import ember.nn as nn
 import ember.nn.functional as F
+from ember import nn
 
 
 def _pair(*args, **kwargs):

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import numpy as np
-
 from _oracle import assert_close, torch
 
 import ember
-import ember.nn as nn
+from ember import nn
 
 
 def _build(lib_nn):

@@ -5,12 +5,11 @@ import warnings
 
 import numpy as np
 import pytest
-
 from _oracle import assert_close, torch
 
 import ember
-import ember.nn as nn
 import ember.nn.functional as F
+from ember import nn
 
 TF = torch.nn.functional
 TOL = dict(rtol=1e-4, atol=1e-5)

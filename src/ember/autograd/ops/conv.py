@@ -155,7 +155,7 @@ class Conv2d(Op):
 
     @staticmethod
     def forward(ctx, x, w, b=None, *, stride, pads, dilation, groups, recorded=True):
-        n, c, h, wd = x.shape
+        n, c = x.shape[:2]
         o, _, kh, kw = w.shape
         xp = pad2d(x, pads)
         hp, wp = xp.shape[2:]

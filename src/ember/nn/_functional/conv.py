@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.ops import conv as C
-from ...tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -58,7 +57,7 @@ def _check_conv(input, weight, bias, groups, transposed, nd):
         raise RuntimeError("non-positive groups is not supported")
     expect = w.shape[0] if transposed else w.shape[1] * groups
     if x.shape[1] != expect:
-        lead = f"Given transposed=1, weight" if transposed else f"Given groups={groups}, weight"
+        lead = "Given transposed=1, weight" if transposed else f"Given groups={groups}, weight"
         raise RuntimeError(
             f"{lead} of size {_shape(w.shape)}, expected input{_shape(x.shape)} to have {expect} channels, but got "
             f"{x.shape[1]} channels instead"

@@ -9,7 +9,7 @@ import numpy as np
 
 from ...autograd.function import Op
 
-__all__ = ["batch_norm", "layer_norm", "group_norm"]
+__all__ = ["batch_norm", "group_norm", "layer_norm"]
 
 
 class Normalize(Op):

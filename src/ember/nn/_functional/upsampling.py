@@ -13,7 +13,7 @@ import numpy as np
 from ...autograd.ops import conv as C
 from .pooling import adaptive_bins
 
-__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+__all__ = ["interpolate", "upsample", "upsample_bilinear", "upsample_nearest"]
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 
@@ -100,7 +100,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                 f"dimensions of {list(in_sp)} and scale_factor of shape {scale_factor}. Please provide input tensor "
                 "in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format."
             )
-        sizes = [int(math.floor(n * float(f))) for n, f in zip(in_sp, factors)]
+        sizes = [math.floor(n * float(f)) for n, f in zip(in_sp, factors)]
         if recompute_scale_factor:
             scales = [n / o for n, o in zip(in_sp, sizes)]
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .._functional import pooling as F
 from .module import Module
 
-__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d"]
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d"]
 
 
 class _MaxPoolNd(Module):
@@ -51,7 +51,7 @@ class AvgPool1d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__()
-        one = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,)  # noqa: E731
+        one = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,)
         self.kernel_size = one(kernel_size)
         self.stride = one(stride if stride is not None else kernel_size)
         self.padding = one(padding)

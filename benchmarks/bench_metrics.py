@@ -24,20 +24,25 @@ import ember.metrics as em
 BATCHES = ((10, 5), (4096, 100), (100000, 10))
 
 
-def _median_time(fn, min_sample_s=0.02, samples=7):
-    """Median seconds per call: each sample repeats fn enough times to last about min_sample_s."""
+def _reps(fn, min_sample_s):
     fn()
-    reps, t0 = 1, time.perf_counter()
+    t0 = time.perf_counter()
     fn()
-    once = max(time.perf_counter() - t0, 1e-7)
-    reps = max(1, int(min_sample_s / once))
-    out = []
+    return max(1, int(min_sample_s / max(time.perf_counter() - t0, 1e-7)))
+
+
+def _compare(ours, ref, samples=7, min_sample_s=0.02):
+    """Median seconds per call of each, with samples interleaved (A, B, A, B, ...) so that both see the same
+    machine load; each sample repeats a call enough times to last about min_sample_s."""
+    reps = (_reps(ours, min_sample_s), _reps(ref, min_sample_s))
+    times = ([], [])
     for _ in range(samples):
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        out.append((time.perf_counter() - t0) / reps)
-    return statistics.median(out)
+        for k, fn in enumerate((ours, ref)):
+            t0 = time.perf_counter()
+            for _ in range(reps[k]):
+                fn()
+            times[k].append((time.perf_counter() - t0) / reps[k])
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def _inputs(n, c, seed=0):
@@ -97,8 +102,7 @@ def main():
     worst = {}
     for n, c in BATCHES:
         for name, target, ours, ref in _cases(n, c):
-            t_ours = _median_time(ours, samples=samples)
-            t_ref = _median_time(ref, samples=samples)
+            t_ours, t_ref = _compare(ours, ref, samples=samples)
             ratio = t_ours / t_ref
             worst[name] = max(worst.get(name, 0), ratio)
             flag = "ok" if ratio <= target else "MISS"

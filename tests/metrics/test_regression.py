@@ -135,3 +135,11 @@ def test_aggregation_nan_error_and_state_untouched():
     assert float(metric.compute()) == 1.5
     with pytest.raises(ValueError, match="nan_strategy"):
         em.SumMetric(nan_strategy="drop")
+
+
+def test_long_inputs_take_the_chunked_path():
+    rng = np.random.default_rng(1)
+    preds, target = rng.random(300_001).astype(np.float32), rng.random(300_001).astype(np.float32)
+    metric = em.MeanSquaredError(squared=False)
+    metric.update(preds, target)
+    assert_close(metric.compute(), TF.mean_squared_error(tt(preds), tt(target), squared=False))

@@ -124,15 +124,21 @@ class Metric:
         return self._update_count > 0
 
     def _accumulate(self, stats: dict) -> None:
-        """Fold one batch's sufficient statistics (keys = state names) into the states."""
+        """Fold one batch's sufficient statistics (keys = state names) into the states: all or nothing."""
+        new = {}
         for name, value in stats.items():
             current = getattr(self, name)
             if isinstance(current, list):
-                current.append(value)
-            elif self._reductions[name] is dim_zero_sum and type(current) is np.ndarray:
-                setattr(self, name, current + value)  # the common case, without the generic dispatch
+                continue  # appended below, once every other state has been computed
+            if self._reductions[name] is dim_zero_sum and type(current) is np.ndarray:
+                new[name] = current + value  # the common case, without the generic dispatch
             else:
-                setattr(self, name, _combine(self._reductions[name], current, value, self._update_count, 1))
+                new[name] = _combine(self._reductions[name], current, value, self._update_count, 1)
+        for name, value in stats.items():
+            if name in new:
+                setattr(self, name, new[name])
+            else:
+                getattr(self, name).append(value)
 
     def _reduce_states(self, incoming: dict, n_current: int = 1, n_incoming: int = 1) -> None:
         """Fold ``incoming`` states (from n_incoming updates) into this metric's (from n_current updates)."""

@@ -9,6 +9,7 @@ Sums are accumulated in float64; values are returned as float32 tensors.
 """
 from __future__ import annotations
 
+import threading
 import warnings
 
 import numpy as np
@@ -43,16 +44,33 @@ def _per_output(p, t, num_outputs):
 
 
 # ------------------------------------------------------------------------------------------- mean errors
-def _sum_of_squares(d):
-    """Σ d² over axis 0 in one BLAS pass (float32 inputs stay float32, as torch computes them)."""
-    if d.ndim == 1:
+_CHUNK = 1 << 16
+_scratch = threading.local()
+
+
+def _sum_squared_difference(p, t):
+    """Σ (p − t)² over axis 0. For long 1-D inputs the difference goes through a small reused buffer, chunk by
+    chunk, each reduced by BLAS (float32 stays float32, as torch computes it): no large temporary is allocated."""
+    if p.ndim > 1:
+        d = p - t
+        return np.einsum("ij,ij->j", d, d).astype(np.float64)
+    if p.size <= 2 * _CHUNK:
+        d = p - t
         return np.float64(np.dot(d, d))
-    return np.einsum("ij,ij->j", d, d).astype(np.float64)
+    buf = getattr(_scratch, p.dtype.str, None)
+    if buf is None:
+        buf = np.empty(_CHUNK, p.dtype)
+        setattr(_scratch, p.dtype.str, buf)
+    total = 0.0
+    for i in range(0, p.size, _CHUNK):
+        d = np.subtract(p[i:i + _CHUNK], t[i:i + _CHUNK], out=buf[:min(_CHUNK, p.size - i)])
+        total += float(np.dot(d, d))
+    return np.float64(total)
 
 
 def _mean_squared_error_update(preds, target, num_outputs=1) -> dict:
     p, t = _per_output(*_pair(preds, target, keep_float32=True), num_outputs)
-    return {"sum_squared_error": _sum_of_squares(p - t), "total": np.int64(t.shape[0])}
+    return {"sum_squared_error": _sum_squared_difference(p, t), "total": np.int64(t.shape[0])}
 
 
 def _mean_squared_error_compute(sum_squared_error, total, squared=True):

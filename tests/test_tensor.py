@@ -200,6 +200,8 @@ REPR_CASES = [
     lambda T: T.tensor([0.0, 0.0]),
     lambda T: T.tensor([100000.0, 2.0]),
     lambda T: T.tensor([True, False, True], dtype=T.bool).reshape(3, 1),
+    lambda T: T.tensor([[1.0, 5.0], [3.0, 2.0]]).max(1),
+    lambda T: T.tensor([[1, 5], [3, 2]]).min(dim=0, keepdim=True),
 ]
 
 

@@ -476,6 +476,8 @@ def pow(x, e):
         a, b = operands(x, e)
         return Pow.apply(a, b)
     a, _ = operands(x, e)
+    if a._data.dtype.kind in "iu" and isinstance(e, int) and e < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     return PowScalar.apply(a, e=e)
 
 

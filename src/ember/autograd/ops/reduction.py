@@ -10,7 +10,24 @@ from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import dims
 
-values_indices = namedtuple("values_indices", ["values", "indices"])
+class values_indices(namedtuple("values_indices", ["values", "indices"])):
+    """(values, indices) of max/min along a dim; prints like torch's ``torch.return_types.max``."""
+
+    __slots__ = ()
+    _name = "max"
+
+    def __repr__(self):
+        return f"ember.return_types.{self._name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+
+class _max_result(values_indices):
+    __slots__ = ()
+    _name = "max"
+
+
+class _min_result(values_indices):
+    __slots__ = ()
+    _name = "min"
 
 
 def _expand_back(g, shape, axes, keepdim):
@@ -220,14 +237,14 @@ def _maxmin(x, dim, keepdim, largest, name):
         return AMaxMin.apply(x, axes=None, keepdim=False, largest=largest)
     axis = dims(dim, x._data.ndim)
     if x._data.ndim == 0:
-        return values_indices(x.clone(), _wrap(np.asarray(0, dtype=np.int64)))
+        return (_max_result if largest else _min_result)(x.clone(), _wrap(np.asarray(0, dtype=np.int64)))
     if x._data.shape[axis[0]] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
     vals = MaxMinDim.apply(x, axis=axis[0], keepdim=keepdim, largest=largest)
     idx = (np.argmax if largest else np.argmin)(x._data, axis=axis[0])
     if keepdim:
         idx = np.expand_dims(idx, axis[0])
-    return values_indices(vals, _wrap(idx.astype(np.int64)))
+    return (_max_result if largest else _min_result)(vals, _wrap(idx.astype(np.int64)))
 
 
 def max(x, dim=None, keepdim=False):

@@ -260,6 +260,7 @@ def test_row_parallel_path_equals_single_thread(fn, args, monkeypatch):
     results = []
     for workers in (1, 4):
         monkeypatch.setattr(ops_loss, "_WORKERS", workers)
+        monkeypatch.setattr(ops_loss, "_FIXED", workers)
         x = ember.tensor(args[0], requires_grad=True)
         out = getattr(EF, fn)(x, ember.tensor(args[1]))
         out.backward()

@@ -12,8 +12,8 @@ closed-form backward beside it.
 
 Speed: the big passes of CrossEntropy, BCEWithLogits and MSE write into preallocated buffers (``out=``) and run
 over blocks of rows on up to 4 threads (``row_blocks``; NumPy releases the GIL inside its loops), so a large batch
-uses the cores as torch's kernels do (``EMBER_NUM_THREADS=1`` turns this off, e.g. on a machine shared with
-other jobs). Results do not depend on the number of threads beyond float rounding of the
+uses the idle cores as torch's kernels use theirs: as many threads as the load average leaves cores idle, or
+``EMBER_NUM_THREADS`` (1 turns threading off). Results do not depend on the number of threads beyond float rounding of the
 partial sums (tests/nn/test_losses.py checks 1 vs 4 threads).
 
 Reductions: ``reduction`` is 'none', 'sum' or 'mean' (validated by the caller). For class-index losses 'mean'
@@ -22,6 +22,7 @@ divides by Σ w[tᵢ] over the non-ignored targets (nan when every target is ign
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -29,8 +30,22 @@ import numpy as np
 from ..function import Op
 
 _PARALLEL_MIN = 1 << 17  # elements: below this, handing half the rows to another thread costs more than it saves
-_WORKERS = int(os.environ.get("EMBER_NUM_THREADS", "0") or 0) or max(1, min(os.cpu_count() or 1, 4))
+_FIXED = int(os.environ.get("EMBER_NUM_THREADS", "0") or 0)  # 0: adapt to the idle cores
+_WORKERS = _FIXED or max(1, min(os.cpu_count() or 1, 4))
 _pool, _pool_pid = None, None
+_idle = [0.0, 1]  # [time of the last load-average reading, threads it allows]
+
+
+def _threads() -> int:
+    """Threads to use now: EMBER_NUM_THREADS if set, else the cores the 1-minute load average leaves idle (plus
+    this one), read at most once a second. On a machine busy with other jobs, extra threads only wait for a core."""
+    if _FIXED or not hasattr(os, "getloadavg"):
+        return _WORKERS
+    now = time.monotonic()
+    if now - _idle[0] > 1.0:
+        idle = (os.cpu_count() or 1) - os.getloadavg()[0]
+        _idle[0], _idle[1] = now, max(1, min(_WORKERS, int(idle + 1.5)))
+    return _idle[1]
 
 
 def row_blocks(fn, x: np.ndarray) -> list:
@@ -42,7 +57,9 @@ def row_blocks(fn, x: np.ndarray) -> list:
     """
     global _pool, _pool_pid
     n = x.shape[0] if x.ndim else 1
-    parts = min(_WORKERS, n, x.size // (_PARALLEL_MIN // 2))
+    parts = min(n, x.size // (_PARALLEL_MIN // 2))
+    if parts >= 2:
+        parts = min(parts, _threads())
     if parts < 2:
         return [fn(slice(None) if x.ndim else Ellipsis)]
     if _pool is None or _pool_pid != os.getpid():  # a forked child (DataLoader worker) has no pool threads

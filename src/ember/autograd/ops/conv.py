@@ -330,19 +330,27 @@ class MaxPool2d(Op):
         kernel, stride, dilation, out_hw = ctx.opts
         xp, m, arg = ctx.xp, ctx.m, ctx.arg
         g = _like_layout(g, m)
-        dxp = _empty_like_layout(xp.shape, g.dtype, _channel_major(xp))
         overlap = stride[0] < dilation[0] * (kernel[0] - 1) + 1 or stride[1] < dilation[1] * (kernel[1] - 1) + 1
-        taken = None
+        # windows that tile the padded input exactly write every element once: no zero fill needed
+        tiles = not overlap and dilation == (1, 1) and stride == kernel and all(
+            n == o * k for n, o, k in zip(xp.shape[2:], out_hw, kernel))
+        cm = _channel_major(xp)
+        if tiles:
+            shape = xp.shape
+            dxp = np.empty((shape[1], shape[0], *shape[2:]), g.dtype).swapaxes(0, 1) if cm else np.empty(shape, g.dtype)
+        else:
+            dxp = _empty_like_layout(xp.shape, g.dtype, cm)
+        rest = None  # windows whose winner is not found yet
         for k, v in enumerate(_window_slices(xp, kernel, stride, dilation, out_hw)):
             if arg is not None:
                 sel = arg == k
-            elif taken is None:
+            else:  # the first offset holding the maximum wins (torch's tie rule)
                 sel = v == m
-                taken = sel.copy()
-            else:
-                sel = v == m
-                sel &= ~taken
-                taken |= sel
+                if rest is None:
+                    rest = ~sel
+                else:
+                    sel &= rest
+                    rest ^= sel
             view = dxp[_offset_slice(k // kernel[1], k % kernel[1], stride, dilation, out_hw)]
             if overlap:
                 view += g * sel

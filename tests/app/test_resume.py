@@ -6,13 +6,12 @@ import json
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
 
 import ember
-from conftest import only_run_dir, run_module
+from conftest import run_module
 
 # everything that carries state across steps: dropout (ember RNG), shuffling (loader RNG),
 # AdamW moments, warm-up + cosine, SWA from epoch 3 with SWALR, gradient accumulation and clipping

@@ -230,3 +230,32 @@ def test_library_fit_and_datasets():
     cfg = load_config(sets=["train.epochs=1", "output.plots=false", "output.dir=" + str(__import__("tempfile").mkdtemp())])
     summary = fit(cfg)
     assert summary["epochs_run"] == 1 and 0 <= summary["test"]["accuracy"] <= 1
+
+
+def test_ema_averaging_and_swa_state_in_the_checkpoint(ember_cli, tmp_path):
+    r = ember_cli("train", *FAST, "--json", "--set", "swa.ema_decay=0.9", "--set", "swa.start=1",
+                  "--set", f"output.dir={tmp_path}")
+    assert r.code == 0, r.err
+    s = r.json()
+    assert s["final_weights"] == "ema"
+    last = ember.load(only_run_dir(tmp_path) / "last.ckpt")
+    # EMA folds in every optimizer step from the first epoch on
+    assert int(last["swa_model"]["n_averaged"].item()) == last["global_step"]
+
+
+def test_optional_packages_are_imported_lazily_with_an_install_hint(ember_cli, monkeypatch, tmp_path):
+    import subprocess
+    import sys
+
+    code = "import ember.app, ember.app.cli, sys; print(sorted(m for m in ('matplotlib', 'rich', 'tensorboardX') " \
+           "if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    r = ember_cli("plot", "lr", "--scheduler", "StepLR", "--set", "step_size=2", "-o", tmp_path / "x.png")
+    assert r.code == 2 and "pip install 'ember[app]'" in r.err and "matplotlib" in r.err
+    r = ember_cli("train", "--set", "train.epochs=1", "--set", f"output.dir={tmp_path}")
+    assert r.code == 0 and "note: no plots written: plots need matplotlib" in r.out
+    monkeypatch.setitem(sys.modules, "tensorboardX", None)
+    r = ember_cli("train", "--set", "train.epochs=1", "--tensorboard", "--set", f"output.dir={tmp_path}")
+    assert r.code == 2 and "--tensorboard needs tensorboardX: pip install" in r.err

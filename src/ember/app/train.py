@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+import inspect
 import json
 import math
 import os
@@ -172,14 +173,9 @@ def build_metrics(cfg_metrics: dict, num_classes: int) -> dict:
             continue
         cls = lookup("metric", spec["name"])
         kwargs = {k: v for k, v in spec.items() if k != "name"}
-        takes = signature_defaults("metric", spec["name"])
-        import inspect
-
-        params = inspect.signature(cls.__init__).parameters
-        if "num_classes" in params and "num_classes" not in kwargs:
+        if "num_classes" in inspect.signature(cls.__init__).parameters and "num_classes" not in kwargs:
             kwargs["num_classes"] = num_classes
         out[label] = build("metric", cls.__name__, supplied=("num_classes",), **kwargs)
-        del takes
     return out
 
 
@@ -317,6 +313,12 @@ class Trainer:
         self.reporter = reporter or Reporter(quiet=True)
         self.on_step = on_step
         self.tensorboard = tensorboard or run.cfg["output"]["tensorboard"]
+        if self.tensorboard:
+            try:
+                import tensorboardX  # noqa: F401
+            except ImportError:
+                raise UsageError("--tensorboard needs tensorboardX: pip install 'ember[app]' "
+                                 "(or pip install tensorboardX)") from None
         self.epoch = 0            # epochs completed
         self.batch = 0            # batches of the current epoch already trained
         self.global_step = 0
@@ -383,7 +385,6 @@ class Trainer:
         return float(self.run.optimizer.param_groups[0]["lr"])
 
     def _train_epoch(self) -> None:
-        import ember
         from ember.nn.utils import clip_grad_norm_
 
         r, t = self.run, self.run.cfg["train"]
@@ -429,7 +430,6 @@ class Trainer:
                 self.reporter.batch(self.batch, value)
                 if self.stop_requested and self.batch < n:
                     raise Interrupted()
-        del ember
 
     def _end_epoch(self, t0: float) -> dict:
         r, t = self.run, self.run.cfg["train"]
@@ -534,11 +534,7 @@ class Trainer:
             self._tensorboard()
 
     def _tensorboard(self) -> None:
-        try:
-            from tensorboardX import SummaryWriter
-        except ImportError:
-            raise UsageError("--tensorboard needs tensorboardX: pip install 'ember[app]' (or pip install tensorboardX)") \
-                from None
+        from tensorboardX import SummaryWriter
         row = self.history[-1]
         with SummaryWriter(str(self.run_dir / "tensorboard")) as w:
             for k, v in row.items():

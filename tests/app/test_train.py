@@ -259,3 +259,14 @@ def test_optional_packages_are_imported_lazily_with_an_install_hint(ember_cli, m
     monkeypatch.setitem(sys.modules, "tensorboardX", None)
     r = ember_cli("train", "--set", "train.epochs=1", "--tensorboard", "--set", f"output.dir={tmp_path}")
     assert r.code == 2 and "--tensorboard needs tensorboardX: pip install" in r.err
+
+
+def test_print_config_round_trips(ember_cli, tmp_path):
+    from ember.app import config as C
+
+    r = ember_cli("train", "--print-config", "--set", "optimizer.lr=0.01", "--set", "metrics.f1_macro.average=micro")
+    assert r.code == 0
+    (tmp_path / "c.toml").write_text(r.out)
+    cfg = C.load(tmp_path / "c.toml")
+    assert cfg == C.load(None, ["optimizer.lr=0.01", "metrics.f1_macro.average=micro"])
+    assert tomllib.loads(r.out)["optimizer"]["lr"] == 0.01

@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     common(t)
     t.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run exactly")
     t.add_argument("--tensorboard", action="store_true", help="also write TensorBoard event files (tensorboardX)")
+    t.add_argument("--print-config", action="store_true",
+                   help="print the merged config as TOML (a starting point for your own) and exit")
 
     c = sub.add_parser("compare", help="train every variant of a grid and rank them")
     common(c)
@@ -170,6 +172,9 @@ def _train(args) -> int:
             trainer, summary = T.resume(args.resume, reporter, tensorboard=args.tensorboard)
         else:
             cfg = C.load(args.config, args.set)
+            if args.print_config:
+                print(C.to_toml(cfg), end="")
+                return 0
             trainer, summary = T.start(cfg, reporter, tensorboard=args.tensorboard)
     except T.Interrupted as e:
         print(f"ember: interrupted; checkpoint saved to {e.run_dir / 'last.ckpt'}. "

@@ -13,8 +13,8 @@ closed-form backward beside it.
 Speed: the big passes of CrossEntropy, BCEWithLogits and MSE write into preallocated buffers (``out=``) and run
 over blocks of rows on up to 4 threads (``row_blocks``; NumPy releases the GIL inside its loops), so a large batch
 uses the idle cores as torch's kernels use theirs: as many threads as the load average leaves cores idle, or
-``EMBER_NUM_THREADS`` (1 turns threading off). Results do not depend on the number of threads beyond float rounding of the
-partial sums (tests/nn/test_losses.py checks 1 vs 4 threads).
+``EMBER_NUM_THREADS`` (1 turns threading off). Results do not depend on the number of threads beyond the float
+rounding of partial sums (tests/nn/test_losses.py checks 1 vs 4 threads).
 
 Reductions: ``reduction`` is 'none', 'sum' or 'mean' (validated by the caller). For class-index losses 'mean'
 divides by Σ w[tᵢ] over the non-ignored targets (nan when every target is ignored, as torch).
@@ -85,6 +85,7 @@ def _sum_log(d: np.ndarray) -> float:
     head = flat.size - flat.size % 64
     total = float(np.log(np.prod(flat[:head].reshape(64, -1), axis=0)).sum(dtype=np.float64)) if head else 0.0
     return total + float(np.log(flat[head:]).sum(dtype=np.float64))
+
 
 _TORCH_DTYPE_NAMES = {
     "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int", "int16": "Short",

@@ -26,30 +26,34 @@ from ..function import Op
 
 # ---- workspace -------------------------------------------------------------------------------------
 class _Workspace:
-    """Reusable scratch arrays by (shape, dtype) for the large im2col matrices.
+    """Reusable scratch arrays for the large im2col matrices.
 
     A fresh multi-megabyte NumPy array is fresh memory from the OS, and touching it costs page
     faults on every call (about as much as the matmul itself on a busy machine); reusing the
     buffers of the previous step avoids that. A buffer is taken by ``get`` and handed back by
-    ``put`` only when nothing can read it any more (after the backward that used it).
+    ``put`` only when nothing can read it any more (after the backward that used it). At most
+    ``keep`` idle buffers are held (the most recently returned), so varying shapes cannot grow it.
     """
 
-    def __init__(self, keep: int = 4):
-        self.free: dict = {}
+    def __init__(self, keep: int = 8):
+        self.idle: list = []  # (shape, dtype, array), oldest first
         self.keep = keep
 
     def get(self, shape, dtype) -> np.ndarray:
-        stack = self.free.get((shape, np.dtype(dtype)))
-        if stack:
-            return stack.pop()
+        dtype = np.dtype(dtype)
+        for i in range(len(self.idle) - 1, -1, -1):
+            s, d, a = self.idle[i]
+            if s == shape and d == dtype:
+                del self.idle[i]
+                return a
         return np.empty(shape, dtype)
 
     def put(self, a) -> None:
         if a is None or a.base is not None:
             return
-        stack = self.free.setdefault((a.shape, a.dtype), [])
-        if len(stack) < self.keep:
-            stack.append(a)
+        self.idle.append((a.shape, a.dtype, a))
+        if len(self.idle) > self.keep:
+            del self.idle[0]
 
 
 workspace = _Workspace()

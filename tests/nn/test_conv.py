@@ -318,3 +318,12 @@ def test_reused_layer_and_retain_graph_match_torch(rng):
         le.backward(), lt.backward()
         assert_close(xe.grad, xt.grad, rtol=1e-4, atol=_scaled(1e-5, xt.grad))
         assert_close(e.weight.grad, t.weight.grad, rtol=1e-4, atol=_scaled(1e-5, t.weight.grad))
+
+
+def test_im2col_workspace_stays_bounded_with_varying_shapes(rng):
+    from ember.autograd.ops.conv import workspace
+
+    conv = nn.Conv1d(2, 3, 3)
+    for length in range(5, 25):
+        conv(ember.randn(2, 2, length)).sum().backward()
+    assert len(workspace.idle) <= workspace.keep

@@ -119,3 +119,26 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run(tmp_path):
     assert json.loads(done.stdout.splitlines()[-1])["epochs_run"] == ckpt["epoch"] + 1
     again = run_module("train", "--resume", tmp_path / "run", cwd=tmp_path)
     assert again.returncode == 2 and "already finished" in again.stderr
+
+
+def test_resume_with_a_per_step_scheduler_and_plateau(tmp_path):
+    """OneCycleLR stepped per optimizer step, and ReduceLROnPlateau fed the monitored metric."""
+    from ember.app import config as C
+    from ember.app.cli import main
+    from ember.app.report import Reporter
+    from ember.app.train import Interrupted, start
+
+    for extra in (["scheduler.name=OneCycleLR", "scheduler.max_lr=0.01", "train.scheduler_interval=step"],
+                  ["scheduler.name=ReduceLROnPlateau", "scheduler.patience=0", "scheduler.factor=0.5",
+                   "scheduler.threshold=0.5"]):
+        sets = SETS + extra + ["swa.enabled=false", f"output.dir={tmp_path}"]
+        ref, _ = start(C.load(None, sets + ["output.name=ref"]), Reporter(quiet=True))
+        with pytest.raises(Interrupted):
+            start(C.load(None, sets + ["output.name=run"]), Reporter(quiet=True),
+                  on_step=lambda tr: tr.global_step == 17 and tr.request_stop())
+        assert main(["train", "--resume", str(tmp_path / "run"), "--quiet"]) == 0
+        _assert_same(_weights(tmp_path / "run"), _weights(ref.run_dir))
+        lrs = [h["lr"] for h in _weights(ref.run_dir)[2]]
+        assert len(set(lrs)) > 1                       # the schedule really changed the lr
+        for name in ("ref", "run"):
+            __import__("shutil").rmtree(tmp_path / name)

@@ -270,3 +270,24 @@ def test_print_config_round_trips(ember_cli, tmp_path):
     cfg = C.load(tmp_path / "c.toml")
     assert cfg == C.load(None, ["optimizer.lr=0.01", "metrics.f1_macro.average=micro"])
     assert tomllib.loads(r.out)["optimizer"]["lr"] == 0.01
+
+
+def test_idx_t10k_files_are_the_test_split_and_csv_rows_can_be_images(tmp_path):
+    from ember.app.data import load
+
+    x, y = _digits_rows()
+    imgs = x.reshape(-1, 8, 8).astype(np.uint8)
+    for split, sl in (("train", slice(0, 200)), ("t10k", slice(200, 300))):
+        (tmp_path / f"{split}-images-idx3-ubyte").write_bytes(
+            struct.pack(">BBBBIII", 0, 0, 8, 3, len(imgs[sl]), 8, 8) + imgs[sl].tobytes())
+        (tmp_path / f"{split}-labels-idx1-ubyte").write_bytes(
+            struct.pack(">BBBBI", 0, 0, 8, 1, len(y[sl])) + y[sl].astype(np.uint8).tobytes())
+    base = {"name": "idx", "path": str(tmp_path), "target": "target", "x_key": "x", "y_key": "y", "image_shape": [],
+            "val_split": 0.1, "test_split": 0.2, "split_seed": 0, "batch_size": 64, "eval_batch_size": 512,
+            "standardize": False}
+    d = load(base)
+    assert d.input_shape == (1, 8, 8) and len(d.y_test) == 100 and len(d.y_train) + len(d.y_val) == 200
+    assert np.array_equal(d.x_test[:, 0], imgs[200:]) and np.array_equal(d.y_test, y[200:])
+    np.savez(tmp_path / "d.npz", x=x, y=y)
+    d = load(dict(base, name="npz", path=str(tmp_path / "d.npz"), image_shape=[1, 8, 8]))
+    assert d.input_shape == (1, 8, 8) and len(d.y_test) == 60

@@ -207,11 +207,23 @@ class Run:
         self.n_batches = len(self.train_loader)
         self.steps_per_epoch = math.ceil(self.n_batches / t["accumulate"])
         self.optimizer = build_optimizer(cfg["optimizer"], self.model)
+        self.metrics = build_metrics(cfg["metrics"], d.num_classes)
+        self.monitor = t["monitor"]
+        known = ["train_loss", "train_accuracy"] + (["val_loss"] + [f"val_{k}" for k in self.metrics]
+                                                    if self.val_loader is not None else [])
+        if self.monitor not in known:
+            from .errors import unknown
+
+            raise unknown("[train] monitor", self.monitor, known)
+        self.mode = t["mode"] if t["mode"] != "auto" else ("min" if "loss" in self.monitor else "max")
         self.swa_start = C.swa_start_epoch(cfg)
         per_step = t["scheduler_interval"] == "step"
         self.units_per_epoch = self.steps_per_epoch if per_step else 1
         sched_epochs = self.swa_start if self.swa_start is not None else t["epochs"]
         self.scheduler_items = _scheduler_items(cfg)
+        for item in self.scheduler_items:       # ReduceLROnPlateau watches the monitored metric
+            if item["name"] == "ReduceLROnPlateau":
+                item.setdefault("mode", self.mode)
         self.scheduler = build_scheduler(self.scheduler_items, self.optimizer, max(sched_epochs, 1) * self.units_per_epoch,
                                          self.units_per_epoch)
         self.swa_model = None
@@ -222,15 +234,6 @@ class Run:
             s = cfg["swa"]
             fn = get_ema_multi_avg_fn(s["ema_decay"]) if s["ema_decay"] else None
             self.swa_model = AveragedModel(self.model, multi_avg_fn=fn)
-        self.metrics = build_metrics(cfg["metrics"], d.num_classes)
-        self.monitor = t["monitor"]
-        known = ["train_loss", "train_accuracy"] + (["val_loss"] + [f"val_{k}" for k in self.metrics]
-                                                    if self.val_loader is not None else [])
-        if self.monitor not in known:
-            from .errors import unknown
-
-            raise unknown("[train] monitor", self.monitor, known)
-        self.mode = t["mode"] if t["mode"] != "auto" else ("min" if "loss" in self.monitor else "max")
 
     def make_swa_scheduler(self):
         from ember.optim.swa_utils import SWALR

@@ -357,6 +357,12 @@ def test_op_gradcheck(case):
     assert ember.autograd.gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3)
 
 
+def test_gradcheck_on_a_non_contiguous_input():
+    x = ember.randn(4, 3, dtype=ember.float64).T.requires_grad_()  # a transposed (strided) leaf
+    assert not x.is_contiguous()
+    assert ember.autograd.gradcheck(lambda t: (t.exp() * t).sum(0), (x,))
+
+
 def test_gradcheck_detects_a_wrong_gradient():
     class Wrong(ember.autograd.Function):
         @staticmethod

@@ -34,20 +34,21 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     outs = _outputs(func, inputs)
     for k, i in enumerate(diff):
         x = inputs[i]
-        xd = x._data
-        flat = xd.reshape(-1)  # a view: finite differences perturb the input in place
+        xd = x._data  # finite differences perturb the input's array in place (any memory layout)
+        flat = np.empty(xd.size)
         for o_idx, out in enumerate(outs):
             if not isinstance(out, Tensor) or out._data.dtype.kind != "f":
                 continue
             n_out = out._data.size
             num = np.zeros((n_out, flat.size))
             for j in range(flat.size):
-                orig = flat[j]
-                flat[j] = orig + eps
+                at = np.unravel_index(j, xd.shape)
+                orig = xd[at]
+                xd[at] = orig + eps
                 plus = _outputs(func, inputs)[o_idx]._data.astype(np.float64).reshape(-1)
-                flat[j] = orig - eps
+                xd[at] = orig - eps
                 minus = _outputs(func, inputs)[o_idx]._data.astype(np.float64).reshape(-1)
-                flat[j] = orig
+                xd[at] = orig
                 num[:, j] = (plus - minus) / (2 * eps)
             ana = np.zeros((n_out, flat.size))
             for r in range(n_out):

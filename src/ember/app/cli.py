@@ -73,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     op.add_argument("--start", default=None, help="start point x,y (default: per function)")
     op.add_argument("--output", "-o", default="optimizers", help="path stem: writes STEM.gif and STEM.png")
     op.add_argument("--no-gif", action="store_true", help="write the PNG only")
+    op.add_argument("--frames", type=int, default=60, help="frames of the GIF (default 60)")
     op.add_argument("--quiet", "-q", action="store_true")
     op.add_argument("--json", action="store_true")
 

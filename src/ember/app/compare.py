@@ -1,7 +1,7 @@
 """``ember compare CONFIG --vary key=v1,v2 [--vary ...]``: a grid of runs, ranked.
 
 Every combination of the ``--vary`` values is applied to the config like ``--set`` and trained
-(quietly) into ``<output.dir>/compare-<time>/<variant>/``. The command prints a table ranked by
+(quietly) into ``<output.dir>/compare-<time>/<variant>/`` (metrics, checkpoints, no per-run PNGs). The command prints a table ranked by
 the test value of the monitored metric (validation when there is no test split), with the best
 validation value, its epoch and the wall time, and writes ``compare.csv``, ``compare.json`` and
 overlaid curves (``compare_<metric>.png``) for the validation loss and the monitored metric.
@@ -87,7 +87,8 @@ def compare_command(args) -> int:
     results = []
     for i, (label, cfg) in enumerate(grid, 1):
         cfg = json.loads(json.dumps(cfg))
-        cfg["output"] = dict(cfg["output"], dir=str(root), name=f"{i:02d}-{_slug(label)}")
+        # each variant keeps its metrics and checkpoints; the plots are the overlaid ones below
+        cfg["output"] = dict(cfg["output"], dir=str(root), name=f"{i:02d}-{_slug(label)}", plots=False)
         t0 = time.perf_counter()
         run = Run(cfg)
         run_dir = new_run_dir(cfg)

@@ -213,7 +213,9 @@ def plot_command(args) -> int:
     paths = {}
     for n in names:
         paths[n] = optimizer_path(args.function, n, lr=lrs.get(n), steps=args.steps, start=start)
-    outs = plot_paths(args.function, paths, args.output, gif=not args.no_gif)
+    if args.frames < 2:
+        raise UsageError(f"--frames must be >= 2, got {args.frames}")
+    outs = plot_paths(args.function, paths, args.output, gif=not args.no_gif, frames=args.frames)
     surface = SURFACES[args.function]
     final = {}
     for n, p in paths.items():

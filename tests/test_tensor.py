@@ -142,6 +142,16 @@ def test_manual_seed_reproducibility_and_generators():
     assert ember.equal(x, ember.rand(3))
 
 
+@pytest.mark.parametrize("fn", ["randn", "rand"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool"])
+def test_float_samplers_refuse_integer_dtypes_like_torch(fn, dtype):
+    with pytest.raises(NotImplementedError) as tinfo:
+        getattr(torch, fn)(2, dtype=getattr(torch, dtype))
+    with pytest.raises(NotImplementedError) as einfo:
+        getattr(ember, fn)(2, dtype=getattr(ember, dtype))
+    assert str(einfo.value) == str(tinfo.value)
+
+
 def test_creation_errors_match_torch():
     with pytest.raises(RuntimeError):
         torch.zeros(-1)
@@ -201,6 +211,10 @@ REPR_CASES = [
     lambda T: T.tensor([100000.0, 2.0]),
     lambda T: T.tensor([True, False, True], dtype=T.bool).reshape(3, 1),
     lambda T: T.tensor([[1.0, 5.0], [3.0, 2.0]]).max(1),
+    lambda T: T.tensor([], dtype=T.bool),
+    lambda T: T.zeros(0, 2, dtype=T.int64),
+    lambda T: T.randperm(0),
+    lambda T: T.zeros(0, dtype=T.float64),
     lambda T: T.tensor([[1, 5], [3, 2]]).min(dim=0, keepdim=True),
 ]
 

@@ -135,15 +135,23 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(np.eye(n, m, dtype=_float_dt(dtype)), requires_grad, device)
 
 
+def _check_float_sampler(dt: np.dtype, kernel: str) -> None:
+    if dt.kind != "f":
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_dtype.scalar_name(dt)}\'')
+
+
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal samples (NumPy's PCG64 stream, not torch's)."""
     dt = _float_dt(dtype)
+    _check_float_sampler(dt, "normal_kernel_cpu")
     data = _gen(generator).standard_normal(_size(size), dtype=dt if dt in (np.float32, np.float64) else np.float64)
     return _finish(data.astype(dt, copy=False), requires_grad, device)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uniform samples on [0, 1) (NumPy's PCG64 stream, not torch's)."""
     dt = _float_dt(dtype)
+    _check_float_sampler(dt, "check_uniform_bounds")
     data = _gen(generator).random(_size(size), dtype=dt if dt in (np.float32, np.float64) else np.float64)
     return _finish(data.astype(dt, copy=False), requires_grad, device)
 

@@ -292,7 +292,7 @@ class Tensor:
                 "in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
         if requires_grad and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         self.requires_grad = requires_grad
         return self
 
@@ -480,7 +480,9 @@ def _format(t: Tensor) -> str:
         summarize = a.size > _THRESHOLD
         fmt = _Formatter(_summary(a) if summarize else a)
         body = _body(a, len(prefix), summarize, fmt)
-    if a.dtype not in (_dtype.get_default_dtype().np, np.int64, np.bool_):
+    # an empty tensor has no elements to show its kind, so only the default float dtype goes unstated
+    implicit = (_dtype.get_default_dtype().np,) if a.size == 0 else (_dtype.get_default_dtype().np, np.int64, np.bool_)
+    if a.dtype not in implicit:
         suffixes.append(f"dtype={t.dtype!r}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")

@@ -42,6 +42,7 @@ SAME_MESSAGE = [
     ("in_place_int_float", lambda T: T.ones(2, dtype=T.int64).add_(0.5)),
     ("mean_of_int", lambda T: T.ones(2, dtype=T.int64).mean()),
     ("int_negative_power", lambda T: T.tensor([3, 4]) ** -1),
+    ("int_requires_grad", lambda T: T.ones(2, dtype=T.int64, requires_grad=True)),
 ]
 
 

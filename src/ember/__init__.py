@@ -48,6 +48,7 @@ def is_floating_point(input) -> bool:
 
 
 from .serialization import load, save  # noqa: E402
+from ._threads import get_num_threads, set_num_threads  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -254,17 +254,16 @@ def test_second_backward_with_retain_graph_matches_first():
     ("binary_cross_entropy_with_logits", (f32(700, 300), unif(700, 300))),
     ("mse_loss", (f32(700, 300), f32(700, 300))),
 ])
-def test_row_parallel_path_equals_single_thread(fn, args, monkeypatch):
-    from ember.autograd.ops import loss as ops_loss
-
+def test_row_parallel_path_equals_single_thread(fn, args):
     results = []
+    before = ember.get_num_threads()
     for workers in (1, 4):
-        monkeypatch.setattr(ops_loss, "_WORKERS", workers)
-        monkeypatch.setattr(ops_loss, "_FIXED", workers)
+        ember.set_num_threads(workers)
         x = ember.tensor(args[0], requires_grad=True)
         out = getattr(EF, fn)(x, ember.tensor(args[1]))
         out.backward()
         results.append((out.item(), to_numpy(x.grad)))
+    ember.set_num_threads(before)
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-6)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-6, atol=1e-12)
 

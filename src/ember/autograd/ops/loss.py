@@ -12,61 +12,19 @@ closed-form backward beside it.
 
 Speed: the big passes of CrossEntropy, BCEWithLogits and MSE write into preallocated buffers (``out=``) and run
 over blocks of rows on up to 4 threads (``row_blocks``; NumPy releases the GIL inside its loops), so a large batch
-uses the idle cores as torch's kernels use theirs: as many threads as the load average leaves cores idle, or
-``EMBER_NUM_THREADS`` (1 turns threading off). Results do not depend on the number of threads beyond the float
-rounding of partial sums (tests/nn/test_losses.py checks 1 vs 4 threads).
+uses the cores as torch's kernels use theirs (``ember.set_num_threads``; ``EMBER_NUM_THREADS``; 1 turns threading
+off). Results do not depend on the number of threads beyond the float rounding of partial sums
+(tests/nn/test_losses.py checks 1 vs 4 threads).
 
 Reductions: ``reduction`` is 'none', 'sum' or 'mean' (validated by the caller). For class-index losses 'mean'
 divides by Σ w[tᵢ] over the non-ignored targets (nan when every target is ignored, as torch).
 """
 from __future__ import annotations
 
-import os
-import time
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
+from ..._threads import row_blocks
 from ..function import Op
-
-_PARALLEL_MIN = 1 << 17  # elements: below this, handing half the rows to another thread costs more than it saves
-_FIXED = int(os.environ.get("EMBER_NUM_THREADS", "0") or 0)  # 0: adapt to the idle cores
-_WORKERS = _FIXED or max(1, min(os.cpu_count() or 1, 4))
-_pool, _pool_pid = None, None
-_idle = [0.0, 1]  # [time of the last load-average reading, threads it allows]
-
-
-def _threads() -> int:
-    """Threads to use now: EMBER_NUM_THREADS if set, else the cores the 1-minute load average leaves idle (plus
-    this one), read at most once a second. On a machine busy with other jobs, extra threads only wait for a core."""
-    if _FIXED or not hasattr(os, "getloadavg"):
-        return _WORKERS
-    now = time.monotonic()
-    if now - _idle[0] > 1.0:
-        idle = (os.cpu_count() or 1) - os.getloadavg()[0]
-        _idle[0], _idle[1] = now, max(1, min(_WORKERS, int(idle + 1.5)))
-    return _idle[1]
-
-
-def row_blocks(fn, x: np.ndarray) -> list:
-    """Run ``fn(rows)`` over slices of axis 0 that cover ``x`` and return the results in order.
-
-    Large arrays are split into one block per core (at most 4), run on threads: NumPy releases the GIL inside
-    ufunc loops and reductions, so the passes of a loss run on every core, as torch's kernels do. Small or 0-dim
-    arrays run as one call with ``rows = slice(None)``.
-    """
-    global _pool, _pool_pid
-    n = x.shape[0] if x.ndim else 1
-    parts = min(n, x.size // (_PARALLEL_MIN // 2))
-    if parts >= 2:
-        parts = min(parts, _threads())
-    if parts < 2:
-        return [fn(slice(None) if x.ndim else Ellipsis)]
-    if _pool is None or _pool_pid != os.getpid():  # a forked child (DataLoader worker) has no pool threads
-        _pool, _pool_pid = ThreadPoolExecutor(max_workers=_WORKERS - 1, thread_name_prefix="ember-loss"), os.getpid()
-    bounds = [n * k // parts for k in range(parts + 1)]
-    futures = [_pool.submit(fn, slice(bounds[k], bounds[k + 1])) for k in range(1, parts)]
-    return [fn(slice(bounds[0], bounds[1]))] + [f.result() for f in futures]
 
 
 def _fast_sum(a: np.ndarray) -> float:

@@ -394,7 +394,7 @@ def sub(x, y, *, alpha=1):
         x = as_tensor_arg(x, y if isinstance(y, Tensor) else None)
     if alpha != 1:
         y = y * alpha
-    if x._data.dtype.kind == "b" or _is_bool(y):
+    if x._data.dtype.kind == "b" or y.__class__ is bool or _is_bool(y):
         _no_bool_sub()
     a, b = operands(x, y)
     try:
@@ -405,14 +405,14 @@ def sub(x, y, *, alpha=1):
 
 @broadcasting
 def rsub(x, y):
-    if x._data.dtype.kind == "b" or _is_bool(y):
+    if x._data.dtype.kind == "b" or y.__class__ is bool:
         _no_bool_sub()
     a, b = operands(x, y)
     return Sub.apply(b, a)
 
 
 def _is_bool(y) -> bool:
-    return y.__class__ is bool or isinstance(y, Tensor) and y._data.dtype.kind == "b"
+    return isinstance(y, Tensor) and y._data.dtype.kind == "b"
 
 
 def _no_bool_sub():
@@ -437,8 +437,10 @@ def div(x, y, *, rounding_mode=None):
         x = as_tensor_arg(x, y if isinstance(y, Tensor) else None)
     a, b = operands(x, y)
     if rounding_mode is None:
+        if a._data.dtype.kind in "iub":
+            a, b = _true_div_operands(a, b)
         try:
-            return Div.apply(*_true_div_operands(a, b))
+            return Div.apply(a, b)
         except ValueError:
             raise broadcast_error(a._data.shape, b._data.shape) from None
     if rounding_mode == "trunc":

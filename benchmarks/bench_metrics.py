@@ -95,7 +95,10 @@ def _cases(n, c):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
+    parser.add_argument("--torch-threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     args = parser.parse_args()
+    if args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
     samples = 3 if args.quick else 7
     print(f"torch {torch.__version__} threads={torch.get_num_threads()}  numpy {np.__version__}")
     print(f"{'case':34s} {'batch':>12s} {'ember ms':>10s} {'torchmetrics ms':>16s} {'ratio':>7s} {'target':>7s}")

@@ -225,3 +225,14 @@ def test_float64_inputs_and_numpy_or_tensor_inputs_agree():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert EF.multiclass_stat_scores(*make_inputs("multiclass", "labels"), num_classes=5, average="micro").dtype == ember.int64
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+def test_curves_with_tied_scores(task):
+    """Quantized scores (many ties) take the tie-aware path of the exact curves."""
+    preds, target = make_inputs(task, "probs", n=200)
+    preds = np.round(preds, 1).astype(np.float32)
+    args = _task_args(task.capitalize(), "")
+    for fn in ("auroc", "average_precision", "roc", "precision_recall_curve"):
+        name = f"{task}_{fn}"
+        assert_close(getattr(EF, name)(preds, target, **args), getattr(TF, name)(tt(preds), tt(target), **args), name)

@@ -59,6 +59,8 @@ def dim_zero_cat(x):
     if isinstance(x, list):
         if not x:
             return np.zeros((0,))
+        if len(x) == 1:
+            return np.atleast_1d(to_numpy(x[0]))
         return np.concatenate([np.atleast_1d(to_numpy(v)) for v in x], axis=0)
     return to_numpy(x)
 

@@ -30,7 +30,7 @@ class _CurveBase(Metric):
     def _state(self):
         if self.thresholds is not None:
             return {"confmat": self.confmat}
-        return {"preds": dim_zero_cat(self.preds), "target": dim_zero_cat(self.target).astype(np.int64)}
+        return {"preds": dim_zero_cat(self.preds), "target": dim_zero_cat(self.target).astype(np.int64, copy=False)}
 
 
 class BinaryPrecisionRecallCurve(_CurveBase):

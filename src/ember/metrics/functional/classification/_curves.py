@@ -97,11 +97,25 @@ def _multilabel_curve_update(preds, target, num_labels, thresholds=None, ignore_
 
 
 # ------------------------------------------------------------------------------------------- exact curves
+def _packed_keys(scores, flags):
+    """Sorted uint32 keys (score bits << 2 | flag) per row, or None when scores are not float32 in [0, 1].
+
+    For non-negative floats the bit pattern orders like the value, and floats in [0, 1] are below 2**30, so two
+    low bits are free for the flag (the shift also maps -0.0 onto 0.0). One np.sort of these keys replaces an
+    argsort plus two gathers."""
+    if scores.dtype != np.float32 or not scores.size or scores.min() < 0 or scores.max() > 1:
+        return None
+    key = np.left_shift(scores.view(np.uint32), 2)
+    np.bitwise_or(key, flags.astype(np.uint8, copy=False), out=key)
+    key.sort(axis=1)
+    return key
+
+
 def _sort_desc(scores, flags):
     """Rows of scores sorted descending with their flags carried along; scores, flags (L, n)."""
-    if scores.dtype == np.float32 and scores.size and scores.min() >= 0 and scores.max() <= 1:
-        bits = (scores + np.float32(0)).view(np.uint32)  # + 0 turns -0.0 into 0.0; floats in [0,1] are < 2**30
-        key = np.sort((bits << 2) | flags.astype(np.uint32), axis=1)[:, ::-1]
+    key = _packed_keys(scores, flags)
+    if key is not None:
+        key = key[:, ::-1]
         return (key >> 2).view(np.float32), (key & 3).astype(np.int8)
     order = np.argsort(-scores, axis=1, kind="stable")
     return np.take_along_axis(scores, order, 1), np.take_along_axis(flags, order, 1)
@@ -121,7 +135,43 @@ def _clf_curve(scores, flags):
 
 
 def _auroc_exact(scores, flags):
-    """Area under each row's ROC curve via trapezoids over the sorted scores, all rows at once."""
+    """Area under each row's ROC curve, all rows at once, from one sort.
+
+    The trapezoid area equals the rank statistic U/(P·N) (Mann & Whitney 1947; Hanley & McNeil 1982):
+        U = Σ over positives of (#negatives scored lower + ½·#negatives scored equal).
+    In the sorted keys a tie group lists its negatives before its positives, so a running count of negatives gives
+    the first term plus all tied negatives; the rare tie groups are then corrected by ½·pos_g·neg_g each."""
+    key = _packed_keys(scores, flags)
+    if key is None:  # scores outside [0, 1] or not float32: trapezoids over the argsorted curve
+        return _auroc_trapezoids(scores, flags)
+    flag = key & 3
+    pos = flag == POS
+    n_rows, n = key.shape
+    if (flag != IGNORED).all():  # U = Σ (0-based rank of each positive) − P(P−1)/2
+        r, j = np.nonzero(pos)
+        n_pos = np.bincount(r, minlength=n_rows).astype(np.float64)
+        u = np.bincount(r, weights=j, minlength=n_rows) - n_pos * (n_pos - 1) / 2
+        n_neg = n - n_pos
+    else:  # ignored entries hold ranks too: count the negatives below each positive directly
+        neg_upto = np.cumsum(flag == NEG, axis=1, dtype=np.int64)
+        u = np.where(pos, neg_upto, 0).sum(1).astype(np.float64)
+        n_pos, n_neg = pos.sum(1).astype(np.float64), neg_upto[:, -1].astype(np.float64)
+    tie = (key[:, 1:] ^ key[:, :-1]) < 4  # same score bits: element j+1 ties with element j
+    if tie.any():
+        r, j = np.nonzero(tie)
+        start = np.ones(j.size, bool)
+        start[1:] = (j[1:] != j[:-1] + 1) | (r[1:] != r[:-1])
+        group = np.cumsum(start) - 1
+        rows, cols = np.concatenate([r, r[start]]), np.concatenate([j + 1, j[start]])
+        members, f = np.concatenate([group, group[start]]), flag[rows, cols]
+        pos_g = np.bincount(members, weights=f == POS)
+        neg_g = np.bincount(members, weights=f == NEG)
+        u -= 0.5 * np.bincount(r[start], weights=pos_g * neg_g, minlength=n_rows)
+    return safe_divide(u, n_pos * n_neg)
+
+
+def _auroc_trapezoids(scores, flags):
+    """Area under each row's ROC curve via trapezoids over the distinct sorted scores."""
     s, f = _sort_desc(scores, flags)
     end = np.ones(s.shape, bool)
     end[:, :-1] = s[:, 1:] != s[:, :-1]
@@ -213,7 +263,7 @@ def _interp(x, xp, fp):
 
 # ------------------------------------------------------------------------------------------- reductions
 def _flags_binary(t):
-    return np.where(t == 1, POS, NEG)
+    return (t == 1).astype(np.uint8) + np.uint8(NEG)
 
 
 def _per_class(preds, target, num_classes, multilabel):
@@ -221,7 +271,7 @@ def _per_class(preds, target, num_classes, multilabel):
     scores = np.ascontiguousarray(preds.T)  # row-wise sorts and scans need contiguous rows
     if multilabel:
         return scores, np.ascontiguousarray(np.where(target == 1, POS, np.where(target == 0, NEG, IGNORED)).T)
-    return scores, np.where(target[None, :] == np.arange(num_classes)[:, None], POS, NEG).astype(np.int8)
+    return scores, (target[None, :] == np.arange(num_classes)[:, None]).astype(np.uint8) + np.uint8(NEG)
 
 
 def _reduce_average(res, average, weights):

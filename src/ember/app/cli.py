@@ -128,6 +128,8 @@ def main(argv=None) -> int:
         raise
     except BrokenPipeError:
         return 1
+    except SystemExit as e:          # --help
+        return e.code if isinstance(e.code, int) else 0
 
 
 def limit_threads(n=None) -> None:

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import signal
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -594,6 +595,8 @@ def _install_sigint(trainer):
         if trainer.stop_requested:
             raise KeyboardInterrupt
         trainer.request_stop()
+        print("\nember: stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)",
+              file=sys.stderr, flush=True)
 
     try:
         return signal.signal(signal.SIGINT, handler)

@@ -463,6 +463,15 @@ FUNCTIONAL = [
     ("softmax", lambda F, x: F.softmax(x, dim=1)),
     ("log_softmax", lambda F, x: F.log_softmax(x, dim=0)),
     ("dropout_eval", lambda F, x: F.dropout(x, 0.3, training=False)),
+    ("softplus", lambda F, x: F.softplus(x, beta=2.0, threshold=5.0)),
+    ("hardtanh", lambda F, x: F.hardtanh(x, -0.5, 1.5)),
+    ("relu6", lambda F, x: F.relu6(x * 3)),
+    ("logsigmoid", lambda F, x: F.logsigmoid(x)),
+    ("mish", lambda F, x: F.mish(x)),
+    ("softmin", lambda F, x: F.softmin(x, dim=1)),
+    ("normalize", lambda F, x: F.normalize(x, p=2.0, dim=1)),
+    ("normalize_p1", lambda F, x: F.normalize(x, p=1.0, dim=0)),
+    ("linear", lambda F, x: F.linear(x, x[:2] * 0.5, x[0, :2])),
 ]
 
 

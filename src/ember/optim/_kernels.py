@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 import math
 import os
+import types
 
 import numpy as np
 
@@ -95,8 +96,11 @@ def fused(reference, parallel=True):
     if fn is None:
         global prange
         prange = _numba.prange
-        fn = _COMPILED[(name, parallel)] = _numba.njit(parallel=parallel, fastmath=False, cache=True)(
-            _REGISTRY[name])
+        py = _REGISTRY[name]
+        if not parallel:  # a distinct function object: numba's disk cache does not key on the `parallel` flag
+            py = types.FunctionType(py.__code__, py.__globals__, py.__name__ + "_serial", py.__defaults__)
+            py.__qualname__ = py.__name__
+        fn = _COMPILED[(name, parallel)] = _numba.njit(parallel=parallel, fastmath=False, cache=True)(py)
     return fn
 
 

@@ -1,0 +1,143 @@
+"""One optimizer step, ember vs torch on the same float32 parameters and gradients, in one run.
+
+Rows: Adam, AdamW, SGD(momentum=0.9, nesterov=True), RMSprop, Adagrad on
+    (a) 200 tensors totalling 5M float32      (b) 8 tensors totalling 40M float32.
+Columns (median ms per step, interleaved rounds so that machine noise hits all alike):
+    ember       numba fused kernels (the `fast` extra), one call per group over the flat buffers
+    ember-np    the NumPy path (kernels disabled, as with EMBER_DISABLE_NUMBA=1): chunked reference update
+    torch       torch's default (on CPU: the per-tensor for-loop)
+    fused       torch fused=True (not available for RMSprop)
+and the ratios ember/fused, ember-np/torch, plus the fraction of the memory-bandwidth roofline reached by ember:
+    roofline = bytes moved per parameter × N / copy bandwidth, with the copy bandwidth measured in the same
+    interleaved rounds as each row by an np.copyto of N float32 (2 × 4 bytes per element: one read, one write). Bytes per parameter (float32, minimum traffic):
+    Adam/AdamW 28 (read θ, g, m, v; write θ, m, v), SGD-momentum 20 (read θ, g, b; write θ, b),
+    RMSprop 20 (read θ, g, v; write θ, v), Adagrad 20 (read θ, g, s; write θ, s).
+
+Gradients are put where the autograd engine puts them: ember accumulates a parameter's gradient into the
+optimizer's flat gradient buffer (Tensor._grad_view); the benchmark writes them there once, as a backward would.
+
+Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_optimizers.py [--quick]
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+
+import ember
+import ember.optim as eoptim
+from ember.optim import _kernels
+
+QUICK = "--quick" in sys.argv
+ROUNDS, REPEATS = (3, 3) if QUICK else (7, 5)
+
+OPTIMIZERS = [
+    ("Adam", "Adam", dict(lr=1e-3), 28, True),
+    ("AdamW", "AdamW", dict(lr=1e-3), 28, True),
+    ("SGD(m=0.9, nesterov)", "SGD", dict(lr=1e-2, momentum=0.9, nesterov=True), 20, True),
+    ("RMSprop", "RMSprop", dict(lr=1e-3), 20, False),
+    ("Adagrad", "Adagrad", dict(lr=1e-2), 20, True),
+]
+
+
+def _sizes(n_tensors, total):
+    rng = np.random.default_rng(0)
+    w = rng.uniform(0.2, 1.8, n_tensors)
+    sizes = np.floor(w / w.sum() * total).astype(int)
+    sizes[-1] += total - sizes.sum()
+    return sizes
+
+
+def copy_bandwidth(n=40_000_000):
+    a = np.ones(n, np.float32)
+    b = np.empty_like(a)
+    np.copyto(b, a)
+    times = []
+    for _ in range(9):
+        t0 = time.perf_counter()
+        np.copyto(b, a)
+        times.append(time.perf_counter() - t0)
+    return 2 * a.nbytes / statistics.median(times)
+
+
+def _interleaved(fns):
+    for fn in fns.values():
+        fn()
+        fn()
+    samples = {k: [] for k in fns}
+    for _ in range(ROUNDS):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(REPEATS):
+                fn()
+            samples[k].append((time.perf_counter() - t0) / REPEATS)
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def bench(label, sizes):
+    rng = np.random.default_rng(1)
+    values = [rng.standard_normal(int(n)).astype(np.float32) for n in sizes]
+    grads = [rng.standard_normal(int(n)).astype(np.float32) * 1e-3 for n in sizes]
+    n = int(sum(sizes))
+    src, dst = np.ones(n, np.float32), np.zeros(n, np.float32)
+    rows = []
+    for name, cls, kw, nbytes, has_fused in OPTIMIZERS:
+        def ember_opt():
+            ps = [ember.tensor(v.copy(), requires_grad=True) for v in values]
+            opt = getattr(eoptim, cls)(ps, **kw)
+            for p, g in zip(ps, grads):  # what backward does: accumulate into the flat gradient buffer
+                p._grad_view[...] = g
+                p.grad = ember.as_tensor(p._grad_view)
+            return opt
+
+        e_fast, e_np = ember_opt(), ember_opt()
+        tps = [torch.tensor(v.copy(), requires_grad=True) for v in values]
+        for p, g in zip(tps, grads):
+            p.grad = torch.tensor(g)
+        t_default = getattr(torch.optim, cls)(tps, **kw)
+        fns = {"ember": e_fast.step, "torch": t_default.step, "copy": lambda: np.copyto(dst, src)}
+
+        def numpy_step(opt=e_np):
+            previous = _kernels.set_enabled(False)
+            try:
+                opt.step()
+            finally:
+                _kernels.set_enabled(previous)
+
+        fns["ember-np"] = numpy_step
+        if has_fused:
+            tps_f = [torch.tensor(v.copy(), requires_grad=True) for v in values]
+            for p, g in zip(tps_f, grads):
+                p.grad = torch.tensor(g)
+            fns["fused"] = getattr(torch.optim, cls)(tps_f, fused=True, **kw).step
+        t = _interleaved(fns)
+        roof = t["copy"] * nbytes / 8  # the copy moves 8 bytes per element, timed in the same rounds
+        rows.append((label, name, t, roof))
+        del e_fast, e_np, t_default, fns
+    return rows
+
+
+def main():
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}; numba "
+          f"{'on' if _kernels.numba_available() else 'OFF'}")
+    print(f"copy bandwidth (np.copyto, 160 MB, before the rows): {copy_bandwidth() / 1e9:.1f} GB/s\n")
+    head = (f"{'case':<11}{'optimizer':<22}{'ember':>8}{'ember-np':>10}{'torch':>8}{'fused':>8}"
+            f"{'ember/fused':>13}{'np/torch':>10}{'roofline':>10}")
+    print(head)
+    print("-" * len(head))
+    for label, count, total in (("a) 200x5M", 200, 5_000_000), ("b) 8x40M", 8, 40_000_000)):
+        for label_, name, t, roof in bench(label, _sizes(count, total)):
+            fused = t.get("fused")
+            ms = lambda x: f"{x * 1e3:8.2f}" if x is not None else f"{'n/a':>8}"  # noqa: E731
+            ratio_f = f"{t['ember'] / fused:13.2f}" if fused else f"{'n/a':>13}"
+            print(f"{label_:<11}{name:<22}{ms(t['ember'])}{ms(t['ember-np']):>10}{ms(t['torch'])}{ms(fused)}"
+                  f"{ratio_f}{t['ember-np'] / t['torch']:10.2f}{roof / t['ember'] * 100:9.0f}%")
+    print("\nms per step (median); ember/fused: target <= 1.0; np/torch (ember without numba vs torch default): "
+          "target <= 1.0; roofline: fraction of copy bandwidth reached by ember's fused step (target >= 70%).")
+
+
+if __name__ == "__main__":
+    main()

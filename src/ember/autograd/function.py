@@ -10,6 +10,7 @@ accumulates into the leaves' ``.grad``.
 """
 from __future__ import annotations
 
+import sys
 import weakref
 
 import numpy as np
@@ -82,6 +83,10 @@ class Op:
         return tuple((t.grad_fn, 0) for t in self.__dict__.get("inputs", ()))
 
 
+_getrefcount = sys.getrefcount
+_FRESH_REFS = 3
+
+
 def _fit(grad, like: np.ndarray) -> np.ndarray:
     """Sum ``grad`` over the dimensions that broadcasting added or expanded, and cast it to ``like``'s dtype."""
     shape = like.shape
@@ -107,16 +112,18 @@ def _apply_hooks(hooks, grad):
     return grad
 
 
-def _accumulate_leaf(t: Tensor, g: np.ndarray) -> None:
+def _accumulate_leaf(t: Tensor, g: np.ndarray, owned: bool = False) -> None:
+    """Add ``g`` into ``t.grad``. ``owned``: nothing else references ``g``, so it may become ``t.grad`` uncopied."""
     if t._hooks:
         g = _apply_hooks(t._hooks, g)
+        owned = False
     if t.grad is None:
         view = t._grad_view
         if view is not None:
             np.copyto(view, g)
             t.grad = _wrap(view)
         else:
-            t.grad = _wrap(np.array(g, copy=True))
+            t.grad = _wrap(g if owned else np.array(g, copy=True))
     else:
         gd = t.grad._data
         if gd.flags.writeable and gd.shape == g.shape:
@@ -163,11 +170,11 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
 
     buf: dict = {}
 
-    def deliver(t, g):
+    def deliver(t, g, owned=False):
         fn = t.grad_fn
         if fn is None:
             if capture is None:
-                _accumulate_leaf(t, g)
+                _accumulate_leaf(t, g, owned)
             else:
                 i = cap_leaf.get(id(t))
                 if i is not None:
@@ -200,7 +207,14 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
         for k, t in enumerate(inputs):
             gi = grads[k] if k < len(grads) else None
             if gi is not None and t.requires_grad:
-                deliver(t, _fit(np.asarray(gi), t._data))
+                if type(gi) is not np.ndarray:
+                    gi = np.asarray(gi)
+                fg = _fit(gi, t._data)
+                # Like torch's AccumulateGrad, a leaf may keep a gradient array that nothing else holds, instead of
+                # a copy: one _fit made (not a view), or one the op returned and kept no reference to (the only
+                # references are then `grads` and `gi`, plus getrefcount's argument).
+                owned = fg.base is None and (fg is not gi or _getrefcount(gi) <= _FRESH_REFS)
+                deliver(t, fg, owned)
             fn = t.grad_fn
             if fn is not None:
                 deps[fn] -= 1

@@ -6,7 +6,7 @@ Both libraries get the same weights and data; the steps are interleaved (ember, 
 so that machine noise hits both alike. Prints medians and the ratio ember/torch.
 
 Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_cnn.py [--repeats 60] [--batch 64]
-      [--threads N]   (N threads for torch, OpenBLAS (via threadpoolctl) and numba; default: each library's own)
+      [--threads N]   (N threads for torch, OpenBLAS (via threadpoolctl), numba and ember; default: each library's own)
 
 Also timed: the same step without the optimizer (forward + loss + backward), so that the layers'
 share and the optimizer's share can be told apart.
@@ -82,6 +82,8 @@ def main():
 
     if args.threads:
         torch.set_num_threads(args.threads)
+        if hasattr(ember, "set_num_threads"):
+            ember.set_num_threads(args.threads)
     torch.manual_seed(0)
     tmodel = build(torch.nn)
     emodel = build(ember.nn)

@@ -82,9 +82,12 @@ def run_torch():
 
 
 def main(repeats=3):
+    from ember.app.cli import limit_threads
+
     e, t = [], []
     for _ in range(repeats):
-        e.append(run_ember())
+        with limit_threads(1):
+            e.append(run_ember())
         t.append(run_torch())
     me, mt = statistics.median(x[0] for x in e), statistics.median(x[0] for x in t)
     print(f"default recipe, 30 epochs on digits (median of {repeats}):")

@@ -6,6 +6,7 @@ interrupted by Ctrl-C (a checkpoint was saved; continue with ``ember train --res
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from .errors import UsageError
@@ -89,7 +90,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    limit_threads()
+    with limit_threads():
+        return _main(argv)
+
+
+def _main(argv) -> int:
     try:
         args = _parser().parse_args(argv)
         if args.command is None:
@@ -132,29 +137,35 @@ def main(argv=None) -> int:
         return e.code if isinstance(e.code, int) else 0
 
 
-def limit_threads(n=None) -> None:
-    """Use ``EMBER_NUM_THREADS`` (default 1) BLAS / OpenMP / numba threads.
+@contextlib.contextmanager
+def limit_threads(n=None):
+    """Run the command with ``EMBER_NUM_THREADS`` (default 1) BLAS and ember/numba threads.
 
     The app trains small models: a multi-threaded BLAS spends more time waking threads than
     multiplying 64×128 matrices, and on a busy machine it can be 100× slower (measured:
-    48 µs vs 4.9 ms per 64×64×128 matmul on 2 loaded cores). Needs threadpoolctl for BLAS."""
+    48 µs vs 4.9 ms per 64×64×128 matmul on 2 loaded cores). BLAS needs threadpoolctl.
+    The previous settings are restored afterwards (``main`` may run inside a larger program)."""
     import os
 
+    import ember
+
     n = int(n or os.environ.get("EMBER_NUM_THREADS", "1") or 1)
+    blas = contextlib.nullcontext()
     try:
         from threadpoolctl import threadpool_limits
 
-        threadpool_limits(n)
+        blas = threadpool_limits(n)
     except Exception:  # threadpoolctl missing or no library found: leave the defaults
         pass
-    numba = sys.modules.get("numba")
-    if numba is None:                       # read by numba when it is first imported
-        os.environ.setdefault("NUMBA_NUM_THREADS", str(n))
-    else:
-        try:
-            numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
-        except Exception:
-            pass
+    before = ember.get_num_threads() if hasattr(ember, "get_num_threads") else None
+    try:
+        if before is not None:
+            ember.set_num_threads(n)      # ember's own kernels and numba's pool
+        with blas:
+            yield
+    finally:
+        if before is not None:
+            ember.set_num_threads(before)
 
 
 def _reporter(args):

@@ -183,7 +183,8 @@ class Metric:
         self._computed = None
         return value
 
-    __call__ = forward
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
 
     def reset(self) -> None:
         """Restore every state to its default and forget the update count and cached value."""

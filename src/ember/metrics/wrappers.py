@@ -47,8 +47,6 @@ class Running(Metric):
         self._computed = None
         return value
 
-    __call__ = forward
-
     def compute(self):
         base = self.base_metric
         base.reset()
@@ -95,8 +93,6 @@ class ClasswiseWrapper(Metric):
     def forward(self, *args, **kwargs):
         self._update_count += 1
         return self._convert_output(self.metric(*args, **kwargs))
-
-    __call__ = forward
 
     def update(self, *args, **kwargs) -> None:
         self.metric.update(*args, **kwargs)

@@ -77,8 +77,6 @@ class _InferredTaskMetric(Metric):
         self._update_count += 1
         return value
 
-    __call__ = forward
-
     def compute(self):
         if self.metric is None:
             raise RuntimeError(f"{self._wrapper.__name__}() without `task` infers the task from its first update; "

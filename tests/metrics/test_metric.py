@@ -310,3 +310,22 @@ def test_errors_beyond_torchmetrics():
         EF.accuracy(p, t, task="multi")
     with pytest.raises(ValueError, match="num_classes"):
         em.Accuracy(task="multiclass")
+
+
+def test_legacy_keyword_arguments_of_torchmetrics_0x():
+    """0.x calls: explicit num_classes is kept, top_k=None means 1, multiclass=True/False settles 0/1 labels."""
+    preds, target = make_inputs("multiclass", "probs")
+    assert_close(EF.accuracy(preds, target, num_classes=5, average="macro", top_k=None, mdmc_average="global"),
+                 TF.multiclass_accuracy(tt(preds), tt(target), 5, average="macro"))
+    metric = em.Accuracy(num_classes=7, average="macro")
+    labels, truth = np.array([0, 1, 2, 1]), np.array([0, 1, 6, 2])
+    metric.update(labels, truth)
+    assert metric.metric.num_classes == 7
+    assert_close(metric.compute(), TF.multiclass_accuracy(tt(labels), tt(truth), 7, average="macro"))
+    zero_one, truth01 = np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0])
+    assert_close(EF.accuracy(zero_one, truth01, multiclass=True),
+                 TF.multiclass_accuracy(tt(zero_one), tt(truth01), 2, average="micro"))
+    with pytest.raises(ValueError, match="exact match"):
+        EF.accuracy(preds, target, subset_accuracy=True)
+    with pytest.raises(ValueError, match="mdmc_average"):
+        EF.accuracy(preds, target, mdmc_average="samplewise")

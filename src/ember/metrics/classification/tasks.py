@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 
-from ..functional.classification._tasks import TASKS, check_task, infer_task
+from ..functional.classification._tasks import TASKS, check_task, resolve_legacy
 from ..metric import _KNOWN_KWARGS, Metric
 from . import calibration_error as _ce
 from . import confusion_matrix as _cm
@@ -53,9 +53,13 @@ class _InferredTaskMetric(Metric):
 
     def _build(self, preds, target):
         if self.metric is None:
-            task, n = infer_task(preds, target, self._wrapper._name)
-            extra = {"num_classes": n} if task == "multiclass" else {"num_labels": n} if task == "multilabel" else {}
-            self.metric = self._wrapper(task=task, **{**self._kwargs, **extra})
+            kwargs = dict(self._kwargs)
+            task, num_classes, num_labels, kwargs = resolve_legacy(
+                self._wrapper._name, preds, target, kwargs.pop("num_classes", None), kwargs.pop("num_labels", None),
+                kwargs)
+            extra = {"num_classes": num_classes} if task == "multiclass" else \
+                {"num_labels": num_labels} if task == "multilabel" else {}
+            self.metric = self._wrapper(task=task, **kwargs, **extra)
             self.task = task
 
     def update(self, preds, target) -> None:

@@ -63,8 +63,10 @@ def check_task(task, name):
         raise ValueError(f"Invalid Classification: expected one of {supported} for `task` of {name}, but got {task!r}")
 
 
-def infer_task(preds, target, name="accuracy"):
-    """(task, num_classes or num_labels) from the inputs, by the rules in this module's docstring."""
+def infer_task(preds, target, name="accuracy", multiclass=None):
+    """(task, num_classes or num_labels) from the inputs, by the rules in this module's docstring.
+
+    ``multiclass`` (torchmetrics 0.x): False reads 0/1 labels as binary, True as 2-class multiclass."""
     p, t = to_numpy(preds), to_numpy(target)
     hint = ("pass task='binary', task='multiclass' with num_classes=..., or task='multilabel' with num_labels=... "
             "explicitly")
@@ -83,6 +85,8 @@ def infer_task(preds, target, name="accuracy"):
     top = max(t_max, int(p.max()) if p.size else 0)
     if top > 1:
         return "multiclass", top + 1
+    if multiclass is not None:
+        return ("multiclass", 2) if multiclass else ("binary", None)
     if name in _LABEL_AGNOSTIC or p.ndim == 0:
         return "binary", None
     raise ValueError(f"The task of {name} is ambiguous for integer labels in {{0, 1}}: they may be binary, "
@@ -101,11 +105,35 @@ def task_kwargs(fn, kwargs):
     return {k: v for k, v in kwargs.items() if k in names}
 
 
+def resolve_legacy(name, preds, target, num_classes, num_labels, kwargs):
+    """(task, num_classes, num_labels, kwargs) for a call without ``task``: the task is inferred, a num_classes or
+    num_labels the caller gave is kept, and torchmetrics 0.x arguments are translated (top_k=None -> 1,
+    multiclass=True/False for 0/1 labels, mdmc_average='global'); those with no 1.x equivalent raise."""
+    kwargs = dict(kwargs)
+    multiclass = kwargs.pop("multiclass", None)
+    mdmc = kwargs.pop("mdmc_average", None)
+    if mdmc not in (None, "global"):
+        raise ValueError(f"`mdmc_average={mdmc!r}` of torchmetrics 0.x is not supported; pass task= with "
+                         "multidim_average='samplewise' for per-sample values.")
+    if kwargs.pop("subset_accuracy", False):
+        raise ValueError("`subset_accuracy=True` of torchmetrics 0.x is the exact match: use "
+                         "ember.metrics.functional.exact_match(preds, target, task='multilabel', num_labels=...).")
+    if "top_k" in kwargs and kwargs["top_k"] is None:
+        kwargs["top_k"] = 1
+    task, n = infer_task(preds, target, name, multiclass)
+    if task == "multiclass":
+        num_classes = num_classes or n
+    elif task == "multilabel":
+        num_labels = num_labels or n
+    return task, num_classes, num_labels, kwargs
+
+
 def call_task(name, preds, target, task, num_classes=None, num_labels=None, **kwargs):
     """Dispatch ``name`` to its binary/multiclass/multilabel function (inferring the task when it is None)."""
     if task is None:
-        task, n = infer_task(preds, target, name)
-        num_classes, num_labels = (n, None) if task == "multiclass" else (None, n)
+        task, num_classes, num_labels, kwargs = resolve_legacy(name, preds, target, num_classes, num_labels, kwargs)
+    for legacy in ("multiclass", "mdmc_average", "subset_accuracy"):
+        kwargs.pop(legacy, None)
     check_task(task, name)
     fn = TASK_FUNCTIONS[name][TASKS.index(task)]
     if task == "multiclass":
@@ -120,8 +148,12 @@ def call_task(name, preds, target, task, num_classes=None, num_labels=None, **kw
 
 
 def accuracy(preds, target, task=None, threshold=0.5, num_classes=None, num_labels=None, average="micro",
-             multidim_average="global", top_k=1, ignore_index=None, validate_args=True, input_format="auto"):
+             multidim_average="global", top_k=1, ignore_index=None, validate_args=True, input_format="auto",
+             multiclass=None, mdmc_average=None, subset_accuracy=False):
     """Accuracy for ``task`` 'binary' | 'multiclass' | 'multilabel' (None: inferred, the legacy 0.x call).
+
+    ``multiclass``, ``mdmc_average`` and ``subset_accuracy`` are torchmetrics 0.x arguments, read only without
+    ``task`` (see `resolve_legacy`).
 
     Example:
         >>> preds = ember.randn(10, 5).softmax(dim=1); target = ember.randint(5, (10,))
@@ -129,7 +161,8 @@ def accuracy(preds, target, task=None, threshold=0.5, num_classes=None, num_labe
     """
     return call_task("accuracy", preds, target, task, num_classes, num_labels, threshold=threshold, average=average,
                      multidim_average=multidim_average, top_k=top_k, ignore_index=ignore_index,
-                     validate_args=validate_args, input_format=input_format)
+                     validate_args=validate_args, input_format=input_format, multiclass=multiclass,
+                     mdmc_average=mdmc_average, subset_accuracy=subset_accuracy)
 
 
 def precision(preds, target, task=None, threshold=0.5, num_classes=None, num_labels=None, average="micro",

@@ -152,14 +152,33 @@ def einsum(equation, *operands_):
     return Einsum.apply(*operands_, equation=equation.replace(" ", ""))
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _explicit(equation: str, arrays) -> tuple[list, str]:
+    """Operand specs with ``...`` spelled out as letters, and the output spec (implicit mode: broadcast
+    dims, then the letters that occur once, alphabetically — numpy's and torch's rule)."""
+    lhs, arrow, out = equation.partition("->")
+    ins = lhs.split(",")
+    if len(ins) != len(arrays):
+        raise RuntimeError(f"einsum(): {len(ins)} operands specified in the equation, but {len(arrays)} given")
+    free = [c for c in _LETTERS if c not in equation]
+    n_ell = max([a.ndim - (len(sp) - 3) for sp, a in zip(ins, arrays) if "..." in sp], default=0)
+    ell = "".join(free[:n_ell])
+    ins = [sp.replace("...", ell[n_ell - (a.ndim - (len(sp) - 3)) :]) if "..." in sp else sp for sp, a in zip(ins, arrays)]
+    if arrow:
+        return ins, out.replace("...", ell)
+    joined = "".join(ins)
+    return ins, ell + "".join(sorted(c for c in set(joined) if joined.count(c) == 1 and c not in ell))
+
+
 class Einsum(Op):
+    """einsum; the gradient of each operand is another einsum of the output gradient with the other
+    operands, summed over broadcast dims and written back onto repeated-letter diagonals."""
+
     @staticmethod
     def forward(ctx, *arrays, equation):
-        ins, _, out = equation.partition("->")
-        ins = ins.split(",")
-        if not _:
-            letters = sorted(set("".join(ins)) - {c for c in set("".join(ins)) if "".join(ins).count(c) > 1})
-            out = "".join(letters)
+        ins, out = _explicit(equation, arrays)
         ctx.ins, ctx.out, ctx.arrays = ins, out, arrays
         return np.asarray(np.einsum(f"{','.join(ins)}->{out}", *arrays))
 
@@ -167,14 +186,23 @@ class Einsum(Op):
     def backward(ctx, g):
         grads = []
         for i, (spec, a) in enumerate(zip(ctx.ins, ctx.arrays)):
-            others = [ctx.ins[j] for j in range(len(ctx.ins)) if j != i]
-            arrs = [ctx.arrays[j] for j in range(len(ctx.ins)) if j != i]
-            # letters of this operand missing from output and others are summed out: broadcast them back
-            present = set(ctx.out).union(*others) if others else set(ctx.out)
-            eq = ",".join([ctx.out] + others) + "->" + "".join(c for c in spec if c in present)
-            gi = np.einsum(eq, g, *arrs)
-            missing = [k for k, c in enumerate(spec) if c not in present]
-            for k in missing:
-                gi = np.expand_dims(gi, k)
-            grads.append(np.broadcast_to(gi, a.shape))
+            others = [sp for j, sp in enumerate(ctx.ins) if j != i]
+            arrs = [x for j, x in enumerate(ctx.arrays) if j != i]
+            uniq = "".join(dict.fromkeys(spec))  # letters in first-occurrence order
+            size = {c: a.shape[spec.index(c)] for c in uniq}
+            present = set(ctx.out).union(*others)
+            target = "".join(c for c in uniq if c in present)
+            gi = np.einsum(",".join([ctx.out] + others) + "->" + target, g, *arrs)
+            for k, c in enumerate(uniq):  # letters summed away in the forward come back by broadcasting
+                if c not in present:
+                    gi = np.expand_dims(gi, k)
+            shrink = tuple(k for k, c in enumerate(uniq) if size[c] == 1 and gi.shape[k] != 1)
+            if shrink:  # this operand was broadcast along these dims
+                gi = gi.sum(axis=shrink, keepdims=True)
+            gi = np.broadcast_to(gi, tuple(size[c] for c in uniq))
+            if len(uniq) != len(spec):  # repeated letters: the gradient lives on the diagonal
+                full = np.zeros(a.shape, dtype=g.dtype)
+                np.einsum(f"{spec}->{uniq}", full)[...] = gi
+                gi = full
+            grads.append(gi)
         return tuple(grads)

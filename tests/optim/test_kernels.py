@@ -92,12 +92,13 @@ def test_fused_kernel_matches_reference(reference, dtype, parallel):
                                                err_msg=f"{hyper} {name}")
 
 
-def test_numpy_path_chunks_give_the_reference_result(monkeypatch):
+@pytest.mark.parametrize("n,chunk", [(100, 13), (300_001, 1 << 15)])  # the second splits over threads
+def test_numpy_path_chunks_give_the_reference_result(monkeypatch, n, chunk):
     previous = _kernels.set_enabled(False)
-    monkeypatch.setattr(_kernels, "CHUNK", 13)
+    monkeypatch.setattr(_kernels, "CHUNK", chunk)
     try:
         rng = np.random.default_rng(1)
-        p, g, m, v = (rng.standard_normal(100).astype(np.float32) for _ in range(4))
+        p, g, m, v = (rng.standard_normal(n).astype(np.float32) for _ in range(4))
         v = np.abs(v)
         hyper = dict(lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.1, decoupled=False,
                      bias_correction1=0.1, bias_correction2_sqrt=0.05, maximize=False)

@@ -6,7 +6,8 @@ Each algorithm states its update once, as a pure reference function over arrays 
 
 State arrays are positional and may default to None (a variant without that state, e.g. Adam without amsgrad);
 hyper-parameters are keyword-only host scalars. The NumPy path calls the reference on cache-sized chunks of the
-flat buffers and copies the results back. With the optional ``fast`` extra (numba), a one-pass kernel registered
+flat buffers (split over ``ember.get_num_threads()`` threads) and copies the results back. With the optional
+``fast`` extra (numba), a one-pass kernel registered
 here for the same reference updates the arrays in place, in parallel over the cores: one read and one write of
 each array, which is what bounds an optimizer step (DESIGN.md, "Optimizers"). ``tests/optim/test_kernels.py``
 checks every registered kernel against its reference.
@@ -22,6 +23,8 @@ import os
 import types
 
 import numpy as np
+
+from .. import _threads
 
 _REGISTRY = {}  # reference name -> python function written for numba (positional args, updates in place)
 _COMPILED = {}  # reference name -> compiled function
@@ -112,15 +115,19 @@ def apply(reference, param, grad, states, hyper):
     if kernel is not None:
         kernel(param, grad, *arrays, *[hyper[k] for k in hyper_names])
         return
-    n = param.size
-    for lo in range(0, n, CHUNK):
-        hi = min(lo + CHUNK, n)
-        chunk = [a[lo:hi] if a is not None else None for a in arrays]
-        out = reference(param[lo:hi], grad[lo:hi], *chunk, **hyper)
-        param[lo:hi] = out[0]
-        for dst, new in zip(chunk, out[1:]):
-            if dst is not None:
-                dst[...] = new
+
+    def run(rows):  # one thread's share, in cache-sized chunks
+        start, stop, _ = rows.indices(param.size)
+        for lo in range(start, stop, CHUNK):
+            hi = min(lo + CHUNK, stop)
+            chunk = [a[lo:hi] if a is not None else None for a in arrays]
+            out = reference(param[lo:hi], grad[lo:hi], *chunk, **hyper)
+            param[lo:hi] = out[0]
+            for dst, new in zip(chunk, out[1:]):
+                if dst is not None:
+                    dst[...] = new
+
+    _threads.row_blocks(run, param)  # NumPy releases the GIL: one block per thread (ember.set_num_threads)
 
 
 # --- numba kernels: the same updates as the references, one pass, in place ---------------------------------------

@@ -377,8 +377,6 @@ def test_in_place_on_intermediate_is_differentiable():
     assert_close(x.grad, tx.grad)
 
 
-@pytest.mark.xfail(strict=True, reason="engine reads t.grad_fn at backward time, so an op that consumed a tensor "
-                   "before an in-place change sees the new history (reported to the lead)")
 def test_in_place_change_after_the_tensor_was_consumed():
     x, tx = pair(3, 4)
     h2, th2 = x + 1, tx + 1
@@ -389,8 +387,6 @@ def test_in_place_change_after_the_tensor_was_consumed():
     assert_close(x.grad, tx.grad)
 
 
-@pytest.mark.xfail(strict=True, reason="same engine issue: Sum read h, then relu_ rebinds h, so h's old consumer "
-                   "back-propagates through the ReLU (silently wrong gradient)")
 def test_in_place_activation_after_the_tensor_was_consumed():
     x, tx = pair(3, 4)
     h, th = x * 2, tx * 2

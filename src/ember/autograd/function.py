@@ -47,6 +47,7 @@ class Op:
             for t in tensors:
                 if t.requires_grad:
                     ctx.inputs = tensors
+                    ctx.fns = [u.grad_fn for u in tensors]  # history at record time (in-place ops rebind later)
                     return _make(out, ctx)
         return _wrap(out)
 
@@ -65,7 +66,7 @@ class Op:
     def _free(self):
         d = self.__dict__
         if len(d) > 1:  # something besides `inputs` was saved: a second pass must fail like torch's
-            keep = {"inputs": d["inputs"], "_freed": True}
+            keep = {"inputs": d["inputs"], "fns": d["fns"], "_freed": True}
             for k in ("_hooks", "_retained"):
                 if k in d:
                     keep[k] = d[k]
@@ -80,7 +81,7 @@ class Op:
 
     @property
     def next_functions(self):
-        return tuple((t.grad_fn, 0) for t in self.__dict__.get("inputs", ()))
+        return tuple((fn, 0) for fn in self.__dict__.get("fns", ()))
 
 
 _getrefcount = sys.getrefcount
@@ -159,8 +160,7 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
         node = stack.pop()
         if node._freed:
             raise RuntimeError(_FREED_MSG)
-        for t in node.inputs:
-            fn = t.grad_fn
+        for fn in node.fns:
             if fn is not None:
                 if fn in deps:
                     deps[fn] += 1
@@ -170,9 +170,10 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
 
     buf: dict = {}
 
-    def deliver(t, g, owned=False):
-        fn = t.grad_fn
+    def deliver(t, g, fn, owned=False):
         if fn is None:
+            if t.grad_fn is not None:  # did not require grad when recorded; became a non-leaf since
+                return
             if capture is None:
                 _accumulate_leaf(t, g, owned)
             else:
@@ -185,7 +186,7 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
 
     for t, g in zip(roots, root_grads):
         if t.requires_grad:
-            deliver(t, _fit(g, t._data))
+            deliver(t, _fit(g, t._data), t.grad_fn)
     ready = [fn for fn, n in deps.items() if n == 0]
     while ready:
         node = ready.pop()
@@ -203,9 +204,10 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
             grads = node._run(g)
         else:
             grads = ()
-        inputs = node.inputs
+        inputs, fns = node.inputs, node.fns
         for k, t in enumerate(inputs):
             gi = grads[k] if k < len(grads) else None
+            fn = fns[k]
             if gi is not None and t.requires_grad:
                 if type(gi) is not np.ndarray:
                     gi = np.asarray(gi)
@@ -214,8 +216,7 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
                 # a copy: one _fit made (not a view), or one the op returned and kept no reference to (the only
                 # references are then `grads` and `gi`, plus getrefcount's argument).
                 owned = fg.base is None and (fg is not gi or _getrefcount(gi) <= _FRESH_REFS)
-                deliver(t, fg, owned)
-            fn = t.grad_fn
+                deliver(t, fg, fn, owned)
             if fn is not None:
                 deps[fn] -= 1
                 if deps[fn] == 0:
@@ -323,5 +324,6 @@ class Function:
         if _state.enabled and any(t.requires_grad for t in inputs) and out not in ctx._non_differentiable:
             node = object.__new__(_FunctionNode)
             node.inputs, node.ctx, node.fn_cls, node.positions, node.n_args = inputs, ctx, cls, positions, len(args)
+            node.fns = [t.grad_fn for t in inputs]
             return _make(out._data, node)
         return out

@@ -43,6 +43,21 @@ matmul, mm, bmm, dot, outer, einsum = _L.matmul, _L.mm, _L.bmm, _L.dot, _L.outer
 softmax, log_softmax = _N.softmax, _N.log_softmax
 
 
+def lerp(input, end, weight):
+    """input + weight·(end − input)."""
+    return input + (end - input) * weight
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value·tensor1·tensor2."""
+    return input + tensor1 * tensor2 * value
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value·tensor1/tensor2."""
+    return input + tensor1 / tensor2 * value
+
+
 def is_floating_point(input) -> bool:
     return input.is_floating_point()
 

@@ -408,3 +408,27 @@ def test_grad_of_integer_leaf_is_refused():
 def test_to_torch_helper_round_trip():
     x = ember.randn(2, 3)
     assert_close(x, to_torch(x))
+
+
+def test_grad_modes_work_as_bare_decorators_like_torch():
+    x = ember.ones(2, requires_grad=True)
+
+    @ember.no_grad
+    def doubled(t):
+        return t * 2
+
+    @ember.inference_mode
+    def tripled(t):
+        return t * 3
+
+    assert not doubled(x).requires_grad
+    assert not tripled(x).requires_grad
+    assert (x * 2).requires_grad
+
+
+def test_top_level_lerp_addcmul_addcdiv_match_torch():
+    a, b, c = (np.random.default_rng(i).standard_normal(4).astype(np.float32) for i in range(3))
+    E, T = ember.from_numpy, torch.from_numpy
+    assert_close(ember.lerp(E(a), E(b), 0.3), torch.lerp(T(a), T(b), 0.3))
+    assert_close(ember.addcmul(E(a), E(b), E(c), value=0.5), torch.addcmul(T(a), T(b), T(c), value=0.5))
+    assert_close(ember.addcdiv(E(a), E(b), E(c) + 3, value=2), torch.addcdiv(T(a), T(b), T(c) + 3, value=2))

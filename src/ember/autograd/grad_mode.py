@@ -25,6 +25,11 @@ def is_grad_enabled() -> bool:
 class _GradMode:
     _mode = True
 
+    def __new__(cls, orig_func=None):
+        if callable(orig_func):  # used as a bare decorator: @no_grad
+            return cls()(orig_func)
+        return super().__new__(cls)
+
     def __enter__(self):
         self._prev = _state.enabled
         _state.enabled = self._mode
@@ -57,6 +62,11 @@ class enable_grad(_GradMode):
 class inference_mode(_GradMode):
     """Like ``no_grad`` (ember has no separate inference tensors). ``inference_mode(False)`` is a no-op."""
 
+    def __new__(cls, mode=True):
+        if callable(mode):  # used as a bare decorator: @inference_mode
+            return cls()(mode)
+        return object.__new__(cls)
+
     def __init__(self, mode: bool = True):
         self._mode = not mode
 
@@ -73,6 +83,9 @@ class inference_mode(_GradMode):
 
 class set_grad_enabled(_GradMode):
     """Enable or disable gradient recording; works as a function, context manager and decorator."""
+
+    def __new__(cls, mode: bool):
+        return object.__new__(cls)
 
     def __init__(self, mode: bool):
         self._prev = _state.enabled

@@ -432,3 +432,19 @@ def test_top_level_lerp_addcmul_addcdiv_match_torch():
     assert_close(ember.lerp(E(a), E(b), 0.3), torch.lerp(T(a), T(b), 0.3))
     assert_close(ember.addcmul(E(a), E(b), E(c), value=0.5), torch.addcmul(T(a), T(b), T(c), value=0.5))
     assert_close(ember.addcdiv(E(a), E(b), E(c) + 3, value=2), torch.addcdiv(T(a), T(b), T(c) + 3, value=2))
+
+
+def test_leaf_gradients_never_alias_each_other_or_the_callers_gradient():
+    # The engine hands a leaf the gradient array itself when nothing else holds it (no copy);
+    # arrays that are shared (Add passes one gradient to both inputs) or the caller's must be copied.
+    a, b = ember.randn(3, requires_grad=True), ember.randn(3, requires_grad=True)
+    (a + b).sum().backward()
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    seed = ember.ones(4)
+    z = ember.randn(4, requires_grad=True)
+    z.backward(seed)
+    assert not np.shares_memory(z.grad.numpy(), seed.numpy())
+    c = ember.randn(4, requires_grad=True)
+    c.clone().backward(seed)
+    c.grad.numpy()[0] = 7
+    assert seed[0].item() == 1

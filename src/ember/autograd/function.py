@@ -85,7 +85,7 @@ class Op:
 
 
 _getrefcount = sys.getrefcount
-_FRESH_REFS = 3
+_FRESH_REFS = 4  # `grads`, `gi`, `fg` and getrefcount's own argument
 
 
 def _fit(grad, like: np.ndarray) -> np.ndarray:
@@ -170,56 +170,64 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
 
     buf: dict = {}
 
-    def deliver(t, g, fn, owned=False):
-        if fn is None:
-            if t.grad_fn is not None:  # did not require grad when recorded; became a non-leaf since
-                return
-            if capture is None:
-                _accumulate_leaf(t, g, owned)
-            else:
-                i = cap_leaf.get(id(t))
-                if i is not None:
-                    captured[i] = captured[i] + g if i in captured else g
+    def to_leaf(t, g, owned):
+        if t.grad_fn is not None:  # did not require grad when recorded; became a non-leaf since
+            return
+        if capture is None:
+            _accumulate_leaf(t, g, owned)
         else:
-            prev = buf.get(fn)
-            buf[fn] = g if prev is None else prev + g
+            i = cap_leaf.get(id(t))
+            if i is not None:
+                captured[i] = captured[i] + g if i in captured else g
 
     for t, g in zip(roots, root_grads):
         if t.requires_grad:
-            deliver(t, _fit(g, t._data), t.grad_fn)
+            g = _fit(g, t._data)
+            fn = t.grad_fn
+            if fn is None:
+                to_leaf(t, g, False)
+            else:
+                prev = buf.get(fn)
+                buf[fn] = g if prev is None else prev + g
     ready = [fn for fn, n in deps.items() if n == 0]
     while ready:
         node = ready.pop()
         g = buf.pop(node, None)
-        if g is not None:
+        inputs, fns = node.inputs, node.fns
+        if g is None:  # nothing flowed into this node: only release its inputs
+            grads = (None,) * len(inputs)
+        else:
             if node._hooks:
                 g = _apply_hooks(node._hooks, g)
             if node._retained is not None:
                 owner = node._retained()
                 if owner is not None:
                     owner.grad = _wrap(g.copy()) if owner.grad is None else _wrap(owner.grad._data + g)
-            if capture is not None and node in cap_node:
-                i = cap_node[node]
-                captured[i] = g
+            if cap_node and node in cap_node:
+                captured[cap_node[node]] = g
             grads = node._run(g)
-        else:
-            grads = ()
-        inputs, fns = node.inputs, node.fns
-        for k, t in enumerate(inputs):
-            gi = grads[k] if k < len(grads) else None
-            fn = fns[k]
+            if len(grads) < len(inputs):
+                grads = grads + (None,) * (len(inputs) - len(grads))
+        for k in range(len(inputs)):  # (not zip: its reused result tuple would hold an extra reference to gi)
+            t, fn, gi = inputs[k], fns[k], grads[k]
             if gi is not None and t.requires_grad:
                 if type(gi) is not np.ndarray:
                     gi = np.asarray(gi)
-                fg = _fit(gi, t._data)
-                # Like torch's AccumulateGrad, a leaf may keep a gradient array that nothing else holds, instead of
-                # a copy: one _fit made (not a view), or one the op returned and kept no reference to (the only
-                # references are then `grads` and `gi`, plus getrefcount's argument).
-                owned = fg.base is None and (fg is not gi or _getrefcount(gi) <= _FRESH_REFS)
-                deliver(t, fg, fn, owned)
+                td = t._data
+                fg = gi if gi.shape == td.shape and gi.dtype == td.dtype else _fit(gi, td)
+                if fn is not None:
+                    prev = buf.get(fn)
+                    buf[fn] = fg if prev is None else prev + fg
+                else:
+                    # Like torch's AccumulateGrad, a leaf may keep a gradient array that nothing else holds,
+                    # instead of a copy: one _fit made (not a view), or one the op returned and kept no
+                    # reference to (the only references are then `grads`, `gi` and `fg`).
+                    owned = fg.base is None and (fg is not gi or _getrefcount(gi) <= _FRESH_REFS)
+                    to_leaf(t, fg, owned)
             if fn is not None:
-                deps[fn] -= 1
-                if deps[fn] == 0:
+                n = deps[fn] - 1
+                deps[fn] = n
+                if n == 0:
                     ready.append(fn)
         if not retain_graph:
             node._free()

@@ -111,7 +111,7 @@ class Linear(Op):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.x, ctx.w
-        gx = np.matmul(g, w)
+        gx = np.matmul(g, w) if ctx.inputs[0].requires_grad else None  # no input gradient for the data batch
         if x.ndim == 2:
             gw = np.matmul(g.T, x)
             gb = g.sum(0) if ctx.has_b else None

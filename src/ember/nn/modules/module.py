@@ -202,17 +202,21 @@ class Module:
 
     # ---- traversal -------------------------------------------------------------------
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
+        """(dotted name, module) for this module and every descendant, in pre-order (as torch)."""
         if memo is None:
             memo = set()
-        if remove_duplicate:
-            if id(self) in memo:
-                return
-            memo.add(id(self))
-        yield prefix, self
-        for name, m in self._modules.items():
-            if m is None:
-                continue
-            yield from m.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
+        stack = [(prefix, self)]
+        while stack:
+            name, mod = stack.pop()
+            if remove_duplicate:
+                if id(mod) in memo:
+                    continue
+                memo.add(id(mod))
+            yield name, mod
+            children = mod._modules
+            if children:
+                pre = name + "." if name else ""
+                stack.extend((pre + k, m) for k, m in reversed(children.items()) if m is not None)
 
     def modules(self):
         for _, m in self.named_modules():
@@ -233,11 +237,18 @@ class Module:
         seen = set()
         mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for mod_prefix, mod in mods:
-            for name, v in getattr(mod, table).items():
-                if v is None or (remove_duplicate and id(v) in seen):
+            members = mod.__dict__[table]
+            if not members:
+                continue
+            pre = mod_prefix + "." if mod_prefix else ""
+            for name, v in members.items():
+                if v is None:
                     continue
-                seen.add(id(v))
-                yield mod_prefix + ("." if mod_prefix else "") + name, v
+                if remove_duplicate:
+                    if id(v) in seen:
+                        continue
+                    seen.add(id(v))
+                yield pre + name, v
 
     def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
         yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)

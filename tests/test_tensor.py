@@ -379,3 +379,10 @@ def test_handwritten_sgd_matches_torch(style):
     for a, b in zip(ep, tp):
         assert_close(a, b, atol=1e-6, rtol=1e-5)
         assert a.is_leaf and a.requires_grad
+
+
+def test_integer_indexing_and_iteration_give_0d_tensors_over_arrays():
+    t = ember.tensor([1.5, 2.5, 3.0])
+    for item in (t[0], list(t)[1], ember.as_tensor(np.int64(3))):
+        assert type(item._data) is np.ndarray and item.ndim == 0
+        assert np.asarray(item).shape == ()

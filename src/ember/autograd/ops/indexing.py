@@ -49,7 +49,8 @@ class GetItem(Op):
     @staticmethod
     def forward(ctx, a, *, idx, basic):
         ctx.shape, ctx.dtype, ctx.idx, ctx.basic = a.shape, a.dtype, idx, basic
-        return a[idx]
+        out = a[idx]
+        return out if type(out) is np.ndarray else np.asarray(out)  # integer indexing gives a NumPy scalar
 
     @staticmethod
     def backward(ctx, g):

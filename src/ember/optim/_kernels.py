@@ -18,7 +18,6 @@ Set the environment variable ``EMBER_DISABLE_NUMBA=1`` (or call ``set_enabled(Fa
 from __future__ import annotations
 
 import inspect
-import math
 import os
 import types
 
@@ -87,23 +86,29 @@ def signature(reference):
     return sig
 
 
-def fused(reference, parallel=True):
-    """The compiled fused kernel for ``reference``, or None (no numba, disabled, or none registered).
+def fused(reference, parallel=True, dtype=np.float32):
+    """The compiled fused kernel for ``reference`` and parameters of ``dtype``, or None (no numba, disabled, or
+    none registered).
 
-    ``parallel=False`` gives the single-threaded compilation of the same kernel, used for small buffers where
-    waking the worker threads costs more than the update itself."""
+    Each kernel is compiled once per dtype with ``F`` bound to that dtype's scalar type: host scalars are rounded
+    to it once, before the loop, so that the loop computes in the parameter's precision, exactly as the NumPy
+    reference does (NEP 50: a Python float does not upcast a float32 array). ``parallel=False`` gives the
+    single-threaded compilation, used for small buffers where waking the worker threads costs more than the
+    update itself."""
     name = reference.__name__
     if name not in _REGISTRY or not numba_available():
         return None
-    fn = _COMPILED.get((name, parallel))
+    dtype = np.dtype(dtype)
+    key = (name, parallel, dtype)
+    fn = _COMPILED.get(key)
     if fn is None:
-        global prange
-        prange = _numba.prange
         py = _REGISTRY[name]
-        if not parallel:  # a distinct function object: numba's disk cache does not key on the `parallel` flag
-            py = types.FunctionType(py.__code__, py.__globals__, py.__name__ + "_serial", py.__defaults__)
-            py.__qualname__ = py.__name__
-        fn = _COMPILED[(name, parallel)] = _numba.njit(parallel=parallel, fastmath=False, cache=True)(py)
+        scope = dict(py.__globals__, F=dtype.type, prange=_numba.prange)
+        # a distinct function per variant: numba's disk cache keys on the function's name, not on its flags
+        variant = f"{py.__name__}_{dtype.name}_{'parallel' if parallel else 'serial'}"
+        py = types.FunctionType(py.__code__, scope, variant, py.__defaults__)
+        py.__qualname__ = variant
+        fn = _COMPILED[key] = _numba.njit(parallel=parallel, fastmath=False, cache=True)(py)
     return fn
 
 
@@ -111,7 +116,7 @@ def apply(reference, param, grad, states, hyper):
     """Update flat ``param`` and the arrays in ``states`` (dict name -> array) in place with one step."""
     names, hyper_names = signature(reference)
     arrays = [states.get(n) for n in names]
-    kernel = fused(reference, parallel=param.size >= PARALLEL_MIN)
+    kernel = fused(reference, param.size >= PARALLEL_MIN, param.dtype)
     if kernel is not None:
         kernel(param, grad, *arrays, *[hyper[k] for k in hyper_names])
         return
@@ -131,37 +136,32 @@ def apply(reference, param, grad, states, hyper):
 
 
 # --- numba kernels: the same updates as the references, one pass, in place ---------------------------------------
-# (numba compiles a specialisation per combination of None / array arguments, pruning the dead branches.)
+# Scalars are rounded to the parameter dtype (F) before the loop, exactly where the NumPy reference rounds them.
+# numba compiles a specialisation per combination of None / array arguments, pruning the dead branches.
 
-def prange(*args):  # replaced by numba.prange at compile time (numba resolves this global when compiling)
-    return range(*args)
+F = np.float32  # rebound per compiled variant (see fused)
+prange = range  # rebound to numba.prange per compiled variant
 
 
 @register("sgd_update")
 def _sgd(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
+    lr_, mom, damp, wd = F(lr), F(momentum), F(1 - dampening), F(weight_decay)
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
-        p = param[i]
         if weight_decay != 0:
-            g = g + weight_decay * p
+            g = g + wd * param[i]
         if momentum_buffer is not None:
-            if first:
-                b = g
-            else:
-                b = momentum * momentum_buffer[i] + (1 - dampening) * g
+            b = g if first else mom * momentum_buffer[i] + damp * g
             momentum_buffer[i] = b
-            if nesterov:
-                g = g + momentum * b
-            else:
-                g = b
-        param[i] = p - lr * g
+            g = g + mom * b if nesterov else b
+        param[i] = param[i] - lr_ * g
 
 
 @register("adam_update")
 def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
           bias_correction1, bias_correction2_sqrt, maximize):
-    step_size = lr / bias_correction1
-    decay = 1 - lr * weight_decay
+    step_size, decay, wd = F(lr / bias_correction1), F(1 - lr * weight_decay), F(weight_decay)
+    b1, b2, b2_, bc2, eps_ = F(1 - beta1), F(beta2), F(1 - beta2), F(bias_correction2_sqrt), F(eps)
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
         p = param[i]
@@ -169,80 +169,85 @@ def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, ep
             if decoupled:
                 p = p * decay
             else:
-                g = g + weight_decay * p
-        m = exp_avg[i] + (1 - beta1) * (g - exp_avg[i])
-        v = beta2 * exp_avg_sq[i] + (1 - beta2) * (g * g)
+                g = g + wd * p
+        m = exp_avg[i] + b1 * (g - exp_avg[i])
+        v = b2 * exp_avg_sq[i] + b2_ * (g * g)
         exp_avg[i] = m
         exp_avg_sq[i] = v
         if max_exp_avg_sq is not None:
             v = max(max_exp_avg_sq[i], v)
             max_exp_avg_sq[i] = v
-        param[i] = p - step_size * (m / (math.sqrt(v) / bias_correction2_sqrt + eps))
+        param[i] = p - step_size * (m / (np.sqrt(v) / bc2 + eps_))
 
 
 @register("adagrad_update")
 def _adagrad(param, grad, sum, clr, eps, weight_decay, maximize):
+    clr_, eps_, wd = F(clr), F(eps), F(weight_decay)
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
-            g = g + weight_decay * param[i]
+            g = g + wd * param[i]
         s = sum[i] + g * g
         sum[i] = s
-        param[i] = param[i] - clr * (g / (math.sqrt(s) + eps))
+        param[i] = param[i] - clr_ * (g / (np.sqrt(s) + eps_))
 
 
 @register("rmsprop_update")
 def _rmsprop(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay, momentum, maximize):
+    lr_, a, a_, eps_, wd, mom = F(lr), F(alpha), F(1 - alpha), F(eps), F(weight_decay), F(momentum)
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
-            g = g + weight_decay * param[i]
-        v = alpha * square_avg[i] + (1 - alpha) * (g * g)
+            g = g + wd * param[i]
+        v = a * square_avg[i] + a_ * (g * g)
         square_avg[i] = v
         if grad_avg is not None:
-            a = grad_avg[i] + (1 - alpha) * (g - grad_avg[i])
-            grad_avg[i] = a
-            avg = math.sqrt(v - a * a) + eps
+            ga = grad_avg[i] + a_ * (g - grad_avg[i])
+            grad_avg[i] = ga
+            avg = np.sqrt(v - ga * ga) + eps_
         else:
-            avg = math.sqrt(v) + eps
+            avg = np.sqrt(v) + eps_
         if momentum_buffer is not None:
-            b = momentum * momentum_buffer[i] + g / avg
+            b = mom * momentum_buffer[i] + g / avg
             momentum_buffer[i] = b
-            param[i] = param[i] - lr * b
+            param[i] = param[i] - lr_ * b
         else:
-            param[i] = param[i] - lr * (g / avg)
+            param[i] = param[i] - lr_ * (g / avg)
 
 
 @register("adadelta_update")
 def _adadelta(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
+    lr_, r, r_, eps_, wd = F(lr), F(rho), F(1 - rho), F(eps), F(weight_decay)
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
-            g = g + weight_decay * param[i]
-        v = rho * square_avg[i] + (1 - rho) * (g * g)
+            g = g + wd * param[i]
+        v = r * square_avg[i] + r_ * (g * g)
         square_avg[i] = v
-        delta = math.sqrt(acc_delta[i] + eps) / math.sqrt(v + eps) * g
-        acc_delta[i] = rho * acc_delta[i] + (1 - rho) * (delta * delta)
-        param[i] = param[i] - lr * delta
+        delta = np.sqrt(acc_delta[i] + eps_) / np.sqrt(v + eps_) * g
+        acc_delta[i] = r * acc_delta[i] + r_ * (delta * delta)
+        param[i] = param[i] - lr_ * delta
 
 
 @register("adamax_update")
 def _adamax(param, grad, exp_avg, exp_inf, clr, beta1, beta2, eps, weight_decay, maximize):
+    clr_, b1, b2, eps_, wd = F(clr), F(1 - beta1), F(beta2), F(eps), F(weight_decay)
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
-            g = g + weight_decay * param[i]
-        m = exp_avg[i] + (1 - beta1) * (g - exp_avg[i])
-        u = max(exp_inf[i] * beta2, abs(g) + eps)
+            g = g + wd * param[i]
+        m = exp_avg[i] + b1 * (g - exp_avg[i])
+        u = max(exp_inf[i] * b2, abs(g) + eps_)
         exp_avg[i] = m
         exp_inf[i] = u
-        param[i] = param[i] - clr * (m / u)
+        param[i] = param[i] - clr_ * (m / u)
 
 
 @register("nadam_update")
 def _nadam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, bias_correction2,
            coef_grad, coef_avg, maximize):
-    decay = 1 - lr * weight_decay
+    decay, wd, b1, b2, b2_ = F(1 - lr * weight_decay), F(weight_decay), F(1 - beta1), F(beta2), F(1 - beta2)
+    bc2, eps_, cg, ca = F(bias_correction2), F(eps), F(coef_grad), F(coef_avg)
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
         p = param[i]
@@ -250,21 +255,21 @@ def _nadam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay
             if decoupled:
                 p = p * decay
             else:
-                g = g + weight_decay * p
-        m = exp_avg[i] + (1 - beta1) * (g - exp_avg[i])
-        v = beta2 * exp_avg_sq[i] + (1 - beta2) * (g * g)
+                g = g + wd * p
+        m = exp_avg[i] + b1 * (g - exp_avg[i])
+        v = b2 * exp_avg_sq[i] + b2_ * (g * g)
         exp_avg[i] = m
         exp_avg_sq[i] = v
-        denom = math.sqrt(v / bias_correction2) + eps
-        p = p + coef_grad * (g / denom)
-        param[i] = p + coef_avg * (m / denom)
+        denom = np.sqrt(v / bc2) + eps_
+        p = p + cg * (g / denom)
+        param[i] = p + ca * (m / denom)
 
 
 @register("radam_update")
 def _radam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, bias_correction1,
            bias_correction2, rect, maximize):
-    decay = 1 - lr * weight_decay
-    sqrt_bc2 = bias_correction2 ** 0.5
+    decay, wd, b1, b2, b2_ = F(1 - lr * weight_decay), F(weight_decay), F(1 - beta1), F(beta2), F(1 - beta2)
+    lr_, bc1, sqrt_bc2, eps_, rect_ = F(lr), F(bias_correction1), F(bias_correction2 ** 0.5), F(eps), F(rect)
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
         p = param[i]
@@ -272,61 +277,52 @@ def _radam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay
             if decoupled:
                 p = p * decay
             else:
-                g = g + weight_decay * p
-        m = exp_avg[i] + (1 - beta1) * (g - exp_avg[i])
-        v = beta2 * exp_avg_sq[i] + (1 - beta2) * (g * g)
+                g = g + wd * p
+        m = exp_avg[i] + b1 * (g - exp_avg[i])
+        v = b2 * exp_avg_sq[i] + b2_ * (g * g)
         exp_avg[i] = m
         exp_avg_sq[i] = v
-        update = m / bias_correction1 * lr
+        update = m / bc1 * lr_
         if rect != 0:
-            update = update * (sqrt_bc2 / (math.sqrt(v) + eps)) * rect
+            update = update * (sqrt_bc2 / (np.sqrt(v) + eps_)) * rect_
         param[i] = p - update
 
 
 @register("rprop_update")
 def _rprop(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max, maximize):
+    em, ep, lo, hi, one, zero = F(etaminus), F(etaplus), F(step_size_min), F(step_size_max), F(1), F(0)
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
         s = g * prev[i]
-        if s > 0:
-            f = etaplus
-        elif s < 0:
-            f = etaminus
-        else:
-            f = 1.0
-        size = min(max(step_size[i] * f, step_size_min), step_size_max)
+        f = ep if s > 0 else (em if s < 0 else one)
+        size = min(max(step_size[i] * f, lo), hi)
         step_size[i] = size
-        if f == etaminus:
-            g = 0.0
+        if f == em:
+            g = zero
         prev[i] = g
-        sign = 1.0 if g > 0 else (-1.0 if g < 0 else 0.0)
-        param[i] = param[i] - sign * size
+        param[i] = param[i] - np.sign(g) * size
 
 
 @register("asgd_update")
 def _asgd(param, grad, ax, eta, mu, lambd, weight_decay, maximize):
+    decay, eta_, mu_, wd = F(1 - lambd * eta), F(eta), F(mu), F(weight_decay)
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
         p = param[i]
         if weight_decay != 0:
-            g = g + weight_decay * p
-        p = p * (1 - lambd * eta) - eta * g
+            g = g + wd * p
+        p = p * decay - eta_ * g
         param[i] = p
-        if mu == 1:
-            ax[i] = p
-        else:
-            ax[i] = ax[i] + (p - ax[i]) * mu
+        ax[i] = p if mu == 1 else ax[i] + (p - ax[i]) * mu_
 
 
 @register("lion_update")
 def _lion(param, grad, exp_avg, lr, beta1, beta2, weight_decay, maximize):
-    decay = 1 - lr * weight_decay
+    decay, lr_, b1, b1_, b2, b2_ = F(1 - lr * weight_decay), F(lr), F(beta1), F(1 - beta1), F(beta2), F(1 - beta2)
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
         p = param[i]
         if weight_decay != 0:
             p = p * decay
-        c = beta1 * exp_avg[i] + (1 - beta1) * g
-        sign = 1.0 if c > 0 else (-1.0 if c < 0 else 0.0)
-        param[i] = p - lr * sign
-        exp_avg[i] = beta2 * exp_avg[i] + (1 - beta2) * g
+        param[i] = p - lr_ * np.sign(b1 * exp_avg[i] + b1_ * g)
+        exp_avg[i] = b2 * exp_avg[i] + b2_ * g

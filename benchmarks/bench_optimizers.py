@@ -129,7 +129,7 @@ def bench(label, sizes):
             fns["fused"] = getattr(torch.optim, cls)(tps_f, fused=True, **kw).step
         t = _interleaved(fns)
         roof = t["copy"] * nbytes / 8  # the copy moves 8 bytes per element, timed in the same rounds
-        rows.append((label, name, t, roof))
+        rows.append((label, name, t, roof, nbytes * n / t["ember"] / 1e9))
         del e_fast, e_np, t_default, fns
     return rows
 
@@ -139,18 +139,20 @@ def main():
           f"{'on' if _kernels.numba_available() else 'OFF'}")
     print(f"copy bandwidth (np.copyto, 160 MB, before the rows): {copy_bandwidth() / 1e9:.1f} GB/s\n")
     head = (f"{'case':<11}{'optimizer':<22}{'ember':>8}{'ember-np':>10}{'torch':>8}{'fused':>8}"
-            f"{'ember/fused':>13}{'np/torch':>10}{'roofline':>10}")
+            f"{'ember/fused':>13}{'np/torch':>10}{'GB/s':>7}{'roofline':>10}")
     print(head)
     print("-" * len(head))
     for label, count, total in (("a) 200x5M", 200, 5_000_000), ("b) 8x40M", 8, 40_000_000)):
-        for label_, name, t, roof in bench(label, _sizes(count, total)):
+        for label_, name, t, roof, gbs in bench(label, _sizes(count, total)):
             fused = t.get("fused")
             ms = lambda x: f"{x * 1e3:8.2f}" if x is not None else f"{'n/a':>8}"  # noqa: E731
             ratio_f = f"{t['ember'] / fused:13.2f}" if fused else f"{'n/a':>13}"
             print(f"{label_:<11}{name:<22}{ms(t['ember'])}{ms(t['ember-np']):>10}{ms(t['torch'])}{ms(fused)}"
-                  f"{ratio_f}{t['ember-np'] / t['torch']:10.2f}{roof / t['ember'] * 100:9.0f}%")
+                  f"{ratio_f}{t['ember-np'] / t['torch']:10.2f}{gbs:7.1f}{roof / t['ember'] * 100:9.0f}%")
     print("\nms per step (median); ember/fused: target <= 1.0; np/torch (ember without numba vs torch default): "
-          "target <= 1.0; roofline: fraction of copy bandwidth reached by ember's fused step (target >= 70%).")
+          "target <= 1.0; GB/s: bytes per parameter x N / ember's time; roofline: that as a fraction of the copy's\n"
+          "bandwidth (the copy writes a separate buffer and so also pays a read-for-ownership of it, which an\n"
+          "in-place update does not: values above 100% are possible).")
 
 
 if __name__ == "__main__":

@@ -92,7 +92,7 @@ def test_fused_kernel_matches_reference(reference, dtype, parallel):
                                                err_msg=f"{hyper} {name}")
 
 
-@pytest.mark.parametrize("n,chunk", [(100, 13), (300_001, 1 << 15)])  # the second splits over threads
+@pytest.mark.parametrize("n,chunk", [(100, 13), (300_001, 1 << 14)])  # the second splits over threads
 def test_numpy_path_chunks_give_the_reference_result(monkeypatch, n, chunk):
     previous = _kernels.set_enabled(False)
     monkeypatch.setattr(_kernels, "CHUNK", chunk)

@@ -1,6 +1,9 @@
 """Forward + backward of an MLP (Linear/ReLU, cross-entropy loss): ember vs torch, same weights, one run.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_mlp.py
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_mlp.py [--threads N]
+
+``--threads`` sets both libraries' intra-op threads (torch.set_num_threads and NumPy's BLAS pool via
+threadpoolctl); the default is each library's own default (all cores).
 
 Prints the median time per step of each library and the ratio ember/torch (lower is better).
 """
@@ -16,8 +19,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 import ember  # noqa: E402
 import ember.nn as enn  # noqa: E402
 from _timing import compare  # noqa: E402
-
-torch.set_num_threads(os.cpu_count() or 1)
 
 
 def build(sizes, lib):
@@ -73,6 +74,17 @@ def case(sizes, batch, repeat=40):
 
 
 def main():
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=None)
+    args = ap.parse_args()
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        torch.set_num_threads(args.threads)
+        ember.set_num_threads(args.threads)
+        threadpool_limits(args.threads)
     print(f"torch {torch.__version__}, numpy {np.__version__}, threads {torch.get_num_threads()}")
     print(f"{'model':<22}{'batch':>6}{'torch ms':>10}{'ember ms':>10}{'ember/torch':>13}")
     for sizes, batch in (((784, 256, 256, 10), 128), ((64, 64, 64, 10), 32)):

@@ -147,6 +147,11 @@ class CrossEntropy(Op):
     @staticmethod
     def forward(ctx, x, *, target, weight, ignore_index, label_smoothing, reduction):
         n_classes = x.shape[1]
+        if x.ndim == 2 and weight is None and not label_smoothing and reduction != "none" and x.size < _SMALL:
+            out = _plain_forward(ctx, x, target, n_classes, ignore_index, reduction)
+            if out is not None:
+                return out
+        ctx.plain = False
         t, valid = class_targets(target, n_classes, ignore_index)
         wt = target_weights(t, valid, weight, x.dtype)
         eps = float(label_smoothing)
@@ -184,6 +189,8 @@ class CrossEntropy(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.plain:
+            return _plain_backward(ctx, g)
         eps, wt, valid, n_classes = ctx.eps, ctx.wt, ctx.valid, ctx.x.shape[1]
         r = _grad_scale(g, ctx.reduction, ctx.denom)
         buf = ctx.buf
@@ -211,6 +218,41 @@ class CrossEntropy(Op):
         row_blocks(block, buf)
         _add_at_class(buf, ctx.t, -(r * (1 - eps) * wt).astype(buf.dtype, copy=False))
         return buf
+
+
+_SMALL = 1 << 16  # elements: below this, the plain path's fewer NumPy calls beat the general one
+
+
+def _plain_forward(ctx, x, target, n_classes, ignore_index, reduction):
+    """The common case in few NumPy calls: (N, C) logits, no class weights, no smoothing, no ignored target,
+    'mean' or 'sum'. Returns None (use the general path) when some target is ignored or out of range."""
+    t = target if target.dtype == np.int64 else target.astype(np.int64)
+    n = t.shape[0]
+    if n == 0:
+        return None
+    lo, hi = t.min(), t.max()
+    if lo < 0 or hi >= n_classes or lo <= ignore_index <= hi:
+        return None  # an ignored or invalid target: the general path handles (and reports) it
+    m = x.max(axis=1, keepdims=True)
+    e = x - m
+    np.exp(e, out=e)
+    s = e.sum(axis=1, keepdims=True)
+    rows = np.arange(n)
+    total = (m[:, 0] + np.log(s[:, 0]) - x[rows, t]).sum(dtype=np.float64)  # Σ −logp[t]
+    ctx.plain, ctx.x, ctx.m, ctx.e, ctx.s, ctx.t, ctx.rows = True, x, m, e, s, t, rows
+    ctx.scale = 1.0 / n if reduction == "mean" else 1.0
+    return np.asarray(total * ctx.scale, dtype=x.dtype)
+
+
+def _plain_backward(ctx, g):
+    """∂ℓ/∂x = (softmax(x) − onehot(t))·g·scale, built in the saved exp buffer."""
+    e, r = ctx.e, float(g) * ctx.scale
+    if e is None:  # a second backward (retain_graph=True): the first consumed the buffer
+        e = np.exp(ctx.x - ctx.m)
+    ctx.e = None
+    e *= (r / ctx.s).astype(e.dtype, copy=False)
+    e[ctx.rows, ctx.t] -= e.dtype.type(r)
+    return e
 
 
 class NLL(Op):

@@ -504,3 +504,22 @@ def test_replacing_param_data_is_respected():
     p.grad = ember.ones(4)
     opt.step()
     np.testing.assert_allclose(p.detach().numpy(), np.full(4, 1.5))
+
+
+def test_group_lr_changed_between_steps_and_tensor_lr_like_torch():
+    init = _make(7)
+    ep = [ember.tensor(a.copy(), requires_grad=True) for a in init]
+    tp = [torch.tensor(a.copy(), requires_grad=True) for a in init]
+    eo = eoptim.Adam(ep, lr=ember.tensor(0.01), amsgrad=True)
+    to = torch.optim.Adam(tp, lr=torch.tensor(0.01), amsgrad=True)
+    rng = np.random.default_rng(8)
+    for step in range(25):
+        if step % 5 == 4:  # what a scheduler does
+            eo.param_groups[0]["lr"] = 0.01 * 0.5 ** (step // 5)
+            to.param_groups[0]["lr"] = 0.01 * 0.5 ** (step // 5)
+        grads = _grads(rng, step)
+        _set_grads(ep, grads, "ember")
+        _set_grads(tp, grads, "torch")
+        eo.step()
+        to.step()
+        _assert_same(ep, tp)

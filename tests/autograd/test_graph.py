@@ -448,3 +448,18 @@ def test_leaf_gradients_never_alias_each_other_or_the_callers_gradient():
     c.clone().backward(seed)
     c.grad.numpy()[0] = 7
     assert seed[0].item() == 1
+
+
+def test_second_backward_fails_only_where_saved_arrays_were_freed_like_torch():
+    x, tx = ember.randn(3, requires_grad=True), None
+    tx = torch.tensor(x.detach().numpy(), requires_grad=True)
+    y, ty = (x + 1).sum(), (tx + 1).sum()  # nothing saved but sizes: a second pass works in both
+    y.backward(), y.backward()
+    ty.backward(), ty.backward()
+    assert_close(x.grad, tx.grad)
+    z, tz = (x * x).sum(), (tx * tx).sum()  # Mul saved its inputs: both refuse a second pass
+    z.backward(), tz.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        z.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        tz.backward()

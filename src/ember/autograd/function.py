@@ -42,7 +42,13 @@ class Op:
     @classmethod
     def apply(cls, *tensors, **options):
         ctx = object.__new__(cls)
-        out = cls.forward(ctx, *[t._data for t in tensors], **options)
+        n = len(tensors)
+        if n == 1:
+            out = cls.forward(ctx, tensors[0]._data, **options)
+        elif n == 2:
+            out = cls.forward(ctx, tensors[0]._data, tensors[1]._data, **options)
+        else:
+            out = cls.forward(ctx, *[t._data for t in tensors], **options)
         if _state.enabled:
             for t in tensors:
                 if t.requires_grad:
@@ -64,14 +70,14 @@ class Op:
         return out if type(out) is tuple else (out,)
 
     def _free(self):
+        """Drop the arrays saved for backward (torch frees saved tensors, keeps sizes and options); a later
+        backward through this node then fails like torch's."""
         d = self.__dict__
-        if len(d) > 1:  # something besides `inputs` was saved: a second pass must fail like torch's
-            keep = {"inputs": d["inputs"], "fns": d["fns"], "_freed": True}
-            for k in ("_hooks", "_retained"):
-                if k in d:
-                    keep[k] = d[k]
-            d.clear()
-            d.update(keep)
+        saved = [k for k, v in d.items() if type(v) is np.ndarray]
+        if saved:
+            for k in saved:
+                del d[k]
+            d["_freed"] = True
 
     def name(self) -> str:
         return type(self).__name__ + "Backward0"

@@ -114,11 +114,11 @@ class Linear(Op):
         gx = np.matmul(g, w) if ctx.inputs[0].requires_grad else None  # no input gradient for the data batch
         if x.ndim == 2:
             gw = np.matmul(g.T, x)
-            gb = g.sum(0) if ctx.has_b else None
+            gb = np.add.reduce(g, axis=0) if ctx.has_b else None
         else:
             g2 = g.reshape(-1, g.shape[-1])
             gw = np.matmul(g2.T, x.reshape(-1, x.shape[-1]))
-            gb = g2.sum(0) if ctx.has_b else None
+            gb = np.add.reduce(g2, axis=0) if ctx.has_b else None
         return (gx, gw, gb) if ctx.has_b else (gx, gw)
 
 

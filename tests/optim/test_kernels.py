@@ -1,4 +1,5 @@
-"""Every registered fused (numba) kernel gives the same arrays as its pure reference update, bit for bit."""
+"""Every registered fused (numba) kernel and in-place NumPy kernel gives the same arrays as its pure reference
+update, bit for bit."""
 import itertools
 
 import numpy as np
@@ -16,8 +17,6 @@ from ember.optim.radam import radam_update
 from ember.optim.rmsprop import rmsprop_update
 from ember.optim.rprop import rprop_update
 from ember.optim.sgd import sgd_update
-
-numba = pytest.importorskip("numba")
 
 ADAM = dict(lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8, bias_correction1=0.271, bias_correction2_sqrt=0.0547)
 # reference -> (hyper-parameter axes, optional state names that may be None)
@@ -67,11 +66,39 @@ def _arrays(names, n, rng, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("parallel", [False, True])
 def test_fused_kernel_matches_reference(reference, dtype, parallel):
+    pytest.importorskip("numba")
+    kernel = _kernels.fused(reference, parallel, dtype)
+    assert kernel is not None
+    _check_against_reference(reference, dtype, lambda param, grad, args, hyper, names: kernel(
+        param, grad, *args, *[hyper[k] for k in names]))
+
+
+NUMPY_KERNELS = [f for f in CASES if _kernels.numpy_kernel(f) is not None]
+
+
+def test_numpy_kernels_registered():
+    assert {f.__name__ for f in NUMPY_KERNELS} >= {"adagrad_update", "rmsprop_update"}
+    assert all(f in CASES for f in NUMPY_KERNELS)
+
+
+@pytest.mark.parametrize("reference", NUMPY_KERNELS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numpy_kernel_matches_reference(reference, dtype):
+    kernel = _kernels.numpy_kernel(reference)
+
+    def call(param, grad, args, hyper, names):
+        t, u = np.full((2, param.size), np.nan, dtype)  # scratch content must not matter
+        grad_before = grad.copy()
+        kernel(param, grad, *args, t, u, **hyper)
+        np.testing.assert_array_equal(grad, grad_before)  # the gradient is read, never written
+
+    _check_against_reference(reference, dtype, call)
+
+
+def _check_against_reference(reference, dtype, call):
     axes, optional = CASES[reference]
     states, hyper_names = _kernels.signature(reference)
     assert sorted(hyper_names) == sorted(axes)
-    kernel = _kernels.fused(reference, parallel, dtype)
-    assert kernel is not None
     rng = np.random.default_rng(0)
     n = 1000
     for present in itertools.product([True, False], repeat=len(optional)):
@@ -83,7 +110,7 @@ def test_fused_kernel_matches_reference(reference, dtype, parallel):
             expected = reference(param.copy(), grad, *[arrays[s].copy() if s in arrays else None for s in states],
                                  **hyper)
             args = [arrays.get(s) for s in states]
-            kernel(param, grad, *args, *[hyper[k] for k in hyper_names])
+            call(param, grad, args, hyper, hyper_names)
             rtol = 0  # bit-identical: scalars are rounded where the reference rounds them, no FMA contraction
             np.testing.assert_allclose(param, expected[0], rtol=rtol, atol=rtol, equal_nan=False, err_msg=f"{hyper} param")
             for name, new in zip(states, expected[1:]):
@@ -93,7 +120,8 @@ def test_fused_kernel_matches_reference(reference, dtype, parallel):
 
 
 @pytest.mark.parametrize("n,chunk", [(100, 13), (300_001, 1 << 14)])  # the second splits over threads
-def test_numpy_path_chunks_give_the_reference_result(monkeypatch, n, chunk):
+@pytest.mark.parametrize("inplace", [False, True])  # the reference per chunk, or an in-place NumPy kernel
+def test_numpy_path_chunks_give_the_reference_result(monkeypatch, n, chunk, inplace):
     previous = _kernels.set_enabled(False)
     monkeypatch.setattr(_kernels, "CHUNK", chunk)
     try:
@@ -102,9 +130,16 @@ def test_numpy_path_chunks_give_the_reference_result(monkeypatch, n, chunk):
         v = np.abs(v)
         hyper = dict(lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.1, decoupled=False,
                      bias_correction1=0.1, bias_correction2_sqrt=0.05, maximize=False)
-        expected = adam_update(p.copy(), g, m.copy(), v.copy(), **hyper)
-        _kernels.apply(adam_update, p, g, {"exp_avg": m, "exp_avg_sq": v}, hyper)
-        for got, want in zip((p, m, v), expected):
-            np.testing.assert_array_equal(got, want)
+        if inplace:
+            hyper = dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.1, momentum=0.9, maximize=True)
+            expected = rmsprop_update(p.copy(), g, v.copy(), m.copy(), **hyper)[:3]
+            _kernels.apply(rmsprop_update, p, g, {"square_avg": v, "momentum_buffer": m}, hyper)
+            got = (p, v, m)
+        else:
+            expected = adam_update(p.copy(), g, m.copy(), v.copy(), **hyper)
+            _kernels.apply(adam_update, p, g, {"exp_avg": m, "exp_avg_sq": v}, hyper)
+            got = (p, m, v)
+        for a, want in zip(got, expected):
+            np.testing.assert_array_equal(a, want)
     finally:
         _kernels.set_enabled(previous)

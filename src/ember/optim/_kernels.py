@@ -5,12 +5,14 @@ Each algorithm states its update once, as a pure reference function over arrays 
     reference(param, grad, *state, *, **hyper) -> (new_param, *new_state)
 
 State arrays are positional and may default to None (a variant without that state, e.g. Adam without amsgrad);
-hyper-parameters are keyword-only host scalars. The NumPy path calls the reference on cache-sized chunks of the
-flat buffers (split over ``ember.get_num_threads()`` threads) and copies the results back. With the optional
-``fast`` extra (numba), a one-pass kernel registered
-here for the same reference updates the arrays in place, in parallel over the cores: one read and one write of
-each array, which is what bounds an optimizer step (DESIGN.md, "Optimizers"). ``tests/optim/test_kernels.py``
-checks every registered kernel against its reference.
+hyper-parameters are keyword-only host scalars. The NumPy path works on cache-sized chunks of the flat buffers
+(split over ``ember.get_num_threads()`` threads): where an in-place NumPy version of the update is registered here
+(``register_numpy``: the same operations in the same order, written with ``out=`` into two per-thread scratch
+chunks, so no temporaries and no copies back), it runs that; otherwise it calls the reference and copies the
+results back. With the optional ``fast`` extra (numba), a one-pass kernel registered here for the same reference
+updates the arrays in place, in parallel over the cores: one read and one write of each array, which is what
+bounds an optimizer step (DESIGN.md, "Optimizers"). ``tests/optim/test_kernels.py`` checks every registered
+kernel, numba and NumPy, against its reference, bit for bit.
 
 The numba kernels are compiled lazily (first use, cached on disk), so importing ember never imports numba.
 Set the environment variable ``EMBER_DISABLE_NUMBA=1`` (or call ``set_enabled(False)``) to use NumPy only.
@@ -26,13 +28,14 @@ import numpy as np
 from .. import _threads
 
 _REGISTRY = {}  # reference name -> python function written for numba (positional args, updates in place)
+_NUMPY = {}  # reference name -> in-place NumPy version (param, grad, *state, t, u, **hyper), t/u scratch chunks
 _COMPILED = {}  # reference name -> compiled function
 _SIGNATURES = {}  # reference -> (state names, hyper names)
 _enabled = os.environ.get("EMBER_DISABLE_NUMBA", "").strip() in ("", "0", "false", "False")
 _numba = None
 
 PARALLEL_MIN = 1 << 17  # below this many elements a fused kernel runs single-threaded
-CHUNK = 1 << 17  # elements per NumPy chunk: the temporaries of one reference call stay in the cache (measured)
+CHUNK = 1 << 16  # elements per NumPy chunk: a chunk's arrays and scratch stay in the 1-2 MB L2 cache (measured)
 
 
 def numba_available():
@@ -74,6 +77,26 @@ def register(reference_name):
 def registered():
     """Names of the references that have a fused kernel."""
     return sorted(_REGISTRY)
+
+
+def register_numpy(reference_name):
+    """Decorator: register an in-place NumPy version of the reference named ``reference_name``, used by the NumPy
+    path instead of calling the reference and copying its results back.
+
+    It takes ``(param, grad, *state, t, u, **hyper)``: the reference's arrays (updated in place) followed by two
+    scratch arrays of the same length and dtype, and must perform the reference's operations in the same order,
+    so that the result is bit-identical."""
+
+    def deco(fn):
+        _NUMPY[reference_name] = fn
+        return fn
+
+    return deco
+
+
+def numpy_kernel(reference):
+    """The in-place NumPy version of ``reference``, or None."""
+    return _NUMPY.get(reference.__name__)
 
 
 def signature(reference):
@@ -121,11 +144,18 @@ def apply(reference, param, grad, states, hyper):
         kernel(param, grad, *arrays, *[hyper[k] for k in hyper_names])
         return
 
+    inplace = _NUMPY.get(reference.__name__)
+
     def run(rows):  # one thread's share, in cache-sized chunks
         start, stop, _ = rows.indices(param.size)
+        if inplace is not None:  # two scratch chunks per thread, reused by every chunk
+            t, u = np.empty((2, min(CHUNK, max(stop - start, 0))), param.dtype)
         for lo in range(start, stop, CHUNK):
             hi = min(lo + CHUNK, stop)
             chunk = [a[lo:hi] if a is not None else None for a in arrays]
+            if inplace is not None:
+                inplace(param[lo:hi], grad[lo:hi], *chunk, t[:hi - lo], u[:hi - lo], **hyper)
+                continue
             out = reference(param[lo:hi], grad[lo:hi], *chunk, **hyper)
             param[lo:hi] = out[0]
             for dst, new in zip(chunk, out[1:]):
@@ -326,3 +356,62 @@ def _lion(param, grad, exp_avg, lr, beta1, beta2, weight_decay, maximize):
             p = p * decay
         param[i] = p - lr_ * np.sign(b1 * exp_avg[i] + b1_ * g)
         exp_avg[i] = b2 * exp_avg[i] + b2_ * g
+
+
+# --- NumPy in-place versions: the references' operations, in the same order, into scratch chunks ----------------
+# For the NumPy path (no numba). Each line names the reference's formula it computes; Python-float scalars are
+# rounded to the array dtype by NumPy exactly as in the reference (NEP 50), so the results are bit-identical.
+
+
+def _effective_grad(param, grad, weight_decay, maximize, u):
+    """g ← −g if maximize;  g ← g + λ·θ  — the gradient itself when neither applies, else computed into ``u``."""
+    if weight_decay != 0:
+        np.multiply(param, weight_decay, out=u)
+        if maximize:
+            u -= grad  # λ·θ − g  ==  (−g) + λ·θ exactly
+        else:
+            u += grad
+        return u
+    if maximize:
+        return np.negative(grad, out=u)
+    return grad
+
+
+@register_numpy("adagrad_update")
+def _adagrad_np(param, grad, sum, t, u, *, clr, eps, weight_decay, maximize):
+    g = _effective_grad(param, grad, weight_decay, maximize, u)
+    np.multiply(g, g, out=t)
+    sum += t  # s ← s + g²
+    np.sqrt(sum, out=t)
+    t += eps  # √s + ε
+    np.divide(g, t, out=t)
+    t *= clr
+    param -= t  # θ ← θ − clr · g / (√s + ε)
+
+
+@register_numpy("rmsprop_update")
+def _rmsprop_np(param, grad, square_avg, momentum_buffer, grad_avg, t, u, *, lr, alpha, eps, weight_decay, momentum,
+                maximize):
+    g = _effective_grad(param, grad, weight_decay, maximize, u)
+    np.multiply(g, g, out=t)
+    t *= 1 - alpha
+    square_avg *= alpha
+    square_avg += t  # v ← α·v + (1 − α)·g²
+    if grad_avg is not None:
+        np.subtract(g, grad_avg, out=t)
+        t *= 1 - alpha
+        grad_avg += t  # ḡ ← ḡ + (1 − α)·(g − ḡ)
+        np.multiply(grad_avg, grad_avg, out=t)
+        np.subtract(square_avg, t, out=t)
+        np.sqrt(t, out=t)  # √(v − ḡ²)
+    else:
+        np.sqrt(square_avg, out=t)  # √v
+    t += eps  # d
+    np.divide(g, t, out=t)  # g/d
+    if momentum_buffer is not None:
+        momentum_buffer *= momentum
+        momentum_buffer += t  # b ← μ·b + g/d
+        np.multiply(momentum_buffer, lr, out=t)
+    else:
+        t *= lr
+    param -= t  # θ ← θ − lr·b   or   θ ← θ − lr·g/d

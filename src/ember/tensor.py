@@ -232,14 +232,7 @@ class Tensor:
 
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
         """Convert dtype (and check the device): ``to(dtype)``, ``to(device)``, ``to(tensor)``."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, (_dtype.dtype, type, np.dtype)) and not isinstance(a, str):
-                dtype = a
-            else:
-                device = a
-        check_device(device)
+        dtype, device = _to_args(args, dtype, device)
         if dtype is None or _dtype.np_dtype(dtype) == self._data.dtype:
             return self.clone() if copy else self
         return self._cast(_dtype.np_dtype(dtype))
@@ -381,6 +374,19 @@ class _RemovableHandle:
     def remove(self):
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+def _to_args(args, dtype=None, device=None):
+    """Split the positional arguments of ``Tensor.to`` / ``Module.to`` into (dtype, device); checks the device."""
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, (_dtype.dtype, type, np.dtype)):
+            dtype = a
+        else:
+            device = a
+    check_device(device)
+    return dtype, device
 
 
 def _rebuild(data, requires_grad):

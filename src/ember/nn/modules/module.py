@@ -8,7 +8,7 @@ import numpy as np
 
 from ... import _dtype
 from ..._backend import check_device
-from ...tensor import Tensor, _wrap
+from ...tensor import Tensor, _to_args, _wrap
 from ...autograd.grad_mode import no_grad
 from ..parameter import Buffer, Parameter
 
@@ -310,16 +310,7 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        dtype = kwargs.get("dtype")
-        device = kwargs.get("device")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, (_dtype.dtype, np.dtype)) or a in (float, int, bool):
-                dtype = a
-            else:
-                device = a
-        check_device(device)
+        dtype, _ = _to_args(args, kwargs.get("dtype"), kwargs.get("device"))
         if dtype is not None:
             dt = _dtype.to_dtype(dtype)
             if not dt.is_floating_point:

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from .. import _kernels
 from ..utilities import to_numpy, to_tensor
 
 MULTIOUTPUTS = ("raw_values", "uniform_average", "variance_weighted")
@@ -51,6 +52,10 @@ _scratch = threading.local()
 def _sum_squared_difference(p, t):
     """Σ (p − t)² over axis 0. For long 1-D inputs the difference goes through a small reused buffer, chunk by
     chunk, each reduced by BLAS (float32 stays float32, as torch computes it): no large temporary is allocated."""
+    if p.ndim == 1:
+        fast = _kernels.sum_squared_difference(p, t)  # one pass, no temporary (numba, float32 only)
+        if fast is not None:
+            return fast
     if p.ndim > 1:
         d = p - t
         return np.einsum("ij,ij->j", d, d).astype(np.float64)

@@ -31,8 +31,11 @@ def _binary_confusion_matrix_update(preds, target, threshold=0.5, ignore_index=N
 
 def _multiclass_confusion_matrix_update(preds, target, num_classes, ignore_index=None, input_format="auto",
                                         validate_args=True) -> dict:
-    p, t, valid = I.multiclass_labels(*I.as_arrays(preds, target), num_classes, 1, ignore_index, input_format,
-                                      validate_args)
+    preds, target = I.as_arrays(preds, target)
+    confmat = I.multiclass_confmat_fast(preds, target, num_classes, 1, ignore_index)
+    if confmat is not None:
+        return {"confmat": confmat}
+    p, t, valid = I.multiclass_labels(preds, target, num_classes, 1, ignore_index, input_format, validate_args)
     idx = t * num_classes + p
     idx = idx[valid] if valid is not None else idx.ravel()
     return {"confmat": np.bincount(idx, minlength=num_classes * num_classes).reshape(num_classes, num_classes)}

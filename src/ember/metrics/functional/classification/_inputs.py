@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from ... import _kernels
 from ...utilities import to_numpy
 
 INPUT_FORMATS = ("auto", "probs", "logits", "labels")
@@ -179,6 +180,18 @@ def _topk_labels(probs: np.ndarray, target: np.ndarray, k: int) -> np.ndarray:
     top = np.argpartition(-probs, k - 1, axis=1)[:, :k]
     hit = (top == target[:, None]).any(axis=1)
     return np.where(hit, target, probs.argmax(axis=1))
+
+
+def multiclass_confmat_fast(preds, target, num_classes, top_k=1, ignore_index=None, multidim_average="global"):
+    """The (C, C) confusion matrix of (target, argmax preds) from one numba pass, or None where the general path
+    must run: no numba, shapes other than float (N, C) with integer (N,), top_k > 1, samplewise, or inputs the
+    general path rejects (NaN scores, targets out of range; its checks then raise the error)."""
+    if (top_k != 1 or multidim_average != "global" or preds.ndim != 2 or target.ndim != 1
+            or preds.dtype.kind != "f" or target.dtype.kind not in "iu" or not target.size
+            or preds.shape != (target.shape[0], num_classes) or not _kernels.numba_available()):
+        return None
+    confmat, status = _kernels.argmax_confmat(preds, target, num_classes, ignore_index)
+    return confmat if status == _kernels.OK else None
 
 
 def multiclass_labels(preds, target, num_classes, top_k=1, ignore_index=None, input_format="auto",

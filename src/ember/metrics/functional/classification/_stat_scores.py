@@ -48,8 +48,15 @@ def _multilabel_stat_scores_update(preds, target, num_labels, threshold=0.5, mul
 
 def _multiclass_stat_scores_update(preds, target, num_classes, top_k=1, multidim_average="global",
                                    ignore_index=None, input_format="auto", validate_args=True) -> dict:
-    """Counts per class (global) or per sample and class (samplewise), from three bincounts."""
-    p, t, valid = I.multiclass_labels(*I.as_arrays(preds, target), num_classes, top_k, ignore_index, input_format,
+    """Counts per class (global) or per sample and class (samplewise), from three bincounts (or from the
+    confusion matrix of one numba pass)."""
+    preds, target = I.as_arrays(preds, target)
+    confmat = I.multiclass_confmat_fast(preds, target, num_classes, top_k, ignore_index, multidim_average)
+    if confmat is not None:
+        tp = np.diagonal(confmat).copy()
+        fp, fn = confmat.sum(0) - tp, confmat.sum(1) - tp
+        return {"tp": tp, "fp": fp, "tn": confmat.sum() - tp - fp - fn, "fn": fn}
+    p, t, valid = I.multiclass_labels(preds, target, num_classes, top_k, ignore_index, input_format,
                                       validate_args, multidim_average)
     c = num_classes
     if multidim_average == "global":

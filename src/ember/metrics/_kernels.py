@@ -1,0 +1,163 @@
+"""One-pass numba kernels for the metrics' hot updates, each with the NumPy code it replaces as the fallback.
+
+    argmax_confmat(preds (n, C), target (n,)) -> confmat[t, argmax_j preds[i, j]] counts, and a status
+        argmax takes the first maximum (torch's tie rule); the same pass flags NaN scores and targets outside
+        [0, C) that are not ``ignore_index``, so the inputs are read once instead of once per check.
+    sum_squared_difference(p, t) -> Σ (p − t)²    (float32 partial sums over short blocks, float64 across them)
+    binary_scan(preds, target) -> min/max of preds, NaN flag, count of targets not in {0, 1, ignore_index}
+
+The callers run the NumPy path whenever a kernel is unavailable or reports a problem (NaN, bad target), so that
+errors and their messages come from one place. Kernels compile lazily on first use (cached on disk); importing
+ember never imports numba. ``EMBER_DISABLE_NUMBA=1`` (or ``set_enabled(False)``) turns them off.
+``tests/metrics/test_kernels.py`` checks every kernel against the NumPy path.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+_enabled = os.environ.get("EMBER_DISABLE_NUMBA", "").strip() in ("", "0", "false", "False")
+_numba = None
+_COMPILED = {}
+
+PARALLEL_MIN = 1 << 16  # below this many elements a kernel runs single-threaded (thread wake-up costs more)
+FUSED_MAX_CLASSES = 64  # per-thread C×C histograms up to this C; above it, the kernel writes flat indices
+
+OK, HAS_NAN, BAD_TARGET = 0, 1, 2  # status bits
+
+
+def numba_available():
+    """True when numba imports and has not been disabled."""
+    global _numba, _enabled
+    if not _enabled:
+        return False
+    if _numba is None:
+        try:
+            import numba
+        except ImportError:
+            _enabled = False
+            return False
+        _numba = numba
+    return True
+
+
+def set_enabled(flag):
+    """Turn the numba kernels on or off (for benchmarks and tests); returns the previous setting."""
+    global _enabled
+    previous = _enabled
+    _enabled = bool(flag)
+    return previous
+
+
+def _compiled(py, parallel, **flags):
+    key = (py.__name__, parallel)
+    fn = _COMPILED.get(key)
+    if fn is None:
+        import types
+        scope = dict(py.__globals__, prange=_numba.prange if parallel else range)
+        variant = f"{py.__name__}_{'parallel' if parallel else 'serial'}"
+        fn = types.FunctionType(py.__code__, scope, variant, py.__defaults__)
+        fn.__qualname__ = variant
+        fn = _COMPILED[key] = _numba.njit(parallel=parallel, cache=True, **flags)(fn)
+    return fn
+
+
+def _blocks(parallel):
+    return _numba.get_num_threads() if parallel else 1
+
+
+prange = range  # rebound per compiled variant
+
+
+# ------------------------------------------------------------------------------------------ multiclass argmax
+def _argmax_confmat_kernel(preds, target, num_classes, ignore_index, fused, out_idx, n_blocks):
+    """Per row: argmax (first maximum) and, fused, C×C counts in one histogram per block of rows; else the flat
+    index t·C + argmax (−1 for ignored rows) into out_idx. Returns (counts (C·C,), status)."""
+    n, c = preds.shape
+    size = num_classes * num_classes if fused else 1
+    hist = np.zeros((n_blocks, size), np.int64)
+    status = np.zeros(n_blocks, np.int64)
+    for b in prange(n_blocks):
+        lo, hi = b * n // n_blocks, (b + 1) * n // n_blocks
+        flag = 0
+        for i in range(lo, hi):
+            best = preds[i, 0]
+            arg = 0
+            nan = best != best
+            for j in range(1, c):
+                v = preds[i, j]
+                nan |= v != v
+                up = v > best
+                best = v if up else best
+                arg = j if up else arg
+            if nan:
+                flag |= 1
+            t = target[i]
+            if t == ignore_index:
+                if fused:
+                    continue
+                out_idx[i] = -1
+            elif t < 0 or t >= num_classes:
+                flag |= 2
+                if not fused:
+                    out_idx[i] = -1
+            elif fused:
+                hist[b, t * num_classes + arg] += 1
+            else:
+                out_idx[i] = t * num_classes + arg
+        status[b] = flag
+    total = np.zeros(size, np.int64)
+    s = 0
+    for b in range(n_blocks):
+        total += hist[b]
+        s |= status[b]
+    return total, s
+
+
+def argmax_confmat(preds, target, num_classes, ignore_index=None):
+    """(confmat (C, C) int64 of (target, first-argmax) pairs over rows whose target is not ignore_index, status)
+    for float preds (n, C) and integer targets (n,); None when numba is unavailable."""
+    if not numba_available():
+        return None
+    preds = np.ascontiguousarray(preds)
+    target = np.ascontiguousarray(target)
+    parallel = preds.size >= PARALLEL_MIN
+    kernel = _compiled(_argmax_confmat_kernel, parallel)
+    ignore = np.int64(ignore_index) if ignore_index is not None else np.int64(np.iinfo(np.int64).min)
+    fused = num_classes <= FUSED_MAX_CLASSES
+    out_idx = np.empty(0 if fused else preds.shape[0], np.int64)
+    counts, status = kernel(preds, target, np.int64(num_classes), ignore, fused, out_idx,
+                            min(_blocks(parallel), preds.shape[0]))
+    if status:
+        return None, status
+    if not fused:
+        counts = np.bincount(out_idx[out_idx >= 0], minlength=num_classes * num_classes)
+    return counts.reshape(num_classes, num_classes), OK
+
+
+# ----------------------------------------------------------------------------------------- squared difference
+_BLOCK = 2048  # elements per float32 partial sum
+
+
+def _ssd_kernel(p, t):
+    n = p.size
+    n_blocks = (n + _BLOCK - 1) // _BLOCK
+    partial = np.zeros(n_blocks, np.float64)
+    for b in prange(n_blocks):
+        lo = b * _BLOCK
+        hi = min(lo + _BLOCK, n)
+        acc = np.float32(0)
+        for i in range(lo, hi):
+            d = p[i] - t[i]
+            acc += d * d
+        partial[b] = acc
+    return partial.sum()
+
+
+def sum_squared_difference(p, t):
+    """Σ (p − t)² of two float32 arrays as float64, or None when numba is unavailable (or not float32)."""
+    if not numba_available() or p.dtype != np.float32 or t.dtype != np.float32:
+        return None
+    kernel = _compiled(_ssd_kernel, p.size >= PARALLEL_MIN, fastmath={"reassoc", "nsz", "arcp", "contract"})
+    return np.float64(kernel(np.ascontiguousarray(p).reshape(-1), np.ascontiguousarray(t).reshape(-1)))

@@ -2,6 +2,7 @@
 differentiates), edge cases (ignore_index, extreme logits, K-dim inputs), float64 gradcheck, errors, modules."""
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -266,6 +267,56 @@ def test_row_parallel_path_equals_single_thread(fn, args):
     ember.set_num_threads(before)
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-6)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-6, atol=1e-12)
+
+
+def _numba_installed():
+    """numba imports and EMBER_DISABLE_NUMBA does not turn it off."""
+    if os.environ.get("EMBER_DISABLE_NUMBA", "").strip() not in ("", "0", "false", "False"):
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("x,y", [
+    (f32(700, 300, scale=4), unif(700, 300)),  # row-parallel (2+ blocks)
+    (np.array([[1e4, -1e4, 0.0, -0.0, 30.0], [-30.0, 88.0, -104.0, 1e-8, -1e-8]], np.float32),
+     np.array([[0, 1, 0.5, 1, 0.2], [1, 0, 0, 1, 0.5]], np.float32)),  # extreme logits, ±0, tails
+    (f32(7, 13).astype(np.float64), unif(7, 13).astype(np.float64)),
+    (np.array(0.3, np.float32), np.array(1.0, np.float32)),  # 0-dim
+    (f32(13, 7).T, unif(7, 13)),  # non-contiguous input: NumPy path either way
+])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_bce_with_logits_numba_path_equals_numpy_path(x, y, reduction):
+    """The optional numba kernels give the NumPy path's gradient bit for bit and its loss to float64 rounding,
+    and both match torch."""
+    from ember.autograd.ops import loss as L
+    results = []
+    before = ember.get_num_threads()
+    try:
+        for use_numba in (True, False):
+            for workers in (1, 4):
+                L._set_numba(use_numba)
+                assert (L._bce_logits_kernels() is not None) == (use_numba and _numba_installed())
+                ember.set_num_threads(workers)
+                ex = ember.tensor(x, requires_grad=True)
+                out = EF.binary_cross_entropy_with_logits(ex, ember.tensor(y), reduction=reduction)
+                out.backward(ember.tensor(np.asarray(1.5, x.dtype)))
+                results.append((out.item(), to_numpy(ex.grad)))
+    finally:
+        L._set_numba(True)
+        ember.set_num_threads(before)
+    tx = torch.tensor(x, requires_grad=True)
+    t_out = TF.binary_cross_entropy_with_logits(tx, torch.tensor(y), reduction=reduction)
+    t_out.backward(torch.tensor(1.5, dtype=tx.dtype))
+    r = 1.5 / (x.size if reduction == "mean" else 1)  # σ(x) − y to float32 rounding of σ, times r
+    for value, grad in results:
+        assert value == pytest.approx(results[0][0], rel=1e-6, abs=1e-9)
+        np.testing.assert_array_equal(grad, results[0][1])
+        assert value == pytest.approx(t_out.item(), rel=1e-5)
+        np.testing.assert_allclose(grad, tx.grad.numpy(), rtol=1e-5, atol=3e-7 * r)
 
 
 def test_numpy_arrays_are_accepted():

@@ -21,6 +21,8 @@ divides by Σ w[tᵢ] over the non-ignored targets (nan when every target is ign
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ..._threads import row_blocks
@@ -321,30 +323,46 @@ class BCEWithLogits(Op):
 
     Finite for every finite x (|x| = 1e4 gives torch's answer, not inf or nan). Without weights, a reduced loss
     is Σ max(x, 0) − x·y + log(1 + e^(−|x|)), with the logs taken of products of 64 factors (``_sum_log``).
+
+    Passes over memory (unweighted, reduced): the forward writes −|x| by setting the sign bit, exponentiates it in
+    place, and turns it into σ(x), kept as the only saved buffer; the backward is one pass (σ(x) − y)·r. With numba
+    (optional) everything after the exponential is one fused pass per block (``_bce_logits_kernels``).
     """
 
     @staticmethod
     def forward(ctx, x, y, *, weight, pos_weight, reduction):
-        e, d = np.empty_like(x), np.empty_like(x)
         fast = weight is None and pos_weight is None and reduction != "none"
-
-        def block(rows):  # e = exp(−|x|), d = 1 + e; unweighted and reduced: the block's Σ ℓ
-            xb, eb, db = x[rows], e[rows], d[rows]
-            np.abs(xb, out=eb)
-            sum_abs = _fast_sum(eb) if fast else 0.0
-            np.negative(eb, out=eb)
-            np.exp(eb, out=eb)
-            np.add(eb, 1, out=db)
-            if not fast:
-                return 0.0
-            sum_pos = 0.5 * (_fast_sum(xb) + sum_abs)  # Σ max(x, 0)
-            return sum_pos - float(np.vdot(xb, y[rows])) + _sum_log(db)
-
-        total = sum(row_blocks(block, x))
-        ctx.x, ctx.y, ctx.e, ctx.d, ctx.weight, ctx.pos_weight = x, y, e, d, weight, pos_weight
+        ctx.x, ctx.y, ctx.weight, ctx.pos_weight = x, y, weight, pos_weight
         ctx.reduction, ctx.n = reduction, x.size
         if fast:
-            return _total(total, x.size, reduction, x.dtype)
+            s = np.empty_like(x)
+            kernels = None
+            if x.dtype in (np.float32, np.float64) and x.flags.c_contiguous and y.flags.c_contiguous:
+                kernels = _bce_logits_kernels()
+
+            def block(rows):  # s = σ(x); returns the block's Σ ℓ
+                xb, yb, sb = x[rows], y[rows], s[rows]
+                _neg_abs(xb, sb)
+                if kernels is not None:
+                    np.exp(sb, out=sb)  # e = e^(−|x|)
+                    d = np.empty_like(sb)
+                    total = kernels[0](xb.reshape(-1), yb.reshape(-1), sb.reshape(-1), d.reshape(-1), x.dtype.type(1))
+                    return total + _sum_log(d)
+                sum_abs = -_fast_sum(sb)
+                np.exp(sb, out=sb)
+                d = np.add(sb, 1)
+                total = 0.5 * (_fast_sum(xb) + sum_abs) - float(np.vdot(xb, yb)) + _sum_log(d)  # Σ max(x, 0) …
+                num = np.greater_equal(xb, 0, out=np.empty_like(sb))
+                np.maximum(num, sb, out=num)
+                np.divide(num, d, out=sb)
+                return total
+
+            ctx.s, ctx.kernels = s, kernels
+            return _total(sum(row_blocks(block, x)), x.size, reduction, x.dtype)
+        e = np.empty_like(x)
+        _neg_abs(x, e)
+        np.exp(e, out=e)
+        ctx.s = _sigmoid(x, e)
         sp = ctx.sp = _softplus_neg(x, e)
         loss = np.subtract(1, y, dtype=x.dtype)
         loss *= x
@@ -359,34 +377,103 @@ class BCEWithLogits(Op):
 
     @staticmethod
     def backward(ctx, g):
-        x, y, e, d, w, pw = ctx.x, ctx.y, ctx.e, ctx.d, ctx.weight, ctx.pos_weight
+        x, y, s, w, pw = ctx.x, ctx.y, ctx.s, ctx.weight, ctx.pos_weight
         r = _grad_scale(g, ctx.reduction, ctx.n)
         if w is not None:
             r = r * w
-        gx = np.empty_like(x)
-        scalar = np.ndim(r) == 0 and pw is None
+        if np.ndim(r) == 0 and pw is None:  # gx = (σ(x) − y)·r in one pass
+            r = x.dtype.type(r)
+            gx = np.empty_like(x)
+            kernels = getattr(ctx, "kernels", None)
 
-        def block(rows):  # σ(x) − y (scaled), or σ(x) alone when weights follow
-            gb = gx[rows]
-            np.greater_equal(x[rows], 0, out=gb)
-            np.maximum(gb, e[rows], out=gb)
-            np.divide(gb, d[rows], out=gb)
-            if scalar:
-                np.subtract(gb, y[rows], out=gb)
-                if r != 1:
-                    np.multiply(gb, r, out=gb)
+            def block(rows):
+                if kernels is not None:
+                    kernels[1](s[rows].reshape(-1), y[rows].reshape(-1), gx[rows].reshape(-1), r)
+                else:
+                    gb = np.subtract(s[rows], y[rows], out=gx[rows])
+                    if r != 1:
+                        np.multiply(gb, r, out=gb)
 
-        row_blocks(block, x)
-        if not scalar:
-            if pw is None:
-                gx -= y
-            else:
-                gx = (1 + (pw - 1) * y) * gx - pw * y
-            gx = gx * r
+            row_blocks(block, x)
+        elif pw is None:
+            gx = (s - y) * r
+        else:
+            gx = ((1 + (pw - 1) * y) * s - pw * y) * r
         gy = None
         if ctx.inputs[1].requires_grad:
             gy = (-x if pw is None else (pw - 1) * ctx.sp - x) * r
         return gx, gy
+
+
+def _neg_abs(x: np.ndarray, out: np.ndarray) -> None:
+    """out = −|x|, by setting the sign bit of each float (one pass instead of abs and negate)."""
+    if x.dtype.kind == "f" and x.dtype.itemsize in (2, 4, 8) and out.dtype == x.dtype:
+        u = np.dtype(f"u{x.dtype.itemsize}")
+        np.bitwise_or(x.view(u), u.type(1 << (8 * x.dtype.itemsize - 1)), out=out.view(u))
+    else:
+        np.negative(np.abs(x, out=out), out=out)
+
+
+def _sigmoid(x: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """σ(x) = max(e, [x ≥ 0]) / (1 + e), given e = e^(−|x|): relative precision for both signs of x."""
+    num = np.greater_equal(x, 0, out=np.empty_like(x))
+    np.maximum(num, e, out=num)
+    np.divide(num, np.add(e, 1), out=num)
+    return num
+
+
+_KERNELS = None
+
+
+def _bce_logits_kernels():
+    """numba kernels (forward, backward) of the unweighted reduced BCEWithLogits, or None without numba.
+
+    forward(x, y, e, d, one): turns e = e^(−|x|) into σ(x) in place, writes d = 1 + e (for ``_sum_log``) and
+    returns Σ max(x, 0) − x·y (a float64 sum); σ(x) is computed exactly as the NumPy path does (float32 for
+    float32), so both paths give the same gradient bit for bit. backward(s, y, out, r): out = (s − y)·r.
+    (A numba exp or log per element is scalar libm, several times slower than NumPy's SIMD loops, so the
+    exponential and the logs stay in NumPy.)
+    Disabled by EMBER_DISABLE_NUMBA=1 (or ``_set_numba(False)``).
+    """
+    global _KERNELS
+    if _KERNELS is None:
+        _KERNELS = False
+        if os.environ.get("EMBER_DISABLE_NUMBA", "").strip() in ("", "0", "false", "False"):
+            try:
+                import numba
+            except ImportError:
+                return None
+            _KERNELS = _compile_bce_logits(numba)
+    return _KERNELS or None
+
+
+def _set_numba(flag: bool) -> None:
+    """Use (True) or bypass (False) the numba kernels; for tests and benchmarks."""
+    global _KERNELS
+    _KERNELS = None if flag else False
+
+
+def _compile_bce_logits(numba):
+    flags = {"reassoc"}  # lets LLVM vectorize the sums; no nnan/ninf, so inf and nan behave as in NumPy
+
+    @numba.njit(nogil=True, cache=True, fastmath=flags, error_model="numpy")
+    def forward(x, y, e, d, one):
+        zero = one - one
+        total = 0.0
+        for i in range(x.size):
+            xi, ei = x[i], e[i]
+            di = ei + one
+            d[i] = di
+            total += max(xi, zero) - xi * y[i]
+            e[i] = (one if xi >= zero else ei) / di
+        return total
+
+    @numba.njit(nogil=True, cache=True, error_model="numpy")
+    def backward(s, y, out, r):
+        for i in range(s.size):
+            out[i] = (s[i] - y[i]) * r
+
+    return forward, backward
 
 
 def _softplus_neg(x: np.ndarray, e: np.ndarray) -> np.ndarray:

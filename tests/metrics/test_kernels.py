@@ -124,3 +124,58 @@ def test_mean_squared_error_kernel(n, shape):
     np.testing.assert_allclose(v_fast, v_slow, rtol=2e-6)
     ref = torch.nn.functional.mse_loss(torch.from_numpy(p), torch.from_numpy(t))
     assert_close(v_fast, ref)
+
+
+@pytest.mark.parametrize("n", [1, 2, 1000, 100000])
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("ignored", [False, True])
+def test_auroc_rank_kernel_equals_numpy(n, ties, ignored):
+    from ember.metrics.functional.classification import _curves
+    rng = np.random.default_rng(n)
+    scores = rng.random((3, n)).astype(np.float32)
+    if ties:
+        scores = np.round(scores * 20) / 20
+        scores[0, : n // 2] = 0.0
+        scores[1, : n // 3] = -0.0
+        scores[2, n // 2:] = 1.0
+    flags = rng.integers(0 if ignored else 1, 3, (3, n)).astype(np.uint8)
+    fast, slow = _both(lambda: _curves._auroc_exact(scores.astype(np.float32), flags))
+    np.testing.assert_array_equal(fast, slow)
+
+
+def test_auroc_rank_kernel_declines_scores_outside_unit_interval():
+    scores = np.array([[0.2, 1.5, 0.3]], np.float32)
+    assert _kernels.auroc_rank(scores, np.array([[1, 2, 1]], np.uint8)) is None
+    scores[0, 1] = np.nan
+    assert _kernels.auroc_rank(scores, np.array([[1, 2, 1]], np.uint8)) is None
+
+
+@pytest.mark.parametrize("name, kwargs", [("BinaryAUROC", {}), ("BinaryAUROC", {"ignore_index": -1}),
+                                          ("MulticlassAUROC", {"num_classes": 5}),
+                                          ("MulticlassAUROC", {"num_classes": 5, "average": "weighted"}),
+                                          ("MultilabelAUROC", {"num_labels": 5, "ignore_index": -1})])
+def test_auroc_same_with_and_without_numba_and_matches_torchmetrics(name, kwargs):
+    import torchmetrics.classification as TC
+    rng = np.random.default_rng(1)
+    n = 20000
+    if name == "BinaryAUROC":
+        x, t = np.round(rng.random(n), 3).astype(np.float32), rng.integers(0, 2, n)
+    elif name == "MulticlassAUROC":
+        x, t = rng.random((n, 5)).astype(np.float32), rng.integers(0, 5, n)
+        x /= x.sum(1, keepdims=True)
+    else:
+        x, t = np.round(rng.random((n, 5)), 2).astype(np.float32), rng.integers(0, 2, (n, 5))
+    if "ignore_index" in kwargs:
+        t[::7] = -1
+
+    def run():
+        metric = getattr(em, name)(**kwargs)
+        metric.update(x[: n // 2], t[: n // 2])
+        metric.update(x[n // 2:], t[n // 2:])
+        return np.asarray(metric.compute())
+
+    fast, slow = _both(run)
+    np.testing.assert_array_equal(fast, slow)
+    ref = getattr(TC, name)(**kwargs)
+    ref.update(torch.from_numpy(x), torch.from_numpy(t))
+    assert_close(fast, ref.compute())

@@ -7,7 +7,8 @@
 Each timing is one forward and one backward (the gradient of the input reset to None first); ember and torch run
 in alternating rounds of REPEATS calls (after WARMUP calls); the table prints the median over all rounds and the
 ratio ember / torch (target: ≤ 1.0). The machine is shared and noisy: compare ratios, rerun to confirm.
-EMBER_NUM_THREADS=1 measures ember's single-threaded NumPy path.
+EMBER_NUM_THREADS=1 measures ember's single-threaded path. With numba installed, BCEWithLogitsLoss runs its
+optional fused kernel; a second row then times the NumPy-only path (EMBER_DISABLE_NUMBA=1 gives that path only).
 
 Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_losses.py
 """
@@ -69,6 +70,12 @@ def main():
           rng.standard_normal((4096, 1000), dtype=np.float32), rng.integers(0, 1000, 4096))
     _case("BCEWithLogitsLoss (4096, 100)", enn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(),
           rng.standard_normal((4096, 100), dtype=np.float32), rng.random((4096, 100), dtype=np.float32))
+    from ember.autograd.ops import loss as L
+    if L._bce_logits_kernels() is not None:  # the same loss without the optional numba kernels
+        L._set_numba(False)
+        _case("BCEWithLogitsLoss (4096, 100), NumPy only", enn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(),
+              rng.standard_normal((4096, 100), dtype=np.float32), rng.random((4096, 100), dtype=np.float32))
+        L._set_numba(True)
     _case("MSELoss (1,000,000)", enn.MSELoss(), torch.nn.MSELoss(),
           rng.standard_normal(1_000_000, dtype=np.float32), rng.standard_normal(1_000_000, dtype=np.float32))
 

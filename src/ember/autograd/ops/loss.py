@@ -348,11 +348,10 @@ class BCEWithLogits(Op):
                     d = np.empty_like(sb)
                     total = kernels[0](xb.reshape(-1), yb.reshape(-1), sb.reshape(-1), d.reshape(-1), x.dtype.type(1))
                     return total + _sum_log(d)
-                sum_abs = -_fast_sum(sb)
                 np.exp(sb, out=sb)
                 d = np.add(sb, 1)
-                total = 0.5 * (_fast_sum(xb) + sum_abs) - float(np.vdot(xb, yb)) + _sum_log(d)  # Σ max(x, 0) …
-                num = np.greater_equal(xb, 0, out=np.empty_like(sb))
+                num = np.greater_equal(xb, 0, out=np.empty_like(sb))  # [x ≥ 0]
+                total = float(np.vdot(xb, num)) - float(np.vdot(xb, yb)) + _sum_log(d)  # Σ max(x, 0) − x·y + log d
                 np.maximum(num, sb, out=num)
                 np.divide(num, d, out=sb)
                 return total

@@ -377,6 +377,52 @@ def _effective_grad(param, grad, weight_decay, maximize, u):
     return grad
 
 
+@register_numpy("sgd_update")
+def _sgd_np(param, grad, momentum_buffer, t, u, *, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
+    g = _effective_grad(param, grad, weight_decay, maximize, u)
+    if momentum_buffer is not None:
+        if first:
+            momentum_buffer[...] = g  # b ← g
+        else:
+            momentum_buffer *= momentum
+            np.multiply(g, 1 - dampening, out=t)
+            momentum_buffer += t  # b ← μ·b + (1 − τ)·g
+        if nesterov:
+            np.multiply(momentum_buffer, momentum, out=t)
+            t += g
+            g = t  # g ← g + μ·b
+        else:
+            g = momentum_buffer  # g ← b
+    np.multiply(g, lr, out=t)
+    param -= t  # θ ← θ − lr·g
+
+
+@register_numpy("adam_update")
+def _adam_np(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, t, u, *, lr, beta1, beta2, eps, weight_decay,
+             decoupled, bias_correction1, bias_correction2_sqrt, maximize):
+    if weight_decay != 0 and decoupled:
+        g = np.negative(grad, out=u) if maximize else grad
+        param *= 1 - lr * weight_decay  # θ ← θ·(1 − lr·λ)
+    else:
+        g = _effective_grad(param, grad, weight_decay, maximize, u)
+    np.subtract(g, exp_avg, out=t)
+    t *= 1 - beta1
+    exp_avg += t  # m ← m + (1 − β₁)·(g − m)
+    np.multiply(g, g, out=t)
+    t *= 1 - beta2
+    exp_avg_sq *= beta2
+    exp_avg_sq += t  # v ← β₂·v + (1 − β₂)·g²
+    v = exp_avg_sq
+    if max_exp_avg_sq is not None:
+        v = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)  # v̂ ← max(v̂, v)
+    np.sqrt(v, out=t)
+    t /= bias_correction2_sqrt
+    t += eps  # √v̂ / √(1 − β₂ᵗ) + ε
+    np.divide(exp_avg, t, out=t)
+    t *= lr / bias_correction1
+    param -= t  # θ ← θ − lr/(1 − β₁ᵗ) · m / (...)
+
+
 @register_numpy("adagrad_update")
 def _adagrad_np(param, grad, sum, t, u, *, clr, eps, weight_decay, maximize):
     g = _effective_grad(param, grad, weight_decay, maximize, u)

@@ -326,11 +326,13 @@ class BCEWithLogits(Op):
 
     Passes over memory (unweighted, reduced): the forward writes −|x| by setting the sign bit, exponentiates it in
     place, and turns it into σ(x), kept as the only saved buffer; the backward is one pass (σ(x) − y)·r. With numba
-    (optional) everything after the exponential is one fused pass per block (``_bce_logits_kernels``).
+    (optional) the sums and σ(x) are one fused pass per block (``_bce_logits_kernels``); −|x|, the exponential
+    and the log-sum (``_sum_log``) stay NumPy passes either way.
+    ``need_grad=False`` (no gradient will be recorded) skips σ(x) on the NumPy path.
     """
 
     @staticmethod
-    def forward(ctx, x, y, *, weight, pos_weight, reduction):
+    def forward(ctx, x, y, *, weight, pos_weight, reduction, need_grad=True):
         fast = weight is None and pos_weight is None and reduction != "none"
         ctx.x, ctx.y, ctx.weight, ctx.pos_weight = x, y, weight, pos_weight
         ctx.reduction, ctx.n = reduction, x.size
@@ -352,8 +354,9 @@ class BCEWithLogits(Op):
                 d = np.add(sb, 1)
                 num = np.greater_equal(xb, 0, out=np.empty_like(sb))  # [x ≥ 0]
                 total = float(np.vdot(xb, num)) - float(np.vdot(xb, yb)) + _sum_log(d)  # Σ max(x, 0) − x·y + log d
-                np.maximum(num, sb, out=num)
-                np.divide(num, d, out=sb)
+                if need_grad:
+                    np.maximum(num, sb, out=num)
+                    np.divide(num, d, out=sb)
                 return total
 
             ctx.s, ctx.kernels = s, kernels
@@ -361,7 +364,7 @@ class BCEWithLogits(Op):
         e = np.empty_like(x)
         _neg_abs(x, e)
         np.exp(e, out=e)
-        ctx.s = _sigmoid(x, e)
+        ctx.s = _sigmoid(x, e) if need_grad else None
         sp = ctx.sp = _softplus_neg(x, e)
         loss = np.subtract(1, y, dtype=x.dtype)
         loss *= x

@@ -28,6 +28,7 @@ import warnings
 
 import numpy as np
 
+from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.ops import elementwise as E
 from ...autograd.ops import loss as L
 from ...autograd.ops import nn as N
@@ -359,7 +360,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     for extra in (w, pw):
         if extra is not None:
             _broadcast_shape(input._data.shape, extra.shape)
-    return L.BCEWithLogits.apply(input, target, weight=w, pos_weight=pw, reduction=reduction)
+    need_grad = is_grad_enabled() and (input.requires_grad or target.requires_grad)  # else skip σ(x) for backward
+    return L.BCEWithLogits.apply(input, target, weight=w, pos_weight=pw, reduction=reduction, need_grad=need_grad)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):

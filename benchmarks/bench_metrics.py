@@ -1,11 +1,13 @@
 """ember.metrics vs torchmetrics on the same inputs, in one run.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_metrics.py [--quick]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_metrics.py [--quick] [--no-numba]
 
 Cases (issue 7): MulticlassAccuracy forward, MulticlassF1Score(macro) update, MulticlassConfusionMatrix update,
 MulticlassAUROC and BinaryAUROC update+compute (exact), MeanSquaredError update; batches (10, 5), (4096, 100),
 (100000, 10). Prints the median time per call of each library and the ratio ember/torchmetrics (targets: updates
 ≤ 0.5, exact AUROC update+compute ≤ 0.3). ember gets ember tensors, torchmetrics torch tensors, same values.
+With numba installed (the ``fast`` extra) the multiclass argmax/confusion counts, exact AUROC and MSE use one-pass
+kernels (ember/metrics/_kernels.py); ``--no-numba`` times the NumPy fallback.
 """
 from __future__ import annotations
 
@@ -96,11 +98,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
     parser.add_argument("--torch-threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    parser.add_argument("--no-numba", action="store_true", help="time ember's NumPy path (no numba kernels)")
     args = parser.parse_args()
+    try:
+        from ember.metrics import _kernels
+    except ImportError:  # an ember without the kernels module (older checkout)
+        _kernels = None
+    if args.no_numba and _kernels is not None:
+        _kernels.set_enabled(False)
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
     samples = 3 if args.quick else 7
-    print(f"torch {torch.__version__} threads={torch.get_num_threads()}  numpy {np.__version__}")
+    kernels = "on" if _kernels is not None and _kernels.numba_available() else "off"
+    print(f"torch {torch.__version__} threads={torch.get_num_threads()}  numpy {np.__version__}  "
+          f"ember numba kernels: {kernels}")
     print(f"{'case':34s} {'batch':>12s} {'ember ms':>10s} {'torchmetrics ms':>16s} {'ratio':>7s} {'target':>7s}")
     worst = {}
     for n, c in BATCHES:

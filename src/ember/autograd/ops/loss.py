@@ -326,8 +326,8 @@ class BCEWithLogits(Op):
 
     Passes over memory (unweighted, reduced): the forward writes −|x| by setting the sign bit, exponentiates it in
     place, and turns it into σ(x), kept as the only saved buffer; the backward is one pass (σ(x) − y)·r. With numba
-    (optional) the sums and σ(x) are one fused pass per block (``_bce_logits_kernels``); −|x|, the exponential
-    and the log-sum (``_sum_log``) stay NumPy passes either way.
+    (optional) the sums, the log-sum and σ(x) are one fused pass per block (``_bce_logits_kernels``); −|x| and the
+    exponential stay NumPy passes either way.
     ``need_grad=False`` (no gradient will be recorded) skips σ(x) on the NumPy path.
     """
 
@@ -347,9 +347,8 @@ class BCEWithLogits(Op):
                 _neg_abs(xb, sb)
                 if kernels is not None:
                     np.exp(sb, out=sb)  # e = e^(−|x|)
-                    d = np.empty_like(sb)
-                    total = kernels[0](xb.reshape(-1), yb.reshape(-1), sb.reshape(-1), d.reshape(-1), x.dtype.type(1))
-                    return total + _sum_log(d)
+                    acc = np.empty(256, x.dtype)
+                    return kernels[0](xb.reshape(-1), yb.reshape(-1), sb.reshape(-1), acc, x.dtype.type(1))
                 np.exp(sb, out=sb)
                 d = np.add(sb, 1)
                 num = np.greater_equal(xb, 0, out=np.empty_like(sb))  # [x ≥ 0]
@@ -430,9 +429,10 @@ _KERNELS = None
 def _bce_logits_kernels():
     """numba kernels (forward, backward) of the unweighted reduced BCEWithLogits, or None without numba.
 
-    forward(x, y, e, d, one): turns e = e^(−|x|) into σ(x) in place, writes d = 1 + e (for ``_sum_log``) and
-    returns Σ max(x, 0) − x·y (a float64 sum); σ(x) is computed exactly as the NumPy path does (float32 for
-    float32), so both paths give the same gradient bit for bit. backward(s, y, out, r): out = (s − y)·r.
+    forward(x, y, e, acc, one): turns e = e^(−|x|) into σ(x) in place and returns Σ max(x, 0) − x·y + log(1 + e)
+    (float64 sums; the logs taken of products of 64 factors 1 + e ∈ [1, 2] kept in the len(acc) lanes of acc, as
+    ``_sum_log`` does); σ(x) is computed exactly as the NumPy path does (float32 for float32), so both paths give
+    the same gradient bit for bit. backward(s, y, out, r): out = (s − y)·r.
     (A numba exp or log per element is scalar libm, several times slower than NumPy's SIMD loops, so the
     exponential and the logs stay in NumPy.)
     Disabled by EMBER_DISABLE_NUMBA=1 (or ``_set_numba(False)``).
@@ -459,16 +459,31 @@ def _compile_bce_logits(numba):
     flags = {"reassoc"}  # lets LLVM vectorize the sums; no nnan/ninf, so inf and nan behave as in NumPy
 
     @numba.njit(nogil=True, cache=True, fastmath=flags, error_model="numpy")
-    def forward(x, y, e, d, one):
+    def forward(x, y, e, acc, one):
         zero = one - one
-        total = 0.0
-        for i in range(x.size):
+        n, w = x.size, acc.size
+        total = 0.0  # Σ max(x, 0) − x·y
+        logs = 0.0  # Σ log(1 + e): acc holds w running products of 64 factors each (as _sum_log)
+        rows = n // w
+        for r0 in range(0, rows, 64):
+            acc[:] = one
+            for r in range(r0, min(r0 + 64, rows)):
+                xr, yr, er = x[r * w:(r + 1) * w], y[r * w:(r + 1) * w], e[r * w:(r + 1) * w]
+                for k in range(w):
+                    xi, ei = xr[k], er[k]
+                    di = ei + one
+                    acc[k] *= di
+                    total += max(xi, zero) - xi * yr[k]
+                    er[k] = (one if xi >= zero else ei) / di
+            for k in range(w):
+                logs += np.log(np.float64(acc[k]))
+        for i in range(rows * w, n):
             xi, ei = x[i], e[i]
             di = ei + one
-            d[i] = di
+            logs += np.log(np.float64(di))
             total += max(xi, zero) - xi * y[i]
             e[i] = (one if xi >= zero else ei) / di
-        return total
+        return total + logs
 
     @numba.njit(nogil=True, cache=True, error_model="numpy")
     def backward(s, y, out, r):

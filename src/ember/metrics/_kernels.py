@@ -236,46 +236,54 @@ def _auroc_rank_kernel(bits, flags, u, n_pos, n_neg):
     n_rows, n = bits.shape
     key = np.empty(n, np.uint32)
     tmp = np.empty(n, np.uint32)
-    count = np.empty(2048, np.int64)
+    count = np.empty((3, 2048), np.int64)
     for row in range(n_rows):
-        for i in range(n):
+        count[:] = 0
+        for i in range(n):  # keys and the histograms of all three digits in one pass
             b = bits[row, i]
             if b > np.uint32(0x3F800000) and b != np.uint32(0x80000000):  # > 1.0, NaN or negative (−0.0 is 0)
                 return False
-            key[i] = (b << np.uint32(2)) | np.uint32(flags[row, i])
+            k = np.uint32((b << np.uint32(2)) | np.uint32(flags[row, i]))  # uint32 wraps: −0.0 → 0
+            key[i] = k
+            count[0, k & 2047] += 1
+            count[1, (k >> 11) & 2047] += 1
+            count[2, (k >> 22) & 2047] += 1
         src, dst = key, tmp
-        for shift in (0, 11, 22):
-            count[:] = 0
-            for i in range(n):
-                count[(src[i] >> shift) & 2047] += 1
+        for pass_ in range(3):
+            shift = 11 * pass_
             total = 0
             for d in range(2048):
-                c = count[d]
-                count[d] = total
+                c = count[pass_, d]
+                count[pass_, d] = total
                 total += c
             for i in range(n):
-                d = (src[i] >> shift) & 2047
-                dst[count[d]] = src[i]
-                count[d] += 1
+                k = src[i]
+                d = (k >> shift) & 2047
+                dst[count[pass_, d]] = k
+                count[pass_, d] += 1
             src, dst = dst, src
         neg_below = 0.0
         acc = 0.0
         pos_total = 0.0
-        i = 0
-        while i < n:
-            score = src[i] >> np.uint32(2)
-            pos_g = 0.0
-            neg_g = 0.0
-            while i < n and (src[i] >> np.uint32(2)) == score:
-                f = src[i] & np.uint32(3)
-                if f == 2:
-                    pos_g += 1.0
-                elif f == 1:
-                    neg_g += 1.0
-                i += 1
-            acc += pos_g * neg_below + 0.5 * pos_g * neg_g
-            neg_below += neg_g
-            pos_total += pos_g
+        pos_g = 0.0
+        neg_g = 0.0
+        prev = src[0] >> np.uint32(2) if n else np.uint32(0)
+        for i in range(n):  # tie groups: equal score bits are adjacent
+            k = src[i]
+            score = k >> np.uint32(2)
+            if score != prev:
+                acc += pos_g * neg_below + 0.5 * pos_g * neg_g
+                neg_below += neg_g
+                pos_total += pos_g
+                pos_g = 0.0
+                neg_g = 0.0
+                prev = score
+            f = k & np.uint32(3)
+            pos_g += 1.0 if f == 2 else 0.0
+            neg_g += 1.0 if f == 1 else 0.0
+        acc += pos_g * neg_below + 0.5 * pos_g * neg_g
+        neg_below += neg_g
+        pos_total += pos_g
         u[row], n_pos[row], n_neg[row] = acc, pos_total, neg_below
     return True
 

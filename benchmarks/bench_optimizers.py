@@ -4,7 +4,7 @@ Rows: Adam, AdamW, SGD(momentum=0.9, nesterov=True), RMSprop, Adagrad on
     (a) 200 tensors totalling 5M float32      (b) 8 tensors totalling 40M float32.
 Columns (median ms per step, interleaved rounds so that machine noise hits all alike):
     ember       numba fused kernels (the `fast` extra), one call per group over the flat buffers
-    ember-np    the NumPy path (kernels disabled, as with EMBER_DISABLE_NUMBA=1): chunked reference update
+    ember-np    the NumPy path (numba disabled, as with EMBER_DISABLE_NUMBA=1): in-place NumPy update per L2-sized chunk
     torch       torch's default (on CPU: the per-tensor for-loop)
     fused       torch fused=True (not available for RMSprop)
 and the ratios ember/fused, ember-np/torch, plus the fraction of the memory-bandwidth roofline reached by ember:
@@ -18,6 +18,9 @@ Gradients are put where the autograd engine puts them: ember accumulates a param
 optimizer's flat gradient buffer (Tensor._grad_view); the benchmark writes them there once, as a backward would.
 
 Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_optimizers.py [--quick]
+          [--only RMSprop,Adagrad] [--case b] [--threads N]
+(--only: a subset of the rows by optimizer name; --case a|b: one of the two cases; --threads: both libraries'
+intra-op threads, default: their defaults.)
 """
 from __future__ import annotations
 
@@ -34,6 +37,18 @@ import ember.optim as eoptim
 from ember.optim import _kernels
 
 QUICK = "--quick" in sys.argv
+
+
+def _arg(name, default=None):
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
+
+
+ONLY = _arg("--only")
+CASE = _arg("--case")
+THREADS = _arg("--threads")
+if THREADS is not None:
+    torch.set_num_threads(int(THREADS))
+    ember.set_num_threads(int(THREADS))
 ROUNDS, REPEATS = (3, 3) if QUICK else (7, 5)
 
 OPTIMIZERS = [
@@ -99,6 +114,8 @@ def bench(label, sizes):
     src, dst = np.ones(n, np.float32), np.zeros(n, np.float32)
     rows = []
     for name, cls, kw, nbytes, has_fused in OPTIMIZERS:
+        if ONLY is not None and cls not in ONLY.split(",") and name not in ONLY.split(","):
+            continue
         def ember_opt():
             ps = [ember.tensor(v.copy(), requires_grad=True) for v in values]
             opt = getattr(eoptim, cls)(ps, **kw)
@@ -135,7 +152,7 @@ def bench(label, sizes):
 
 
 def main():
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}; numba "
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()} (ember {ember.get_num_threads()}); numba "
           f"{'on' if _kernels.numba_available() else 'OFF'}")
     print(f"copy bandwidth (np.copyto, 160 MB, before the rows): {copy_bandwidth() / 1e9:.1f} GB/s\n")
     head = (f"{'case':<11}{'optimizer':<22}{'ember':>8}{'ember-np':>10}{'torch':>8}{'fused':>8}"
@@ -143,6 +160,8 @@ def main():
     print(head)
     print("-" * len(head))
     for label, count, total in (("a) 200x5M", 200, 5_000_000), ("b) 8x40M", 8, 40_000_000)):
+        if CASE is not None and not label.startswith(CASE):
+            continue
         for label_, name, t, roof, gbs in bench(label, _sizes(count, total)):
             fused = t.get("fused")
             ms = lambda x: f"{x * 1e3:8.2f}" if x is not None else f"{'n/a':>8}"  # noqa: E731

@@ -4,11 +4,12 @@
         argmax takes the first maximum (torch's tie rule); the same pass flags NaN scores and targets outside
         [0, C) that are not ``ignore_index``, so the inputs are read once instead of once per check.
     sum_squared_difference(p, t) -> Σ (p − t)²    (float32 partial sums over short blocks, float64 across them)
-    binary_scan(preds, target) -> min/max of preds, NaN flag, count of targets not in {0, 1, ignore_index}
+    auroc_rank(scores (L, n) in [0, 1], flags) -> per row the Mann-Whitney U, #positives, #negatives, from a radix
+        sort of (score bits << 2 | flag) keys and one scan over tie groups (exact AUROC = U / (P·N))
 
-The callers run the NumPy path whenever a kernel is unavailable or reports a problem (NaN, bad target), so that
-errors and their messages come from one place. Kernels compile lazily on first use (cached on disk); importing
-ember never imports numba. ``EMBER_DISABLE_NUMBA=1`` (or ``set_enabled(False)``) turns them off.
+The callers run the NumPy path whenever a kernel is unavailable or reports a problem (NaN, bad target, scores
+outside [0, 1]), so that errors and their messages come from one place. Kernels run single-threaded below
+PARALLEL_MIN elements and compile lazily on first use (cached on disk); importing ember never imports numba. ``EMBER_DISABLE_NUMBA=1`` (or ``set_enabled(False)``) turns them off.
 ``tests/metrics/test_kernels.py`` checks every kernel against the NumPy path.
 """
 from __future__ import annotations

@@ -281,7 +281,8 @@ def _numba_installed():
 
 
 @pytest.mark.parametrize("x,y", [
-    (f32(700, 300, scale=4), unif(700, 300)),  # row-parallel (2+ blocks)
+    (f32(700, 300, scale=4), unif(700, 300)),  # row-parallel NumPy path (2+ blocks)
+    (f32(2100, 500), unif(2100, 500)),  # row-parallel numba path (≥ FUSED_PARALLEL_MIN elements)
     (f32(300, 111, scale=1e3), unif(300, 111)),  # mostly saturated logits, lanes and tail of the kernel
     (np.array([[1e4, -1e4, 0.0, -0.0, 30.0], [-30.0, 88.0, -104.0, 1e-8, -1e-8]], np.float32),
      np.array([[0, 1, 0.5, 1, 0.2], [1, 0, 0, 1, 0.5]], np.float32)),  # extreme logits, ±0, tails

@@ -41,7 +41,7 @@ def _scores(n, c, seed=0, dtype=np.float32, ties=False):
     return x, rng.integers(0, c, n)
 
 
-@pytest.mark.parametrize("n, c", [(1, 2), (7, 3), (1000, 10), (70000, 10), (3000, 100)])
+@pytest.mark.parametrize("n, c", [(1, 2), (7, 3), (1000, 10), (70000, 10), (3000, 64)])
 @pytest.mark.parametrize("ties", [False, True])
 @pytest.mark.parametrize("ignore_index", [None, 1, -100])
 def test_argmax_confmat_equals_numpy(n, c, ties, ignore_index):
@@ -54,6 +54,11 @@ def test_argmax_confmat_equals_numpy(n, c, ties, ignore_index):
     expected = np.bincount(t[keep] * c + x.argmax(1)[keep], minlength=c * c).reshape(c, c)
     assert status == _kernels.OK
     np.testing.assert_array_equal(confmat, expected)
+
+
+def test_argmax_confmat_leaves_many_classes_to_numpy():
+    x, t = _scores(300, 65, seed=3)
+    assert _kernels.argmax_confmat(x, t, 65) is None
 
 
 def test_argmax_first_maximum_like_torch():

@@ -1,6 +1,6 @@
 """One-pass numba kernels for the metrics' hot updates, each with the NumPy code it replaces as the fallback.
 
-    argmax_confmat(preds (n, C), target (n,)) -> confmat[t, argmax_j preds[i, j]] counts, and a status
+    argmax_confmat(preds (n, C), target (n,)) -> confmat[t, argmax_j preds[i, j]] counts, and a status (C ≤ 64)
         argmax takes the first maximum (torch's tie rule); the same pass flags NaN scores and targets outside
         [0, C) that are not ``ignore_index``, so the inputs are read once instead of once per check.
     sum_squared_difference(p, t) -> Σ (p − t)²    (float32 partial sums over short blocks, float64 across them)
@@ -24,7 +24,7 @@ _COMPILED = {}
 
 PARALLEL_MIN = 1 << 22  # below this many elements a kernel runs single-threaded: waking threads, and waiting
 # for a descheduled one on a busy machine, costs more than the serial pass (measured: 1M floats, 2 cores)
-FUSED_MAX_CLASSES = 64  # per-thread C×C histograms up to this C; above it, the kernel writes flat indices
+FUSED_MAX_CLASSES = 64  # per-thread C×C histograms up to this C; above it the NumPy path is faster
 
 OK, HAS_NAN, BAD_TARGET = 0, 1, 2  # status bits
 
@@ -73,64 +73,13 @@ prange = range  # rebound per compiled variant
 
 
 # ------------------------------------------------------------------------------------------ multiclass argmax
-def _argmax_confmat_kernel(preds, target, num_classes, ignore_index, fused, out_idx, n_blocks):
-    """Per row: argmax (first maximum) and, fused, C×C counts in one histogram per block of rows; else the flat
-    index t·C + argmax (−1 for ignored or out-of-range rows) into out_idx. Returns (counts (C·C,), status).
+def _argmax_hist_kernel(preds, target, num_classes, ignore_index, n_blocks):
+    """Per row: argmax (first maximum) and C×C counts of (target, argmax) in one histogram per block of rows,
+    flagging NaN scores and targets outside [0, C) that are not ignore_index. Returns (counts (C·C,), status).
 
     Two rows go through the column loop together (branch-free selects): their dependency chains interleave,
-    about 1.3x faster than one row at a time (measured, C = 10)."""
-    n, c = preds.shape
-    size = num_classes * num_classes if fused else 1
-    hist = np.zeros((n_blocks, size), np.int64)
-    status = np.zeros(n_blocks, np.int64)
-    for b in prange(n_blocks):
-        lo, hi = b * n // n_blocks, (b + 1) * n // n_blocks
-        h = np.zeros(size, np.int64)
-        flag = 0
-        for i0 in range(lo, hi, 2):
-            i1 = i0 + 1 if i0 + 1 < hi else i0  # an odd last row pairs with itself and is counted once
-            r0, r1 = preds[i0], preds[i1]
-            b0, b1 = r0[0], r1[0]
-            a0, a1 = 0, 0
-            nan = (b0 != b0) | (b1 != b1)
-            for j in range(1, c):
-                v0, v1 = r0[j], r1[j]
-                nan |= (v0 != v0) | (v1 != v1)
-                u0, u1 = v0 > b0, v1 > b1
-                b0 = v0 if u0 else b0
-                a0 = j if u0 else a0
-                b1 = v1 if u1 else b1
-                a1 = j if u1 else a1
-            if nan:
-                flag |= 1
-            t0, t1 = target[i0], target[i1]
-            bad0 = t0 < 0 or t0 >= num_classes
-            bad1 = t1 < 0 or t1 >= num_classes
-            skip0, skip1 = t0 == ignore_index, t1 == ignore_index or i1 == i0
-            if (bad0 and not skip0) or (bad1 and not skip1):
-                flag |= 2
-            if fused:
-                if not (skip0 or bad0):
-                    h[t0 * num_classes + a0] += 1
-                if not (skip1 or bad1):
-                    h[t1 * num_classes + a1] += 1
-            else:
-                out_idx[i0] = -1 if skip0 or bad0 else t0 * num_classes + a0
-                if i1 != i0:
-                    out_idx[i1] = -1 if skip1 or bad1 else t1 * num_classes + a1
-        hist[b] = h
-        status[b] = flag
-    total = np.zeros(size, np.int64)
-    s = 0
-    for b in range(n_blocks):
-        total += hist[b]
-        s |= status[b]
-    return total, s
-
-
-def _argmax_hist_kernel(preds, target, num_classes, ignore_index, n_blocks):
-    """The fused case of _argmax_confmat_kernel (C×C counts), written so that LLVM keeps the pair loop tight:
-    full pairs of rows, then the odd last row of a block as a pair with itself counted once."""
+    about 1.3x faster than one row at a time (measured, C = 10). Full pairs of rows, then the odd last row of a
+    block as a pair with itself, counted once."""
     n, c = preds.shape
     size = num_classes * num_classes
     hist = np.zeros((n_blocks, size), np.int64)
@@ -179,26 +128,18 @@ def _argmax_hist_kernel(preds, target, num_classes, ignore_index, n_blocks):
 
 def argmax_confmat(preds, target, num_classes, ignore_index=None):
     """(confmat (C, C) int64 of (target, first-argmax) pairs over rows whose target is not ignore_index, status)
-    for float preds (n, C) and integer targets (n,); None when numba is unavailable."""
-    if not numba_available():
+    for float preds (n, C) and integer targets (n,); None when numba is unavailable or C > FUSED_MAX_CLASSES
+    (there NumPy's argmax + bincount is faster than per-thread C×C histograms)."""
+    if not numba_available() or num_classes > FUSED_MAX_CLASSES:
         return None
     preds = np.ascontiguousarray(preds)
     target = np.ascontiguousarray(target)
     parallel = preds.size >= PARALLEL_MIN
     ignore = np.int64(ignore_index) if ignore_index is not None else np.int64(np.iinfo(np.int64).min)
-    fused = num_classes <= FUSED_MAX_CLASSES
     n_blocks = min(_blocks(parallel), preds.shape[0])
-    if fused:
-        counts, status = _compiled(_argmax_hist_kernel, parallel)(preds, target, np.int64(num_classes), ignore,
-                                                                  n_blocks)
-    else:
-        out_idx = np.empty(preds.shape[0], np.int64)
-        counts, status = _compiled(_argmax_confmat_kernel, parallel)(preds, target, np.int64(num_classes), ignore,
-                                                                     False, out_idx, n_blocks)
+    counts, status = _compiled(_argmax_hist_kernel, parallel)(preds, target, np.int64(num_classes), ignore, n_blocks)
     if status:
         return None, status
-    if not fused:
-        counts = np.bincount(out_idx[out_idx >= 0], minlength=num_classes * num_classes)
     return counts.reshape(num_classes, num_classes), OK
 
 

@@ -190,8 +190,8 @@ def multiclass_confmat_fast(preds, target, num_classes, top_k=1, ignore_index=No
             or preds.dtype.kind != "f" or target.dtype.kind not in "iu" or not target.size
             or preds.shape != (target.shape[0], num_classes) or not _kernels.numba_available()):
         return None
-    confmat, status = _kernels.argmax_confmat(preds, target, num_classes, ignore_index)
-    return confmat if status == _kernels.OK else None
+    result = _kernels.argmax_confmat(preds, target, num_classes, ignore_index)
+    return result[0] if result is not None and result[1] == _kernels.OK else None
 
 
 def multiclass_labels(preds, target, num_classes, top_k=1, ignore_index=None, input_format="auto",

@@ -7,8 +7,8 @@
 Each timing is one forward and one backward (the gradient of the input reset to None first); ember and torch run
 in alternating rounds of REPEATS calls (after WARMUP calls); the table prints the median over all rounds and the
 ratio ember / torch (target: ≤ 1.0). The machine is shared and noisy: compare ratios, rerun to confirm.
-EMBER_NUM_THREADS=1 measures ember's single-threaded path. With numba installed, BCEWithLogitsLoss runs its
-optional fused kernel; a second row then times the NumPy-only path (EMBER_DISABLE_NUMBA=1 gives that path only).
+EMBER_NUM_THREADS=1 measures ember's single-threaded path. With numba installed, each loss runs its optional
+numba kernels; a second row then times the NumPy-only path (EMBER_DISABLE_NUMBA=1 gives that path only).
 
 Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_losses.py
 """
@@ -66,19 +66,22 @@ def main():
           f"{ROUNDS}x{REPEATS} forward+backward runs")
     print("| loss (float32)                               | ember ms  | torch ms  | ratio |")
     print("|----------------------------------------------|-----------|-----------|-------|")
-    _case("CrossEntropyLoss (4096, 1000)", enn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(),
-          rng.standard_normal((4096, 1000), dtype=np.float32), rng.integers(0, 1000, 4096))
-    _case("BCEWithLogitsLoss (4096, 100)", enn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(),
-          rng.standard_normal((4096, 100), dtype=np.float32), rng.random((4096, 100), dtype=np.float32))
     from ember.autograd.ops import loss as L
-    if L._bce_logits_kernels() is not None:  # the same loss without the optional numba kernels
-        L._set_numba(False)
-        _case("BCEWithLogitsLoss (4096, 100), NumPy only", enn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(),
-              rng.standard_normal((4096, 100), dtype=np.float32), rng.random((4096, 100), dtype=np.float32))
-        L._set_numba(True)
-    _case("MSELoss (1,000,000)", enn.MSELoss(), torch.nn.MSELoss(),
-          rng.standard_normal(1_000_000, dtype=np.float32), rng.standard_normal(1_000_000, dtype=np.float32))
-
+    numba_on = L._load_kernels() is not None
+    cases = [
+        ("CrossEntropyLoss (4096, 1000)", enn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(),
+         lambda: (rng.standard_normal((4096, 1000), dtype=np.float32), rng.integers(0, 1000, 4096))),
+        ("BCEWithLogitsLoss (4096, 100)", enn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(),
+         lambda: (rng.standard_normal((4096, 100), dtype=np.float32), rng.random((4096, 100), dtype=np.float32))),
+        ("MSELoss (1,000,000)", enn.MSELoss(), torch.nn.MSELoss(),
+         lambda: (rng.standard_normal(1_000_000, dtype=np.float32), rng.standard_normal(1_000_000, dtype=np.float32))),
+    ]
+    for name, e_loss, t_loss, make in cases:
+        _case(name, e_loss, t_loss, *make())
+        if numba_on:  # the same loss without the optional numba kernels
+            L._set_numba(False)
+            _case(name + ", NumPy only", e_loss, t_loss, *make())
+            L._set_numba(True)
 
 if __name__ == "__main__":
     main()

@@ -324,6 +324,88 @@ def test_bce_with_logits_numba_path_equals_numpy_path(x, y, reduction):
         np.testing.assert_allclose(grad, tx.grad.numpy(), rtol=1e-5, atol=3e-7 * r)
 
 
+def _numba_vs_numpy(run):
+    """[run() with the numba kernels at 1 and 4 threads, then without them at 1 and 4 threads]."""
+    from ember.autograd.ops import loss as L
+    results = []
+    before = ember.get_num_threads()
+    try:
+        for use_numba in (True, False):
+            for workers in (1, 4):
+                L._set_numba(use_numba)
+                assert (L._load_kernels() is not None) == (use_numba and _numba_installed())
+                ember.set_num_threads(workers)
+                results.append(run())
+    finally:
+        L._set_numba(True)
+        ember.set_num_threads(before)
+    return results
+
+
+@pytest.mark.parametrize("x,t", [
+    (f32(300, 1000), classes(1000, 300)),  # several chunks of rows per block, 4 row blocks
+    (f32(37, 5, scale=30), classes(5, 37)),  # one short chunk, large logits
+    (np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 3.0], [88.0, 89.0, -104.0]], np.float32), np.array([1, 1, 2])),
+    (f32(9, 6).astype(np.float64), classes(6, 9)),
+    (f32(6, 9).T, classes(6, 9)),  # non-contiguous logits: NumPy path either way
+    (f32(40, 7), classes(7, 40, ignore=-100)),  # an ignored target: the general path either way
+])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_numba_path_equals_numpy_path(x, t, reduction):
+    """The optional numba path of CrossEntropy (row max and shift, NumPy's exp, row sums, in-place gradient)
+    matches the NumPy path to float rounding (the row sums add in another order) and torch; a second backward
+    (retain_graph) recomputes the consumed buffer."""
+    def run():
+        ex = ember.tensor(x, requires_grad=True)
+        out = EF.cross_entropy(ex, ember.tensor(t), reduction=reduction)
+        out.backward(ember.tensor(np.asarray(1.5, x.dtype)), retain_graph=True)
+        first = to_numpy(ex.grad).copy()
+        out.backward(ember.tensor(np.asarray(1.5, x.dtype)))
+        np.testing.assert_allclose(to_numpy(ex.grad), 2 * first, rtol=1e-6)
+        return out.item(), first
+
+    results = _numba_vs_numpy(run)
+    tx = torch.tensor(x, requires_grad=True)
+    t_out = TF.cross_entropy(tx, torch.tensor(t), reduction=reduction)
+    t_out.backward(torch.tensor(1.5, dtype=tx.dtype))
+    for value, grad in results:
+        assert value == pytest.approx(results[0][0], rel=1e-6)
+        np.testing.assert_allclose(grad, results[0][1], rtol=1e-6, atol=1e-12)
+        assert value == pytest.approx(t_out.item(), rel=1e-5, abs=1e-6)
+        np.testing.assert_allclose(grad, tx.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("x,y", [
+    (f32(1_050_000), f32(1_050_000)),  # two row blocks (≥ FUSED_PARALLEL_MIN elements)
+    (f32(700, 300), f32(700, 300)),  # one thread; many 4096-term partial sums
+    (f32(3, 4097, scale=1e3), f32(3, 4097)),  # a partial sum of one term at the tail
+    (f32(9, 6).astype(np.float64), f32(9, 6).astype(np.float64)),
+    (np.array(0.3, np.float32), np.array(1.0, np.float32)),  # 0-dim: NumPy path
+    (f32(13, 7).T, f32(7, 13)),  # non-contiguous input: NumPy path either way
+])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_mse_numba_path_equals_numpy_path(x, y, reduction):
+    """The optional numba path of MSE (Σ (x − y)² without storing x − y; the gradient (x − y)·2g/n in one pass)
+    gives the NumPy path's gradients bit for bit and its loss to float rounding, and both match torch."""
+    def run():
+        ex, ey = ember.tensor(x, requires_grad=True), ember.tensor(y, requires_grad=True)
+        out = EF.mse_loss(ex, ey, reduction=reduction)
+        out.backward(ember.tensor(np.asarray(1.5, x.dtype)))
+        return out.item(), to_numpy(ex.grad), to_numpy(ey.grad)
+
+    results = _numba_vs_numpy(run)
+    tx, ty = torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)
+    t_out = TF.mse_loss(tx, ty, reduction=reduction)
+    t_out.backward(torch.tensor(1.5, dtype=tx.dtype))
+    for value, gx, gy in results:
+        assert value == pytest.approx(results[0][0], rel=1e-6)
+        np.testing.assert_array_equal(gx, results[0][1])
+        np.testing.assert_array_equal(gy, results[0][2])
+        assert value == pytest.approx(t_out.item(), rel=1e-5)
+        np.testing.assert_allclose(gx, tx.grad.numpy(), rtol=1e-5, atol=1e-12)
+        np.testing.assert_allclose(gy, ty.grad.numpy(), rtol=1e-5, atol=1e-12)
+
+
 def test_numpy_arrays_are_accepted():
     x, t = f32(4, 3), np.array([0, 2, 1, 1])
     assert_close(EF.cross_entropy(x, t), TF.cross_entropy(torch.from_numpy(x), torch.from_numpy(t)))

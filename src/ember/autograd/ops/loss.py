@@ -8,6 +8,12 @@ closed-form backward beside it.
 - ``BCE`` clamps each log at −100 like torch, and its gradient divides by max(x(1 − x), 1e-12).
 - ``BCEWithLogits`` uses softplus(−x) = log1p(e^(−|x|)) − min(x, 0), finite for any finite logit.
 - ``MSE`` keeps the difference for the backward and reduces with a BLAS dot product.
+
+Optional numba kernels (``_load_kernels``; loaded once on first use, cached on disk, off with
+EMBER_DISABLE_NUMBA=1; tests/nn/test_losses.py checks each against the NumPy path and torch): the reduced
+unweighted BCEWithLogits; the plain CrossEntropy (2-D, no weights, smoothing or ignored targets), which keeps one
+exp(x − m) buffer written in cache-sized chunks of rows and turns it into the gradient in one pass; the reduced MSE,
+which sums (x − y)² without storing x − y and writes the gradient in one pass. The exponential stays NumPy's.
 - ``ClampGradThrough`` is max(v, ε) with an identity gradient (GaussianNLLLoss clamps var under no_grad in torch).
 
 Speed: the big passes of CrossEntropy, BCEWithLogits and MSE write into preallocated buffers (``out=``) and run
@@ -143,12 +149,20 @@ class CrossEntropy(Op):
 
         ∂ℓᵢ/∂x = ((1 − ε)·w[tᵢ] + (ε/C)·Σ_c w_c)·softmax(x) − (1 − ε)·w[tᵢ]·onehot(tᵢ) − (ε/C)·w
 
-    The backward turns the saved exp(x − m) into the gradient in place (no new N×C temporary).
+    The backward turns the saved exp(x − m) into the gradient in place (no new N×C temporary). The plain case runs
+    on numba kernels when numba is installed (``_fused_ce_forward``).
     """
 
     @staticmethod
     def forward(ctx, x, *, target, weight, ignore_index, label_smoothing, reduction):
         n_classes = x.shape[1]
+        ctx.fused = False
+        if x.ndim == 2 and weight is None and not label_smoothing and reduction != "none":
+            kernels = _fused_kernels(x)
+            if kernels is not None:
+                out = _fused_ce_forward(ctx, kernels, x, target, n_classes, ignore_index, reduction)
+                if out is not None:
+                    return out
         if x.ndim == 2 and weight is None and not label_smoothing and reduction != "none" and x.size < _SMALL:
             out = _plain_forward(ctx, x, target, n_classes, ignore_index, reduction)
             if out is not None:
@@ -191,6 +205,8 @@ class CrossEntropy(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.fused:
+            return _fused_ce_backward(ctx, g)
         if ctx.plain:
             return _plain_backward(ctx, g)
         eps, wt, valid, n_classes = ctx.eps, ctx.wt, ctx.valid, ctx.x.shape[1]
@@ -254,6 +270,59 @@ def _plain_backward(ctx, g):
     ctx.e = None
     e *= (r / ctx.s).astype(e.dtype, copy=False)
     e[ctx.rows, ctx.t] -= e.dtype.type(r)
+    return e
+
+
+CE_CHUNK = 1 << 15  # elements per chunk of rows of the numba path: the chunk stays in cache between its passes
+
+
+def _fused_ce_forward(ctx, kernels, x, target, n_classes, ignore_index, reduction):
+    """The plain case (no weights, smoothing or ignored targets; 'mean' or 'sum') with numba, in chunks of rows
+    that stay in cache: per chunk, e = x − m (numba: row max, then the difference), e = exp(e) (NumPy's SIMD exp),
+    s = Σ e and Σ m + log s − x[t] (numba). e is kept for the backward, which scales it in one pass. Returns None
+    (use another path) when some target is ignored or out of range."""
+    t = target if target.dtype == np.int64 else target.astype(np.int64)
+    n = t.shape[0]
+    if n == 0 or t.ndim != 1:
+        return None
+    lo, hi = t.min(), t.max()
+    if lo < 0 or hi >= n_classes or lo <= ignore_index <= hi:
+        return None
+    e, m, s = np.empty_like(x), np.empty(n, x.dtype), np.empty(n, x.dtype)
+    shift_rows, row_sums = kernels["ce"]
+    step = max(1, CE_CHUNK // max(n_classes, 1))
+
+    def block(rows):
+        start, stop, _ = rows.indices(n)
+        total = 0.0
+        for a in range(start, stop, step):
+            b = min(a + step, stop)
+            eb = e[a:b]
+            shift_rows(x[a:b], eb, m[a:b])
+            np.exp(eb, out=eb)
+            total += row_sums(x[a:b], eb, m[a:b], t[a:b], s[a:b])
+        return total
+
+    total = sum(row_blocks(block, x))  # Σ −logp[t]
+    ctx.fused, ctx.plain, ctx.kernels = True, True, kernels
+    ctx.x, ctx.m, ctx.e, ctx.s, ctx.t = x, m, e, s, t
+    ctx.scale = 1.0 / n if reduction == "mean" else 1.0
+    return np.asarray(total * ctx.scale, dtype=x.dtype)
+
+
+def _fused_ce_backward(ctx, g):
+    """∂ℓ/∂x = (e·(r / s) − r·onehot(t)) with r = g·scale, one numba pass over the saved e (in place)."""
+    e, r = ctx.e, ctx.x.dtype.type(float(g) * ctx.scale)
+    if e is None:  # a second backward (retain_graph=True): the first consumed the buffer
+        e = np.exp(ctx.x - ctx.m[:, None])
+    ctx.e = None
+    scale_rows = ctx.kernels["ce_backward"]
+    s, t = ctx.s, ctx.t
+
+    def block(rows):
+        scale_rows(e[rows], s[rows], t[rows], r)
+
+    row_blocks(block, e)
     return e
 
 
@@ -438,8 +507,25 @@ def _sigmoid(x: np.ndarray, e: np.ndarray) -> np.ndarray:
 _KERNELS = None
 
 
+def _fused_kernels(*arrays):
+    """The numba kernels (a dict: 'bce', 'ce', 'ce_backward', 'mse') when numba is usable and every array is a
+    C-contiguous float32/float64 array of one dtype; else None (the NumPy path)."""
+    dtype = arrays[0].dtype
+    if dtype not in (np.float32, np.float64):
+        return None
+    if any(a.dtype != dtype or not a.flags.c_contiguous for a in arrays):
+        return None
+    return _load_kernels()
+
+
 def _bce_logits_kernels():
-    """numba kernels (forward, backward) of the unweighted reduced BCEWithLogits, or None without numba.
+    """The (forward, backward) kernels of BCEWithLogits, or None without numba (see ``_compile_bce_logits``)."""
+    kernels = _load_kernels()
+    return None if kernels is None else kernels["bce"]
+
+
+def _load_kernels():
+    """All numba kernels (compiled once, cached on disk), or None without numba; the BCEWithLogits pair:
 
     forward(x, y, e, acc, one): turns e = e^(−|x|) into σ(x) in place and returns Σ max(x, 0) − x·y + log(1 + e)
     (float64 sums; the logs taken of products of 64 factors 1 + e ∈ [1, 2] kept in the len(acc) lanes of acc, as
@@ -457,7 +543,8 @@ def _bce_logits_kernels():
                 import numba
             except ImportError:
                 return None
-            _KERNELS = _compile_bce_logits(numba)
+            _KERNELS = {"bce": _compile_bce_logits(numba), "mse": _compile_mse(numba)}
+            _KERNELS["ce"], _KERNELS["ce_backward"] = _compile_ce(numba)
     return _KERNELS or None
 
 
@@ -505,6 +592,73 @@ def _compile_bce_logits(numba):
     return forward, backward
 
 
+def _compile_ce(numba):
+    """numba kernels of the plain CrossEntropy (float32 or float64 rows, int64 targets):
+
+    shift_rows(x, e, m): mᵢ = max_c x[i, c], e[i] = x[i] − mᵢ (the row is read twice while it is in cache).
+    row_sums(x, e, m, t, s): sᵢ = Σ_c e[i, c]; returns Σᵢ mᵢ + log sᵢ − x[i, tᵢ] (float64).
+    scale_rows(e, s, t, r): e[i] = e[i]·(r / sᵢ), then e[i, tᵢ] −= r (the gradient, in place).
+    The exponential between them is NumPy's (numba's exp is scalar libm, several times slower)."""
+    flags = {"reassoc"}  # vectorizes the row max and sum; no nnan/ninf, so inf and nan propagate as in NumPy
+
+    @numba.njit(nogil=True, cache=True, fastmath=flags, error_model="numpy")
+    def shift_rows(x, e, m):
+        for i in range(x.shape[0]):
+            mi = x[i, 0]
+            for c in range(x.shape[1]):
+                mi = max(mi, x[i, c])
+            m[i] = mi
+            for c in range(x.shape[1]):
+                e[i, c] = x[i, c] - mi
+
+    @numba.njit(nogil=True, cache=True, fastmath=flags, error_model="numpy")
+    def row_sums(x, e, m, t, s):
+        total = 0.0
+        for i in range(x.shape[0]):
+            si = e[i, 0] - e[i, 0]
+            for c in range(x.shape[1]):
+                si += e[i, c]
+            s[i] = si
+            total += np.float64(m[i]) + np.log(np.float64(si)) - np.float64(x[i, t[i]])
+        return total
+
+    @numba.njit(nogil=True, cache=True, fastmath=flags, error_model="numpy")
+    def scale_rows(e, s, t, r):
+        for i in range(e.shape[0]):
+            k = r / s[i]
+            for c in range(e.shape[1]):
+                e[i, c] *= k
+            e[i, t[i]] -= r
+
+    return (shift_rows, row_sums), scale_rows
+
+
+def _compile_mse(numba):
+    """numba kernels of the reduced MSE over flat arrays: forward(x, y) = Σ (x − y)² (float64 sum of vectorized
+    partial sums of 4096 terms; the difference is not stored), backward(x, y, out, r): out = (x − y)·r, the
+    NumPy path's float ops in the same order (bit-equal gradient)."""
+
+    @numba.njit(nogil=True, cache=True, fastmath={"reassoc"}, error_model="numpy")
+    def forward(x, y):
+        total = 0.0
+        n = x.size
+        for a in range(0, n, 4096):
+            xs, ys = x[a:a + 4096], y[a:a + 4096]  # indices from 0: no wraparound check, so LLVM vectorizes
+            part = xs[0] - xs[0]
+            for i in range(xs.size):
+                d = xs[i] - ys[i]
+                part += d * d
+            total += part
+        return total
+
+    @numba.njit(nogil=True, cache=True, error_model="numpy")
+    def backward(x, y, out, r):
+        for i in range(x.size):
+            out[i] = (x[i] - y[i]) * r
+
+    return forward, backward
+
+
 def _softplus_neg(x: np.ndarray, e: np.ndarray) -> np.ndarray:
     """softplus(−x) = −log σ(x) = log1p(e^(−|x|)) − min(x, 0), given e = e^(−|x|)."""
     sp = np.log1p(e)
@@ -513,7 +667,9 @@ def _softplus_neg(x: np.ndarray, e: np.ndarray) -> np.ndarray:
 
 
 class MSE(Op):
-    """Mean squared error: ℓ = (x − y)²;  ∂ℓ/∂x = 2(x − y) = −∂ℓ/∂y.  'sum'/'mean' reduce with dot products."""
+    """Mean squared error: ℓ = (x − y)²;  ∂ℓ/∂x = 2(x − y) = −∂ℓ/∂y.  'sum'/'mean' reduce with dot products, or
+    with numba (``_compile_mse``) one pass each for the forward and the backward, on one thread below
+    ``FUSED_PARALLEL_MIN`` elements."""
 
     @staticmethod
     def forward(ctx, x, y, *, reduction):
@@ -521,6 +677,13 @@ class MSE(Op):
         if x.shape != y.shape or reduction == "none" or x.dtype.kind != "f" or x.dtype != y.dtype:
             d = ctx.d = np.asarray(np.subtract(x, y))
             return _reduce_array(d * d, reduction)
+        kernels = _fused_kernels(x, y) if x.ndim else None
+        ctx.kernels = kernels
+        if kernels is not None:  # one pass Σ (x − y)² per block; the backward recomputes x − y
+            ctx.d = None
+            fwd = kernels["mse"][0]
+            return _total(sum(_blocks(lambda rows: fwd(x[rows].reshape(-1), y[rows].reshape(-1)), x, kernels)),
+                          x.size, reduction, x.dtype)
         d = ctx.d = np.empty_like(x)
 
         def block(rows):
@@ -532,6 +695,18 @@ class MSE(Op):
 
     @staticmethod
     def backward(ctx, g):
+        kernels = getattr(ctx, "kernels", None)
+        if kernels is not None:  # gx = (x − y)·2g/n in one pass
+            x, y = ctx.x, ctx.y
+            scale = (2 * g / max(x.size, 1) if ctx.reduction == "mean" else 2 * g).astype(x.dtype)
+            gx = np.empty_like(x)
+            bwd = kernels["mse"][1]
+
+            def block(rows):
+                bwd(x[rows].reshape(-1), y[rows].reshape(-1), gx[rows].reshape(-1), scale[()])
+
+            _blocks(block, x, kernels)
+            return gx, (-gx if ctx.inputs[1].requires_grad else None)
         d = ctx.d
         if d is None:  # second backward after retain_graph: the first one consumed d
             d = np.asarray(np.subtract(ctx.x, ctx.y))

@@ -351,10 +351,13 @@ def _numba_vs_numpy(run):
     (f32(40, 7), classes(7, 40, ignore=-100)),  # an ignored target: the general path either way
 ])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_cross_entropy_numba_path_equals_numpy_path(x, t, reduction):
+def test_cross_entropy_numba_path_equals_numpy_path(x, t, reduction, monkeypatch):
     """The optional numba path of CrossEntropy (row max and shift, NumPy's exp, row sums, in-place gradient)
     matches the NumPy path to float rounding (the row sums add in another order) and torch; a second backward
-    (retain_graph) recomputes the consumed buffer."""
+    (retain_graph) recomputes the consumed buffer. Chunks of 7000 elements: several chunks per row block."""
+    from ember.autograd.ops import loss as L
+    monkeypatch.setattr(L, "CE_CHUNK", 7000)
+
     def run():
         ex = ember.tensor(x, requires_grad=True)
         out = EF.cross_entropy(ex, ember.tensor(t), reduction=reduction)

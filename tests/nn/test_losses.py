@@ -389,24 +389,35 @@ def test_cross_entropy_numba_path_equals_numpy_path(x, t, reduction, monkeypatch
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 def test_mse_numba_path_equals_numpy_path(x, y, reduction):
     """The optional numba path of MSE (Σ (x − y)² without storing x − y; the gradient (x − y)·2g/n in one pass)
-    gives the NumPy path's gradients bit for bit and its loss to float rounding, and both match torch."""
+    gives the NumPy path's gradients bit for bit and its loss to float rounding, and both match torch. With
+    g = 1 the gradient comes from the forward's pass; with g = 1.5 the backward computes it; a second backward
+    (retain_graph) recomputes it; under no_grad the forward gives the same value."""
     def run():
-        ex, ey = ember.tensor(x, requires_grad=True), ember.tensor(y, requires_grad=True)
-        out = EF.mse_loss(ex, ey, reduction=reduction)
-        out.backward(ember.tensor(np.asarray(1.5, x.dtype)))
-        return out.item(), to_numpy(ex.grad), to_numpy(ey.grad)
+        res = []
+        for g in (None, 1.5):
+            ex, ey = ember.tensor(x, requires_grad=True), ember.tensor(y, requires_grad=True)
+            out = EF.mse_loss(ex, ey, reduction=reduction)
+            out.backward(None if g is None else ember.tensor(np.asarray(g, x.dtype)), retain_graph=True)
+            res.append((out.item(), to_numpy(ex.grad).copy(), to_numpy(ey.grad).copy()))
+            out.backward()
+            np.testing.assert_array_equal(to_numpy(ex.grad), res[-1][1] + res[0][1] if g else 2 * res[-1][1])
+        with ember.no_grad():
+            assert EF.mse_loss(ember.tensor(x), ember.tensor(y), reduction=reduction).item() == res[-1][0]
+        return res
 
     results = _numba_vs_numpy(run)
-    tx, ty = torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)
-    t_out = TF.mse_loss(tx, ty, reduction=reduction)
-    t_out.backward(torch.tensor(1.5, dtype=tx.dtype))
-    for value, gx, gy in results:
-        assert value == pytest.approx(results[0][0], rel=1e-6)
-        np.testing.assert_array_equal(gx, results[0][1])
-        np.testing.assert_array_equal(gy, results[0][2])
-        assert value == pytest.approx(t_out.item(), rel=1e-5)
-        np.testing.assert_allclose(gx, tx.grad.numpy(), rtol=1e-5, atol=1e-12)
-        np.testing.assert_allclose(gy, ty.grad.numpy(), rtol=1e-5, atol=1e-12)
+    for k, g in enumerate((1.0, 1.5)):
+        tx, ty = torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)
+        t_out = TF.mse_loss(tx, ty, reduction=reduction)
+        t_out.backward(torch.tensor(g, dtype=tx.dtype))
+        for res in results:
+            value, gx, gy = res[k]
+            assert value == pytest.approx(results[0][k][0], rel=1e-6)
+            np.testing.assert_array_equal(gx, results[0][k][1])
+            np.testing.assert_array_equal(gy, results[0][k][2])
+            assert value == pytest.approx(t_out.item(), rel=1e-5)
+            np.testing.assert_allclose(gx, tx.grad.numpy(), rtol=1e-5, atol=1e-12)
+            np.testing.assert_allclose(gy, ty.grad.numpy(), rtol=1e-5, atol=1e-12)
 
 
 def test_numpy_arrays_are_accepted():

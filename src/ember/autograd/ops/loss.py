@@ -33,6 +33,7 @@ import numpy as np
 
 from ..._threads import row_blocks
 from ..function import Op
+from ..grad_mode import is_grad_enabled
 
 
 def _fast_sum(a: np.ndarray) -> float:
@@ -637,7 +638,9 @@ def _compile_ce(numba):
 def _compile_mse(numba):
     """numba kernels of the reduced MSE over flat arrays: forward(x, y) = Σ (x − y)² (float64 sum of vectorized
     partial sums of 4096 terms; the difference is not stored), backward(x, y, out, r): out = (x − y)·r, the
-    NumPy path's float ops in the same order (bit-equal gradient)."""
+    NumPy path's float ops in the same order (bit-equal gradient); forward_grad(x, y, out, r) both in one pass
+    (the forward with grad mode on writes the gradient for g = 1, so the usual ``loss.backward()`` costs no pass;
+    under no_grad the forward only reads)."""
 
     @numba.njit(nogil=True, cache=True, fastmath={"reassoc"}, error_model="numpy")
     def forward(x, y):
@@ -657,7 +660,21 @@ def _compile_mse(numba):
         for i in range(x.size):
             out[i] = (x[i] - y[i]) * r
 
-    return forward, backward
+    @numba.njit(nogil=True, cache=True, fastmath={"reassoc"}, error_model="numpy")
+    def forward_grad(x, y, out, r):  # forward and backward together: out = (x − y)·r, returns Σ (x − y)²
+        total = 0.0
+        n = x.size
+        for a in range(0, n, 4096):
+            xs, ys, os = x[a:a + 4096], y[a:a + 4096], out[a:a + 4096]
+            part = xs[0] - xs[0]
+            for i in range(xs.size):
+                d = xs[i] - ys[i]
+                part += d * d
+                os[i] = d * r
+            total += part
+        return total
+
+    return forward, backward, forward_grad
 
 
 def _softplus_neg(x: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -680,11 +697,17 @@ class MSE(Op):
             return _reduce_array(d * d, reduction)
         kernels = _fused_kernels(x, y) if x.ndim else None
         ctx.kernels = kernels
-        if kernels is not None:  # one pass Σ (x − y)² per block; the backward recomputes x − y
+        if kernels is not None:  # one pass: Σ (x − y)², and with grad mode on the gradient for g = 1
             ctx.d = None
-            fwd = kernels["mse"][0]
-            return _total(sum(_blocks(lambda rows: fwd(x[rows].reshape(-1), y[rows].reshape(-1)), x, kernels)),
-                          x.size, reduction, x.dtype)
+            fwd, fwd_grad = kernels["mse"][0], kernels["mse"][2]
+            gx = ctx.gx = np.empty_like(x) if is_grad_enabled() else None
+            c = _mse_scale(np.ones((), x.dtype), reduction, x.size)[()]
+
+            def block(rows):
+                xb, yb = x[rows].reshape(-1), y[rows].reshape(-1)
+                return fwd(xb, yb) if gx is None else fwd_grad(xb, yb, gx[rows].reshape(-1), c)
+
+            return _total(sum(_blocks(block, x, kernels)), x.size, reduction, x.dtype)
         d = ctx.d = np.empty_like(x)
 
         def block(rows):
@@ -697,16 +720,18 @@ class MSE(Op):
     @staticmethod
     def backward(ctx, g):
         kernels = getattr(ctx, "kernels", None)
-        if kernels is not None:  # gx = (x − y)·2g/n in one pass
-            x, y = ctx.x, ctx.y
-            scale = (2 * g / max(x.size, 1) if ctx.reduction == "mean" else 2 * g).astype(x.dtype)
-            gx = np.empty_like(x)
-            bwd = kernels["mse"][1]
+        if kernels is not None:
+            x, y, gx = ctx.x, ctx.y, ctx.gx
+            ctx.gx = None
+            if gx is None or g != 1:  # gx = (x − y)·2g/n in one pass (the forward wrote it for g = 1)
+                scale = _mse_scale(g, ctx.reduction, x.size)
+                gx = np.empty_like(x)
+                bwd = kernels["mse"][1]
 
-            def block(rows):
-                bwd(x[rows].reshape(-1), y[rows].reshape(-1), gx[rows].reshape(-1), scale[()])
+                def block(rows):
+                    bwd(x[rows].reshape(-1), y[rows].reshape(-1), gx[rows].reshape(-1), scale[()])
 
-            _blocks(block, x, kernels)
+                _blocks(block, x, kernels)
             return gx, (-gx if ctx.inputs[1].requires_grad else None)
         d = ctx.d
         if d is None:  # second backward after retain_graph: the first one consumed d
@@ -716,7 +741,7 @@ class MSE(Op):
             gx = np.multiply(d, g, out=d)
             gx *= 2
         else:
-            scale = (2 * g / max(d.size, 1) if ctx.reduction == "mean" else 2 * g).astype(d.dtype)
+            scale = _mse_scale(g, ctx.reduction, d.size)
 
             def block(rows):
                 np.multiply(d[rows], scale, out=d[rows])
@@ -725,6 +750,12 @@ class MSE(Op):
             gx = d
         gy = -gx if ctx.inputs[1].requires_grad else None
         return gx, gy
+
+
+def _mse_scale(g: np.ndarray, reduction: str, n: int) -> np.ndarray:
+    """∂(reduced MSE)/∂(x − y) per element: 2g/n for 'mean', 2g for 'sum', in g's dtype (both paths use it, so their
+    gradients agree bit for bit)."""
+    return (2 * g / max(n, 1) if reduction == "mean" else 2 * g).astype(g.dtype)
 
 
 class ClampGradThrough(Op):

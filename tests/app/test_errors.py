@@ -10,7 +10,7 @@ import ember
 from conftest import run_module
 
 
-def _one_error(r, *needles):
+def _assert_one_error(r, *needles):
     assert r.code == 2, (r.out, r.err)
     lines = r.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ember: error: "), r.err
@@ -34,7 +34,7 @@ def _one_error(r, *needles):
 ])
 def test_unknown_names_list_valid_ones_and_the_closest(ember_cli, sets, needles):
     args = [a for s in sets for a in ("--set", s)]
-    _one_error(ember_cli("train", *args, "--set", "output.plots=false"), *needles)
+    _assert_one_error(ember_cli("train", *args, "--set", "output.plots=false"), *needles)
 
 
 @pytest.mark.parametrize("sets, needles", [
@@ -49,13 +49,13 @@ def test_unknown_names_list_valid_ones_and_the_closest(ember_cli, sets, needles)
 ])
 def test_a_wrong_keyword_names_it_and_shows_the_signature(ember_cli, sets, needles):
     args = [a for s in sets for a in ("--set", s)]
-    _one_error(ember_cli("train", *args, "--set", "train.epochs=1"), *needles)
+    _assert_one_error(ember_cli("train", *args, "--set", "train.epochs=1"), *needles)
 
 
 def test_malformed_toml_names_the_line(ember_cli, tmp_path):
     (tmp_path / "bad.toml").write_text('[optimizer]\nname = "AdamW"\nlr = 0.1 0.2\n')
-    _one_error(ember_cli("train", "bad.toml"), "bad.toml: malformed TOML", "line 3")
-    _one_error(ember_cli("train", "missing.toml"), "config file 'missing.toml' does not exist")
+    _assert_one_error(ember_cli("train", "bad.toml"), "bad.toml: malformed TOML", "line 3")
+    _assert_one_error(ember_cli("train", "missing.toml"), "config file 'missing.toml' does not exist")
 
 
 def test_missing_and_malformed_data_files_say_which_file_and_what(ember_cli, tmp_path):
@@ -83,7 +83,7 @@ def test_missing_and_malformed_data_files_say_which_file_and_what(ember_cli, tmp
     ]
     for sets, needles in cases:
         args = [a for s in sets for a in ("--set", s)]
-        _one_error(ember_cli("train", *args, "--set", "train.epochs=1"), *needles)
+        _assert_one_error(ember_cli("train", *args, "--set", "train.epochs=1"), *needles)
 
 
 def test_nan_loss_stops_naming_epoch_and_step_and_keeps_the_last_good_checkpoint(ember_cli, tmp_path):
@@ -92,7 +92,7 @@ def test_nan_loss_stops_naming_epoch_and_step_and_keeps_the_last_good_checkpoint
                   "scheduler.name=ExponentialLR", "--set", "scheduler.gamma=1e8", "--set", "swa.enabled=false",
                   "--set", "train.epochs=4", "--set", f"output.dir={tmp_path}", "--set", "output.name=run",
                   "--set", "output.plots=false", "--quiet")
-    line = _one_error(r, "the loss became", "at epoch 2, step", "last good checkpoint (end of epoch 1)")
+    line = _assert_one_error(r, "the loss became", "at epoch 2, step", "last good checkpoint (end of epoch 1)")
     assert "nan" in line or "inf" in line
     ckpt = ember.load(tmp_path / "run" / "last.ckpt")
     assert ckpt["epoch"] == 1
@@ -100,20 +100,20 @@ def test_nan_loss_stops_naming_epoch_and_step_and_keeps_the_last_good_checkpoint
 
 
 def test_other_bad_input(ember_cli, tmp_path):
-    _one_error(ember_cli("train", "--resume", "nowhere"), "--resume: run directory 'nowhere' does not exist")
-    _one_error(ember_cli("train", "--resume", str(tmp_path)), "config.json' is missing")
-    _one_error(ember_cli("train", "--set", "optimizer.lr"), "--set expects key=value")
-    _one_error(ember_cli("train", "--set", "train.monitor=val_acc", "--set", "train.epochs=1",
+    _assert_one_error(ember_cli("train", "--resume", "nowhere"), "--resume: run directory 'nowhere' does not exist")
+    _assert_one_error(ember_cli("train", "--resume", str(tmp_path)), "config.json' is missing")
+    _assert_one_error(ember_cli("train", "--set", "optimizer.lr"), "--set expects key=value")
+    _assert_one_error(ember_cli("train", "--set", "train.monitor=val_acc", "--set", "train.epochs=1",
                          "--set", f"output.dir={tmp_path}"), "unknown [train] monitor 'val_acc'", "val_accuracy")
-    _one_error(ember_cli("train", "--bogus"), "unrecognized arguments: --bogus")
-    _one_error(ember_cli("compare", "--set", "train.epochs=1"), "give at least one --vary")
-    _one_error(ember_cli("compare", "--vary", "optimizer.name=SGD,Adamm"), "unknown optimizer name 'Adamm'")
-    _one_error(ember_cli("plot", "lr", "--scheduler", "StepLR", "--set", "stepsize=3"),
+    _assert_one_error(ember_cli("train", "--bogus"), "unrecognized arguments: --bogus")
+    _assert_one_error(ember_cli("compare", "--set", "train.epochs=1"), "give at least one --vary")
+    _assert_one_error(ember_cli("compare", "--vary", "optimizer.name=SGD,Adamm"), "unknown optimizer name 'Adamm'")
+    _assert_one_error(ember_cli("plot", "lr", "--scheduler", "StepLR", "--set", "stepsize=3"),
                "does not take the keyword 'stepsize'", "did you mean 'step_size'")
-    _one_error(ember_cli("plot", "lr"), "give either --scheduler")
-    _one_error(ember_cli("plot", "optimizers", "--function", "rosenbrok"), "did you mean 'rosenbrock'")
-    _one_error(ember_cli("plot", "optimizers", "--optimizers", "SGD,Adamm"), "did you mean 'Adam'")
-    _one_error(ember_cli("find-lr", "--start-lr", "1", "--end-lr", "0.1"), "need 0 < --start-lr < --end-lr")
+    _assert_one_error(ember_cli("plot", "lr"), "give either --scheduler")
+    _assert_one_error(ember_cli("plot", "optimizers", "--function", "rosenbrok"), "did you mean 'rosenbrock'")
+    _assert_one_error(ember_cli("plot", "optimizers", "--optimizers", "SGD,Adamm"), "did you mean 'Adam'")
+    _assert_one_error(ember_cli("find-lr", "--start-lr", "1", "--end-lr", "0.1"), "need 0 < --start-lr < --end-lr")
 
 
 def test_no_traceback_from_the_real_command(tmp_path):

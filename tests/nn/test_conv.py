@@ -14,7 +14,7 @@ from ember import nn
 TF = torch.nn.functional
 
 
-def _parity(fe, ft, shapes, rng, *, args=(), kwargs=None, rtol=1e-4, atol=1e-5, grads=None):
+def _assert_parity(fe, ft, shapes, rng, *, args=(), kwargs=None, rtol=1e-4, atol=1e-5, grads=None):
     """Run ember and torch on the same float32 inputs; compare outputs and all input gradients.
 
     atol is relative to the largest magnitude of the expected array (sums of many float32 terms).
@@ -62,7 +62,7 @@ def test_conv2d_values_and_gradients_match_torch(shape, cout, k, s, p, d, g, bia
     def run(F_):
         return lambda x, w, b=None: F_.conv2d(x, w, b, stride=s, padding=p, dilation=d, groups=g)
 
-    _parity(run(F), run(TF), shapes, rng)
+    _assert_parity(run(F), run(TF), shapes, rng)
 
 
 CONV1D_GRID = [
@@ -80,7 +80,7 @@ def test_conv1d_values_and_gradients_match_torch(shape, cout, k, s, p, d, g, rng
     def run(F_):
         return lambda x, w, b: F_.conv1d(x, w, b, stride=s, padding=p, dilation=d, groups=g)
 
-    _parity(run(F), run(TF), shapes, rng)
+    _assert_parity(run(F), run(TF), shapes, rng)
 
 
 # (N, C_in, H, W), C_out, kernel, stride, padding, output_padding, dilation, groups
@@ -101,19 +101,19 @@ def test_conv_transpose2d_values_and_gradients_match_torch(shape, cout, k, s, p,
         return lambda x, w, b: F_.conv_transpose2d(x, w, b, stride=s, padding=p, output_padding=op, groups=g,
                                                    dilation=d)
 
-    _parity(run(F), run(TF), shapes, rng)
+    _assert_parity(run(F), run(TF), shapes, rng)
 
 
 def test_conv_transpose1d_matches_torch(rng):
     def run(F_):
         return lambda x, w, b: F_.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1, dilation=2)
 
-    _parity(run(F), run(TF), [(2, 3, 6), (3, 4, 3), (4,)], rng)
+    _assert_parity(run(F), run(TF), [(2, 3, 6), (3, 4, 3), (4,)], rng)
 
 
 def test_unbatched_input_matches_torch(rng):
-    _parity(F.conv2d, TF.conv2d, [(3, 6, 6), (2, 3, 3, 3)], rng)
-    _parity(F.conv1d, TF.conv1d, [(3, 6), (2, 3, 3)], rng)
+    _assert_parity(F.conv2d, TF.conv2d, [(3, 6, 6), (2, 3, 3, 3)], rng)
+    _assert_parity(F.conv1d, TF.conv1d, [(3, 6), (2, 3, 3)], rng)
 
 
 def test_conv2d_on_channel_major_and_strided_inputs(rng):
@@ -154,7 +154,7 @@ def test_conv2d_module_padding_modes_match_torch(mode, rng):
     e = nn.Conv2d(3, 4, (3, 2), padding=(2, 1), padding_mode=mode)
     _copy(e, t)
     x = rng.standard_normal((2, 3, 6, 5)).astype(np.float32)
-    _parity(lambda a: e(a), lambda a: t(a), [x.shape], np.random.default_rng(1))
+    _assert_parity(lambda a: e(a), lambda a: t(a), [x.shape], np.random.default_rng(1))
     xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     e(xe).sum().backward()
     t(xt).sum().backward()
@@ -204,7 +204,7 @@ def test_conv_transpose2d_output_size_matches_torch(rng):
 
 
 # ---- errors --------------------------------------------------------------------------------------
-def _same_error(fe, ft):
+def _assert_same_error(fe, ft):
     with pytest.raises(Exception) as te:
         ft()
     with pytest.raises(type(te.value)) as ee:
@@ -216,21 +216,21 @@ def _same_error(fe, ft):
 def test_conv2d_bad_input_raises_torch_error(shape):
     t, e = torch.nn.Conv2d(3, 4, 3), nn.Conv2d(3, 4, 3)
     x = np.zeros(shape, np.float32)
-    _same_error(lambda: e(ember.tensor(x)), lambda: t(torch.tensor(x)))
+    _assert_same_error(lambda: e(ember.tensor(x)), lambda: t(torch.tensor(x)))
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 2), (2, 3, 2, 2), (2, 4, 5), (4,)])
 def test_conv1d_bad_input_raises_torch_error(shape):
     t, e = torch.nn.Conv1d(3, 4, 3), nn.Conv1d(3, 4, 3)
     x = np.zeros(shape, np.float32)
-    _same_error(lambda: e(ember.tensor(x)), lambda: t(torch.tensor(x)))
+    _assert_same_error(lambda: e(ember.tensor(x)), lambda: t(torch.tensor(x)))
 
 
 def test_kernel_larger_than_padded_input_raises_torch_error():
     x = np.zeros((2, 3, 2, 8), np.float32)
-    _same_error(lambda: nn.Conv2d(3, 4, 5, padding=1)(ember.tensor(x)),
+    _assert_same_error(lambda: nn.Conv2d(3, 4, 5, padding=1)(ember.tensor(x)),
                 lambda: torch.nn.Conv2d(3, 4, 5, padding=1)(torch.tensor(x)))
-    _same_error(lambda: nn.Conv2d(3, 4, 3, dilation=2)(ember.tensor(x)),
+    _assert_same_error(lambda: nn.Conv2d(3, 4, 3, dilation=2)(ember.tensor(x)),
                 lambda: torch.nn.Conv2d(3, 4, 3, dilation=2)(torch.tensor(x)))
 
 
@@ -240,7 +240,7 @@ def test_kernel_larger_than_padded_input_raises_torch_error():
 def test_functional_conv2d_argument_errors_match_torch(kwargs):
     x, w = np.zeros((1, 4, 5, 5), np.float32), np.zeros((4, 4, 3, 3), np.float32)
     bias = np.zeros(kwargs.pop("bias_shape", (4,)), np.float32)
-    _same_error(lambda: F.conv2d(ember.tensor(x), ember.tensor(w), ember.tensor(bias), **kwargs),
+    _assert_same_error(lambda: F.conv2d(ember.tensor(x), ember.tensor(w), ember.tensor(bias), **kwargs),
                 lambda: TF.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(bias), **kwargs))
 
 
@@ -264,9 +264,9 @@ def test_conv2d_constructor_errors_match_torch(args):
 
 def test_conv_transpose_errors_match_torch():
     x = np.zeros((2, 4, 5, 5), np.float32)
-    _same_error(lambda: nn.ConvTranspose2d(3, 4, 3)(ember.tensor(x)), lambda: torch.nn.ConvTranspose2d(3, 4, 3)(torch.tensor(x)))
+    _assert_same_error(lambda: nn.ConvTranspose2d(3, 4, 3)(ember.tensor(x)), lambda: torch.nn.ConvTranspose2d(3, 4, 3)(torch.tensor(x)))
     x = np.zeros((2, 3, 5, 5), np.float32)
-    _same_error(lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2)(ember.tensor(x)),
+    _assert_same_error(lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2)(ember.tensor(x)),
                 lambda: torch.nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2)(torch.tensor(x)))
 
 
@@ -281,14 +281,14 @@ def test_conv_transpose_errors_match_torch():
     ((2, 3, 6), (2, 1), "reflect"),
 ])
 def test_pad_matches_torch(shape, pad, mode, rng):
-    _parity(lambda x: F.pad(x, pad, mode), lambda x: TF.pad(x, pad, mode), [shape], rng)
+    _assert_parity(lambda x: F.pad(x, pad, mode), lambda x: TF.pad(x, pad, mode), [shape], rng)
 
 
 def test_pad_constant_value_and_errors():
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     assert_close(F.pad(ember.tensor(x), (1, 1), value=-2.5), TF.pad(torch.tensor(x), (1, 1), value=-2.5))
     for pad, mode in [((1, 2, 3), "constant"), ((1, 1, 1, 1, 1, 1), "constant"), ((3, 3), "reflect"), ((1, 1), "foo")]:
-        _same_error(lambda: F.pad(ember.tensor(x), pad, mode), lambda: TF.pad(torch.tensor(x), pad, mode))
+        _assert_same_error(lambda: F.pad(ember.tensor(x), pad, mode), lambda: TF.pad(torch.tensor(x), pad, mode))
 
 
 def test_empty_batch_and_dtype_mismatch_like_torch():
@@ -298,7 +298,7 @@ def test_empty_batch_and_dtype_mismatch_like_torch():
         assert tuple(oe.shape) == tuple(ot.shape)
         oe.sum().backward()
         assert xe.grad.shape == xe.shape
-    _same_error(lambda: F.conv2d(ember.zeros(1, 2, 5, 5, dtype=ember.float64), ember.zeros(2, 2, 3, 3)),
+    _assert_same_error(lambda: F.conv2d(ember.zeros(1, 2, 5, 5, dtype=ember.float64), ember.zeros(2, 2, 3, 3)),
                 lambda: TF.conv2d(torch.zeros(1, 2, 5, 5, dtype=torch.float64), torch.zeros(2, 2, 3, 3)))
 
 

@@ -64,7 +64,7 @@ def test_from_pretrained_matches_torch(rng):
         assert repr(e) == repr(t)
 
 
-def _same_error(fe, ft):
+def _assert_same_error(fe, ft):
     with pytest.raises(Exception) as te:
         ft()
     with pytest.raises(type(te.value)) as ee:
@@ -73,12 +73,12 @@ def _same_error(fe, ft):
 
 
 def test_embedding_errors_match_torch():
-    _same_error(lambda: nn.Embedding(5, 3)(ember.tensor([5])), lambda: torch.nn.Embedding(5, 3)(torch.tensor([5])))
-    _same_error(lambda: nn.Embedding(5, 3)(ember.tensor([-1])), lambda: torch.nn.Embedding(5, 3)(torch.tensor([-1])))
-    _same_error(lambda: nn.Embedding(5, 3)(ember.tensor([1.0])), lambda: torch.nn.Embedding(5, 3)(torch.tensor([1.0])))
-    _same_error(lambda: nn.Embedding(5, 3, padding_idx=5), lambda: torch.nn.Embedding(5, 3, padding_idx=5))
-    _same_error(lambda: nn.Embedding(5, 3, padding_idx=-6), lambda: torch.nn.Embedding(5, 3, padding_idx=-6))
-    _same_error(lambda: nn.Embedding.from_pretrained(ember.zeros(3)), lambda: torch.nn.Embedding.from_pretrained(torch.zeros(3)))
+    _assert_same_error(lambda: nn.Embedding(5, 3)(ember.tensor([5])), lambda: torch.nn.Embedding(5, 3)(torch.tensor([5])))
+    _assert_same_error(lambda: nn.Embedding(5, 3)(ember.tensor([-1])), lambda: torch.nn.Embedding(5, 3)(torch.tensor([-1])))
+    _assert_same_error(lambda: nn.Embedding(5, 3)(ember.tensor([1.0])), lambda: torch.nn.Embedding(5, 3)(torch.tensor([1.0])))
+    _assert_same_error(lambda: nn.Embedding(5, 3, padding_idx=5), lambda: torch.nn.Embedding(5, 3, padding_idx=5))
+    _assert_same_error(lambda: nn.Embedding(5, 3, padding_idx=-6), lambda: torch.nn.Embedding(5, 3, padding_idx=-6))
+    _assert_same_error(lambda: nn.Embedding.from_pretrained(ember.zeros(3)), lambda: torch.nn.Embedding.from_pretrained(torch.zeros(3)))
 
 
 def test_embedding_gradcheck_float64(rng):

@@ -116,7 +116,7 @@ def test_batchnorm_gradcheck_float64(rng):
     assert ember.autograd.gradcheck(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, False), [x, w, b])
 
 
-def _same_error(fe, ft):
+def _assert_same_error(fe, ft):
     with pytest.raises(Exception) as te:
         ft()
     with pytest.raises(type(te.value)) as ee:
@@ -131,7 +131,7 @@ def _same_error(fe, ft):
 ])
 def test_batchnorm_errors_match_torch(cls, n, shape):
     x = np.ones(shape, np.float32)
-    _same_error(lambda: getattr(nn, cls)(n)(ember.tensor(x)), lambda: getattr(torch.nn, cls)(n)(torch.tensor(x)))
+    _assert_same_error(lambda: getattr(nn, cls)(n)(ember.tensor(x)), lambda: getattr(torch.nn, cls)(n)(torch.tensor(x)))
 
 
 def test_batchnorm_error_leaves_running_stats_untouched_in_eval_mode_one_value_ok():
@@ -170,10 +170,10 @@ def test_layer_and_group_norm_gradcheck_float64(rng):
 
 def test_layer_and_group_norm_errors_match_torch():
     x = np.zeros((2, 4), np.float32)
-    _same_error(lambda: nn.LayerNorm(3)(ember.tensor(x)), lambda: torch.nn.LayerNorm(3)(torch.tensor(x)))
-    _same_error(lambda: nn.GroupNorm(3, 4), lambda: torch.nn.GroupNorm(3, 4))
+    _assert_same_error(lambda: nn.LayerNorm(3)(ember.tensor(x)), lambda: torch.nn.LayerNorm(3)(torch.tensor(x)))
+    _assert_same_error(lambda: nn.GroupNorm(3, 4), lambda: torch.nn.GroupNorm(3, 4))
     x = np.zeros((2, 3, 5), np.float32)
-    _same_error(lambda: F.group_norm(ember.tensor(x), 2), lambda: TF.group_norm(torch.tensor(x), 2))
+    _assert_same_error(lambda: F.group_norm(ember.tensor(x), 2), lambda: TF.group_norm(torch.tensor(x), 2))
 
 
 # ---- channel dropout ------------------------------------------------------------------------------
@@ -199,8 +199,8 @@ def test_channel_dropout_zeroes_whole_channels_and_scales(cls, shape):
 
 
 def test_channel_dropout_errors_and_warnings_match_torch():
-    _same_error(lambda: nn.Dropout1d(0.5)(ember.zeros(2, 3, 4, 5)), lambda: torch.nn.Dropout1d(0.5)(torch.zeros(2, 3, 4, 5)))
-    _same_error(lambda: nn.Dropout2d(1.5), lambda: torch.nn.Dropout2d(1.5))
+    _assert_same_error(lambda: nn.Dropout1d(0.5)(ember.zeros(2, 3, 4, 5)), lambda: torch.nn.Dropout1d(0.5)(torch.zeros(2, 3, 4, 5)))
+    _assert_same_error(lambda: nn.Dropout2d(1.5), lambda: torch.nn.Dropout2d(1.5))
     with pytest.warns(UserWarning, match="Received a 3D input to dropout2d"):
         F.dropout2d(ember.ones(2, 3, 4))
     with pytest.warns(UserWarning):

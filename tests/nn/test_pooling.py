@@ -12,7 +12,7 @@ from ember import nn
 TF = torch.nn.functional
 
 
-def _parity(fe, ft, x, rng, rtol=1e-5, atol=1e-6):
+def _assert_parity(fe, ft, x, rng, rtol=1e-5, atol=1e-6):
     xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     oe, ot = fe(xe), ft(xt)
     if isinstance(ot, tuple):
@@ -40,7 +40,7 @@ MAX2D = [
 def test_max_pool2d_values_indices_gradients_match_torch(shape, k, s, p, d, ceil, rng):
     x = rng.standard_normal(shape).astype(np.float32)
     kw = dict(stride=s, padding=p, dilation=d, ceil_mode=ceil, return_indices=True)
-    _parity(lambda a: F.max_pool2d(a, k, **kw), lambda a: TF.max_pool2d(a, k, **kw), x, rng)
+    _assert_parity(lambda a: F.max_pool2d(a, k, **kw), lambda a: TF.max_pool2d(a, k, **kw), x, rng)
 
 
 @pytest.mark.parametrize("shape,k,s,p,d,ceil", [
@@ -49,13 +49,13 @@ def test_max_pool2d_values_indices_gradients_match_torch(shape, k, s, p, d, ceil
 def test_max_pool1d_values_indices_gradients_match_torch(shape, k, s, p, d, ceil, rng):
     x = rng.standard_normal(shape).astype(np.float32)
     kw = dict(stride=s, padding=p, dilation=d, ceil_mode=ceil, return_indices=True)
-    _parity(lambda a: F.max_pool1d(a, k, **kw), lambda a: TF.max_pool1d(a, k, **kw), x, rng)
+    _assert_parity(lambda a: F.max_pool1d(a, k, **kw), lambda a: TF.max_pool1d(a, k, **kw), x, rng)
 
 
 def test_max_pool_ties_go_to_the_first_maximum_like_torch(rng):
     x = rng.integers(0, 3, (2, 2, 6, 6)).astype(np.float32)  # many ties
     for kw in [dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)]:
-        _parity(lambda a: F.max_pool2d(a, return_indices=True, **kw),
+        _assert_parity(lambda a: F.max_pool2d(a, return_indices=True, **kw),
                 lambda a: TF.max_pool2d(a, return_indices=True, **kw), x, rng)
 
 
@@ -63,7 +63,7 @@ def test_max_pool_nan_propagates_like_torch(rng):
     x = rng.standard_normal((1, 1, 4, 4)).astype(np.float32)
     x[0, 0, 1, 0] = np.nan
     x[0, 0, 3, 3] = np.nan
-    _parity(lambda a: F.max_pool2d(a, 2, return_indices=True), lambda a: TF.max_pool2d(a, 2, return_indices=True),
+    _assert_parity(lambda a: F.max_pool2d(a, 2, return_indices=True), lambda a: TF.max_pool2d(a, 2, return_indices=True),
             x, rng)
 
 
@@ -82,7 +82,7 @@ AVG2D = [
 def test_avg_pool2d_values_and_gradients_match_torch(shape, k, s, p, ceil, cip, div, rng):
     x = rng.standard_normal(shape).astype(np.float32)
     kw = dict(stride=s, padding=p, ceil_mode=ceil, count_include_pad=cip, divisor_override=div)
-    _parity(lambda a: F.avg_pool2d(a, k, **kw), lambda a: TF.avg_pool2d(a, k, **kw), x, rng)
+    _assert_parity(lambda a: F.avg_pool2d(a, k, **kw), lambda a: TF.avg_pool2d(a, k, **kw), x, rng)
 
 
 @pytest.mark.parametrize("shape,k,s,p,ceil,cip", [
@@ -91,7 +91,7 @@ def test_avg_pool2d_values_and_gradients_match_torch(shape, k, s, p, ceil, cip, 
 def test_avg_pool1d_values_and_gradients_match_torch(shape, k, s, p, ceil, cip, rng):
     x = rng.standard_normal(shape).astype(np.float32)
     kw = dict(stride=s, padding=p, ceil_mode=ceil, count_include_pad=cip)
-    _parity(lambda a: F.avg_pool1d(a, k, **kw), lambda a: TF.avg_pool1d(a, k, **kw), x, rng)
+    _assert_parity(lambda a: F.avg_pool1d(a, k, **kw), lambda a: TF.avg_pool1d(a, k, **kw), x, rng)
 
 
 @pytest.mark.parametrize("shape,size", [
@@ -99,13 +99,13 @@ def test_avg_pool1d_values_and_gradients_match_torch(shape, k, s, p, ceil, cip, 
 ])
 def test_adaptive_avg_pool2d_matches_torch(shape, size, rng):
     x = rng.standard_normal(shape).astype(np.float32)
-    _parity(lambda a: F.adaptive_avg_pool2d(a, size), lambda a: TF.adaptive_avg_pool2d(a, size), x, rng)
+    _assert_parity(lambda a: F.adaptive_avg_pool2d(a, size), lambda a: TF.adaptive_avg_pool2d(a, size), x, rng)
 
 
 @pytest.mark.parametrize("shape,size", [((2, 3, 7), 3), ((3, 10), 4), ((2, 2, 4), 6)])
 def test_adaptive_avg_pool1d_matches_torch(shape, size, rng):
     x = rng.standard_normal(shape).astype(np.float32)
-    _parity(lambda a: F.adaptive_avg_pool1d(a, size), lambda a: TF.adaptive_avg_pool1d(a, size), x, rng)
+    _assert_parity(lambda a: F.adaptive_avg_pool1d(a, size), lambda a: TF.adaptive_avg_pool1d(a, size), x, rng)
 
 
 @pytest.mark.parametrize("fn", [
@@ -136,7 +136,7 @@ def test_pooling_gradcheck_float64(fn, rng):
 ])
 def test_interpolate_matches_torch(shape, kw, rng):
     x = rng.standard_normal(shape).astype(np.float32)
-    _parity(lambda a: F.interpolate(a, **kw), lambda a: TF.interpolate(a, **kw), x, rng)
+    _assert_parity(lambda a: F.interpolate(a, **kw), lambda a: TF.interpolate(a, **kw), x, rng)
 
 
 def test_upsample_modules_match_torch(rng):
@@ -151,7 +151,7 @@ def test_upsample_modules_match_torch(rng):
         assert repr(e) == repr(t)
 
 
-def _same_error(fe, ft):
+def _assert_same_error(fe, ft):
     with pytest.raises(Exception) as te:
         ft()
     with pytest.raises(type(te.value)) as ee:
@@ -165,7 +165,7 @@ def _same_error(fe, ft):
 ])
 def test_interpolate_errors_match_torch(shape, kw):
     x = np.zeros(shape, np.float32)
-    _same_error(lambda: F.interpolate(ember.tensor(x), **kw), lambda: TF.interpolate(torch.tensor(x), **kw))
+    _assert_same_error(lambda: F.interpolate(ember.tensor(x), **kw), lambda: TF.interpolate(torch.tensor(x), **kw))
 
 
 # ---- modules and errors ----------------------------------------------------------------------------
@@ -208,4 +208,4 @@ def test_pool_modules_match_torch_and_repr(rng):
     lambda F_, x: F_.adaptive_avg_pool1d(x(1, 1, 5), (2, 2)),
 ])
 def test_pooling_errors_match_torch(call):
-    _same_error(lambda: call(F, lambda *s: ember.zeros(*s)), lambda: call(TF, lambda *s: torch.zeros(*s)))
+    _assert_same_error(lambda: call(F, lambda *s: ember.zeros(*s)), lambda: call(TF, lambda *s: torch.zeros(*s)))

@@ -90,7 +90,7 @@ def _assert_same(eps, tps, rtol=1e-5, atol=1e-6, msg=""):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=rtol, atol=atol, err_msg=msg)
 
 
-def _parity(E, T, kw, steps=25, seed=0, groups=None):
+def _assert_parity(E, T, kw, steps=25, seed=0, groups=None):
     init = _make(seed)
     ep = [ember.tensor(a.copy(), requires_grad=True) for a in init]
     tp = [torch.tensor(a.copy(), requires_grad=True) for a in init]
@@ -113,7 +113,7 @@ def _parity(E, T, kw, steps=25, seed=0, groups=None):
 @pytest.mark.parametrize("name,kw", PARAMS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(PARAMS)])
 def test_matches_torch_over_grid(name, kw):
     E, T, _ = CASES[name]
-    _parity(E, T, kw)
+    _assert_parity(E, T, kw)
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -123,7 +123,7 @@ def test_matches_torch_without_numba(name, monkeypatch):
     monkeypatch.setattr(_kernels, "CHUNK", 7)  # exercise the chunked NumPy path across chunk boundaries
     try:
         for kw in grid[:: max(1, len(grid) // 6)]:
-            _parity(E, T, kw)
+            _assert_parity(E, T, kw)
     finally:
         _kernels.set_enabled(previous)
 
@@ -131,7 +131,7 @@ def test_matches_torch_without_numba(name, monkeypatch):
 @pytest.mark.parametrize("name", list(CASES))
 def test_state_dict_matches_torch_layout(name):
     E, T, grid = CASES[name]
-    eo, to, _, _ = _parity(E, T, grid[-1], steps=6)
+    eo, to, _, _ = _assert_parity(E, T, grid[-1], steps=6)
     esd, tsd = eo.state_dict(), to.state_dict()
     assert esd["param_groups"] == tsd["param_groups"]
     assert sorted(esd["state"]) == sorted(tsd["state"])
@@ -208,7 +208,7 @@ def test_param_groups_with_different_hyper_parameters(name):
     E, T, grid = CASES[name]
     base = grid[-1]
     groups = [{"params": [0, 2]}, {"params": [1], "lr": 0.05, "weight_decay": 0.0}, {"params": [3], "lr": 0.001}]
-    _parity(E, T, base, groups=groups)
+    _assert_parity(E, T, base, groups=groups)
 
 
 def test_float64_and_float32_params_in_one_group():

@@ -14,12 +14,11 @@ PARALLEL_MIN elements and compile lazily on first use (cached on disk); importin
 """
 from __future__ import annotations
 
-import os
 
 import numpy as np
 
-_enabled = os.environ.get("EMBER_DISABLE_NUMBA", "").strip() in ("", "0", "false", "False")
-_numba = None
+from .._numba import module as _numba_module, set_enabled  # noqa: F401  (set_enabled: the shared switch)
+
 _COMPILED = {}
 
 PARALLEL_MIN = 1 << 22  # below this many elements a kernel runs single-threaded: waking threads, and waiting
@@ -31,25 +30,7 @@ OK, HAS_NAN, BAD_TARGET = 0, 1, 2  # status bits
 
 def numba_available():
     """True when numba imports and has not been disabled."""
-    global _numba, _enabled
-    if not _enabled:
-        return False
-    if _numba is None:
-        try:
-            import numba
-        except ImportError:
-            _enabled = False
-            return False
-        _numba = numba
-    return True
-
-
-def set_enabled(flag):
-    """Turn the numba kernels on or off (for benchmarks and tests); returns the previous setting."""
-    global _enabled
-    previous = _enabled
-    _enabled = bool(flag)
-    return previous
+    return _numba_module() is not None
 
 
 def _compiled(py, parallel, **flags):
@@ -57,16 +38,16 @@ def _compiled(py, parallel, **flags):
     fn = _COMPILED.get(key)
     if fn is None:
         import types
-        scope = dict(py.__globals__, prange=_numba.prange if parallel else range)
+        scope = dict(py.__globals__, prange=_numba_module().prange if parallel else range)
         variant = f"{py.__name__}_{'parallel' if parallel else 'serial'}"
         fn = types.FunctionType(py.__code__, scope, variant, py.__defaults__)
         fn.__qualname__ = variant
-        fn = _COMPILED[key] = _numba.njit(parallel=parallel, cache=True, **flags)(fn)
+        fn = _COMPILED[key] = _numba_module().njit(parallel=parallel, cache=True, **flags)(fn)
     return fn
 
 
 def _blocks(parallel):
-    return _numba.get_num_threads() if parallel else 1
+    return _numba_module().get_num_threads() if parallel else 1
 
 
 prange = range  # rebound per compiled variant

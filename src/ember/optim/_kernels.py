@@ -20,10 +20,11 @@ Set the environment variable ``EMBER_DISABLE_NUMBA=1`` (or call ``set_enabled(Fa
 from __future__ import annotations
 
 import inspect
-import os
 import types
 
 import numpy as np
+
+from .._numba import module as _numba_module, set_enabled  # noqa: F401  (set_enabled: the shared switch)
 
 from .. import _threads
 
@@ -31,8 +32,6 @@ _REGISTRY = {}  # reference name -> python function written for numba (positiona
 _NUMPY = {}  # reference name -> in-place NumPy version (param, grad, *state, t, u, **hyper), t/u scratch chunks
 _COMPILED = {}  # reference name -> compiled function
 _SIGNATURES = {}  # reference -> (state names, hyper names)
-_enabled = os.environ.get("EMBER_DISABLE_NUMBA", "").strip() in ("", "0", "false", "False")
-_numba = None
 
 PARALLEL_MIN = 1 << 17  # below this many elements a fused kernel runs single-threaded
 CHUNK = 1 << 18  # elements per NumPy chunk: fewer ufunc calls (each takes the GIL) vs cache fit (measured 32K-1M: best 256K-512K)
@@ -40,25 +39,7 @@ CHUNK = 1 << 18  # elements per NumPy chunk: fewer ufunc calls (each takes the G
 
 def numba_available():
     """True when numba imports and has not been disabled."""
-    global _numba, _enabled
-    if not _enabled:
-        return False
-    if _numba is None:
-        try:
-            import numba
-        except ImportError:
-            _enabled = False
-            return False
-        _numba = numba
-    return True
-
-
-def set_enabled(flag):
-    """Turn the numba kernels on or off (for benchmarks and tests); returns the previous setting."""
-    global _enabled
-    previous = _enabled
-    _enabled = bool(flag)
-    return previous
+    return _numba_module() is not None
 
 
 def register(reference_name):
@@ -126,12 +107,12 @@ def fused(reference, parallel=True, dtype=np.float32):
     fn = _COMPILED.get(key)
     if fn is None:
         py = _REGISTRY[name]
-        scope = dict(py.__globals__, F=dtype.type, prange=_numba.prange)
+        scope = dict(py.__globals__, F=dtype.type, prange=_numba_module().prange)
         # a distinct function per variant: numba's disk cache keys on the function's name, not on its flags
         variant = f"{py.__name__}_{dtype.name}_{'parallel' if parallel else 'serial'}"
         py = types.FunctionType(py.__code__, scope, variant, py.__defaults__)
         py.__qualname__ = variant
-        fn = _COMPILED[key] = _numba.njit(parallel=parallel, fastmath=False, cache=True)(py)
+        fn = _COMPILED[key] = _numba_module().njit(parallel=parallel, fastmath=False, cache=True)(py)
     return fn
 
 

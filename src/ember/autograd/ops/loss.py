@@ -27,10 +27,9 @@ divides by Σ w[tᵢ] over the non-ignored targets (nan when every target is ign
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
+from ..._numba import ALLOWED_BY_ENV, module as _numba_module, set_enabled as set_numba_enabled
 from ..._threads import row_blocks
 from ..function import Op
 from ..grad_mode import is_grad_enabled
@@ -538,25 +537,22 @@ def _load_kernels():
     the same gradient bit for bit. backward(s, y, out, r): out = (s − y)·r.
     (A numba exp or log per element is scalar libm, several times slower than NumPy's SIMD loops, so the
     exponential and the logs stay in NumPy.)
-    Disabled by EMBER_DISABLE_NUMBA=1 (or ``_set_numba(False)``).
+    Disabled by EMBER_DISABLE_NUMBA=1 (or ``_set_numba(False)``; one switch for all of ember, ``ember._numba``).
     """
     global _KERNELS
+    numba = _numba_module()
+    if numba is None:
+        return None
     if _KERNELS is None:
-        _KERNELS = False
-        if os.environ.get("EMBER_DISABLE_NUMBA", "").strip() in ("", "0", "false", "False"):
-            try:
-                import numba
-            except ImportError:
-                return None
-            _KERNELS = {"bce": _compile_bce_logits(numba), "mse": _compile_mse(numba)}
-            _KERNELS["ce"], _KERNELS["ce_backward"] = _compile_ce(numba)
-    return _KERNELS or None
+        _KERNELS = {"bce": _compile_bce_logits(numba), "mse": _compile_mse(numba)}
+        _KERNELS["ce"], _KERNELS["ce_backward"] = _compile_ce(numba)
+    return _KERNELS
 
 
 def _set_numba(flag: bool) -> None:
-    """Use (True) or bypass (False) the numba kernels; for tests and benchmarks."""
-    global _KERNELS
-    _KERNELS = None if flag else False
+    """Use (True) or bypass (False) the numba kernels; for tests and benchmarks (the switch shared with optim and
+    metrics, ``ember._numba``); EMBER_DISABLE_NUMBA=1 still wins over True."""
+    set_numba_enabled(flag and ALLOWED_BY_ENV)
 
 
 def _compile_bce_logits(numba):

@@ -2,10 +2,11 @@
 
 Model: Conv2d(1→16, k3) → ReLU → MaxPool2d(2) → Conv2d(16→32, k3) → ReLU → MaxPool2d(2) → Flatten →
 Linear(800→10); one step = forward, cross-entropy loss, backward, SGD step, at batch 64 on 1×28×28.
-Both libraries get the same weights and data; the steps are interleaved (ember, torch, ember, …)
-so that machine noise hits both alike. Prints medians and the ratio ember/torch.
+Both libraries get the same weights and data; benchmarks/_timing.py times them (alternating samples, each
+settled so that the other library's idle worker threads have stopped spinning). Prints medians and the ratio
+ember/torch.
 
-Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_cnn.py [--repeats 60] [--batch 64]
+Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_cnn.py [--repeats 15] [--batch 64]
       [--threads N]   (N threads for torch, OpenBLAS (via threadpoolctl), numba and ember; default: each library's own)
 
 Also timed: the same step without the optimizer (forward + loss + backward), so that the layers'
@@ -14,8 +15,9 @@ share and the optimizer's share can be told apart.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+import os
+import sys
+from functools import partial
 
 import numpy as np
 
@@ -62,19 +64,20 @@ def make_step(lib, model, x, y, lr=0.01):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeats", type=int, default=60)
+    ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--threads", type=int, default=None)
     args = ap.parse_args()
     if args.threads:
-        import os
-
         os.environ["NUMBA_NUM_THREADS"] = str(args.threads)
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(args.threads)
 
     import torch
+
+    sys.path.insert(0, os.path.dirname(__file__))
+    from _timing import compare
 
     import ember
     import ember.nn
@@ -98,19 +101,11 @@ def main():
     assert abs(lt - le) < 1e-4 * max(1.0, abs(lt)), (lt, le)  # same model, same data: same first loss
     for _ in range(5):
         tstep(), estep()
-    print(f"LeNet-style CNN, batch {args.batch}, 1x28x28, {args.repeats} repeats (torch threads: "
+    print(f"LeNet-style CNN, batch {args.batch}, 1x28x28, {args.repeats} samples (torch threads: "
           f"{torch.get_num_threads()})")
     for label, update in (("training step (fwd + CE loss + bwd + SGD)", True), ("fwd + CE loss + bwd only", False)):
-        te, tt = [], []
-        for _ in range(args.repeats):
-            t0 = time.perf_counter()
-            estep(update)
-            t1 = time.perf_counter()
-            tstep(update)
-            t2 = time.perf_counter()
-            te.append(t1 - t0)
-            tt.append(t2 - t1)
-        me, mt = statistics.median(te) * 1e3, statistics.median(tt) * 1e3
+        med = compare({"ember": partial(estep, update), "torch": partial(tstep, update)}, repeat=args.repeats)
+        me, mt = med["ember"] * 1e3, med["torch"] * 1e3
         print(f"  {label}: ember {me:7.2f} ms   torch {mt:7.2f} ms   ratio ember/torch {me / mt:.2f}")
 
 

@@ -4,9 +4,9 @@
     BCEWithLogitsLoss  logits (4096, 100), soft targets
     MSELoss            1,000,000 values
 
-Each timing is one forward and one backward (the gradient of the input reset to None first); ember and torch run
-in alternating rounds of REPEATS calls (after WARMUP calls); the table prints the median over all rounds and the
-ratio ember / torch (target: ≤ 1.0). The machine is shared and noisy: compare ratios, rerun to confirm.
+Each timing is one forward and one backward (the gradient of the input reset to None first), timed by
+benchmarks/_timing.py (alternating, settled samples); the table prints the medians and the ratio ember / torch
+(target: ≤ 1.0). The machine is shared and noisy: compare ratios, rerun to confirm.
 EMBER_NUM_THREADS=1 measures ember's single-threaded path. With numba installed, each loss runs its optional
 numba kernels; a second row then times the NumPy-only path (EMBER_DISABLE_NUMBA=1 gives that path only).
 
@@ -14,32 +14,17 @@ Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_losse
 """
 from __future__ import annotations
 
-import time
+import os
+import sys
 
 import numpy as np
 import torch
 
-import ember
-import ember.nn as enn
+sys.path.insert(0, os.path.dirname(__file__))
+from _timing import compare  # noqa: E402
 
-ROUNDS, WARMUP, REPEATS = 5, 3, 20
-
-
-def _rounds_ms(e_step, t_step):
-    """Median ms of ember and of torch over ROUNDS alternating rounds of REPEATS calls each.
-
-    Rounds (not single calls) alternate: torch's OpenMP workers stay warm within a round, as in a training loop,
-    while slow phases of a shared machine still hit both libraries."""
-    e_times, t_times = [], []
-    for _ in range(ROUNDS):
-        for step, times in ((e_step, e_times), (t_step, t_times)):
-            for _ in range(WARMUP):
-                step()
-            for _ in range(REPEATS):
-                t0 = time.perf_counter()
-                step()
-                times.append(time.perf_counter() - t0)
-    return 1e3 * float(np.median(e_times)), 1e3 * float(np.median(t_times))
+import ember  # noqa: E402
+import ember.nn as enn  # noqa: E402
 
 
 def _case(name, e_loss, t_loss, x, target):
@@ -56,14 +41,15 @@ def _case(name, e_loss, t_loss, x, target):
 
     e_step(), t_step()
     assert np.allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-7), name
-    e, t = _rounds_ms(e_step, t_step)
+    med = compare({"ember": e_step, "torch": t_step})
+    e, t = med["ember"] * 1e3, med["torch"] * 1e3
     print(f"| {name:<44} | {e:9.3f} | {t:9.3f} | {e / t:5.2f}x |")
 
 
 def main():
     rng = np.random.default_rng(0)
-    print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), numpy {np.__version__}; median ms of "
-          f"{ROUNDS}x{REPEATS} forward+backward runs")
+    print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), numpy {np.__version__}; median ms per "
+          "forward+backward")
     print("| loss (float32)                               | ember ms  | torch ms  | ratio |")
     print("|----------------------------------------------|-----------|-----------|-------|")
     from ember.autograd.ops import loss as L

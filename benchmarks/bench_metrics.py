@@ -12,39 +12,27 @@ kernels (ember/metrics/_kernels.py); ``--no-numba`` times the NumPy fallback.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+import os
+import sys
 
 import numpy as np
 import torch
 import torchmetrics.classification as TC
 import torchmetrics.regression as TR
 
-import ember
-import ember.metrics as em
+sys.path.insert(0, os.path.dirname(__file__))
+from _timing import compare  # noqa: E402
+
+import ember  # noqa: E402
+import ember.metrics as em  # noqa: E402
 
 BATCHES = ((10, 5), (4096, 100), (100000, 10))
 
 
-def _reps(fn, min_sample_s):
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    return max(1, int(min_sample_s / max(time.perf_counter() - t0, 1e-7)))
-
-
-def _compare(ours, ref, samples=7, min_sample_s=0.02):
-    """Median seconds per call of each, with samples interleaved (A, B, A, B, ...) so that both see the same
-    machine load; each sample repeats a call enough times to last about min_sample_s."""
-    reps = (_reps(ours, min_sample_s), _reps(ref, min_sample_s))
-    times = ([], [])
-    for _ in range(samples):
-        for k, fn in enumerate((ours, ref)):
-            t0 = time.perf_counter()
-            for _ in range(reps[k]):
-                fn()
-            times[k].append((time.perf_counter() - t0) / reps[k])
-    return statistics.median(times[0]), statistics.median(times[1])
+def _compare(ours, ref, samples=7):
+    """Median seconds per call of ember's and torchmetrics' callables (benchmarks/_timing.py)."""
+    med = compare({"ember": ours, "torchmetrics": ref}, repeat=samples)
+    return med["ember"], med["torchmetrics"]
 
 
 def _inputs(n, c, seed=0):

@@ -5,7 +5,13 @@
 ``--threads`` sets both libraries' intra-op threads (torch.set_num_threads and NumPy's BLAS pool via
 threadpoolctl); the default is each library's own default (all cores).
 
-Prints the median time per step of each library and the ratio ember/torch (lower is better).
+Prints the median time per step of each library and the ratio ember/torch (lower is better), and the
+"matmul floor": the same step's matrix products alone, in NumPy (forward x·Wᵀ per layer; backward gᵀ·x per
+layer and g·W for every layer but the first), timed in the same rounds. No implementation on this BLAS can
+run the step faster than its products; floor/torch is the lowest ratio ember could reach.
+
+Timing: benchmarks/_timing.py (alternating samples, each settled so that the other library's idle BLAS/OpenMP
+threads have stopped spinning).
 """
 from __future__ import annotations
 
@@ -16,9 +22,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _timing import compare  # noqa: E402
+
 import ember  # noqa: E402
 import ember.nn as enn  # noqa: E402
-from _timing import compare  # noqa: E402
 
 
 def build(sizes, lib):
@@ -34,7 +41,7 @@ def cross_entropy(logits, target, F):
     return F.cross_entropy(logits, target)
 
 
-def case(sizes, batch, repeat=40):
+def case(sizes, batch, repeat=25):
     rng = np.random.default_rng(0)
     tm = build(sizes, torch.nn)
     em = build(sizes, enn)
@@ -63,14 +70,21 @@ def case(sizes, batch, repeat=40):
     t_step(), e_step()
     for (n, tp), ep in zip(tm.named_parameters(), em.parameters()):
         np.testing.assert_allclose(ep.grad.numpy(), tp.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=n)
-    import time
+    weights = [tp.detach().numpy().copy() for n, tp in tm.named_parameters() if n.endswith("weight")]
+    acts, grads = [x], []
+    for w in weights:
+        acts.append(np.maximum(acts[-1] @ w.T, 0))
+        grads.append(rng.standard_normal(acts[-1].shape, dtype=np.float32))
 
-    t0 = time.perf_counter()
-    for _ in range(5):
-        t_step()
-    number = max(1, int(0.02 / ((time.perf_counter() - t0) / 5)))  # about 20 ms per sample
-    med = compare({"torch": t_step, "ember": e_step}, repeat=repeat, number=number)
-    return med
+    def products():
+        for a, w in zip(acts, weights):
+            a @ w.T
+        for i, (a, g, w) in enumerate(zip(acts, grads, weights)):
+            g.T @ a
+            if i:
+                g @ w
+
+    return compare({"torch": t_step, "ember": e_step, "floor": products}, repeat=repeat)
 
 
 def main():
@@ -86,11 +100,13 @@ def main():
         ember.set_num_threads(args.threads)
         threadpool_limits(args.threads)
     print(f"torch {torch.__version__}, numpy {np.__version__}, threads {torch.get_num_threads()}")
-    print(f"{'model':<22}{'batch':>6}{'torch ms':>10}{'ember ms':>10}{'ember/torch':>13}")
+    print(f"{'model':<22}{'batch':>6}{'torch ms':>10}{'ember ms':>10}{'ember/torch':>13}{'floor ms':>10}"
+          f"{'floor/torch':>13}")
     for sizes, batch in (((784, 256, 256, 10), 128), ((64, 64, 64, 10), 32)):
         med = case(sizes, batch)
         name = "-".join(map(str, sizes))
-        print(f"{name:<22}{batch:>6}{med['torch'] * 1e3:>10.3f}{med['ember'] * 1e3:>10.3f}{med['ember'] / med['torch']:>13.2f}")
+        print(f"{name:<22}{batch:>6}{med['torch'] * 1e3:>10.3f}{med['ember'] * 1e3:>10.3f}{med['ember'] / med['torch']:>13.2f}"
+              f"{med['floor'] * 1e3:>10.3f}{med['floor'] / med['torch']:>13.2f}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Rows: Adam, AdamW, SGD(momentum=0.9, nesterov=True), RMSprop, Adagrad on
     (a) 200 tensors totalling 5M float32      (b) 8 tensors totalling 40M float32.
-Columns (median ms per step, interleaved rounds so that machine noise hits all alike):
+Columns (median ms per step; benchmarks/_timing.py: alternating samples, each settled so that the other
+library's idle worker threads have stopped spinning):
     ember       numba fused kernels (the `fast` extra), one call per group over the flat buffers
     ember-np    the NumPy path (numba disabled, as with EMBER_DISABLE_NUMBA=1): in-place NumPy update per L2-sized chunk
     torch       torch's default (on CPU: the per-tensor for-loop)
@@ -24,6 +25,7 @@ intra-op threads, default: their defaults.)
 """
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -32,9 +34,12 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
-import ember
-import ember.optim as eoptim
-from ember.optim import _kernels
+sys.path.insert(0, os.path.dirname(__file__))
+from _timing import compare  # noqa: E402
+
+import ember  # noqa: E402
+import ember.optim as eoptim  # noqa: E402
+from ember.optim import _kernels  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 
@@ -92,20 +97,6 @@ def _copy(dst, src):
     f.result()
 
 
-def _interleaved(fns):
-    for fn in fns.values():
-        fn()
-        fn()
-    samples = {k: [] for k in fns}
-    for _ in range(ROUNDS):
-        for k, fn in fns.items():
-            t0 = time.perf_counter()
-            for _ in range(REPEATS):
-                fn()
-            samples[k].append((time.perf_counter() - t0) / REPEATS)
-    return {k: statistics.median(v) for k, v in samples.items()}
-
-
 def bench(label, sizes):
     rng = np.random.default_rng(1)
     values = [rng.standard_normal(int(n)).astype(np.float32) for n in sizes]
@@ -144,7 +135,7 @@ def bench(label, sizes):
             for p, g in zip(tps_f, grads):
                 p.grad = torch.tensor(g)
             fns["fused"] = getattr(torch.optim, cls)(tps_f, fused=True, **kw).step
-        t = _interleaved(fns)
+        t = compare(fns, repeat=ROUNDS, number=REPEATS)
         roof = t["copy"] * nbytes / 8  # the copy moves 8 bytes per element, timed in the same rounds
         rows.append((label, name, t, roof, nbytes * n / t["ember"] / 1e9))
         del e_fast, e_np, t_default, fns

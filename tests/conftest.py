@@ -1,4 +1,4 @@
-"""Shared fixtures: a fixed seed for every test (NumPy and ember), and the ``xp`` backend fixture."""
+"""Shared fixtures: a fixed seed for every test (NumPy and ember), ``rng``, ``conv_path`` and the ``xp`` backend."""
 from __future__ import annotations
 
 import os
@@ -30,6 +30,26 @@ def _seed():
 def rng():
     """A fresh NumPy generator for test inputs."""
     return np.random.default_rng(0)
+
+
+@pytest.fixture(params=["numba", "numpy"])
+def conv_path(request):
+    """Run a convolution/pooling test on the numba kernels (autograd/ops/_conv_kernels.py) and on the NumPy path."""
+    from ember import _numba
+
+    if request.param == "numba" and (not _numba.ALLOWED_BY_ENV or _numba_missing()):
+        pytest.skip("numba is not installed (the `fast` extra) or EMBER_DISABLE_NUMBA is set")
+    previous = _numba.set_enabled(request.param == "numba")
+    yield request.param
+    _numba.set_enabled(previous)
+
+
+def _numba_missing() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return True
+    return False
 
 
 def _backends():

@@ -55,7 +55,7 @@ CONV2D_GRID = [
 
 
 @pytest.mark.parametrize("shape,cout,k,s,p,d,g,bias", CONV2D_GRID)
-def test_conv2d_values_and_gradients_match_torch(shape, cout, k, s, p, d, g, bias, rng):
+def test_conv2d_values_and_gradients_match_torch(shape, cout, k, s, p, d, g, bias, rng, conv_path):
     kh, kw = (k, k) if isinstance(k, int) else k
     shapes = [shape, (cout, shape[1] // g, kh, kw)] + ([(cout,)] if bias else [])
 
@@ -74,7 +74,7 @@ CONV1D_GRID = [
 
 
 @pytest.mark.parametrize("shape,cout,k,s,p,d,g", CONV1D_GRID)
-def test_conv1d_values_and_gradients_match_torch(shape, cout, k, s, p, d, g, rng):
+def test_conv1d_values_and_gradients_match_torch(shape, cout, k, s, p, d, g, rng, conv_path):
     shapes = [shape, (cout, shape[1] // g, k), (cout,)]
 
     def run(F_):
@@ -93,7 +93,7 @@ CONVT_GRID = [
 
 
 @pytest.mark.parametrize("shape,cout,k,s,p,op,d,g", CONVT_GRID)
-def test_conv_transpose2d_values_and_gradients_match_torch(shape, cout, k, s, p, op, d, g, rng):
+def test_conv_transpose2d_values_and_gradients_match_torch(shape, cout, k, s, p, op, d, g, rng, conv_path):
     kh, kw = (k, k) if isinstance(k, int) else k
     shapes = [shape, (shape[1], cout // g, kh, kw), (cout,)]
 
@@ -104,7 +104,7 @@ def test_conv_transpose2d_values_and_gradients_match_torch(shape, cout, k, s, p,
     _assert_parity(run(F), run(TF), shapes, rng)
 
 
-def test_conv_transpose1d_matches_torch(rng):
+def test_conv_transpose1d_matches_torch(rng, conv_path):
     def run(F_):
         return lambda x, w, b: F_.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1, dilation=2)
 
@@ -116,7 +116,7 @@ def test_unbatched_input_matches_torch(rng):
     _assert_parity(F.conv1d, TF.conv1d, [(3, 6), (2, 3, 3)], rng)
 
 
-def test_conv2d_on_channel_major_and_strided_inputs(rng):
+def test_conv2d_on_channel_major_and_strided_inputs(rng, conv_path):
     """Inputs that are views (transposed, sliced) give the same numbers as contiguous ones."""
     a = rng.standard_normal((4, 2, 9, 9)).astype(np.float32)
     w = rng.standard_normal((3, 4, 3, 3)).astype(np.float32)
@@ -131,12 +131,12 @@ def test_conv2d_on_channel_major_and_strided_inputs(rng):
     (F.conv_transpose2d, [(2, 4, 3, 4), (4, 1, 3, 2), (2,)],
      dict(stride=2, padding=1, output_padding=1, groups=2)),
 ])
-def test_gradcheck_float64(fn, shapes, kw, rng):
+def test_gradcheck_float64(fn, shapes, kw, rng, conv_path):
     inputs = [ember.tensor(rng.standard_normal(s), dtype=ember.float64, requires_grad=True) for s in shapes]
     assert ember.autograd.gradcheck(lambda *a: fn(*a, **kw), inputs)
 
 
-def test_conv2d_float64_matches_torch_tightly(rng):
+def test_conv2d_float64_matches_torch_tightly(rng, conv_path):
     x, w = rng.standard_normal((2, 3, 7, 7)), rng.standard_normal((4, 3, 3, 3))
     out = F.conv2d(ember.tensor(x), ember.tensor(w), stride=2, padding=1)
     assert out.dtype == ember.float64

@@ -37,7 +37,7 @@ MAX2D = [
 
 
 @pytest.mark.parametrize("shape,k,s,p,d,ceil", MAX2D)
-def test_max_pool2d_values_indices_gradients_match_torch(shape, k, s, p, d, ceil, rng):
+def test_max_pool2d_values_indices_gradients_match_torch(shape, k, s, p, d, ceil, rng, conv_path):
     x = rng.standard_normal(shape).astype(np.float32)
     kw = dict(stride=s, padding=p, dilation=d, ceil_mode=ceil, return_indices=True)
     _assert_parity(lambda a: F.max_pool2d(a, k, **kw), lambda a: TF.max_pool2d(a, k, **kw), x, rng)
@@ -46,20 +46,20 @@ def test_max_pool2d_values_indices_gradients_match_torch(shape, k, s, p, d, ceil
 @pytest.mark.parametrize("shape,k,s,p,d,ceil", [
     ((2, 3, 10), 2, None, 0, 1, False), ((2, 3, 11), 3, 2, 1, 2, True), ((3, 9), 4, 1, 2, 1, False),
 ])
-def test_max_pool1d_values_indices_gradients_match_torch(shape, k, s, p, d, ceil, rng):
+def test_max_pool1d_values_indices_gradients_match_torch(shape, k, s, p, d, ceil, rng, conv_path):
     x = rng.standard_normal(shape).astype(np.float32)
     kw = dict(stride=s, padding=p, dilation=d, ceil_mode=ceil, return_indices=True)
     _assert_parity(lambda a: F.max_pool1d(a, k, **kw), lambda a: TF.max_pool1d(a, k, **kw), x, rng)
 
 
-def test_max_pool_ties_go_to_the_first_maximum_like_torch(rng):
+def test_max_pool_ties_go_to_the_first_maximum_like_torch(rng, conv_path):
     x = rng.integers(0, 3, (2, 2, 6, 6)).astype(np.float32)  # many ties
     for kw in [dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)]:
         _assert_parity(lambda a: F.max_pool2d(a, return_indices=True, **kw),
                 lambda a: TF.max_pool2d(a, return_indices=True, **kw), x, rng)
 
 
-def test_max_pool_nan_propagates_like_torch(rng):
+def test_max_pool_nan_propagates_like_torch(rng, conv_path):
     x = rng.standard_normal((1, 1, 4, 4)).astype(np.float32)
     x[0, 0, 1, 0] = np.nan
     x[0, 0, 3, 3] = np.nan
@@ -115,9 +115,57 @@ def test_adaptive_avg_pool1d_matches_torch(shape, size, rng):
     lambda a: F.interpolate(a, scale_factor=2),
     lambda a: F.interpolate(a, size=(4, 7), mode="bilinear"),
 ])
-def test_pooling_gradcheck_float64(fn, rng):
+def test_pooling_gradcheck_float64(fn, rng, conv_path):
     x = ember.tensor(rng.standard_normal((2, 2, 5, 6)), requires_grad=True)
     assert ember.autograd.gradcheck(fn, [x])
+
+
+def test_max_pool_of_a_convolution_output_matches_torch(rng, conv_path):
+    """Conv outputs are stored channel-major; pooling them keeps that layout and torch's numbers."""
+    x = rng.standard_normal((4, 3, 12, 12)).astype(np.float32)
+    w = rng.standard_normal((5, 3, 3, 3)).astype(np.float32)
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    oe = F.max_pool2d(F.conv2d(xe, ember.tensor(w)), 3, 2, 1)
+    ot = TF.max_pool2d(TF.conv2d(xt, torch.tensor(w)), 3, 2, 1)
+    assert_close(oe, ot, rtol=1e-5, atol=1e-5)
+    g = rng.standard_normal(tuple(ot.shape)).astype(np.float32)
+    oe.backward(ember.tensor(g))
+    ot.backward(torch.tensor(g))
+    assert_close(xe.grad, xt.grad, rtol=1e-4, atol=1e-4)
+
+
+def test_max_pool_windows_of_minus_infinity_route_the_gradient_like_torch(rng, conv_path):
+    x = np.full((1, 2, 5, 5), -np.inf, np.float32)
+    x[0, 1, 2:, 2:] = rng.standard_normal((3, 3))
+    _assert_parity(lambda a: F.max_pool2d(a, 3, 2, 1, return_indices=True),
+                   lambda a: TF.max_pool2d(a, 3, 2, 1, return_indices=True), x, rng)
+
+
+def test_max_pool_numba_and_numpy_paths_agree(rng):
+    """Same values and indices bit for bit; gradients to float64 rounding (overlapping windows add their
+    contributions to one input element in a different order)."""
+    from ember import _numba
+    from ember.autograd.ops import _conv_kernels
+
+    if _conv_kernels.pool_kernels((2, 2), (2, 2), (1, 1)) is None:
+        pytest.skip("numba is not installed (the `fast` extra) or EMBER_DISABLE_NUMBA is set")
+    x = rng.integers(0, 4, (3, 4, 9, 10)).astype(np.float64)  # ties
+    x[0, 0, 1, 1] = x[1, 2, 5, 5] = np.nan
+    g = rng.standard_normal((3, 4, 5, 5))
+    results = []
+    for enabled in (True, False):
+        previous = _numba.set_enabled(enabled)
+        try:
+            xe = ember.tensor(x, requires_grad=True)
+            out, idx = F.max_pool2d(xe, 3, 2, 1, dilation=(1, 2), ceil_mode=True, return_indices=True)
+            out.backward(ember.tensor(g[:, :, : out.shape[2], : out.shape[3]]))
+            results.append((out.detach().numpy(), idx.numpy(), xe.grad.numpy()))
+        finally:
+            _numba.set_enabled(previous)
+    (out_a, idx_a, grad_a), (out_b, idx_b, grad_b) = results
+    np.testing.assert_array_equal(out_a, out_b)
+    np.testing.assert_array_equal(idx_a, idx_b)
+    np.testing.assert_allclose(grad_a, grad_b, rtol=1e-13, atol=1e-15)
 
 
 # ---- interpolate ----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..function import Op
+from . import _conv_kernels
 
 
 # ---- workspace -------------------------------------------------------------------------------------
@@ -109,6 +110,14 @@ def _offset_slice(i, j, stride, dilation, out_hw):
 
 def im2col(xp: np.ndarray, kernel, stride, dilation, out_hw, out=None) -> np.ndarray:
     """cols[c, i, j, n, y, x] = xp[n, c, y·sh + i·dh, x·sw + j·dw], C-contiguous (C, kh, kw, N, Ho, Wo)."""
+    cm = _channel_major(xp)
+    fused = _conv_kernels.patch_kernels(kernel, stride, dilation) if cm or xp.flags.c_contiguous else None
+    if fused is not None:
+        n, c = xp.shape[:2]
+        if out is None:
+            out = np.empty((c, *kernel, n, *out_hw), xp.dtype)
+        fused[0](xp.swapaxes(0, 1) if cm else xp, cm, out)
+        return out
     view = windows(xp, kernel, stride, dilation, out_hw).transpose(1, 4, 5, 0, 2, 3)
     if out is None:
         return np.ascontiguousarray(view)
@@ -119,6 +128,12 @@ def im2col(xp: np.ndarray, kernel, stride, dilation, out_hw, out=None) -> np.nda
 def col2im(dcols: np.ndarray, padded_shape, stride, dilation, channel_major=True) -> np.ndarray:
     """Adjoint of ``im2col``: sum (C, kh, kw, N, Ho, Wo) patches back into an (N, C, Hp, Wp) array."""
     _, kh, kw, _, ho, wo = dcols.shape
+    fused = _conv_kernels.patch_kernels((kh, kw), stride, dilation) if dcols.flags.c_contiguous else None
+    if fused is not None:
+        n, c, hp, wp = padded_shape
+        base = np.empty((c, n, hp, wp) if channel_major else (n, c, hp, wp), dcols.dtype)
+        fused[1](dcols, channel_major, base)
+        return base.swapaxes(0, 1) if channel_major else base
     out = _empty_like_layout(padded_shape, dcols.dtype, channel_major)
     for i in range(kh):
         for j in range(kw):
@@ -291,15 +306,19 @@ def _window_slices(xp, kernel, stride, dilation, out_hw):
     return [xp[_offset_slice(k // kw, k % kw, stride, dilation, out_hw)] for k in range(kh * kw)]
 
 
-def _first_max_offsets(slices, m) -> np.ndarray:
-    """uint8 offset of the winning window element: the first maximum in row-major order, or the
-    last NaN where a window holds NaN (torch's rule: ``val > max || isnan(val)``)."""
+def _first_max_offsets(slices, inside, m) -> np.ndarray:
+    """uint8 offset of each window's winner by torch's rule: starting from the window's first in-bounds
+    element, a later one wins when it is greater or NaN (``val > max || isnan(val)``), so the first maximum
+    wins, the last NaN wins over everything, and the padding never wins. ``inside``: the same slices of a
+    mask that is False on the padding."""
     arg = np.zeros_like(m, dtype=np.uint8)
     best = np.copy(slices[0], order="K")
-    for k, v in enumerate(slices[1:], 1):
-        upd = (v > best) | np.isnan(v)
+    seen = np.copy(inside[0], order="K")
+    for k, (v, ok) in enumerate(zip(slices[1:], inside[1:]), 1):
+        upd = ok & (~seen | (v > best) | (v != v))
         np.copyto(best, v, where=upd)
         np.copyto(arg, k, where=upd)
+        seen |= ok
     return arg
 
 
@@ -308,20 +327,29 @@ class MaxPool2d(Op):
 
     The forward is kh·kw element-wise maxima over strided slices. The backward finds each window's
     winner (the first maximum, as torch) by comparing the slices with the saved output and adds g
-    there; windows holding NaN use the saved arg-max offsets instead.
+    there; windows holding NaN use the saved arg-max offsets instead. With numba (the ``fast``
+    extra) and a float input, each direction is one pass instead (_conv_kernels.py).
     """
 
     @staticmethod
     def forward(ctx, x, *, kernel, stride, padding, dilation, out_hw, box=None):
         pads = pool_pads(x.shape[2:], kernel, stride, padding, dilation, out_hw)
-        xp = pad2d(x, pads, -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min)
+        fused = _conv_kernels.pool_kernels(kernel, stride, dilation) if x.dtype.kind == "f" else None
+        ctx.fused = fused
+        if fused is not None:
+            return MaxPool2d._fused_forward(ctx, fused[0], x, pads, kernel, stride, dilation, out_hw, box)
+        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        xp = pad2d(x, pads, lowest)
         slices = _window_slices(xp, kernel, stride, dilation, out_hw)
         m = np.copy(slices[0], order="K")
         for v in slices[1:]:
             np.maximum(m, v, out=m)
         arg = None
-        if box is not None or (x.dtype.kind == "f" and np.isnan(m).any()):
-            arg = _first_max_offsets(slices, m)
+        # the winners must be found here when asked for, where NaN won, or where a window is all `lowest` and
+        # holds padding (the backward's first-match rule would route its gradient into the padding)
+        if box is not None or (x.dtype.kind == "f" and np.isnan(m).any()) or (any(pads) and (m == lowest).any()):
+            inside = pad2d(np.ones(x.shape, bool), pads, False)
+            arg = _first_max_offsets(slices, _window_slices(inside, kernel, stride, dilation, out_hw), m)
             if box is not None:
                 box["arg"] = arg
         ctx.xp, ctx.m, ctx.arg, ctx.pads, ctx.x_hw = xp, m, arg, pads, x.shape[2:]
@@ -330,8 +358,41 @@ class MaxPool2d(Op):
         return m
 
     @staticmethod
+    def _fused_forward(ctx, kernel_fn, x, pads, kernel, stride, dilation, out_hw, box):
+        """The numba path (_conv_kernels.py) over the padded input's planes in memory order."""
+        xp = pad2d(x, pads, -np.inf)
+        cm = _channel_major(xp)
+        base = xp.swapaxes(0, 1) if cm else np.ascontiguousarray(xp)  # C-contiguous, planes in memory order
+        m = np.empty((*base.shape[:2], *out_hw), x.dtype)
+        arg = np.empty(m.shape, np.uint8)
+        kernel_fn(base, m, arg)
+        if cm:
+            m, arg = m.swapaxes(0, 1), arg.swapaxes(0, 1)
+        if any(pads) and (m == -np.inf).any():  # a window of -inf may have picked its padding: torch's rule
+            inside = pad2d(np.ones(x.shape, bool), pads, False)
+            slices = _window_slices(xp, kernel, stride, dilation, out_hw)
+            arg[...] = _first_max_offsets(slices, _window_slices(inside, kernel, stride, dilation, out_hw), m)
+        if box is not None:
+            box["arg"] = arg
+        ctx.arg, ctx.cm, ctx.xp_shape, ctx.pads, ctx.x_hw = arg, cm, xp.shape, pads, x.shape[2:]
+        ctx.opts = (kernel, stride, dilation, out_hw)
+        ctx.contig = x.flags.c_contiguous
+        return m
+
+    @staticmethod
+    def _fused_backward(ctx, kernel_fn, g):
+        order = (lambda a: a.swapaxes(0, 1)) if ctx.cm else (lambda a: a)  # logical <-> memory order of planes
+        n, c, *hw = ctx.xp_shape
+        dxp = np.empty((c, n, *hw) if ctx.cm else (n, c, *hw), g.dtype)  # zeroed by the kernel
+        kernel_fn(np.ascontiguousarray(order(g)), np.ascontiguousarray(order(ctx.arg)), dxp)
+        dx = _crop(order(dxp), ctx.pads, ctx.x_hw)
+        return np.ascontiguousarray(dx) if ctx.contig else dx
+
+    @staticmethod
     def backward(ctx, g):
         kernel, stride, dilation, out_hw = ctx.opts
+        if ctx.fused is not None:
+            return MaxPool2d._fused_backward(ctx, ctx.fused[1], g)
         xp, m, arg = ctx.xp, ctx.m, ctx.arg
         g = _like_layout(g, m)
         overlap = stride[0] < dilation[0] * (kernel[0] - 1) + 1 or stride[1] < dilation[1] * (kernel[1] - 1) + 1

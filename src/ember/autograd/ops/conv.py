@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..._threads import note_blas
 from ..function import Op
 from . import _conv_kernels
 
@@ -183,6 +184,7 @@ class Conv2d(Op):
         buf = workspace.get((c, kh, kw, n, ho, wo), x.dtype)
         cols = _grouped(im2col(xp, (kh, kw), stride, dilation, (ho, wo), buf).reshape(c * kh * kw, n * ho * wo), groups)
         wg = w.reshape(groups, o // groups, w[0].size)
+        note_blas()
         out = np.matmul(wg, cols).reshape(o, n, ho, wo)
         if b is not None:
             out += b.reshape(o, 1, 1, 1)
@@ -205,6 +207,7 @@ class Conv2d(Op):
         o = w.shape[0]
         g2 = _grouped(_channel_matrix(g), groups)  # (G, O/G, N·Ho·Wo)
         inputs = ctx.inputs
+        note_blas()
         dw = np.matmul(g2, ctx.cols.swapaxes(1, 2)).reshape(w.shape) if inputs[1].requires_grad else None
         db = g2.sum(axis=-1).reshape(o) if len(inputs) > 2 and inputs[2].requires_grad else None
         dx = None
@@ -243,6 +246,7 @@ class ConvTranspose2d(Op):
         xm = _grouped(_channel_matrix(x), groups)  # (G, Cin/G, N·H·W)
         wg = w.reshape(groups, cin // groups, -1)  # (G, Cin/G, Cout/G·kh·kw)
         scratch = workspace.get((groups, coutg * kh * kw, n * h * wd), x.dtype)
+        note_blas()
         cols = np.matmul(wg.swapaxes(1, 2), xm, out=scratch).reshape(cout, kh, kw, n, h, wd)
         pads = (padding[0], full[0] - padding[0] - ho, padding[1], full[1] - padding[1] - wo)
         out = _crop(col2im(cols, (n, cout, *full), stride, dilation), pads, (ho, wo))
@@ -266,6 +270,7 @@ class ConvTranspose2d(Op):
         gcols = _grouped(gcols.reshape(w.shape[1] * groups * kh * kw, n * h * wd), groups)
         inputs = ctx.inputs
         dx = dw = db = None
+        note_blas()
         if inputs[0].requires_grad:
             dx = np.matmul(w.reshape(groups, cin // groups, -1), gcols).reshape(cin, n, h, wd).swapaxes(0, 1)
             if ctx.x_contig:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import _dtype
+from ..._threads import note_blas
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import operands
@@ -15,11 +16,13 @@ class MatMul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
+        note_blas()
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.a, ctx.b
+        note_blas()
         if a.ndim == 1 and b.ndim == 1:
             return g * b, g * a
         if a.ndim == 1:  # (n) @ (..., n, m) -> (..., m)
@@ -103,6 +106,7 @@ class Linear(Op):
     @staticmethod
     def forward(ctx, x, w, b=None):
         ctx.x, ctx.w, ctx.has_b = x, w, b is not None
+        note_blas()
         out = np.matmul(x, w.T)
         if b is not None:
             out += b
@@ -111,6 +115,7 @@ class Linear(Op):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.x, ctx.w
+        note_blas()
         gx = np.matmul(g, w) if ctx.inputs[0].requires_grad else None  # no input gradient for the data batch
         if x.ndim == 2:
             gw = np.matmul(g.T, x)

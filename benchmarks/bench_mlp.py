@@ -10,6 +10,8 @@ Prints the median time per step of each library and the ratio ember/torch (lower
 layer and g·W for every layer but the first), timed in the same rounds. No implementation on this BLAS can
 run the step faster than its products; floor/torch is the lowest ratio ember could reach.
 
+A second table times the whole training step with an Adam update (not part of the issue's target).
+
 Timing: benchmarks/_timing.py (alternating samples, each settled so that the other library's idle BLAS/OpenMP
 threads have stopped spinning).
 """
@@ -26,6 +28,7 @@ from _timing import compare  # noqa: E402
 
 import ember  # noqa: E402
 import ember.nn as enn  # noqa: E402
+import ember.optim  # noqa: E402
 
 
 def build(sizes, lib):
@@ -84,7 +87,19 @@ def case(sizes, batch, repeat=25):
             if i:
                 g @ w
 
-    return compare({"torch": t_step, "ember": e_step, "floor": products}, repeat=repeat)
+    grad_only = compare({"torch": t_step, "ember": e_step, "floor": products}, repeat=repeat)
+
+    t_opt, e_opt = torch.optim.Adam(tm.parameters(), lr=1e-3), ember.optim.Adam(em.parameters(), lr=1e-3)
+
+    def t_train():
+        t_step()
+        t_opt.step()
+
+    def e_train():
+        e_step()
+        e_opt.step()
+
+    return grad_only, compare({"torch": t_train, "ember": e_train}, repeat=repeat)
 
 
 def main():
@@ -102,11 +117,17 @@ def main():
     print(f"torch {torch.__version__}, numpy {np.__version__}, threads {torch.get_num_threads()}")
     print(f"{'model':<22}{'batch':>6}{'torch ms':>10}{'ember ms':>10}{'ember/torch':>13}{'floor ms':>10}"
           f"{'floor/torch':>13}")
+    train = []
     for sizes, batch in (((784, 256, 256, 10), 128), ((64, 64, 64, 10), 32)):
-        med = case(sizes, batch)
+        med, med_train = case(sizes, batch)
         name = "-".join(map(str, sizes))
+        train.append((name, batch, med_train))
         print(f"{name:<22}{batch:>6}{med['torch'] * 1e3:>10.3f}{med['ember'] * 1e3:>10.3f}{med['ember'] / med['torch']:>13.2f}"
               f"{med['floor'] * 1e3:>10.3f}{med['floor'] / med['torch']:>13.2f}")
+    print("\nwhole training step: zero_grad, forward, cross-entropy, backward, Adam(lr=1e-3).step() (torch's default "
+          "foreach Adam)")
+    for name, batch, med in train:
+        print(f"{name:<22}{batch:>6}{med['torch'] * 1e3:>10.3f}{med['ember'] * 1e3:>10.3f}{med['ember'] / med['torch']:>13.2f}")
 
 
 if __name__ == "__main__":

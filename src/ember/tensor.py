@@ -89,8 +89,11 @@ class Tensor:
     # ---- basic properties -------------------------------------------------------------
     @property
     def data(self) -> "Tensor":
-        """A tensor sharing this one's memory, detached from the graph (torch's ``.data``)."""
-        return _wrap(self._data)
+        """A tensor sharing this one's memory, detached from the graph and, as torch's ``.data``, not tracked by
+        the check of in-place changes to saved arrays (autograd/_versions.py); ``detach()`` is tracked."""
+        t = _wrap(self._data)
+        t.__class__ = _DataTensor
+        return t
 
     @data.setter
     def data(self, value):
@@ -352,6 +355,12 @@ class Tensor:
         from .autograd.ops.elementwise import Cast
 
         return Cast.apply(self, dtype=np_dt)
+
+
+class _DataTensor(Tensor):
+    """What ``Tensor.data`` returns: a plain tensor whose in-place changes are not version-tracked."""
+
+    __slots__ = ()
 
 
 class Size(tuple):

@@ -16,6 +16,7 @@ import weakref
 import numpy as np
 
 from ..tensor import Tensor, _wrap, _make
+from . import _versions
 from .grad_mode import _state, no_grad
 
 _FREED_MSG = (
@@ -36,6 +37,7 @@ class Op:
     """
 
     _freed = False
+    _clock = 0  # _versions.clock when the node was recorded
     _hooks = None  # gradient hooks of the (non-leaf) tensor this node produced
     _retained = None  # weakref to that tensor when it called retain_grad()
 
@@ -54,6 +56,7 @@ class Op:
                 if t.requires_grad:
                     ctx.inputs = tensors
                     ctx.fns = [u.grad_fn for u in tensors]  # history at record time (in-place ops rebind later)
+                    ctx._clock = _versions.clock  # for the check of saved arrays changed in place (_versions)
                     return _make(out, ctx)
         return _wrap(out)
 
@@ -211,6 +214,8 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
                     owner.grad = _wrap(g.copy()) if owner.grad is None else _wrap(owner.grad._data + g)
             if cap_node and node in cap_node:
                 captured[cap_node[node]] = g
+            if node._clock != _versions.clock:  # something changed in place since this node was recorded
+                _versions.check(node)
             grads = node._run(g)
             if len(grads) < len(inputs):
                 grads = grads + (None,) * (len(inputs) - len(grads))
@@ -339,5 +344,6 @@ class Function:
             node = object.__new__(_FunctionNode)
             node.inputs, node.ctx, node.fn_cls, node.positions, node.n_args = inputs, ctx, cls, positions, len(args)
             node.fns = [t.grad_fn for t in inputs]
+            node._clock = _versions.clock
             return _make(out._data, node)
         return out

@@ -29,6 +29,7 @@ from itertools import chain
 import numpy as np
 
 import ember
+from ember.autograd import _versions
 
 from . import _kernels
 
@@ -642,6 +643,8 @@ class _Bucket:
                            {k: self.arrays[k][lo:hi] for k in keys}, hyper)
             for k, v in new_scalars.items():
                 self.scalars[k][a:b] = v
+        if hypers:  # the parameters changed in place, as torch's optimizers change them
+            _versions.bump(self.data)
 
 
 Optimizer.step = _with_step_hooks(Optimizer.step)

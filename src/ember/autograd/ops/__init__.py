@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ... import _dtype
-from ...tensor import Tensor, _wrap
+from ...tensor import Tensor, _DataTensor, _wrap
+from .. import _versions
 from ..grad_mode import _state
 from . import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S
 from ._util import as_tensor_arg, broadcast_error
@@ -95,6 +96,13 @@ def _arr(v):
     return v._data if isinstance(v, Tensor) else v
 
 
+def _changed(self):
+    """Record that ``self``'s memory was changed in place (``.data`` tensors are not tracked, as in torch)."""
+    if type(self) is not _DataTensor:
+        _versions.bump(self._data)
+    return self
+
+
 def _store(self, value):
     """self[...] = value, with torch's rule that the result type must be castable to self's dtype."""
     d = self._data
@@ -112,7 +120,7 @@ def _store(self, value):
             f"output with shape {list(d.shape)} doesn't match the broadcast shape "
             f"{list(np.broadcast_shapes(d.shape, value.shape))}"
         ) from None
-    return self
+    return _changed(self)
 
 
 def _binary_inplace(outofplace, ufunc):
@@ -143,7 +151,7 @@ def _binary_inplace(outofplace, ufunc):
             raise RuntimeError(
                 f"output with shape {list(d.shape)} doesn't match the broadcast shape {list(target)}"
             ) from None
-        return self
+        return _changed(self)
 
     return method
 
@@ -214,7 +222,7 @@ def copy_(self, src, non_blocking=False):
         out = S.expand(s, *self._data.shape) if s._data.shape != self._data.shape else s
         return _record(self, E.clone(out))
     np.copyto(self._data, _arr(src), casting="unsafe")
-    return self
+    return _changed(self)
 
 
 def _fill(self, value):
@@ -224,7 +232,7 @@ def _fill(self, value):
             return _record(self, E.clone(S.expand(value, *self._data.shape)))
         return _record(self, I.MaskedFill.apply(self._snapshot(), mask=np.ones(self._data.shape, bool), value=value))
     self._data[...] = _arr(value)
-    return self
+    return _changed(self)
 
 
 def fill_(self, value):
@@ -243,13 +251,13 @@ def clamp_(self, min=None, max=None):
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     d = self._data
     np.clip(d, _arr(min), _arr(max), out=d)
-    return self
+    return _changed(self)
 
 
 def _random_fill(self, sample):
     self._check_inplace()
     self._data[...] = sample(self._data.shape)
-    return self
+    return _changed(self)
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
@@ -286,7 +294,7 @@ def masked_fill_(self, mask, value):
         return _record(self, I.masked_fill(self._snapshot(), mask, value))
     I.masked_fill(_wrap(self._data), mask, value)  # validates
     self._data[np.broadcast_to(_arr(mask), self._data.shape)] = _arr(value)
-    return self
+    return _changed(self)
 
 
 def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
@@ -295,7 +303,7 @@ def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
         self._check_inplace()
         return _record(self, out)
     self._data[...] = out._data
-    return self
+    return _changed(self)
 
 
 def scatter_add_(self, dim, index, src):

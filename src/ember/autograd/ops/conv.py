@@ -173,6 +173,8 @@ class Conv2d(Op):
     Backward: dW = g·colsᵀ, db = Σ g, dx = col2im(Wᵀ·g).
     """
 
+    saved_for = {"cols": (1,), "w": (0,)}  # (see autograd/_versions.py)
+
     @staticmethod
     def forward(ctx, x, w, b=None, *, stride, pads, dilation, groups, recorded=True):
         n, c = x.shape[:2]

@@ -34,6 +34,8 @@ class Sub(Op):
 
 
 class Mul(Op):
+    saved_for = {"a": (1,), "b": (0,)}  # a is read only for b's gradient, b for a's (see autograd/_versions.py)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...tensor import Tensor, _wrap
+from ...tensor import Tensor, _DataTensor, _wrap
+from .. import _versions
 from ..function import Op
 from ._util import dims, as_tensor_arg
 
@@ -103,6 +104,8 @@ def setitem(x, idx, value):
         x._rebind(IndexPut.apply(x._snapshot(), vt, idx=np_idx))
     else:
         x._data[np_idx] = value._data if v is not None else value
+        if type(x) is not _DataTensor:
+            _versions.bump(x._data)
 
 
 class Gather(Op):

@@ -13,6 +13,8 @@ from ._util import operands
 class MatMul(Op):
     """a @ b; for batched operands the engine sums the gradient over broadcast batch dims."""
 
+    saved_for = {"a": (1,), "b": (0,)}  # a is read only for b's gradient, b for a's (see autograd/_versions.py)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
@@ -102,6 +104,8 @@ def outer(x, y):
 
 class Linear(Op):
     """y = x·Wᵀ + b over the last dimension of x."""
+
+    saved_for = {"x": (1,), "w": (0,)}  # x is read only for W's gradient, W for x's (see autograd/_versions.py)
 
     @staticmethod
     def forward(ctx, x, w, b=None):

@@ -426,6 +426,21 @@ def test_module_list_and_dict_behave_like_torch():
     assert isinstance(ed.pop("a"), enn.ReLU) and list(ed) == ["b", "c"]
 
 
+def test_parameter_dict_has_torch_mapping_methods():
+    values = {"w": np.ones((2, 3), np.float32), "b": np.zeros(3, np.float32)}
+    ed = enn.ParameterDict({k: ember.tensor(v) for k, v in values.items()})
+    td = tnn.ParameterDict({k: torch.tensor(v) for k, v in values.items()})
+    for d, lib in ((ed, ember), (td, torch)):
+        d.update([("s", lib.ones(1))])
+        del d["w"]
+    assert list(ed.keys()) == list(td.keys()) == ["b", "s"] and "s" in ed and len(ed) == len(td) == 2
+    assert list(ed.state_dict()) == list(td.state_dict())
+    assert isinstance(ed.pop("b"), enn.Parameter) and isinstance(td.pop("b"), tnn.Parameter)
+    ed.clear()
+    td.clear()
+    assert len(ed) == len(td) == 0 and list(ed.parameters()) == []
+
+
 # ---- the MLP parity that the issue asks for ----------------------------------------------------
 def _mlp(nn):
     return nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 5))

@@ -109,13 +109,24 @@ def fused(reference, parallel=True, dtype=np.float32):
     fn = _COMPILED.get((name, dtype))
     if fn is None:
         py = _REGISTRY[name]
-        scope = dict(py.__globals__, F=dtype.type, prange=_numba_module().prange)
+        scope = dict(py.__globals__, F=dtype.type, prange=_numba_module().prange, _start=_start_inline())
         # a distinct function per variant: numba's disk cache keys on the function's name, not on its flags
         variant = f"{py.__name__}_{dtype.name}_parallel"
         py = types.FunctionType(py.__code__, scope, variant, py.__defaults__)
         py.__qualname__ = variant
         fn = _COMPILED[(name, dtype)] = _numba_module().njit(parallel=True, fastmath=False, cache=True)(py)
     return fn if parallel else functools.partial(_on_one_thread, fn)
+
+
+_START = None
+
+
+def _start_inline():
+    """``_start`` compiled for inlining into the kernels."""
+    global _START
+    if _START is None:
+        _START = _numba_module().njit(inline="always")(_start)
+    return _START
 
 
 def _on_one_thread(kernel, *args):
@@ -166,18 +177,28 @@ F = np.float32  # rebound per compiled variant (see fused)
 prange = range  # rebound to numba.prange per compiled variant
 
 
+def _start(grad_i, param_i, maximize, weight_decay, decoupled, decay, wd):
+    """(g, θ) an update starts from: g ← −g if maximize, then weight decay, decoupled θ ← θ·(1 − lr·λ) (AdamW's;
+    ``decay``) or L2 g ← g + λ·θ (``wd``). Compiled inline into each kernel (see fused)."""
+    g = -grad_i if maximize else grad_i
+    if weight_decay != 0:
+        if decoupled:
+            param_i = param_i * decay
+        else:
+            g = g + wd * param_i
+    return g, param_i
+
+
 @register("sgd_update")
 def _sgd(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
     lr_, mom, damp, wd = F(lr), F(momentum), F(1 - dampening), F(weight_decay)
     for i in prange(param.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            g = g + wd * param[i]
+        g, p = _start(grad[i], param[i], maximize, weight_decay, False, wd, wd)
         if momentum_buffer is not None:
             b = g if first else mom * momentum_buffer[i] + damp * g
             momentum_buffer[i] = b
             g = g + mom * b if nesterov else b
-        param[i] = param[i] - lr_ * g
+        param[i] = p - lr_ * g
 
 
 @register("adam_update")
@@ -186,13 +207,7 @@ def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, ep
     step_size, decay, wd = F(lr / bias_correction1), F(1 - lr * weight_decay), F(weight_decay)
     b1, b2, b2_, bc2, eps_ = F(1 - beta1), F(beta2), F(1 - beta2), F(bias_correction2_sqrt), F(eps)
     for i in prange(param.size):
-        g = -grad[i] if maximize else grad[i]
-        p = param[i]
-        if weight_decay != 0:
-            if decoupled:
-                p = p * decay
-            else:
-                g = g + wd * p
+        g, p = _start(grad[i], param[i], maximize, weight_decay, decoupled, decay, wd)
         m = exp_avg[i] + b1 * (g - exp_avg[i])
         v = b2 * exp_avg_sq[i] + b2_ * (g * g)
         exp_avg[i] = m
@@ -207,21 +222,17 @@ def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, ep
 def _adagrad(param, grad, sum, clr, eps, weight_decay, maximize):
     clr_, eps_, wd = F(clr), F(eps), F(weight_decay)
     for i in prange(param.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            g = g + wd * param[i]
+        g, p = _start(grad[i], param[i], maximize, weight_decay, False, wd, wd)
         s = sum[i] + g * g
         sum[i] = s
-        param[i] = param[i] - clr_ * (g / (np.sqrt(s) + eps_))
+        param[i] = p - clr_ * (g / (np.sqrt(s) + eps_))
 
 
 @register("rmsprop_update")
 def _rmsprop(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay, momentum, maximize):
     lr_, a, a_, eps_, wd, mom = F(lr), F(alpha), F(1 - alpha), F(eps), F(weight_decay), F(momentum)
     for i in prange(param.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            g = g + wd * param[i]
+        g, p = _start(grad[i], param[i], maximize, weight_decay, False, wd, wd)
         v = a * square_avg[i] + a_ * (g * g)
         square_avg[i] = v
         if grad_avg is not None:
@@ -233,37 +244,33 @@ def _rmsprop(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps,
         if momentum_buffer is not None:
             b = mom * momentum_buffer[i] + g / avg
             momentum_buffer[i] = b
-            param[i] = param[i] - lr_ * b
+            param[i] = p - lr_ * b
         else:
-            param[i] = param[i] - lr_ * (g / avg)
+            param[i] = p - lr_ * (g / avg)
 
 
 @register("adadelta_update")
 def _adadelta(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
     lr_, r, r_, eps_, wd = F(lr), F(rho), F(1 - rho), F(eps), F(weight_decay)
     for i in prange(param.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            g = g + wd * param[i]
+        g, p = _start(grad[i], param[i], maximize, weight_decay, False, wd, wd)
         v = r * square_avg[i] + r_ * (g * g)
         square_avg[i] = v
         delta = np.sqrt(acc_delta[i] + eps_) / np.sqrt(v + eps_) * g
         acc_delta[i] = r * acc_delta[i] + r_ * (delta * delta)
-        param[i] = param[i] - lr_ * delta
+        param[i] = p - lr_ * delta
 
 
 @register("adamax_update")
 def _adamax(param, grad, exp_avg, exp_inf, clr, beta1, beta2, eps, weight_decay, maximize):
     clr_, b1, b2, eps_, wd = F(clr), F(1 - beta1), F(beta2), F(eps), F(weight_decay)
     for i in prange(param.size):
-        g = -grad[i] if maximize else grad[i]
-        if weight_decay != 0:
-            g = g + wd * param[i]
+        g, p = _start(grad[i], param[i], maximize, weight_decay, False, wd, wd)
         m = exp_avg[i] + b1 * (g - exp_avg[i])
         u = max(exp_inf[i] * b2, abs(g) + eps_)
         exp_avg[i] = m
         exp_inf[i] = u
-        param[i] = param[i] - clr_ * (m / u)
+        param[i] = p - clr_ * (m / u)
 
 
 @register("nadam_update")
@@ -272,13 +279,7 @@ def _nadam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay
     decay, wd, b1, b2, b2_ = F(1 - lr * weight_decay), F(weight_decay), F(1 - beta1), F(beta2), F(1 - beta2)
     bc2, eps_, cg, ca = F(bias_correction2), F(eps), F(coef_grad), F(coef_avg)
     for i in prange(param.size):
-        g = -grad[i] if maximize else grad[i]
-        p = param[i]
-        if weight_decay != 0:
-            if decoupled:
-                p = p * decay
-            else:
-                g = g + wd * p
+        g, p = _start(grad[i], param[i], maximize, weight_decay, decoupled, decay, wd)
         m = exp_avg[i] + b1 * (g - exp_avg[i])
         v = b2 * exp_avg_sq[i] + b2_ * (g * g)
         exp_avg[i] = m
@@ -294,13 +295,7 @@ def _radam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay
     decay, wd, b1, b2, b2_ = F(1 - lr * weight_decay), F(weight_decay), F(1 - beta1), F(beta2), F(1 - beta2)
     lr_, bc1, sqrt_bc2, eps_, rect_ = F(lr), F(bias_correction1), F(bias_correction2 ** 0.5), F(eps), F(rect)
     for i in prange(param.size):
-        g = -grad[i] if maximize else grad[i]
-        p = param[i]
-        if weight_decay != 0:
-            if decoupled:
-                p = p * decay
-            else:
-                g = g + wd * p
+        g, p = _start(grad[i], param[i], maximize, weight_decay, decoupled, decay, wd)
         m = exp_avg[i] + b1 * (g - exp_avg[i])
         v = b2 * exp_avg_sq[i] + b2_ * (g * g)
         exp_avg[i] = m
@@ -330,10 +325,7 @@ def _rprop(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_
 def _asgd(param, grad, ax, eta, mu, lambd, weight_decay, maximize):
     decay, eta_, mu_, wd = F(1 - lambd * eta), F(eta), F(mu), F(weight_decay)
     for i in prange(param.size):
-        g = -grad[i] if maximize else grad[i]
-        p = param[i]
-        if weight_decay != 0:
-            g = g + wd * p
+        g, p = _start(grad[i], param[i], maximize, weight_decay, False, wd, wd)
         p = p * decay - eta_ * g
         param[i] = p
         ax[i] = p if mu == 1 else ax[i] + (p - ax[i]) * mu_
@@ -343,10 +335,7 @@ def _asgd(param, grad, ax, eta, mu, lambd, weight_decay, maximize):
 def _lion(param, grad, exp_avg, lr, beta1, beta2, weight_decay, maximize):
     decay, lr_, b1, b1_, b2, b2_ = F(1 - lr * weight_decay), F(lr), F(beta1), F(1 - beta1), F(beta2), F(1 - beta2)
     for i in prange(param.size):
-        g = -grad[i] if maximize else grad[i]
-        p = param[i]
-        if weight_decay != 0:
-            p = p * decay
+        g, p = _start(grad[i], param[i], maximize, weight_decay, True, decay, decay)
         param[i] = p - lr_ * np.sign(b1 * exp_avg[i] + b1_ * g)
         exp_avg[i] = b2 * exp_avg[i] + b2_ * g
 

@@ -313,11 +313,13 @@ def _window_slices(xp, kernel, stride, dilation, out_hw):
     return [xp[_offset_slice(k // kw, k % kw, stride, dilation, out_hw)] for k in range(kh * kw)]
 
 
-def _first_max_offsets(slices, inside, m) -> np.ndarray:
+def _first_max_offsets(x, xp, pads, kernel, stride, dilation, out_hw, m) -> np.ndarray:
     """uint8 offset of each window's winner by torch's rule: starting from the window's first in-bounds
     element, a later one wins when it is greater or NaN (``val > max || isnan(val)``), so the first maximum
-    wins, the last NaN wins over everything, and the padding never wins. ``inside``: the same slices of a
-    mask that is False on the padding."""
+    wins, the last NaN wins over everything, and the padding never wins (``xp``: ``x`` padded by ``pads``;
+    ``m``: the windows' maxima, for the layout)."""
+    slices = _window_slices(xp, kernel, stride, dilation, out_hw)
+    inside = _window_slices(pad2d(np.ones(x.shape, bool), pads, False), kernel, stride, dilation, out_hw)
     arg = np.zeros_like(m, dtype=np.uint8)
     best = np.copy(slices[0], order="K")
     seen = np.copy(inside[0], order="K")
@@ -355,8 +357,7 @@ class MaxPool2d(Op):
         # the winners must be found here when asked for, where NaN won, or where a window is all `lowest` and
         # holds padding (the backward's first-match rule would route its gradient into the padding)
         if box is not None or (x.dtype.kind == "f" and np.isnan(m).any()) or (any(pads) and (m == lowest).any()):
-            inside = pad2d(np.ones(x.shape, bool), pads, False)
-            arg = _first_max_offsets(slices, _window_slices(inside, kernel, stride, dilation, out_hw), m)
+            arg = _first_max_offsets(x, xp, pads, kernel, stride, dilation, out_hw, m)
             if box is not None:
                 box["arg"] = arg
         ctx.xp, ctx.m, ctx.arg, ctx.pads, ctx.x_hw = xp, m, arg, pads, x.shape[2:]
@@ -376,9 +377,7 @@ class MaxPool2d(Op):
         if cm:
             m, arg = m.swapaxes(0, 1), arg.swapaxes(0, 1)
         if any(pads) and (m == -np.inf).any():  # a window of -inf may have picked its padding: torch's rule
-            inside = pad2d(np.ones(x.shape, bool), pads, False)
-            slices = _window_slices(xp, kernel, stride, dilation, out_hw)
-            arg[...] = _first_max_offsets(slices, _window_slices(inside, kernel, stride, dilation, out_hw), m)
+            arg[...] = _first_max_offsets(x, xp, pads, kernel, stride, dilation, out_hw, m)
         if box is not None:
             box["arg"] = arg
         ctx.arg, ctx.cm, ctx.xp_shape, ctx.pads, ctx.x_hw = arg, cm, xp.shape, pads, x.shape[2:]

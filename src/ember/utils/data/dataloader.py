@@ -1,9 +1,10 @@
 """``DataLoader``: iterate over a dataset in (shuffled) mini-batches.
 
-Loading runs in the calling process. For a ``TensorDataset`` (or a ``Subset`` of one, as
-``random_split`` returns) with the default collation, each batch is one slice or fancy index
-of every underlying array — no per-sample fetch and stack — which is what small models on
-CPUs need: the loader must not cost more than the step.
+With ``num_workers=0`` (the default) loading runs in the calling process. For a ``TensorDataset``
+(or a ``Subset`` of one, as ``random_split`` returns) with the default collation, each batch is
+one slice or fancy index of every underlying array — no per-sample fetch and stack — which is
+what small models on CPUs need: the loader must not cost more than the step. With
+``num_workers > 0``, worker processes fetch and collate the batches (``_workers.py``).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from ..._random import _gen
 from ...tensor import _wrap
+from . import _workers
 from ._collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset, _array_source
 from .sampler import (
@@ -44,8 +46,9 @@ def get_worker_info() -> WorkerInfo | None:
     """The current loading worker, or None outside one.
 
     Torch parity:
-        Same fields as ``torch.utils.data.get_worker_info``. ember's single in-process worker
-        (``num_workers > 0``) reports ``id=0, num_workers=1``; with ``num_workers=0`` it is None.
+        Same fields as ``torch.utils.data.get_worker_info``: in a worker process of a loader
+        with ``num_workers > 0`` its id, the worker count, its seed and its copy of the dataset;
+        in the main process None.
     """
     return _worker_info
 
@@ -75,27 +78,30 @@ class DataLoader:
         shuffle: reshuffle the indices every epoch (a ``RandomSampler``). Default: False.
         sampler: sampler or iterable of indices; excludes ``shuffle``.
         batch_sampler: sampler of index lists; excludes batch_size, shuffle, sampler, drop_last.
-        num_workers: accepted for compatibility (must be ≥ 0). ember loads in the calling
-            process: with ``num_workers > 0`` it acts as one worker (id 0 of 1) —
-            ``worker_init_fn(0)`` runs at the start of each epoch (once if
-            ``persistent_workers``) and ``get_worker_info()`` reports it — and yields exactly
-            the batches ``num_workers=0`` yields. Default: 0.
+        num_workers: how many worker processes load batches (0: load in the calling process).
+            Batches come in the same order as with 0; each worker is seeded with
+            ``base_seed + worker_id`` (ember and ``random``), runs ``worker_init_fn(worker_id)``
+            and sees itself in ``get_worker_info()``; an ``IterableDataset`` is iterated by every
+            worker (shard it with ``get_worker_info()``), batches taken from the workers in
+            turn. Default: 0.
         collate_fn: merges a list of samples into a batch. Default: ``default_collate``
             (``default_convert`` without batching).
         pin_memory: accepted and ignored (there is no accelerator to pin for). Default: False.
         drop_last: drop the last incomplete batch. Default: False.
-        timeout: accepted (must be ≥ 0) and ignored. Default: 0.
-        worker_init_fn: called with the worker id, see ``num_workers``.
-        multiprocessing_context: accepted with ``num_workers > 0`` and ignored.
+        timeout: seconds to wait for a batch from the workers before raising (0: no limit).
+        worker_init_fn: called in each worker with its id, see ``num_workers``.
+        multiprocessing_context: a ``multiprocessing`` context or start method name for the
+            workers (default: Python's default start method).
         generator: ``ember.Generator`` for shuffling. Default: ember's default generator.
-        prefetch_factor, persistent_workers, pin_memory_device, in_order: accepted for
-            compatibility, validated as torch does.
+        prefetch_factor: batches in flight per worker (default 2 with workers).
+        persistent_workers: keep the worker processes between epochs.
+        pin_memory_device, in_order: accepted for compatibility, validated as torch does
+            (batches always come in order).
 
     Torch parity:
         Same arguments, defaults, ``len``, error messages for incompatible options and batches
         as ``torch.utils.data.DataLoader`` (tests/utils/test_data.py compares batches).
-        Differences: no worker processes (above); shuffled orders differ (NumPy's random
-        stream); a seeded ``generator`` makes epochs reproducible, and the loader draws no
+        Differences: shuffled orders differ (NumPy's random stream); a seeded ``generator`` makes epochs reproducible, and the loader draws no
         random numbers besides the sampler's.
 
     Example:
@@ -181,7 +187,7 @@ class DataLoader:
             collate_fn = default_collate if batch_sampler is not None else default_convert
         self.collate_fn = collate_fn
         self.persistent_workers = persistent_workers
-        self._workers_started = False
+        self._worker_pool = None
         self._initialized = True
 
     def __setattr__(self, attr, val) -> None:
@@ -210,39 +216,34 @@ class DataLoader:
 
     # -- one epoch ---------------------------------------------------------------------------
     def _batches(self):
-        info = self._start_worker()
-        if info is None:
+        if self.num_workers == 0:
             yield from self._epoch()
             return
-        global _worker_info
-        epoch = self._epoch()
-        while True:
-            previous, _worker_info = _worker_info, info
-            try:
-                batch = next(epoch)
-            except StopIteration:
-                return
-            finally:
-                _worker_info = previous
-            yield batch
+        workers = self._workers_for_epoch()
+        try:
+            yield from workers.batches(self._index_sampler)
+        finally:
+            if not self.persistent_workers:
+                workers.shutdown()
 
-    def _start_worker(self) -> WorkerInfo | None:
-        """The in-process worker of ``num_workers > 0`` (runs ``worker_init_fn`` as torch's workers do)."""
-        if self.num_workers == 0:
-            return None
-        if self.persistent_workers and self._workers_started:
-            return self._worker
-        global _worker_info
-        seed = int(_gen(self.generator).integers(0, 2**63))
-        self._worker = info = WorkerInfo(id=0, num_workers=1, seed=seed, dataset=self.dataset)
-        self._workers_started = True
-        if self.worker_init_fn is not None:
-            previous, _worker_info = _worker_info, info
-            try:
-                self.worker_init_fn(0)
-            finally:
-                _worker_info = previous
-        return info
+    def _workers_for_epoch(self) -> _workers.Workers:
+        """Start the worker processes (once, with ``persistent_workers``); see ``_workers``."""
+        if self.persistent_workers and self._worker_pool is not None:
+            return self._worker_pool
+        base_seed = int(_gen(self.generator).integers(0, 2**63 - self.num_workers))
+        infos = [WorkerInfo(id=i, num_workers=self.num_workers, seed=base_seed + i, dataset=self.dataset)
+                 for i in range(self.num_workers)]
+        args = (self.dataset, self.collate_fn, self._auto_collation, self.batch_size, self.drop_last,
+                self._iterable)
+        workers = _workers.Workers(self, infos, args)
+        if self.persistent_workers:
+            self._worker_pool = workers
+        return workers
+
+    def __del__(self):
+        workers = self.__dict__.get("_worker_pool")
+        if workers is not None:
+            workers.shutdown()
 
     def _epoch(self):
         if self._iterable:

@@ -12,7 +12,7 @@ import ember
 import ember.utils.data as ed
 
 torch = pytest.importorskip("torch")
-import torch.utils.data as td  # noqa: E402
+import torch.utils.data as td
 
 pytestmark = pytest.mark.filterwarnings("ignore:This DataLoader will create")
 

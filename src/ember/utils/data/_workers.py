@@ -33,7 +33,7 @@ class _ExceptionWrapper:
     def reraise(self):
         try:
             exc = self.exc_type(self.msg)
-        except Exception:  # an exception type that does not take one message
+        except Exception:  # noqa: BLE001 - an exception type that does not take one message
             raise RuntimeError(self.msg) from None
         raise exc
 
@@ -79,7 +79,7 @@ def _worker_loop(loader_args, index_queue, result_queue, info, init_fn):
     if init_fn is not None:
         try:
             init_fn(info.id)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - any error of the user's code is carried to the main process
             init_error = _ExceptionWrapper(e, f"in DataLoader worker process {info.id}")
     stream, exhausted = None, False
     while True:
@@ -105,7 +105,7 @@ def _worker_loop(loader_args, index_queue, result_queue, info, init_fn):
                 data = _next_batch(stream, collate, auto_collation, batch_size, drop_last)
                 if data is None:
                     exhausted, data = True, _IterableStop(info.id)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - any error of the user's code is carried to the main process
             data = _ExceptionWrapper(e, f"in DataLoader worker process {info.id}")
         result_queue.put((epoch, idx, data))
 

@@ -131,7 +131,36 @@ def _matmul_operands(lib):
     y.backward()
 
 
-CASES = [_factor_no_gradient_reads, _matmul_operands, _saved_input_add, _unsaved_input, _optimizer_step_before_second_backward, _adam_step_before_backward,
+def _load_state_dict_before_backward(lib):
+    lin = lib.nn.Linear(3, 2)
+    x = lib.ones(4, 3, requires_grad=True)  # so that the weight is saved (for x's gradient)
+    y = lin(x).sum()
+    lin.load_state_dict({k: v * 2 for k, v in lin.state_dict().items()})
+    y.backward()
+
+
+def _load_state_dict_weight_not_needed(lib):
+    lin = lib.nn.Linear(3, 2)
+    y = lin(lib.ones(4, 3)).sum()
+    lin.load_state_dict({k: v * 2 for k, v in lin.state_dict().items()})
+    y.backward()
+
+
+def _init_before_backward(lib):
+    w = lib.ones(3, requires_grad=True)
+    y = (w * w).sum()
+    lib.nn.init.uniform_(w)
+    y.backward()
+
+
+def _vector_to_parameters_before_backward(lib):
+    w = lib.ones(3, requires_grad=True)
+    y = (w * w).sum()
+    lib.nn.utils.vector_to_parameters(lib.zeros(3), [w])
+    y.backward()
+
+
+CASES = [_load_state_dict_before_backward, _load_state_dict_weight_not_needed, _init_before_backward, _factor_no_gradient_reads, _matmul_operands, _saved_input_add, _unsaved_input, _optimizer_step_before_second_backward, _adam_step_before_backward,
          _data_is_untracked, _no_grad_change_of_an_unsaved_leaf, _saved_output_changed, _item_assignment,
          _detach_shares_the_version, _change_of_a_view, _change_after_backward_is_fine, _recorded_inplace_is_fine,
          _copy_and_fill]
@@ -153,6 +182,13 @@ def test_inplace_change_of_saved_values_raises_like_torch(case):
         assert got.startswith(PREFIX) and want.startswith(PREFIX)
         versions = r"is at version (\d+); expected version (\d+) instead"
         assert re.search(versions, got).groups() == re.search(versions, want).groups(), (got, want)
+
+
+def test_vector_to_parameters_copies_in_place_so_a_stale_graph_raises():
+    """A documented difference: torch rebinds param.data (the graph keeps the old values), ember copies into the
+    parameter's array (an optimizer's flat buffer stays valid), so the stale graph must not run silently."""
+    assert _outcome(_vector_to_parameters_before_backward, torch) is None
+    assert _outcome(_vector_to_parameters_before_backward, ember).startswith(PREFIX)
 
 
 def test_the_message_names_the_saved_array_and_the_node():

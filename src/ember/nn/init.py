@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .._random import _gen
+from ..autograd import _versions
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 
@@ -50,6 +51,7 @@ def _fan(tensor, mode):
 def _fill(tensor, values):
     with no_grad():
         tensor._data[...] = values
+    _versions.bump(tensor._data)
     return tensor
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd import no_grad
+from ..autograd import _versions
 from ..nn import Module
 from .._creation import tensor
 from ..tensor import Tensor
@@ -235,6 +236,9 @@ class AveragedModel(Module):
         if not self.use_buffers:
             for b_avg, b_model in zip(self.module.buffers(), model.buffers()):
                 b_avg._data[...] = b_model._data
+                _versions.bump(b_avg._data)
+        for p_avg, _ in pairs:  # the averages changed in place, as torch's in-place updates change them
+            _versions.bump(p_avg._data)
         self.n_averaged._data += 1
 
 

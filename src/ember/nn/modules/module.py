@@ -8,6 +8,7 @@ import numpy as np
 
 from ... import _dtype
 from ..._backend import check_device
+from ...autograd import _versions
 from ...tensor import Tensor, _to_args, _wrap
 from ...autograd.grad_mode import no_grad
 from ..parameter import Buffer, Parameter
@@ -408,6 +409,7 @@ class Module:
                     getattr(mod, table)[name] = new
                 else:
                     np.copyto(cur._data, arr, casting="unsafe")
+                    _versions.bump(cur._data)
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- printing --------------------------------------------------------------------

@@ -6,6 +6,10 @@ modes under torch's names; ``ember.nn``, ``ember.optim``, ``ember.utils.data`` a
 """
 from __future__ import annotations
 
+from . import _memory
+
+_memory.tune()  # keep freed array memory for reuse (glibc; EMBER_MALLOC_TUNING=0 to skip): see ember/_memory.py
+
 from ._dtype import (
     bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32,
     int64, long, promote_types, set_default_dtype, short, uint8,

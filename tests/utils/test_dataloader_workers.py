@@ -229,3 +229,15 @@ def test_workers_collate_ember_tensors_and_numpy_samples():
     assert isinstance(batches[0][0], ember.Tensor) and batches[0][0].dtype == ember.float32
     np.testing.assert_array_equal(np.concatenate([b[0].numpy() for b in batches]), x)
     assert [b[1].tolist() for b in batches] == [[0, 1, 2, 3], [4, 5]]
+
+
+class _Threads(ed.Dataset):
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        return ember.get_num_threads()
+
+
+def test_workers_run_ember_on_one_thread_like_torch_workers():
+    assert [int(n) for b in ed.DataLoader(_Threads(), batch_size=1, num_workers=2) for n in b] == [1, 1]

@@ -6,7 +6,8 @@ collates the batch (``collate_fn([dataset[i] for i in indices])``) and sends it 
 For an ``IterableDataset`` each worker iterates its own copy of the dataset (shard it with
 ``get_worker_info()``); a worker that runs out reports so and gets no more tasks, as in torch.
 
-Each worker gets ``seed = base_seed + worker_id`` (``base_seed`` drawn from the loader's generator per
+Each worker runs ember on one thread (``set_num_threads(1)``, as torch's workers do) and gets
+``seed = base_seed + worker_id`` (``base_seed`` drawn from the loader's generator per
 iterator, or once with ``persistent_workers``), seeds ember's and Python's ``random`` with it, sets
 ``get_worker_info()`` and calls ``worker_init_fn(worker_id)``. An exception in a worker is re-raised in the main
 process with its type and torch's message ("Caught ValueError in DataLoader worker process 0. Original
@@ -65,6 +66,18 @@ def _next_batch(stream, collate, auto_collation, batch_size, drop_last):
     return collate(batch)
 
 
+def _one_thread():
+    """ember (and numba, if the parent had loaded it) on one thread in a worker, as torch's workers set
+    ``torch.set_num_threads(1)``: the processes share the cores, and thread pools do not survive a fork."""
+    import sys
+
+    from ... import _threads
+
+    _threads._num_threads = 1
+    if "numba" in sys.modules:
+        sys.modules["numba"].set_num_threads(1)
+
+
 def _worker_loop(loader_args, index_queue, result_queue, info, init_fn):
     """Runs in a worker process until it receives None."""
     import ember
@@ -73,6 +86,7 @@ def _worker_loop(loader_args, index_queue, result_queue, info, init_fn):
 
     dataset, collate, auto_collation, batch_size, drop_last, iterable = loader_args
     dataloader._worker_info = info
+    _one_thread()
     ember.manual_seed(info.seed)
     random.seed(info.seed)
     init_error = None

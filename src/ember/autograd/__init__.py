@@ -6,6 +6,7 @@ import numpy as np
 from ..tensor import Tensor, _wrap
 from .function import Function, FunctionCtx, Op, run_backward
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from ._higher import run_backward_graph
 from .gradcheck import GradcheckError, gradcheck
 
 
@@ -40,18 +41,24 @@ def _root_grads(tensors, grad_tensors):
     return out
 
 
-def _no_create_graph(create_graph):
-    if create_graph:
-        raise RuntimeError(
-            "create_graph=True (higher-order gradients) is not supported by ember: backward passes are not recorded"
-        )
-
-
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (``torch.autograd.backward``)."""
-    _no_create_graph(create_graph)
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (``torch.autograd.backward``).
+
+    With ``create_graph=True`` the backward pass is recorded (``_higher.py``): the ``.grad`` it sets can be
+    differentiated again.
+    """
     tensors = _as_list(tensors)
     grads = _root_grads(tensors, grad_tensors)
+    if create_graph:
+        if inputs is not None:
+            inputs = _as_list(inputs)
+            got = run_backward_graph(tensors, grads, capture=inputs)
+            for i, t in enumerate(inputs):
+                if i in got:
+                    t.grad = got[i] if t.grad is None else t.grad + got[i]
+        else:
+            run_backward_graph(tensors, grads)
+        return
     if inputs is not None:
         inputs = _as_list(inputs)
         got = run_backward(tensors, grads, bool(retain_graph), capture=inputs)
@@ -69,18 +76,21 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
-    """Return d(outputs)/d(inputs) without touching ``.grad`` (``torch.autograd.grad``)."""
-    _no_create_graph(create_graph)
+    """Return d(outputs)/d(inputs) without touching ``.grad`` (``torch.autograd.grad``); with ``create_graph=True``
+    the returned gradients carry a graph and can be differentiated again (``_higher.py``)."""
     outputs = _as_list(outputs)
     inputs = _as_list(inputs)
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    got = run_backward(outputs, _root_grads(outputs, grad_outputs), bool(retain_graph), capture=inputs)
+    if create_graph:
+        got = run_backward_graph(outputs, _root_grads(outputs, grad_outputs), capture=inputs)
+    else:
+        got = run_backward(outputs, _root_grads(outputs, grad_outputs), bool(retain_graph), capture=inputs)
     result = []
     for i, t in enumerate(inputs):
         if i in got:
-            result.append(_wrap(np.array(got[i], copy=True)))
+            result.append(got[i] if create_graph else _wrap(np.array(got[i], copy=True)))
         elif materialize_grads:
             result.append(_wrap(np.zeros_like(t._data)))
         elif allow_unused:

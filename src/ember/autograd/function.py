@@ -142,22 +142,8 @@ def _accumulate_leaf(t: Tensor, g: np.ndarray, owned: bool = False) -> None:
             t.grad = _wrap(gd + g)
 
 
-def run_backward(roots, root_grads, retain_graph=False, capture=None):
-    """Propagate ``root_grads`` (arrays) from ``roots`` (tensors) to every leaf that requires grad.
-
-    With ``capture`` (a list of tensors), leaves are left alone and the gradients reaching
-    the captured tensors are returned instead (``autograd.grad``).
-    """
-    captured = {}
-    cap_leaf, cap_node = {}, {}
-    if capture is not None:
-        for i, t in enumerate(capture):
-            if t.grad_fn is None:
-                cap_leaf[id(t)] = i
-            else:
-                cap_node[t.grad_fn] = i
-
-    # Count, for every node reachable from the roots, how many edges lead into it.
+def dependencies(roots) -> dict:
+    """For every node reachable from the tensors ``roots``, how many edges lead into it (Kahn's in-degrees)."""
     deps: dict = {}
     stack = []
     for t in roots:
@@ -176,7 +162,25 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
                 else:
                     deps[fn] = 1
                     stack.append(fn)
+    return deps
 
+
+def run_backward(roots, root_grads, retain_graph=False, capture=None):
+    """Propagate ``root_grads`` (arrays) from ``roots`` (tensors) to every leaf that requires grad.
+
+    With ``capture`` (a list of tensors), leaves are left alone and the gradients reaching
+    the captured tensors are returned instead (``autograd.grad``).
+    """
+    captured = {}
+    cap_leaf, cap_node = {}, {}
+    if capture is not None:
+        for i, t in enumerate(capture):
+            if t.grad_fn is None:
+                cap_leaf[id(t)] = i
+            else:
+                cap_node[t.grad_fn] = i
+
+    deps = dependencies(roots)
     buf: dict = {}
 
     def to_leaf(t, g, owned):

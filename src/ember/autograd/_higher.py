@@ -1,0 +1,262 @@
+"""``create_graph=True``: a backward pass recorded as ember ops, so that its gradients can be differentiated again.
+
+The ordinary backward (``function.run_backward``) works on arrays and records nothing. With ``create_graph`` the
+engine below walks the same graph, but each node's vector-Jacobian product is computed by the node's entry in
+``VJPS``: the op's gradient formula stated once more with differentiable ember ops on Tensors, reading the node's
+input *tensors* (values such as tanh(x) are recomputed from them, not taken from the arrays saved at forward), so
+the returned gradients carry a graph of their own. Gradient penalties (‖∂D/∂x‖), Hessian-vector products and
+MAML-style inner steps are built from these ops.
+
+Supported ops: add, sub, mul, div, neg, pow (by a constant), exp, log, sqrt, sigmoid, tanh, relu, leaky_relu, sum,
+mean, reshape/view/flatten, permute/transpose, expand, basic indexing (and its recorded item assignment), matmul
+(≥ 2-d operands) and linear. A graph that holds any
+other op raises a RuntimeError naming it (torch supports more; these are the ones ember has stated twice).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor, _wrap
+from . import _versions
+from .function import _FREED_MSG, dependencies
+from .grad_mode import enable_grad
+from .ops import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S
+
+VJPS: dict = {}  # Op class -> vjp(node, g) -> one Tensor (or None) per input
+
+
+def _vjp(*op_classes):
+    def register(fn):
+        for cls in op_classes:
+            VJPS[cls] = fn
+        return fn
+
+    return register
+
+
+def _const(array, like: Tensor) -> Tensor:
+    return _wrap(np.asarray(array, dtype=like._data.dtype))
+
+
+@_vjp(E.Add)
+def _add(node, g):
+    return g, g
+
+
+@_vjp(E.Sub)
+def _sub(node, g):
+    return g, -g
+
+
+@_vjp(E.Mul)
+def _mul(node, g):
+    a, b = node.inputs
+    return g * b, g * a
+
+
+@_vjp(E.Div)
+def _div(node, g):
+    a, b = node.inputs
+    return g / b, -g * a / (b * b)
+
+
+@_vjp(E.Neg)
+def _neg(node, g):
+    return (-g,)
+
+
+@_vjp(E.PowScalar)
+def _pow_scalar(node, g):
+    (a,), e = node.inputs, node.e
+    if e == 0:
+        return (g * 0,)
+    return (g * e * a ** (e - 1),)
+
+
+@_vjp(E.Exp)
+def _exp(node, g):
+    return (g * node.inputs[0].exp(),)
+
+
+@_vjp(E.Log)
+def _log(node, g):
+    return (g / node.inputs[0],)
+
+
+@_vjp(E.Sqrt)
+def _sqrt(node, g):
+    return (g / (node.inputs[0].sqrt() * 2),)
+
+
+@_vjp(E.Sigmoid)
+def _sigmoid(node, g):
+    s = node.inputs[0].sigmoid()
+    return (g * s * (1 - s),)
+
+
+@_vjp(E.Tanh)
+def _tanh(node, g):
+    t = node.inputs[0].tanh()
+    return (g * (1 - t * t),)
+
+
+@_vjp(E.Relu)
+def _relu(node, g):
+    a = node.inputs[0]
+    return (g * _const(a._data > 0, a),)  # the mask is piecewise constant: its own derivative is 0
+
+
+@_vjp(N.LeakyRelu)
+def _leaky_relu(node, g):
+    a = node.inputs[0]
+    return (g * _const(np.where(a._data > 0, 1.0, node.slope), a),)
+
+
+def _unreduce(node, g):
+    """``g`` with the reduced axes of a sum/mean put back (as size 1), expanded to the input's shape."""
+    shape = node.shape
+    reduced = range(len(shape)) if node.axes is None else {a % len(shape) for a in node.axes}
+    if node.axes is None or not node.keepdim:
+        g = g.reshape(tuple(1 if i in reduced else n for i, n in enumerate(shape)))
+    return g.expand(*shape)
+
+
+@_vjp(R.Sum)
+def _sum(node, g):
+    return (_unreduce(node, g),)
+
+
+@_vjp(R.Mean)
+def _mean(node, g):
+    return (_unreduce(node, g) / (node.n or 1),)
+
+
+@_vjp(S.Reshape)
+def _reshape(node, g):
+    return (g.reshape(node.shape),)
+
+
+@_vjp(S.Permute)
+def _permute(node, g):
+    return (g.permute(*node.inv),)
+
+
+@_vjp(S.Expand)
+def _expand(node, g):
+    return (g,)  # the engine sums over the expanded dimensions
+
+
+@_vjp(L.MatMul)
+def _matmul(node, g):
+    a, b = node.inputs
+    if a.dim() < 2 or b.dim() < 2:
+        raise RuntimeError("create_graph=True: ember differentiates matmul twice only for operands of 2 or more dims")
+    return g @ b.transpose(-1, -2), a.transpose(-1, -2) @ g
+
+
+@_vjp(L.Linear)
+def _linear(node, g):
+    x, w = node.inputs[0], node.inputs[1]
+    g2, x2 = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+    grads = (g @ w, g2.t() @ x2)
+    return grads + (g2.sum(0),) if len(node.inputs) > 2 else grads
+
+
+@_vjp(I.GetItem)
+def _getitem(node, g):
+    if not node.basic:
+        raise RuntimeError("create_graph=True: ember differentiates indexing twice only for basic indices (ints, "
+                           "slices, None, ...), not for index arrays or masks")
+    return (I.IndexPut.apply(_const(np.zeros(node.shape), g), g, idx=node.idx),)
+
+
+@_vjp(I.IndexPut)
+def _index_put(node, g):
+    return (I.IndexPut.apply(g, _const(np.zeros(node.vshape), g), idx=node.idx),
+            I.GetItem.apply(g, idx=node.idx, basic=True))
+
+
+def _fit(g: Tensor, like: Tensor) -> Tensor:
+    """Sum ``g`` over the dimensions broadcasting added or expanded, as ``function._fit`` does for arrays."""
+    shape = like._data.shape
+    if g._data.shape == shape:
+        return g
+    extra = g.dim() - len(shape)
+    if extra:
+        g = g.sum(tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axes, keepdim=True)
+    return g.expand(*shape) if tuple(g.shape) != shape else g
+
+
+def run_backward_graph(roots, root_grads, capture=None):
+    """``function.run_backward`` with ``create_graph=True``: gradients are Tensors with graphs of their own.
+
+    Without ``capture`` they are added to the leaves' ``.grad``; with it (``autograd.grad``), the gradients reaching
+    the captured tensors are returned by position. Saved arrays are not freed (torch keeps the graph as well).
+    """
+    cap_leaf = {id(t): i for i, t in enumerate(capture or ()) if t.grad_fn is None}
+    cap_node = {t.grad_fn: i for i, t in enumerate(capture or ()) if t.grad_fn is not None}
+    captured: dict = {}
+    deps = dependencies(roots)
+    buf: dict = {}
+
+    def add(store, key, g):
+        store[key] = g if key not in store else store[key] + g
+
+    def to_leaf(t, g):
+        if t.grad_fn is not None:
+            return
+        if capture is not None:
+            if id(t) in cap_leaf:
+                add(captured, cap_leaf[id(t)], g)
+            return
+        for hook in t._hooks or ():
+            out = hook(g)
+            g = out if out is not None else g
+        t.grad = g if t.grad is None else t.grad + g
+
+    with enable_grad():
+        for t, g in zip(roots, root_grads):
+            if t.requires_grad:
+                g = _fit(_wrap(g) if not isinstance(g, Tensor) else g, t)
+                if t.grad_fn is None:
+                    to_leaf(t, g)
+                else:
+                    add(buf, t.grad_fn, g)
+        ready = [fn for fn, n in deps.items() if n == 0]
+        while ready:
+            node = ready.pop()
+            g = buf.pop(node, None)
+            inputs, fns = node.inputs, node.fns
+            grads = (None,) * len(inputs)
+            if g is not None:
+                if node._freed:
+                    raise RuntimeError(_FREED_MSG)
+                vjp = VJPS.get(type(node))
+                if vjp is None:
+                    raise RuntimeError(
+                        f"create_graph=True: ember cannot differentiate the backward of {node.name()} again (its "
+                        f"double backward is implemented for {', '.join(sorted(c.__name__ for c in VJPS))})"
+                    )
+                if node._clock != _versions.clock:
+                    _versions.check(node)
+                for hook in node._hooks or ():
+                    out = hook(g)
+                    g = out if out is not None else g
+                if node in cap_node:
+                    add(captured, cap_node[node], g)
+                grads = tuple(vjp(node, g)) + (None,) * len(inputs)
+            for t, fn, gi in zip(inputs, fns, grads):
+                if gi is not None and t.requires_grad:
+                    gi = _fit(gi, t)
+                    if fn is not None:
+                        add(buf, fn, gi)
+                    else:
+                        to_leaf(t, gi)
+                if fn is not None:
+                    deps[fn] -= 1
+                    if deps[fn] == 0:
+                        ready.append(fn)
+    return captured

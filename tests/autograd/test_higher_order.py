@@ -1,0 +1,121 @@
+"""create_graph=True: gradients of gradients (autograd/_higher.py) against torch and finite differences."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _oracle import torch
+
+import ember
+
+
+def _lib_fn(name):
+    """fn(lib, x, y) for one supported op; y is a second operand where the op takes one."""
+    return {
+        "add": lambda lib, x, y: (x + y) * x,
+        "sub": lambda lib, x, y: (x - y) * x,
+        "mul": lambda lib, x, y: x * y,
+        "div": lambda lib, x, y: x / (y * y + 1),
+        "neg": lambda lib, x, y: -x * x,
+        "pow3": lambda lib, x, y: x ** 3,
+        "pow2": lambda lib, x, y: x ** 2,
+        "pow0.5": lambda lib, x, y: (x * x + 1) ** 0.5,
+        "exp": lambda lib, x, y: x.exp(),
+        "log": lambda lib, x, y: (x * x + 1).log(),
+        "sqrt": lambda lib, x, y: (x * x + 1).sqrt(),
+        "sigmoid": lambda lib, x, y: x.sigmoid(),
+        "tanh": lambda lib, x, y: x.tanh(),
+        "relu": lambda lib, x, y: lib.relu(x) * x,
+        "leaky_relu": lambda lib, x, y: lib.nn.functional.leaky_relu(x, 0.1) * x,
+        "sum_dim": lambda lib, x, y: (x.sum(1) ** 2).sum() + x.sum(0, keepdim=True) * y,
+        "mean_dim": lambda lib, x, y: x.mean(1, keepdim=False).exp(),
+        "mean_all": lambda lib, x, y: x.tanh().mean() * x,
+        "reshape": lambda lib, x, y: x.reshape(-1).sigmoid().reshape(3, 4) * y,
+        "permute": lambda lib, x, y: x.t().exp() @ y,
+        "expand": lambda lib, x, y: x[:1].expand(3, 4) * x * y,
+        "matmul": lambda lib, x, y: (x @ y.t()).tanh() @ x,
+        "linear": lambda lib, x, y: lib.nn.functional.linear(x.tanh(), y, y[:, 0]).sigmoid(),
+        "index": lambda lib, x, y: (x[1:, ::2].exp() * y[0, 1:3]).sum() + x[0] * x[2],
+    }[name]
+
+
+OPS = ["add", "sub", "mul", "div", "neg", "pow3", "pow2", "pow0.5", "exp", "log", "sqrt", "sigmoid", "tanh", "relu",
+       "leaky_relu", "sum_dim", "mean_dim", "mean_all", "reshape", "permute", "expand", "matmul", "linear", "index"]
+
+
+def _hvp(lib, fn, x0, y0, v0):
+    """∂/∂(x, y) of ⟨∂f/∂x, v⟩, with f = Σ fn(x, y)·w: a Hessian-vector product through create_graph."""
+    x = lib.tensor(x0, requires_grad=True)
+    y = lib.tensor(y0, requires_grad=True)
+    out = fn(lib, x, y)
+    f = (out * lib.tensor(np.linspace(0.5, 1.5, out.numel()).reshape(tuple(out.shape)))).sum()
+    gx, = lib.autograd.grad(f, x, create_graph=True)
+    hx, hy = lib.autograd.grad((gx * lib.tensor(v0)).sum(), (x, y), allow_unused=True)
+    z = np.zeros_like(x0)
+    return (gx.detach().numpy(), hx.numpy() if hx is not None else z,
+            hy.numpy() if hy is not None else np.zeros_like(y0))
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_hessian_vector_products_match_torch(name, rng):
+    x0, y0, v0 = (rng.standard_normal((3, 4)) for _ in range(3))
+    for got, want in zip(_hvp(ember, _lib_fn(name), x0, y0, v0), _hvp(torch, _lib_fn(name), x0, y0, v0)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_second_derivatives_pass_gradcheck(name, rng):
+    """gradcheck of x -> ∂f/∂x (float64 finite differences of the first derivative)."""
+    y0 = rng.standard_normal((3, 4))
+    fn = _lib_fn(name)
+
+    def first_derivative(x):
+        return ember.autograd.grad(fn(ember, x, ember.tensor(y0)).sum(), x, create_graph=True)[0]
+
+    x = ember.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    assert ember.autograd.gradcheck(first_derivative, [x])
+
+
+def _critic(nn):
+    return nn.Sequential(nn.Linear(5, 8), nn.LeakyReLU(0.2), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gradient_penalty_matches_torch(dtype, rng):
+    """WGAN-GP's penalty: ((‖∂D(x)/∂x‖ − 1)²).mean(), differentiated with respect to D's parameters."""
+    tm = _critic(torch.nn).to(getattr(torch, np.dtype(dtype).name))
+    em = _critic(ember.nn).to(getattr(ember, np.dtype(dtype).name))
+    em.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    x0 = rng.standard_normal((6, 5)).astype(dtype)
+    for lib, model in ((torch, tm), (ember, em)):
+        x = lib.tensor(x0, requires_grad=True)
+        g, = lib.autograd.grad(model(x).sum(), x, create_graph=True)
+        (((g ** 2).sum(1).sqrt() - 1) ** 2).mean().backward()
+    tol = dict(rtol=1e-4, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    for (name, tp), ep in zip(tm.named_parameters(), em.parameters()):
+        if tp.grad is None:  # the last layer's bias does not reach ∂D/∂x
+            assert ep.grad is None, name
+            continue
+        np.testing.assert_allclose(ep.grad.numpy(), tp.grad.numpy(), err_msg=name, **tol)
+
+
+def test_backward_with_create_graph_leaves_differentiable_grads_like_torch(rng):
+    """A MAML-style inner step: θ' = θ − α·∂L/∂θ (graph kept), then the outer loss is differentiated through it."""
+    w0, x0, y0 = rng.standard_normal((2, 3)), rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    grads = []
+    for lib in (torch, ember):
+        w = lib.tensor(w0, requires_grad=True)
+        x, y = lib.tensor(x0), lib.tensor(y0)
+        inner = ((x @ w.t() - y) ** 2).mean()
+        inner.backward(create_graph=True)
+        assert w.grad.requires_grad and w.grad.grad_fn is not None
+        fast = w - 0.1 * w.grad
+        outer = ((x.tanh() @ fast.t() - y) ** 2).mean()
+        grads.append(lib.autograd.grad(outer, w)[0].numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-10, atol=1e-12)
+
+
+def test_an_op_without_a_double_backward_says_which():
+    x = ember.randn(4, 3, requires_grad=True)
+    loss = ember.nn.functional.cross_entropy(x, ember.tensor([0, 1, 2, 0]))
+    with pytest.raises(RuntimeError, match=r"cannot differentiate the backward of \w+ again"):
+        ember.autograd.grad(loss, x, create_graph=True)

@@ -9,7 +9,8 @@ MAML-style inner steps are built from these ops.
 
 Supported ops: add, sub, mul, div, neg, pow (by a constant), exp, log, sqrt, sigmoid, tanh, relu, leaky_relu, sum,
 mean, reshape/view/flatten, permute/transpose, expand, basic indexing (and its recorded item assignment), matmul
-(≥ 2-d operands) and linear. A graph that holds any
+(≥ 2-d operands), linear, and the losses mse_loss and cross_entropy (class-index targets, with weight,
+ignore_index and label_smoothing). A graph that holds any
 other op raises a RuntimeError naming it (torch supports more; these are the ones ember has stated twice).
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..tensor import Tensor, _wrap
 from . import _versions
 from .function import _FREED_MSG, dependencies
 from .grad_mode import enable_grad
-from .ops import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S
+from .ops import elementwise as E, indexing as I, linalg as L, loss as LS, nn as N, reduction as R, shape as S
 
 VJPS: dict = {}  # Op class -> vjp(node, g) -> one Tensor (or None) per input
 
@@ -174,6 +175,38 @@ def _getitem(node, g):
 def _index_put(node, g):
     return (I.IndexPut.apply(g, _const(np.zeros(node.vshape), g), idx=node.idx),
             I.GetItem.apply(g, idx=node.idx, basic=True))
+
+
+@_vjp(LS.MSE)
+def _mse(node, g):
+    x, y = node.inputs
+    gx = (x - y) * 2 * g
+    if node.reduction == "mean":
+        gx = gx / x.numel()
+    return gx, -gx
+
+
+@_vjp(LS.CrossEntropy)
+def _cross_entropy(node, g):
+    """∂ℓᵢ/∂x = ((1 − ε)·w[tᵢ] + (ε/C)·Σ_c w_c)·softmax(x) − (1 − ε)·w[tᵢ]·onehot(tᵢ) − (ε/C)·w, times g (per row
+    for 'none', divided by Σ w[tᵢ] for 'mean'); class-index targets (probability targets take another op)."""
+    x = node.inputs[0]
+    target, weight, ignore_index, eps, reduction = node.options
+    n_classes, ndim, dtype = x.shape[1], x.dim(), x._data.dtype
+    t, valid = LS.class_targets(target, n_classes, ignore_index)
+    wt = LS.target_weights(t, valid, weight, dtype)  # w[tᵢ], 0 where ignored
+    w = np.ones(n_classes, dtype) if weight is None else weight.astype(dtype)
+    rows = np.expand_dims(wt, 1)  # (N, 1, d...)
+    onehot = np.moveaxis(np.eye(n_classes, dtype=dtype)[t], -1, 1)
+    keep = np.ones_like(rows) if valid is None else np.expand_dims(valid, 1).astype(dtype)
+    coef = (1 - eps) * rows + (eps / n_classes) * w.sum() * keep
+    const = (1 - eps) * rows * onehot + (eps / n_classes) * LS._class_axis_view(w, ndim) * keep
+    grad = x.softmax(1) * _const(coef, x) - _const(const, x)
+    if reduction == "none":
+        return (grad * g.unsqueeze(1),)
+    if reduction == "mean":
+        g = g / float(wt.sum())
+    return (grad * g,)
 
 
 def _fit(g: Tensor, like: Tensor) -> Tensor:

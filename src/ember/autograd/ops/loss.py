@@ -156,6 +156,7 @@ class CrossEntropy(Op):
     @staticmethod
     def forward(ctx, x, *, target, weight, ignore_index, label_smoothing, reduction):
         n_classes = x.shape[1]
+        ctx.options = (target, weight, ignore_index, label_smoothing, reduction)  # for create_graph (_higher.py)
         ctx.fused = False
         if x.ndim == 2 and weight is None and not label_smoothing and reduction != "none":
             kernels = _fused_kernels(x)

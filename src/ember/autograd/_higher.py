@@ -7,10 +7,11 @@ input *tensors* (values such as tanh(x) are recomputed from them, not taken from
 the returned gradients carry a graph of their own. Gradient penalties (‖∂D/∂x‖), Hessian-vector products and
 MAML-style inner steps are built from these ops.
 
-Supported ops: add, sub, mul, div, neg, pow (by a constant), exp, log, sqrt, sigmoid, tanh, relu, leaky_relu, sum,
-mean, reshape/view/flatten, permute/transpose, expand, basic indexing (and its recorded item assignment), matmul
-(≥ 2-d operands), linear, and the losses mse_loss and cross_entropy (class-index targets, with weight,
-ignore_index and label_smoothing). A graph that holds any
+Supported ops: add, sub, mul, div, neg, pow (by a constant), exp, expm1, log, log1p, sqrt, rsqrt, reciprocal, abs,
+sin, cos, clamp, where, type casts, clone, sigmoid, tanh, relu, leaky_relu, elu, silu, softmax, log_softmax, sum,
+mean, reshape/view/flatten, permute/transpose, expand, cat, stack, basic indexing (and its recorded item
+assignment), matmul (≥ 2-d operands), linear, and the losses mse_loss and cross_entropy (class-index targets, with
+weight, ignore_index and label_smoothing). A graph that holds any
 other op raises a RuntimeError naming it (torch supports more; these are the ones ember has stated twice).
 """
 from __future__ import annotations
@@ -122,6 +123,107 @@ def _unreduce(node, g):
     return g.expand(*shape)
 
 
+@_vjp(E.Log1p)
+def _log1p(node, g):
+    return (g / (node.inputs[0] + 1),)
+
+
+@_vjp(E.Expm1)
+def _expm1(node, g):
+    return (g * node.inputs[0].exp(),)
+
+
+@_vjp(E.Rsqrt)
+def _rsqrt(node, g):
+    return (g * -0.5 * node.inputs[0] ** -1.5,)
+
+
+@_vjp(E.Reciprocal)
+def _reciprocal(node, g):
+    a = node.inputs[0]
+    return (-g / (a * a),)
+
+
+@_vjp(E.Abs)
+def _abs(node, g):
+    a = node.inputs[0]
+    return (g * _const(np.sign(a._data), a),)
+
+
+@_vjp(E.Sin)
+def _sin(node, g):
+    return (g * node.inputs[0].cos(),)
+
+
+@_vjp(E.Cos)
+def _cos(node, g):
+    return (-g * node.inputs[0].sin(),)
+
+
+@_vjp(E.Clamp)
+def _clamp(node, g):
+    a = node.inputs[0]._data
+    inside = np.ones(a.shape, bool)
+    if node.lo is not None:
+        inside &= a >= node.lo
+    if node.hi is not None:
+        inside &= a <= node.hi
+    return (g * _const(inside, g),)
+
+
+@_vjp(E.Where)
+def _where(node, g):
+    return g * _const(node.cond, g), g * _const(~np.asarray(node.cond), g)
+
+
+@_vjp(E.Cast)
+def _cast(node, g):
+    return (g.to(node.inputs[0].dtype),)
+
+
+@_vjp(E.Clone)
+def _clone(node, g):
+    return (g,)
+
+
+@_vjp(N.Softmax)
+def _softmax(node, g):
+    s = node.inputs[0].softmax(node.axis)
+    return (s * (g - (g * s).sum(node.axis, keepdim=True)),)
+
+
+@_vjp(N.LogSoftmax)
+def _log_softmax(node, g):
+    return (g - node.inputs[0].softmax(node.axis) * g.sum(node.axis, keepdim=True),)
+
+
+@_vjp(N.Silu)
+def _silu(node, g):
+    a = node.inputs[0]
+    s = a.sigmoid()
+    return (g * (s + a * s * (1 - s)),)
+
+
+@_vjp(N.Elu)
+def _elu(node, g):
+    a = node.inputs[0]
+    positive = _const(a._data > 0, a)
+    return (g * (positive + (1 - positive) * node.alpha * a.clamp(max=0).exp()),)
+
+
+@_vjp(S.Cat)
+def _cat(node, g):
+    axis = node.axis % g.dim()
+    starts = (0, *(int(b) for b in node.bounds))
+    ends = (*(int(b) for b in node.bounds), g.shape[axis])
+    return tuple(g[(slice(None),) * axis + (slice(a, b),)] for a, b in zip(starts, ends))
+
+
+@_vjp(S.Stack)
+def _stack(node, g):
+    return tuple(g.unbind(node.axis))
+
+
 @_vjp(R.Sum)
 def _sum(node, g):
     return (_unreduce(node, g),)
@@ -212,7 +314,7 @@ def _cross_entropy(node, g):
 def _fit(g: Tensor, like: Tensor) -> Tensor:
     """Sum ``g`` over the dimensions broadcasting added or expanded, as ``function._fit`` does for arrays."""
     shape = like._data.shape
-    if g._data.shape == shape:
+    if g._data.shape == shape and g._data.dtype == like._data.dtype:
         return g
     extra = g.dim() - len(shape)
     if extra:
@@ -220,7 +322,9 @@ def _fit(g: Tensor, like: Tensor) -> Tensor:
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if axes:
         g = g.sum(axes, keepdim=True)
-    return g.expand(*shape) if tuple(g.shape) != shape else g
+    if tuple(g.shape) != shape:
+        g = g.expand(*shape)
+    return g.to(like.dtype) if g.dtype != like.dtype else g
 
 
 def run_backward_graph(roots, root_grads, capture=None):

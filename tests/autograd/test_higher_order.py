@@ -135,7 +135,7 @@ def test_backward_with_create_graph_leaves_differentiable_grads_like_torch(rng):
 
 def test_an_op_without_a_double_backward_says_which():
     x = ember.randn(4, 3, requires_grad=True)
-    loss = ember.nn.functional.binary_cross_entropy_with_logits(x, ember.ones(4, 3))
+    loss = ember.nn.functional.binary_cross_entropy_with_logits(x, ember.ones(4, 3))  # not stated twice
     with pytest.raises(RuntimeError, match=r"cannot differentiate the backward of \w+ again"):
         ember.autograd.grad(loss, x, create_graph=True)
 
@@ -175,3 +175,32 @@ def test_mse_loss_hessian_vector_products_match_torch(reduction, rng):
         out.append(tuple(h.numpy() for h in lib.autograd.grad((g * g).sum(), (x, y))))
     for got, want in zip(out[1], out[0]):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(stride=2), dict(padding=1), dict(padding="same"),
+                                dict(padding=(2, 1), stride=(2, 1), dilation=(1, 2))],
+                         ids=["plain", "stride", "padding", "same", "mixed"])
+def test_conv2d_and_max_pool_second_derivatives_match_torch(kw, rng):
+    """A conv critic's gradient penalty: ∂/∂(x, W, b) of ‖∂f/∂x‖², f = Σ maxpool(tanh(conv(x)))²."""
+    x0, w0, b0 = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
+    out = []
+    for lib in (torch, ember):
+        F = lib.nn.functional
+        x, w, b = (lib.tensor(a, requires_grad=True) for a in (x0, w0, b0))
+        y = F.conv2d(x, w, b, **kw).tanh()
+        y = F.max_pool2d(y, 2, 1, 1)
+        gx, = lib.autograd.grad((y * y).sum(), x, create_graph=True)
+        out.append([gx.detach().numpy()] + [h.numpy() for h in lib.autograd.grad((gx ** 2).sum(), (x, w, b))])
+    for got, want in zip(out[1], out[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+
+
+def test_conv1d_and_max_pool1d_second_derivatives_pass_gradcheck(rng):
+    w = ember.tensor(rng.standard_normal((2, 3, 3)), requires_grad=True)
+
+    def first_derivative(x):
+        y = ember.nn.functional.max_pool1d(ember.nn.functional.conv1d(x, w, padding=1).sigmoid(), 2)
+        return ember.autograd.grad((y * y).sum(), x, create_graph=True)[0]
+
+    x = ember.tensor(rng.standard_normal((2, 3, 7)), requires_grad=True)
+    assert ember.autograd.gradcheck(first_derivative, [x])

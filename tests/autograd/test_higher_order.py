@@ -204,3 +204,26 @@ def test_conv1d_and_max_pool1d_second_derivatives_pass_gradcheck(rng):
 
     x = ember.tensor(rng.standard_normal((2, 3, 7)), requires_grad=True)
     assert ember.autograd.gradcheck(first_derivative, [x])
+
+
+NORMS = {
+    "layer_norm": lambda lib, x, w, b: lib.nn.functional.layer_norm(x, (5,)),
+    "layer_norm_two_dims": lambda lib, x, w, b: lib.nn.functional.layer_norm(x, (3, 5)) * 2,
+    "group_norm": lambda lib, x, w, b: lib.nn.functional.group_norm(x, 1, w, b),
+    "batch_norm_train": lambda lib, x, w, b: lib.nn.functional.batch_norm(x, None, None, w, b, training=True),
+    "batch_norm_eval": lambda lib, x, w, b: lib.nn.functional.batch_norm(x, b * 0.1, w, training=False),
+}
+
+
+@pytest.mark.parametrize("name", list(NORMS))
+def test_normalization_second_derivatives_match_torch(name, rng):
+    x0, w0, b0 = rng.standard_normal((4, 3, 5)), rng.random(3) + 0.5, rng.standard_normal(3)
+    weights = np.linspace(0, 1, 60).reshape(4, 3, 5)
+    out = []
+    for lib in (torch, ember):
+        x = lib.tensor(x0, requires_grad=True)
+        y = NORMS[name](lib, x, lib.tensor(w0), lib.tensor(b0)).tanh()
+        g, = lib.autograd.grad((y * y * lib.tensor(weights)).sum(), x, create_graph=True)
+        out.append((g.detach().numpy(), lib.autograd.grad((g * g).sum(), x)[0].numpy()))
+    for got, want in zip(out[1], out[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)

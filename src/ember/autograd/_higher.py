@@ -10,7 +10,7 @@ MAML-style inner steps are built from these ops.
 Supported ops: add, sub, mul, div, neg, pow (by a constant), exp, expm1, log, log1p, sqrt, rsqrt, reciprocal, abs,
 sin, cos, clamp, where, type casts, clone, sigmoid, tanh, relu, leaky_relu, elu, silu, softmax, log_softmax, sum,
 mean, reshape/view/flatten, permute/transpose, expand, cat, stack, basic indexing (and its recorded item
-assignment), matmul (≥ 2-d operands), linear, conv1d/conv2d (groups=1), max_pool1d/2d, and the losses mse_loss and
+assignment), matmul (≥ 2-d operands), linear, conv1d/conv2d (groups=1), max_pool1d/2d, batch_norm/layer_norm/group_norm, and the losses mse_loss and
 cross_entropy (class-index targets, with weight, ignore_index and label_smoothing). A graph that holds any
 other op raises a RuntimeError naming it (torch supports more; these are the ones ember has stated twice).
 """
@@ -25,7 +25,8 @@ from .grad_mode import enable_grad
 from .ops import conv as C, elementwise as E, indexing as I, linalg as L, loss as LS, nn as N, reduction as R
 from .ops import shape as S
 
-VJPS: dict = {}  # Op class -> vjp(node, g) -> one Tensor (or None) per input
+VJPS: dict = {}  # Op class -> vjp(node, g) -> one Tensor (or None) per input; ops defined outside autograd
+# (nn/_functional/normalization.py) give theirs as a ``vjp`` static method instead
 
 
 def _vjp(*op_classes):
@@ -410,11 +411,12 @@ def run_backward_graph(roots, root_grads, capture=None):
             if g is not None:
                 if node._freed:
                     raise RuntimeError(_FREED_MSG)
-                vjp = VJPS.get(type(node))
+                vjp = VJPS.get(type(node)) or getattr(type(node), "vjp", None)  # (ops outside autograd: a method)
                 if vjp is None:
                     raise RuntimeError(
                         f"create_graph=True: ember cannot differentiate the backward of {node.name()} again (its "
-                        f"double backward is implemented for {', '.join(sorted(c.__name__ for c in VJPS))})"
+                        f"double backward is implemented for {', '.join(sorted(c.__name__ for c in VJPS))} and "
+                        "Normalize (batch/layer/group norm))"
                     )
                 if node._clock != _versions.clock:
                     _versions.check(node)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.function import Op
+from ...tensor import _wrap
 
 __all__ = ["batch_norm", "group_norm", "layer_norm"]
 
@@ -34,6 +35,7 @@ class Normalize(Op):
         if stats is not None:  # batch_norm reads the batch statistics for its running averages
             stats["mean"], stats["var"] = mean, var
         ctx.xhat, ctx.invstd, ctx.axes, ctx.fixed = xhat, invstd.astype(x.dtype, copy=False), axes, fixed
+        ctx.eps = eps
         return xhat
 
     @staticmethod
@@ -44,6 +46,17 @@ class Normalize(Op):
         gm = g.mean(axis=axes, keepdims=True)
         gxm = np.mean(g * xhat, axis=axes, keepdims=True)
         return (g - gm - xhat * gxm) * ctx.invstd
+
+    @staticmethod
+    def vjp(node, g):
+        """The backward above on Tensors, x̂ and 1/√(σ² + ε) recomputed from x (create_graph, autograd/_higher.py)."""
+        x, axes = node.inputs[0], node.axes
+        if node.fixed:
+            return (g * _wrap(node.invstd),)
+        xc = x - x.mean(axes, keepdim=True)
+        invstd = ((xc * xc).mean(axes, keepdim=True) + node.eps) ** -0.5
+        xhat = xc * invstd
+        return ((g - g.mean(axes, keepdim=True) - xhat * (g * xhat).mean(axes, keepdim=True)) * invstd,)
 
 
 def _affine(y, weight, bias, shape):

@@ -8,11 +8,12 @@ the returned gradients carry a graph of their own. Gradient penalties (‖∂D/�
 MAML-style inner steps are built from these ops.
 
 Supported ops: add, sub, mul, div, neg, pow (by a constant), exp, expm1, log, log1p, sqrt, rsqrt, reciprocal, abs,
-sin, cos, clamp, where, type casts, clone, sigmoid, tanh, relu, leaky_relu, elu, silu, softmax, log_softmax, sum,
-mean, reshape/view/flatten, permute/transpose, expand, cat, stack, basic indexing (and its recorded item
-assignment), matmul (≥ 2-d operands), linear, conv1d/conv2d (groups=1), max_pool1d/2d, batch_norm/layer_norm/group_norm, and the losses mse_loss and
-cross_entropy (class-index targets, with weight, ignore_index and label_smoothing). A graph that holds any
-other op raises a RuntimeError naming it (torch supports more; these are the ones ember has stated twice).
+sin, cos, clamp, where, type casts, clone, sigmoid, tanh, relu, leaky_relu, elu, silu, softplus, hardtanh, dropout,
+softmax, log_softmax, sum, mean, var/std, logsumexp, reshape/view/flatten, permute/transpose, expand, cat, stack,
+basic indexing (and its recorded item assignment), matmul (≥ 2-d operands), linear, conv1d/conv2d (groups=1),
+max_pool1d/2d, batch_norm/layer_norm/group_norm, and the losses mse_loss, nll_loss and cross_entropy (class-index
+targets, with weight, ignore_index and label_smoothing). A graph that holds any other op raises a RuntimeError
+naming it.
 """
 from __future__ import annotations
 
@@ -211,6 +212,48 @@ def _elu(node, g):
     a = node.inputs[0]
     positive = _const(a._data > 0, a)
     return (g * (positive + (1 - positive) * node.alpha * a.clamp(max=0).exp()),)
+
+
+@_vjp(N.MulMask)
+def _mul_mask(node, g):
+    return (g * _const(node.mask, g),)
+
+
+@_vjp(N.Hardtanh)
+def _hardtanh(node, g):
+    a = node.inputs[0]._data
+    return (g * _const((a > node.lo) & (a < node.hi), g),)
+
+
+@_vjp(N.Softplus)
+def _softplus(node, g):
+    x = node.inputs[0]
+    linear = _const(node.z > node.threshold, g)
+    return (g * (linear + (1 - linear) * (x * node.beta).sigmoid()),)
+
+
+@_vjp(R.Var)
+def _var(node, g):
+    x = node.inputs[0]
+    return (_unreduce(node, g) * (x - x.mean(node.axes, keepdim=True)) * (2 / node.denom),)
+
+
+@_vjp(R.LogSumExp)
+def _logsumexp(node, g):
+    x = node.inputs[0]
+    axes = tuple(range(x.dim())) if node.axes is None else node.axes
+    return (_unreduce(node, g) * (x - x.logsumexp(axes, keepdim=True)).exp(),)
+
+
+@_vjp(LS.NLL)
+def _nll(node, g):
+    """Linear in x: ∂ℓᵢ/∂x[i, c] = −w[tᵢ]·[c = tᵢ], times g (per row for 'none', over Σ w[tᵢ] for 'mean')."""
+    n_classes = node.shape[1]
+    onehot = np.moveaxis(np.eye(n_classes, dtype=node.dtype)[node.t], -1, 1)
+    grad = _const(-np.expand_dims(node.wt, 1) * onehot, g)
+    if node.reduction == "none":
+        return (grad * g.unsqueeze(1),)
+    return (grad * (g / float(node.denom)) if node.reduction == "mean" else grad * g,)
 
 
 @_vjp(S.Cat)

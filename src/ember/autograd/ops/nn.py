@@ -135,7 +135,7 @@ class Softplus(Op):
     @staticmethod
     def forward(ctx, a, *, beta, threshold):
         z = a * beta
-        ctx.z, ctx.threshold = z, threshold
+        ctx.z, ctx.threshold, ctx.beta = z, threshold, beta
         return np.where(z > threshold, a, np.logaddexp(0, z) / beta).astype(a.dtype, copy=False)
 
     @staticmethod

@@ -51,6 +51,8 @@ def _lib_fn(name):
         "elu": lambda lib, x, y: lib.nn.functional.elu(x * y, 0.7) * x,
         "cat": lambda lib, x, y: lib.cat([x * x, x[:, :2] * y[:, :2]], 1).exp(),
         "stack": lambda lib, x, y: lib.stack([x * x, x * y], 0).tanh(),
+        "gelu": lambda lib, x, y: lib.nn.functional.gelu(x * y) * x,
+        "gelu_tanh": lambda lib, x, y: lib.nn.functional.gelu(x * y, approximate="tanh") * x,
         "hardtanh": lambda lib, x, y: lib.nn.functional.hardtanh(x * 2, -1.0, 0.5) * x,
         "softplus": lambda lib, x, y: lib.nn.functional.softplus(x * y, beta=2.0, threshold=1.5),
         "var": lambda lib, x, y: x.var(1, keepdim=True) * x + x.var() * y,
@@ -62,7 +64,7 @@ def _lib_fn(name):
 OPS = ["add", "sub", "mul", "div", "neg", "pow3", "pow2", "pow0.5", "exp", "log", "sqrt", "sigmoid", "tanh", "relu",
        "leaky_relu", "sum_dim", "mean_dim", "mean_all", "reshape", "permute", "expand", "matmul", "linear", "index",
        "log1p", "expm1", "rsqrt", "reciprocal", "abs", "sin_cos", "clamp", "where", "cast", "clone", "softmax",
-       "log_softmax", "silu", "elu", "cat", "stack", "hardtanh", "softplus", "var", "logsumexp", "nll"]
+       "log_softmax", "silu", "elu", "cat", "stack", "gelu", "gelu_tanh", "hardtanh", "softplus", "var", "logsumexp", "nll"]
 
 
 def _hvp(lib, fn, x0, y0, v0):

@@ -8,7 +8,7 @@ the returned gradients carry a graph of their own. Gradient penalties (‖∂D/�
 MAML-style inner steps are built from these ops.
 
 Supported ops: add, sub, mul, div, neg, pow (by a constant), exp, expm1, log, log1p, sqrt, rsqrt, reciprocal, abs,
-sin, cos, clamp, where, type casts, clone, sigmoid, tanh, relu, leaky_relu, elu, silu, softplus, hardtanh, dropout,
+sin, cos, clamp, where, type casts, clone, sigmoid, tanh, relu, leaky_relu, elu, gelu (exact and tanh), silu, softplus, hardtanh, dropout,
 softmax, log_softmax, sum, mean, var/std, logsumexp, reshape/view/flatten, permute/transpose, expand, cat, stack,
 basic indexing (and its recorded item assignment), matmul (≥ 2-d operands), linear, conv1d/conv2d (groups=1),
 max_pool1d/2d, batch_norm/layer_norm/group_norm, and the losses mse_loss, nll_loss and cross_entropy (class-index
@@ -17,11 +17,13 @@ naming it.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..tensor import Tensor, _wrap
 from . import _versions
-from .function import _FREED_MSG, dependencies
+from .function import _FREED_MSG, Op, dependencies
 from .grad_mode import enable_grad
 from .ops import conv as C, elementwise as E, indexing as I, linalg as L, loss as LS, nn as N, reduction as R
 from .ops import shape as S
@@ -212,6 +214,31 @@ def _elu(node, g):
     a = node.inputs[0]
     positive = _const(a._data > 0, a)
     return (g * (positive + (1 - positive) * node.alpha * a.clamp(max=0).exp()),)
+
+
+class _NormalCdf(Op):
+    """Φ(x) = (1 + erf(x/√2))/2 with dΦ/dx = φ(x) = e^(−x²/2)/√(2π): the GELU derivative's building block."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        return (0.5 * (1 + N._erf(a / math.sqrt(2)))).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (np.exp(-0.5 * ctx.a * ctx.a) / math.sqrt(2 * math.pi)).astype(g.dtype, copy=False)
+
+
+@_vjp(N.Gelu)
+def _gelu(node, g):
+    """exact: GELU' = Φ(x) + x·φ(x);  tanh: 0.5(1 + t) + 0.5x(1 − t²)·k(1 + 3c·x²), t = tanh(k(x + c·x³))."""
+    x = node.inputs[0]
+    if node.tanh:
+        k, c = math.sqrt(2 / math.pi), 0.044715
+        t = ((x + x ** 3 * c) * k).tanh()
+        return (g * ((1 + t) * 0.5 + x * (1 - t * t) * (0.5 * k) * (1 + x * x * (3 * c))),)
+    pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+    return (g * (_NormalCdf.apply(x) + x * pdf),)
 
 
 @_vjp(N.MulMask)

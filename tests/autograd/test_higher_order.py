@@ -245,3 +245,16 @@ def test_dropout_second_derivative_passes_gradcheck(rng):
 
     x = ember.tensor(rng.standard_normal((4, 5)), requires_grad=True)
     assert ember.autograd.gradcheck(first_derivative, [x])
+
+
+def test_retained_grad_of_a_non_leaf_is_set_with_create_graph_like_torch(rng):
+    x0 = rng.standard_normal(4)
+    grads = []
+    for lib in (torch, ember):
+        x = lib.tensor(x0, requires_grad=True)
+        h = x.tanh()
+        h.retain_grad()
+        (h * h).sum().backward(create_graph=True)
+        grads.append((h.grad.detach().numpy(), lib.autograd.grad(h.grad.sum(), x)[0].numpy()))
+    for got, want in zip(grads[1], grads[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-12)

@@ -8,12 +8,12 @@ the returned gradients carry a graph of their own. Gradient penalties (‖∂D/�
 MAML-style inner steps are built from these ops.
 
 Supported ops: add, sub, mul, div, neg, pow (by a constant), exp, expm1, log, log1p, sqrt, rsqrt, reciprocal, abs,
-sin, cos, clamp, where, type casts, clone, sigmoid, tanh, relu, leaky_relu, elu, gelu (exact and tanh), silu, softplus, hardtanh, dropout,
-softmax, log_softmax, sum, mean, var/std, logsumexp, reshape/view/flatten, permute/transpose, expand, cat, stack,
-basic indexing (and its recorded item assignment), matmul (≥ 2-d operands), linear, conv1d/conv2d (groups=1),
-max_pool1d/2d, batch_norm/layer_norm/group_norm, and the losses mse_loss, nll_loss and cross_entropy (class-index
-targets, with weight, ignore_index and label_smoothing). A graph that holds any other op raises a RuntimeError
-naming it.
+sin, cos, clamp, where, type casts, clone, sigmoid, tanh, relu, leaky_relu, elu, gelu (exact and tanh), silu,
+softplus, hardtanh, dropout, softmax, log_softmax, sum, mean, var/std, logsumexp, reshape/view/flatten,
+permute/transpose, expand, cat, stack, basic indexing (and its recorded item assignment), matmul (≥ 2-d operands),
+linear, conv1d/conv2d (groups=1), max_pool1d/2d, batch_norm/layer_norm/group_norm, and the losses mse_loss, nll_loss
+and cross_entropy (class-index targets, with weight, ignore_index and label_smoothing). A graph that holds any other
+op raises a RuntimeError naming it.
 """
 from __future__ import annotations
 
@@ -493,6 +493,9 @@ def run_backward_graph(roots, root_grads, capture=None):
                 for hook in node._hooks or ():
                     out = hook(g)
                     g = out if out is not None else g
+                owner = node._retained() if node._retained is not None else None  # retain_grad()
+                if owner is not None:
+                    owner.grad = g if owner.grad is None else owner.grad + g
                 if node in cap_node:
                     add(captured, cap_node[node], g)
                 grads = tuple(vjp(node, g)) + (None,) * len(inputs)

@@ -165,6 +165,15 @@ def _channel_matrix(g: np.ndarray) -> np.ndarray:
     return g.swapaxes(0, 1).reshape(c, n * int(np.prod(g.shape[2:])))
 
 
+def _weight_grad(g2: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """dW = g·colsᵀ per group, (G, O/G, C/G·kh·kw). OpenBLAS runs the product about twice as fast with the longer of
+    the two outer dimensions as rows (LeNet's second conv, (32, 7744)·(7744, 144): 0.99 ms; as (144, 7744)·(7744, 32),
+    transposed back: 0.55 ms), so the orientation follows the shapes (the same sums, up to rounding order)."""
+    if cols.shape[1] > g2.shape[1]:
+        return np.ascontiguousarray(np.matmul(cols, g2.swapaxes(1, 2)).swapaxes(1, 2))
+    return np.matmul(g2, cols.swapaxes(1, 2))
+
+
 # ---- convolution ---------------------------------------------------------------------------------
 class Conv2d(Op):
     """2-D cross-correlation: out = W ⋆ pad(x) + b via im2col + one matmul per group.
@@ -210,7 +219,7 @@ class Conv2d(Op):
         g2 = _grouped(_channel_matrix(g), groups)  # (G, O/G, N·Ho·Wo)
         inputs = ctx.inputs
         note_blas()
-        dw = np.matmul(g2, ctx.cols.swapaxes(1, 2)).reshape(w.shape) if inputs[1].requires_grad else None
+        dw = _weight_grad(g2, ctx.cols).reshape(w.shape) if inputs[1].requires_grad else None
         db = g2.sum(axis=-1).reshape(o) if len(inputs) > 2 and inputs[2].requires_grad else None
         dx = None
         if inputs[0].requires_grad:

@@ -484,9 +484,8 @@ def run_backward_graph(roots, root_grads, capture=None):
                 vjp = VJPS.get(type(node)) or getattr(type(node), "vjp", None)  # (ops outside autograd: a method)
                 if vjp is None:
                     raise RuntimeError(
-                        f"create_graph=True: ember cannot differentiate the backward of {node.name()} again (its "
-                        f"double backward is implemented for {', '.join(sorted(c.__name__ for c in VJPS))} and "
-                        "Normalize (batch/layer/group norm))"
+                        f"create_graph=True: ember cannot differentiate the backward of {node.name()} again (the ops "
+                        "with a double backward are listed in ember/autograd/_higher.py)"
                     )
                 if node._clock != _versions.clock:
                     _versions.check(node)

@@ -22,6 +22,8 @@ from collections import deque
 
 import numpy as np
 
+from .. import _dtype
+
 clock = 0
 _stamps: dict = {}  # id(owner) -> [clock of the last change, version, clocks of the last changes]
 _HISTORY = 64  # changes remembered per owner, to name the version a node expected
@@ -79,11 +81,9 @@ def check(node) -> None:
         stamp = _stamps.get(id(_owner(a)))
         if stamp is not None and stamp[0] > recorded:
             later = sum(1 for c in stamp[2] if c > recorded)
-            kind = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "bool": "Bool",
-                    "float16": "Half", "int16": "Short", "int8": "Char", "uint8": "Byte"}.get(a.dtype.name, "")
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace operation: "
-                f"[ember.{kind}Tensor {list(a.shape)}], which is saved by {node.name()}, is at version {stamp[1]}; "
+                f"[ember.{_dtype.scalar_name(a.dtype)}Tensor {list(a.shape)}], which is saved by {node.name()}, is at version {stamp[1]}; "
                 f"expected version {stamp[1] - later} instead. Hint: the operation that modified it ran after "
                 "the forward pass; make a copy (clone()) before changing it, or run the change after backward()."
             )

@@ -15,13 +15,12 @@ code from the file. Every "not a valid checkpoint" error is a ``RuntimeError`` n
 from __future__ import annotations
 
 import os
-import zipfile
 
 from . import _npz, _safetensors, _torch_zip
 from ._atomic import atomic_write
 from ._source import CheckpointError, Source, UnpicklingError
 
-__all__ = ["load", "save", "atomic_write", "safetensors_metadata", "CheckpointError", "UnpicklingError"]
+__all__ = ["CheckpointError", "UnpicklingError", "atomic_write", "load", "safetensors_metadata", "save"]
 
 FORMATS = ("torch", "safetensors", "npz")
 _BY_SUFFIX = {".safetensors": "safetensors", ".npz": "npz"}

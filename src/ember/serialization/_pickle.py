@@ -15,7 +15,8 @@ from __future__ import annotations
 import pickle
 import struct
 from collections import Counter, OrderedDict
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from ._source import UnpicklingError
 

@@ -7,6 +7,7 @@ file, ``end - begin`` equal to the shape's bytes, no overlaps) before anything i
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import struct
@@ -70,7 +71,7 @@ def read(src: Source) -> dict:
                             f"bytes but its offsets are [{begin}, {end}] in a data section of {data_size} bytes")
         entries.append((begin, end, name, kind, shape))
     entries.sort(key=lambda e: (e[0], e[1]))
-    for (_, end, name, *_), (begin, _, other, *_) in zip(entries, entries[1:]):
+    for (_, end, name, *_), (begin, _, other, *_) in itertools.pairwise(entries):
         if begin < end:
             raise src.error(f"not a valid safetensors file: tensors {name!r} and {other!r} overlap")
     out = {}

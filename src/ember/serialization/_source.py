@@ -33,7 +33,7 @@ class Source:
         self.map = None
         if isinstance(f, (str, os.PathLike)):
             self.name = os.fspath(f)
-            self._fh = open(f, "rb")
+            self._fh = open(f, "rb")  # noqa: SIM115 (closed by close())
             self.size = os.fstat(self._fh.fileno()).st_size
             if mmap and self.size:
                 self.map = _mmap.mmap(self._fh.fileno(), 0, access=_mmap.ACCESS_COPY)

@@ -96,7 +96,7 @@ class Rebuilder:
     def tensor_v2(self, storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None,
                   metadata=None):
         if not isinstance(storage, Storage):
-            raise ValueError(f"expected a storage, got {type(storage).__name__}")
+            raise TypeError(f"expected a storage, got {type(storage).__name__}")
         t = storage.tensor(storage_offset, size, stride, self._waiting)
         t.requires_grad = bool(requires_grad) and t._data.dtype.kind == "f"
         return t
@@ -109,14 +109,14 @@ class Rebuilder:
 
     def parameter(self, data, requires_grad, backward_hooks=None, state=None):
         if not isinstance(data, Tensor):
-            raise ValueError(f"a parameter's data must be a tensor, got {type(data).__name__}")
+            raise TypeError(f"a parameter's data must be a tensor, got {type(data).__name__}")
         p = _PARAMETER(data, requires_grad=bool(requires_grad) and data._data.dtype.kind == "f")
         self._waiting.get(id(data), []).append(p)
         return p
 
     def from_type_v2(self, func, new_type, args, state):
         if getattr(func, "__self__", None) is not self or func.__name__ == "from_type_v2" or type(args) is not tuple:
-            raise ValueError(f"_rebuild_from_type_v2 may only call a tensor rebuild function, got {func!r}")
+            raise TypeError(f"_rebuild_from_type_v2 may only call a tensor rebuild function, got {func!r}")
         t = func(*args)
         if new_type is _PARAMETER and not isinstance(t, _PARAMETER):
             t = self.parameter(t, t.requires_grad)
@@ -135,7 +135,7 @@ class Rebuilder:
 def encode(obj, encoding="utf-8", errors="strict"):
     """``_codecs.encode``, which protocol-2 pickles use for ``bytes``: only str -> bytes."""
     if not isinstance(obj, str) or not isinstance(encoding, str):
-        raise ValueError("_codecs.encode may only encode a str")
+        raise TypeError("_codecs.encode may only encode a str")
     return codecs.encode(obj, encoding, errors)
 
 

@@ -17,9 +17,10 @@ import zipfile
 import numpy as np
 
 from .. import _dtype
-from ..tensor import Size, Tensor
 from .._backend import device as _device
-from . import _dtypes, _torch_types as T
+from ..tensor import Size, Tensor
+from . import _dtypes
+from . import _torch_types as T
 from ._pickle import Global, Persistent, Pickler, Reduce, Unpickler
 from ._source import Source
 from ._zip import ZipWriter

@@ -57,10 +57,9 @@ class ZipWriter:
         for raw_name, crc, size, offset in self.entries:
             big = ([size, size] if size >= _LIMIT else []) + ([offset] if offset >= _LIMIT else [])
             extra = struct.pack(f"<HH{len(big)}Q", 1, 8 * len(big), *big) if big else b""
-            small = lambda v: _LIMIT if v >= _LIMIT else v  # noqa: E731
             self._write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45 if big else 20, 45 if big else 20, 0x08,
-                                    0, 0, 0x21, crc, small(size), small(size), len(raw_name), len(extra), 0, 0, 0,
-                                    0, small(offset)) + raw_name + extra)
+                                    0, 0, 0x21, crc, min(size, _LIMIT), min(size, _LIMIT), len(raw_name), len(extra), 0, 0, 0,
+                                    0, min(offset, _LIMIT)) + raw_name + extra)
         cd_size, count = self.offset - start, len(self.entries)
         if count >= 0xFFFF or start >= _LIMIT or cd_size >= _LIMIT:
             eocd64 = self.offset

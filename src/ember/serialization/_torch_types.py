@@ -9,6 +9,7 @@ so a file can never name (let alone call) any other function.
 from __future__ import annotations
 
 import codecs
+import math
 from collections import Counter, OrderedDict
 from typing import NamedTuple
 
@@ -46,6 +47,9 @@ class Storage:
         arr = self.array
         if 0 in size:
             return np.empty(size, dtype=arr.dtype)
+        numel = math.prod(size)
+        if stride == contiguous_strides(size):                      # a plain view (the usual case)
+            return arr[offset:offset + numel].reshape(size)
         return np.lib.stride_tricks.as_strided(arr[offset:], size, tuple(s * arr.itemsize for s in stride))
 
     def tensor(self, offset, size, stride, waiting: dict) -> Tensor:
@@ -66,6 +70,15 @@ class Storage:
         self._waiting.append((tensors, offset, size, stride))
         waiting[id(t)] = tensors
         return t
+
+
+def contiguous_strides(size: tuple) -> tuple:
+    """torch's strides of a contiguous tensor of ``size``, in elements (a 0 dim counts as 1)."""
+    strides, acc = [], 1
+    for n in reversed(size):
+        strides.append(acc)
+        acc *= max(n, 1)
+    return tuple(reversed(strides))
 
 
 def _int(v) -> bool:

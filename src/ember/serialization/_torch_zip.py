@@ -218,15 +218,7 @@ class _Storages:
                     entry = self._by_root[id(root)] = (self._new(root.reshape(-1), kind), root)
                 return entry[0], start // item, arr.shape, tuple(s // item for s in arr.strides)
         flat = np.ascontiguousarray(arr).reshape(-1)
-        return self._new(flat, kind), 0, arr.shape, _contiguous_strides(arr.shape)
-
-
-def _contiguous_strides(shape) -> tuple:
-    strides, acc = [], 1
-    for n in reversed(shape):
-        strides.append(acc)
-        acc *= max(n, 1)
-    return tuple(reversed(strides))
+        return self._new(flat, kind), 0, arr.shape, T.contiguous_strides(arr.shape)
 
 
 def _translator(storages: _Storages):

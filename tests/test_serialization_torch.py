@@ -124,13 +124,13 @@ class Run:
 
 def assert_bit_identical(a: dict, b: dict):
     assert list(a) == list(b)
-    for k in a:
-        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+    for k, v in a.items():
+        np.testing.assert_array_equal(v, b[k], err_msg=k)
 
 
 def assert_close(a: dict, b: dict):
-    for k in a:
-        np.testing.assert_allclose(a[k], b[k], rtol=2e-5, atol=2e-6, err_msg=k)
+    for k, v in a.items():
+        np.testing.assert_allclose(v, b[k], rtol=2e-5, atol=2e-6, err_msg=k)
 
 
 @pytest.mark.parametrize("sched", SCHEDULERS, ids=[s[0] for s in SCHEDULERS])

@@ -88,7 +88,8 @@ def write(fh, tensors, metadata=None) -> None:
     if metadata is not None and not (isinstance(metadata, dict) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())):
         raise TypeError(f"metadata must be a dict of str -> str, got {metadata!r}")
-    arrays = {k: np.ascontiguousarray(np.asarray(v._data)) for k, v in tensors.items()}
+    arrays = {k: np.asarray(v._data).copy(order="C") if not v._data.flags.c_contiguous else np.asarray(v._data)
+              for k, v in tensors.items()}
     header: dict = {"__metadata__": metadata} if metadata else {}
     offset = 0
     order = sorted(arrays, key=lambda k: -arrays[k].itemsize)       # wider types first keeps every offset aligned

@@ -148,5 +148,27 @@ try:
     raise AssertionError("expected RuntimeError")
 except RuntimeError as e:
     assert "Expected to have finished reduction in the prior iteration" in str(e) and "never.weight" in str(e)
+# SyncBatchNorm over ranks equals BatchNorm on the concatenated batch: output, input gradient, summed
+# parameter gradients and running statistics
+rng = np.random.default_rng(21)
+xs = [rng.standard_normal((3 + r, 3, 4, 4)).astype(np.float32) for r in range(size)]  # uneven shards
+cs = [rng.standard_normal(x.shape).astype(np.float32) for x in xs]
+sync, ref = nn.SyncBatchNorm(3), nn.BatchNorm2d(3)
+for _ in range(2):
+    xe = ember.tensor(xs[rank], requires_grad=True)
+    y = sync(xe)
+    (y * ember.tensor(cs[rank])).sum().backward()
+    xa = ember.tensor(np.concatenate(xs), requires_grad=True)
+    yr = ref(xa)
+    (yr * ember.tensor(np.concatenate(cs))).sum().backward()
+lo = sum(len(x) for x in xs[:rank])
+np.testing.assert_allclose(y.detach().numpy(), yr.detach().numpy()[lo:lo + len(xs[rank])], atol=1e-5)
+np.testing.assert_allclose(xe.grad.numpy(), xa.grad.numpy()[lo:lo + len(xs[rank])], atol=1e-5)
+for name in ("weight", "bias"):
+    g = getattr(sync, name).grad.clone()
+    dist.all_reduce(g)
+    np.testing.assert_allclose(g.numpy(), getattr(ref, name).grad.numpy(), rtol=1e-5, atol=1e-5)
+for name in ("running_mean", "running_var"):
+    np.testing.assert_allclose(getattr(sync, name).numpy(), getattr(ref, name).numpy(), rtol=1e-5, atol=1e-6)
 print(f"max |DDP - one process| mlp {w1:.2e} cnn {w2:.2e} cnn-2groups {w3:.2e} late {w4:.2e}", flush=True)
 print("OK", rank, flush=True)

@@ -32,13 +32,13 @@ def worker(steps: int) -> None:
     import time
 
     from _timing import compare
+    from bench_cnn import build as lenet
     from mpi4py import MPI
 
     import ember
     import ember.distributed as dist
-    import ember.nn as nn
     import ember.nn.functional as F
-    from bench_cnn import build as lenet
+    from ember import nn
     from ember.nn.parallel import DistributedDataParallel as DDP
 
     dist.init_process_group()
@@ -49,10 +49,10 @@ def worker(steps: int) -> None:
         for mb in (1, 10, 40):
             t = ember.zeros(mb * 1024 * 1024 // 4)
             a = t._data
-            times = compare({"ember": lambda: dist.all_reduce(t),
-                             "raw": lambda: comm.Allreduce(MPI.IN_PLACE, a, MPI.SUM)},
+            times = compare({"ember": lambda t=t: dist.all_reduce(t),
+                             "raw": lambda a=a: comm.Allreduce(MPI.IN_PLACE, a, MPI.SUM)},
                             repeat=7, number=max(1, 40 // mb), settle_s=0.0)
-            gb = lambda s: mb / 1024 / s  # noqa: E731
+            gb = lambda s, mb=mb: mb / 1024 / s
             lines.append(f"all_reduce {mb:>3} MB  ember {times['ember'] * 1e3:8.2f} ms ({gb(times['ember']):5.2f} "
                          f"GB/s)  raw mpi4py {times['raw'] * 1e3:8.2f} ms ({gb(times['raw']):5.2f} GB/s)  "
                          f"ember/raw speed {times['raw'] / times['ember']:.2f}")
@@ -73,7 +73,7 @@ def worker(steps: int) -> None:
         x = ember.tensor(rng.standard_normal((local,) + shape).astype(np.float32))
         y = ember.tensor(rng.integers(0, 10, local))
 
-        def step():
+        def step(model=model, opt=opt, x=x, y=y):
             opt.zero_grad()
             F.cross_entropy(model(x), y).backward()
             opt.step()

@@ -20,10 +20,12 @@ def mpiexec(script: str, n: int, *args: str, timeout: float = 60.0) -> subproces
     exe = shutil.which("mpiexec")
     if exe is None:
         pytest.skip("mpiexec not found")
-    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", NUMBA_NUM_THREADS="1", EMBER_NUM_THREADS="1", EMBER_DISABLE_NUMBA="1")
+    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""), OMP_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", NUMBA_NUM_THREADS="1", EMBER_NUM_THREADS="1",
+               EMBER_DISABLE_NUMBA="1")
     cmd = [exe, "-n", str(n), sys.executable, str(WORKERS / script), *args]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
+                          check=False)
 
 
 def check(proc: subprocess.CompletedProcess, n: int, marker: str = "OK") -> None:

@@ -1,6 +1,5 @@
 """ember.distributed's collectives against their NumPy definitions, run under mpiexec from pytest."""
 import pytest
-
 from _mpirun import check, mpiexec
 
 import ember.distributed as dist

@@ -3,7 +3,6 @@ across ranks raise at DistributedDataParallel's construction on every rank."""
 import time
 
 import pytest
-
 from _mpirun import mpiexec
 
 

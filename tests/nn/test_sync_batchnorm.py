@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import ember
-import ember.nn as nn
+from ember import nn
 
 torch = pytest.importorskip("torch")
 

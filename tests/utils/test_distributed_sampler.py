@@ -2,11 +2,11 @@
 import pytest
 
 torch = pytest.importorskip("torch")
-from torch.utils.data import DistributedSampler as TorchSampler  # noqa: E402
+from torch.utils.data import DistributedSampler as TorchSampler
 
-import ember  # noqa: E402
-from ember.utils.data import DataLoader, DistributedSampler, TensorDataset  # noqa: E402
-from ember.utils.data.distributed import _torch_randperm  # noqa: E402
+import ember
+from ember.utils.data import DataLoader, DistributedSampler, TensorDataset
+from ember.utils.data.distributed import _torch_randperm
 
 
 class _Sized:
@@ -46,7 +46,7 @@ def test_ranks_partition_the_padded_epoch():
     data = _Sized(10)
     shares = [list(DistributedSampler(data, num_replicas=4, rank=r, seed=3)) for r in range(4)]
     assert all(len(s) == 3 for s in shares)
-    flat = sorted(sum(shares, []))
+    flat = sorted(i for share in shares for i in share)
     assert set(flat) == set(range(10)) and len(flat) == 12  # every index once, two repeated as padding
 
 

@@ -49,25 +49,35 @@ class ReduceOp:
 _BITWISE = (RedOpType.BAND, RedOpType.BOR, RedOpType.BXOR)
 
 
+_OPS: dict = {}  # (op, dtype kind) -> MPI.Op, checked and filled on first use
+
+
 def _mpi_op(op, dtype, name):
-    """The MPI reduction for ``op`` on arrays of ``dtype``."""
-    MPI = _mpi()
+    """The MPI reduction for ``op`` on arrays of ``dtype`` (raises for a combination torch rejects)."""
+    kind = np.dtype(dtype).kind
+    mop = _OPS.get((op, kind))
+    if mop is not None:
+        return mop
     try:
         op = RedOpType(op)
     except ValueError:
         raise ValueError(f"{name}: op must be a ReduceOp (SUM, AVG, PRODUCT, MIN, MAX, BAND, BOR, BXOR), "
                          f"but got {op!r}") from None
-    kind = np.dtype(dtype).kind
     if op in _BITWISE and kind not in "iub":
         raise RuntimeError(f"{name}: ReduceOp.{op.name} needs an integer or bool tensor, but got dtype {dtype}")
     if op is RedOpType.AVG and kind != "f":
         raise RuntimeError(f"{name}: ReduceOp.AVG needs a floating point tensor, but got dtype {dtype}")
+    MPI = _mpi()
     if kind == "b":  # MPI has only logical reductions on booleans; torch's SUM/MAX on bool is "or"
-        return {RedOpType.SUM: MPI.LOR, RedOpType.MAX: MPI.LOR, RedOpType.BOR: MPI.LOR,
-                RedOpType.PRODUCT: MPI.LAND, RedOpType.MIN: MPI.LAND, RedOpType.BAND: MPI.LAND,
-                RedOpType.BXOR: MPI.LXOR}[op]
-    return {RedOpType.SUM: MPI.SUM, RedOpType.AVG: MPI.SUM, RedOpType.PRODUCT: MPI.PROD, RedOpType.MIN: MPI.MIN,
-            RedOpType.MAX: MPI.MAX, RedOpType.BAND: MPI.BAND, RedOpType.BOR: MPI.BOR, RedOpType.BXOR: MPI.BXOR}[op]
+        mop = {RedOpType.SUM: MPI.LOR, RedOpType.MAX: MPI.LOR, RedOpType.BOR: MPI.LOR,
+               RedOpType.PRODUCT: MPI.LAND, RedOpType.MIN: MPI.LAND, RedOpType.BAND: MPI.LAND,
+               RedOpType.BXOR: MPI.LXOR}[op]
+    else:
+        mop = {RedOpType.SUM: MPI.SUM, RedOpType.AVG: MPI.SUM, RedOpType.PRODUCT: MPI.PROD, RedOpType.MIN: MPI.MIN,
+               RedOpType.MAX: MPI.MAX, RedOpType.BAND: MPI.BAND, RedOpType.BOR: MPI.BOR,
+               RedOpType.BXOR: MPI.BXOR}[op]
+    _OPS[(op, kind)] = mop
+    return mop
 
 
 class Work:
@@ -303,7 +313,7 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
     return _reduce_scatter(g, output, np.stack([t._data for t in input_list]), op, async_op, "reduce_scatter")
 
 
-def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):  # noqa: A002 - torch's name
+def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
     """``reduce_scatter`` with the inputs concatenated in one tensor of world_size times ``output``'s elements."""
     _check_tensor(output, "output")
     _check_tensor(input, "input")
@@ -343,7 +353,7 @@ def all_gather_object(object_list, obj, group=None):
     """Gather a picklable ``obj`` from every rank into ``object_list`` (of length world_size)."""
     g = _member(group, "all_gather_object")
     if g is None:
-        return None
+        return
     if len(object_list) != g.size():
         raise ValueError(f"all_gather_object: object_list must have one entry per rank ({g.size()}), "
                          f"but has {len(object_list)}")
@@ -353,14 +363,14 @@ def all_gather_object(object_list, obj, group=None):
     finally:
         _watchdog.stop()
     object_list[:] = got
-    return None
+    return
 
 
 def broadcast_object_list(object_list, src=None, group=None, device=None, group_src=None):
     """Replace the entries of ``object_list`` on every rank with those of rank ``src`` (same length on all)."""
     g = _member(group, "broadcast_object_list")
     if g is None:
-        return None
+        return
     root = _root(g, src, group_src, "broadcast_object_list", "src")
     _watchdog.start("broadcast_object_list", g.timeout.total_seconds())
     try:
@@ -371,4 +381,4 @@ def broadcast_object_list(object_list, src=None, group=None, device=None, group_
         raise ValueError(f"broadcast_object_list: object_list has {len(object_list)} entries here but "
                          f"{len(got)} on the source rank")
     object_list[:] = got
-    return None
+    return

@@ -19,7 +19,7 @@ def data(r, dtype=np.float32, shape=(5, 3)):
     return rng.integers(1, 7, shape).astype(dtype)
 
 
-everyone = lambda dtype=np.float32, shape=(5, 3): np.stack([data(r, dtype, shape) for r in range(size)])  # noqa: E731
+everyone = lambda dtype=np.float32, shape=(5, 3): np.stack([data(r, dtype, shape) for r in range(size)])
 OPS = {dist.ReduceOp.SUM: lambda a: a.sum(0), dist.ReduceOp.PRODUCT: lambda a: a.prod(0),
        dist.ReduceOp.MIN: lambda a: a.min(0), dist.ReduceOp.MAX: lambda a: a.max(0),
        dist.ReduceOp.AVG: lambda a: a.sum(0) / size,

@@ -7,8 +7,8 @@ import numpy as np
 
 import ember
 import ember.distributed as dist
-import ember.nn as nn
 import ember.nn.functional as F
+from ember import nn
 from ember.nn.parallel import DistributedDataParallel as DDP
 
 dist.init_process_group(timeout=datetime.timedelta(seconds=60))
@@ -69,7 +69,7 @@ def train(build, shape, make_opt, steps=20, late_decay=0.0):
     return ddp, worst
 
 
-sgd = lambda m: ember.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)  # noqa: E731
+sgd = lambda m: ember.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
 ddp, w1 = train(mlp, (20,), sgd)
 assert not any(b.copied for b in ddp._buckets), "flat optimizer buffers: every bucket reduced in place"
 assert len(ddp._buckets) >= 3, len(ddp._buckets)

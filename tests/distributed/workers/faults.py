@@ -7,7 +7,7 @@ import time
 
 import ember
 import ember.distributed as dist
-import ember.nn as nn
+from ember import nn
 from ember.nn.parallel import DistributedDataParallel as DDP
 
 mode = sys.argv[1]

@@ -70,7 +70,7 @@ if rank != 0:
 ref = em.BinaryAUROC()
 ref.update(ember.tensor(np.concatenate([p[:, 0] for p, _ in everything[1:]])),
            ember.tensor(np.concatenate([(t == 0).astype(np.int64) for _, t in everything[1:]])))
-import warnings  # noqa: E402
+import warnings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

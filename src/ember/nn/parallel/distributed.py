@@ -22,6 +22,7 @@ the bucket, and that bucket is reduced once more at the end: avg(avg(a) + bᵣ) 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import time
 
 import numpy as np
@@ -119,7 +120,7 @@ class _Bucket:
                 owner = next(iter(owners.values()))
                 if owner.ndim == 1 and owner.flags.c_contiguous and owner.dtype == self.dtype:
                     spans = sorted((a.ctypes.data, a.nbytes) for a in arrays)
-                    if all(s + n == t for (s, n), (t, _) in zip(spans, spans[1:])):
+                    if all(s + n == t for (s, n), (t, _) in itertools.pairwise(spans)):
                         start = (spans[0][0] - owner.ctypes.data) // owner.itemsize
                         region = owner[start:start + self.offsets[-1]]
         self._cache = (list(arrays), region)
@@ -202,6 +203,7 @@ class DistributedDataParallel(Module):
         d["_used"] = np.zeros(len(self._params), np.int32)
         d["_armed"] = False
         d["_next"] = 0
+        d["_poll"] = 0
         d["_queued"] = False
         d["_unfinished"] = None
         d["comm_wait_s"] = 0.0  # seconds spent waiting for reductions (benchmarks read it)
@@ -306,6 +308,7 @@ class DistributedDataParallel(Module):
         d["_expected"] = _edges_to(outputs, self._index)
         d["_count"] = [0] * len(self._params)
         d["_next"] = 0
+        d["_poll"] = 0
         for b in self._buckets:
             b.reset()
         d["_armed"] = True
@@ -322,7 +325,6 @@ class DistributedDataParallel(Module):
                 if b.request is not None and not b.dirty:  # late gradient: its bucket is already being reduced
                     self._finish_bucket(b)
                     b.dirty = True
-            return None
         return hook
 
     def _make_post_hook(self, i):
@@ -336,7 +338,20 @@ class DistributedDataParallel(Module):
             self._count[i] += 1
             if self._count[i] == self._expected[i]:
                 self._mark_ready(i)
+            if self._poll < self._next:
+                self._progress()
         return hook
+
+    def _progress(self):
+        """Let MPI advance the reductions already started (MPICH moves a non-blocking collective forward only
+        inside MPI calls): test them in order, up to the first unfinished one."""
+        i = self._poll
+        while i < self._next:
+            req = self._buckets[i].request
+            if req is not None and not req.Test():
+                break
+            i += 1
+        self.__dict__["_poll"] = i
 
     def _mark_ready(self, i):
         b, _ = self._where[i]

@@ -184,9 +184,11 @@ def limit_threads(n=None):
 
 
 def _reporter(args):
+    from .parallel import is_main
     from .report import make_reporter
 
-    return make_reporter(quiet=args.quiet, json_out=args.json)
+    quiet = args.quiet or not is_main()  # under mpiexec, rank 0 prints
+    return make_reporter(quiet=quiet, json_out=args.json and is_main())
 
 
 def _train(args) -> int:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config as C
+from . import parallel
 from .data import load as load_data, make_loader
 from .errors import UsageError
 from .models import build_model
@@ -207,6 +208,8 @@ class Run:
         self.n_batches = len(self.train_loader)
         self.steps_per_epoch = math.ceil(self.n_batches / t["accumulate"])
         self.optimizer = build_optimizer(cfg["optimizer"], self.model)
+        self.parallel = parallel.current()  # data parallel under mpiexec (app/parallel.py), else None
+        self.train_model = self.parallel.wrap(self.model) if self.parallel is not None else self.model
         self.metrics = build_metrics(cfg["metrics"], d.num_classes)
         self.monitor = t["monitor"]
         known = ["train_loss", "train_accuracy"] + (["val_loss"] + [f"val_{k}" for k in self.metrics]
@@ -261,14 +264,21 @@ class Run:
         was = model.training
         model.eval()
         total, n = 0.0, 0
+        par = self.parallel
         with ember.no_grad():
             for x, y in loader:
+                if par is not None:  # this rank's share of the batch; the metrics sync in compute()
+                    x, y, weight = par.shard(x, y)
+                    if weight == 0:
+                        continue
                 out = model(x)
                 total += float(self.loss_fn(out, y).item()) * len(y)
                 n += len(y)
                 for m in self.metrics.values():
                     m.update(out, y)
         model.train(was)
+        if par is not None:
+            total, n = par.sum(total, n)
         res = {"loss": total / max(n, 1)}
         for label, m in self.metrics.items():
             v = _scalar(m.compute())
@@ -399,21 +409,32 @@ class Trainer:
         start = self.batch
         self.reporter.epoch_start(self.epoch + 1, t["epochs"], r.n_batches, start)
         n = r.n_batches
+        par = r.parallel
         for b, (x, y) in enumerate(r.train_loader):
             if b < start:
                 continue
             window = min(acc, n - (b // acc) * acc)       # batches in this accumulation window
-            out = r.model(x)
+            weight = 1.0
+            if par is not None:  # this rank's share of the global batch (app/parallel.py)
+                x, y, weight = par.shard(x, y, getattr(r.loss_fn, "reduction", "mean"))
+                r.train_model.require_backward_grad_sync = (b + 1) % acc == 0 or b + 1 == n
+            out = r.train_model(x)
             loss = r.loss_fn(out, y)
             value = float(loss.item())
+            stats = [value * len(y), len(y), int((out._data.argmax(1) == y._data).sum())
+                     if out.ndim == 2 and y.ndim == 1 else 0]
+            if par is not None:  # the global batch's numbers, the same on every rank
+                stats = par.sum(*(stats if weight else (0.0, 0, 0)))
+                value = stats[0] / max(stats[1], 1)
             if not math.isfinite(value):
                 raise NonFiniteLoss(f"the loss became {value} at epoch {self.epoch + 1}, step {b + 1} of {n} "
                                     f"(optimizer step {self.global_step + 1})")
+            if weight != 1.0:
+                loss = loss * weight
             (loss / window if window > 1 else loss).backward()
-            self.partial["loss"] += value * len(y)
-            self.partial["count"] += len(y)
-            if out.ndim == 2 and y.ndim == 1:
-                self.partial["correct"] += int((out._data.argmax(1) == y._data).sum())
+            self.partial["loss"] += stats[0]
+            self.partial["count"] += int(stats[1])
+            self.partial["correct"] += int(stats[2])
             self.batch = b + 1
             if self.batch % acc == 0 or self.batch == n:
                 if clip:
@@ -613,7 +634,8 @@ def _restore_sigint(previous) -> None:
 def start(cfg: dict, reporter: Reporter, *, tensorboard=False, on_step=None) -> tuple[Trainer, dict]:
     """Build, write the resolved config, train. Returns the trainer and the summary."""
     run = Run(cfg)
-    run_dir = new_run_dir(cfg)
+    par = run.parallel
+    run_dir = new_run_dir(cfg) if par is None or par.rank == 0 else par.scratch_dir()
     resolved = run.resolved_config()
     (run_dir / "config.toml").write_text(C.to_toml(resolved))
     (run_dir / "config.json").write_text(json.dumps(cfg, indent=1))
@@ -648,6 +670,8 @@ def resume(run_dir, reporter: Reporter, *, tensorboard=False, on_step=None) -> t
     except Exception as e:
         raise UsageError(f"{ckpt}: cannot read the checkpoint ({type(e).__name__}: {e})") from None
     trainer.load_state_dict(state)
+    if run.parallel is not None and run.parallel.rank:  # only rank 0 writes into the run directory
+        trainer.run_dir = run.parallel.scratch_dir()
     if trainer.finished:
         raise UsageError(f"{run_dir} has already finished ({trainer.epoch} epochs); nothing to resume")
     reporter.start(f"ember train: resuming {run_dir} at epoch {trainer.epoch + 1}, batch {trainer.batch + 1}")

@@ -114,8 +114,32 @@ def _fit(grad, like: np.ndarray) -> np.ndarray:
     return grad
 
 
+class _PostAccumulate:
+    """A private leaf hook in ``Tensor._hooks``: ``fn(tensor)`` runs after each accumulation into the leaf's ``.grad``
+    (once per graph edge reaching the leaf; DistributedDataParallel counts the edges to know when a gradient is
+    complete). Not torch's ``register_post_accumulate_grad_hook``, which runs once per backward."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, grad):  # as a pre-accumulation hook (create_graph's engine) it does nothing
+        return None
+
+
+_callbacks: list = []  # queued during a backward, run once when it finishes
+
+
+def queue_callback(fn) -> None:
+    """Run ``fn()`` when the backward now running has finished (torch's ``Engine.queue_callback``)."""
+    _callbacks.append(fn)
+
+
 def _apply_hooks(hooks, grad):
     for h in hooks:
+        if type(h) is _PostAccumulate:
+            continue
         r = h(_wrap(grad))
         if r is not None:
             grad = r._data
@@ -124,8 +148,9 @@ def _apply_hooks(hooks, grad):
 
 def _accumulate_leaf(t: Tensor, g: np.ndarray, owned: bool = False) -> None:
     """Add ``g`` into ``t.grad``. ``owned``: nothing else references ``g``, so it may become ``t.grad`` uncopied."""
-    if t._hooks:
-        g = _apply_hooks(t._hooks, g)
+    hooks = t._hooks
+    if hooks:
+        g = _apply_hooks(hooks, g)
         owned = False
     if t.grad is None:
         view = t._grad_view
@@ -140,6 +165,10 @@ def _accumulate_leaf(t: Tensor, g: np.ndarray, owned: bool = False) -> None:
             gd += g
         else:
             t.grad = _wrap(gd + g)
+    if hooks:
+        for h in hooks:
+            if type(h) is _PostAccumulate:
+                h.fn(t)
 
 
 def dependencies(roots) -> dict:
@@ -246,6 +275,8 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
                     ready.append(fn)
         if not retain_graph:
             node._free()
+    while _callbacks:
+        _callbacks.pop(0)()
     return captured
 
 

@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from ._arithmetic import MetricArithmetic
+from ._distributed import distributed_available, gather_all_tensors
 from ._states import _combine, _copy_state, _like, _squeeze_if_scalar
 from .utilities import dim_zero_cat, dim_zero_max, dim_zero_mean, dim_zero_min, dim_zero_sum, to_numpy, to_tensor
 
@@ -79,6 +80,8 @@ class Metric(MetricArithmetic):
                 raise ValueError(f"Expected keyword argument `{name}` to be a `bool` but got {value}")
             object.__setattr__(self, name, value)
         self.process_group = kwargs.get("process_group")
+        self.distributed_available_fn = kwargs.get("distributed_available_fn") or distributed_available
+        self._to_sync = self.sync_on_compute  # forward's batch value syncs only with dist_sync_on_step
         self.dist_sync_fn = kwargs.get("dist_sync_fn")
         if self.dist_sync_fn is not None and not callable(self.dist_sync_fn):
             raise ValueError(f"Expected keyword argument `dist_sync_fn` to be an callable function but got {self.dist_sync_fn}")
@@ -164,7 +167,7 @@ class Metric(MetricArithmetic):
             saved, count = {k: _copy_state(v) for k, v in self.metric_state.items()}, self._update_count
             self.reset()
             self.update(*args, **kwargs)
-            value = self.compute()
+            value = self._batch_compute()
             for k, v in saved.items():
                 setattr(self, k, v)
             self._update_count, self._computed = count, None
@@ -173,7 +176,7 @@ class Metric(MetricArithmetic):
         self.reset()
         try:
             self.update(*args, **kwargs)
-            value = self.compute()
+            value = self._batch_compute()
         except BaseException:
             for k, v in saved.items():
                 setattr(self, k, v)
@@ -184,6 +187,14 @@ class Metric(MetricArithmetic):
             self._reduce_states(saved, n_current=1, n_incoming=count)
         self._computed = None
         return value
+
+    def _batch_compute(self) -> Any:
+        """``compute()`` on the batch's states: synced across processes only with ``dist_sync_on_step``."""
+        self._to_sync = self.dist_sync_on_step
+        try:
+            return self.compute()
+        finally:
+            self._to_sync = self.sync_on_compute
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
@@ -218,21 +229,34 @@ class Metric(MetricArithmetic):
         return copy.deepcopy(self)
 
     # ------------------------------------------------------------ distributed
-    def sync(self, dist_sync_fn: Optional[Callable] = None, should_sync: bool = True, **_: Any) -> None:
+    def sync(self, dist_sync_fn: Optional[Callable] = None, process_group: Any = None, should_sync: bool = True,
+             distributed_available: Optional[Callable] = None) -> None:
         """Replace each state by its reduction over all processes; ``dist_sync_fn(array) -> [array per process]``.
 
-        The hook a distributed backend plugs into; without a sync function (one process) this does nothing.
+        Runs when ``ember.distributed`` is initialized (``distributed_available``), gathering with
+        ``gather_all_tensors`` over ``process_group`` (default: the metric's, else the world), or whenever a
+        ``dist_sync_fn`` is given. ``cat`` states of different lengths on different ranks are gathered whole.
         """
         fn = dist_sync_fn or self.dist_sync_fn
-        if not should_sync or fn is None or self._cache is not None:
+        if not should_sync or self._cache is not None:
             return
+        if fn is None:
+            if not (distributed_available or self.distributed_available_fn)():
+                return
+            group = process_group if process_group is not None else self.process_group
+            fn = functools.partial(gather_all_tensors, group=group)
         self._cache = {k: _copy_state(v) for k, v in self.metric_state.items()}
         for name, reduce_fn in self._reductions.items():
             local = getattr(self, name)
-            gathered = fn(dim_zero_cat(local) if isinstance(local, list) else to_numpy(local))
+            if isinstance(local, list):
+                local_array = dim_zero_cat(local) if local else np.zeros((0,), np.float32)
+            else:
+                local_array = to_numpy(local)
+            gathered = fn(local_array)
             if reduce_fn is dim_zero_cat or isinstance(local, list):
-                value = [np.concatenate([np.atleast_1d(g) for g in gathered])] if isinstance(local, list) \
-                    else np.concatenate(gathered)
+                parts = [np.atleast_1d(g) for g in gathered]
+                parts = [g for g in parts if g.size] or parts[:1]  # a rank that saw nothing adds nothing
+                value = [np.concatenate(parts)] if isinstance(local, list) else np.concatenate(parts)
             else:
                 stacked = np.stack([to_numpy(g) for g in gathered])
                 value = _like(to_numpy(reduce_fn(stacked)) if reduce_fn else stacked, local)
@@ -322,7 +346,7 @@ def _wrap_compute(compute: Callable) -> Callable:
             return self._computed
         self._in_compute = True
         try:
-            self.sync(should_sync=self.sync_on_compute)
+            self.sync(should_sync=self._to_sync)
             value = to_tensor(_squeeze_if_scalar(compute(self)))
         finally:
             self.unsync()

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UsageError
+from ._atomic import prepare_dir
+from .config import MAX_STEPS
+from .errors import UsageError, check_range
 
 
 @dataclass
@@ -189,18 +191,18 @@ def find_lr_command(args) -> int:
     from .train import Run
 
     cfg = C.load(args.config, args.set)
-    if args.steps < 2:
-        raise UsageError(f"--steps must be >= 2, got {args.steps}")
+    check_range("--steps", args.steps, 2, MAX_STEPS)
     if not 0 < args.start_lr < args.end_lr:
         raise UsageError(f"need 0 < --start-lr < --end-lr, got {args.start_lr} and {args.end_lr}")
     reporter = make_reporter(quiet=args.quiet, json_out=args.json)
+    out = Path(args.output) if args.output else Path(cfg["output"]["dir"]) / "find_lr.png"
+    prepare_dir(out.parent)
     cfg = dict(cfg, swa=dict(cfg["swa"], enabled=False), scheduler={"name": "none"})
     run = Run(cfg)
     reporter.print(f"ember find-lr: {run.data.source}, model {cfg['model']['name']}, optimizer "
                    f"{cfg['optimizer']['name']}: lr {args.start_lr:g} -> {args.end_lr:g} over {args.steps} steps")
     res = find_lr(run.model, run.loss_fn, run.optimizer, run.train_loader, start_lr=args.start_lr,
                   end_lr=args.end_lr, num_steps=args.steps)
-    out = Path(args.output) if args.output else Path(cfg["output"]["dir"]) / "find_lr.png"
     res.plot(out, title=f"lr range test: {cfg['model']['name']} + {cfg['optimizer']['name']} on {cfg['data']['name']}")
     info = {"suggested_lr": res.suggested_lr, "min_loss_lr": res.min_loss_lr, "steps": len(res.lrs),
             "diverged": res.diverged, "plot": str(out)}

@@ -93,4 +93,4 @@ def build_model(cfg_model: dict, input_shape, num_classes):
 
     kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in cfg_model.items() if k != "name"}
     return build("model", cfg_model["name"], tuple(input_shape), num_classes, supplied=("input_shape", "num_classes"),
-                 **kwargs)
+                 where="model", **kwargs)

@@ -118,5 +118,6 @@ def file_error(path, e: OSError, verb: str = "write") -> UsageError:
             errno.EACCES: "no permission; choose another output.dir or fix the permissions",
             errno.EPERM: "no permission; choose another output.dir or fix the permissions",
             errno.ENOENT: "the folder does not exist",
-            errno.ENOTDIR: "a part of the path is a file, not a folder"}.get(e.errno)
+            errno.ENOTDIR: "a part of the path is a file, not a folder",
+            errno.EEXIST: "a file (not a folder) has that name"}.get(e.errno)
     return UsageError(f"cannot {verb} {str(path)!r}: {reason}" + (f"; {hint}" if hint else ""))

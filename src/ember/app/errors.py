@@ -50,4 +50,4 @@ def check_range(name: str, value, low, high) -> None:
     """UsageError unless ``low <= value <= high``: the bound of a setting whose absurd values would run
     for hours or exhaust memory (``plot lr --epochs 100000000``)."""
     if not low <= value <= high:
-        raise UsageError(f"{name} must be between {low:,} and {high:,}, got {value:,}".replace(",", "_"))
+        raise UsageError(f"{name} must be between {low:_} and {high:_}, got {value:_}")

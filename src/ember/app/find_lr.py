@@ -27,7 +27,8 @@ class LRFinderResult:
         losses: the smoothed (bias-corrected exponential moving average) loss at each step.
         raw_losses: the loss of each step's batch.
         suggested_lr: lr where the smoothed loss falls fastest (steepest negative slope against
-            log lr, searched before the minimum).
+            log lr, searched after the first tenth of the steps and before the minimum; see
+            :func:`suggest`).
         min_loss_lr: lr at the smallest smoothed loss (a common rule: use a tenth of it).
         diverged: whether the test stopped early because the loss exploded.
     """
@@ -67,8 +68,15 @@ class LRFinderResult:
         return _save(fig, path)
 
 
-def suggest(lrs, losses) -> tuple[float, float]:
-    """(steepest-descent lr, minimum-loss lr) of a smoothed loss curve."""
+def suggest(lrs, losses, skip_start: int | None = None) -> tuple[float, float]:
+    """(steepest-descent lr, minimum-loss lr) of a smoothed loss curve.
+
+    The steepest descent is searched between ``skip_start`` and the minimum, against log lr.
+    The first points are skipped (default: a tenth of the steps, at least 5) because there the
+    moving average has seen only a few batches and its bias correction divides by a small
+    number: the noise of the first batches would otherwise win as the "steepest" drop at the
+    smallest lrs (a 1.75e-7 suggestion). fastai's ``lr_find`` skips its first points the same way.
+    When the minimum lies within the skipped points, a tenth of the minimum's lr is suggested."""
     lrs, losses = np.asarray(lrs, float), np.asarray(losses, float)
     ok = np.isfinite(losses)
     if ok.sum() < 3:
@@ -76,10 +84,11 @@ def suggest(lrs, losses) -> tuple[float, float]:
     lrs, losses = lrs[ok], losses[ok]
     i_min = int(np.argmin(losses))
     min_lr = float(lrs[i_min])
-    if i_min < 2:
+    skip = max(5, len(losses) // 10) if skip_start is None else skip_start
+    if i_min - skip < 2:
         return min_lr / 10, min_lr
-    slope = np.gradient(losses[:i_min + 1], np.log(lrs[:i_min + 1]))
-    return float(lrs[int(np.argmin(slope))]), min_lr
+    slope = np.gradient(losses[skip:i_min + 1], np.log(lrs[skip:i_min + 1]))
+    return float(lrs[skip + int(np.argmin(slope))]), min_lr
 
 
 def _cycle(loader):

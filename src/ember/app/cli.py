@@ -1,7 +1,9 @@
 """``ember``: train, compare, plot and find-lr from a config (``python -m ember`` too).
 
-Exit status: 0 success, 2 bad input (one ``ember: error: ...`` line, never a traceback), 130
-interrupted by Ctrl-C (a checkpoint was saved; continue with ``ember train --resume RUN_DIR``).
+Exit status: 0 success; 2 for anything caused by the config, the data, the file system or the
+environment (one ``ember: error: ...`` line naming the key or file and what is allowed, never a
+traceback); 1 for an internal error (a bug in ember: one line, ``--debug`` shows the traceback);
+130 interrupted by Ctrl-C (a checkpoint was saved; continue with ``ember train --resume RUN_DIR``).
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import argparse
 import contextlib
 import sys
 
-from .errors import UsageError
+from .errors import UsageError, error_line
 
 EPILOG = """examples:
   ember train                                   default recipe on the bundled digits
@@ -31,6 +33,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="ember", description="Train, compare and plot ember models from a TOML config.",
                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error (also after the command)")
     sub = p.add_subparsers(dest="command", metavar="{train,compare,plot,find-lr,export}", parser_class=_Parser)
 
     def common(q, *, config=True):
@@ -101,8 +104,24 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
     with limit_threads():
-        return _main(argv)
+        try:
+            return _main(argv)
+        except UsageError as e:
+            if debug:
+                raise
+            print(f"ember: error: {e}", file=sys.stderr)
+            return 2
+        except BrokenPipeError:
+            return 1
+        except Exception as e:
+            if debug:
+                raise
+            code, line = error_line(e)
+            print(line, file=sys.stderr)
+            return code
 
 
 def _main(argv) -> int:
@@ -134,9 +153,6 @@ def _main(argv) -> int:
 
             return export_command(args)
         raise UsageError(f"unknown command {args.command!r}")
-    except UsageError as e:
-        print(f"ember: error: {e}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("ember: interrupted", file=sys.stderr)
         return 130
@@ -146,8 +162,6 @@ def _main(argv) -> int:
                   file=sys.stderr)
             return 130
         raise
-    except BrokenPipeError:
-        return 1
     except SystemExit as e:          # --help
         return e.code if isinstance(e.code, int) else 0
 

@@ -9,6 +9,7 @@ overlaid curves (``compare_<metric>.png``) for the validation loss and the monit
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 import re
@@ -17,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import config as C
+from ._atomic import prepare_dir, write_text
 from .errors import UsageError
 
 
@@ -73,7 +75,7 @@ def variants(base: dict, varies: list[str]) -> list[tuple[str, dict]]:
 def compare_command(args) -> int:
     from .plots import MissingDependency, overlay
     from .report import Reporter, make_reporter
-    from .train import NonFiniteLoss, Run, Trainer, new_run_dir
+    from .train import NonFiniteLoss, Run, Trainer, new_run_dir, write_config
 
     base = C.load(args.config, args.set)
     grid = variants(base, args.vary)
@@ -83,17 +85,24 @@ def compare_command(args) -> int:
     while root.exists():
         root = root.with_name(root.name.split("~")[0] + f"~{k}")
         k += 1
-    reporter.print(f"ember compare: {len(grid)} runs into {root}")
-    results = []
+    configs = []
     for i, (label, cfg) in enumerate(grid, 1):
         cfg = json.loads(json.dumps(cfg))
         # each variant keeps its metrics and checkpoints; the plots are the overlaid ones below
         cfg["output"] = dict(cfg["output"], dir=str(root), name=f"{i:02d}-{_slug(label)}", plots=False)
+        try:
+            Run(cfg)            # every variant's dry build passes before the first one trains
+        except UsageError as e:
+            raise UsageError(f"variant {label}: {e}") from None
+        configs.append((label, cfg))
+    prepare_dir(root)
+    reporter.print(f"ember compare: {len(grid)} runs into {root}")
+    results = []
+    for i, (label, cfg) in enumerate(configs, 1):
         t0 = time.perf_counter()
         run = Run(cfg)
         run_dir = new_run_dir(cfg)
-        (run_dir / "config.toml").write_text(C.to_toml(run.resolved_config()))
-        (run_dir / "config.json").write_text(json.dumps(cfg, indent=1))
+        write_config(run, run_dir)
         trainer = Trainer(run, run_dir, Reporter(quiet=True))
         status = "ok"
         try:
@@ -131,13 +140,13 @@ def compare_command(args) -> int:
         rows.append([i, r["label"]] + [f"{r['final'][m]:.4f}" if m in r["final"] else "-" for m in metric_names]
                     + [f"{r['best_value']:.4f}" if isinstance(r["best_value"], float) else "-",
                        r["best_epoch"] or "-", f"{r['wall_time_s']:.1f}", r["status"].split(":")[0]])
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / "compare.csv", "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    (root / "compare.json").write_text(json.dumps(
-        [{k: v for k, v in r.items()} for r in ranked], indent=1, default=str))
+    text = io.StringIO(newline="")
+    w = csv.writer(text)
+    w.writerow(header)
+    w.writerows(rows)
+    write_text(root / "compare.csv", text.getvalue())
+    write_text(root / "compare.json", json.dumps([{k: v for k, v in r.items()} for r in ranked], indent=1,
+                                                 default=str))
     plots = []
     if base["output"]["plots"]:
         try:

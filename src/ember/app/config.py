@@ -21,7 +21,7 @@ import math
 import tomllib
 from pathlib import Path
 
-from .errors import UsageError, unknown
+from .errors import UsageError, check_range, unknown
 
 DEFAULTS: dict = {
     "data": {
@@ -69,6 +69,12 @@ COMPONENT_SECTIONS = ("model", "loss", "optimizer", "scheduler", "metrics")
 PLAIN_SECTIONS = ("data", "train", "swa", "output")
 SECTIONS = COMPONENT_SECTIONS[:1] + ("data",) + COMPONENT_SECTIONS[1:] + ("swa", "train", "output")
 REPLACE_FROM_FILE = ("metrics", "scheduler")
+# the ranges of the integer settings: beyond them a run would take days or exhaust memory
+BOUNDS = {("data", "batch_size"): (1, 1 << 20), ("data", "eval_batch_size"): (1, 1 << 20),
+          ("train", "epochs"): (1, 100_000), ("train", "accumulate"): (1, 100_000),
+          ("train", "early_stopping"): (0, 100_000)}
+MAX_STEPS = 100_000    # points of a curve: plot lr --epochs, find-lr --steps, plot optimizers --steps
+MAX_FRAMES = 1_000     # frames of the optimizer-path GIF
 # keys of component sections that the app reads itself (not passed to the class)
 APP_KEYS = {"optimizer": {"name", "no_weight_decay", "groups"}, "scheduler": {"name", "epochs"},
             "loss": {"name"}, "model": {"name"}, "metric": {"name"}}
@@ -284,10 +290,8 @@ def validate(cfg: dict) -> None:
             raise UsageError(f"[data] {key} must be in [0, 1), got {d[key]}")
     if d["val_split"] + d["test_split"] >= 1:
         raise UsageError("[data] val_split + test_split must leave some training data (sum < 1)")
-    for section, key, low in (("data", "batch_size", 1), ("data", "eval_batch_size", 1), ("train", "epochs", 1),
-                              ("train", "accumulate", 1), ("train", "early_stopping", 0)):
-        if cfg[section][key] < low:
-            raise UsageError(f"[{section}] {key} must be >= {low}, got {cfg[section][key]}")
+    for (section, key), (low, high) in BOUNDS.items():
+        check_range(f"[{section}] {key}", cfg[section][key], low, high)
     if t["grad_clip"] < 0:
         raise UsageError(f"[train] grad_clip must be >= 0 (0 = off), got {t['grad_clip']}")
     if t["scheduler_interval"] not in ("epoch", "step"):

@@ -203,6 +203,9 @@ def load(cfg_data: dict) -> Splits:
         parts, source = load_idx(d["path"])
         x, y = parts["train"]
         test = parts.get("t10k")
+    _check_finite(x, source)
+    if test is not None:
+        _check_finite(test[0], source + " (t10k)")
     if d["image_shape"]:
         shape = tuple(int(s) for s in d["image_shape"])
         if int(np.prod(shape)) != int(np.prod(x.shape[1:])):
@@ -230,6 +233,14 @@ def load(cfg_data: dict) -> Splits:
     f32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)  # noqa: E731
     return Splits(f32(x_train), y_train, f32(x_val), y_val, f32(x_test), y_test, num_classes,
                   tuple(x.shape[1:]), source)
+
+
+def _check_finite(x, source) -> None:
+    """Non-finite features would give NaN predictions mid-run: name the sample now."""
+    bad = ~np.isfinite(x.reshape(len(x), -1)).all(axis=1) if x.dtype.kind == "f" and x.size else None
+    if bad is not None and bad.any():
+        raise UsageError(f"{source}: {int(bad.sum())} sample(s) hold NaN or infinite feature values, the first is "
+                         f"sample {int(np.argmax(bad))} (0-based); remove or impute them")
 
 
 def make_loader(x, y, batch_size, *, shuffle, generator=None):

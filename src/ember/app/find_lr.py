@@ -13,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UsageError
+from ._atomic import prepare_dir
+from .config import MAX_STEPS
+from .errors import UsageError, check_range
 
 
 @dataclass
@@ -25,7 +27,8 @@ class LRFinderResult:
         losses: the smoothed (bias-corrected exponential moving average) loss at each step.
         raw_losses: the loss of each step's batch.
         suggested_lr: lr where the smoothed loss falls fastest (steepest negative slope against
-            log lr, searched before the minimum).
+            log lr, searched after the first tenth of the steps and before the minimum; see
+            :func:`suggest`).
         min_loss_lr: lr at the smallest smoothed loss (a common rule: use a tenth of it).
         diverged: whether the test stopped early because the loss exploded.
     """
@@ -65,8 +68,15 @@ class LRFinderResult:
         return _save(fig, path)
 
 
-def suggest(lrs, losses) -> tuple[float, float]:
-    """(steepest-descent lr, minimum-loss lr) of a smoothed loss curve."""
+def suggest(lrs, losses, skip_start: int | None = None) -> tuple[float, float]:
+    """(steepest-descent lr, minimum-loss lr) of a smoothed loss curve.
+
+    The steepest descent is searched between ``skip_start`` and the minimum, against log lr.
+    The first points are skipped (default: a tenth of the steps, at least 5) because there the
+    moving average has seen only a few batches and its bias correction divides by a small
+    number: the noise of the first batches would otherwise win as the "steepest" drop at the
+    smallest lrs (a 1.75e-7 suggestion). fastai's ``lr_find`` skips its first points the same way.
+    When the minimum lies within the skipped points, a tenth of the minimum's lr is suggested."""
     lrs, losses = np.asarray(lrs, float), np.asarray(losses, float)
     ok = np.isfinite(losses)
     if ok.sum() < 3:
@@ -74,10 +84,11 @@ def suggest(lrs, losses) -> tuple[float, float]:
     lrs, losses = lrs[ok], losses[ok]
     i_min = int(np.argmin(losses))
     min_lr = float(lrs[i_min])
-    if i_min < 2:
+    skip = max(5, len(losses) // 10) if skip_start is None else skip_start
+    if i_min - skip < 2:
         return min_lr / 10, min_lr
-    slope = np.gradient(losses[:i_min + 1], np.log(lrs[:i_min + 1]))
-    return float(lrs[int(np.argmin(slope))]), min_lr
+    slope = np.gradient(losses[skip:i_min + 1], np.log(lrs[skip:i_min + 1]))
+    return float(lrs[skip + int(np.argmin(slope))]), min_lr
 
 
 def _cycle(loader):
@@ -189,18 +200,18 @@ def find_lr_command(args) -> int:
     from .train import Run
 
     cfg = C.load(args.config, args.set)
-    if args.steps < 2:
-        raise UsageError(f"--steps must be >= 2, got {args.steps}")
+    check_range("--steps", args.steps, 2, MAX_STEPS)
     if not 0 < args.start_lr < args.end_lr:
         raise UsageError(f"need 0 < --start-lr < --end-lr, got {args.start_lr} and {args.end_lr}")
     reporter = make_reporter(quiet=args.quiet, json_out=args.json)
+    out = Path(args.output) if args.output else Path(cfg["output"]["dir"]) / "find_lr.png"
+    prepare_dir(out.parent)
     cfg = dict(cfg, swa=dict(cfg["swa"], enabled=False), scheduler={"name": "none"})
     run = Run(cfg)
     reporter.print(f"ember find-lr: {run.data.source}, model {cfg['model']['name']}, optimizer "
                    f"{cfg['optimizer']['name']}: lr {args.start_lr:g} -> {args.end_lr:g} over {args.steps} steps")
     res = find_lr(run.model, run.loss_fn, run.optimizer, run.train_loader, start_lr=args.start_lr,
                   end_lr=args.end_lr, num_steps=args.steps)
-    out = Path(args.output) if args.output else Path(cfg["output"]["dir"]) / "find_lr.png"
     res.plot(out, title=f"lr range test: {cfg['model']['name']} + {cfg['optimizer']['name']} on {cfg['data']['name']}")
     info = {"suggested_lr": res.suggested_lr, "min_loss_lr": res.min_loss_lr, "steps": len(res.lrs),
             "diverged": res.diverged, "plot": str(out)}

@@ -32,8 +32,7 @@ def mlp(input_shape, num_classes, hidden=(256, 128), activation="ReLU", dropout=
     layers = [nn.Flatten()]
     width = int(math.prod(input_shape))
     for h in hidden:
-        if not isinstance(h, int) or h < 1:
-            raise UsageError(f"[model] hidden sizes must be positive integers, got {h!r}")
+        _check_width("model.hidden", h)
         layers.append(nn.Linear(width, h))
         if batch_norm:
             layers.append(_layer("BatchNorm1d")(h))
@@ -43,6 +42,15 @@ def mlp(input_shape, num_classes, hidden=(256, 128), activation="ReLU", dropout=
         width = h
     layers.append(nn.Linear(width, num_classes))
     return nn.Sequential(*layers)
+
+
+MAX_WIDTH = 1 << 16     # units or channels of one layer: wider ones would exhaust memory, not train
+MAX_KERNEL = 31
+
+
+def _check_width(key, h) -> None:
+    if not isinstance(h, int) or isinstance(h, bool) or not 1 <= h <= MAX_WIDTH:
+        raise UsageError(f"{key} sizes must be integers between 1 and {MAX_WIDTH}, got {h!r}")
 
 
 def _layer(name):
@@ -66,6 +74,11 @@ def cnn(input_shape, num_classes, channels=(16, 32), kernel_size=3, hidden=64, a
     if len(input_shape) != 3:
         raise UsageError(f"[model] cnn needs image samples (C, H, W), got sample shape {tuple(input_shape)}; "
                          "set data.image_shape, e.g. [1, 28, 28]")
+    for out in channels:
+        _check_width("model.channels", out)
+    _check_width("model.hidden", hidden)
+    if not isinstance(kernel_size, int) or not 1 <= kernel_size <= MAX_KERNEL:
+        raise UsageError(f"model.kernel_size must be an integer between 1 and {MAX_KERNEL}, got {kernel_size!r}")
     c, h, w = input_shape
     Conv2d, MaxPool2d = _layer("Conv2d"), _layer("MaxPool2d")
     layers = []
@@ -93,4 +106,4 @@ def build_model(cfg_model: dict, input_shape, num_classes):
 
     kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in cfg_model.items() if k != "name"}
     return build("model", cfg_model["name"], tuple(input_shape), num_classes, supplied=("input_shape", "num_classes"),
-                 **kwargs)
+                 where="model", **kwargs)

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .errors import UsageError, unknown
+from ._atomic import TMP_SUFFIX, file_error, prepare_dir
+from .config import MAX_FRAMES, MAX_STEPS
+from .errors import UsageError, check_range, unknown
 
 
 def rosenbrock(x, y, cos=None):
@@ -125,7 +128,6 @@ def plot_paths(function: str, paths: dict, stem, *, gif=True, frames=60) -> list
     plt = pyplot()
     surface = SURFACES[function]
     stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
     outputs = []
 
     def figure():
@@ -163,8 +165,15 @@ def plot_paths(function: str, paths: dict, stem, *, gif=True, frames=60) -> list
 
         anim = FuncAnimation(fig, update, frames=list(idx), blit=True)
         path = stem.with_suffix(".gif")
-        anim.save(path, writer=PillowWriter(fps=15))
-        plt.close(fig)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}{TMP_SUFFIX}.gif")   # Pillow picks the format by suffix
+        try:
+            anim.save(tmp, writer=PillowWriter(fps=15))
+            os.replace(tmp, path)
+        except OSError as e:
+            raise file_error(path, e) from None
+        finally:
+            tmp.unlink(missing_ok=True)
+            plt.close(fig)
         outputs.append(path)
     return outputs
 
@@ -178,8 +187,9 @@ def _label(name, path) -> str:
 def plot_command(args) -> int:
     if args.function not in SURFACES:
         raise unknown("function", args.function, SURFACES)
-    if args.steps < 1:
-        raise UsageError(f"--steps must be >= 1, got {args.steps}")
+    check_range("--steps", args.steps, 1, MAX_STEPS)
+    check_range("--frames", args.frames, 2, MAX_FRAMES)
+    prepare_dir(Path(args.output).parent)
     names = [n.strip() for n in args.optimizers.split(",") if n.strip()]
     if not names:
         raise UsageError("--optimizers: give at least one optimizer name, e.g. SGD,Adam")
@@ -213,8 +223,6 @@ def plot_command(args) -> int:
     paths = {}
     for n in names:
         paths[n] = optimizer_path(args.function, n, lr=lrs.get(n), steps=args.steps, start=start)
-    if args.frames < 2:
-        raise UsageError(f"--frames must be >= 2, got {args.frames}")
     outs = plot_paths(args.function, paths, args.output, gif=not args.no_gif, frames=args.frames)
     surface = SURFACES[args.function]
     final = {}

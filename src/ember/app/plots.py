@@ -25,12 +25,17 @@ def pyplot():
 
 
 def _save(fig, path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    import matplotlib.pyplot as plt
+    """Write ``fig`` as a PNG, atomically (a failed write keeps the old file, names the path)."""
+    from ._atomic import prepare_dir, write_atomic
 
-    plt.close(fig)
+    path = Path(path)
+    try:
+        prepare_dir(path.parent)
+        write_atomic(path, lambda fh: fig.savefig(fh, format="png", dpi=110, bbox_inches="tight"))
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
     return path
 
 

@@ -5,14 +5,15 @@ Kinds and where their names come from:
 =============  ==============================================================================
 ``loss``       ``ember.nn`` modules whose name ends in ``Loss``
 ``activation`` ``ember.nn`` activation modules (``ReLU``, ``GELU``, ...)
-``optimizer``  ``ember.optim`` optimizers (not ``LBFGS``, which needs a closure per step)
+``optimizer``  ``ember.optim`` optimizers (not ``LBFGS``: see ``NOT_OFFERED``)
 ``scheduler``  ``ember.optim.lr_scheduler`` schedulers
 ``metric``     ``ember.metrics`` metric classes
 ``model``      the app's model builders (``mlp``, ``cnn``)
 =============  ==============================================================================
 
 ``build(kind, name, *args, **kwargs)`` checks the keywords against the class's signature
-first, so a wrong keyword names itself and shows the signature instead of a traceback.
+and their values against the types of the signature's defaults first, so a wrong keyword or a
+value of the wrong type names itself (``optimizer.lr must be a number``) instead of a traceback.
 """
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ import inspect
 
 from .errors import UsageError, closest, unknown
 
+# classes that exist in ember but that the command cannot run, with the reason it says
+NOT_OFFERED = {"optimizer": {"LBFGS": "LBFGS needs a closure that re-evaluates the model several times per step, "
+                                      "which `ember train` does not run; use it from Python with "
+                                      "optimizer.step(closure), or pick another optimizer"}}
 _EXCLUDED = {"optimizer": {"Optimizer", "LBFGS", "Lookahead"}, "scheduler": {"LRScheduler", "_LRScheduler"},
              "metric": {"Metric", "MetricCollection"}}
 
@@ -90,6 +95,9 @@ def lookup(kind: str, name: str):
     folded = [n for n in table if n.lower() == str(name).lower()]
     if len(folded) == 1:
         return table[folded[0]]
+    for other, reason in NOT_OFFERED.get(kind, {}).items():
+        if other.lower() == str(name).lower():
+            raise UsageError(f"{kind} {other} is not offered by the command: {reason}")
     raise unknown(f"{kind} name", name, table)
 
 
@@ -140,17 +148,80 @@ def check_keywords(obj, kwargs: dict, *, supplied=(), what: str = "") -> None:
                              f"Signature: {signature_text(obj)}")
 
 
-def build(kind: str, name: str, *args, supplied=(), **kwargs):
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _expected(default, *, fixed_length: bool):
+    """(test, description) of the values a keyword with this default takes, or None (no rule)."""
+    if isinstance(default, bool):
+        return (lambda v: isinstance(v, bool)), "a boolean (true or false)"
+    if _is_number(default):
+        return _is_number, "a number"
+    if isinstance(default, str):
+        return (lambda v: isinstance(v, str)), "a string"
+    if isinstance(default, (tuple, list)) and default and all(_is_number(x) for x in default):
+        n = len(default)
+        if fixed_length:
+            return (lambda v: isinstance(v, (list, tuple)) and len(v) == n and all(map(_is_number, v))), \
+                f"a list of {n} numbers"
+        return (lambda v: isinstance(v, (list, tuple)) and all(map(_is_number, v))), "a list of numbers"
+    return None
+
+
+def check_values(obj, kwargs: dict, *, where: str, fixed_length: bool = True) -> None:
+    """Raise UsageError for a value whose type does not fit the keyword's default.
+
+    The rule comes from the signature: a keyword defaulting to a number takes a number, to a
+    string a string, to a boolean a boolean, to a tuple of numbers a list of numbers (of the same
+    length when ``fixed_length``: ``betas``); keywords without a default or defaulting to None
+    are left to the component itself (the dry build reports what it rejects).
+    ``where`` is the config key of the section, e.g. ``optimizer`` or ``scheduler.1``."""
+    params = _parameters(obj) or []
+    defaults = {p.name: p.default for p in params if p.default is not p.empty}
+    for key, value in kwargs.items():
+        rule = _expected(defaults.get(key), fixed_length=fixed_length)
+        if rule is not None and not rule[0](value):
+            d = defaults[key]
+            shown = list(d) if isinstance(d, tuple) else d
+            raise UsageError(f"{where}.{key} must be {rule[1]} (default of {obj.__name__}: "
+                             f"{json_value(shown)}), got {json_value(value)}")
+
+
+def json_value(v) -> str:
+    """A config value as the user writes it in TOML (strings quoted, lists in brackets)."""
+    import json
+
+    try:
+        return json.dumps(v)
+    except (TypeError, ValueError):
+        return repr(v)
+
+
+def call_text(obj, kwargs: dict) -> str:
+    """``Name(key=value, ...)`` with the user's keywords."""
+    return f"{obj.__name__}({', '.join(f'{k}={json_value(v)}' for k, v in kwargs.items())})"
+
+
+def build(kind: str, name: str, *args, supplied=(), where: str | None = None, **kwargs):
     """Look up ``name`` and call it with ``args`` and ``kwargs``; errors become UsageError.
 
     ``supplied`` names the arguments the app passes itself (the parameters, num_classes), which
-    are never suggested as corrections."""
+    are never suggested as corrections; ``where`` is the config key of the section (default:
+    ``kind``) that messages name."""
     obj = lookup(kind, name)
-    check_keywords(obj, kwargs, supplied=supplied, what=f"{kind} {obj.__name__}")
+    where = where or kind
+    check_keywords(obj, kwargs, supplied=supplied, what=f"{where} {obj.__name__}")
+    check_values(obj, {k: v for k, v in kwargs.items() if k not in supplied}, where=where,
+                 fixed_length=kind != "model")
     try:
         return obj(*args, **kwargs)
-    except (TypeError, ValueError) as e:
-        raise UsageError(f"{kind} {obj.__name__}: {e}. Signature: {signature_text(obj)}") from None
+    except UsageError:
+        raise
+    except Exception as e:   # the component's own check of its arguments
+        shown = {k: v for k, v in kwargs.items() if k not in supplied}
+        raise UsageError(f"[{where}] {call_text(obj, shown)} is rejected: {type(e).__name__}: {e}. "
+                         f"Signature: {signature_text(obj)}") from None
 
 
 def signature_defaults(kind: str, name: str) -> dict:

@@ -11,7 +11,9 @@ import json
 from pathlib import Path
 
 from . import config as C
-from .errors import UsageError
+from ._atomic import prepare_dir
+from .config import MAX_STEPS
+from .errors import UsageError, check_range
 
 
 def _dummy_optimizer(lr: float):
@@ -99,8 +101,9 @@ def plot_lr_command(args) -> int:
 
     if bool(args.scheduler) == bool(args.config):
         raise UsageError("ember plot lr: give either --scheduler NAME (with --set keyword=value) or --config FILE")
-    if args.epochs is not None and args.epochs < 1:
-        raise UsageError(f"--epochs must be >= 1, got {args.epochs}")
+    if args.epochs is not None:
+        check_range("--epochs", args.epochs, 1, MAX_STEPS)
+    prepare_dir(Path(args.output).parent)      # an unwritable -o is reported before any work
     if args.scheduler:
         names = [n.strip() for n in args.scheduler.split("+") if n.strip()]
         n = args.epochs or 100

@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import fnmatch
 import inspect
+import io
 import json
 import math
+import os
 import signal
 import sys
 import time
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _atomic
 from . import config as C
 from . import parallel
 from .data import load as load_data, make_loader
@@ -109,7 +112,7 @@ def build_optimizer(cfg_opt: dict, model):
         check_keywords(cls, {k: v for k, v in g.items() if k != "match"}, supplied=("params",),
                        what=f"optimizer {cls.__name__} (group {g.get('match')!r})")
     groups = param_groups(model, cfg)
-    return build("optimizer", cfg_opt["name"], groups, supplied=("params",), **kwargs)
+    return build("optimizer", cfg_opt["name"], groups, supplied=("params",), where="optimizer", **kwargs)
 
 
 def _scheduler_items(cfg) -> list[dict]:
@@ -122,7 +125,7 @@ _AUTO_LENGTH = {"CosineAnnealingLR": "T_max", "PolynomialLR": "total_iters", "On
                 "CosineAnnealingWarmRestarts": "T_0"}
 
 
-def build_scheduler(items: list[dict], optimizer, horizon: int, units_per_epoch: int):
+def build_scheduler(items: list[dict], optimizer, horizon: int, units_per_epoch: int, *, listed: bool = True):
     """One scheduler, or a SequentialLR over a list; None for ``name = "none"``.
 
     ``horizon`` is the number of ``step()`` calls the schedule covers (epochs, or optimizer steps
@@ -130,7 +133,8 @@ def build_scheduler(items: list[dict], optimizer, horizon: int, units_per_epoch:
     last for the rest); a length keyword left out (CosineAnnealingLR's T_max, PolynomialLR's
     total_iters, OneCycleLR's total_steps, CosineAnnealingWarmRestarts' T_0) is set to the
     item's duration. The resolved values are written back into the items (from
-    :func:`_scheduler_items`)."""
+    :func:`_scheduler_items`). ``listed``: the config holds a list (messages name
+    ``scheduler.I``) rather than one table (``scheduler``)."""
     if not items:
         return None
     built, durations = [], []
@@ -156,7 +160,8 @@ def build_scheduler(items: list[dict], optimizer, horizon: int, units_per_epoch:
             item[key] = dur
         if cls.__name__ == "OneCycleLR" and "max_lr" not in kwargs:
             kwargs["max_lr"] = [g["lr"] for g in optimizer.param_groups]
-        built.append(build("scheduler", cls.__name__, optimizer, supplied=("optimizer",), **kwargs))
+        where = f"scheduler.{i}" if listed else "scheduler"
+        built.append(build("scheduler", cls.__name__, optimizer, supplied=("optimizer",), where=where, **kwargs))
     if len(built) == 1:
         return built[0]
     if any(type(s).__name__ == "ReduceLROnPlateau" for s in built):
@@ -176,7 +181,7 @@ def build_metrics(cfg_metrics: dict, num_classes: int) -> dict:
         kwargs = {k: v for k, v in spec.items() if k != "name"}
         if "num_classes" in inspect.signature(cls.__init__).parameters and "num_classes" not in kwargs:
             kwargs["num_classes"] = num_classes
-        out[label] = build("metric", cls.__name__, supplied=("num_classes",), **kwargs)
+        out[label] = build("metric", cls.__name__, supplied=("num_classes",), where=f"metrics.{label}", **kwargs)
     return out
 
 
@@ -198,7 +203,7 @@ class Run:
         d = self.data
         self.model = build_model(cfg["model"], d.input_shape, d.num_classes)
         cfg_loss = cfg["loss"]
-        self.loss_fn = build("loss", cfg_loss["name"], **{k: v for k, v in cfg_loss.items() if k != "name"})
+        self.loss_fn = build("loss", cfg_loss["name"], where="loss", **{k: v for k, v in cfg_loss.items() if k != "name"})
         self.loader_gen = ember.Generator().manual_seed(t["seed"])
         self.train_loader = make_loader(d.x_train, d.y_train, cfg["data"]["batch_size"], shuffle=True,
                                         generator=self.loader_gen)
@@ -227,8 +232,9 @@ class Run:
         for item in self.scheduler_items:       # ReduceLROnPlateau watches the monitored metric
             if item["name"] == "ReduceLROnPlateau":
                 item.setdefault("mode", self.mode)
-        self.scheduler = build_scheduler(self.scheduler_items, self.optimizer, max(sched_epochs, 1) * self.units_per_epoch,
-                                         self.units_per_epoch)
+        self.scheduler_horizon = max(sched_epochs, 1) * self.units_per_epoch
+        self.scheduler = build_scheduler(self.scheduler_items, self.optimizer, self.scheduler_horizon,
+                                         self.units_per_epoch, listed=isinstance(cfg["scheduler"], list))
         self.swa_model = None
         self.swa_scheduler = None
         if self.swa_start is not None:
@@ -237,12 +243,15 @@ class Run:
             s = cfg["swa"]
             fn = get_ema_multi_avg_fn(s["ema_decay"]) if s["ema_decay"] else None
             self.swa_model = AveragedModel(self.model, multi_avg_fn=fn)
+        from .dry_run import dry_run
 
-    def make_swa_scheduler(self):
+        dry_run(self)
+
+    def make_swa_scheduler(self, optimizer=None):
         from ember.optim.swa_utils import SWALR
 
         s = self.cfg["swa"]
-        return SWALR(self.optimizer, swa_lr=s["swa_lr"], anneal_epochs=int(s["anneal_epochs"]),
+        return SWALR(optimizer or self.optimizer, swa_lr=s["swa_lr"], anneal_epochs=int(s["anneal_epochs"]),
                      anneal_strategy=s["anneal_strategy"])
 
     def resolved_config(self) -> dict:
@@ -255,8 +264,9 @@ class Run:
         return cfg
 
     # --------------------------------------------------------------------- evaluation
-    def evaluate(self, model, loader, *, keep_arrays=False) -> dict:
-        """Mean loss and every metric of ``model`` on ``loader``."""
+    def evaluate(self, model, loader, *, keep_arrays=False, what="the validation set") -> dict:
+        """Mean loss and every metric of ``model`` on ``loader``; NonFiniteLoss when the model's
+        predictions are not finite (``what`` names the data in the message)."""
         import ember
 
         for m in self.metrics.values():
@@ -272,6 +282,8 @@ class Run:
                     if weight == 0:
                         continue
                 out = model(x)
+                if not np.isfinite(out.numpy()).all():
+                    raise NonFiniteLoss(f"the model's predictions on {what} are not finite (NaN or inf)")
                 total += float(self.loss_fn(out, y).item()) * len(y)
                 n += len(y)
                 for m in self.metrics.values():
@@ -288,12 +300,6 @@ class Run:
 
 
 # ----------------------------------------------------------------------------- checkpoints
-def _atomic_save(obj, path: Path) -> None:
-    import ember
-
-    ember.save(obj, path, format="torch")     # torch's format (torch.load opens it), written atomically
-
-
 def new_run_dir(cfg: dict) -> Path:
     out = cfg["output"]
     base = Path(out["dir"])
@@ -303,11 +309,7 @@ def new_run_dir(cfg: dict) -> Path:
     while path.exists() and any(path.iterdir()):
         path = base / f"{name}-{k}"
         k += 1
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"cannot create run directory {str(path)!r}: {e.strerror}") from None
-    return path
+    return _atomic.prepare_dir(path)
 
 
 class Trainer:
@@ -343,6 +345,7 @@ class Trainer:
         self.stop_requested = False
         self.wall = 0.0
         self.finished = False
+        self._writer = None        # the run's one tensorboardX SummaryWriter, opened at the first epoch
 
     # --------------------------------------------------------------------- state
     def state_dict(self) -> dict:
@@ -383,10 +386,21 @@ class Trainer:
                     "partial", "wall", "finished"):
             setattr(self, key, state[key])
 
-    def save(self, name: str) -> Path:
-        path = self.run_dir / name
-        _atomic_save(self.state_dict(), path)
-        return path
+    def save(self, name: str, state: dict | None = None) -> Path:
+        """Write the trainer's state (or ``state``) to ``run_dir/name`` atomically."""
+        return _atomic.save(self.state_dict() if state is None else state, self.run_dir / name)
+
+    def save_checkpoints(self, improved: bool) -> None:
+        """``best.ckpt`` (when the epoch improved) *before* ``last.ckpt``, both from one state.
+
+        ``last.ckpt`` is what ``--resume`` reads; its ``best_epoch`` therefore never names an epoch
+        whose ``best.ckpt`` was not written. A kill between the two writes leaves ``best.ckpt`` one
+        epoch ahead of ``last.ckpt``; the resumed run repeats that epoch bit for bit and writes the
+        same ``best.ckpt`` again."""
+        state = self.state_dict()
+        if improved:
+            self.save("best.ckpt", state)
+        self.save("last.ckpt", state)
 
     def request_stop(self) -> None:
         self.stop_requested = True
@@ -465,7 +479,7 @@ class Trainer:
         if self.partial["correct"] or self.partial["count"]:
             row["train_accuracy"] = self.partial["correct"] / max(self.partial["count"], 1)
         if r.val_loader is not None:
-            for k, v in r.evaluate(r.model, r.val_loader).items():
+            for k, v in r.evaluate(r.model, r.val_loader, what=f"the validation set at epoch {self.epoch + 1}").items():
                 row[f"val_{k}"] = v
         # schedulers step after the epoch (and after validation, for ReduceLROnPlateau)
         if in_swa:
@@ -520,9 +534,7 @@ class Trainer:
                     self.finished = True
                 self.reporter.epoch_end(row, t["epochs"])
                 self.write_metrics()
-                self.save("last.ckpt")
-                if improved:
-                    self.save("best.ckpt")
+                self.save_checkpoints(improved)
                 if self.stop_requested and self.epoch < t["epochs"] and not self.finished:
                     raise Interrupted()
             self.finished = True
@@ -541,28 +553,42 @@ class Trainer:
             errstate.__exit__(None, None, None)
             self.reporter.close()
             _restore_sigint(previous)
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
 
     # --------------------------------------------------------------------- outputs
     def write_metrics(self) -> None:
         keys = []
         for row in self.history:
             keys += [k for k in row if k not in keys]
-        with open(self.run_dir / "metrics.csv", "w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=keys)
-            w.writeheader()
-            w.writerows(self.history)
-        (self.run_dir / "metrics.json").write_text(json.dumps(self.history, indent=1))
+        text = io.StringIO(newline="")
+        w = csv.DictWriter(text, fieldnames=keys)
+        w.writeheader()
+        w.writerows(self.history)
+        _atomic.write_text(self.run_dir / "metrics.csv", text.getvalue())
+        _atomic.write_text(self.run_dir / "metrics.json", json.dumps(self.history, indent=1))
         if self.tensorboard:
             self._tensorboard()
 
     def _tensorboard(self) -> None:
-        from tensorboardX import SummaryWriter
+        """Add the epoch's scalars to the run's one event file (kept open, flushed every epoch).
+
+        A resumed run opens a second file in the same folder (its name carries the process id and
+        a counter, so two writers never share a name); TensorBoard reads all of them."""
+        if self._writer is None:
+            from tensorboardX import SummaryWriter
+
+            global _writers_opened
+            _writers_opened += 1
+            self._writer = SummaryWriter(str(self.run_dir / "tensorboard"),
+                                         filename_suffix=f".{os.getpid()}.{_writers_opened}")
         row = self.history[-1]
-        with SummaryWriter(str(self.run_dir / "tensorboard")) as w:
-            for k, v in row.items():
-                if k != "epoch" and isinstance(v, float):
-                    tag = k.replace("_", "/", 1) if k.startswith(("train_", "val_")) else k
-                    w.add_scalar(tag, v, row["epoch"])
+        for k, v in row.items():
+            if k != "epoch" and isinstance(v, float):
+                tag = k.replace("_", "/", 1) if k.startswith(("train_", "val_")) else k
+                self._writer.add_scalar(tag, v, row["epoch"])
+        self._writer.flush()
 
     def finish(self) -> dict:
         r = self.run
@@ -581,14 +607,14 @@ class Trainer:
         for split, loader in (("val", r.val_loader), ("test", r.test_loader)):
             if loader is None:
                 continue
-            res = r.evaluate(final_model, loader, keep_arrays=True)
+            res = r.evaluate(final_model, loader, keep_arrays=True, what=f"the {split} set ({label} weights)")
             summary[split] = {k: v for k, v in res.items() if isinstance(v, float)}
             arrays.update({f"{split}_{k}": v for k, v in res.items() if not isinstance(v, float)})
         if final_model is not r.model and r.test_loader is not None:
-            summary["test_last"] = {k: v for k, v in r.evaluate(r.model, r.test_loader).items()}
+            summary["test_last"] = dict(r.evaluate(r.model, r.test_loader, what="the test set (last weights)"))
         summary["arrays"] = {k: np.asarray(v).tolist() for k, v in arrays.items()}
-        (self.run_dir / "summary.json").write_text(json.dumps(summary, indent=1))
-        _atomic_save(final_model.module.state_dict() if final_model is not r.model else r.model.state_dict(),
+        _atomic.write_text(self.run_dir / "summary.json", json.dumps(summary, indent=1))
+        _atomic.save(final_model.module.state_dict() if final_model is not r.model else r.model.state_dict(),
                      self.run_dir / "final_model.ckpt")
         if r.cfg["output"]["plots"]:
             from . import plots
@@ -601,6 +627,9 @@ class Trainer:
 
     def steps_per_epoch_hint(self) -> int:
         return self.run.steps_per_epoch
+
+
+_writers_opened = 0      # SummaryWriters opened by this process (part of their file names)
 
 
 def _is_plateau(s) -> bool:
@@ -636,9 +665,7 @@ def start(cfg: dict, reporter: Reporter, *, tensorboard=False, on_step=None) -> 
     run = Run(cfg)
     par = run.parallel
     run_dir = new_run_dir(cfg) if par is None or par.rank == 0 else par.scratch_dir()
-    resolved = run.resolved_config()
-    (run_dir / "config.toml").write_text(C.to_toml(resolved))
-    (run_dir / "config.json").write_text(json.dumps(cfg, indent=1))
+    write_config(run, run_dir)
     trainer = Trainer(run, run_dir, reporter, on_step=on_step, tensorboard=tensorboard)
     d = run.data
     reporter.start(f"ember train: {d.source}: {len(d.y_train)} train / {len(d.y_val)} val / {len(d.y_test)} test, "
@@ -647,24 +674,42 @@ def start(cfg: dict, reporter: Reporter, *, tensorboard=False, on_step=None) -> 
     return trainer, trainer.train()
 
 
+def write_config(run: Run, run_dir: Path) -> None:
+    """The run's config, as given (config.json, what ``--resume`` reads) and resolved (config.toml)."""
+    _atomic.write_text(run_dir / "config.toml", C.to_toml(run.resolved_config()))
+    _atomic.write_text(run_dir / "config.json", json.dumps(run.cfg, indent=1))
+
+
 def resume(run_dir, reporter: Reporter, *, tensorboard=False, on_step=None) -> tuple[Trainer, dict]:
-    """Continue the run in ``run_dir`` from its ``last.ckpt``, exactly where it stopped."""
+    """Continue the run in ``run_dir`` from its ``last.ckpt``, exactly where it stopped.
+
+    A run killed before its first checkpoint (``config.json`` written, no ``last.ckpt`` yet)
+    starts again from the beginning in the same directory; temporary files of a killed write are
+    removed first."""
     import ember
 
     run_dir = Path(run_dir)
     cfg_path, ckpt = run_dir / "config.json", run_dir / "last.ckpt"
     if not run_dir.is_dir():
         raise UsageError(f"--resume: run directory {str(run_dir)!r} does not exist")
-    for p in (cfg_path, ckpt):
-        if not p.is_file():
-            raise UsageError(f"--resume: {str(p)!r} is missing; is {str(run_dir)!r} a run directory?")
+    if not cfg_path.is_file():
+        raise UsageError(f"--resume: {str(cfg_path)!r} is missing; is {str(run_dir)!r} a run directory?")
     try:
         cfg = json.loads(cfg_path.read_text())
-        C.validate(cfg)
     except json.JSONDecodeError as e:
         raise UsageError(f"{cfg_path}: malformed JSON: {e}") from None
+    except OSError as e:
+        raise _atomic.file_error(cfg_path, e, "read") from None
+    if not isinstance(cfg, dict) or any(not isinstance(cfg.get(s), (dict, list)) for s in C.DEFAULTS):
+        raise UsageError(f"{cfg_path}: not the config of an ember run (it lacks sections of {', '.join(C.DEFAULTS)})")
+    C.validate(cfg)
+    _atomic.check_writable(run_dir)
+    _atomic.clean_stale(run_dir)
     run = Run(cfg)
     trainer = Trainer(run, run_dir, reporter, on_step=on_step, tensorboard=tensorboard)
+    if not ckpt.is_file():
+        reporter.start(f"ember train: {run_dir} has no checkpoint yet; starting the run from the beginning")
+        return trainer, trainer.train()
     try:
         state = ember.load(ckpt)
     except Exception as e:

@@ -16,7 +16,7 @@ from .regression import (ConcordanceCorrCoef, ContinuousRankedProbabilityScore, 
                          PearsonCorrCoef, R2Score, RelativeSquaredError, SpearmanCorrCoef,
                          SymmetricMeanAbsolutePercentageError, TweedieDevianceScore,
                          WeightedMeanAbsolutePercentageError)
-from . import wrappers
+from . import wrappers  # noqa: F401  (ember.metrics.wrappers, as torchmetrics.wrappers)
 from .wrappers import ClasswiseWrapper, MetricTracker, Running
 
 __all__ = ["functional", "Metric", "MetricCollection", "ClasswiseWrapper", "MetricTracker", "Running",

@@ -510,3 +510,23 @@ def run_backward_graph(roots, root_grads, capture=None):
                     if deps[fn] == 0:
                         ready.append(fn)
     return captured
+
+
+# ---- fused ops with a ``composite`` (seq, issue 13): double backward by differentiating the composite. ----------
+# Interim: the core's engine (issue 12) differentiates ``Op.composite`` itself; drop this block when it lands.
+def _composite_vjp(node, g):
+    """The node's vector-Jacobian product as a graph: ``composite`` recomputed from the node's input tensors."""
+    from . import grad
+
+    inputs = node.inputs
+    wanted = [t for t in inputs if t.requires_grad]
+    with enable_grad():
+        out = type(node).composite(*inputs, **node.options)
+        grads = iter(grad(out, wanted, g, create_graph=True, allow_unused=True))
+    return tuple(next(grads) if t.requires_grad else None for t in inputs)
+
+
+from .ops import rnn as _rnn  # noqa: E402
+
+VJPS[_rnn.Recurrence] = _composite_vjp
+# ---- end of the fused-op block --------------------------------------------------------------------------------

@@ -12,3 +12,4 @@ from .normalization import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .channel_dropout import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403

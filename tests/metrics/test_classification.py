@@ -52,7 +52,8 @@ def _cases():
                 base = {"average": "macro"} if any("average" in o for o in opts) else {}
                 cases.append((name, task, {**(extra or {}), **base}, kinds[0], variant))
 
-    for name in ("Accuracy", "Precision", "Recall", "F1Score", "Specificity", "HammingDistance", "StatScores"):
+    for name in ("Accuracy", "Precision", "Recall", "F1Score", "Specificity", "NegativePredictiveValue",
+                 "HammingDistance", "StatScores"):
         for task in TASKS:
             add(name, task, _stat_options(task))
     for task in TASKS:
@@ -146,7 +147,7 @@ def test_matches_torchmetrics(name, task, kwargs, kind, variant):
 
 
 WRAPPED = [("Accuracy", {}), ("Precision", {}), ("Recall", {}), ("F1Score", {}), ("FBetaScore", {"beta": 0.5}),
-           ("Specificity", {}), ("StatScores", {}), ("HammingDistance", {}), ("ConfusionMatrix", {}),
+           ("Specificity", {}), ("NegativePredictiveValue", {}), ("StatScores", {}), ("HammingDistance", {}), ("ConfusionMatrix", {}),
            ("MatthewsCorrCoef", {}), ("CohenKappa", {}), ("JaccardIndex", {}), ("ExactMatch", {}),
            ("CalibrationError", {}), ("AUROC", {}), ("AveragePrecision", {}), ("ROC", {}),
            ("PrecisionRecallCurve", {})]

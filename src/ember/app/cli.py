@@ -19,6 +19,7 @@ EPILOG = """examples:
   ember plot lr --scheduler StepLR --set step_size=30 --set gamma=0.1 --epochs 100
   ember plot optimizers --function rosenbrock --optimizers SGD,Adam,RMSprop
   ember find-lr
+  ember export runs/20260101-120000-mlp-AdamW --to model.safetensors
 """
 
 
@@ -30,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="ember", description="Train, compare and plot ember models from a TOML config.",
                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", metavar="{train,compare,plot,find-lr}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="{train,compare,plot,find-lr,export}", parser_class=_Parser)
 
     def common(q, *, config=True):
         if config:
@@ -84,6 +85,16 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--end-lr", type=float, default=10.0)
     f.add_argument("--steps", type=int, default=200)
     f.add_argument("--output", "-o", default=None, help="PNG path (default: find_lr.png in output.dir)")
+
+    e = sub.add_parser("export", help="write a run's trained weights alone (safetensors or torch .pt)")
+    e.add_argument("run_dir", metavar="RUN_DIR", help="a run directory written by ember train")
+    e.add_argument("--to", required=True, metavar="PATH",
+                   help="output file: .safetensors, or .pt/.pth/.bin (torch.load(weights_only=True) opens it)")
+    e.add_argument("--checkpoint", default="best", choices=("best", "last"),
+                   help="which checkpoint's weights (default best)")
+    e.add_argument("--swa", action="store_true", help="export the SWA-averaged weights instead")
+    e.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    e.add_argument("--json", action="store_true", help="print one JSON object with what was written")
     return p
 
 
@@ -118,6 +129,10 @@ def _main(argv) -> int:
             from .find_lr import find_lr_command
 
             return find_lr_command(args)
+        if args.command == "export":
+            from .export import export_command
+
+            return export_command(args)
         raise UsageError(f"unknown command {args.command!r}")
     except UsageError as e:
         print(f"ember: error: {e}", file=sys.stderr)

@@ -13,7 +13,6 @@ import fnmatch
 import inspect
 import json
 import math
-import os
 import signal
 import sys
 import time
@@ -282,9 +281,7 @@ class Run:
 def _atomic_save(obj, path: Path) -> None:
     import ember
 
-    tmp = path.with_name(path.name + ".tmp")
-    ember.save(obj, tmp)
-    os.replace(tmp, path)
+    ember.save(obj, path, format="torch")     # torch's format (torch.load opens it), written atomically
 
 
 def new_run_dir(cfg: dict) -> Path:

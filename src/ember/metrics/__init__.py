@@ -9,13 +9,21 @@ from .classification import *  # noqa: F401,F403
 from .classification import __all__ as _classification_all
 from .collections import MetricCollection
 from .metric import Metric
-from .regression import (CosineSimilarity, ExplainedVariance, KLDivergence, LogCoshError, MeanAbsoluteError,
-                         MeanAbsolutePercentageError, MeanSquaredError, MeanSquaredLogError, PearsonCorrCoef, R2Score,
-                         SpearmanCorrCoef, SymmetricMeanAbsolutePercentageError)
+from .regression import (ConcordanceCorrCoef, ContinuousRankedProbabilityScore, CosineSimilarity,
+                         CriticalSuccessIndex, ExplainedVariance, JensenShannonDivergence, KLDivergence,
+                         KendallRankCorrCoef, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
+                         MeanSquaredError, MeanSquaredLogError, MinkowskiDistance, NormalizedRootMeanSquaredError,
+                         PearsonCorrCoef, R2Score, RelativeSquaredError, SpearmanCorrCoef,
+                         SymmetricMeanAbsolutePercentageError, TweedieDevianceScore,
+                         WeightedMeanAbsolutePercentageError)
+from . import wrappers
 from .wrappers import ClasswiseWrapper, MetricTracker, Running
 
 __all__ = ["functional", "Metric", "MetricCollection", "ClasswiseWrapper", "MetricTracker", "Running",
            "CatMetric", "MaxMetric", "MeanMetric", "MinMetric", "RunningMean", "RunningSum", "SumMetric",
-           "CosineSimilarity", "ExplainedVariance", "KLDivergence", "LogCoshError", "MeanAbsoluteError",
-           "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogError", "PearsonCorrCoef", "R2Score",
-           "SpearmanCorrCoef", "SymmetricMeanAbsolutePercentageError", *_classification_all]
+           "ConcordanceCorrCoef", "ContinuousRankedProbabilityScore", "CosineSimilarity", "CriticalSuccessIndex",
+           "ExplainedVariance", "JensenShannonDivergence", "KLDivergence", "KendallRankCorrCoef",
+           "LogCoshError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
+           "MeanSquaredLogError", "MinkowskiDistance", "NormalizedRootMeanSquaredError", "PearsonCorrCoef",
+           "R2Score", "RelativeSquaredError", "SpearmanCorrCoef", "SymmetricMeanAbsolutePercentageError",
+           "TweedieDevianceScore", "WeightedMeanAbsolutePercentageError", *_classification_all]

@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
+from ._arithmetic import MetricArithmetic
 from ._states import _combine, _copy_state, _like, _squeeze_if_scalar
 from .utilities import dim_zero_cat, dim_zero_max, dim_zero_mean, dim_zero_min, dim_zero_sum, to_numpy, to_tensor
 
@@ -23,7 +24,7 @@ _KNOWN_KWARGS = ("compute_on_cpu", "dist_sync_on_step", "process_group", "dist_s
                  "compute_with_cache", "distributed_available_fn")
 
 
-class Metric:
+class Metric(MetricArithmetic):
     """Base class: declare states with `add_state`, implement `update(...)` and `compute()`.
 
     `forward` (also `__call__`) returns the value on the batch alone and accumulates it, without recomputing over
@@ -36,8 +37,9 @@ class Metric:
 
     Torch parity:
         Same method names and semantics as torchmetrics.Metric 1.x (add_state, update, compute, forward, reset,
-        merge_state, clone, state_dict, load_state_dict, persistent, metric_state, update_count, plot). It is not an
-        nn.Module; operator overloading (metric arithmetic) and device moves are not provided (`to()` returns self).
+        merge_state, clone, state_dict, load_state_dict, persistent, metric_state, update_count, plot) and operators
+        (metric arithmetic, `CompositionalMetric`). It is not an nn.Module; device moves are not provided (`to()`
+        returns self).
 
     Example:
         >>> class Hits(Metric):
@@ -283,8 +285,6 @@ class Metric:
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
-    def __hash__(self) -> int:
-        return id(self)
 
 
 def _wrap_update(update: Callable) -> Callable:
@@ -331,3 +331,58 @@ def _wrap_compute(compute: Callable) -> Callable:
             self._computed = value
         return value
     return wrapped
+
+
+def _update_kwargs(metric: Metric, kwargs: dict) -> dict:
+    """The keyword arguments ``metric.update`` accepts (all of them if it takes ``**kwargs``)."""
+    import inspect
+
+    params = inspect.signature(metric.update).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return kwargs
+    return {k: v for k, v in kwargs.items() if k in params and params[k].kind is not inspect.Parameter.VAR_POSITIONAL}
+
+
+class CompositionalMetric(Metric):
+    """``op(metric_a.compute(), metric_b.compute())`` (or ``op(metric_a.compute())`` when ``metric_b`` is None),
+    where either operand may also be a number or tensor; built by the operators of `Metric` (``m1 + m2``).
+    update/forward/reset go to the operand metrics (torchmetrics.metric.CompositionalMetric)."""
+
+    def __init__(self, operator: Callable, metric_a: Any, metric_b: Any) -> None:
+        super().__init__(compute_with_cache=False)
+        self.op, self.metric_a, self.metric_b = operator, metric_a, metric_b
+
+    def _apply(self, a, b):
+        if isinstance(self.metric_b, Metric) and b is None:
+            return None
+        a = to_numpy(a)
+        return to_tensor(self.op(a) if self.metric_b is None else self.op(a, to_numpy(b)))
+
+    def _operands(self):
+        return [m for m in (self.metric_a, self.metric_b) if isinstance(m, Metric)]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for m in self._operands():
+            m.update(*args, **_update_kwargs(m, kwargs))
+
+    def compute(self) -> Any:
+        value = lambda m: m.compute() if isinstance(m, Metric) else m  # noqa: E731
+        return self._apply(value(self.metric_a), value(self.metric_b))
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        value = lambda m: m(*args, **_update_kwargs(m, kwargs)) if isinstance(m, Metric) else m  # noqa: E731
+        a, b = value(self.metric_a), value(self.metric_b)
+        self._update_count += 1
+        return None if a is None else self._apply(a, b)
+
+    def reset(self) -> None:
+        super().reset()
+        for m in self._operands():
+            m.reset()
+
+    def persistent(self, mode: bool = False) -> None:
+        for m in self._operands():
+            m.persistent(mode)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(\n  {getattr(self.op, '__name__', 'op')}(\n    {self.metric_a!r},\n    {self.metric_b!r}\n  )\n)"

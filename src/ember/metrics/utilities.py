@@ -45,6 +45,10 @@ def to_tensor(value: Any) -> Any:
     return ember.as_tensor(arr)
 
 
+class TorchMetricsUserError(Exception):
+    """A wrong combination of metric arguments (torchmetrics.utilities.exceptions.TorchMetricsUserError)."""
+
+
 def safe_divide(num, denom, zero_division: float = 0.0) -> np.ndarray:
     """num / denom in floating point, with ``zero_division`` wherever denom == 0 (nan allowed)."""
     num = np.asarray(num, dtype=np.float64)

@@ -8,6 +8,8 @@ from .curves import (BinaryAUROC, BinaryAveragePrecision, BinaryPrecisionRecallC
                      MulticlassAveragePrecision, MulticlassPrecisionRecallCurve, MulticlassROC, MultilabelAUROC,
                      MultilabelAveragePrecision, MultilabelPrecisionRecallCurve, MultilabelROC)
 from .exact_match import MulticlassExactMatch, MultilabelExactMatch
+from .stat_scores import (BinaryNegativePredictiveValue, MulticlassNegativePredictiveValue,
+                          MultilabelNegativePredictiveValue)
 from .stat_scores import (BinaryAccuracy, BinaryF1Score, BinaryFBetaScore, BinaryHammingDistance, BinaryPrecision,
                           BinaryRecall, BinarySpecificity, BinaryStatScores, MulticlassAccuracy, MulticlassF1Score,
                           MulticlassFBetaScore, MulticlassHammingDistance, MulticlassPrecision, MulticlassRecall,
@@ -15,7 +17,8 @@ from .stat_scores import (BinaryAccuracy, BinaryF1Score, BinaryFBetaScore, Binar
                           MultilabelFBetaScore, MultilabelHammingDistance, MultilabelPrecision, MultilabelRecall,
                           MultilabelSpecificity, MultilabelStatScores)
 from .tasks import (AUROC, ROC, Accuracy, AveragePrecision, CalibrationError, CohenKappa, ConfusionMatrix, ExactMatch,
-                    F1Score, FBetaScore, HammingDistance, JaccardIndex, MatthewsCorrCoef, Precision,
+                    F1Score, FBetaScore, HammingDistance, JaccardIndex, MatthewsCorrCoef, NegativePredictiveValue,
+                    Precision,
                     PrecisionRecallCurve, Recall, Specificity, StatScores)
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "BinaryHammingDistance",
     "BinaryJaccardIndex",
     "BinaryMatthewsCorrCoef",
+    "BinaryNegativePredictiveValue",
     "BinaryPrecision",
     "BinaryPrecisionRecallCurve",
     "BinaryROC",
@@ -60,6 +64,7 @@ __all__ = [
     "MulticlassHammingDistance",
     "MulticlassJaccardIndex",
     "MulticlassMatthewsCorrCoef",
+    "MulticlassNegativePredictiveValue",
     "MulticlassPrecision",
     "MulticlassPrecisionRecallCurve",
     "MulticlassROC",
@@ -76,12 +81,14 @@ __all__ = [
     "MultilabelHammingDistance",
     "MultilabelJaccardIndex",
     "MultilabelMatthewsCorrCoef",
+    "MultilabelNegativePredictiveValue",
     "MultilabelPrecision",
     "MultilabelPrecisionRecallCurve",
     "MultilabelROC",
     "MultilabelRecall",
     "MultilabelSpecificity",
     "MultilabelStatScores",
+    "NegativePredictiveValue",
     "Precision",
     "PrecisionRecallCurve",
     "ROC",

@@ -129,6 +129,8 @@ BinarySpecificity, MulticlassSpecificity, MultilabelSpecificity = _family(
     "specificity", "Specificity", "Specificity tn / (tn + fp)", True)
 BinaryHammingDistance, MulticlassHammingDistance, MultilabelHammingDistance = _family(
     "hamming", "HammingDistance", "Hamming distance 1 − accuracy", False)
+BinaryNegativePredictiveValue, MulticlassNegativePredictiveValue, MultilabelNegativePredictiveValue = _family(
+    "npv", "NegativePredictiveValue", "Negative predictive value tn / (tn + fn)", True)
 BinaryF1Score, MulticlassF1Score, MultilabelF1Score = _family(
     "fbeta", "F1Score", "F1 score 2·tp / (2·tp + fp + fn)", True)
 

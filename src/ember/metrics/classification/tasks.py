@@ -129,6 +129,10 @@ FBetaScore = _wrapper("fbeta_score", (_ss.BinaryFBetaScore, _ss.MulticlassFBetaS
 FBetaScore.__name__ = FBetaScore.__qualname__ = "FBetaScore"
 Specificity = _wrapper("specificity", (_ss.BinarySpecificity, _ss.MulticlassSpecificity,
                                        _ss.MultilabelSpecificity), _STAT, "Specificity (torchmetrics.Specificity).")
+NegativePredictiveValue = _wrapper("negative_predictive_value", (_ss.BinaryNegativePredictiveValue,
+                                                               _ss.MulticlassNegativePredictiveValue,
+                                                               _ss.MultilabelNegativePredictiveValue), _STAT,
+                                   "Negative predictive value (torchmetrics.NegativePredictiveValue).")
 StatScores = _wrapper("stat_scores", (_ss.BinaryStatScores, _ss.MulticlassStatScores, _ss.MultilabelStatScores),
                       _STAT, "Stat scores (torchmetrics.StatScores).")
 HammingDistance = _wrapper("hamming_distance", (_ss.BinaryHammingDistance, _ss.MulticlassHammingDistance,

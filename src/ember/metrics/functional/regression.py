@@ -358,3 +358,323 @@ def kl_divergence(p, q, log_prob=False, reduction="mean"):
     """KL divergence KL(p‖q) of each row pair (rows normalized unless ``log_prob``)."""
     _check_reduction(reduction)
     return to_tensor(_kld_compute(**_kld_update(p, q, log_prob), reduction=reduction))
+
+
+# --------------------------------------------------------------------------- more errors and agreement scores
+def _weighted_mean_absolute_percentage_error_update(preds, target) -> dict:
+    p, t = _pair(preds, target)
+    return {"sum_abs_error": np.abs(p - t).sum(), "sum_scale": np.abs(t).sum()}
+
+
+def _weighted_mean_absolute_percentage_error_compute(sum_abs_error, sum_scale, epsilon=1.17e-06):
+    """WMAPE = Σ|y − ŷ| / max(Σ|y|, ε)."""
+    return sum_abs_error / max(sum_scale, epsilon)
+
+
+def _check_nrmse_normalization(normalization):
+    if normalization not in NRMSE_NORMALIZATIONS:
+        raise ValueError("Argument `normalization` should be either 'mean', 'range', 'std' or 'l2' but got "
+                         f"{normalization}")
+
+
+NRMSE_NORMALIZATIONS = ("mean", "range", "std", "l2")
+
+
+def _normalized_root_mean_squared_error_update(preds, target, num_outputs=1) -> dict:
+    """Sums for NRMSE: squared error, count, min/max, Σy, Σy² per output (the normalizers follow from them)."""
+    p, t = _per_output(*_pair(preds, target), num_outputs)
+    d = p - t
+    return {"sum_squared_error": (d * d).sum(0), "total": np.int64(t.shape[0]), "min_val": t.min(0),
+            "max_val": t.max(0), "sum_target": t.sum(0), "target_squared": (t * t).sum(0)}
+
+
+def _normalized_root_mean_squared_error_compute(sum_squared_error, total, min_val, max_val, sum_target,
+                                                target_squared, normalization="mean"):
+    """NRMSE = √(Σ(ŷ − y)²/n) / d, d the target's mean, range (max − min), population std or L2 norm."""
+    mean = sum_target / total
+    denom = {"mean": lambda: mean, "range": lambda: max_val - min_val,
+             "std": lambda: np.sqrt(np.maximum(target_squared / total - mean * mean, 0.0)),
+             "l2": lambda: np.sqrt(target_squared)}[normalization]()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sqrt(sum_squared_error / total) / denom
+
+
+def _relative_squared_error_compute(sum_squared_error, sum_error, residual, total, squared=True):
+    """RSE = Σ(y − ŷ)² / Σ(y − ȳ)² per output (its square root with ``squared=False``), averaged over outputs."""
+    tss = np.maximum(sum_squared_error - sum_error * sum_error / total, np.finfo(np.float32).eps)
+    rse = residual / tss
+    return np.mean(rse if squared else np.sqrt(rse))
+
+
+def _minkowski_distance_update(preds, target, p) -> dict:
+    _check_minkowski_p(p)
+    a, b = _pair(preds, target)
+    return {"minkowski_dist_sum": (np.abs(a - b) ** p).sum()}
+
+
+def _check_minkowski_p(p):
+    if not (isinstance(p, (float, int)) and p >= 1):
+        from ..utilities import TorchMetricsUserError
+
+        raise TorchMetricsUserError(f"Argument ``p`` must be a float or int greater than 1, but got {p}")
+
+
+def _minkowski_distance_compute(minkowski_dist_sum, p):
+    """d = (Σ|y − ŷ|ᵖ)^(1/p)."""
+    return minkowski_dist_sum ** (1.0 / p)
+
+
+def _check_tweedie_power(power):
+    if 0 < power < 1:
+        raise ValueError(f"Deviance Score is not defined for power={power}.")
+
+
+def _tweedie_deviance_score_update(preds, target, power=0.0) -> dict:
+    """Σ of the unit deviance d(ŷ, y) of the Tweedie distribution with power p:
+    p = 0: (y − ŷ)²;  p = 1: 2(y·log(y/ŷ) + ŷ − y);  p = 2: 2(log(ŷ/y) + y/ŷ − 1);
+    else: 2(max(y, 0)^(2−p)/((1−p)(2−p)) − y·ŷ^(1−p)/(1−p) + ŷ^(2−p)/(2−p))."""
+    _check_tweedie_power(power)
+    p, t = _pair(preds, target)
+    positive_targets = f"For power={power}, both 'preds' and 'targets' have to be strictly positive."
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if power == 0:
+            dev = (t - p) ** 2
+        elif power == 1:
+            if (p <= 0).any() or (t < 0).any():
+                raise ValueError(f"For power={power}, 'preds' has to be strictly positive and 'targets' cannot be "
+                                 "negative.")
+            dev = 2 * (np.where(t == 0, 0.0, t * np.log(t / p)) + p - t)
+        elif power == 2:
+            if (p <= 0).any() or (t <= 0).any():
+                raise ValueError(positive_targets)
+            dev = 2 * (np.log(p / t) + t / p - 1)
+        else:
+            if power < 0:
+                if (p <= 0).any():
+                    raise ValueError(f"For power={power}, 'preds' has to be strictly positive.")
+            elif 1 < power < 2:
+                if (p <= 0).any() or (t < 0).any():
+                    raise ValueError(f"For power={power}, 'targets' has to be strictly positive and 'preds' cannot "
+                                     "be negative.")
+            elif (p <= 0).any() or (t <= 0).any():
+                raise ValueError(positive_targets)
+            dev = 2 * (np.maximum(t, 0) ** (2 - power) / ((1 - power) * (2 - power))
+                       - t * p ** (1 - power) / (1 - power) + p ** (2 - power) / (2 - power))
+    return {"sum_deviance_score": dev.sum(), "num_observations": np.int64(dev.size)}
+
+
+def _tweedie_deviance_score_compute(sum_deviance_score, num_observations):
+    return sum_deviance_score / num_observations
+
+
+def _concordance_corrcoef_compute(n_total, sum_x, sum_y, sum_xx, sum_yy, sum_xy):
+    """Lin's concordance ρc = 2·r·σx·σy / (σx² + σy² + (μx − μy)²), r Pearson's, σ² with n − 1 (as torchmetrics)."""
+    r = np.atleast_1d(_pearson_corrcoef_compute(n_total, sum_x, sum_y, sum_xx, sum_yy, sum_xy))
+    n = np.float64(n_total)
+    mx, my = sum_x / n, sum_y / n
+    vx, vy = (sum_xx - n * mx * mx) / (n - 1), (sum_yy - n * my * my) / (n - 1)
+    return 2.0 * r * np.sqrt(vx) * np.sqrt(vy) / (vx + vy + (mx - my) ** 2)
+
+
+def _jsd_update(p, q, log_prob=False) -> dict:
+    """JSD(p‖q) = ½·KL(p‖m) + ½·KL(q‖m) with m = (p + q)/2, per row."""
+    p, q = _pair(p, q)
+    if p.ndim != 2 or q.ndim != 2:
+        raise ValueError(f"Expected both p and q distribution to be 2D but got {p.ndim} and {q.ndim} respectively")
+    if log_prob:
+        m = np.logaddexp(p, q) - np.log(2.0)
+    else:
+        p, q = p / p.sum(-1, keepdims=True), q / q.sum(-1, keepdims=True)
+        m = (p + q) / 2
+    kl = lambda a: _kld_update(a, m, log_prob)["measures"]  # noqa: E731
+    return {"measures": 0.5 * kl(p) + 0.5 * kl(q), "total": np.int64(p.shape[0])}
+
+
+def _critical_success_index_update(preds, target, threshold, keep_sequence_dim=None) -> dict:
+    """Counts after binarizing at ``threshold`` (≥): hits (both 1), misses (target only), false alarms (preds only)."""
+    p, t = to_numpy(preds), to_numpy(target)
+    if p.shape != t.shape:
+        raise RuntimeError(f"Predictions and targets are expected to have the same shape, but got {p.shape} and {t.shape}.")
+    if keep_sequence_dim is None:
+        axes = None
+    elif not 0 <= keep_sequence_dim < p.ndim:
+        raise ValueError(f"Expected keep_sequence dim to be in range [0, {p.ndim}] but got {keep_sequence_dim}")
+    else:
+        axes = tuple(i for i in range(p.ndim) if i != keep_sequence_dim)
+    pb, tb = p >= threshold, t >= threshold
+    count = lambda m: np.sum(m, axis=axes, dtype=np.int64)  # noqa: E731
+    return {"hits": count(pb & tb), "misses": count(~pb & tb), "false_alarms": count(pb & ~tb)}
+
+
+def _critical_success_index_compute(hits, misses, false_alarms):
+    """CSI = hits / (hits + misses + false alarms), 0 where nothing was observed or forecast."""
+    from ..utilities import safe_divide
+
+    return safe_divide(hits, hits + misses + false_alarms)
+
+
+def _crps_update(preds, target) -> dict:
+    """Ensemble CRPS per sample: (1/M)·Σ_j|x_j − y| − (1/(2M²))·Σ_jk|x_j − x_k| (preds (N, M), target (N,))."""
+    p, t = to_numpy(preds).astype(np.float64), to_numpy(target).astype(np.float64)
+    if p.ndim != 2 or p.shape[:1] != t.shape:
+        raise RuntimeError("Predictions and targets are expected to have the same shape, but got "
+                           f"{p.shape[:1] + p.shape[2:]} and {t.shape}.")
+    n, m = p.shape
+    if m < 2:
+        raise ValueError(f"CRPS requires at least 2 ensemble members, but you provided {tuple(p.shape)}.")
+    x = np.sort(p, axis=1)
+    diff = np.abs(x - t[:, None]).sum(1) / m
+    # Σ_jk |x_j − x_k| of sorted members = 2·Σ_j (2j − m + 1)·x_j  (j from 0)
+    spread = 2 * (x * (2 * np.arange(m) - m + 1)).sum(1) / (2 * m * m)
+    return {"score": (diff - spread).sum(), "total": np.int64(n)}
+
+
+def _kendall_pair_counts(x, y):
+    """Concordant and discordant pair counts of two 1-D sequences (sign(xᵢ − xⱼ)·sign(yᵢ − yⱼ) > 0 or < 0, i < j),
+    in row blocks so memory stays O(n·block)."""
+    n, block = x.size, 512
+    con = dis = 0
+    for start in range(0, n, block):
+        i = slice(start, min(start + block, n))
+        s = np.sign(x[i, None] - x[None, :]) * np.sign(y[i, None] - y[None, :])
+        s = np.triu(s, k=1 + start)  # keep j > i
+        con += int((s > 0).sum())
+        dis += int((s < 0).sum())
+    return con, dis
+
+
+def _tie_sums(x):
+    """Σ t(t−1)/2, Σ t(t−1)(t−2), Σ t(t−1)(2t+5) over the groups of t tied values."""
+    _, t = np.unique(x, return_counts=True)
+    t = t[t > 1].astype(np.float64)
+    return (t * (t - 1) // 2).sum(), (t * (t - 1) * (t - 2)).sum(), (t * (t - 1) * (2 * t + 5)).sum()
+
+
+KENDALL_VARIANTS = ("a", "b", "c")
+KENDALL_ALTERNATIVES = ("two-sided", "less", "greater")
+
+
+def _check_kendall_args(variant, t_test, alternative):
+    if str(variant) not in KENDALL_VARIANTS:
+        raise ValueError(f"Invalid variant, expected one of {KENDALL_VARIANTS}, but got {variant}.")
+    if not isinstance(t_test, bool):
+        raise ValueError(f"Argument `t_test` is expected to be of a type `bool`, but got {type(t_test)}.")
+    if t_test and alternative is None:
+        raise ValueError("Argument `alternative` is required if `t_test=True` but got `None`.")
+    if t_test and str(alternative) not in KENDALL_ALTERNATIVES:
+        raise ValueError(f"Invalid alternative, expected one of {KENDALL_ALTERNATIVES}, but got {alternative}.")
+
+
+def _kendall_one(x, y, variant, alternative):
+    """Kendall's τ of one output from C concordant and D discordant pairs: τa = (C − D)/(C + D) (as torchmetrics),
+    τb = (C − D)/√((n₀ − n₁)(n₀ − n₂)) with n₀ = n(n − 1)/2 and n₁, n₂ the tied pairs, τc = 2(C − D)/(n²(m − 1)/m)
+    with m the smaller number of distinct values; with ``alternative`` also the p-value of the normal-approximation
+    test. Reference: Kendall, "The treatment of ties in ranking problems", Biometrika 1945."""
+    import math
+
+    con, dis = _kendall_pair_counts(x, y)
+    s, n = con - dis, x.size
+    tx, tx1, tx2 = _tie_sums(x) if variant != "a" else (0.0, 0.0, 0.0)
+    ty, ty1, ty2 = _tie_sums(y) if variant != "a" else (0.0, 0.0, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if variant == "a":
+            tau = np.float64(s) / (con + dis)
+        elif variant == "b":
+            n0 = n * (n - 1) // 2
+            tau = s / np.sqrt(np.float64((n0 - tx) * (n0 - ty)))
+        else:
+            m = min(np.unique(x).size, np.unique(y).size)
+            tau = 2 * s / ((m - 1) / m * np.float64(n) ** 2)
+        if alternative is None:
+            return tau, None
+        base = np.float64(n * (n - 1) * (2 * n + 5))
+        if variant == "a":
+            z = 3 * s / np.sqrt(base / 2)
+        else:
+            m2 = np.float64(n * (n - 1))
+            var = (base - tx2 - ty2) / 18 + 2 * tx * ty / m2 + tx1 * ty1 / (9 * m2 * (n - 2))
+            z = s / np.sqrt(var)
+    if np.isnan(z):
+        return tau, np.float64(np.nan)
+    if alternative == "two-sided":
+        z = abs(z)
+    if alternative in ("two-sided", "greater"):
+        z = -z
+    p = 0.5 * math.erfc(-z / math.sqrt(2))  # Φ(z)
+    return tau, np.float64(2 * p if alternative == "two-sided" else p)
+
+
+def _kendall_corrcoef_compute(preds, target, variant="b", alternative=None):
+    p, t = preds.reshape(preds.shape[0], -1), target.reshape(target.shape[0], -1)
+    out = [_kendall_one(p[:, j], t[:, j], str(variant), alternative) for j in range(p.shape[1])]
+    tau = np.array([o[0] for o in out])
+    pv = None if alternative is None else np.array([o[1] for o in out])
+    if tau.size == 1:
+        tau = tau.reshape(())
+        pv = None if pv is None else pv.reshape(())
+    return tau if pv is None else (tau, pv)
+
+
+def weighted_mean_absolute_percentage_error(preds, target):
+    """Weighted MAPE, Σ|y − ŷ| / Σ|y| (denominator at least 1.17e-6)."""
+    return to_tensor(_weighted_mean_absolute_percentage_error_compute(
+        **_weighted_mean_absolute_percentage_error_update(preds, target)))
+
+
+def normalized_root_mean_squared_error(preds, target, normalization="mean", num_outputs=1):
+    """RMSE divided by the target's mean, range, std or L2 norm (``normalization``), per output."""
+    _check_nrmse_normalization(normalization)
+    s = _normalized_root_mean_squared_error_update(preds, target, num_outputs)
+    return to_tensor(_normalized_root_mean_squared_error_compute(**s, normalization=normalization))
+
+
+def relative_squared_error(preds, target, squared=True):
+    """Relative squared error Σ(y − ŷ)² / Σ(y − ȳ)² (root RSE with ``squared=False``), averaged over outputs."""
+    return to_tensor(_relative_squared_error_compute(**_r2_score_update(preds, target), squared=squared))
+
+
+def minkowski_distance(preds, targets, p):
+    """Minkowski distance (Σ|y − ŷ|ᵖ)^(1/p), p ≥ 1."""
+    return to_tensor(_minkowski_distance_compute(**_minkowski_distance_update(preds, targets, p), p=p))
+
+
+def tweedie_deviance_score(preds, targets, power=0.0):
+    """Mean Tweedie deviance for ``power`` (0 normal, 1 Poisson, 2 gamma, 3 inverse Gaussian, ...)."""
+    return to_tensor(_tweedie_deviance_score_compute(**_tweedie_deviance_score_update(preds, targets, power)))
+
+
+def concordance_corrcoef(preds, target):
+    """Lin's concordance correlation coefficient (a 1-element tensor for 1-D inputs, one per output for 2-D)."""
+    p = to_numpy(preds)
+    return to_tensor(_concordance_corrcoef_compute(**_pearson_corrcoef_update(preds, target,
+                                                                              1 if p.ndim == 1 else p.shape[-1])))
+
+
+def jensen_shannon_divergence(p, q, log_prob=False, reduction="mean"):
+    """Jensen-Shannon divergence ½KL(p‖m) + ½KL(q‖m), m = (p + q)/2, of each row pair."""
+    _check_reduction(reduction)
+    return to_tensor(_kld_compute(**_jsd_update(p, q, log_prob), reduction=reduction))
+
+
+def critical_success_index(preds, target, threshold, keep_sequence_dim=None):
+    """Critical success index (threat score) hits / (hits + misses + false alarms) at ``threshold``."""
+    return to_tensor(_critical_success_index_compute(**_critical_success_index_update(preds, target, threshold,
+                                                                                       keep_sequence_dim)))
+
+
+def continuous_ranked_probability_score(preds, target):
+    """Mean ensemble CRPS of ``preds`` (N, members) against ``target`` (N,)."""
+    s = _crps_update(preds, target)
+    return to_tensor(s["score"] / s["total"])
+
+
+def kendall_rank_corrcoef(preds, target, variant="b", t_test=False, alternative="two-sided"):
+    """Kendall's rank correlation τ (variant 'a', 'b' or 'c'); with ``t_test`` also the test's p-value.
+
+    Torch parity: τ equals torchmetrics'; the p-value is Φ computed in float64 through erfc, so it keeps its relative
+    precision for small p where torchmetrics' float32 ½(1 + erf) loses digits (they agree to about 1e-3 relative).
+    """
+    _check_kendall_args(variant, t_test, alternative)
+    p, t = _pair(preds, target)
+    _check_num_outputs(p, t, 1 if p.ndim == 1 else p.shape[-1])
+    return to_tensor(_kendall_corrcoef_compute(p, t, variant, alternative if t_test else None))

@@ -8,6 +8,8 @@ from ._curves import (binary_auroc, binary_average_precision, binary_precision_r
                      multiclass_auroc, multiclass_average_precision, multiclass_precision_recall_curve, multiclass_roc,
                      multilabel_auroc, multilabel_average_precision, multilabel_precision_recall_curve, multilabel_roc)
 from ._exact_match import multiclass_exact_match, multilabel_exact_match
+from ._stat_scores import (binary_negative_predictive_value, multiclass_negative_predictive_value,
+                          multilabel_negative_predictive_value)
 from ._stat_scores import (binary_accuracy, binary_f1_score, binary_fbeta_score, binary_hamming_distance,
                           binary_precision, binary_recall, binary_specificity, binary_stat_scores, multiclass_accuracy,
                           multiclass_f1_score, multiclass_fbeta_score, multiclass_hamming_distance,
@@ -16,10 +18,15 @@ from ._stat_scores import (binary_accuracy, binary_f1_score, binary_fbeta_score,
                           multilabel_hamming_distance, multilabel_precision, multilabel_recall,
                           multilabel_specificity, multilabel_stat_scores)
 from ._tasks import (accuracy, auroc, average_precision, calibration_error, cohen_kappa, confusion_matrix, exact_match,
-                    f1_score, fbeta_score, hamming_distance, jaccard_index, matthews_corrcoef, precision,
+                    f1_score, fbeta_score, hamming_distance, jaccard_index, matthews_corrcoef,
+                    negative_predictive_value, precision,
                     precision_recall_curve, recall, roc, specificity, stat_scores)
 
 __all__ = [
+    "negative_predictive_value",
+    "multilabel_negative_predictive_value",
+    "multiclass_negative_predictive_value",
+    "binary_negative_predictive_value",
     "accuracy",
     "auroc",
     "average_precision",

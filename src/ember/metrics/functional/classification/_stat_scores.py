@@ -3,6 +3,7 @@ Hamming distance. One update per task (inputs -> tp, fp, tn, fn), one reduction 
 
     accuracy = (tp + tn) / (tp + fp + tn + fn)  (binary, multilabel)   or   tp / (tp + fn)  (multiclass)
     precision = tp / (tp + fp)     recall = tp / (tp + fn)     specificity = tn / (tn + fp)
+    negative predictive value = tn / (tn + fn)
     F_β = (1 + β²)·tp / ((1 + β²)·tp + β²·fn + fp)             hamming = 1 − accuracy
     average: 'micro' sums the counts over classes first; 'macro' is the mean of per-class scores over classes that
     occur (tp + fp + fn > 0; multilabel: all labels); 'weighted' weights each class by its support tp + fn.
@@ -102,11 +103,11 @@ def _weighted_mean(score, average, multilabel, tp, fp, fn, top_k=1):
 
 def _stat_reduce(metric, tp, fp, tn, fn, average, multidim_average="global", multilabel=False, top_k=1,
                  zero_division=0.0, beta=1.0):
-    """The value of ``metric`` ('accuracy', 'precision', 'recall', 'fbeta', 'specificity', 'hamming')."""
+    """The value of ``metric`` ('accuracy', 'precision', 'recall', 'fbeta', 'specificity', 'npv', 'hamming')."""
     if average == "micro":
         axis = 0 if multidim_average == "global" else 1
         tp, fp, tn, fn = (x.sum(axis=axis) for x in (tp, fp, tn, fn))
-    top_k = top_k if metric in ("accuracy", "precision", "recall") else 1
+    top_k = top_k if metric in ("accuracy", "precision", "recall", "npv") else 1
     if metric in ("accuracy", "hamming"):
         if multilabel or average == "binary":
             score = safe_divide(tp + tn, tp + tn + fp + fn)
@@ -119,6 +120,8 @@ def _stat_reduce(metric, tp, fp, tn, fn, average, multidim_average="global", mul
         score = safe_divide(tp, tp + fn, zero_division)
     elif metric == "specificity":
         score = safe_divide(tn, tn + fp)
+    elif metric == "npv":
+        score = safe_divide(tn, tn + fn, zero_division)
     else:  # fbeta
         b2 = beta ** 2
         score = safe_divide((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp, zero_division)
@@ -258,8 +261,14 @@ binary_specificity, multiclass_specificity, multilabel_specificity = _make_funct
     "specificity", "Specificity: tn / (tn + fp)")
 binary_hamming_distance, multiclass_hamming_distance, multilabel_hamming_distance = _make_functionals(
     "hamming", "Hamming distance: 1 − accuracy")
-for _fn, _task in ((binary_f1_score, "binary"), (multiclass_f1_score, "multiclass"), (multilabel_f1_score, "multilabel")):
-    _fn.__name__ = _fn.__qualname__ = f"{_task}_f1_score"
+binary_negative_predictive_value, multiclass_negative_predictive_value, multilabel_negative_predictive_value = \
+    _make_functionals("npv", "Negative predictive value: tn / (tn + fn)")
+for _name, _fns in (("f1_score", (binary_f1_score, multiclass_f1_score, multilabel_f1_score)),
+                    ("negative_predictive_value", (binary_negative_predictive_value,
+                                                   multiclass_negative_predictive_value,
+                                                   multilabel_negative_predictive_value))):
+    for _fn, _task in zip(_fns, ("binary", "multiclass", "multilabel")):
+        _fn.__name__ = _fn.__qualname__ = f"{_task}_{_name}"
 
 
 def binary_fbeta_score(preds, target, beta, threshold=0.5, multidim_average="global", ignore_index=None,

@@ -37,6 +37,8 @@ TASK_FUNCTIONS = {
     "f1_score": (_ss.binary_f1_score, _ss.multiclass_f1_score, _ss.multilabel_f1_score),
     "fbeta_score": (_ss.binary_fbeta_score, _ss.multiclass_fbeta_score, _ss.multilabel_fbeta_score),
     "specificity": (_ss.binary_specificity, _ss.multiclass_specificity, _ss.multilabel_specificity),
+    "negative_predictive_value": (_ss.binary_negative_predictive_value, _ss.multiclass_negative_predictive_value,
+                                  _ss.multilabel_negative_predictive_value),
     "stat_scores": (_ss.binary_stat_scores, _ss.multiclass_stat_scores, _ss.multilabel_stat_scores),
     "hamming_distance": (_ss.binary_hamming_distance, _ss.multiclass_hamming_distance,
                          _ss.multilabel_hamming_distance),
@@ -209,6 +211,15 @@ def specificity(preds, target, task=None, threshold=0.5, num_classes=None, num_l
                      validate_args=validate_args, input_format=input_format)
 
 
+def negative_predictive_value(preds, target, task=None, threshold=0.5, num_classes=None, num_labels=None,
+                              average="micro", multidim_average="global", top_k=1, ignore_index=None,
+                              validate_args=True, zero_division=0, input_format="auto"):
+    """Negative predictive value tn / (tn + fn) for the given (or inferred) task."""
+    return call_task("negative_predictive_value", preds, target, task, num_classes, num_labels, threshold=threshold,
+                     average=average, multidim_average=multidim_average, top_k=top_k, ignore_index=ignore_index,
+                     validate_args=validate_args, zero_division=zero_division, input_format=input_format)
+
+
 def stat_scores(preds, target, task=None, threshold=0.5, num_classes=None, num_labels=None, average="micro",
                 multidim_average="global", top_k=1, ignore_index=None, validate_args=True, input_format="auto"):
     """[tp, fp, tn, fn, support] for the given (or inferred) task."""
@@ -301,7 +312,7 @@ def precision_recall_curve(preds, target, task=None, thresholds=None, num_classe
 
 
 _RULES = __doc__.split("Task inference (``task=None``), the rules of torchmetrics 0.x:")[1]
-for _fn in (accuracy, precision, recall, f1_score, fbeta_score, specificity, stat_scores, hamming_distance,
+for _fn in (accuracy, precision, recall, f1_score, fbeta_score, specificity, negative_predictive_value, stat_scores, hamming_distance,
             confusion_matrix, matthews_corrcoef, cohen_kappa, jaccard_index, exact_match, calibration_error, auroc,
             average_precision, roc, precision_recall_curve):
     _fn.__doc__ += ("\n\n    Torch parity: torchmetrics.functional." + _fn.__name__ + " with ``task``; without it (the "

@@ -1,4 +1,4 @@
-"""``save`` / ``load``: tensors and nested state dicts in a safe file format.
+"""ember's own ``.npz`` format (``ember.save(..., format="npz")``): arrays plus a JSON structure.
 
 The file is a NumPy ``.npz`` archive written without pickle: every array (tensor data,
 NumPy array or scalar) is stored as ``a0, a1, ...`` and the structure around them (dicts,
@@ -7,16 +7,17 @@ reads it with ``allow_pickle=False`` and never executes code.
 """
 from __future__ import annotations
 
-import io
 import json
 import math
-import os
+import struct
+import zipfile
 from collections import OrderedDict
 
 import numpy as np
 
-from . import _dtype
-from .tensor import Tensor, _wrap
+from .. import _dtype
+from ..tensor import Tensor, _wrap
+from ._source import Source
 
 _FORMAT = "ember.save/1"
 
@@ -43,7 +44,7 @@ class _Encoder:
 
     def encode(self, obj):
         if isinstance(obj, Tensor):
-            from .nn.parameter import Parameter
+            from ..nn.parameter import Parameter
 
             return {"__tensor__": self._store(obj, np.asarray(obj._data)), "requires_grad": obj.requires_grad,
                     "parameter": isinstance(obj, Parameter)}
@@ -82,13 +83,13 @@ class _Decoder:
         try:
             return self.arrays[f"a{index}"]
         except KeyError:
-            raise RuntimeError(f"corrupt ember checkpoint: array a{index} is missing") from None
+            raise ValueError(f"array a{index} is missing") from None
 
     def _tensor(self, obj) -> Tensor:
         index = obj["__tensor__"]
         if index not in self._memo:
             if obj.get("parameter"):
-                from .nn.parameter import Parameter
+                from ..nn.parameter import Parameter
 
                 t = Parameter(_wrap(self._array(index)), requires_grad=obj["requires_grad"])
             else:
@@ -119,66 +120,60 @@ class _Decoder:
         elif "__dtype__" in obj:
             return _dtype._by_name(obj["__dtype__"])
         else:
-            raise RuntimeError(f"corrupt ember checkpoint: unrecognised entry {sorted(obj)}")
+            raise ValueError(f"unrecognised entry {sorted(obj)}")
         return OrderedDict(items) if obj.get("ordered") else dict(items)
 
 
-def save(obj, f) -> None:
-    """Write ``obj`` (a tensor, or nested dicts/lists/tuples of tensors, arrays and plain values) to ``f``.
-
-    Args:
-        obj: what to save: tensors (``Parameter`` s stay parameters), NumPy arrays and scalars,
-            ints, floats (inf/nan too), bools, strings, None, ember dtypes, and dicts (any
-            such keys; ``OrderedDict`` is kept), lists and tuples of them.
-        f: a path (str or ``os.PathLike``, written as given, no suffix added) or a binary
-            file object.
-
-    Torch parity:
-        Call form of ``torch.save(obj, f)``. The file is an ``.npz`` archive (arrays) plus a
-        JSON structure, never a pickle, so only the types above can be saved (``TypeError``
-        otherwise: save ``model.state_dict()``, not the model). Shared storage is kept only
-        for the same tensor object saved twice; views of one buffer are saved as copies.
-
-    Example:  >>> ember.save({"model": model.state_dict(), "optim": opt.state_dict()}, "ckpt.pt")
-    """
+def write(fh, obj) -> None:
+    """Write ``obj`` to the binary file ``fh`` as ember's ``.npz`` (arrays + a JSON structure)."""
     enc = _Encoder()
-    structure = {"format": _FORMAT, "root": enc.encode(obj)}
+    try:
+        structure = {"format": _FORMAT, "root": enc.encode(obj)}
+    except RecursionError:
+        raise ValueError("ember.save(format='npz'): the object is nested too deeply to save") from None
     payload = {f"a{i}": a for i, a in enumerate(enc.arrays)}
     payload["__structure__"] = np.frombuffer(json.dumps(structure, allow_nan=False).encode(), dtype=np.uint8)
-    if isinstance(f, (str, os.PathLike)):
-        with open(f, "wb") as fh:
-            np.savez(fh, **payload)
-    else:
-        np.savez(f, **payload)
+    np.savez(fh, **payload)
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **kwargs):
-    """Read what ``save`` wrote, from a path or a binary file object.
+def is_npz(names) -> bool:
+    return "__structure__.npy" in names
 
-    Args:
-        f: a path or a binary file object.
-        map_location, pickle_module, weights_only, mmap: accepted for torch compatibility;
-            everything loads onto the CPU and no pickle is ever read.
 
-    Torch parity:
-        Call form of ``torch.load``; behaves as ``weights_only=True`` always. Files written by
-        ``torch.save`` cannot be read (convert them with torch first).
+def _checked_arrays(src: Source, zf: zipfile.ZipFile) -> dict[str, np.ndarray]:
+    """Every member, after checking its .npy header against the bytes the archive holds for it."""
+    arrays = {}
+    for info in zf.infolist():
+        if not info.filename.endswith(".npy"):
+            raise src.error(f"not an ember checkpoint: unexpected member {info.filename!r}")
+        with zf.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, _, dtype = read_header(member)
+            if dtype.hasobject:
+                raise src.error(f"not an ember checkpoint: {info.filename!r} holds Python objects (pickle)")
+            nbytes = math.prod(shape) * dtype.itemsize
+            if nbytes > info.file_size:
+                raise src.error(f"not a valid checkpoint: {info.filename!r} claims shape {list(shape)} "
+                                f"({nbytes} bytes) but the archive holds {info.file_size} bytes for it")
+            member.seek(0)
+            arrays[info.filename[:-4]] = np.lib.format.read_array(member, allow_pickle=False)
+    return arrays
 
-    Example:  >>> state = ember.load("ckpt.pt");  model.load_state_dict(state["model"])
-    """
-    if isinstance(f, (str, os.PathLike)):
-        with open(f, "rb") as fh:
-            f = io.BytesIO(fh.read())
+
+def read(src: Source, zf: zipfile.ZipFile):
+    """Read what ``write`` wrote (``zf`` is the already opened archive of ``src``)."""
     try:
-        z = np.load(f, allow_pickle=False)
-    except ValueError as err:  # not an .npy/.npz file at all
-        raise RuntimeError(f"not an ember checkpoint (expected the .npz archive ember.save writes): {err}") from None
-    if not isinstance(z, np.lib.npyio.NpzFile) or "__structure__" not in z.files:
-        raise RuntimeError("not an ember checkpoint: the file has no __structure__ entry (files written by "
-                           "torch.save need torch to read them)")
-    with z:
-        arrays = {k: z[k] for k in z.files}
-    structure = json.loads(bytes(arrays.pop("__structure__")).decode())
+        arrays = _checked_arrays(src, zf)
+        structure = json.loads(bytes(arrays.pop("__structure__")).decode())
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, RecursionError, struct.error) as err:
+        raise src.error(f"not a valid ember checkpoint: {type(err).__name__}: {err}") from None
     if isinstance(structure, dict) and structure.get("format") == _FORMAT:
         structure = structure["root"]
-    return _Decoder(arrays).decode(structure)
+    try:
+        return _Decoder(arrays).decode(structure)
+    except RecursionError:
+        raise src.error("not a valid ember checkpoint: nested too deeply") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise src.error(f"not a valid ember checkpoint: {type(err).__name__}: {err}") from None

@@ -510,3 +510,23 @@ def run_backward_graph(roots, root_grads, capture=None):
                     if deps[fn] == 0:
                         ready.append(fn)
     return captured
+
+
+# ---- fused ops with a ``composite`` (seq, issue 13): double backward by differentiating the composite. ----------
+# Interim: the core's engine (issue 12) differentiates ``Op.composite`` itself; drop this block when it lands.
+def _composite_vjp(node, g):
+    """The node's vector-Jacobian product as a graph: ``composite`` recomputed from the node's input tensors and
+    differentiated with create_graph (``g`` enters as a Tensor root gradient, so its own graph is kept)."""
+    inputs = node.inputs
+    wanted = [t for t in inputs if t.requires_grad]
+    with enable_grad():
+        out = type(node).composite(*inputs, **node.options)
+        got = run_backward_graph([out], [g], capture=wanted)
+    grads = iter(got.get(i) for i in range(len(wanted)))
+    return tuple(next(grads) if t.requires_grad else None for t in inputs)
+
+
+from .ops import rnn as _rnn  # noqa: E402
+
+VJPS[_rnn.Recurrence] = _composite_vjp
+# ---- end of the fused-op block --------------------------------------------------------------------------------

@@ -12,4 +12,5 @@ from .normalization import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .channel_dropout import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
 from .sync_batchnorm import *  # noqa: F401,F403

@@ -1,0 +1,268 @@
+"""The fused recurrent primitive: one Elman-RNN, LSTM or GRU layer (one direction) over a whole sequence as one op.
+
+The sequence is always in *packed time-major layout*: ``x`` is (total, input_size), the rows of time step t are
+``x[offset_t : offset_t + batch_sizes[t]]`` and batch sizes never grow with t (a padded (T, N, I) batch is the
+special case ``batch_sizes = (N,) * T``; a ``PackedSequence`` is already in this layout). The rows of step t are the
+first ``batch_sizes[t]`` sequences, so one state array (N, ·) serves every step: step t updates its first rows,
+the others keep the state they reached (forward direction: the sequences that have ended) or their initial state
+(reverse direction: the sequences that have not started yet).
+
+Forward: one GEMM projects the input of every time step (``x·W_ihᵀ``), then per step one GEMM ``h·W_hhᵀ`` and the
+gate math on the (b, G·H) block. Backward walks the steps in the opposite order over the saved gates; the weight
+gradients are then single GEMMs over all steps (``dGᵀ·x``, ``dGᵀ·h_prev``). No graph node per time step.
+
+The op's output is one flat array ``[y (total, P), h_n (N, P)]`` (+ ``c_n (N, H)`` for the LSTM), which the layer
+splits into views. ``Recurrence.composite`` computes the same array from differentiable ember primitives (the cell
+step by step); double backward differentiates it.
+
+Cells (torch's gate order):
+- RNN: h' = act(W_ih x + b_ih + W_hh h + b_hh), act = tanh or relu (Elman, 1990).
+- LSTM (Hochreiter & Schmidhuber, 1997; Sak et al., 2014 for the projection): [i, f, g, o] = W_ih x + b_ih +
+  W_hh h + b_hh; i, f, o = σ(·), g = tanh(·); c' = f·c + i·g; h' = W_hr (o·tanh(c')) (W_hr only with proj_size).
+- GRU (Cho et al., 2014): r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),
+  n = tanh(W_in x + b_in + r·(W_hn h + b_hn)), h' = (1 − z)·n + z·h.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..._threads import note_blas
+from ..function import Op
+
+MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
+GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _sigmoid_(a):
+    """σ(a) in place, as 0.5·tanh(a/2) + 0.5 (no overflow for any a)."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+    return a
+
+
+def _steps(batch_sizes, reverse):
+    """(row offset, batch size) of each time step, in the order the forward pass visits them."""
+    offsets = np.concatenate(([0], np.cumsum(batch_sizes)[:-1])).tolist()
+    steps = list(zip(offsets, batch_sizes))
+    return steps[::-1] if reverse else steps
+
+
+def _unpack(arrays, mode, has_bias, has_proj):
+    """Name the op's inputs: x, h0, c0 (LSTM) or None, w_ih, w_hh, b_ih, b_hh (or None), w_hr (or None)."""
+    it = iter(arrays)
+    x, h0 = next(it), next(it)
+    c0 = next(it) if mode == "LSTM" else None
+    w_ih, w_hh = next(it), next(it)
+    b_ih, b_hh = (next(it), next(it)) if has_bias else (None, None)
+    w_hr = next(it) if has_proj else None
+    return x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr
+
+
+class Recurrence(Op):
+    """One recurrent layer (one direction) over a packed sequence; see the module docstring.
+
+    Inputs (tensors): x (total, I), h0 (N, P), [c0 (N, H), LSTM], w_ih (G·H, I), w_hh (G·H, P),
+    [b_ih (G·H), b_hh (G·H)], [w_hr (P, H)]. Options: mode, batch_sizes (tuple of ints), reverse, has_bias, has_proj.
+    """
+
+    @staticmethod
+    def forward(ctx, *arrays, mode, batch_sizes, reverse=False, has_bias=True, has_proj=False):
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = _unpack(arrays, mode, has_bias, has_proj)
+        ctx.options = dict(mode=mode, batch_sizes=batch_sizes, reverse=reverse, has_bias=has_bias, has_proj=has_proj)
+        total, n, p = x.shape[0], h0.shape[0], h0.shape[1]
+        hid = w_hh.shape[0] // GATES[mode]
+        note_blas()
+        pre = x @ w_ih.T  # (total, G·H): the input projection of every step, one GEMM
+        if has_bias:
+            pre += b_ih if mode == "GRU" else b_ih + b_hh  # GRU keeps b_hn inside r·(W_hn h + b_hn)
+        flat = np.empty(total * p + n * p + (n * hid if mode == "LSTM" else 0), x.dtype)
+        y = flat[: total * p].reshape(total, p)
+        h = flat[total * p: total * p + n * p].reshape(n, p)
+        h[...] = h0
+        h_prev = np.empty((total, p), x.dtype)  # h_{t-1} of every row, for dW_hh
+        w_hh_t = w_hh.T
+        ctx.x, ctx.w_ih, ctx.w_hh, ctx.h_prev, ctx.gates = x, w_ih, w_hh, h_prev, pre
+        ctx.n, ctx.hid, ctx.steps = n, hid, _steps(batch_sizes, reverse)
+        if mode == "LSTM":
+            c = flat[total * p + n * p:].reshape(n, hid)
+            c[...] = c0
+            c_prev, tanh_c = np.empty((total, hid), x.dtype), np.empty((total, hid), x.dtype)
+            h_raw = np.empty((total, hid), x.dtype) if has_proj else None
+            w_hr_t = w_hr.T if has_proj else None
+            ctx.c_prev, ctx.tanh_c, ctx.h_raw, ctx.w_hr = c_prev, tanh_c, h_raw, w_hr
+            for off, b in ctx.steps:
+                rows = slice(off, off + b)
+                z = pre[rows]
+                z += h[:b] @ w_hh_t
+                _sigmoid_(z[:, : 2 * hid])
+                np.tanh(z[:, 2 * hid: 3 * hid], out=z[:, 2 * hid: 3 * hid])
+                _sigmoid_(z[:, 3 * hid:])
+                i, f, g, o = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid: 3 * hid], z[:, 3 * hid:]
+                c_prev[rows] = c[:b]
+                h_prev[rows] = h[:b]
+                cb = c[:b]
+                cb *= f
+                cb += i * g
+                tc = np.tanh(cb, out=tanh_c[rows])
+                if has_proj:
+                    hr = np.multiply(o, tc, out=h_raw[rows])
+                    np.matmul(hr, w_hr_t, out=h[:b])
+                else:
+                    np.multiply(o, tc, out=h[:b])
+                y[rows] = h[:b]
+        elif mode == "GRU":
+            b_hh_ = b_hh if has_bias else None
+            gh_n = np.empty((total, hid), x.dtype)  # W_hn h + b_hn, for dr
+            ctx.gh_n = gh_n
+            for off, b in ctx.steps:
+                rows = slice(off, off + b)
+                z = pre[rows]
+                hb = h[:b]
+                gh = hb @ w_hh_t
+                if b_hh_ is not None:
+                    gh += b_hh_
+                h_prev[rows] = hb
+                z[:, : 2 * hid] += gh[:, : 2 * hid]
+                _sigmoid_(z[:, : 2 * hid])
+                r, u, nn_ = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid:]
+                gh_n[rows] = gh[:, 2 * hid:]
+                nn_ += r * gh[:, 2 * hid:]
+                np.tanh(nn_, out=nn_)
+                hb -= nn_  # h' = n + z·(h − n)
+                hb *= u
+                hb += nn_
+                y[rows] = hb
+        else:
+            relu = mode == "RNN_RELU"
+            for off, b in ctx.steps:
+                rows = slice(off, off + b)
+                z = pre[rows]
+                h_prev[rows] = h[:b]
+                z += h[:b] @ w_hh_t
+                if relu:
+                    np.maximum(z, 0, out=z)
+                else:
+                    np.tanh(z, out=z)
+                h[:b] = z
+                y[rows] = z
+        return flat
+
+    @staticmethod
+    def backward(ctx, grad):
+        o = ctx.options
+        mode, has_bias, has_proj = o["mode"], o["has_bias"], o["has_proj"]
+        x, w_ih, w_hh, h_prev, gates = ctx.x, ctx.w_ih, ctx.w_hh, ctx.h_prev, ctx.gates
+        total, n, p, hid = x.shape[0], ctx.n, h_prev.shape[1], ctx.hid
+        gy = grad[: total * p].reshape(total, p)
+        dh = grad[total * p: total * p + n * p].reshape(n, p).copy()
+        d_gates = np.empty_like(gates)  # ∂/∂(pre-activation) of every step
+        note_blas()
+        if mode == "LSTM":
+            dc = grad[total * p + n * p:].reshape(n, hid).copy()
+            c_prev, tanh_c, h_raw, w_hr = ctx.c_prev, ctx.tanh_c, ctx.h_raw, ctx.w_hr
+            dh_all = np.empty((total, p), x.dtype) if has_proj else None
+            for off, b in reversed(ctx.steps):
+                rows = slice(off, off + b)
+                dhb = dh[:b]
+                dhb += gy[rows]
+                if has_proj:
+                    dh_all[rows] = dhb
+                    dhb = dhb @ w_hr
+                z, dz, tc = gates[rows], d_gates[rows], tanh_c[rows]
+                i, f, g, og = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid: 3 * hid], z[:, 3 * hid:]
+                dcb = dc[:b]
+                dcb += dhb * og * (1 - tc * tc)
+                np.multiply(dhb, tc, out=dz[:, 3 * hid:])  # ∂o
+                np.multiply(dcb, g, out=dz[:, :hid])  # ∂i
+                np.multiply(dcb, c_prev[rows], out=dz[:, hid: 2 * hid])  # ∂f
+                np.multiply(dcb, i, out=dz[:, 2 * hid: 3 * hid])  # ∂g
+                dcb *= f
+                sig = z[:, : 2 * hid]
+                dz[:, : 2 * hid] *= sig * (1 - sig)
+                dz[:, 3 * hid:] *= og * (1 - og)
+                dz[:, 2 * hid: 3 * hid] *= 1 - g * g
+                np.matmul(dz, w_hh, out=dh[:b])
+            d_hh = d_gates
+        elif mode == "GRU":
+            d_hh = np.empty_like(gates)  # ∂/∂(W_hh h + b_hh): differs from d_gates in the n block (times r)
+            gh_n = ctx.gh_n
+            for off, b in reversed(ctx.steps):
+                rows = slice(off, off + b)
+                dhb = dh[:b] + gy[rows]
+                z, dz, dzh = gates[rows], d_gates[rows], d_hh[rows]
+                r, u, nn_ = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid:]
+                dn = dhb * (1 - u) * (1 - nn_ * nn_)
+                dz[:, 2 * hid:] = dn
+                np.multiply(dn, gh_n[rows], out=dz[:, :hid])
+                dz[:, :hid] *= r * (1 - r)
+                np.multiply(dhb, h_prev[rows] - nn_, out=dz[:, hid: 2 * hid])
+                dz[:, hid: 2 * hid] *= u * (1 - u)
+                dzh[:, : 2 * hid] = dz[:, : 2 * hid]
+                np.multiply(dn, r, out=dzh[:, 2 * hid:])
+                dhb *= u
+                dhb += dzh @ w_hh
+                dh[:b] = dhb
+        else:
+            relu = mode == "RNN_RELU"
+            for off, b in reversed(ctx.steps):
+                rows = slice(off, off + b)
+                dz = d_gates[rows]
+                np.add(dh[:b], gy[rows], out=dz)
+                z = gates[rows]
+                if relu:
+                    dz *= z > 0
+                else:
+                    dz *= 1 - z * z
+                np.matmul(dz, w_hh, out=dh[:b])
+            d_hh = d_gates
+        needs = [t.requires_grad for t in ctx.inputs]
+        k = 3 if mode == "LSTM" else 2  # position of w_ih among the inputs
+        grads = [d_gates @ w_ih if needs[0] else None, dh]
+        if mode == "LSTM":
+            grads.append(dc)
+        grads += [d_gates.T @ x if needs[k] else None, d_hh.T @ h_prev if needs[k + 1] else None]
+        if has_bias:
+            grads += [d_gates.sum(0), d_hh.sum(0)]
+        if has_proj:
+            grads.append(dh_all.T @ h_raw if needs[-1] else None)
+        return tuple(grads)
+
+    @staticmethod
+    def composite(*inputs, mode, batch_sizes, reverse=False, has_bias=True, has_proj=False):
+        """The same flat output from differentiable ember primitives, the cell applied step by step."""
+        from .. import ops  # noqa: F401  (Tensor methods)
+        from .shape import cat, stack  # noqa: F401
+
+        x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr = _unpack(inputs, mode, has_bias, has_proj)
+        hid = w_hh.shape[0] // GATES[mode]
+        ys = {}
+        for off, b in _steps(batch_sizes, reverse):
+            xt, hb = x[off: off + b], h[:b]
+            gx, gh = xt @ w_ih.t(), hb @ w_hh.t()
+            if has_bias:
+                gx, gh = gx + b_ih, gh + b_hh
+            if mode == "LSTM":
+                a = gx + gh
+                i, f = a[:, :hid].sigmoid(), a[:, hid: 2 * hid].sigmoid()
+                g, og = a[:, 2 * hid: 3 * hid].tanh(), a[:, 3 * hid:].sigmoid()
+                cb = f * c[:b] + i * g
+                hb = og * cb.tanh()
+                if has_proj:
+                    hb = hb @ w_hr.t()
+                c = cat([cb, c[b:]]) if b < c.shape[0] else cb
+            elif mode == "GRU":
+                r = (gx[:, :hid] + gh[:, :hid]).sigmoid()
+                u = (gx[:, hid: 2 * hid] + gh[:, hid: 2 * hid]).sigmoid()
+                nn_ = (gx[:, 2 * hid:] + r * gh[:, 2 * hid:]).tanh()
+                hb = (1 - u) * nn_ + u * hb
+            else:
+                a = gx + gh
+                hb = a.relu() if mode == "RNN_RELU" else a.tanh()
+            h = cat([hb, h[b:]]) if b < h.shape[0] else hb
+            ys[off] = hb
+        pieces = [ys[off].reshape(-1) for off in sorted(ys)] + [h.reshape(-1)]
+        if mode == "LSTM":
+            pieces.append(c.reshape(-1))
+        return cat(pieces)

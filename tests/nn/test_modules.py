@@ -319,9 +319,22 @@ def test_layer_forward_backward_matches_torch(name, make, shape, dtype):
     g = rng.standard_normal(to.shape).astype(dtype)
     eo.backward(ember.tensor(g))
     to.backward(torch.tensor(g))
-    assert_close(ex.grad, tx.grad)
+    assert_close(ex.grad, tx.grad, atol=None if dtype == np.float64 else 1e-6 + _torch_own_error(t, x, g))
     for (n, p), (_, tp) in zip(e.named_parameters(), t.named_parameters()):
         assert_close(p.grad, tp.grad, msg=n)
+
+
+def _torch_own_error(t, x, g):
+    """How far torch's float32 input gradient is from its float64 one, at most: where float32 rounding is larger
+    than the tolerance (1 + tanh(u) near u = −5 in GELU's tanh form cancels to 0 or to one ulp, depending on the
+    CPU's tanh), ember may differ from torch by that much and no more."""
+    import copy
+    t64 = copy.deepcopy(t).double()
+    x64 = torch.tensor(x.astype(np.float64), requires_grad=True)
+    t64(x64).backward(torch.tensor(g.astype(np.float64)))
+    tx = torch.tensor(x, requires_grad=True)
+    copy.deepcopy(t)(tx).backward(torch.tensor(g))
+    return float((tx.grad.double() - x64.grad).abs().max())
 
 
 @pytest.mark.parametrize("act", ["ReLU", "LeakyReLU", "ELU", "SiLU"])

@@ -703,8 +703,11 @@ def resume(run_dir, reporter: Reporter, *, tensorboard=False, on_step=None) -> t
     if not isinstance(cfg, dict) or any(not isinstance(cfg.get(s), (dict, list)) for s in C.DEFAULTS):
         raise UsageError(f"{cfg_path}: not the config of an ember run (it lacks sections of {', '.join(C.DEFAULTS)})")
     C.validate(cfg)
-    _atomic.check_writable(run_dir)
-    _atomic.clean_stale(run_dir)
+    from .parallel import is_main
+
+    if is_main():  # under mpiexec only rank 0 writes the run directory (two ranks' probes would race)
+        _atomic.check_writable(run_dir)
+        _atomic.clean_stale(run_dir)
     run = Run(cfg)
     trainer = Trainer(run, run_dir, reporter, on_step=on_step, tensorboard=tensorboard)
     if not ckpt.is_file():

@@ -6,6 +6,7 @@ import numpy as np
 
 import ember
 import ember.distributed as dist
+from _say import say
 
 dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=30))
 rank, size = dist.get_rank(), dist.get_world_size()
@@ -137,4 +138,4 @@ except ValueError as e:
     assert "twice" in str(e)
 dist.destroy_process_group()
 assert not dist.is_initialized()
-print("OK", rank, flush=True)
+say(f"OK {rank}")

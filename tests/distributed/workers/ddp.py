@@ -8,6 +8,7 @@ import numpy as np
 import ember
 import ember.distributed as dist
 import ember.nn.functional as F
+from _say import say
 from ember import nn
 from ember.nn.parallel import DistributedDataParallel as DDP
 
@@ -170,5 +171,5 @@ for name in ("weight", "bias"):
     np.testing.assert_allclose(g.numpy(), getattr(ref, name).grad.numpy(), rtol=1e-5, atol=1e-5)
 for name in ("running_mean", "running_var"):
     np.testing.assert_allclose(getattr(sync, name).numpy(), getattr(ref, name).numpy(), rtol=1e-5, atol=1e-6)
-print(f"max |DDP - one process| mlp {w1:.2e} cnn {w2:.2e} cnn-2groups {w3:.2e} late {w4:.2e}", flush=True)
-print("OK", rank, flush=True)
+say(f"max |DDP - one process| mlp {w1:.2e} cnn {w2:.2e} cnn-2groups {w3:.2e} late {w4:.2e}")
+say(f"OK {rank}")

@@ -7,6 +7,7 @@ import time
 
 import ember
 import ember.distributed as dist
+from _say import say
 from ember import nn
 from ember.nn.parallel import DistributedDataParallel as DDP
 
@@ -19,11 +20,11 @@ if mode == "mismatch":
     try:
         DDP(model)
     except RuntimeError as e:
-        print(f"MISMATCH {rank}: {e}", flush=True)
+        say(f"MISMATCH {rank}: {e}")
     dist.destroy_process_group()
     sys.exit(0)
 
-print(f"READY {rank}", flush=True)
+say(f"READY {rank}")
 if rank == 1:
     if mode == "raise":
         raise ValueError("boom on rank 1")
@@ -32,4 +33,4 @@ if rank == 1:
     if mode == "hang":
         time.sleep(120)
 dist.all_reduce(ember.ones(4))
-print(f"UNREACHABLE {rank}", flush=True)
+say(f"UNREACHABLE {rank}")

@@ -76,3 +76,12 @@ def test_resume_under_mpiexec_finishes_like_the_uninterrupted_run(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1])["epochs_run"] == 2  # one JSON line, from rank 0
     _assert_close_runs(ref.run_dir, tmp_path / "run")
+
+
+def test_an_error_under_mpiexec_ends_every_rank_with_its_message(tmp_path):
+    """A rank that stops with an error ends the job (MPI_Abort) instead of leaving the others in a collective."""
+    proc = _mpiexec_ember("--resume", str(tmp_path / "missing"), cwd=tmp_path)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    assert f"ember: error: --resume: run directory {str(tmp_path / 'missing')!r} does not exist" in out, out
+    assert "ember exits with status 2; aborting all ranks (MPI_Abort)" in out, out

@@ -106,22 +106,24 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
+    from .parallel import end_job_on_error
+
     with limit_threads():
         try:
-            return _main(argv)
+            return end_job_on_error(_main(argv))
         except UsageError as e:
             if debug:
                 raise
             print(f"ember: error: {e}", file=sys.stderr)
-            return 2
+            return end_job_on_error(2)
         except BrokenPipeError:
-            return 1
+            return end_job_on_error(1)
         except Exception as e:
             if debug:
                 raise
             code, line = error_line(e)
             print(line, file=sys.stderr)
-            return code
+            return end_job_on_error(code)
 
 
 def _main(argv) -> int:

@@ -45,6 +45,17 @@ def is_main() -> bool:
     return par is None or par.rank == 0
 
 
+def end_job_on_error(code: int) -> int:
+    """Return ``code``; but under mpiexec a rank that stops with an error (exit status 1 or 2) ends every rank
+    with MPI_Abort: the others would otherwise wait in their next collective."""
+    par = _state.get("par")
+    if par is not None and code in (1, 2):
+        from ember.distributed._group import _abort
+
+        _abort(f"ember exits with status {code}")
+    return code
+
+
 class DataParallel:
     """This rank's view of the data-parallel job."""
 

@@ -112,7 +112,8 @@ class Gather(Op):
     @staticmethod
     def forward(ctx, a, *, axis, index):
         ctx.shape, ctx.axis, ctx.index = a.shape, axis, index
-        return np.take_along_axis(a, index, axis)
+        rows = tuple(slice(None) if d == axis else slice(0, s) for d, s in enumerate(index.shape))
+        return np.take_along_axis(a[rows], index, axis)  # out has index's shape (no broadcasting)
 
     @staticmethod
     def backward(ctx, g):
@@ -143,6 +144,11 @@ def gather(x, dim, index, *, sparse_grad=False):
     axis = dims(dim, x._data.ndim)[0]
     ind = index._data if isinstance(index, Tensor) else np.asarray(index)
     _check_index(x, axis, ind, "gather")
+    shape = x._data.shape
+    if ind.ndim and any(d != axis and i > s for d, (i, s) in enumerate(zip(ind.shape, shape))):
+        bad = next(d for d, (i, s) in enumerate(zip(ind.shape, shape)) if d != axis and i > s)
+        raise RuntimeError(f"Size does not match at dimension {bad} expected index {list(ind.shape)} to be no larger "
+                           f"than self {list(shape)} apart from dimension {axis}")
     return Gather.apply(x, axis=axis, index=ind)
 
 

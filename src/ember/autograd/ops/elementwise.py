@@ -1,19 +1,25 @@
 """Elementwise primitives: arithmetic, math functions, comparisons, ``where`` and casts.
 
-Each op's derivative sits next to its forward. Gradients may be returned in the broadcast
-shape: the engine sums them back to each input's shape.
+Each op's derivative sits next to its forward, written once for both orders of differentiation
+(``_xp.py``). Gradients may be returned in the broadcast shape: the engine sums them back to each
+input's shape.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from ...tensor import Tensor, _wrap
 from ..function import Op
+from ._xp import xp_of
 from ._util import operands, as_tensor_arg, broadcast_error, broadcasting
 
 
 # ---- arithmetic ----------------------------------------------------------------------
 class Add(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -24,6 +30,8 @@ class Add(Op):
 
 
 class Sub(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -34,6 +42,7 @@ class Sub(Op):
 
 
 class Mul(Op):
+    once_differentiable = False
     saved_for = {"a": (1,), "b": (0,)}  # a is read only for b's gradient, b for a's (see autograd/_versions.py)
 
     @staticmethod
@@ -47,6 +56,8 @@ class Mul(Op):
 
 
 class Div(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is ±inf or nan without a warning, as torch
@@ -61,6 +72,8 @@ class Div(Op):
 
 
 class Neg(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -73,6 +86,8 @@ class Neg(Op):
 class Pow(Op):
     """a ** b for two tensors: d/da = b·a^(b−1), d/db = a^b·log a (0 where a = 0 and b ≥ 0, as torch)."""
 
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, b):
         out = np.power(a, b)
@@ -81,16 +96,18 @@ class Pow(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.a, ctx.b
-        ga = g * b * np.power(a, b - 1)
+        a, b, xp = ctx.a, ctx.b, xp_of(g)
+        ga = g * b * xp.power(a, b - 1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            gb = g * ctx.out * np.log(a)
-        gb = np.where((a == 0) & (b >= 0), 0, gb)
+            gb = g * ctx.out * xp.log(a)
+        gb = xp.where((a == 0) & (b >= 0), 0, gb)
         return ga, gb
 
 
 class PowScalar(Op):
     """a ** e for a constant exponent e: d/da = e·a^(e−1)."""
+
+    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, e):
@@ -105,12 +122,14 @@ class PowScalar(Op):
         if e == 2:
             return g * 2 * a
         if e == 0:
-            return np.zeros_like(g)
-        return g * (e * np.power(a, np.asarray(e - 1, dtype=a.dtype)))
+            return xp_of(g).zeros_like(g)
+        return g * (e * a ** float(e - 1))
 
 
 class RPowScalar(Op):
     """s ** a for a constant base s: d/da = s^a·log s."""
+
+    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, s):
@@ -120,11 +139,13 @@ class RPowScalar(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.out * np.log(np.asarray(ctx.s, dtype=ctx.out.dtype))
+        return g * ctx.out * math.log(ctx.s)
 
 
 # ---- unary math ----------------------------------------------------------------------
 class Exp(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
         ctx.out = np.exp(a)
@@ -136,6 +157,8 @@ class Exp(Op):
 
 
 class Log(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
@@ -149,6 +172,8 @@ class Log(Op):
 
 
 class Log1p(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
@@ -161,6 +186,8 @@ class Log1p(Op):
 
 
 class Expm1(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
         ctx.out = np.expm1(a)
@@ -172,6 +199,8 @@ class Expm1(Op):
 
 
 class Sqrt(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):
@@ -185,6 +214,8 @@ class Sqrt(Op):
 
 
 class Rsqrt(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -197,6 +228,8 @@ class Rsqrt(Op):
 
 
 class Reciprocal(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
         with np.errstate(divide="ignore"):
@@ -209,6 +242,8 @@ class Reciprocal(Op):
 
 
 class Abs(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
@@ -216,10 +251,12 @@ class Abs(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * np.sign(ctx.a)
+        return g * xp_of(g).sign(ctx.a)
 
 
 class Sin(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
@@ -227,10 +264,12 @@ class Sin(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * np.cos(ctx.a)
+        return g * xp_of(g).cos(ctx.a)
 
 
 class Cos(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
@@ -238,11 +277,13 @@ class Cos(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return -g * np.sin(ctx.a)
+        return -g * xp_of(g).sin(ctx.a)
 
 
 class Sigmoid(Op):
     """σ(x) = 1/(1+e^(−x)), computed without overflow; dσ/dx = σ(1−σ)."""
+
+    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a):
@@ -258,6 +299,8 @@ class Sigmoid(Op):
 
 
 class Tanh(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
         ctx.out = np.tanh(a)
@@ -269,6 +312,8 @@ class Tanh(Op):
 
 
 class Relu(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
         out = np.maximum(a, 0)
@@ -283,6 +328,8 @@ class Relu(Op):
 class Clamp(Op):
     """clamp(x, lo, hi); the gradient passes where lo ≤ x ≤ hi (as torch)."""
 
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, lo, hi):
         ctx.a, ctx.lo, ctx.hi = a, lo, hi
@@ -296,15 +343,15 @@ class Clamp(Op):
     @staticmethod
     def backward(ctx, g):
         a, lo, hi = ctx.a, ctx.lo, ctx.hi
-        mask = np.ones(a.shape, dtype=bool)
-        if lo is not None:
-            mask &= a >= lo
-        if hi is not None:
-            mask &= a <= hi
+        mask = a >= lo if lo is not None else a <= hi  # (clamp needs lo or hi)
+        if lo is not None and hi is not None:
+            mask = mask & (a <= hi)
         return g * mask
 
 
 class ClampTensor(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, lo, hi):
         ctx.a, ctx.lo, ctx.hi = a, lo, hi
@@ -321,6 +368,8 @@ class ClampTensor(Op):
 class Maximum(Op):
     """max(a, b) elementwise; on ties the gradient is split evenly, as torch."""
 
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
@@ -334,6 +383,8 @@ class Maximum(Op):
 
 
 class Minimum(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
@@ -347,6 +398,8 @@ class Minimum(Op):
 
 
 class Where(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, b, *, cond):
         ctx.cond = cond
@@ -354,11 +407,13 @@ class Where(Op):
 
     @staticmethod
     def backward(ctx, g):
-        c = ctx.cond
-        return np.where(c, g, 0), np.where(c, 0, g)
+        c, xp = ctx.cond, xp_of(g)
+        return xp.where(c, g, 0), xp.where(c, 0, g)
 
 
 class Cast(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, dtype):
         return a.astype(dtype)
@@ -369,6 +424,8 @@ class Cast(Op):
 
 
 class Clone(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
         return a.copy()
@@ -541,6 +598,8 @@ def square(x):
 class _ZeroGrad(Op):
     """A piecewise-constant function (sign, floor, ...): its gradient is zero almost everywhere, as torch."""
 
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, fn):
         ctx.shape = a.shape
@@ -548,7 +607,7 @@ class _ZeroGrad(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.zeros(ctx.shape, dtype=g.dtype)
+        return xp_of(g).zeros_like(g)
 
 
 def sign(x):

@@ -7,6 +7,7 @@ import numpy as np
 
 from ...tensor import Tensor, _wrap
 from ..function import Op
+from ._xp import xp_of
 
 try:  # exact erf for GELU; scipy is optional (scikit-learn brings it)
     from scipy.special import erf as _erf
@@ -16,6 +17,8 @@ except ImportError:  # pragma: no cover - exercised only without scipy
 
 class Softmax(Op):
     """softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m), m = max x; backward s·(g − Σ g·s)."""
+
+    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, axis):
@@ -28,11 +31,13 @@ class Softmax(Op):
     @staticmethod
     def backward(ctx, g):
         s = ctx.out
-        return s * (g - (g * s).sum(axis=ctx.axis, keepdims=True))
+        return s * (g - xp_of(g).sum(g * s, axis=ctx.axis, keepdims=True))
 
 
 class LogSoftmax(Op):
     """log_softmax(x) = x − m − log Σ exp(x − m): no overflow for any finite logits; backward g − softmax·Σg."""
+
+    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, axis):
@@ -44,11 +49,14 @@ class LogSoftmax(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g - np.exp(ctx.out) * g.sum(axis=ctx.axis, keepdims=True)
+        xp = xp_of(g)
+        return g - xp.exp(ctx.out) * xp.sum(g, axis=ctx.axis, keepdims=True)
 
 
 class MulMask(Op):
     """x · mask for a constant mask (dropout's scaled keep-mask)."""
+
+    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, mask):
@@ -61,6 +69,8 @@ class MulMask(Op):
 
 
 class LeakyRelu(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, slope):
         ctx.pos, ctx.slope = a > 0, slope
@@ -68,21 +78,23 @@ class LeakyRelu(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.where(ctx.pos, g, g * g.dtype.type(ctx.slope))
+        return xp_of(g).where(ctx.pos, g, g * ctx.slope)
 
 
 class Elu(Op):
-    """ELU(x) = x if x > 0 else α(eˣ − 1)."""
+    """ELU(x) = x if x > 0 else α(eˣ − 1); derivative 1 if x > 0 else ELU(x) + α."""
+
+    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, alpha):
-        neg = alpha * np.expm1(np.minimum(a, 0))
-        ctx.a, ctx.alpha, ctx.neg = a, alpha, neg
-        return np.where(a > 0, a, neg).astype(a.dtype, copy=False)
+        out = np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0))).astype(a.dtype, copy=False)
+        ctx.a, ctx.alpha, ctx.out = a, alpha, out
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        return np.where(ctx.a > 0, g, g * (ctx.neg + ctx.alpha))
+        return xp_of(g).where(ctx.a > 0, g, g * (ctx.out + ctx.alpha))
 
 
 class Gelu(Op):
@@ -147,6 +159,8 @@ class Softplus(Op):
 
 
 class Hardtanh(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, lo, hi):
         ctx.a, ctx.lo, ctx.hi = a, lo, hi

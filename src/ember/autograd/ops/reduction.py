@@ -9,6 +9,7 @@ from ... import _dtype
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import dims
+from ._xp import xp_of
 
 class values_indices(namedtuple("values_indices", ["values", "indices"])):
     """(values, indices) of max/min along a dim; prints like torch's ``torch.return_types.max``."""
@@ -32,14 +33,17 @@ class _min_result(values_indices):
 
 def _expand_back(g, shape, axes, keepdim):
     """Re-insert reduced axes into ``g`` so that it broadcasts against the input of shape ``shape``."""
+    xp = xp_of(g)
     if axes is None:
-        return np.reshape(g, (1,) * len(shape))
+        return xp.reshape(g, (1,) * len(shape))
     if not keepdim:
-        g = np.expand_dims(g, axes)
+        g = xp.expand_dims(g, axes)
     return g
 
 
 class Sum(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, axes, keepdim, dtype):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
@@ -47,10 +51,12 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.broadcast_to(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim), ctx.shape)
+        return xp_of(g).broadcast_to(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim), ctx.shape)
 
 
 class Mean(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
@@ -62,7 +68,7 @@ class Mean(Op):
     @staticmethod
     def backward(ctx, g):
         n = ctx.n or 1  # n = 0 only for an empty input, whose gradient is empty anyway
-        return np.broadcast_to(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) / n, ctx.shape)
+        return xp_of(g).broadcast_to(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) / n, ctx.shape)
 
 
 class Var(Op):
@@ -130,6 +136,8 @@ class MaxMinDim(Op):
 class AMaxMin(Op):
     """amax/amin (and max()/min() with no dim): ties share the gradient evenly, as torch."""
 
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, axes, keepdim, largest):
         out = np.asarray((np.amax if largest else np.amin)(a, axis=axes, keepdims=keepdim))
@@ -142,12 +150,14 @@ class AMaxMin(Op):
         out = _expand_back(ctx.out, a.shape, ctx.axes, ctx.keepdim)
         g = _expand_back(g, a.shape, ctx.axes, ctx.keepdim)
         mask = a == out
-        count = mask.sum(axis=ctx.axes, keepdims=True)
+        count = xp_of(g).sum(mask, axis=ctx.axes, keepdims=True)
         return g * mask / count
 
 
 class LogSumExp(Op):
-    """log Σ exp(x), stabilised by the max: m + log Σ exp(x − m); gradient softmax(x)."""
+    """log Σ exp(x), stabilised by the max: m + log Σ exp(x − m); gradient softmax(x) = exp(x − logsumexp(x))."""
+
+    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, axes, keepdim):
@@ -156,13 +166,14 @@ class LogSumExp(Op):
         e = np.exp(a - m)
         s = e.sum(axis=axes, keepdims=True)
         out = np.log(s) + m
-        ctx.soft = e / s
-        ctx.axes, ctx.keepdim, ctx.shape = axes, keepdim, a.shape
-        return out if keepdim else np.squeeze(out, axis=axes)
+        out = out if keepdim else np.squeeze(out, axis=axes)
+        ctx.a, ctx.out, ctx.axes, ctx.keepdim, ctx.shape = a, out, axes, keepdim, a.shape
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) * ctx.soft
+        soft = xp_of(g).exp(ctx.a - _expand_back(ctx.out, ctx.shape, ctx.axes, ctx.keepdim))
+        return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) * soft
 
 
 # ---- the functions (torch names) ------------------------------------------------------
@@ -309,6 +320,8 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
 class _SafeSqrt(Op):
     """√s whose derivative at s = 0 is 0 (the subgradient torch uses for the 2-norm of a zero vector)."""
 
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, s):
         ctx.out = np.sqrt(s)
@@ -318,7 +331,7 @@ class _SafeSqrt(Op):
     def backward(ctx, g):
         out = ctx.out
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(out == 0, 0, g / (2 * out))
+            return xp_of(g).where(out == 0, 0, g / (2 * out))
 
 
 def _safe_sqrt(s):
@@ -332,6 +345,8 @@ def cumsum(x, dim, *, dtype=None):
 
 
 class _CumSum(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, axis):
         ctx.axis = axis
@@ -339,7 +354,8 @@ class _CumSum(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.flip(np.cumsum(np.flip(g, ctx.axis), axis=ctx.axis), ctx.axis)
+        xp = xp_of(g)
+        return xp.flip(xp.cumsum(xp.flip(g, ctx.axis), axis=ctx.axis), ctx.axis)
 
 
 def all(x, dim=None, keepdim=False):

@@ -6,9 +6,12 @@ import numpy as np
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import dims
+from ._xp import xp_of
 
 
 class Reshape(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, shape):
         ctx.shape = a.shape
@@ -20,6 +23,8 @@ class Reshape(Op):
 
 
 class Permute(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, axes):
         ctx.inv = tuple(np.argsort(axes))
@@ -27,10 +32,12 @@ class Permute(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g.transpose(ctx.inv)
+        return xp_of(g).transpose(g, ctx.inv)
 
 
 class Expand(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, shape):
         return np.broadcast_to(a, shape)
@@ -41,18 +48,22 @@ class Expand(Op):
 
 
 class Cat(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, *arrays, axis):
         ctx.axis = axis
-        ctx.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        ctx.bounds = tuple(int(b) for b in np.cumsum([a.shape[axis] for a in arrays])[:-1])
         return np.concatenate(arrays, axis=axis)
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(np.split(g, ctx.bounds, axis=ctx.axis))
+        return tuple(xp_of(g).split(g, ctx.bounds, axis=ctx.axis))
 
 
 class Stack(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, *arrays, axis):
         ctx.axis = axis
@@ -60,10 +71,12 @@ class Stack(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(np.moveaxis(g, ctx.axis, 0))
+        return tuple(xp_of(g).moveaxis(g, ctx.axis, 0))
 
 
 class Flip(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, axes):
         ctx.axes = axes
@@ -71,10 +84,12 @@ class Flip(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.flip(g, ctx.axes)
+        return xp_of(g).flip(g, ctx.axes)
 
 
 class Repeat(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, reps):
         ctx.in_shape = (1,) * (len(reps) - a.ndim) + a.shape
@@ -87,7 +102,7 @@ class Repeat(Op):
         split = []
         for r, s in zip(ctx.reps, ctx.in_shape):
             split += [r, s]
-        g = g.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        g = xp_of(g).sum(g.reshape(split), axis=tuple(range(0, len(split), 2)))
         return g.reshape(ctx.shape)
 
 

@@ -291,6 +291,54 @@ def test_random_sampler_without_and_with_replacement():
     assert a == b
 
 
+@pytest.mark.parametrize("replacement", [True, False])
+def test_random_sampler_with_ten_billion_samples_draws_lazily(replacement):
+    import itertools
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    start = time.monotonic()
+    s = ed.RandomSampler(range(7), replacement=replacement, num_samples=10**10,
+                         generator=ember.Generator().manual_seed(0))
+    first = list(itertools.islice(s, 14))
+    loader_batch, = next(iter(ed.DataLoader(ed.TensorDataset(ember.arange(7)), sampler=s, batch_size=5)))
+    seconds, (_, peak) = time.monotonic() - start, tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert seconds < 1.0 and peak < 4 * 2**20  # all indices up front: 80 GB (was a MemoryError)
+    assert len(s) == 10**10 and len(ed.DataLoader(range(7), sampler=s, batch_size=5)) == 2 * 10**9
+    assert all(0 <= i < 7 for i in first) and all(0 <= i < 7 for i in loader_batch.tolist())
+    if not replacement:
+        assert sorted(first[:7]) == sorted(first[7:]) == list(range(7))  # one permutation after another
+
+
+def test_random_sampler_with_replacement_is_uniform_and_seeded_across_chunks():
+    def draws(seed, k=30_000):
+        return list(ed.RandomSampler(range(7), replacement=True, num_samples=k,
+                                     generator=ember.Generator().manual_seed(seed)))
+
+    first = draws(4)
+    assert first == draws(4) and first != draws(5)
+    counts = np.bincount(first, minlength=7)
+    expected, sd = 30_000 / 7, np.sqrt(30_000 * (1 / 7) * (6 / 7))
+    assert np.all(np.abs(counts - expected) < 6 * sd), counts  # 6 sigma: never fails by chance in practice
+    assert draws(4, k=100) == first[:100]  # a short epoch is the start of a long one's stream
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_fast_path_batches_span_the_random_samplers_chunks(drop_last):
+    def sampler():
+        return ed.RandomSampler(range(7), replacement=True, num_samples=10_003,
+                                generator=ember.Generator().manual_seed(9))
+
+    want = list(sampler())
+    loader = ed.DataLoader(ed.TensorDataset(ember.arange(7)), sampler=sampler(), batch_size=1000,
+                           drop_last=drop_last)
+    got = [b.tolist() for b, in loader]
+    assert [len(b) for b in got] == [1000] * 10 + ([] if drop_last else [3])
+    assert sum(got, []) == want[:10_000 if drop_last else 10_003]
+
+
 def test_subset_random_sampler_permutes_the_given_indices():
     idx = [3, 9, 1, 42]
     s = ed.SubsetRandomSampler(idx, generator=ember.Generator().manual_seed(1))

@@ -81,10 +81,16 @@ CASES = {
     "Hardtanh": lambda lib, x, y: lib.nn.functional.hardtanh(x * 2, -1.0, 0.5) * x,
     "AMaxMin": lambda lib, x, y: (x.amax(1) * x.sum(1)).sum() + x.max() * y,
     "Repeat": lambda lib, x, y: x.repeat(2, 1) ** 2,
+    "MatMul": lambda lib, x, y: (x @ y.t()).tanh() @ x + ((x[0] @ y.t()) * (y @ x[1])).sum() + x[1] @ x[2],
+    "Linear": lambda lib, x, y: lib.nn.functional.linear(x.tanh(), y, y[:, 0]).sigmoid()
+    + lib.nn.functional.linear(lib.stack([x, y]), x).exp().sum(0),
+    "Var": lambda lib, x, y: x.var(1, keepdim=True) * x + x.var() * y + x.std(0, correction=0).sum() * x,
+    "Silu": lambda lib, x, y: lib.nn.functional.silu(x * y * 3) * x,
+    "Softplus": lambda lib, x, y: lib.nn.functional.softplus(x * y, beta=2.0, threshold=1.5) * x,
 }
 # ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)
-SECOND_FORMULA = {"_FunctionNode", "Conv2d", "MaxPool2d", "GetItem", "IndexPut", "Linear", "MatMul", "CrossEntropy",
-                  "MSE", "NLL", "Gelu", "Silu", "Softplus", "Var", "Recurrence", "Normalize"}
+SECOND_FORMULA = {"_FunctionNode", "Conv2d", "MaxPool2d", "GetItem", "IndexPut", "CrossEntropy", "MSE", "NLL", "Gelu",
+                  "Recurrence", "Normalize"}
 # ops that still raise under create_graph=True
 NOT_TWICE = {"_NormalCdf", "AvgPool2d", "ConvTranspose2d", "NearestGather", "SpatialLinear", "Gather", "MaskedFill",
              "Scatter", "Einsum", "BCE", "BCEWithLogits", "ClampGradThrough", "MaxMinDim", "Prod", "Pad",

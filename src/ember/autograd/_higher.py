@@ -44,13 +44,6 @@ def _unreduce(node, g):
     return g.expand(*shape)
 
 
-@_vjp(N.Silu)
-def _silu(node, g):
-    a = node.inputs[0]
-    s = a.sigmoid()
-    return (g * (s + a * s * (1 - s)),)
-
-
 class _NormalCdf(Op):
     """Φ(x) = (1 + erf(x/√2))/2 with dΦ/dx = φ(x) = e^(−x²/2)/√(2π): the GELU derivative's building block."""
 
@@ -76,19 +69,6 @@ def _gelu(node, g):
     return (g * (_NormalCdf.apply(x) + x * pdf),)
 
 
-@_vjp(N.Softplus)
-def _softplus(node, g):
-    x = node.inputs[0]
-    linear = _const(node.z > node.threshold, g)
-    return (g * (linear + (1 - linear) * (x * node.beta).sigmoid()),)
-
-
-@_vjp(R.Var)
-def _var(node, g):
-    x = node.inputs[0]
-    return (_unreduce(node, g) * (x - x.mean(node.axes, keepdim=True)) * (2 / node.denom),)
-
-
 @_vjp(LS.NLL)
 def _nll(node, g):
     """Linear in x: ∂ℓᵢ/∂x[i, c] = −w[tᵢ]·[c = tᵢ], times g (per row for 'none', over Σ w[tᵢ] for 'mean')."""
@@ -98,22 +78,6 @@ def _nll(node, g):
     if node.reduction == "none":
         return (grad * g.unsqueeze(1),)
     return (grad * (g / float(node.denom)) if node.reduction == "mean" else grad * g,)
-
-
-@_vjp(L.MatMul)
-def _matmul(node, g):
-    a, b = node.inputs
-    if a.dim() < 2 or b.dim() < 2:
-        raise RuntimeError("create_graph=True: ember differentiates matmul twice only for operands of 2 or more dims")
-    return g @ b.transpose(-1, -2), a.transpose(-1, -2) @ g
-
-
-@_vjp(L.Linear)
-def _linear(node, g):
-    x, w = node.inputs[0], node.inputs[1]
-    g2, x2 = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-    grads = (g @ w, g2.t() @ x2)
-    return grads + (g2.sum(0),) if len(node.inputs) > 2 else grads
 
 
 @_vjp(I.GetItem)

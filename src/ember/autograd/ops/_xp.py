@@ -75,6 +75,18 @@ class TensorNamespace:
         return TensorNamespace._e().where(cond, a, b)
 
     @staticmethod
+    def matmul(a, b):
+        return a @ b
+
+    @staticmethod
+    def swapaxes(a, axis1, axis2):
+        return a.transpose(axis1, axis2)
+
+    @staticmethod
+    def mean(a, axis=None, keepdims=False):
+        return a.mean(tuple(range(a.dim())) if axis is None else axis, keepdim=keepdims)
+
+    @staticmethod
     def zeros_like(a):
         from ...tensor import _wrap
 

@@ -15,6 +15,12 @@ except ImportError:  # pragma: no cover - exercised only without scipy
     _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
+def _sigmoid(xp, a):
+    """σ(a) = 1/(1 + e^(−a)) without overflow: e^(−|a|)/(1 + e^(−|a|)) for a < 0."""
+    e = xp.exp(-abs(a))
+    return xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+
 class Softmax(Op):
     """softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m), m = max x; backward s·(g − Σ g·s)."""
 
@@ -128,34 +134,35 @@ class Gelu(Op):
 class Silu(Op):
     """SiLU(x) = x·σ(x); derivative σ(x)(1 + x(1 − σ(x)))."""
 
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a):
-        e = np.exp(-np.abs(a))
-        s = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
-        ctx.a, ctx.s = a, s
-        return a * s
+        ctx.a = a
+        return a * _sigmoid(np, a)
 
     @staticmethod
     def backward(ctx, g):
-        s = ctx.s
-        return g * s * (1 + ctx.a * (1 - s))
+        a = ctx.a
+        s = _sigmoid(xp_of(g), a)  # recomputed: σ(x) is not saved (it depends on x)
+        return g * s * (1 + a * (1 - s))
 
 
 class Softplus(Op):
     """softplus(x) = log(1 + e^(βx))/β, linear where βx > threshold (as torch)."""
 
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, beta, threshold):
         z = a * beta
-        ctx.z, ctx.threshold, ctx.beta = z, threshold, beta
+        ctx.a, ctx.threshold, ctx.beta = a, threshold, beta
         return np.where(z > threshold, a, np.logaddexp(0, z) / beta).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        z = ctx.z
-        e = np.exp(-np.abs(z))
-        s = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-        return np.where(z > ctx.threshold, g, g * s)
+        xp, z = xp_of(g), ctx.a * ctx.beta
+        return xp.where(z > ctx.threshold, g, g * _sigmoid(xp, z))
 
 
 class Hardtanh(Op):

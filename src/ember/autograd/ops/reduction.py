@@ -74,21 +74,24 @@ class Mean(Op):
 class Var(Op):
     """var = Σ(x − x̄)² / (N − correction); d var/dx = 2(x − x̄)/(N − correction)."""
 
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, axes, keepdim, correction):
-        mean = a.mean(axis=axes, keepdims=True)
-        d = a - mean
+        d = a - a.mean(axis=axes, keepdims=True)
         n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
         denom = n - correction if n > correction else 0  # (this module shadows max)
-        ctx.d, ctx.denom, ctx.axes, ctx.keepdim, ctx.shape = d, denom, axes, keepdim, a.shape
+        ctx.a, ctx.denom, ctx.axes, ctx.keepdim, ctx.shape = a, denom, axes, keepdim, a.shape
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.asarray((d * d).sum(axis=axes, keepdims=keepdim) / a.dtype.type(denom))
 
     @staticmethod
     def backward(ctx, g):
+        a, xp = ctx.a, xp_of(g)
+        d = a - xp.mean(a, axis=ctx.axes, keepdims=True)  # recomputed: x − x̄ is not saved (it depends on x)
         g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return g * (2 / ctx.d.dtype.type(ctx.denom)) * ctx.d
+            return g * (2 / ctx.denom if ctx.denom else float("inf")) * d
 
 
 class Prod(Op):

@@ -31,6 +31,13 @@ def _dropout(lib, x, y):
     return x * x * torch.tensor(_dropout_mask())
 
 
+def _index_put(lib, x, y):
+    z = x * y
+    z[1, 1:3] = x[0, :2] ** 2
+    z[[0, 2], [3, 0]] = y[1, :2].exp()
+    return z * x
+
+
 # op class name -> f(lib, x, y) for x, y of shape (3, 4), float64 (the same code runs on ember and torch)
 CASES = {
     "Abs": lambda lib, x, y: x.abs() * x,
@@ -87,10 +94,14 @@ CASES = {
     "Var": lambda lib, x, y: x.var(1, keepdim=True) * x + x.var() * y + x.std(0, correction=0).sum() * x,
     "Silu": lambda lib, x, y: lib.nn.functional.silu(x * y * 3) * x,
     "Softplus": lambda lib, x, y: lib.nn.functional.softplus(x * y, beta=2.0, threshold=1.5) * x,
+    "GetItem": lambda lib, x, y: (x[1:, ::2].exp() * y[0, 1:3]).sum() + x[0] * x[2] + x[[0, 2, 0]].tanh().sum(0)
+    + x[x > 0.3].sum() * y[..., None, 1].exp(),
+    "IndexAdd": lambda lib, x, y: lib.autograd.grad((x[[0, 2, 0]] ** 3).sum(), x, create_graph=True)[0] * y,
+    "IndexPut": _index_put,
 }
 # ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)
-SECOND_FORMULA = {"_FunctionNode", "Conv2d", "MaxPool2d", "GetItem", "IndexPut", "CrossEntropy", "MSE", "NLL", "Gelu",
-                  "Recurrence", "Normalize"}
+SECOND_FORMULA = {"_FunctionNode", "Conv2d", "MaxPool2d", "CrossEntropy", "MSE", "NLL", "Gelu", "Recurrence",
+                  "Normalize"}
 # ops that still raise under create_graph=True
 NOT_TWICE = {"_NormalCdf", "AvgPool2d", "ConvTranspose2d", "NearestGather", "SpatialLinear", "Gather", "MaskedFill",
              "Scatter", "Einsum", "BCE", "BCEWithLogits", "ClampGradThrough", "MaxMinDim", "Prod", "Pad",

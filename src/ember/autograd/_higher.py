@@ -16,7 +16,7 @@ import numpy as np
 from ..tensor import Tensor, _wrap
 from .function import GRAPH_VJPS, Op, run_backward
 from .grad_mode import enable_grad
-from .ops import conv as C, indexing as I, linalg as L, loss as LS, nn as N, reduction as R
+from .ops import conv as C, indexing as I, loss as LS, nn as N
 
 VJPS = GRAPH_VJPS  # Op class -> vjp(node, g) -> one Tensor (or None) per input; ops defined outside autograd
 # (nn/_functional/normalization.py) give theirs as a ``vjp`` static method instead
@@ -78,20 +78,6 @@ def _nll(node, g):
     if node.reduction == "none":
         return (grad * g.unsqueeze(1),)
     return (grad * (g / float(node.denom)) if node.reduction == "mean" else grad * g,)
-
-
-@_vjp(I.GetItem)
-def _getitem(node, g):
-    if not node.basic:
-        raise RuntimeError("create_graph=True: ember differentiates indexing twice only for basic indices (ints, "
-                           "slices, None, ...), not for index arrays or masks")
-    return (I.IndexPut.apply(_const(np.zeros(node.shape), g), g, idx=node.idx),)
-
-
-@_vjp(I.IndexPut)
-def _index_put(node, g):
-    return (I.IndexPut.apply(g, _const(np.zeros(node.vshape), g), idx=node.idx),
-            I.GetItem.apply(g, idx=node.idx, basic=True))
 
 
 @_vjp(C.Conv2d)

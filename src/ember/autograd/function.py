@@ -220,9 +220,10 @@ def _fit_graph(g: Tensor, like: Tensor) -> Tensor:
 class _GraphCtx:
     """A node's saved values as Tensors, for its ``backward`` under create_graph: an array that is
     one of the node's inputs is that input Tensor; the output array is a Tensor made by the node
-    (so the gradient flows through the node again); any other saved array is a constant (masks,
-    indices, piecewise-constant values: an op that saves anything else differentiable must
-    recompute it from its inputs or outputs). Other attributes are the node's own."""
+    (so the gradient flows through the node again); any other saved float array is a constant
+    Tensor (piecewise-constant values: an op that saves anything else differentiable must
+    recompute it from its inputs or outputs), and integer and bool arrays (indices, masks) stay
+    arrays. Other attributes are the node's own."""
 
     def __init__(self, node: "Op"):
         by_id = {id(t._data): t for t in node.inputs}
@@ -231,7 +232,12 @@ class _GraphCtx:
         for k, v in node.__dict__.items():
             if isinstance(v, (np.ndarray, np.generic)):  # (a 0-d result may be a NumPy scalar)
                 t = by_id.get(id(v))
-                v = t if t is not None else _make(np.asarray(v), node) if id(v) == rid else _wrap(np.asarray(v))
+                if t is not None:
+                    v = t
+                elif id(v) == rid:
+                    v = _make(np.asarray(v), node)
+                elif v.dtype.kind in "fc":  # integer and bool arrays (indices, masks) stay arrays
+                    v = _wrap(np.asarray(v))
             d[k] = v
 
 

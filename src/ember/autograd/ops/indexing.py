@@ -46,7 +46,30 @@ def _check_bounds(a: np.ndarray, idx):
         dim += 1
 
 
+def _scatter_to(shape, idx, g, basic):
+    """zeros(shape) with ``g`` placed at ``idx`` (summed where advanced indices repeat): the adjoint of ``a[idx]``."""
+    if isinstance(g, Tensor):
+        return IndexAdd.apply(g, shape=shape, idx=idx, basic=basic)
+    out = np.zeros(shape, dtype=g.dtype)
+    if basic:
+        out[idx] = g
+    else:
+        np.add.at(out, idx, g)
+    return out
+
+
+def _zero_at(g, idx, vshape):
+    """``g`` with zeros at ``idx``: the part of the gradient that an item assignment overwrote."""
+    if isinstance(g, Tensor):
+        return IndexPut.apply(g, _wrap(np.zeros(vshape, g._data.dtype)), idx=idx)
+    out = g.copy()
+    out[idx] = 0
+    return out
+
+
 class GetItem(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, idx, basic):
         ctx.shape, ctx.dtype, ctx.idx, ctx.basic = a.shape, a.dtype, idx, basic
@@ -55,12 +78,22 @@ class GetItem(Op):
 
     @staticmethod
     def backward(ctx, g):
-        out = np.zeros(ctx.shape, dtype=g.dtype)
-        if ctx.basic:
-            out[ctx.idx] = g
-        else:
-            np.add.at(out, ctx.idx, g)
-        return out
+        return _scatter_to(ctx.shape, ctx.idx, g, ctx.basic)
+
+
+class IndexAdd(Op):
+    """zeros(shape) with ``v`` added at ``idx``: ``x[idx]``'s backward, as an op (create_graph)."""
+
+    once_differentiable = False
+
+    @staticmethod
+    def forward(ctx, v, *, shape, idx, basic):
+        ctx.idx = idx
+        return _scatter_to(shape, idx, v, basic)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[ctx.idx]
 
 
 def getitem(x, idx):
@@ -76,6 +109,8 @@ def getitem(x, idx):
 class IndexPut(Op):
     """out = x with out[idx] = v (the recorded form of ``x[idx] = v``)."""
 
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, v, *, idx):
         ctx.idx, ctx.vshape = idx, v.shape
@@ -85,8 +120,7 @@ class IndexPut(Op):
 
     @staticmethod
     def backward(ctx, g):
-        ga = g.copy()
-        ga[ctx.idx] = 0
+        ga = _zero_at(g, ctx.idx, ctx.vshape)
         gv = g[ctx.idx]
         return ga, gv
 

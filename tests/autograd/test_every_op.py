@@ -98,12 +98,13 @@ CASES = {
     + x[x > 0.3].sum() * y[..., None, 1].exp(),
     "IndexAdd": lambda lib, x, y: lib.autograd.grad((x[[0, 2, 0]] ** 3).sum(), x, create_graph=True)[0] * y,
     "IndexPut": _index_put,
+    "Gelu": lambda lib, x, y: lib.nn.functional.gelu(x * y) * x + lib.nn.functional.gelu(x, approximate="tanh") * y,
+    "NormalCdf": lambda lib, x, y: lib.autograd.grad(lib.nn.functional.gelu(x * x).sum(), x, create_graph=True)[0] * y,
 }
 # ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)
-SECOND_FORMULA = {"_FunctionNode", "Conv2d", "MaxPool2d", "CrossEntropy", "MSE", "NLL", "Gelu", "Recurrence",
-                  "Normalize"}
+SECOND_FORMULA = {"_FunctionNode", "Conv2d", "MaxPool2d", "CrossEntropy", "MSE", "NLL", "Recurrence", "Normalize"}
 # ops that still raise under create_graph=True
-NOT_TWICE = {"_NormalCdf", "AvgPool2d", "ConvTranspose2d", "NearestGather", "SpatialLinear", "Gather", "MaskedFill",
+NOT_TWICE = {"AvgPool2d", "ConvTranspose2d", "NearestGather", "SpatialLinear", "Gather", "MaskedFill",
              "Scatter", "Einsum", "BCE", "BCEWithLogits", "ClampGradThrough", "MaxMinDim", "Prod", "Pad",
              "EmbeddingLookup", "SyncNormalize"}
 

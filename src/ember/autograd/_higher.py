@@ -9,14 +9,13 @@ away when that list is empty (issue #12).
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
 from ..tensor import Tensor, _wrap
-from .function import GRAPH_VJPS, Op, run_backward
+from .function import GRAPH_VJPS, run_backward
 from .grad_mode import enable_grad
-from .ops import conv as C, indexing as I, loss as LS, nn as N
+from .ops import conv as C, loss as LS
 
 VJPS = GRAPH_VJPS  # Op class -> vjp(node, g) -> one Tensor (or None) per input; ops defined outside autograd
 # (nn/_functional/normalization.py) give theirs as a ``vjp`` static method instead
@@ -42,31 +41,6 @@ def _unreduce(node, g):
     if node.axes is None or not node.keepdim:
         g = g.reshape(tuple(1 if i in reduced else n for i, n in enumerate(shape)))
     return g.expand(*shape)
-
-
-class _NormalCdf(Op):
-    """Φ(x) = (1 + erf(x/√2))/2 with dΦ/dx = φ(x) = e^(−x²/2)/√(2π): the GELU derivative's building block."""
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.a = a
-        return (0.5 * (1 + N._erf(a / math.sqrt(2)))).astype(a.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * (np.exp(-0.5 * ctx.a * ctx.a) / math.sqrt(2 * math.pi)).astype(g.dtype, copy=False)
-
-
-@_vjp(N.Gelu)
-def _gelu(node, g):
-    """exact: GELU' = Φ(x) + x·φ(x);  tanh: 0.5(1 + t) + 0.5x(1 − t²)·k(1 + 3c·x²), t = tanh(k(x + c·x³))."""
-    x = node.inputs[0]
-    if node.tanh:
-        k, c = math.sqrt(2 / math.pi), 0.044715
-        t = ((x + x ** 3 * c) * k).tanh()
-        return (g * ((1 + t) * 0.5 + x * (1 - t * t) * (0.5 * k) * (1 + x * x * (3 * c))),)
-    pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
-    return (g * (_NormalCdf.apply(x) + x * pdf),)
 
 
 @_vjp(LS.NLL)

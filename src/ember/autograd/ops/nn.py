@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 
-from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._xp import xp_of
 
@@ -103,32 +102,56 @@ class Elu(Op):
         return xp_of(g).where(ctx.a > 0, g, g * (ctx.out + ctx.alpha))
 
 
+class NormalCdf(Op):
+    """Φ(x) = (1 + erf(x/√2))/2, dΦ/dx = φ(x) = e^(−x²/2)/√(2π): GELU's factor, as an op for create_graph."""
+
+    once_differentiable = False
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        return _normal_cdf(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.a
+        return g * (xp_of(g).exp(a * a * -0.5) * (1 / math.sqrt(2 * math.pi)))
+
+
+def _normal_cdf(a):
+    return (0.5 * (1 + _erf(a / math.sqrt(2)))).astype(a.dtype, copy=False)
+
+
 class Gelu(Op):
     """GELU(x) = x·Φ(x), Φ(x) = (1 + erf(x/√2))/2; approximate='tanh': 0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
+
+    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, tanh):
         ctx.a, ctx.tanh = a, tanh
         if tanh:
             k = math.sqrt(2 / math.pi)
-            inner = k * (a + 0.044715 * a**3)
-            t = np.tanh(inner)
+            t = np.tanh(k * (a + 0.044715 * a**3))
             ctx.t = t
             return (0.5 * a * (1 + t)).astype(a.dtype, copy=False)
-        cdf = 0.5 * (1 + _erf(a / math.sqrt(2)))
+        cdf = _normal_cdf(a)
         ctx.cdf = cdf
         return (a * cdf).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        a = ctx.a
+        """tanh: GELU' = 0.5(1 + t) + 0.5x(1 − t²)·k(1 + 3c·x²); exact: GELU' = Φ(x) + x·φ(x). The saved t and Φ(x)
+        depend on x: under create_graph they are computed again, as Tensors."""
+        a, xp = ctx.a, xp_of(g)
         if ctx.tanh:
             k = math.sqrt(2 / math.pi)
-            t = ctx.t
+            t = ctx.t if xp is np else (k * (a + 0.044715 * a**3)).tanh()
             d = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * k * (1 + 3 * 0.044715 * a * a)
             return g * d
-        pdf = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
-        return g * (ctx.cdf + a * pdf)
+        cdf = ctx.cdf if xp is np else NormalCdf.apply(a)
+        pdf = xp.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
+        return g * (cdf + a * pdf)
 
 
 class Silu(Op):

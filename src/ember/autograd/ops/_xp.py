@@ -28,6 +28,11 @@ def xp_of(g):
     return TensorNamespace if isinstance(g, Tensor) else np
 
 
+def dtype_of(a) -> np.dtype:
+    """The NumPy dtype of an array or of a Tensor's array."""
+    return a._data.dtype if isinstance(a, Tensor) else a.dtype
+
+
 class TensorNamespace:
     """The NumPy functions that backward formulas use, on Tensors, recorded in the graph."""
 

@@ -7,6 +7,7 @@ from ...tensor import Tensor, _DataTensor, _wrap
 from .. import _versions
 from ..function import Op
 from ._util import dims, as_tensor_arg
+from ._xp import xp_of
 
 
 def _index(idx):
@@ -46,7 +47,7 @@ def _check_bounds(a: np.ndarray, idx):
         dim += 1
 
 
-def _scatter_to(shape, idx, g, basic):
+def scatter_to(shape, idx, g, basic):
     """zeros(shape) with ``g`` placed at ``idx`` (summed where advanced indices repeat): the adjoint of ``a[idx]``."""
     if isinstance(g, Tensor):
         return IndexAdd.apply(g, shape=shape, idx=idx, basic=basic)
@@ -58,11 +59,12 @@ def _scatter_to(shape, idx, g, basic):
     return out
 
 
-def _zero_at(g, idx, vshape):
-    """``g`` with zeros at ``idx``: the part of the gradient that an item assignment overwrote."""
+def zero_at(g, idx, vshape, fresh=False):
+    """``g`` with zeros at ``idx``: the part of the gradient that an item assignment overwrote
+    (``fresh``: ``g`` is an array nothing else holds, zeroed in place)."""
     if isinstance(g, Tensor):
         return IndexPut.apply(g, _wrap(np.zeros(vshape, g._data.dtype)), idx=idx)
-    out = g.copy()
+    out = g if fresh else g.copy()
     out[idx] = 0
     return out
 
@@ -78,7 +80,7 @@ class GetItem(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return _scatter_to(ctx.shape, ctx.idx, g, ctx.basic)
+        return scatter_to(ctx.shape, ctx.idx, g, ctx.basic)
 
 
 class IndexAdd(Op):
@@ -89,7 +91,7 @@ class IndexAdd(Op):
     @staticmethod
     def forward(ctx, v, *, shape, idx, basic):
         ctx.idx = idx
-        return _scatter_to(shape, idx, v, basic)
+        return scatter_to(shape, idx, v, basic)
 
     @staticmethod
     def backward(ctx, g):
@@ -120,7 +122,7 @@ class IndexPut(Op):
 
     @staticmethod
     def backward(ctx, g):
-        ga = _zero_at(g, ctx.idx, ctx.vshape)
+        ga = zero_at(g, ctx.idx, ctx.vshape)
         gv = g[ctx.idx]
         return ga, gv
 
@@ -143,6 +145,8 @@ def setitem(x, idx, value):
 
 
 class Gather(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, axis, index):
         ctx.shape, ctx.axis, ctx.index = a.shape, axis, index
@@ -151,16 +155,14 @@ class Gather(Op):
 
     @staticmethod
     def backward(ctx, g):
-        out = np.zeros(ctx.shape, dtype=g.dtype)
-        _scatter_add(out, ctx.axis, ctx.index, g)
-        return out
+        return scatter_to(ctx.shape, _along(ctx.axis, ctx.index), g, basic=False)
 
 
-def _scatter_add(out, axis, index, src):
-    """out[..., index[i], ...] += src[i] along ``axis`` (duplicates accumulate)."""
+def _along(axis, index):
+    """The advanced index that ``index`` (values along ``axis``) is for gather/scatter: a[idx] is a[..., index[i], ...]."""
     idx = list(np.indices(index.shape, sparse=True))
     idx[axis] = index
-    np.add.at(out, tuple(idx), src[tuple(slice(0, s) for s in index.shape)])
+    return tuple(idx)
 
 
 def _check_index(x, axis, index, name, src=None):
@@ -189,13 +191,13 @@ def gather(x, dim, index, *, sparse_grad=False):
 class Scatter(Op):
     """out = x; out[index] = src (or += with reduce='add') along ``axis``."""
 
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, src, *, axis, index, add):
         ctx.axis, ctx.index, ctx.add = axis, index, add
         out = a.copy()
-        idx = list(np.indices(index.shape, sparse=True))
-        idx[axis] = index
-        idx = tuple(idx)
+        idx = _along(axis, index)
         sub = src[tuple(slice(0, s) for s in index.shape)]
         if add:
             np.add.at(out, idx, sub)
@@ -206,13 +208,9 @@ class Scatter(Op):
 
     @staticmethod
     def backward(ctx, g):
-        idx = ctx.full_idx
-        ga = g.copy()
-        if not ctx.add:
-            ga[idx] = 0
-        gs = np.zeros(ctx.src_shape, dtype=g.dtype)
-        gs[tuple(slice(0, s) for s in ctx.index.shape)] = g[idx]
-        return ga, gs
+        idx, used = ctx.full_idx, tuple(slice(0, s) for s in ctx.index.shape)
+        ga = g if ctx.add else zero_at(g, idx, ctx.index.shape)
+        return ga, scatter_to(ctx.src_shape, used, g[idx], basic=True)
 
 
 def scatter(x, dim, index, src=None, *, value=None, reduce=None):
@@ -252,6 +250,8 @@ def index_select(x, dim, index):
 
 
 class MaskedFill(Op):
+    once_differentiable = False
+
     @staticmethod
     def forward(ctx, a, *, mask, value):
         ctx.mask = mask
@@ -259,7 +259,7 @@ class MaskedFill(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.where(ctx.mask, 0, g)
+        return xp_of(g).where(ctx.mask, 0, g)
 
 
 def masked_fill(x, mask, value):

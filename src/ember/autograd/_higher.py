@@ -3,7 +3,7 @@ written against ``xp_of(g)`` (``ops/_xp.py``).
 
 Each entry of ``VJPS`` (``function.GRAPH_VJPS``) states an op's vector-Jacobian product a second
 time, with differentiable ember ops on Tensors, reading the node's input *tensors*. Every op
-converted to the one-formula form (``once_differentiable = False``) loses its entry here; the ops
+converted to the one-formula form loses its entry here; the ops
 left are listed in ``tests/autograd/test_every_op.py`` (``SECOND_FORMULA``), and this module goes
 away when that list is empty (issue #12).
 """

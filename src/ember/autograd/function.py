@@ -42,7 +42,7 @@ class Op:
     """
 
     _freed = False
-    once_differentiable = True  # False: ``backward`` is written against ``xp_of(g)`` and also runs on Tensors
+    once_differentiable = False  # True: ``backward`` reads only arrays (ops/_xp.py), so create_graph raises
     _rid = 0  # id() of the output array, to recognise it among the saved arrays under create_graph
     _clock = 0  # _versions.clock when the node was recorded
     _hooks = None  # gradient hooks of the (non-leaf) tensor this node produced
@@ -247,18 +247,18 @@ GRAPH_VJPS: dict = {}  # Op class -> vjp(node, g) for ops whose backward is not 
 def _graph_vjp(node: "Op", g: Tensor) -> tuple:
     """One node's gradients as Tensors that carry a graph (create_graph)."""
     cls = type(node)
-    if not cls.once_differentiable:
-        out = cls.backward(_GraphCtx(node), g)
-        out = out if type(out) is tuple else (out,)
-        for o in out:
-            if o is not None and not isinstance(o, Tensor):
-                raise RuntimeError(f"{node.name()}: backward returned an array under create_graph; its formula "
-                                   "must use xp_of(g) (autograd/ops/_xp.py)")
-        return out
     vjp = GRAPH_VJPS.get(cls) or getattr(cls, "vjp", None)
-    if vjp is None:
+    if vjp is not None:
+        return tuple(vjp(node, g))
+    if cls.once_differentiable:
         raise RuntimeError(f"create_graph=True: ember cannot differentiate the backward of {node.name()} again")
-    return tuple(vjp(node, g))
+    out = cls.backward(_GraphCtx(node), g)
+    out = out if type(out) is tuple else (out,)
+    for o in out:
+        if o is not None and not isinstance(o, Tensor):
+            raise RuntimeError(f"{node.name()}: backward returned an array under create_graph; its formula "
+                               "must use xp_of(g) (autograd/ops/_xp.py)")
+    return out
 
 
 def run_backward(roots, root_grads, retain_graph=False, capture=None, create_graph=False):

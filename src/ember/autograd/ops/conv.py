@@ -244,6 +244,8 @@ class ConvTranspose2d(Op):
     Options: stride, dilation, padding (ph, pw), output_padding (oh, ow), groups.
     """
 
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
+
     @staticmethod
     def forward(ctx, x, w, b=None, *, stride, padding, output_padding, dilation, groups):
         n, cin, h, wd = x.shape
@@ -469,6 +471,8 @@ def _avg_divisor(in_hw, kernel, stride, padding, out_hw, count_include_pad, divi
 class AvgPool2d(Op):
     """out[n,c,y,x] = Σ_{i,j} xpad[n, c, y·sh + i, x·sw + j] / divisor[y, x] (zero padding)."""
 
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
+
     @staticmethod
     def forward(ctx, x, *, kernel, stride, padding, out_hw, count_include_pad, divisor_override):
         pads = pool_pads(x.shape[2:], kernel, stride, padding, (1, 1), out_hw)
@@ -507,6 +511,8 @@ class SpatialLinear(Op):
     dx = A_hᵀ · g · A_w.
     """
 
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
+
     @staticmethod
     def forward(ctx, x, *, a_h, a_w):
         ctx.a_h, ctx.a_w = a_h, a_w
@@ -520,6 +526,8 @@ class SpatialLinear(Op):
 class NearestGather(Op):
     """out[..., y, x] = x[..., rows[y], cols[x]]; backward sums g into the source positions
     (as one-hot matmuls: dx = R_hᵀ · g · R_w)."""
+
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
 
     @staticmethod
     def forward(ctx, x, *, rows, cols):

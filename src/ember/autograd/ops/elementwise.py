@@ -18,8 +18,6 @@ from ._util import operands, as_tensor_arg, broadcast_error, broadcasting
 
 # ---- arithmetic ----------------------------------------------------------------------
 class Add(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -30,8 +28,6 @@ class Add(Op):
 
 
 class Sub(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -42,7 +38,6 @@ class Sub(Op):
 
 
 class Mul(Op):
-    once_differentiable = False
     saved_for = {"a": (1,), "b": (0,)}  # a is read only for b's gradient, b for a's (see autograd/_versions.py)
 
     @staticmethod
@@ -56,8 +51,6 @@ class Mul(Op):
 
 
 class Div(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is ±inf or nan without a warning, as torch
@@ -72,8 +65,6 @@ class Div(Op):
 
 
 class Neg(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -85,8 +76,6 @@ class Neg(Op):
 
 class Pow(Op):
     """a ** b for two tensors: d/da = b·a^(b−1), d/db = a^b·log a (0 where a = 0 and b ≥ 0, as torch)."""
-
-    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, b):
@@ -106,8 +95,6 @@ class Pow(Op):
 
 class PowScalar(Op):
     """a ** e for a constant exponent e: d/da = e·a^(e−1)."""
-
-    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, e):
@@ -129,8 +116,6 @@ class PowScalar(Op):
 class RPowScalar(Op):
     """s ** a for a constant base s: d/da = s^a·log s."""
 
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, s):
         out = np.power(np.asarray(s, dtype=a.dtype), a)
@@ -144,8 +129,6 @@ class RPowScalar(Op):
 
 # ---- unary math ----------------------------------------------------------------------
 class Exp(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         ctx.out = np.exp(a)
@@ -157,8 +140,6 @@ class Exp(Op):
 
 
 class Log(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
@@ -172,8 +153,6 @@ class Log(Op):
 
 
 class Log1p(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
@@ -186,8 +165,6 @@ class Log1p(Op):
 
 
 class Expm1(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         ctx.out = np.expm1(a)
@@ -199,8 +176,6 @@ class Expm1(Op):
 
 
 class Sqrt(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):
@@ -214,8 +189,6 @@ class Sqrt(Op):
 
 
 class Rsqrt(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -228,8 +201,6 @@ class Rsqrt(Op):
 
 
 class Reciprocal(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         with np.errstate(divide="ignore"):
@@ -242,8 +213,6 @@ class Reciprocal(Op):
 
 
 class Abs(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
@@ -255,8 +224,6 @@ class Abs(Op):
 
 
 class Sin(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
@@ -268,8 +235,6 @@ class Sin(Op):
 
 
 class Cos(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
@@ -282,8 +247,6 @@ class Cos(Op):
 
 class Sigmoid(Op):
     """σ(x) = 1/(1+e^(−x)), computed without overflow; dσ/dx = σ(1−σ)."""
-
-    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a):
@@ -299,8 +262,6 @@ class Sigmoid(Op):
 
 
 class Tanh(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         ctx.out = np.tanh(a)
@@ -312,8 +273,6 @@ class Tanh(Op):
 
 
 class Relu(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         out = np.maximum(a, 0)
@@ -327,8 +286,6 @@ class Relu(Op):
 
 class Clamp(Op):
     """clamp(x, lo, hi); the gradient passes where lo ≤ x ≤ hi (as torch)."""
-
-    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, lo, hi):
@@ -350,8 +307,6 @@ class Clamp(Op):
 
 
 class ClampTensor(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, lo, hi):
         ctx.a, ctx.lo, ctx.hi = a, lo, hi
@@ -368,8 +323,6 @@ class ClampTensor(Op):
 class Maximum(Op):
     """max(a, b) elementwise; on ties the gradient is split evenly, as torch."""
 
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
@@ -383,8 +336,6 @@ class Maximum(Op):
 
 
 class Minimum(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
@@ -398,8 +349,6 @@ class Minimum(Op):
 
 
 class Where(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, b, *, cond):
         ctx.cond = cond
@@ -412,8 +361,6 @@ class Where(Op):
 
 
 class Cast(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, dtype):
         return a.astype(dtype)
@@ -424,8 +371,6 @@ class Cast(Op):
 
 
 class Clone(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         return a.copy()
@@ -597,8 +542,6 @@ def square(x):
 
 class _ZeroGrad(Op):
     """A piecewise-constant function (sign, floor, ...): its gradient is zero almost everywhere, as torch."""
-
-    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, fn):

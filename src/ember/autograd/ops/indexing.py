@@ -70,8 +70,6 @@ def zero_at(g, idx, vshape, fresh=False):
 
 
 class GetItem(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, idx, basic):
         ctx.shape, ctx.dtype, ctx.idx, ctx.basic = a.shape, a.dtype, idx, basic
@@ -85,8 +83,6 @@ class GetItem(Op):
 
 class IndexAdd(Op):
     """zeros(shape) with ``v`` added at ``idx``: ``x[idx]``'s backward, as an op (create_graph)."""
-
-    once_differentiable = False
 
     @staticmethod
     def forward(ctx, v, *, shape, idx, basic):
@@ -110,8 +106,6 @@ def getitem(x, idx):
 
 class IndexPut(Op):
     """out = x with out[idx] = v (the recorded form of ``x[idx] = v``)."""
-
-    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, v, *, idx):
@@ -145,8 +139,6 @@ def setitem(x, idx, value):
 
 
 class Gather(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, axis, index):
         ctx.shape, ctx.axis, ctx.index = a.shape, axis, index
@@ -190,8 +182,6 @@ def gather(x, dim, index, *, sparse_grad=False):
 
 class Scatter(Op):
     """out = x; out[index] = src (or += with reduce='add') along ``axis``."""
-
-    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, src, *, axis, index, add):
@@ -250,8 +240,6 @@ def index_select(x, dim, index):
 
 
 class MaskedFill(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, mask, value):
         ctx.mask = mask

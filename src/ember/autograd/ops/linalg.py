@@ -14,8 +14,6 @@ from ._xp import xp_of
 class MatMul(Op):
     """a @ b; for batched operands the engine sums the gradient over broadcast batch dims."""
 
-    once_differentiable = False
-
     saved_for = {"a": (1,), "b": (0,)}  # a is read only for b's gradient, b for a's (see autograd/_versions.py)
 
     @staticmethod
@@ -108,8 +106,6 @@ def outer(x, y):
 class Linear(Op):
     """y = x·Wᵀ + b over the last dimension of x."""
 
-    once_differentiable = False
-
     saved_for = {"x": (1,), "w": (0,)}  # x is read only for W's gradient, W for x's (see autograd/_versions.py)
 
     @staticmethod
@@ -189,6 +185,8 @@ def _explicit(equation: str, arrays) -> tuple[list, str]:
 class Einsum(Op):
     """einsum; the gradient of each operand is another einsum of the output gradient with the other
     operands, summed over broadcast dims and written back onto repeated-letter diagonals."""
+
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
 
     @staticmethod
     def forward(ctx, *arrays, equation):

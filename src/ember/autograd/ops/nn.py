@@ -23,8 +23,6 @@ def _sigmoid(xp, a):
 class Softmax(Op):
     """softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m), m = max x; backward s·(g − Σ g·s)."""
 
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, axis):
         m = a.max(axis=axis, keepdims=True)
@@ -41,8 +39,6 @@ class Softmax(Op):
 
 class LogSoftmax(Op):
     """log_softmax(x) = x − m − log Σ exp(x − m): no overflow for any finite logits; backward g − softmax·Σg."""
-
-    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, axis):
@@ -61,8 +57,6 @@ class LogSoftmax(Op):
 class MulMask(Op):
     """x · mask for a constant mask (dropout's scaled keep-mask)."""
 
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, mask):
         ctx.mask = mask
@@ -74,8 +68,6 @@ class MulMask(Op):
 
 
 class LeakyRelu(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, slope):
         ctx.pos, ctx.slope = a > 0, slope
@@ -88,8 +80,6 @@ class LeakyRelu(Op):
 
 class Elu(Op):
     """ELU(x) = x if x > 0 else α(eˣ − 1); derivative 1 if x > 0 else ELU(x) + α."""
-
-    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, alpha):
@@ -104,8 +94,6 @@ class Elu(Op):
 
 class NormalCdf(Op):
     """Φ(x) = (1 + erf(x/√2))/2, dΦ/dx = φ(x) = e^(−x²/2)/√(2π): GELU's factor, as an op for create_graph."""
-
-    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a):
@@ -124,8 +112,6 @@ def _normal_cdf(a):
 
 class Gelu(Op):
     """GELU(x) = x·Φ(x), Φ(x) = (1 + erf(x/√2))/2; approximate='tanh': 0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
-
-    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, tanh):
@@ -157,8 +143,6 @@ class Gelu(Op):
 class Silu(Op):
     """SiLU(x) = x·σ(x); derivative σ(x)(1 + x(1 − σ(x)))."""
 
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
@@ -174,8 +158,6 @@ class Silu(Op):
 class Softplus(Op):
     """softplus(x) = log(1 + e^(βx))/β, linear where βx > threshold (as torch)."""
 
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, beta, threshold):
         z = a * beta
@@ -189,8 +171,6 @@ class Softplus(Op):
 
 
 class Hardtanh(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, lo, hi):
         ctx.a, ctx.lo, ctx.hi = a, lo, hi

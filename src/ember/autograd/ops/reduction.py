@@ -42,8 +42,6 @@ def _expand_back(g, shape, axes, keepdim):
 
 
 class Sum(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, axes, keepdim, dtype):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
@@ -55,8 +53,6 @@ class Sum(Op):
 
 
 class Mean(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
@@ -73,8 +69,6 @@ class Mean(Op):
 
 class Var(Op):
     """var = Σ(x − x̄)² / (N − correction); d var/dx = 2(x − x̄)/(N − correction)."""
-
-    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, axes, keepdim, correction):
@@ -95,6 +89,8 @@ class Var(Op):
 
 
 class Prod(Op):
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
+
     @staticmethod
     def forward(ctx, a, *, axis, keepdim):
         out = np.asarray(a.prod(axis=axis, keepdims=keepdim))
@@ -118,6 +114,8 @@ class Prod(Op):
 class MaxMinDim(Op):
     """Values of max/min along one dim; the gradient goes to the selected index."""
 
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
+
     @staticmethod
     def forward(ctx, a, *, axis, keepdim, largest):
         idx = (np.argmax if largest else np.argmin)(a, axis=axis)
@@ -139,8 +137,6 @@ class MaxMinDim(Op):
 class AMaxMin(Op):
     """amax/amin (and max()/min() with no dim): ties share the gradient evenly, as torch."""
 
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, axes, keepdim, largest):
         out = np.asarray((np.amax if largest else np.amin)(a, axis=axes, keepdims=keepdim))
@@ -159,8 +155,6 @@ class AMaxMin(Op):
 
 class LogSumExp(Op):
     """log Σ exp(x), stabilised by the max: m + log Σ exp(x − m); gradient softmax(x) = exp(x − logsumexp(x))."""
-
-    once_differentiable = False
 
     @staticmethod
     def forward(ctx, a, *, axes, keepdim):
@@ -323,8 +317,6 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
 class _SafeSqrt(Op):
     """√s whose derivative at s = 0 is 0 (the subgradient torch uses for the 2-norm of a zero vector)."""
 
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, s):
         ctx.out = np.sqrt(s)
@@ -348,8 +340,6 @@ def cumsum(x, dim, *, dtype=None):
 
 
 class _CumSum(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, axis):
         ctx.axis = axis

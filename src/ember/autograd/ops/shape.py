@@ -10,8 +10,6 @@ from ._xp import xp_of
 
 
 class Reshape(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, shape):
         ctx.shape = a.shape
@@ -23,8 +21,6 @@ class Reshape(Op):
 
 
 class Permute(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, axes):
         ctx.inv = tuple(np.argsort(axes))
@@ -36,8 +32,6 @@ class Permute(Op):
 
 
 class Expand(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, shape):
         return np.broadcast_to(a, shape)
@@ -48,8 +42,6 @@ class Expand(Op):
 
 
 class Cat(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, *arrays, axis):
         ctx.axis = axis
@@ -62,8 +54,6 @@ class Cat(Op):
 
 
 class Stack(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, *arrays, axis):
         ctx.axis = axis
@@ -75,8 +65,6 @@ class Stack(Op):
 
 
 class Flip(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, axes):
         ctx.axes = axes
@@ -88,8 +76,6 @@ class Flip(Op):
 
 
 class Repeat(Op):
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, a, *, reps):
         ctx.in_shape = (1,) * (len(reps) - a.ndim) + a.shape

@@ -18,8 +18,6 @@ class Pad(Op):
     idx = numpy.pad(arange(n), (lo, hi), mode); the backward scatters g back with add.at.
     """
 
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, x, *, widths, mode, value):
         ctx.widths, ctx.mode, ctx.shape = widths, mode, x.shape

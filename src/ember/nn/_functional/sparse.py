@@ -15,8 +15,6 @@ class EmbeddingLookup(Op):
     """out[…, :] = W[idx[…], :]; backward scatters g back into the rows (add.at), zero at
     ``padding_idx``, each row's gradient divided by its count in the batch with scale_grad_by_freq."""
 
-    once_differentiable = False
-
     @staticmethod
     def forward(ctx, w, *, idx, padding_idx, scale_grad_by_freq):
         ctx.idx, ctx.n, ctx.padding_idx, ctx.scale = idx, w.shape[0], padding_idx, scale_grad_by_freq

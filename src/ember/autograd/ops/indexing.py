@@ -147,10 +147,10 @@ class Gather(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return scatter_to(ctx.shape, _along(ctx.axis, ctx.index), g, basic=False)
+        return scatter_to(ctx.shape, along(ctx.axis, ctx.index), g, basic=False)
 
 
-def _along(axis, index):
+def along(axis, index):
     """The advanced index that ``index`` (values along ``axis``) is for gather/scatter: a[idx] is a[..., index[i], ...]."""
     idx = list(np.indices(index.shape, sparse=True))
     idx[axis] = index
@@ -187,7 +187,7 @@ class Scatter(Op):
     def forward(ctx, a, src, *, axis, index, add):
         ctx.axis, ctx.index, ctx.add = axis, index, add
         out = a.copy()
-        idx = _along(axis, index)
+        idx = along(axis, index)
         sub = src[tuple(slice(0, s) for s in index.shape)]
         if add:
             np.add.at(out, idx, sub)

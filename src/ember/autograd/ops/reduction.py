@@ -10,6 +10,7 @@ from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import dims
 from ._xp import xp_of
+from .indexing import along, scatter_to
 
 class values_indices(namedtuple("values_indices", ["values", "indices"])):
     """(values, indices) of max/min along a dim; prints like torch's ``torch.return_types.max``."""
@@ -114,8 +115,6 @@ class Prod(Op):
 class MaxMinDim(Op):
     """Values of max/min along one dim; the gradient goes to the selected index."""
 
-    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
-
     @staticmethod
     def forward(ctx, a, *, axis, keepdim, largest):
         idx = (np.argmax if largest else np.argmin)(a, axis=axis)
@@ -127,11 +126,9 @@ class MaxMinDim(Op):
 
     @staticmethod
     def backward(ctx, g):
-        out = np.zeros(ctx.shape, dtype=g.dtype)
         if not ctx.keepdim:
-            g = np.expand_dims(g, ctx.axis)
-        np.put_along_axis(out, ctx.idx, g, ctx.axis)
-        return out
+            g = xp_of(g).expand_dims(g, ctx.axis)
+        return scatter_to(ctx.shape, along(ctx.axis, ctx.idx), g, basic=False)  # (one index per row: no sums)
 
 
 class AMaxMin(Op):

@@ -182,7 +182,7 @@ class Conv2d(Op):
     Backward: dW = g·colsᵀ, db = Σ g, dx = col2im(Wᵀ·g).
     """
 
-    saved_for = {"cols": (1,), "w": (0,)}  # (see autograd/_versions.py)
+    saved_for = {"cols": (1, 2), "w": (0,)}  # (see autograd/_versions.py)
 
     @staticmethod
     def forward(ctx, x, w, b=None, *, stride, pads, dilation, groups, recorded=True):
@@ -192,12 +192,23 @@ class Conv2d(Op):
         hp, wp = xp.shape[2:]
         ho = (hp - dilation[0] * (kh - 1) - 1) // stride[0] + 1
         wo = (wp - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-        buf = workspace.get((c, kh, kw, n, ho, wo), x.dtype)
-        cols = _grouped(im2col(xp, (kh, kw), stride, dilation, (ho, wo), buf).reshape(c * kh * kw, n * ho * wo), groups)
-        wg = w.reshape(groups, o // groups, w[0].size)
+        k, m = c * kh * kw, n * ho * wo
+        # the bias rides in the matmul (groups=1): a row of ones under the patches and b as one more column of
+        # W, so that out = [W | b]·[cols; 1] needs no pass of its own, and the backward's [dW | db] = g·[cols; 1]ᵀ
+        # is one product too (db = Σ g without a reduction pass)
+        fold = b is not None and groups == 1
+        buf = workspace.get((k + fold, m), x.dtype)
+        im2col(xp, (kh, kw), stride, dilation, (ho, wo), buf[:k].reshape(c, kh, kw, n, ho, wo))
+        if fold:
+            buf[k] = 1
+            wg = np.concatenate((w.reshape(o, k), b.reshape(o, 1)), axis=1)[None]
+            cols = buf[None]
+        else:
+            cols = _grouped(buf, groups)
+            wg = w.reshape(groups, o // groups, w[0].size)
         note_blas()
         out = np.matmul(wg, cols).reshape(o, n, ho, wo)
-        if b is not None:
+        if b is not None and not fold:
             out += b.reshape(o, 1, 1, 1)
         if not recorded:  # no backward will read the patches (no_grad / inference)
             workspace.put(buf)
@@ -205,6 +216,7 @@ class Conv2d(Op):
         ctx.cols, ctx.buf, ctx.w, ctx.x_shape, ctx.xp_shape = cols, buf, w, x.shape, xp.shape
         ctx.opts = (stride, pads, dilation, groups)
         ctx.x_contig = x.flags.c_contiguous
+        ctx.fold = fold
         return out.swapaxes(0, 1)
 
     def _free(self):  # the graph is done with this node: its im2col buffer can serve the next step
@@ -219,8 +231,15 @@ class Conv2d(Op):
         g2 = _grouped(_channel_matrix(g), groups)  # (G, O/G, N·Ho·Wo)
         inputs = ctx.inputs
         note_blas()
-        dw = _weight_grad(g2, ctx.cols).reshape(w.shape) if inputs[1].requires_grad else None
-        db = g2.sum(axis=-1).reshape(o) if len(inputs) > 2 and inputs[2].requires_grad else None
+        want_b = len(inputs) > 2 and inputs[2].requires_grad
+        dw = db = None
+        if ctx.fold and (inputs[1].requires_grad or want_b):
+            dwb = _weight_grad(g2, ctx.cols)[0]  # (O, C·kh·kw + 1) = [dW | db]
+            dw = np.ascontiguousarray(dwb[:, :-1]).reshape(w.shape) if inputs[1].requires_grad else None
+            db = np.ascontiguousarray(dwb[:, -1]) if want_b else None
+        else:
+            dw = _weight_grad(g2, ctx.cols).reshape(w.shape) if inputs[1].requires_grad else None
+            db = g2.sum(axis=-1).reshape(o) if want_b else None
         dx = None
         if inputs[0].requires_grad:
             n, c, h, wd = ctx.x_shape
@@ -234,6 +253,36 @@ class Conv2d(Op):
             if ctx.x_contig:
                 dx = np.ascontiguousarray(dx)
         return dx, dw, db
+
+
+class Conv1d(Conv2d):
+    """1-D cross-correlation on (N, C, L) arrays: Conv2d on the height-1 views x[:, :, None], W[:, :, None].
+
+    The same work as Conv2d, but one graph node instead of four (the unsqueezes of x and W and the squeeze
+    of the output are views inside the op), which is most of a small 1-d CNN's per-layer cost.
+    Options: as Conv2d's, with the height entries of stride, pads and dilation 1, 0 and 1.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b=None, **options):
+        return Conv2d.forward(ctx, x[:, :, None], w[:, :, None], b, **options)[:, :, 0]
+
+    @staticmethod
+    def backward(ctx, g):
+        dx, dw, db = Conv2d.backward(ctx, g[:, :, None])
+        return (None if dx is None else dx[:, :, 0]), (None if dw is None else dw[:, :, 0]), db
+
+    @staticmethod
+    def vjp(node, g):
+        """create_graph (autograd/_higher.py): Conv2d's rule on the height-1 views."""
+        from types import SimpleNamespace
+
+        from .._higher import VJPS
+
+        x, w, *b = node.inputs
+        grads = VJPS[Conv2d](SimpleNamespace(opts=node.opts, inputs=(x.unsqueeze(2), w.unsqueeze(2), *b)),
+                             g.unsqueeze(2))
+        return (grads[0].squeeze(2), grads[1].squeeze(2), *grads[2:])
 
 
 class ConvTranspose2d(Op):

@@ -143,6 +143,42 @@ def test_conv2d_float64_matches_torch_tightly(rng, conv_path):
     assert_close(out, TF.conv2d(torch.tensor(x), torch.tensor(w), stride=2, padding=1))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("need", [(True, True, True), (True, False, True), (False, True, False), (False, False, True)])
+@pytest.mark.parametrize("nd", [1, 2])
+def test_conv_bias_in_the_matmul_matches_torch(nd, need, dtype, rng, conv_path):
+    """groups=1 with a bias: the bias rides in the matmul ([W | b]·[cols; 1]); every subset of required
+    gradients (x, W, b) gives torch's values, in float32 and float64."""
+    shapes = [(3, 4, 9, 8), (5, 4, 3, 3), (5,)] if nd == 2 else [(3, 4, 11), (5, 4, 3), (5,)]
+    fe, ft = (F.conv2d, TF.conv2d) if nd == 2 else (F.conv1d, TF.conv1d)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    e_in = [ember.tensor(a, requires_grad=r) for a, r in zip(arrays, need)]
+    t_in = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, need)]
+    oe, ot = fe(*e_in, stride=2, padding=1), ft(*t_in, stride=2, padding=1)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    assert_close(oe, ot, **tol)
+    if not any(need):
+        return
+    g = rng.standard_normal(tuple(ot.shape)).astype(dtype)
+    oe.backward(ember.tensor(g))
+    ot.backward(torch.tensor(g))
+    for a, b in zip(e_in, t_in):
+        if b.requires_grad:
+            assert_close(a.grad, b.grad, **tol)
+        else:
+            assert a.grad is None
+
+
+@pytest.mark.parametrize("fn,shapes,kw", [
+    (F.conv2d, [(2, 3, 6, 5), (4, 3, 3, 3), (4,)], dict(stride=1, padding=1)),
+    (F.conv2d, [(2, 2, 7, 7), (3, 2, 5, 5), (3,)], dict(stride=2, padding=2)),
+    (F.conv1d, [(2, 1, 12), (3, 1, 5), (3,)], dict(stride=2, padding=1)),
+])
+def test_gradcheck_float64_groups_one_with_bias(fn, shapes, kw, rng, conv_path):
+    inputs = [ember.tensor(rng.standard_normal(s), dtype=ember.float64, requires_grad=True) for s in shapes]
+    assert ember.autograd.gradcheck(lambda *a: fn(*a, **kw), inputs)
+
+
 # ---- modules -----------------------------------------------------------------------------------
 def _copy(e_mod, t_mod):
     e_mod.load_state_dict({k: v.detach().numpy().copy() for k, v in t_mod.state_dict().items()})

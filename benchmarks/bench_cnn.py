@@ -148,6 +148,19 @@ def main():
         print("residual block (conv3x3 64-64, BN, ReLU, conv3x3, BN, add, ReLU), batch 32, 64x32x32")
         tstep, estep = pair(torch, ember, build_resblock, xs, None, "SGD")
         report("fwd + mean + bwd", estep, tstep, False)
+        # the matmul floor of im2col + GEMM: the five products of the step (two forward, two weight gradients,
+        # one input gradient; x needs none) in NumPy alone, no im2col/col2im, BatchNorm or ReLU
+        w = rng.standard_normal((64, 576)).astype(np.float32)
+        cols = rng.standard_normal((576, 32 * 32 * 32)).astype(np.float32)
+        g = rng.standard_normal((64, 32 * 32 * 32)).astype(np.float32)
+
+        def floor(update=False):
+            for _ in range(2):
+                np.matmul(w, cols)
+                np.matmul(g, cols.T)
+            np.matmul(w.T, g)
+
+        report("its 5 GEMMs alone in NumPy (floor)", floor, tstep, False)
 
 
 if __name__ == "__main__":

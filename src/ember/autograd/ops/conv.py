@@ -12,6 +12,17 @@ so the next convolution's im2col reads it sequentially and its backward gets the
 the (O, N·Ho·Wo) matrix form it needs without a copy. The backward of im2col is ``col2im``:
 one strided add per kernel offset (kh·kw adds over whole arrays, no loop over pixels).
 
+With groups=1 and a bias, the bias is folded into the product: ``cols`` gets a last row of ones and W a
+last column b, so ``[W | b]·[cols; 1]`` adds it and the backward's ``g·[cols; 1]ᵀ = [dW | db]`` sums it, with
+no pass of their own over the output. ``Conv1d`` is the same op on height-1 views of (N, C, L) arrays.
+
+One algorithm for every shape: im2col + GEMM. Two alternatives were measured on the residual-block shape
+(3×3, 64→64, 32×32, batch 32; benchmarks/bench_cnn.py) and lost on NumPy's OpenBLAS: Winograd F(2×2, 3×3)
+needs 16 products of K = C rows (one per tile position), and OpenBLAS runs those, batched or one by one, well
+below the one long-K product of im2col, so the 2.25× fewer multiplications do not pay for themselves nor for the
+transforms; and im2col + GEMM in blocks of images (patches kept in cache) paid more in per-block calls and
+strided outputs than it saved in memory traffic. What remains for that shape is the products themselves.
+
 Pooling uses the same windows: max pooling takes an element-wise maximum over the kh·kw
 strided slices and remembers the winning offset (uint8), which its backward uses to route
 the gradient; average pooling sums the slices and divides by torch's divisor.

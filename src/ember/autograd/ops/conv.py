@@ -16,16 +16,13 @@ With groups=1 and a bias, the bias is folded into the product: ``cols`` gets a l
 last column b, so ``[W | b]·[cols; 1]`` adds it and the backward's ``g·[cols; 1]ᵀ = [dW | db]`` sums it, with
 no pass of their own over the output. ``Conv1d`` is the same op on height-1 views of (N, C, L) arrays.
 
-One algorithm for every shape: im2col + GEMM. Two alternatives were measured on the residual-block shape
-(3×3, 64→64, 32×32, batch 32; benchmarks/bench_cnn.py) and lost on NumPy's OpenBLAS: Winograd F(2×2, 3×3)
-needs 16 products of K = C rows (one per tile position), and OpenBLAS runs those, batched or one by one, well
-below the one long-K product of im2col, so the 2.25× fewer multiplications do not pay for themselves nor for the
-transforms; and im2col + GEMM in blocks of images (patches kept in cache) paid more in per-block calls and
-strided outputs than it saved in memory traffic. What remains for that shape is the products themselves.
-
-Pooling uses the same windows: max pooling takes an element-wise maximum over the kh·kw
-strided slices and remembers the winning offset (uint8), which its backward uses to route
-the gradient; average pooling sums the slices and divides by torch's divisor.
+Algorithms, chosen per shape. 3×3 convolutions with stride 1, dilation 1, groups 1 and at least
+``WINOGRAD_MIN_CHANNELS`` input and output channels take Winograd F(2×2, 3×3) when numba is there (the
+``fast`` extra): 16 products (O, C)·(C, tiles) instead of one (O, 9C)·(9C, N·Ho·Wo), 2.25× fewer
+multiplications, with one-pass numba transforms, and a backward that is the exact adjoint of those steps.
+Everything else, and every shape on the NumPy-only path, is im2col + GEMM. Blocking im2col + GEMM by images
+(patches kept in cache) was tried on the residual-block shape and lost (per-block calls, strided outputs).
+Speed: benchmarks/bench_cnn.py.
 """
 from __future__ import annotations
 
@@ -185,6 +182,95 @@ def _weight_grad(g2: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.matmul(g2, cols.swapaxes(1, 2))
 
 
+# ---- Winograd F(2×2, 3×3) -------------------------------------------------------------------------
+WINOGRAD_MIN_CHANNELS = 32  # input and output channels from which 3×3 stride-1 convolutions take the Winograd path
+_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+
+
+def _tile_matrices(rows, tiles, dtype):
+    """(buffer, (16, rows, tiles) view) for transformed tiles. The 16 matrices sit 64 bytes further apart than
+    packed: packed, the transforms' 16 write streams are a power of two apart and collide in the same cache sets."""
+    buf = workspace.get((16, rows * tiles + 16), dtype)
+    return buf, buf[:, : rows * tiles].reshape(16, rows, tiles)
+
+
+def _winograd(x, w, stride, dilation, groups, pads):
+    """The numba transforms when the Winograd path serves this convolution (3×3, stride 1, dilation 1, groups 1,
+    a float input, enough channels, the ``fast`` extra), else None."""
+    if (w.shape[2:] != (3, 3) or stride != (1, 1) or dilation != (1, 1) or groups != 1 or x.dtype.kind != "f"
+            or min(x.shape[1], w.shape[0]) < WINOGRAD_MIN_CHANNELS or x.shape[0] == 0):
+        return None
+    return _conv_kernels.winograd_kernels()
+
+
+def _winograd_forward(ctx, fns, x, w, b, stride, pads, dilation, groups, recorded):
+    """out = Aᵀ[U ⊙ V]A per 2×2 output tile, U = G·W·Gᵀ, V = Bᵀ·d·B (_conv_kernels.py): 16 products
+    (O, C)·(C, tiles) instead of one (O, 9C)·(9C, N·Ho·Wo), 2.25× fewer multiplications."""
+    n, c, h, wd = x.shape
+    o = w.shape[0]
+    t, bt, l, r = pads
+    ho, wo = h + t + bt - 2, wd + l + r - 2
+    th, tw = (ho + 1) // 2, (wo + 1) // 2
+    xp = pad2d(x, (t, bt + 2 * th - ho, l, r + 2 * tw - wo))  # whole tiles: an odd size gets one more row/column
+    cm = _channel_major(xp)
+    base = xp.swapaxes(0, 1) if cm else np.ascontiguousarray(xp)
+    vbuf, v = _tile_matrices(c, n * th * tw, x.dtype)
+    fns[0](base, cm, th, tw, v)
+    g_ = _G.astype(w.dtype)
+    u = np.ascontiguousarray(np.matmul(np.matmul(g_, w), g_.T).transpose(2, 3, 0, 1)).reshape(16, o, c)
+    mbuf, m = _tile_matrices(o, n * th * tw, x.dtype)
+    note_blas()
+    np.matmul(u, v, out=m)
+    out = np.empty((o, n, ho, wo), x.dtype)
+    fns[1](m, th, tw, np.zeros(o, x.dtype) if b is None else b, out)
+    workspace.put(mbuf)
+    if not recorded:
+        workspace.put(vbuf)
+        return out.swapaxes(0, 1)
+    ctx.v, ctx.buf, ctx.u, ctx.w, ctx.x_shape, ctx.xp_shape = v, vbuf, u, w, x.shape, xp.shape
+    ctx.opts = (stride, pads, dilation, groups)
+    ctx.x_contig = x.flags.c_contiguous
+    ctx.tiles = (th, tw)
+    return out.swapaxes(0, 1)
+
+
+def _winograd_backward(ctx, fns, g):
+    """The exact adjoint of the forward: dM = A·g·Aᵀ per tile, dU = dM·Vᵀ, dW = Gᵀ·dU·G, dV = Uᵀ·dM and dx the
+    sum of B·dV·Bᵀ over the overlapping 4×4 input windows; db = Σ g."""
+    _, pads, _, _ = ctx.opts
+    th, tw = ctx.tiles
+    w, u, v = ctx.w, ctx.u, ctx.v
+    o, c = u.shape[1:]
+    n = ctx.x_shape[0]
+    gcm = _channel_major(g)
+    gbase = g.swapaxes(0, 1) if gcm else np.ascontiguousarray(g)
+    if not gbase.flags.c_contiguous:
+        gbase = np.ascontiguousarray(gbase)
+    dmbuf, dm = _tile_matrices(o, n * th * tw, g.dtype)
+    fns[2](gbase, gcm, th, tw, dm)
+    inputs = ctx.inputs
+    dx = dw = db = None
+    note_blas()
+    if inputs[1].requires_grad:
+        du = np.matmul(dm, v.swapaxes(1, 2)).reshape(4, 4, o, c).transpose(2, 3, 0, 1)
+        g_ = _G.astype(w.dtype)
+        dw = np.matmul(np.matmul(g_.T, du), g_)
+    if len(inputs) > 2 and inputs[2].requires_grad:
+        db = g.sum(axis=(0, 2, 3))
+    if inputs[0].requires_grad:
+        dvbuf, dv = _tile_matrices(c, n * th * tw, g.dtype)
+        np.matmul(u.swapaxes(1, 2), dm, out=dv)
+        _, _, hp, wp = ctx.xp_shape
+        dxp = np.empty((c, n, hp, wp), g.dtype)
+        fns[3](dv, th, tw, True, dxp)
+        workspace.put(dvbuf)
+        dx = _crop(dxp.swapaxes(0, 1), pads, ctx.x_shape[2:])
+        if ctx.x_contig:
+            dx = np.ascontiguousarray(dx)
+    workspace.put(dmbuf)
+    return dx, dw, db
+
+
 # ---- convolution ---------------------------------------------------------------------------------
 class Conv2d(Op):
     """2-D cross-correlation: out = W ⋆ pad(x) + b via im2col + one matmul per group.
@@ -199,6 +285,9 @@ class Conv2d(Op):
     def forward(ctx, x, w, b=None, *, stride, pads, dilation, groups, recorded=True):
         n, c = x.shape[:2]
         o, _, kh, kw = w.shape
+        ctx.wino = _winograd(x, w, stride, dilation, groups, pads)
+        if ctx.wino is not None:
+            return _winograd_forward(ctx, ctx.wino, x, w, b, stride, pads, dilation, groups, recorded)
         xp = pad2d(x, pads)
         hp, wp = xp.shape[2:]
         ho = (hp - dilation[0] * (kh - 1) - 1) // stride[0] + 1
@@ -236,6 +325,8 @@ class Conv2d(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.wino is not None:
+            return _winograd_backward(ctx, ctx.wino, g)
         stride, pads, dilation, groups = ctx.opts
         w = ctx.w
         o = w.shape[0]

@@ -196,8 +196,8 @@ def _tile_matrices(rows, tiles, dtype):
 
 def _winograd(x, w, stride, dilation, groups, pads):
     """The numba transforms when the Winograd path serves this convolution (3×3, stride 1, dilation 1, groups 1,
-    a float input, enough channels, the ``fast`` extra), else None."""
-    if (w.shape[2:] != (3, 3) or stride != (1, 1) or dilation != (1, 1) or groups != 1 or x.dtype.kind != "f"
+    a float32 or float64 input, enough channels, the ``fast`` extra), else None."""
+    if (w.shape[2:] != (3, 3) or stride != (1, 1) or dilation != (1, 1) or groups != 1 or x.dtype.char not in "fd"
             or min(x.shape[1], w.shape[0]) < WINOGRAD_MIN_CHANNELS or x.shape[0] == 0):
         return None
     return _conv_kernels.winograd_kernels()

@@ -111,7 +111,7 @@ CASES = {
     "NormalCdf": lambda lib, x, y: lib.autograd.grad(lib.nn.functional.gelu(x * x).sum(), x, create_graph=True)[0] * y,
 }
 # ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)
-SECOND_FORMULA = {"_FunctionNode", "Conv2d", "MaxPool2d", "CrossEntropy", "MSE", "NLL", "Recurrence", "Normalize"}
+SECOND_FORMULA = {"_FunctionNode", "Conv1d", "Conv2d", "MaxPool2d", "CrossEntropy", "MSE", "NLL", "Recurrence", "Normalize"}
 # ops that still raise under create_graph=True
 NOT_TWICE = {"AvgPool2d", "ConvTranspose2d", "NearestGather", "SpatialLinear", "Einsum", "BCE", "BCEWithLogits",
              "ClampGradThrough", "Prod", "SyncNormalize"}

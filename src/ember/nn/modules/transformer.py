@@ -103,7 +103,8 @@ class TransformerEncoderLayer(_Layer):
 
     Torch parity: submodules (self_attn, linear1, dropout, linear2, norm1, norm2, dropout1, dropout2), values and
     gradients as torch.nn.TransformerEncoderLayer (tests/nn/test_transformer.py); torch's inference fast path is
-    not reproduced (same math).
+    not reproduced (same math). Deliberate difference: the feed-forward block reads linear1/linear2's weights
+    directly (2-D GEMMs), so hooks registered on those two submodules are not called.
     Example:  >>> layer = ember.nn.TransformerEncoderLayer(128, 4, 512, batch_first=True); y = layer(x)
     """
 

@@ -329,3 +329,22 @@ def test_mha_errors_match_torch(case):
 def test_mha_constructor_errors_match_torch():
     _raises_like_torch(lambda: torch.nn.MultiheadAttention(10, 3), lambda: enn.MultiheadAttention(10, 3))
     _raises_like_torch(lambda: torch.nn.MultiheadAttention(0, 3), lambda: enn.MultiheadAttention(0, 3))
+
+
+@pytest.mark.parametrize("kw", [{}, {"add_bias_kv": True, "add_zero_attn": True}], ids=str)
+def test_mha_double_backward_matches_torch_hessian_vector_product(kw):
+    # torch's need_weights=True path is bmm + softmax, which torch can differentiate twice
+    tm = torch.nn.MultiheadAttention(E, H, **kw).double()
+    em = enn.MultiheadAttention(E, H, **kw).double()
+    copy_weights(em, tm)
+    rng = np.random.default_rng(12)
+    x, u, w = (rng.standard_normal((L, N, E)) for _ in range(3))
+    mask = np.triu(np.ones((L, L), bool), 1)
+    results = []
+    for lib, m in ((torch, tm), (ember, em)):
+        xs = lib.tensor(x, requires_grad=True)
+        y = (m(xs, xs, xs, attn_mask=lib.tensor(mask))[0] * lib.tensor(w)).sum()
+        (g,) = lib.autograd.grad(y, [xs], create_graph=True)
+        results.append(lib.autograd.grad((g * lib.tensor(u)).sum(), [xs, m.in_proj_weight, m.out_proj.weight]))
+    for e, t in zip(results[1], results[0]):
+        assert_close(e, t, rtol=1e-7, atol=1e-10)

@@ -48,7 +48,6 @@ def case(build, repeat=15):
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape, dtype=np.float32)
     tx, ex = torch.from_numpy(x).requires_grad_(), ember.from_numpy(x.copy()).requires_grad_()
-    w = None
 
     def t_step():
         tm.zero_grad()

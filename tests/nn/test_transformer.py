@@ -198,8 +198,8 @@ def test_errors_match_torch():
     tm, em = torch.nn.Transformer(D, NH, 1, 1, FF), enn.Transformer(D, NH, 1, 1, FF)
     copy_weights(em, tm)
     for src, tgt in (((T, N, D), (T, N + 1, D)), ((T, N, D), (T, N, D + 1))):
-        _raises_like_torch(lambda: tm(torch.tensor(_x(src)), torch.tensor(_x(tgt))),
-                           lambda: em(ember.tensor(_x(src)), ember.tensor(_x(tgt))))
+        _raises_like_torch(lambda src=src, tgt=tgt: tm(torch.tensor(_x(src)), torch.tensor(_x(tgt))),
+                           lambda src=src, tgt=tgt: em(ember.tensor(_x(src)), ember.tensor(_x(tgt))))
     tl, el = torch.nn.TransformerEncoderLayer(D, NH, FF), enn.TransformerEncoderLayer(D, NH, FF)
     x = _x((T, N, D))
     _raises_like_torch(lambda: tl(torch.tensor(x), src_mask=torch.zeros(T, T + 1)),

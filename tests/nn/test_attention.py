@@ -348,3 +348,19 @@ def test_mha_double_backward_matches_torch_hessian_vector_product(kw):
         results.append(lib.autograd.grad((g * lib.tensor(u)).sum(), [xs, m.in_proj_weight, m.out_proj.weight]))
     for e, t in zip(results[1], results[0]):
         assert_close(e, t, rtol=1e-7, atol=1e-10)
+
+
+def test_functional_multi_head_attention_forward_matches_torch():
+    tm, em = _mha_pair(add_bias_kv=True)
+    rng = np.random.default_rng(13)
+    q, k = rng.standard_normal((L, N, E)).astype(np.float32), rng.standard_normal((S, N, E)).astype(np.float32)
+    kpm = np.zeros((N, S), bool)
+    kpm[1, -1] = True
+    outs = []
+    for lib, F, m in ((torch, tF, tm), (ember, eF, em)):
+        args = (lib.tensor(q), lib.tensor(k), lib.tensor(k), E, H, m.in_proj_weight, m.in_proj_bias, m.bias_k,
+                m.bias_v, True, 0.0, m.out_proj.weight, m.out_proj.bias)
+        outs.append(F.multi_head_attention_forward(*args, training=False, key_padding_mask=lib.tensor(kpm),
+                                                   average_attn_weights=False))
+    for e, t in zip(outs[1], outs[0]):
+        assert_close(e, t, **TOL)

@@ -112,7 +112,10 @@ class Linear(Op):
     def forward(ctx, x, w, b=None):
         ctx.x, ctx.w, ctx.has_b = x, w, b is not None
         note_blas()
-        out = np.matmul(x, w.T)
+        if x.ndim > 2:  # one GEMM over all leading dims (np.matmul would loop over them)
+            out = np.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
+        else:
+            out = np.matmul(x, w.T)
         if b is not None:
             out += b
         return out
@@ -121,14 +124,14 @@ class Linear(Op):
     def backward(ctx, g):
         x, w, xp = ctx.x, ctx.w, xp_of(g)
         note_blas()
-        gx = xp.matmul(g, w) if ctx.inputs[0].requires_grad else None  # no input gradient for the data batch
-        if x.ndim == 2:
-            gw = xp.matmul(g.T, x)
-            gb = xp.sum(g, axis=0) if ctx.has_b else None
-        else:
-            g2 = g.reshape(-1, g.shape[-1])
-            gw = xp.matmul(g2.T, x.reshape(-1, x.shape[-1]))
-            gb = xp.sum(g2, axis=0) if ctx.has_b else None
+        rows = x.ndim != 2  # 1-d and N-d inputs as a matrix of rows: one GEMM per product
+        g2 = g.reshape(-1, g.shape[-1]) if rows else g
+        gx = None
+        if ctx.inputs[0].requires_grad:  # (no input gradient for the data batch)
+            gx = xp.matmul(g2, w)
+            gx = gx.reshape(tuple(x.shape)) if rows else gx
+        gw = xp.matmul(g2.T, x.reshape(-1, x.shape[-1]) if rows else x)
+        gb = xp.sum(g2, axis=0) if ctx.has_b else None
         return (gx, gw, gb) if ctx.has_b else (gx, gw)
 
 

@@ -15,6 +15,7 @@ thread for ``BLAS_SPIN_S`` after one (bigger work still gains from a second thre
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -77,3 +78,23 @@ def row_blocks(fn, x):
     bounds = [n * k // parts for k in range(parts + 1)]
     futures = [_pool.submit(fn, slice(bounds[k], bounds[k + 1])) for k in range(1, parts)]
     return [fn(slice(bounds[0], bounds[1]))] + [f.result() for f in futures]
+
+
+_controller = None  # threadpoolctl's view of the loaded BLAS libraries (found once)
+
+
+def one_blas_thread():
+    """A context in which matrix products run on one BLAS thread (threadpoolctl, from the ``fast`` extra;
+    without it, nothing changes). For loops of small products, such as the steps of a recurrent layer:
+    waking a second BLAS thread for each costs more than the product (see ``benchmarks/bench_sequence.py``)."""
+    global _controller
+    if _controller is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _controller = ThreadpoolController()
+        except Exception:  # not installed, or no BLAS it knows
+            _controller = False
+    if _controller is False:
+        return contextlib.nullcontext()
+    return _controller.limit(limits=1, user_api="blas")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._threads import note_blas
+from ..._threads import note_blas, one_blas_thread
 from ..function import Op
 
 MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
@@ -68,7 +68,17 @@ class Recurrence(Op):
     """
 
     @staticmethod
-    def forward(ctx, *arrays, mode, batch_sizes, reverse=False, has_bias=True, has_proj=False):
+    def forward(ctx, *arrays, **options):
+        with one_blas_thread():  # products of a layer's sizes, one per step: one BLAS thread (_threads.py)
+            return Recurrence._forward(ctx, *arrays, **options)
+
+    @staticmethod
+    def backward(ctx, grad):
+        with one_blas_thread():
+            return Recurrence._backward(ctx, grad)
+
+    @staticmethod
+    def _forward(ctx, *arrays, mode, batch_sizes, reverse=False, has_bias=True, has_proj=False):
         x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr = _unpack(arrays, mode, has_bias, has_proj)
         ctx.options = dict(mode=mode, batch_sizes=batch_sizes, reverse=reverse, has_bias=has_bias, has_proj=has_proj)
         total, n, p = x.shape[0], h0.shape[0], h0.shape[1]
@@ -150,7 +160,7 @@ class Recurrence(Op):
         return flat
 
     @staticmethod
-    def backward(ctx, grad):
+    def _backward(ctx, grad):
         o = ctx.options
         mode, has_bias, has_proj = o["mode"], o["has_bias"], o["has_proj"]
         x, w_ih, w_hh, h_prev, gates = ctx.x, ctx.w_ih, ctx.w_hh, ctx.h_prev, ctx.gates

@@ -15,12 +15,16 @@ import numpy as np
 from . import _dtype
 from ._backend import CPU, check_device
 _new = object.__new__
+# NumPy's scalar types: an op on 0-d arrays returns one of these, and a tensor keeps a 0-d array instead (in place
+# ops need one)
+_SCALAR_TYPES = {t: t for t in (np.bool_, np.float16, np.float32, np.float64, np.int8, np.uint8, np.int16, np.int32,
+                                np.int64, np.uint16, np.uint32, np.uint64, np.complex64, np.complex128)}
 
 
 def _wrap(data: np.ndarray) -> "Tensor":
     """A tensor over ``data`` that requires no gradient (no copy)."""
     t = _new(Tensor)
-    t._data = data
+    t._data = data if data.__class__ is not _SCALAR_TYPES.get(data.__class__) else np.asarray(data)
     t.requires_grad = False
     t.grad = None
     t.grad_fn = None
@@ -32,7 +36,7 @@ def _wrap(data: np.ndarray) -> "Tensor":
 def _make(data: np.ndarray, grad_fn) -> "Tensor":
     """The result of a recorded op: requires grad, produced by ``grad_fn``."""
     t = _new(Tensor)
-    t._data = data
+    t._data = data if data.__class__ is not _SCALAR_TYPES.get(data.__class__) else np.asarray(data)
     t.requires_grad = True
     t.grad = None
     t.grad_fn = grad_fn

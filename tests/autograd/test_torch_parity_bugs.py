@@ -21,3 +21,23 @@ def test_accumulating_a_count_into_a_python_int():
         correct += (pred == y).sum()
         expected += (tp == ty).sum()
     assert_close(correct, expected)
+
+
+def _grads(module, fn, *arrays):
+    xs = [module.tensor(a, requires_grad=True) for a in arrays]
+    fn(*xs).sum().backward()
+    return [x.grad for x in xs]
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_std_of_a_constant_has_zero_gradient(dim):
+    a = np.full((3, 2), 1.5, np.float32)
+    fn = (lambda x: x.std()) if dim is None else (lambda x: x.std(dim))
+    assert_close(_grads(ember, fn, a)[0], _grads(torch, fn, a)[0])
+
+
+def test_pow_at_zero_to_the_zero_has_torch_gradients_and_no_warning(recwarn):
+    a, b = np.array([0.0, 0.0, 2.0, 0.0], np.float32), np.array([0.0, 2.0, 0.0, -1.0], np.float32)
+    for e, t in zip(_grads(ember, lambda x, y: x**y, a, b), _grads(torch, lambda x, y: x**y, a, b)):
+        assert_close(e, t)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

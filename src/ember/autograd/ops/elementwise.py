@@ -75,15 +75,16 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.power(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
+            out = np.power(a, b)
         ctx.a, ctx.b, ctx.out = a, b, out
         return out
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.a, ctx.b
-        ga = g * b * np.power(a, b - 1)
         with np.errstate(divide="ignore", invalid="ignore"):
+            ga = np.where(b == 0, 0, g * b * np.power(a, b - 1))  # 0 where b = 0 (also at a = 0), as torch
             gb = g * ctx.out * np.log(a)
         gb = np.where((a == 0) & (b >= 0), 0, gb)
         return ga, gb

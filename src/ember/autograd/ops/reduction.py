@@ -205,7 +205,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+    return _safe_sqrt(var(x, dim, unbiased, keepdim, correction=correction))  # torch's gradient is 0 where std = 0
 
 
 def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):

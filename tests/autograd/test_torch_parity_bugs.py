@@ -41,3 +41,37 @@ def test_pow_at_zero_to_the_zero_has_torch_gradients_and_no_warning(recwarn):
     for e, t in zip(_grads(ember, lambda x, y: x**y, a, b), _grads(torch, lambda x, y: x**y, a, b)):
         assert_close(e, t)
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def _same(fn, *arrays, grad=True):
+    """fn on ember and on torch: equal values, dtypes and (for float inputs) gradients of the sum."""
+    es = [ember.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+    ts = [torch.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+    e, t = fn(es), fn(ts)
+    assert_close(e, t)
+    if grad and t.requires_grad:
+        (e * 1.5).sum().backward()
+        (t * 1.5).sum().backward()
+        for a, b in zip(es, ts):
+            assert_close(a.grad, b.grad)
+
+
+@pytest.mark.parametrize("fn", [lambda x: x[0].cumsum(0), lambda x: x[0].cumsum(-1), lambda x: x[0].prod(0),
+                                lambda x: x[0].prod(-1, keepdim=True), lambda x: x[0].prod()])
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+def test_cumsum_and_prod_of_a_0d_tensor(fn, dtype):
+    _same(fn, np.array(3).astype(dtype))
+
+
+@pytest.mark.parametrize("args", [(-1,), (1,), (0, 1), (0,), (1, 2)])
+def test_flatten_with_an_empty_dim(args):
+    _same(lambda x: x[0].flatten(*args), np.zeros((0, 3, 3), np.float32))
+    _same(lambda x: x[0].flatten(*args), np.zeros((2, 0, 3), np.float32))
+
+
+@pytest.mark.parametrize("fn", [lambda x: x[0].softmax(1), lambda x: x[0].log_softmax(1), lambda x: x[0].softmax(0),
+                                lambda x: x[0].logsumexp(1), lambda x: x[0].logsumexp(0),
+                                lambda x: x[0].logsumexp((0, 1), keepdim=True)])
+def test_softmax_and_logsumexp_over_an_empty_dim(fn, recwarn):
+    _same(fn, np.zeros((3, 0), np.float32))
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -19,7 +19,7 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, a, *, axis):
-        m = a.max(axis=axis, keepdims=True)
+        m = a.max(axis=axis, keepdims=True) if a.size else a.sum(axis=axis, keepdims=True)  # (empty: no max)
         e = np.exp(a - m)
         e /= e.sum(axis=axis, keepdims=True)
         ctx.out, ctx.axis = e, axis
@@ -36,9 +36,10 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, a, *, axis):
-        m = a.max(axis=axis, keepdims=True)
+        m = a.max(axis=axis, keepdims=True) if a.size else a.sum(axis=axis, keepdims=True)  # (empty: no max)
         shifted = a - m
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        with np.errstate(divide="ignore"):  # log 0: the sum over an empty dim
+            out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.out, ctx.axis = out, axis
         return out
 

@@ -151,11 +151,12 @@ class LogSumExp(Op):
 
     @staticmethod
     def forward(ctx, a, *, axes, keepdim):
-        m = np.amax(a, axis=axes, keepdims=True)
+        m = np.amax(a, axis=axes, keepdims=True) if a.size else a.sum(axis=axes, keepdims=True)  # (empty: no max)
         m = np.where(np.isfinite(m), m, 0)
         e = np.exp(a - m)
         s = e.sum(axis=axes, keepdims=True)
-        out = np.log(s) + m
+        with np.errstate(divide="ignore"):  # log 0 = -inf: the sum over an empty dim, as torch
+            out = np.log(s) + m
         ctx.soft = e / s
         ctx.axes, ctx.keepdim, ctx.shape = axes, keepdim, a.shape
         return out if keepdim else np.squeeze(out, axis=axes)
@@ -217,7 +218,7 @@ def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def prod(x, dim=None, keepdim=False, *, dtype=None):
-    axis = None if dim is None else dims(dim, x._data.ndim)[0]
+    axis = None if dim is None or not dims(dim, x._data.ndim) else dims(dim, x._data.ndim)[0]  # (0-d: no axis)
     if dtype is not None:
         x = x.to(dtype)
     return Prod.apply(x, axis=axis, keepdim=keepdim)
@@ -328,6 +329,9 @@ def _safe_sqrt(s):
 def cumsum(x, dim, *, dtype=None):
     if dtype is not None:
         x = x.to(dtype)
+    if x._data.ndim == 0:
+        dims(dim, 0)
+        return _CumSum.apply(x.reshape(1), axis=0).reshape(())
     return _CumSum.apply(x, axis=dims(dim, x._data.ndim)[0])
 
 

@@ -129,7 +129,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = x._data.shape
-    return reshape(x, *shape[:s], -1 if 0 not in shape[s : e + 1] else 0, *shape[e + 1 :])
+    return reshape(x, *shape[:s], int(np.prod(shape[s : e + 1])), *shape[e + 1 :])
 
 
 def unflatten(x, dim, sizes):

@@ -75,3 +75,24 @@ def test_flatten_with_an_empty_dim(args):
 def test_softmax_and_logsumexp_over_an_empty_dim(fn, recwarn):
     _same(fn, np.zeros((3, 0), np.float32))
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def _same_error(fn, *arrays):
+    """fn raises on torch and ember alike: the same exception class and message."""
+    with pytest.raises(Exception) as t:
+        fn([torch.tensor(a) for a in arrays])
+    with pytest.raises(type(t.value)) as e:
+        fn([ember.tensor(a) for a in arrays])
+    assert type(e.value) is type(t.value) and str(e.value) == str(t.value)
+
+
+@pytest.mark.parametrize("sa, sb", [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 2)),
+                                    ((2, 2, 3), (3, 2)), ((2, 2, 3), (2, 3, 2))])
+@pytest.mark.parametrize("db", ["float64", "int64", "bool"])
+def test_matmul_of_two_dtypes_raises(sa, sb, db):
+    _same_error(lambda x: x[0] @ x[1], np.ones(sa, np.float32), np.ones(sb, db))
+
+
+def test_outer_takes_vectors():
+    _same_error(lambda x: x[0].outer(x[1]), np.ones((2, 1), np.float32), np.ones(2, np.float32))
+    _same_error(lambda x: x[0].outer(x[1]), np.ones(2, np.float32), np.ones((1, 2), np.float32))

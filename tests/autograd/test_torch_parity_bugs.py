@@ -96,3 +96,32 @@ def test_matmul_of_two_dtypes_raises(sa, sb, db):
 def test_outer_takes_vectors():
     _same_error(lambda x: x[0].outer(x[1]), np.ones((2, 1), np.float32), np.ones(2, np.float32))
     _same_error(lambda x: x[0].outer(x[1]), np.ones(2, np.float32), np.ones((1, 2), np.float32))
+
+
+_F = "torch.nn.functional"
+
+
+@pytest.mark.parametrize("expr", [
+    "x.abs()", "x.relu()", "-x", "x.argmax()", "x.argmin(0)", "x.floor()", "x.ceil()", "x.round()", "x.trunc()",
+    "x.std()", "x.var(0)", "x.norm()", "x.softmax(0)", "x.log_softmax(0)", "x.unsqueeze(0).softmax(0)",
+    "M.nn.functional.softmax(x, 0)", "M.nn.functional.leaky_relu(x)", "M.nn.functional.elu(x)",
+    "M.nn.functional.gelu(x)", "M.nn.functional.silu(x)", "M.nn.functional.mish(x)",
+    "M.nn.functional.logsigmoid(x)", "M.nn.functional.softplus(x)", "M.nn.functional.hardtanh(x)",
+    "M.nn.functional.relu6(x)",
+])
+@pytest.mark.parametrize("dtype", ["bool", "int64", "int32"])
+def test_ops_that_torch_refuses_for_bool_or_integer_inputs(expr, dtype):
+    a = np.array([1, 0, 1]).astype(dtype)
+    try:
+        expected = eval(expr, {"M": torch, "x": torch.tensor(a)})
+    except Exception:
+        _same_error(lambda x: eval(expr, {"M": torch if isinstance(x[0], torch.Tensor) else ember, "x": x[0]}), a)
+        return
+    assert_close(eval(expr, {"M": ember, "x": ember.tensor(a)}), expected)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int64", "int32"])
+def test_sign_and_logsumexp_of_bool_and_integers(dtype):
+    a = np.array([1, 0, 1]).astype(dtype)
+    _same(lambda x: x[0].sign(), a)
+    _same(lambda x: x[0].logsumexp(0), a)

@@ -9,7 +9,7 @@ import numpy as np
 
 from ...tensor import Tensor, _wrap
 from ..function import Op
-from ._util import operands, as_tensor_arg, broadcast_error, broadcasting
+from ._util import operands, as_tensor_arg, broadcast_error, broadcasting, not_implemented
 
 
 # ---- arithmetic ----------------------------------------------------------------------
@@ -470,6 +470,11 @@ def rdiv(x, y):
 
 
 def neg(x):
+    if x._data.dtype.kind == "b":
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     return Neg.apply(x)
 
 
@@ -528,10 +533,14 @@ def log10(x):
 
 
 def abs(x):
+    if x._data.dtype.kind == "b":
+        raise not_implemented("abs_cpu", x._data.dtype)
     return Abs.apply(x)
 
 
 def relu(x):
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(x)
 
 
@@ -553,7 +562,7 @@ class _ZeroGrad(Op):
 
 
 def sign(x):
-    return _ZeroGrad.apply(x, fn=np.sign)
+    return _ZeroGrad.apply(x, fn=np.sign if x._data.dtype.kind != "b" else np.copy)
 
 
 def _nograd(fn):
@@ -566,6 +575,8 @@ def _nograd(fn):
 
 def _piecewise_constant(fn):
     def op(x):
+        if x._data.dtype.kind == "b":
+            raise not_implemented(f"{fn.__name__}_vml_cpu", x._data.dtype)
         return _ZeroGrad.apply(x, fn=fn)
 
     op.__name__ = fn.__name__
@@ -582,6 +593,8 @@ logical_not = _nograd(np.logical_not)
 
 
 def round(x, *, decimals=0):
+    if x._data.dtype.kind == "b":
+        raise not_implemented("round_vml_cpu", x._data.dtype)
     return _ZeroGrad.apply(x, fn=lambda a: np.round(a, decimals))
 
 

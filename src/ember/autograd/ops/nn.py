@@ -168,21 +168,23 @@ def _axis(dim, ndim, name):
     return dim % n if ndim else None
 
 
-def _float(x, dtype):
+def _float(x, dtype, axis, name):
+    """x in ``dtype``; torch has no integer softmax kernels (its error names the kernel, by the dim's place)."""
     if dtype is not None:
         x = x.to(dtype)
     if x._data.dtype.kind != "f":
-        from ... import _dtype
+        from ._util import not_implemented
 
-        x = x._cast(_dtype.get_default_dtype().np)
+        last = axis is None or axis == x._data.ndim - 1
+        raise not_implemented(f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl", x._data.dtype)
     return x
 
 
 def softmax(x, dim=None, dtype=None):
-    x = _float(x, dtype)
-    return Softmax.apply(x, axis=_axis(dim, x._data.ndim, "softmax"))
+    axis = _axis(dim, x._data.ndim, "softmax")
+    return Softmax.apply(_float(x, dtype, axis, "softmax"), axis=axis)
 
 
 def log_softmax(x, dim=None, dtype=None):
-    x = _float(x, dtype)
-    return LogSoftmax.apply(x, axis=_axis(dim, x._data.ndim, "log_softmax"))
+    axis = _axis(dim, x._data.ndim, "log_softmax")
+    return LogSoftmax.apply(_float(x, dtype, axis, "log_softmax"), axis=axis)

@@ -200,6 +200,8 @@ def _correction(unbiased, correction):
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if x._data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     return Var.apply(x, axes=dims(dim, x._data.ndim), keepdim=keepdim, correction=_correction(unbiased, correction))
@@ -267,6 +269,8 @@ def amin(x, dim=(), keepdim=False):
 
 
 def _arg(fn, x, dim, keepdim):
+    if x._data.dtype.kind == "b":
+        raise RuntimeError(f"{fn.__name__}(): does not support bool input")
     if dim is None:
         out = fn(x._data.reshape(-1))
         return _wrap(np.asarray(out, dtype=np.int64).reshape((1,) * x._data.ndim if keepdim else ()))
@@ -286,6 +290,8 @@ def argmin(x, dim=None, keepdim=False):
 
 
 def logsumexp(x, dim, keepdim=False):
+    if x._data.dtype.kind != "f":
+        x = x._cast(_dtype.get_default_dtype().np)
     return LogSumExp.apply(x, axes=dims(dim, x._data.ndim), keepdim=keepdim)
 
 
@@ -293,6 +299,10 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (all elements by default): (Σ|x|ᵖ)^(1/p); p = inf/−inf give max/min |x|."""
     if dtype is not None:
         x = x.to(dtype)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_dtype.scalar_name(x.dtype)}"
+        )
     if p == "fro" or p == 2 or p is None:
         s = (x * x).sum(dim, keepdim)
         return _safe_sqrt(s)

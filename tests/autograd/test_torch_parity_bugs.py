@@ -125,3 +125,49 @@ def test_sign_and_logsumexp_of_bool_and_integers(dtype):
     a = np.array([1, 0, 1]).astype(dtype)
     _same(lambda x: x[0].sign(), a)
     _same(lambda x: x[0].logsumexp(0), a)
+
+
+@pytest.mark.parametrize("expr", ["x // y", "x % y", "x.remainder(y)", "x.floor_divide(y)", "x // 0", "x % 0",
+                                  "5 % y", "5 // y", "x % False"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "float32"])
+def test_floor_division_and_remainder_by_zero(expr, dtype, recwarn):
+    a, b = np.array([3, -4, 0]).astype(dtype), np.array([2, 0, 1]).astype(dtype)
+    try:
+        expected = eval(expr, {"x": torch.tensor(a), "y": torch.tensor(b)})
+    except Exception:
+        _same_error(lambda t: eval(expr, {"x": t[0], "y": t[1]}), a, b)
+        return
+    assert_close(eval(expr, {"x": ember.tensor(a), "y": ember.tensor(b)}), expected)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_remainder_has_torch_gradients():
+    a, b = np.array([5.0, -5.0, 5.5, 0.0], np.float32), np.array([3.0, 3.0, -2.0, 2.0], np.float32)
+    _same(lambda x: x[0] % x[1], a, b)
+    _same(lambda x: x[0].remainder(1.5), a)
+
+
+@pytest.mark.parametrize("expr", ["x // y", "7 % x", "7 // x"])
+def test_floor_divide_and_a_number_mod_a_tensor_have_no_derivative(expr):
+    a, b = np.array([5.0, 3.0], np.float32), np.array([2.0, 2.0], np.float32)
+
+    def backward(module):
+        x, y = module.tensor(a, requires_grad=True), module.tensor(b, requires_grad=True)
+        eval(expr, {"x": x, "y": y}).sum().backward()
+
+    with pytest.raises(RuntimeError) as t:
+        backward(torch)
+    with pytest.raises(RuntimeError, match="^" + str(t.value) + "$"):
+        backward(ember)
+
+
+@pytest.mark.parametrize("expr", ["5 & x", "5 | x", "5 ^ x", "x & 1.5"])
+@pytest.mark.parametrize("dtype", ["int64", "bool", "float32"])
+def test_reflected_bitwise_operators(expr, dtype):
+    a = np.array([1, 0, 3]).astype(dtype)
+    try:
+        expected = eval(expr, {"x": torch.tensor(a)})
+    except Exception:
+        _same_error(lambda t: eval(expr, {"x": t[0]}), a)
+        return
+    assert_close(eval(expr, {"x": ember.tensor(a)}), expected)

@@ -674,7 +674,7 @@ def _bitwise(ufunc, name):
     def op(x, y):
         a, b = operands(x, y)
         if a._data.dtype.kind not in "iub":
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+            raise not_implemented(f"{name}_cpu", a._data.dtype)
         return _wrap(ufunc(a._data, b._data))
 
     return op
@@ -689,16 +689,64 @@ def bitwise_not(x):
     return _wrap(np.invert(x._data))
 
 
+class Remainder(Op):
+    """a mod b, with the sign of b (as Python and torch): d/da = 1, d/db = −floor(a/b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        with np.errstate(divide="ignore", invalid="ignore"):  # x mod 0 is nan for floats, as torch
+            return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g, -g * np.floor_divide(ctx.a, ctx.b)
+
+
+class _NoDerivative(Op):
+    """An op that torch records but cannot differentiate: its backward raises torch's error."""
+
+    @staticmethod
+    def forward(ctx, a, b, *, fn, name):
+        ctx.name = name
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return fn(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(f"derivative for aten::{ctx.name} is not implemented")
+
+
+def _integer_division_operands(x, y, kernel):
+    """The promoted operands of // or %: torch has no bool kernel and raises on an integer division by zero."""
+    if not isinstance(x, Tensor):
+        x = as_tensor_arg(x, y if isinstance(y, Tensor) else None)
+    a, b = operands(x, y)
+    kind = a._data.dtype.kind
+    if kind == "b":
+        raise not_implemented(kernel, a._data.dtype)
+    if kind in "iu" and not b._data.all():
+        raise RuntimeError("ZeroDivisionError")
+    return a, b
+
+
 @broadcasting
 def remainder(x, y):
-    a, b = operands(x, y)
-    return _wrap(np.remainder(a._data, b._data))
+    return Remainder.apply(*_integer_division_operands(x, y, "remainder_cpu"))
+
+
+@broadcasting
+def rremainder(x, y):
+    """y % x for a number y: torch records it without a derivative."""
+    b, a = _integer_division_operands(y, x, "remainder_cpu")
+    return _NoDerivative.apply(b, a, fn=np.remainder, name="remainder")
 
 
 @broadcasting
 def floor_divide(x, y):
-    a, b = operands(x, y)
-    return _wrap(np.floor_divide(a._data, b._data))
+    a, b = _integer_division_operands(x, y, "div_floor_cpu")
+    return _NoDerivative.apply(a, b, fn=np.floor_divide, name="floor_divide")
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:

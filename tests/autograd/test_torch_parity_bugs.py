@@ -171,3 +171,16 @@ def test_reflected_bitwise_operators(expr, dtype):
         _same_error(lambda t: eval(expr, {"x": t[0]}), a)
         return
     assert_close(eval(expr, {"x": ember.tensor(a)}), expected)
+
+
+@pytest.mark.parametrize("expr", ["x.amax()", "x.amin()", "x.amax(-1)", "x.amax((0, 1))", "x.amax(0)", "x.amin([])",
+                                  "x.max(-1)", "x.max()", "x.argmax()", "x.argmin(1)", "x.argmax(0)"])
+@pytest.mark.parametrize("shape", [(4, 0), (0, 3)])
+def test_max_family_of_an_empty_tensor(expr, shape):
+    a = np.zeros(shape, np.float32)
+    try:
+        expected = eval(expr, {"x": torch.tensor(a)})
+    except Exception:
+        _same_error(lambda t: eval(expr, {"x": t[0]}), a)
+        return
+    assert_close(eval(expr, {"x": ember.tensor(a)}), expected)

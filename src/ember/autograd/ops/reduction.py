@@ -226,6 +226,16 @@ def prod(x, dim=None, keepdim=False, *, dtype=None):
     return Prod.apply(x, axis=axis, keepdim=keepdim)
 
 
+def _no_dim_for_empty(name, suffix=" Specify the reduction dim with the 'dim' argument."):
+    """torch's error for a full reduction with no identity (max, amax, argmax...) of an empty tensor."""
+    cls = IndexError if name.startswith("arg") else RuntimeError
+    return cls(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.{suffix}")
+
+
+def _empty_dim(name, dim):
+    return IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+
+
 def _maxmin(x, dim, keepdim, largest, name):
     if isinstance(dim, Tensor):  # max(a, b) is the elementwise maximum
         from .elementwise import maximum, minimum
@@ -233,16 +243,13 @@ def _maxmin(x, dim, keepdim, largest, name):
         return (maximum if largest else minimum)(x, dim)
     if dim is None:
         if x._data.size == 0:
-            raise RuntimeError(
-                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
-                "Specify the reduction dim with the 'dim' argument."
-            )
+            raise _no_dim_for_empty(name)
         return AMaxMin.apply(x, axes=None, keepdim=False, largest=largest)
     axis = dims(dim, x._data.ndim)
     if x._data.ndim == 0:
         return (_max_result if largest else _min_result)(x.clone(), _wrap(np.asarray(0, dtype=np.int64)))
     if x._data.shape[axis[0]] == 0:
-        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+        raise _empty_dim(name, axis[0])
     vals = MaxMinDim.apply(x, axis=axis[0], keepdim=keepdim, largest=largest)
     idx = (np.argmax if largest else np.argmin)(x._data, axis=axis[0])
     if keepdim:
@@ -258,19 +265,33 @@ def min(x, dim=None, keepdim=False):
     return _maxmin(x, dim, keepdim, False, "min")
 
 
+def _amaxmin(x, dim, keepdim, largest, name):
+    axes = None if dim is None or isinstance(dim, (tuple, list)) and not len(dim) else dims(dim, x._data.ndim)
+    if x._data.size == 0:
+        if axes is None:
+            raise _no_dim_for_empty(name)
+        for d, a in zip(dim if isinstance(dim, (tuple, list)) else (dim,), axes):
+            if x._data.shape[a] == 0:
+                raise _empty_dim(name, a if isinstance(dim, (tuple, list)) else d)
+    return AMaxMin.apply(x, axes=axes, keepdim=keepdim, largest=largest)
+
+
 def amax(x, dim=(), keepdim=False):
-    axes = None if dim == () or dim is None else dims(dim, x._data.ndim)
-    return AMaxMin.apply(x, axes=axes, keepdim=keepdim, largest=True)
+    return _amaxmin(x, dim, keepdim, True, "amax")
 
 
 def amin(x, dim=(), keepdim=False):
-    axes = None if dim == () or dim is None else dims(dim, x._data.ndim)
-    return AMaxMin.apply(x, axes=axes, keepdim=keepdim, largest=False)
+    return _amaxmin(x, dim, keepdim, False, "amin")
 
 
 def _arg(fn, x, dim, keepdim):
     if x._data.dtype.kind == "b":
         raise RuntimeError(f"{fn.__name__}(): does not support bool input")
+    if x._data.size == 0:
+        if dim is None:
+            raise _no_dim_for_empty(fn.__name__, suffix="")
+        if x._data.ndim and x._data.shape[dims(dim, x._data.ndim)[0]] == 0:
+            raise _empty_dim(fn.__name__, dims(dim, x._data.ndim)[0])
     if dim is None:
         out = fn(x._data.reshape(-1))
         return _wrap(np.asarray(out, dtype=np.int64).reshape((1,) * x._data.ndim if keepdim else ()))

@@ -184,3 +184,30 @@ def test_max_family_of_an_empty_tensor(expr, shape):
         _same_error(lambda t: eval(expr, {"x": t[0]}), a)
         return
     assert_close(eval(expr, {"x": ember.tensor(a)}), expected)
+
+
+@pytest.mark.parametrize("expr", ["x ** y", "y ** x", "x.pow(y)", "2 ** y", "x ** True", "x ** False", "True ** x",
+                                  "x ** 2", "2 ** x", "0 ** y", "x ** 0.5"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "float32"])
+def test_pow_of_integers_and_bools(expr, dtype, recwarn):
+    a, b = np.array([0, 1, -1, 2, -2, 3]).astype(dtype), np.array([-1, -2, 0, 3, -3, 1]).astype(dtype)
+    try:
+        expected = eval(expr, {"x": torch.tensor(a), "y": torch.tensor(b)})
+    except Exception:
+        _same_error(lambda t: eval(expr, {"x": t[0], "y": t[1]}), a, b)
+        return
+    assert_close(eval(expr, {"x": ember.tensor(a), "y": ember.tensor(b)}), expected)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize("fn", [lambda x: x[0] / x[1], lambda x: x[0].var(), lambda x: x[0].std(0)])
+def test_division_by_zero_and_empty_variances_warn_nothing(fn, recwarn):
+    _same(fn, np.array([1.0, 2.0], np.float32), np.array([0.0, 2.0], np.float32))
+    _same(lambda x: fn([x[0], x[0]]), np.zeros(0, np.float32))
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_softmax_of_an_empty_integer_tensor(dtype):
+    _same(lambda x: x[0].softmax(0), np.zeros((0, 2), dtype))
+    _same(lambda x: x[0].log_softmax(-1), np.zeros((0, 2), dtype))

@@ -56,7 +56,8 @@ class Div(Op):
 
     @staticmethod
     def backward(ctx, g):
-        gb = g / ctx.b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gb = g / ctx.b
         return gb, -gb * ctx.out
 
 
@@ -76,7 +77,7 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
-            out = np.power(a, b)
+            out = np.power(a, b) if a.dtype.kind not in "iu" else _int_power(a, b)
         ctx.a, ctx.b, ctx.out = a, b, out
         return out
 
@@ -90,6 +91,15 @@ class Pow(Op):
         return ga, gb
 
 
+def _int_power(a, b):
+    """a ** b for integers, with torch's values for negative b: ±1 for a = ±1, else 0 (NumPy refuses)."""
+    if not (np.asarray(b) < 0).any():
+        return np.power(a, b)
+    neg = b < 0
+    small = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0)).astype(np.result_type(a, b))
+    return np.where(neg, small, np.power(a, np.where(neg, 0, b)))
+
+
 class PowScalar(Op):
     """a ** e for a constant exponent e: d/da = e·a^(e−1)."""
 
@@ -98,7 +108,8 @@ class PowScalar(Op):
         ctx.a, ctx.e = a, e
         if e == 2:
             return a * a
-        return np.power(a, np.asarray(e, dtype=a.dtype) if a.dtype.kind == "f" else e)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
+            return np.power(a, np.asarray(e, dtype=a.dtype) if a.dtype.kind == "f" else e)
 
     @staticmethod
     def backward(ctx, g):
@@ -115,7 +126,8 @@ class RPowScalar(Op):
 
     @staticmethod
     def forward(ctx, a, *, s):
-        out = np.power(np.asarray(s, dtype=a.dtype), a)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
+            out = np.power(np.asarray(s, dtype=a.dtype), a)
         ctx.out, ctx.s = out, s
         return out
 
@@ -484,7 +496,11 @@ def pow(x, e):
         return rpow(e, x)
     if isinstance(e, Tensor):
         a, b = operands(x, e)
+        if a._data.dtype.kind == "b":
+            raise not_implemented("pow", a._data.dtype)
         return Pow.apply(a, b)
+    if x._data.dtype.kind == "b" and isinstance(e, bool):  # bool ** bool stays bool, as torch
+        return _wrap(x._data.copy() if e else np.ones_like(x._data))
     a, _ = operands(x, e)
     if a._data.dtype.kind in "iu" and isinstance(e, int) and e < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -494,8 +510,10 @@ def pow(x, e):
 def rpow(x, s):
     """s ** x for a number s."""
     a, _ = operands(x, s)
+    if a._data.dtype.kind == "b":
+        raise not_implemented("pow", a._data.dtype)
     if a._data.dtype.kind != "f" and isinstance(s, int):
-        return _wrap(np.power(s, a._data))
+        return _wrap(_int_power(np.asarray(s, a._data.dtype), a._data))
     return RPowScalar.apply(a, s=s)
 
 

@@ -172,7 +172,7 @@ def _float(x, dtype, axis, name):
     """x in ``dtype``; torch has no integer softmax kernels (its error names the kernel, by the dim's place)."""
     if dtype is not None:
         x = x.to(dtype)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind != "f" and x._data.size:  # (an empty tensor is returned as it is, as torch)
         from ._util import not_implemented
 
         last = axis is None or axis == x._data.ndim - 1
@@ -182,9 +182,11 @@ def _float(x, dtype, axis, name):
 
 def softmax(x, dim=None, dtype=None):
     axis = _axis(dim, x._data.ndim, "softmax")
-    return Softmax.apply(_float(x, dtype, axis, "softmax"), axis=axis)
+    x = _float(x, dtype, axis, "softmax")
+    return Softmax.apply(x, axis=axis) if x._data.dtype.kind == "f" else x.clone()
 
 
 def log_softmax(x, dim=None, dtype=None):
     axis = _axis(dim, x._data.ndim, "log_softmax")
-    return LogSoftmax.apply(_float(x, dtype, axis, "log_softmax"), axis=axis)
+    x = _float(x, dtype, axis, "log_softmax")
+    return LogSoftmax.apply(x, axis=axis) if x._data.dtype.kind == "f" else x.clone()

@@ -70,7 +70,8 @@ class Var(Op):
 
     @staticmethod
     def forward(ctx, a, *, axes, keepdim, correction):
-        mean = a.mean(axis=axes, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):  # an empty input: nan, as torch
+            mean = a.mean(axis=axes, keepdims=True) if a.size else a.sum(axis=axes, keepdims=True) / 0
         d = a - mean
         n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
         denom = n - correction if n > correction else 0  # (this module shadows max)

@@ -211,3 +211,26 @@ def test_division_by_zero_and_empty_variances_warn_nothing(fn, recwarn):
 def test_softmax_of_an_empty_integer_tensor(dtype):
     _same(lambda x: x[0].softmax(0), np.zeros((0, 2), dtype))
     _same(lambda x: x[0].log_softmax(-1), np.zeros((0, 2), dtype))
+
+
+@pytest.mark.parametrize("expr", ["x.permute()", "x.expand()", "x.permute(())", "x.expand(())"])
+def test_permute_and_expand_need_their_argument(expr):
+    a = np.array(1.5, np.float32)
+    try:
+        expected = eval(expr, {"x": torch.tensor(a)})
+    except Exception:
+        _same_error(lambda t: eval(expr, {"x": t[0]}), a)
+        return
+    assert_close(eval(expr, {"x": ember.tensor(a)}), expected)
+
+
+def test_index_select_from_an_empty_dim():
+    _same_error(lambda t: t[0].index_select(1, t[1]), np.zeros((1, 0), np.float32), np.array([0]))
+    _same(lambda t: t[0].index_select(1, t[1]), np.zeros((1, 0), np.float32), np.zeros(0, np.int64))
+
+
+@pytest.mark.parametrize("fn", [lambda x: (-2.0) ** x[0], lambda x: 0.0 ** x[0], lambda x: x[0] ** 0.5,
+                                lambda x: x[0] ** -1.0])
+def test_pow_with_a_number_has_torch_gradients_without_warnings(fn, recwarn):
+    _same(fn, np.array([0.0, 1.0, -1.5, 2.0], np.float32))
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -118,7 +118,8 @@ class PowScalar(Op):
             return g * 2 * a
         if e == 0:
             return np.zeros_like(g)
-        return g * (e * np.power(a, np.asarray(e - 1, dtype=a.dtype)))
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** (e - 1) = inf for e < 1, as torch
+            return g * (e * np.power(a, np.asarray(e - 1, dtype=a.dtype)))
 
 
 class RPowScalar(Op):
@@ -133,7 +134,9 @@ class RPowScalar(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.out * np.log(np.asarray(ctx.s, dtype=ctx.out.dtype))
+        with np.errstate(divide="ignore", invalid="ignore"):  # log s for s ≤ 0: -inf or nan, as torch
+            gx = g * ctx.out * np.log(np.asarray(ctx.s, dtype=ctx.out.dtype))
+        return gx if ctx.s != 0 else np.where(ctx.out <= 1, 0, gx)  # 0 ** x: 0 where x ≥ 0 (out ≤ 1), as torch
 
 
 # ---- unary math ----------------------------------------------------------------------

@@ -210,6 +210,8 @@ def index_select(x, dim, index):
         raise IndexError("index_select(): Expected dtype int32/int64 for index")
     axis = dims(dim, x._data.ndim)[0]
     n = x._data.shape[axis]
+    if ind.size and n == 0:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if ind.size and (ind.min() < 0 or ind.max() >= n):
         raise IndexError(f"index out of range in self")
     idx = [slice(None)] * x._data.ndim

@@ -32,6 +32,7 @@ from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.ops import elementwise as E
 from ...autograd.ops import loss as L
 from ...autograd.ops import nn as N
+from ...autograd.ops._util import check_float
 from ...tensor import Tensor, _wrap
 
 __all__ = [
@@ -354,6 +355,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         )
     _no_grad_arg("binary_cross_entropy_with_logits", "weight", weight)
     _no_grad_arg("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
+    check_float("log_sigmoid_cpu", input)  # torch's kernel for integer logits
     target = _same_float(input, target)
     dt = input._data.dtype
     w, pw = _array_arg(weight, dt), _array_arg(pos_weight, dt)

@@ -224,9 +224,10 @@ def test_permute_and_expand_need_their_argument(expr):
     assert_close(eval(expr, {"x": ember.tensor(a)}), expected)
 
 
-def test_index_select_from_an_empty_dim():
-    _same_error(lambda t: t[0].index_select(1, t[1]), np.zeros((1, 0), np.float32), np.array([0]))
-    _same(lambda t: t[0].index_select(1, t[1]), np.zeros((1, 0), np.float32), np.zeros(0, np.int64))
+@pytest.mark.parametrize("shape, dim", [((1, 0), 1), ((0, 2), 0), ((0,), 0)])
+def test_index_select_from_an_empty_dim(shape, dim):
+    _same_error(lambda t: t[0].index_select(dim, t[1]), np.zeros(shape, np.float32), np.array([0]))
+    _same(lambda t: t[0].index_select(dim, t[1]), np.zeros(shape, np.float32), np.zeros(0, np.int64))
 
 
 @pytest.mark.parametrize("fn", [lambda x: (-2.0) ** x[0], lambda x: 0.0 ** x[0], lambda x: x[0] ** 0.5,
@@ -234,3 +235,10 @@ def test_index_select_from_an_empty_dim():
 def test_pow_with_a_number_has_torch_gradients_without_warnings(fn, recwarn):
     _same(fn, np.array([0.0, 1.0, -1.5, 2.0], np.float32))
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_bce_with_logits_of_integer_logits(dtype):
+    _same_error(lambda t: t[0].__class__ and (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional
+                .binary_cross_entropy_with_logits(t[0], t[1]), np.array([1, 0]).astype(dtype),
+                np.array([0.5, 1.0], np.float32))

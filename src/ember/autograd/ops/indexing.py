@@ -210,7 +210,7 @@ def index_select(x, dim, index):
         raise IndexError("index_select(): Expected dtype int32/int64 for index")
     axis = dims(dim, x._data.ndim)[0]
     n = x._data.shape[axis]
-    if ind.size and n == 0:
+    if ind.size and n == 0 and x._data.ndim > 1:  # (1-D: the range error below)
         raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if ind.size and (ind.min() < 0 or ind.max() >= n):
         raise IndexError(f"index out of range in self")

@@ -56,6 +56,10 @@ ALLOWED = [
             "with an empty index torch's gather broadcasts the index against the input (its legacy path) and may "
             "raise or return the input's shape; ember keeps the documented rule: the output has the index's shape"),
     Allowed("gather", "raises", lambda c, m: c.inputs[1].size == 0, "the same empty-index rule as above"),
+    Allowed("permute", "raises", lambda c, m: c.inputs[0].ndim == 0,
+            "t.permute() and t.expand() with no sizes are accepted on a 0-d tensor (torch: TypeError, a missing "
+            "argument): ember's own code calls them as t.permute(*dims) and t.expand(*shape) for any shape"),
+    Allowed("expand", "raises", lambda c, m: c.inputs[0].ndim == 0, "as for permute above"),
     Allowed("pow", "warns", lambda c, m: "encountered in reduce" in m,
             "not deliberate, pending the autograd-core rework: the engine (autograd/function.py, owned by that work) "
             "sums a broadcast gradient holding +inf and -inf (x ** y at x = 0, y < 0) without np.errstate; the "
@@ -147,7 +151,8 @@ for _n in _BINARY:
 
 _OPERATORS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
               "//": lambda a, b: a // b, "%": lambda a, b: a % b, "**": lambda a, b: a ** b,
-              "<": lambda a, b: a < b, "==": lambda a, b: a == b, "&": lambda a, b: a & b}
+              "<": lambda a, b: a < b, "==": lambda a, b: a == b, "&": lambda a, b: a & b,
+              ">=": lambda a, b: a >= b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b, "@": lambda a, b: a @ b}
 for _n, _f in _OPERATORS.items():
     def _gen(rng, f=_f):
         s, c = scalar(rng), rng.random() < 0.5
@@ -442,6 +447,131 @@ def _gen_class_loss(rng):
 
 _register("F.pointwise_loss", _gen_pointwise_loss)
 _register("F.class_loss", _gen_class_loss)
+
+# ---- clamp, in-place methods, setitem, dtype arguments, a few more functionals ------------------
+def _gen_clamp(rng):
+    x = array(rng, shape(rng))
+    how = int(rng.integers(0, 3))
+    if how == 0:
+        lo, hi = scalar(rng), scalar(rng)
+        return [x], lambda M, t: t.clamp(lo, hi) if rng.random() < 2 else None
+    if how == 1:
+        lo = scalar(rng)
+        return [x], lambda M, t: t.clamp(min=lo)
+    return [x, array(rng, broadcastable(rng, x.shape))], lambda M, t, lo: t.clamp(min=lo)
+
+
+_INPLACE = ("add_ sub_ mul_ div_ pow_ clamp_min_ masked_fill_ fill_ zero_ copy_ neg_ abs_ exp_ sqrt_ relu_ sigmoid_ "
+            "tanh_ __iadd__ __imul__").split()
+
+
+def _gen_inplace(rng):
+    """An in-place method on a clone (a non-leaf, so that recording works) or on the leaf itself (torch raises)."""
+    name = str(rng.choice(_INPLACE))
+    x = array(rng, shape(rng))
+    on_leaf = rng.random() < 0.1
+    other = array(rng, broadcastable(rng, x.shape)) if rng.random() < 0.6 else None
+    s = scalar(rng)
+
+    def fn(M, t, *o):
+        base = t if on_leaf else t.clone()
+        arg = o[0] if o else s
+        if name in ("zero_", "neg_", "abs_", "exp_", "sqrt_", "relu_", "sigmoid_", "tanh_"):
+            out = getattr(base, name)()
+        elif name == "masked_fill_":
+            out = base.masked_fill_(base > 0, s)
+        elif name == "fill_":
+            out = base.fill_(s)
+        elif name == "copy_":
+            out = base.copy_(arg if o else M.tensor(s))
+        elif name.startswith("__"):
+            out = getattr(base, name)(arg)
+        else:
+            out = getattr(base, name)(arg)
+        assert out is base
+        return base
+
+    return ([x, other] if other is not None else [x]), fn
+
+
+def _gen_setitem(rng):
+    x = array(rng, shape(rng, lo=1))
+    v = array(rng, x.shape[1:] if rng.random() < 0.5 else (), str(rng.choice(DTYPES)))
+    i = int(rng.integers(-x.shape[0], x.shape[0])) if x.shape[0] else 0
+
+    def fn(M, t, val):
+        base = t.clone()
+        base[i] = val
+        return base
+
+    return [x, v], fn
+
+
+def _gen_dtype_arg(rng):
+    x = array(rng, shape(rng))
+    dt = str(rng.choice(["float32", "float64", "int64"]))
+    how = str(rng.choice(["sum", "mean", "cumsum", "prod", "softmax"]))
+    d = dim_arg(rng, x.ndim, allow_none=False)
+    if how in ("cumsum", "softmax"):
+        return [x], lambda M, t: getattr(t, how)(d, dtype=getattr(M, dt))
+    return [x], lambda M, t: getattr(t, how)(dtype=getattr(M, dt))
+
+
+def _gen_var_correction(rng):
+    x = array(rng, shape(rng), "float32")
+    c, d = int(rng.integers(0, 3)), dim_arg(rng, x.ndim)
+    how = str(rng.choice(["var", "std"]))
+    return [x], lambda M, t: getattr(t, how)(d, correction=c, keepdim=True)
+
+
+def _gen_masked_select(rng):
+    x = array(rng, shape(rng))
+    m = rng.random(broadcastable(rng, x.shape)) < 0.5
+    how = int(rng.integers(0, 3))
+    if how == 0:
+        return [x, m], lambda M, t, mm: t.masked_select(mm)
+    if how == 1:
+        return [x], lambda M, t: t.nonzero()
+    return [x], lambda M, t: M.where(t > 0, t, 0.5)
+
+
+def _gen_linear(rng):
+    n, i, o = int(rng.choice([0, 1, 3])), int(rng.choice([1, 3])), int(rng.choice([1, 2]))
+    dt = "float32" if rng.random() < 0.9 else "float64"
+    xs = [array(rng, (n, i), dt), array(rng, (o, i), "float32"), array(rng, (o,), "float32")]
+    if rng.random() < 0.5:
+        return xs, lambda M, x, w, b: M.nn.functional.linear(x, w, b)
+    return xs[:2], lambda M, x, w: M.nn.functional.linear(x, w)
+
+
+def _gen_normalize(rng):
+    x = array(rng, shape(rng, lo=1), "float32")
+    d = dim_arg(rng, x.ndim, allow_none=False)
+    return [x], lambda M, t: M.nn.functional.normalize(t, dim=d)
+
+
+def _gen_one_hot(rng):
+    x = rng.integers(0, 4, shape(rng)).astype(np.int64)
+    c = int(rng.choice([-1, 4, 5]))
+    return [x], lambda M, t: M.nn.functional.one_hot(t, c)
+
+
+def _gen_chain(rng):
+    """Two ops in a row, so that gradients flow through a recorded intermediate."""
+    x = array(rng, shape(rng), "float32")
+    first = str(rng.choice(["exp", "sigmoid", "tanh", "abs", "square", "relu"]))
+    then = str(rng.choice(["sum", "mean", "cumsum", "softmax", "logsumexp", "prod", "amax"]))
+    d = dim_arg(rng, x.ndim, allow_none=False)
+    if then in ("sum", "mean", "amax"):
+        return [x], lambda M, t: getattr(getattr(t, first)() * t, then)()
+    return [x], lambda M, t: getattr(getattr(t, first)() * t, then)(d)
+
+
+for _n, _g in {"clamp": _gen_clamp, "inplace": _gen_inplace, "setitem": _gen_setitem, "dtype_arg": _gen_dtype_arg,
+               "var_correction": _gen_var_correction, "masked_select": _gen_masked_select,
+               "F.linear": _gen_linear, "F.normalize": _gen_normalize, "F.one_hot": _gen_one_hot,
+               "chain": _gen_chain}.items():
+    _register(_n, _g)
 
 NAMES = sorted(OPS)
 

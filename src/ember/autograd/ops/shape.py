@@ -158,8 +158,6 @@ def unsqueeze(x, dim):
 
 
 def permute(x, *axes):
-    if not axes:
-        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     axes = _shape_arg(axes)
     nd = x._data.ndim
     if len(axes) != nd:
@@ -190,8 +188,6 @@ def t(x):
 
 
 def expand(x, *shape):
-    if not shape:
-        raise TypeError('expand() missing 1 required positional arguments: "size"')
     shape = _shape_arg(shape)
     cur = (1,) * (len(shape) - x._data.ndim) + x._data.shape
     if len(shape) < x._data.ndim:

@@ -224,7 +224,10 @@ def copy_(self, src, non_blocking=False):
         self._check_inplace()
         s = as_tensor_arg(src)
         out = S.expand(s, *self._data.shape) if s._data.shape != self._data.shape else s
-        return _record(self, E.clone(out))
+        if out._data.dtype != self._data.dtype:
+            out = out._cast(self._data.dtype)
+        # where(True, src, self): src's gradient passes, and self's overwritten values get a zero gradient (as torch)
+        return _record(self, E.Where.apply(out, self._snapshot(), cond=np.ones(self._data.shape, bool)))
     np.copyto(self._data, _arr(src), casting="unsafe")
     return _changed(self)
 

@@ -236,3 +236,24 @@ def test_bce_with_logits_of_integer_logits(dtype):
 @pytest.mark.parametrize("fn", [lambda t: t[0].T, lambda t: t[0].masked_select(t[1]), lambda t: t[0].clone().copy_(t[2])])
 def test_0d_tensors_through_permute_and_expand(fn):
     _same(fn, np.array(1.5, np.float32), np.array(True), np.array(2.0, np.float32))
+
+
+@pytest.mark.parametrize("expr", ["x.clone().add_(y)", "x.clone().__iadd__(y)", "x.clone().mul_(y)", "x.clone().neg_()",
+                                  "x.clone().abs_()", "x.clone().relu_()", "2 @ x", "x.nonzero()", "(x > 0).nonzero()",
+                                  "x // 0", "0 // x"])
+@pytest.mark.parametrize("dtype, shape", [("int32", ()), ("bool", (2,)), ("float32", (2,)), ("int64", (0,))])
+def test_inplace_casts_rmatmul_nonzero_and_empty_division(expr, dtype, shape):
+    a, b = np.ones(shape, dtype), np.full(shape, 0.5, np.float32)
+
+    def run(module):
+        x, y = module.tensor(a), module.tensor(b, requires_grad=True)
+        return eval(expr, {"x": x, "y": y})
+
+    try:
+        expected = run(torch)
+    except Exception as t:
+        with pytest.raises(type(t)) as e:
+            run(ember)
+        assert str(e.value) == str(t)
+        return
+    assert_close(run(ember), expected)

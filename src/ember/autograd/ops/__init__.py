@@ -27,7 +27,7 @@ _OPERATORS = {
     "__pow__": E.pow,
     "__rpow__": E.rpow,
     "__matmul__": L.matmul,
-    "__rmatmul__": lambda x, y: L.matmul(as_tensor_arg(y), x),
+    "__rmatmul__": lambda x, y: NotImplemented if isinstance(y, (bool, int, float)) else L.matmul(as_tensor_arg(y), x),
     "__neg__": E.neg,
     "__pos__": lambda x: x,
     "__abs__": E.abs,
@@ -88,6 +88,7 @@ def _needs_graph(self, *others) -> bool:
 def _record(self, out):
     """Finish an in-place op recorded as out-of-place: cast back to self's dtype and rebind."""
     if out._data.dtype != self._data.dtype:
+        _check_castable(out._data.dtype, self._data.dtype)
         out = out._cast(self._data.dtype)
     if out._data.shape != self._data.shape:
         raise RuntimeError(
@@ -107,16 +108,20 @@ def _changed(self):
     return self
 
 
+def _check_castable(src, dst):
+    """torch's rule for an in-place result: no float into an integer or bool tensor, no integer into a bool one."""
+    if src.kind == "f" and dst.kind in "iub" or src.kind in "iu" and dst.kind == "b":
+        raise RuntimeError(
+            f"result type {_dtype.scalar_name(src)} can't be cast to the desired output type {_dtype.scalar_name(dst)}"
+        )
+
+
 def _store(self, value):
     """self[...] = value, with torch's rule that the result type must be castable to self's dtype."""
     d = self._data
     value = np.asarray(value)
     if value.dtype != d.dtype and np.result_type(value.dtype, d.dtype) != d.dtype:
-        if value.dtype.kind == "f" and d.dtype.kind in "iub" or value.dtype.kind in "iu" and d.dtype.kind == "b":
-            raise RuntimeError(
-                f"result type {_dtype.scalar_name(value.dtype)} can't be cast to the desired "
-                f"output type {_dtype.scalar_name(d.dtype)}"
-            )
+        _check_castable(value.dtype, d.dtype)
     try:
         np.copyto(d, value, casting="unsafe")
     except ValueError:
@@ -333,9 +338,9 @@ _INPLACE = {
     "sqrt_": _unary_inplace(E.sqrt, np.sqrt),
     "exp_": _unary_inplace(E.exp, np.exp),
     "log_": _unary_inplace(E.log, np.log),
-    "neg_": _unary_inplace(E.neg, np.negative),
-    "abs_": _unary_inplace(E.abs, np.abs),
-    "relu_": _unary_inplace(E.relu, lambda a: np.maximum(a, 0)),
+    "neg_": _unary_inplace(E.neg, lambda a: E.neg(_wrap(a))._data),  # (through the op: its bool check)
+    "abs_": _unary_inplace(E.abs, lambda a: E.abs(_wrap(a))._data),
+    "relu_": _unary_inplace(E.relu, lambda a: E.relu(_wrap(a))._data),
     "sigmoid_": _unary_inplace(E.sigmoid, lambda a: E.Sigmoid.forward(E.Sigmoid.__new__(E.Sigmoid), a)),
     "tanh_": _unary_inplace(E.tanh, np.tanh),
     "reciprocal_": _unary_inplace(E.reciprocal, lambda a: 1 / a),

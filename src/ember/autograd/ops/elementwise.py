@@ -747,7 +747,7 @@ def _integer_division_operands(x, y, kernel):
     kind = a._data.dtype.kind
     if kind == "b":
         raise not_implemented(kernel, a._data.dtype)
-    if kind in "iu" and not b._data.all():
+    if kind in "iu" and a._data.size and not b._data.all():
         raise RuntimeError("ZeroDivisionError")
     return a, b
 

@@ -276,6 +276,8 @@ def one_hot(tensor, num_classes=-1):
 
 
 def nonzero(x, *, as_tuple=False):
+    if x._data.ndim == 0 and not as_tuple:  # a 0-d tensor: one index row of no coordinates if it is nonzero
+        return _wrap(np.zeros((int(bool(x._data)), 0), np.int64))
     nz = np.nonzero(x._data)
     if as_tuple:
         return tuple(_wrap(i.astype(np.int64)) for i in nz)

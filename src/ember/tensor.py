@@ -358,6 +358,8 @@ class Tensor:
     def _cast(self, np_dt) -> "Tensor":
         from .autograd.ops.elementwise import Cast
 
+        if np_dt.kind not in "fc":  # an integer or bool result is not differentiable: no graph, as torch
+            return _wrap(self._data.astype(np_dt))
         return Cast.apply(self, dtype=np_dt)
 
 

@@ -1,4 +1,6 @@
 """Bugs found by the differential fuzzer (tests/fuzz) and issue #17, each pinned against torch."""
+import re
+
 import numpy as np
 import pytest
 
@@ -257,3 +259,27 @@ def test_inplace_casts_rmatmul_nonzero_and_empty_division(expr, dtype, shape):
         assert str(e.value) == str(t)
         return
     assert_close(run(ember), expected)
+
+
+@pytest.mark.parametrize("expr", ["x.long()", "x.to(M.int32)", "x.bool()", "x.double()", "x.sum(dtype=M.int64)",
+                                  "x.cumsum(0, dtype=M.int64)", "x.prod(dtype=M.int64)", "x.mean(dtype=M.int64)",
+                                  "x.sum(dtype=M.float64)"])
+def test_casts_to_integers_are_not_differentiable(expr):
+    def run(M):
+        return eval(expr, {"x": M.tensor([1.5, -2.0], requires_grad=True), "M": M})
+
+    try:
+        expected = run(torch)
+    except Exception as t:
+        with pytest.raises(type(t), match="^" + re.escape(str(t)) + "$"):
+            run(ember)
+        return
+    out = run(ember)
+    assert_close(out, expected)
+    assert out.requires_grad == expected.requires_grad
+
+
+@pytest.mark.parametrize("shape, index", [((3,), [5]), ((3, 2), [1, -1]), ((3, 2, 2), [7, 5]), ((3, 2), [0, -3])])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_index_select_out_of_range(shape, index, dim):
+    _same_error(lambda t: t[0].index_select(dim, t[1]), np.zeros(shape, np.float32), np.array(index))

@@ -213,7 +213,10 @@ def index_select(x, dim, index):
     if ind.size and n == 0 and x._data.ndim > 1:  # (1-D: the range error below)
         raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if ind.size and (ind.min() < 0 or ind.max() >= n):
-        raise IndexError(f"index out of range in self")
+        if axis == 1:  # torch's kernel for dim 1 words it differently
+            bad = ind.reshape(-1)[(ind.reshape(-1) < 0) | (ind.reshape(-1) >= n)][0]
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
+        raise IndexError("index out of range in self")
     idx = [slice(None)] * x._data.ndim
     idx[axis] = ind.reshape(-1)
     return GetItem.apply(x, idx=tuple(idx), basic=False)

@@ -168,8 +168,17 @@ class LogSumExp(Op):
 
 
 # ---- the functions (torch names) ------------------------------------------------------
+def _no_grad_dtype(x, dtype):
+    """torch refuses a differentiable reduction into an integer dtype."""
+    from ..grad_mode import is_grad_enabled
+
+    if dtype is not None and x.requires_grad and _dtype.np_dtype(dtype).kind not in "fc" and is_grad_enabled():
+        raise RuntimeError(f"Autograd not support dtype: {_dtype.scalar_name(dtype)}")
+
+
 def _reduce_dtype(x, dtype):
     if dtype is not None:
+        _no_grad_dtype(x, dtype)
         return _dtype.np_dtype(dtype)
     if x._data.dtype.kind in "bi" :
         return np.dtype(np.int64)
@@ -184,6 +193,11 @@ def sum(x, dim=None, keepdim=False, *, dtype=None):
 
 
 def mean(x, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None and _dtype.np_dtype(dtype).kind != "f":
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Optional dtype must be either a floating point or complex dtype. "
+            f"Got: {_dtype.scalar_name(dtype)}"
+        )
     if dtype is not None:
         x = x.to(dtype)
     if x._data.dtype.kind != "f":
@@ -222,6 +236,7 @@ def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def prod(x, dim=None, keepdim=False, *, dtype=None):
     axis = None if dim is None or not dims(dim, x._data.ndim) else dims(dim, x._data.ndim)[0]  # (0-d: no axis)
+    _no_grad_dtype(x, dtype)
     if dtype is not None:
         x = x.to(dtype)
     return Prod.apply(x, axis=axis, keepdim=keepdim)
@@ -359,6 +374,7 @@ def _safe_sqrt(s):
 
 
 def cumsum(x, dim, *, dtype=None):
+    _no_grad_dtype(x, dtype)
     if dtype is not None:
         x = x.to(dtype)
     if x._data.ndim == 0:

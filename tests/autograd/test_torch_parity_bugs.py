@@ -283,3 +283,23 @@ def test_casts_to_integers_are_not_differentiable(expr):
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_index_select_out_of_range(shape, index, dim):
     _same_error(lambda t: t[0].index_select(dim, t[1]), np.zeros(shape, np.float32), np.array(index))
+
+
+@pytest.mark.parametrize("expr", ["x.clamp(min=M.tensor([1]))", "x.clamp(0, 1)", "x.clamp(min=0)", "x.clamp(max=1)",
+                                  "x.clamp(0.5)", "x.clamp(min=M.tensor(0.5))", "x.clamp(max=M.tensor([1]))",
+                                  "x.clamp(0.5, 2)", "x.clamp(min=M.tensor(True))", "x.clamp(True)",
+                                  "x.clamp(min=M.tensor(1, dtype=M.float64))", "x.clamp(M.tensor([0, 1]), M.tensor(1))"])
+@pytest.mark.parametrize("dtype", ["bool", "int64", "float32"])
+def test_clamp_dtypes(expr, dtype):
+    a = np.array([1, 0]).astype(dtype)
+
+    def run(M):
+        return eval(expr, {"x": M.tensor(a), "M": M})
+
+    try:
+        expected = run(torch)
+    except Exception as t:
+        with pytest.raises(type(t), match="^" + re.escape(str(t)) + "$"):
+            run(ember)
+        return
+    assert_close(run(ember), expected)

@@ -623,15 +623,26 @@ def round(x, *, decimals=0):
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        big = np.finfo(x._data.dtype).max if x._data.dtype.kind == "f" else np.iinfo(x._data.dtype).max
-        lo = as_tensor_arg(-big if min is None else min, x)
-        hi = as_tensor_arg(big if max is None else max, x)
-        return ClampTensor.apply(x, lo, hi)
-    if x._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
-        from ... import _dtype
+    from ... import _dtype
 
-        x = x._cast(_dtype.get_default_dtype().np)
+    dt = x._data.dtype  # torch's result type of x, min and max
+    for v in (min, max):
+        if v is not None:
+            proxy = x._data if x._data.ndim == 0 else np.empty((0,), dt)
+            dt = _dtype.result_np_dtype(proxy.astype(dt, copy=False), v._data if isinstance(v, Tensor) else v)
+    if dt != x._data.dtype:
+        x = x._cast(dt)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if dt.kind == "b":
+            lo, hi = np.False_ if min is None else min, np.True_ if max is None else max
+        else:
+            big = np.finfo(dt).max if dt.kind == "f" else np.iinfo(dt).max
+            lo, hi = -big if min is None else min, big if max is None else max
+        lo, hi = as_tensor_arg(lo, x), as_tensor_arg(hi, x)
+        return ClampTensor.apply(x, lo if lo._data.dtype == dt else lo._cast(dt), hi if hi._data.dtype == dt else hi._cast(dt))
+    if dt.kind == "b":
+        raise not_implemented("clamp_scalar_cpu" if min is not None and max is not None else
+                              "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu", dt)
     return Clamp.apply(x, lo=min, hi=max)
 
 

@@ -303,3 +303,31 @@ def test_clamp_dtypes(expr, dtype):
             run(ember)
         return
     assert_close(run(ember), expected)
+
+
+@pytest.mark.parametrize("ishape, dim", [((3, 2, 1), 0), ((1, 1, 1), 1), ((2, 3, 4), 2), ((5,), None), ((2, 3), 0),
+                                         ((4, 1, 2), -1)])
+def test_take_along_dim_broadcasts(ishape, dim):
+    x = np.arange(48, dtype=np.float32).reshape(4, 3, 4)
+    idx = np.random.default_rng(0).integers(0, 3, ishape)
+    try:
+        expected = torch.take_along_dim(torch.tensor(x), torch.tensor(idx), dim)
+    except Exception:
+        _same_error(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).take_along_dim(t[0], t[1], dim), x, idx)
+        return
+    xe = ember.tensor(x, requires_grad=True)
+    out = ember.take_along_dim(xe, ember.tensor(idx), dim)
+    assert_close(out, expected)
+    xt = torch.tensor(x, requires_grad=True)
+    torch.take_along_dim(xt, torch.tensor(idx), dim).sum().backward()
+    out.sum().backward()
+    assert_close(xe.grad, xt.grad)
+
+
+@pytest.mark.parametrize("shape, chunks, dim", [((0,), 3, 0), ((2, 0), 2, 1), ((2, 0), 2, -1), ((5,), 2, 0)])
+def test_chunk_of_an_empty_dim(shape, chunks, dim):
+    a = np.zeros(shape, np.float32)
+    e, t = ember.tensor(a).chunk(chunks, dim), torch.tensor(a).chunk(chunks, dim)
+    assert len(e) == len(t)
+    for x, y in zip(e, t):
+        assert_close(x, y)

@@ -287,5 +287,27 @@ def nonzero(x, *, as_tuple=False):
     return _wrap(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))
 
 
-def take_along_dim(x, indices, dim):
-    return gather(x, dim, indices)
+def take_along_dim(x, indices, dim=None):
+    """gather after broadcasting input and indices in every dim but ``dim`` (all elements, flattened, when None)."""
+    if dim is None:
+        return gather(x.reshape(-1), 0, indices.reshape(-1))
+    if x._data.ndim != indices._data.ndim:
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same number of dimensions, but got "
+            f"{x._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for indices"
+        )
+    axis = dims(dim, x._data.ndim)[0] if x._data.ndim else 0
+    xs, js = list(x._data.shape), list(indices._data.shape)
+    if xs:
+        xs[axis] = js[axis] = 1
+    try:
+        common = list(np.broadcast_shapes(tuple(xs), tuple(js)))
+    except ValueError:
+        from ._util import broadcast_error
+
+        raise broadcast_error(xs, js) from None
+    if not common:
+        return gather(x, dim, indices)
+    xs, js = list(common), list(common)
+    xs[axis], js[axis] = x._data.shape[axis], indices._data.shape[axis]
+    return gather(x.expand(*xs), dim, indices.expand(*js))

@@ -307,6 +307,8 @@ def chunk(x, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = x._data.shape[dims(dim, x._data.ndim)[0]]
+    if n == 0:  # an empty dim: `chunks` empty pieces, as torch
+        return tuple(x[(slice(None),) * (dim % x._data.ndim)] for _ in range(chunks))
     return split(x, max(-(-n // chunks), 1), dim)
 
 

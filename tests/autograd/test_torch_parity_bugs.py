@@ -331,3 +331,18 @@ def test_chunk_of_an_empty_dim(shape, chunks, dim):
     assert len(e) == len(t)
     for x, y in zip(e, t):
         assert_close(x, y)
+
+
+def test_argmax_of_a_0d_tensor_checks_dim():
+    _same_error(lambda t: t[0].argmin(2), np.array(1.5, np.float32))
+    _same(lambda t: t[0].argmin(-1), np.array(1.5, np.float32))
+
+
+def test_clamp_with_tensor_bounds_that_do_not_broadcast():
+    _same_error(lambda t: t[0].clamp(min=t[1]), np.ones(2, np.int64), np.ones(3, np.float32))
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "float32"), ("bool", "float64"), ("float32", "int64")])
+def test_cat_with_empty_vectors_keeps_them_in_the_graph(dtypes):
+    _same(lambda t: ember.cat(t) if isinstance(t[0], ember.Tensor) else torch.cat(t),
+          np.zeros(0, dtypes[0]), np.array([1.5, 2.0]).astype(dtypes[1]))

@@ -109,7 +109,8 @@ def broadcasting(fn):
         try:
             return fn(*args, **kwargs)
         except ValueError:
-            shapes = [np.shape(a._data if isinstance(a, Tensor) else a) for a in args]
+            shapes = [np.shape(a._data if isinstance(a, Tensor) else a) for a in (*args, *kwargs.values())
+                      if a is not None]
             err = broadcast_error(*shapes)
             if "cannot be broadcast together" in str(err):
                 raise

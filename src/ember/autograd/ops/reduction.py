@@ -311,7 +311,8 @@ def _arg(fn, x, dim, keepdim):
     if dim is None:
         out = fn(x._data.reshape(-1))
         return _wrap(np.asarray(out, dtype=np.int64).reshape((1,) * x._data.ndim if keepdim else ()))
-    axis = dims(dim, x._data.ndim)[0] if x._data.ndim else None
+    axes = dims(dim, x._data.ndim)  # (checks dim for a 0-d tensor too)
+    axis = axes[0] if x._data.ndim else None
     out = fn(x._data, axis=axis)
     if keepdim and axis is not None:
         out = np.expand_dims(out, axis)

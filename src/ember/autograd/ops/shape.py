@@ -237,7 +237,8 @@ def cat(tensors, dim=0):
     tensors = _seq(tensors, "cat")
     ref = next((t for t in tensors if t._data.shape != (0,)), tensors[0])
     axis = dims(dim, ref._data.ndim)[0]
-    tensors = [t for t in tensors if t._data.shape != (0,) or t is ref]
+    if ref._data.ndim != 1:  # torch's legacy rule: 1-D empty tensors are skipped beside tensors of other dims
+        tensors = [t for t in tensors if t._data.shape != (0,) or t is ref]
     for i, t in enumerate(tensors):
         if t._data.ndim != ref._data.ndim:
             raise RuntimeError(

@@ -346,3 +346,10 @@ def test_clamp_with_tensor_bounds_that_do_not_broadcast():
 def test_cat_with_empty_vectors_keeps_them_in_the_graph(dtypes):
     _same(lambda t: ember.cat(t) if isinstance(t[0], ember.Tensor) else torch.cat(t),
           np.zeros(0, dtypes[0]), np.array([1.5, 2.0]).astype(dtypes[1]))
+
+
+@pytest.mark.parametrize("dtypes", [("float64", "float32"), ("float32", "float64"), ("int64", "float32")])
+def test_binary_cross_entropy_takes_one_dtype(dtypes):
+    a, b = np.array([0.2, 0.9]).astype(dtypes[0]), np.array([0.0, 1.0]).astype(dtypes[1])
+    _same_error(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional
+                .binary_cross_entropy(t[0], t[1]), a, b)

@@ -314,6 +314,12 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             f"({_size(input._data.shape)}) is deprecated. Please ensure they have the same size."
         )
     _no_grad_arg("binary_cross_entropy", "weight", weight)
+    if target._data.dtype != input._data.dtype:  # torch's kernel takes one dtype (no promotion)
+        from ... import _dtype
+
+        raise RuntimeError(
+            f"Found dtype {_dtype.scalar_name(target._data.dtype)} but expected {_dtype.scalar_name(input._data.dtype)}"
+        )
     target = _same_float(input, target)
     x, y = input._data, target._data
     if not ((x >= 0) & (x <= 1)).all():

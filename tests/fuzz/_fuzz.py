@@ -6,7 +6,13 @@
     ALLOWED              the deliberate differences, each with its reason (the one place they are listed)
 
 A case is an op name, a list of NumPy input arrays and a function ``fn(M, *tensors)`` written once against
-torch's API; it runs with ``M = ember`` and with ``M = torch``. Every floating input requires grad. The check
+torch's API; it runs with ``M = ember`` and with ``M = torch``. Inputs have 0-3 dims of sizes 0-4 (0-d, empty and
+size-1 broadcast dims are frequent) and dtypes float32, float64, int64, int32 and bool; dims are sometimes out of
+range and shapes sometimes do not broadcast, so that error paths are compared too. The table (OPS) covers
+elementwise functions and operators (also with Python numbers on either side), reductions with dim/keepdim,
+shape ops, indexing/gather/scatter/index_select/masked ops, the matmul family, softmax/log_softmax/logsumexp,
+cumsum/prod, comparisons, casts, in-place methods and setitem, nn.functional activations, losses, linear,
+normalize and one_hot, and two-op chains. Every floating input requires grad. The check
 compares, for torch's result: the exception class (when torch raises, ember must raise the same class), and
 otherwise each output's dtype, shape and values (float32 tolerance), no NumPy RuntimeWarning from ember, and the
 inputs' gradients of ``Σ w·out`` for random weights ``w``.
@@ -93,7 +99,7 @@ class Case:
 def shape(rng, ndim=None, lo=0):
     """A shape with 0 to 3 dims of sizes 0-4 (0 and 1 often: empty and broadcast dims)."""
     n = int(rng.integers(lo, 4)) if ndim is None else ndim
-    return tuple(int(rng.choice([0, 1, 1, 2, 3, 3, 4], p=[0.08, 0.22, 0.0, 0.25, 0.25, 0.0, 0.2])) for _ in range(n))
+    return tuple(int(rng.choice([0, 1, 2, 3, 4], p=[0.08, 0.22, 0.25, 0.25, 0.2])) for _ in range(n))
 
 
 def array(rng, shp, dtype=None):
@@ -459,7 +465,7 @@ def _gen_clamp(rng):
     how = int(rng.integers(0, 3))
     if how == 0:
         lo, hi = scalar(rng), scalar(rng)
-        return [x], lambda M, t: t.clamp(lo, hi) if rng.random() < 2 else None
+        return [x], lambda M, t: t.clamp(lo, hi)
     if how == 1:
         lo = scalar(rng)
         return [x], lambda M, t: t.clamp(min=lo)

@@ -353,3 +353,21 @@ def test_binary_cross_entropy_takes_one_dtype(dtypes):
     a, b = np.array([0.2, 0.9]).astype(dtypes[0]), np.array([0.0, 1.0]).astype(dtypes[1])
     _same_error(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional
                 .binary_cross_entropy(t[0], t[1]), a, b)
+
+
+@pytest.mark.parametrize("method", ["sqrt_", "exp_", "log_", "tanh_", "sigmoid_", "reciprocal_"])
+@pytest.mark.parametrize("dtype", ["bool", "int64", "float32"])
+def test_float_valued_inplace_methods_on_integer_tensors(method, dtype):
+    a = np.array([1, 2]).astype(dtype)
+    try:
+        expected = getattr(torch.tensor(a), method)()
+    except Exception:
+        _same_error(lambda t: getattr(t[0], method)(), a)
+        return
+    assert_close(getattr(ember.tensor(a), method)(), expected)
+
+
+@pytest.mark.parametrize("dtypes", [("int64", "float32"), ("float64", "float32"), ("float32", "float64")])
+def test_mse_loss_promotes_like_torch(dtypes):
+    _same(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional.mse_loss(t[0], t[1]),
+          np.array([1, -3]).astype(dtypes[0]), np.array([0.5, 2.0]).astype(dtypes[1]))

@@ -165,8 +165,10 @@ def _binary_inplace(outofplace, ufunc):
     return method
 
 
-def _unary_inplace(outofplace, fn):
+def _unary_inplace(outofplace, fn, float_result=False):
     def method(self, *args, **kwargs):
+        if float_result and self._data.dtype.kind != "f":  # sqrt_ of an integer tensor: torch's cast error
+            _check_castable(_dtype.get_default_dtype().np, self._data.dtype)
         if _needs_graph(self):
             self._check_inplace()
             return _record(self, outofplace(self._snapshot(), *args, **kwargs))
@@ -335,15 +337,15 @@ _INPLACE = {
     "mul_": _binary_inplace(lambda x, y, alpha=1: E.mul(x, y), np.multiply),
     "div_": _binary_inplace(lambda x, y, alpha=1: E.div(x, y), np.true_divide),
     "pow_": _binary_inplace(lambda x, y, alpha=1: E.pow(x, y), np.power),
-    "sqrt_": _unary_inplace(E.sqrt, np.sqrt),
-    "exp_": _unary_inplace(E.exp, np.exp),
-    "log_": _unary_inplace(E.log, np.log),
+    "sqrt_": _unary_inplace(E.sqrt, np.sqrt, float_result=True),
+    "exp_": _unary_inplace(E.exp, np.exp, float_result=True),
+    "log_": _unary_inplace(E.log, np.log, float_result=True),
     "neg_": _unary_inplace(E.neg, lambda a: E.neg(_wrap(a))._data),  # (through the op: its bool check)
     "abs_": _unary_inplace(E.abs, lambda a: E.abs(_wrap(a))._data),
     "relu_": _unary_inplace(E.relu, lambda a: E.relu(_wrap(a))._data),
-    "sigmoid_": _unary_inplace(E.sigmoid, lambda a: E.Sigmoid.forward(E.Sigmoid.__new__(E.Sigmoid), a)),
-    "tanh_": _unary_inplace(E.tanh, np.tanh),
-    "reciprocal_": _unary_inplace(E.reciprocal, lambda a: 1 / a),
+    "sigmoid_": _unary_inplace(E.sigmoid, lambda a: E.Sigmoid.forward(E.Sigmoid.__new__(E.Sigmoid), a), True),
+    "tanh_": _unary_inplace(E.tanh, np.tanh, float_result=True),
+    "reciprocal_": _unary_inplace(E.reciprocal, lambda a: 1 / a, float_result=True),
     "clamp_min_": lambda self, min: clamp_(self, min=min),
     "clamp_max_": lambda self, max: clamp_(self, max=max),
     "addcmul_": addcmul_, "addcdiv_": addcdiv_, "lerp_": lerp_, "copy_": copy_, "fill_": fill_,

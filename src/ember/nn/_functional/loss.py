@@ -32,7 +32,7 @@ from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.ops import elementwise as E
 from ...autograd.ops import loss as L
 from ...autograd.ops import nn as N
-from ...autograd.ops._util import check_float
+from ...autograd.ops._util import check_float, operands
 from ...tensor import Tensor, _wrap
 
 __all__ = [
@@ -488,6 +488,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     if weight is not None:
         d = input - target
         return _weighted(d * d, weight, input, reduction)
+    if input._data.dtype != target._data.dtype:  # torch's promotion (int64 with float32 is float32)
+        input, target = operands(input, target)
     return L.MSE.apply(input, target, reduction=reduction)
 
 

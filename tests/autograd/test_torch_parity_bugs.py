@@ -371,3 +371,14 @@ def test_float_valued_inplace_methods_on_integer_tensors(method, dtype):
 def test_mse_loss_promotes_like_torch(dtypes):
     _same(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional.mse_loss(t[0], t[1]),
           np.array([1, -3]).astype(dtypes[0]), np.array([0.5, 2.0]).astype(dtypes[1]))
+
+
+@pytest.mark.parametrize("sb", [(1, 3, 2), (2, 4, 2), (1, 0, 2)])
+def test_bmm_does_not_broadcast(sb):
+    _same_error(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).bmm(t[0], t[1]),
+                np.ones((2, 3, 3) if sb[1] else (2, 0, 0), np.float32), np.ones(sb, np.float32))
+
+
+def test_smooth_l1_loss_of_a_bool_input_promotes():
+    _same(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional.smooth_l1_loss(t[0], t[1]),
+          np.array([True, False]), np.array([0.5, 2.0], np.float32))

@@ -91,6 +91,9 @@ def bmm(x, y):
         raise RuntimeError("batch1 must be a 3D tensor")
     if y._data.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
+    (b, _, k), (b2, k2, _) = x._data.shape, y._data.shape
+    if (b, k) != (b2, k2) and x._data.dtype == y._data.dtype:  # bmm does not broadcast
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {k}] but got: [{b2}, {k2}].")
     return matmul(x, y)
 
 

@@ -528,6 +528,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _warn_size(input, target)
+    if input._data.dtype != target._data.dtype:  # torch's promotion (a bool input with a float target is float)
+        input, target = operands(input, target)
     d = input - target
     z = d.abs()
     if beta == 0:

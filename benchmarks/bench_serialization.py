@@ -3,14 +3,15 @@
 The state dict: 200 float32 tensors of 1000 x 500 (2 MB each, 400 MB in all), the same values
 in both libraries. Rows (median seconds over interleaved repeats, in a temporary directory):
     save         ember.save(sd, "e.pt")  vs torch.save(sd, "t.pt")     (both torch's zip format;
-                 ember's write is atomic: temp file + fsync + rename, torch's is neither)
-    save to file ember.save(sd, fh)      vs torch.save(sd, fh), fh an open file (no fsync, no rename:
+                 ember's write is atomic: temp file + rename; neither fsyncs)
+    save to file ember.save(sd, fh)      vs torch.save(sd, fh), fh an open file (no rename:
                  the same work for both)
     load         ember.load("e.pt")      vs torch.load("t.pt", weights_only=True)
     load torch's ember.load("t.pt")      vs torch.load("t.pt", weights_only=True)
     mmap-load    ember.load("e.pt", mmap=True) vs torch.load("t.pt", mmap=True, weights_only=True)
 and the ratio ember / torch (target: at most 1.0 for each). Loads read from the page cache
-(the files were just written), for both libraries alike.
+(the files were just written), for both libraries alike. Every timed call starts after an
+untimed ``os.sync()``, so that no call pays for the write-back of the files an earlier row wrote.
 
 Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_serialization.py [--repeat N] [--mb 400]
 """
@@ -64,6 +65,7 @@ def main() -> None:
             for row, fns in rows.items():
                 for lib, fn in zip(("ember", "torch"), fns):
                     gc.collect()
+                    os.sync()
                     t0 = time.perf_counter()
                     out = fn()
                     times[row, lib].append(time.perf_counter() - t0)

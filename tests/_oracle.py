@@ -6,7 +6,8 @@
     assert_close(actual, expected, rtol=None, atol=None, check_dtype=True, msg="")
         values (and dtypes, shapes) equal to float32 / float64 precision.
 
-Tests skip when torch is not installed (``pytest.importorskip``). Keep this API stable:
+Tests skip when torch is not installed (``pytest.importorskip``), and fail instead when ``CI`` is set
+(``conftest.py``). Keep this API stable:
 other test files import it.
 """
 from __future__ import annotations

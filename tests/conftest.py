@@ -1,4 +1,8 @@
-"""Shared fixtures: a fixed seed for every test (NumPy and ember), ``rng``, ``conv_path`` and the ``xp`` backend."""
+"""Shared fixtures: a fixed seed for every test (NumPy and ember), ``rng``, ``conv_path`` and the ``xp`` backend.
+
+With the environment variable ``CI`` set (``.ci/run`` sets it), a skipped test or module fails instead:
+a missing oracle (torch, torchmetrics) or extra must not pass as green.
+"""
 from __future__ import annotations
 
 import os
@@ -8,6 +12,25 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # so that tests can `from _oracle import ...`
+
+
+def _fail_skips(report) -> None:
+    if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"skipped under CI (a skip must not pass as green): {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    _fail_skips(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _fail_skips(outcome.get_result())
 
 
 @pytest.fixture(autouse=True)

@@ -16,3 +16,13 @@ def test_train_mlp_example_learns_the_spirals():
     assert losses[-1] < losses[0] / 5, losses
     accuracy = re.findall(r"^accuracy ([0-9.]+)$", proc.stdout, re.MULTILINE)
     assert len(accuracy) == 1 and float(accuracy[0]) > 0.9, proc.stdout
+
+
+def test_tiny_gpt_example_learns_the_text():
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "tiny_gpt.py")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    losses = [float(v) for v in re.findall(r"^step\s+\d+ loss ([0-9.]+)$", proc.stdout, re.MULTILINE)]
+    assert len(losses) == 7, proc.stdout
+    assert losses[-1] < losses[0] / 2, losses
+    assert re.search(r"^sample: the quick ", proc.stdout, re.MULTILINE), proc.stdout

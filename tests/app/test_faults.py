@@ -7,6 +7,7 @@ import errno
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -150,6 +151,41 @@ def test_a_full_disk_during_a_checkpoint_keeps_the_previous_one_and_resume_works
     r = ember_cli("train", "--resume", run_dir, "--quiet")
     assert r.code == 0, r.err
     assert ember.load(run_dir / "last.ckpt")["finished"]
+
+
+@pytest.mark.parametrize("name, err, hint", [
+    ("last.ckpt", errno.EROFS, "the file system is read-only; choose another output.dir"),  # remounted ro mid-run
+    ("last.ckpt", errno.EACCES, "no permission"),
+    ("best.ckpt", errno.ENOSPC, "the previous version of the file is kept"),
+    ("last.ckpt", errno.EDQUOT, "free some space"),
+])
+def test_a_checkpoint_write_refused_mid_run_is_one_line_and_keeps_the_old_file_byte_for_byte(
+        ember_cli, tmp_path, monkeypatch, name, err, hint):
+    """The run directory passed the start-up probe, then the file system refuses the second write of ``name``:
+    exit 2, one line naming the file, the reason and what to do, no traceback, no temporary file, and the file
+    from the epoch before is byte-identical to what was on disk before the failed write."""
+    from ember.app import _atomic
+
+    real, before = _atomic.write_atomic, {}
+
+    def write_atomic(path, write):
+        path = Path(path)
+        if path.name == name and path.exists() and not before:
+            before["bytes"] = path.read_bytes()
+
+            def failing(fh):
+                write(fh)
+                raise OSError(err, os.strerror(err))
+            return real(path, failing)
+        return real(path, write)
+
+    monkeypatch.setattr(_atomic, "write_atomic", write_atomic)
+    r = ember_cli("train", *QUICK, "--set", "train.epochs=3", "--set", "train.early_stopping=0",
+                  "--set", f"output.dir={tmp_path}", "--set", "output.name=run", "--quiet")
+    run_dir = tmp_path / "run"
+    _one_error(r, f"cannot write {str(run_dir / name)!r}", os.strerror(err), hint)
+    assert before and (run_dir / name).read_bytes() == before["bytes"]
+    assert not [p for p in run_dir.iterdir() if p.name.endswith(".tmp")], list(run_dir.iterdir())
 
 
 def test_stale_temporary_files_are_removed_on_resume(ember_cli, tmp_path):
@@ -411,6 +447,61 @@ def test_sigkill_at_random_moments_then_resume_is_bit_identical(tmp_path):
     print(f"{kills} kills, {stale_seen} temporary files left by a kill inside a write (then removed)")
 
 
+# `ember train` whose n-th write of last.ckpt is killed (SIGKILL to itself) after a given fraction of the bytes
+# reached the temporary file (1.0: all of them, fsync-ed, not yet renamed)
+_KILL_IN_WRITE = r"""
+import io, os, signal, sys
+from pathlib import Path
+from ember.app import _atomic
+from ember.app.cli import main
+nth, frac, real, seen = int(os.environ["KILL_NTH"]), float(os.environ["KILL_FRAC"]), _atomic.write_atomic, [0]
+def write_atomic(path, write):
+    if Path(path).name != "last.ckpt":
+        return real(path, write)
+    seen[0] += 1
+    if seen[0] != nth:
+        return real(path, write)
+    def killed(fh):
+        buf = io.BytesIO()
+        write(buf)
+        fh.write(buf.getvalue()[:int(frac * len(buf.getvalue()))])
+        fh.flush()
+        os.fsync(fh.fileno())
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(path, killed)
+_atomic.write_atomic = write_atomic
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_sigkill_inside_checkpoint_writes_then_resume_is_bit_identical(tmp_path):
+    """Three SIGKILLs, each inside a write of last.ckpt (a random one of the writes left, at a random byte):
+    the previous last.ckpt stays readable, `ember train --resume` carries on from it, and the final, best and
+    last checkpoints are bit-identical to an uninterrupted run's."""
+    ref = run_module("train", *KILL_ARGS, "--set", f"output.dir={tmp_path}", "--set", "output.name=ref",
+                     cwd=tmp_path)
+    assert ref.returncode == 0, ref.stderr
+    epochs, rng, run = 12, np.random.default_rng(5), tmp_path / "run"
+    for kill in range(4):
+        done = ember.load(run / "last.ckpt")["epoch"] if (run / "last.ckpt").is_file() else 0
+        nth, frac = int(rng.integers(1, epochs - done + 2)), float(rng.choice([rng.uniform(0, 1), 1.0]))
+        args = ["--resume", run, "--quiet"] if kill else \
+            [*KILL_ARGS, "--set", f"output.dir={tmp_path}", "--set", "output.name=run"]
+        env = dict(os.environ, KILL_NTH=str(nth if kill < 3 else 0), KILL_FRAC=str(frac))
+        print(f"run {kill}: from epoch {done}, killed in write {nth if kill < 3 else None} at {frac:.2f}")
+        proc = subprocess.run([sys.executable, "-c", _KILL_IN_WRITE, "train", *map(str, args)], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=300)
+        if kill == 3:
+            assert proc.returncode == 0, proc.stderr
+            break
+        assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stderr)
+        assert [p.name for p in run.iterdir() if p.name.startswith(".last.ckpt.") and p.name.endswith(".tmp")]
+        if done + nth > 1:  # the last.ckpt of the epoch before the killed write is whole
+            assert ember.load(run / "last.ckpt")["epoch"] == min(done + nth - 1, epochs)
+    assert not [p for p in run.iterdir() if p.name.endswith(".tmp")]
+    _assert_same_files(tmp_path / "ref", run)
+
+
 # ----------------------------------------------------------------------------- tensorboard
 def test_tensorboard_event_files_hold_every_epoch(tmp_path):
     """30 epochs (interrupted at epoch 11 and resumed): every scalar has all 30 points, read back
@@ -440,6 +531,26 @@ def test_tensorboard_event_files_hold_every_epoch(tmp_path):
     for tag, col in key.items():
         got = {e.step: e.value for e in acc.Scalars(tag)}
         np.testing.assert_allclose([got[r["epoch"]] for r in history], [r[col] for r in history], rtol=1e-6)
+
+
+def test_the_tensorboard_flag_of_ember_train_writes_all_30_points_of_every_scalar(ember_cli, tmp_path):
+    """`ember train --tensorboard` for 30 epochs in one go: one event file, every scalar at steps 1..30 once."""
+    ea_mod = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    r = ember_cli("train", "--tensorboard", "--set", "train.epochs=30", "--set", "output.plots=false",
+                  "--set", "model.hidden=[8]", "--set", "swa.enabled=false", "--set", "data.batch_size=256",
+                  "--set", f"output.dir={tmp_path}", "--set", "output.name=run", "--quiet")
+    assert r.code == 0, r.err
+    folder = tmp_path / "run" / "tensorboard"
+    assert len(list(folder.iterdir())) == 1
+    acc = ea_mod.EventAccumulator(str(folder), size_guidance={"scalars": 0})
+    acc.Reload()
+    tags = acc.Tags()["scalars"]
+    assert {"train/loss", "val/loss", "val/accuracy", "lr"} <= set(tags), tags
+    for tag in tags:
+        assert [e.step for e in acc.Scalars(tag)] == list(range(1, 31)), tag
+    history = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    np.testing.assert_allclose([e.value for e in acc.Scalars("val/loss")], [row["val_loss"] for row in history],
+                               rtol=1e-6)
 
 
 # ----------------------------------------------------------------------------- find_lr

@@ -15,6 +15,7 @@ are fixed non-differentiable arguments (indices, boolean masks, constant arrays)
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -345,7 +346,7 @@ _PARITY = [pytest.param(c, d, id=f"{c.id}-{np.dtype(d).name}") for c in CASES fo
 
 @pytest.mark.parametrize("case, dtype", _PARITY)
 def test_op_matches_torch(case, dtype):
-    rng = np.random.default_rng(abs(hash(case.id)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(case.id.encode()))  # the same inputs in every process
     arrays, diff = _make_inputs(case, dtype, rng)
     e_in = [ember.tensor(a.copy(), requires_grad=d) for a, d in zip(arrays, diff)]
     t_in = [torch.tensor(a.copy(), requires_grad=d) for a, d in zip(arrays, diff)]
@@ -382,7 +383,7 @@ GRADCHECK_CASES = [c for c in CASES if c.grad and c.gradcheck and any(d in c.dty
 
 @pytest.mark.parametrize("case", GRADCHECK_CASES, ids=[c.id for c in GRADCHECK_CASES])
 def test_op_gradcheck(case):
-    rng = np.random.default_rng(abs(hash(case.id + "gc")) % 2**32)
+    rng = np.random.default_rng(zlib.crc32((case.id + "gc").encode()))
     arrays, diff = _make_inputs(case, F64, rng)
     inputs = [ember.tensor(a, requires_grad=d) for a, d in zip(arrays, diff)]
 

@@ -143,6 +143,126 @@ def test_conv2d_float64_matches_torch_tightly(rng, conv_path):
     assert_close(out, TF.conv2d(torch.tensor(x), torch.tensor(w), stride=2, padding=1))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("need", [(True, True, True), (True, False, True), (False, True, False), (False, False, True)])
+@pytest.mark.parametrize("nd", [1, 2])
+def test_conv_bias_in_the_matmul_matches_torch(nd, need, dtype, rng, conv_path):
+    """groups=1 with a bias: the bias rides in the matmul ([W | b]·[cols; 1]); every subset of required
+    gradients (x, W, b) gives torch's values, in float32 and float64."""
+    shapes = [(3, 4, 9, 8), (5, 4, 3, 3), (5,)] if nd == 2 else [(3, 4, 11), (5, 4, 3), (5,)]
+    fe, ft = (F.conv2d, TF.conv2d) if nd == 2 else (F.conv1d, TF.conv1d)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    e_in = [ember.tensor(a, requires_grad=r) for a, r in zip(arrays, need)]
+    t_in = [torch.tensor(a, requires_grad=r) for a, r in zip(arrays, need)]
+    oe, ot = fe(*e_in, stride=2, padding=1), ft(*t_in, stride=2, padding=1)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    assert_close(oe, ot, **tol)
+    if not any(need):
+        return
+    g = rng.standard_normal(tuple(ot.shape)).astype(dtype)
+    oe.backward(ember.tensor(g))
+    ot.backward(torch.tensor(g))
+    for a, b in zip(e_in, t_in):
+        if b.requires_grad:
+            assert_close(a.grad, b.grad, **tol)
+        else:
+            assert a.grad is None
+
+
+@pytest.mark.parametrize("fn,shapes,kw", [
+    (F.conv2d, [(2, 3, 6, 5), (4, 3, 3, 3), (4,)], dict(stride=1, padding=1)),
+    (F.conv2d, [(2, 2, 7, 7), (3, 2, 5, 5), (3,)], dict(stride=2, padding=2)),
+    (F.conv1d, [(2, 1, 12), (3, 1, 5), (3,)], dict(stride=2, padding=1)),
+])
+def test_gradcheck_float64_groups_one_with_bias(fn, shapes, kw, rng, conv_path):
+    inputs = [ember.tensor(rng.standard_normal(s), dtype=ember.float64, requires_grad=True) for s in shapes]
+    assert ember.autograd.gradcheck(lambda *a: fn(*a, **kw), inputs)
+
+
+# 3x3 stride-1 convolutions with enough channels take the Winograd F(2x2, 3x3) path when numba is there
+# (autograd/ops/conv.py); the tests lower the channel threshold so that small shapes take it too.
+WINOGRAD_GRID = [  # (N, C_in, H, W), C_out, padding, bias
+    ((2, 3, 8, 8), 4, 1, True),     # even output
+    ((3, 2, 7, 9), 5, 1, False),    # odd output: a last tile half outside
+    ((1, 4, 5, 6), 3, 0, True),
+    ((2, 3, 6, 5), 2, 2, True),
+    ((2, 3, 6, 7), 4, "same", False),
+    ((1, 2, 3, 3), 3, 0, True),     # one output pixel
+]
+
+
+@pytest.fixture
+def winograd_everywhere(monkeypatch):
+    from ember.autograd.ops import conv as C
+
+    monkeypatch.setattr(C, "WINOGRAD_MIN_CHANNELS", 1)
+
+
+def _winograd_taken(conv_path):
+    x, w = ember.randn(1, 2, 4, 4, requires_grad=True), ember.randn(2, 2, 3, 3)
+    return F.conv2d(x, w).grad_fn.wino is not None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,cout,p,bias", WINOGRAD_GRID)
+def test_conv2d_winograd_path_matches_torch(shape, cout, p, bias, dtype, rng, conv_path, winograd_everywhere):
+    assert _winograd_taken(conv_path) == (conv_path == "numba")
+    shapes = [shape, (cout, shape[1], 3, 3)] + ([(cout,)] if bias else [])
+    arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    e_in = [ember.tensor(a, requires_grad=True) for a in arrays]
+    t_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+    oe, ot = F.conv2d(*e_in, padding=p), TF.conv2d(*t_in, padding=p)
+    tol = dict(rtol=1e-4, atol=_scaled(1e-5, ot)) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    assert_close(oe, ot, **tol)
+    g = rng.standard_normal(tuple(ot.shape)).astype(dtype)
+    oe.backward(ember.tensor(g))
+    ot.backward(torch.tensor(g))
+    for k, (a, b) in enumerate(zip(e_in, t_in)):
+        tol = dict(rtol=1e-4, atol=_scaled(1e-5, b.grad)) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+        assert_close(a.grad, b.grad, msg=f"grad of input {k}", **tol)
+
+
+def test_conv2d_winograd_on_channel_major_and_strided_inputs(rng, conv_path, winograd_everywhere):
+    a = rng.standard_normal((4, 3, 9, 9)).astype(np.float32)
+    w = rng.standard_normal((5, 4, 3, 3)).astype(np.float32)
+    xe = ember.tensor(a, requires_grad=True)
+    xt = torch.tensor(a, requires_grad=True)
+    we, wt = ember.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)
+    oe = F.conv2d(F.conv2d(xe.permute(1, 0, 2, 3)[:, :, 1:, ::2], we, padding=1).relu(), we[:, :, :, :].permute(1, 0, 2, 3)[:4, :5])
+    ot = TF.conv2d(TF.conv2d(xt.permute(1, 0, 2, 3)[:, :, 1:, ::2], wt, padding=1).relu(), wt.permute(1, 0, 2, 3)[:4, :5])
+    assert_close(oe, ot, rtol=1e-4, atol=_scaled(1e-5, ot))
+    oe.sum().backward()
+    ot.sum().backward()
+    assert_close(xe.grad, xt.grad, rtol=1e-4, atol=_scaled(1e-5, xt.grad))
+    assert_close(we.grad, wt.grad, rtol=1e-4, atol=_scaled(1e-5, wt.grad))
+
+
+@pytest.mark.parametrize("shapes,p", [([(2, 2, 5, 4), (3, 2, 3, 3), (3,)], 1), ([(1, 3, 4, 5), (2, 3, 3, 3)], 0)])
+def test_gradcheck_float64_winograd(shapes, p, rng, conv_path, winograd_everywhere):
+    inputs = [ember.tensor(rng.standard_normal(s), dtype=ember.float64, requires_grad=True) for s in shapes]
+    assert ember.autograd.gradcheck(lambda *a: F.conv2d(*a, padding=p), inputs)
+
+
+def test_winograd_conv_second_derivative_passes_gradcheck(rng, conv_path, winograd_everywhere):
+    w = ember.tensor(rng.standard_normal((2, 2, 3, 3)), requires_grad=True)
+
+    def first_derivative(x):
+        y = F.conv2d(x, w, padding=1).sigmoid()
+        return ember.autograd.grad((y * y).sum(), x, create_graph=True)[0]
+
+    x = ember.tensor(rng.standard_normal((1, 2, 4, 5)), requires_grad=True)
+    assert ember.autograd.gradcheck(first_derivative, [x])
+
+
+def test_winograd_threshold_shape_matches_torch(rng, conv_path):
+    """The residual-block shape at the real threshold (64 channels), a small batch."""
+    from ember.autograd.ops import conv as C
+
+    assert C.WINOGRAD_MIN_CHANNELS <= 64
+    _assert_parity(lambda x, w: F.conv2d(x, w, padding=1), lambda x, w: TF.conv2d(x, w, padding=1),
+                   [(2, 64, 8, 8), (64, 64, 3, 3)], rng)
+
+
 # ---- modules -----------------------------------------------------------------------------------
 def _copy(e_mod, t_mod):
     e_mod.load_state_dict({k: v.detach().numpy().copy() for k, v in t_mod.state_dict().items()})

@@ -291,6 +291,54 @@ def test_random_sampler_without_and_with_replacement():
     assert a == b
 
 
+@pytest.mark.parametrize("replacement", [True, False])
+def test_random_sampler_with_ten_billion_samples_draws_lazily(replacement):
+    import itertools
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    start = time.monotonic()
+    s = ed.RandomSampler(range(7), replacement=replacement, num_samples=10**10,
+                         generator=ember.Generator().manual_seed(0))
+    first = list(itertools.islice(s, 14))
+    loader_batch, = next(iter(ed.DataLoader(ed.TensorDataset(ember.arange(7)), sampler=s, batch_size=5)))
+    seconds, (_, peak) = time.monotonic() - start, tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert seconds < 1.0 and peak < 4 * 2**20  # all indices up front: 80 GB (was a MemoryError)
+    assert len(s) == 10**10 and len(ed.DataLoader(range(7), sampler=s, batch_size=5)) == 2 * 10**9
+    assert all(0 <= i < 7 for i in first) and all(0 <= i < 7 for i in loader_batch.tolist())
+    if not replacement:
+        assert sorted(first[:7]) == sorted(first[7:]) == list(range(7))  # one permutation after another
+
+
+def test_random_sampler_with_replacement_is_uniform_and_seeded_across_chunks():
+    def draws(seed, k=30_000):
+        return list(ed.RandomSampler(range(7), replacement=True, num_samples=k,
+                                     generator=ember.Generator().manual_seed(seed)))
+
+    first = draws(4)
+    assert first == draws(4) and first != draws(5)
+    counts = np.bincount(first, minlength=7)
+    expected, sd = 30_000 / 7, np.sqrt(30_000 * (1 / 7) * (6 / 7))
+    assert np.all(np.abs(counts - expected) < 6 * sd), counts  # 6 sigma: never fails by chance in practice
+    assert draws(4, k=100) == first[:100]  # a short epoch is the start of a long one's stream
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_fast_path_batches_span_the_random_samplers_chunks(drop_last):
+    def sampler():
+        return ed.RandomSampler(range(7), replacement=True, num_samples=10_003,
+                                generator=ember.Generator().manual_seed(9))
+
+    want = list(sampler())
+    loader = ed.DataLoader(ed.TensorDataset(ember.arange(7)), sampler=sampler(), batch_size=1000,
+                           drop_last=drop_last)
+    got = [b.tolist() for b, in loader]
+    assert [len(b) for b in got] == [1000] * 10 + ([] if drop_last else [3])
+    assert sum(got, []) == want[:10_000 if drop_last else 10_003]
+
+
 def test_subset_random_sampler_permutes_the_given_indices():
     idx = [3, 9, 1, 42]
     s = ed.SubsetRandomSampler(idx, generator=ember.Generator().manual_seed(1))
@@ -404,6 +452,94 @@ def test_default_collate_errors_equal_torch(batch):
         ed.default_collate(batch)
     assert type(ours.value) is type(theirs.value)
     assert str(ours.value) == str(theirs.value)
+
+
+# Batches that mix element types or dtypes, built for each library (T makes that library's tensor of an array):
+# the first sample picks the rule (torch's collate_fn_map), torch's promotion picks the dtype.
+MIXED_COLLATE_CASES = {
+    "float32_then_float64_tensors": lambda T: [T(np.float32([1, 2])), T(np.float64([3, 4]))],
+    "float64_then_float32_tensors": lambda T: [T(np.float64([1, 2])), T(np.float32([3, 4]))],
+    "int64_then_float32_tensors": lambda T: [T(np.int64([1, 2])), T(np.float32([3.5, 4]))],
+    "bool_then_int64_tensors": lambda T: [T(np.bool_([1, 0])), T(np.int64([3, 4]))],
+    "uint8_then_int8_tensors": lambda T: [T(np.uint8([200, 1])), T(np.int8([-3, 4]))],
+    "int32_then_float16_tensors": lambda T: [T(np.int32([1, 2])), T(np.float16([0.5, 4]))],
+    "tensors_of_each_dtype_in_tuples": lambda T: [
+        tuple(T(np.arange(3).astype(d)) for d in ("float16", "float32", "float64", "int8", "uint8", "int16",
+                                                   "int32", "int64", "bool"))] * 2,
+    "numpy_array_then_tensor": lambda T: [np.float32([3, 4]), T(np.float32([1, 2]))],
+    "numpy_array_then_list": lambda T: [np.float32([3, 4]), [1, 2]],
+    "numpy_int64_then_float32_arrays": lambda T: [np.int64([1, 2]), np.float32([3.5, 4])],
+    "numpy_float32_then_float64_arrays": lambda T: [np.float32([1, 2]), np.float64([3, 4])],
+    "numpy_float32_scalar_then_python_float": lambda T: [np.float32(1.5), 2.5],
+    "python_float_then_numpy_float32_scalar": lambda T: [1.5, np.float32(2.5)],
+    "numpy_float32_then_float64_scalars": lambda T: [np.float32(1.5), np.float64(2.5)],
+    "numpy_float64_then_float32_scalars": lambda T: [np.float64(1.5), np.float32(2.5)],
+    "numpy_int32_scalar_then_python_int": lambda T: [np.int32(1), 2],
+    "numpy_uint8_then_int8_scalars": lambda T: [np.uint8(3), np.int8(-2)],
+    "numpy_int16_scalar_then_python_float": lambda T: [np.int16(1), 2.5],
+    "numpy_float16_scalars": lambda T: [np.float16(1), np.float16(2)],
+    "numpy_uint8_arrays": lambda T: [np.uint8([1, 2]), np.uint8([3, 4])],
+    "numpy_0d_int_arrays": lambda T: [np.array(1), np.array(2)],
+    "python_int_then_float": lambda T: [1, 2.5],
+    "python_float_then_int": lambda T: [1.5, 2],
+    "python_bool_then_float": lambda T: [True, 2.5],
+    "python_float_then_bool": lambda T: [2.5, True],
+    "python_int_then_bool": lambda T: [2, True],
+    "python_bool_then_int": lambda T: [True, 2],
+    "python_ints_near_int64_max": lambda T: [2**62, -(2**63)],
+    "numpy_bool_then_python_bool": lambda T: [np.bool_(True), False],
+    "str_then_int": lambda T: ["a", 1],
+    "dict_with_an_extra_key_later": lambda T: [{"a": 1}, {"a": 2, "b": 3}],
+    "tuple_then_list": lambda T: [(1, 2), [3, 4]],
+    "ranges": lambda T: [range(2), range(2)],
+    "namedtuples_of_tensors": lambda T: [Point(T(np.float32([1])), T(np.int64([2]))),
+                                         Point(T(np.float64([3])), T(np.int64([4])))],
+    "nested_tensors_and_numpy": lambda T: [{"x": [T(np.ones(2, np.float32)), (np.int8(1), 2.0)], "y": "a"},
+                                           {"x": [T(np.zeros(2, np.float32)), (np.int8(3), 4.0)], "y": "b"}],
+}
+
+
+def _tensor_maker(lib):
+    return lambda a: lib.tensor(np.asarray(a))
+
+
+@pytest.mark.parametrize("name", list(MIXED_COLLATE_CASES))
+def test_default_collate_of_mixed_batches_equals_torch(name):
+    make = MIXED_COLLATE_CASES[name]
+    assert_same(ed.default_collate(make(_tensor_maker(ember))), td.default_collate(make(_tensor_maker(torch))))
+
+
+# Mixed batches that torch refuses: ember raises the same exception type (and, where the text is torch's own,
+# the same message).
+MIXED_COLLATE_ERRORS = {
+    "float32_tensor_then_numpy_array": (lambda T: [T(np.float32([1, 2])), np.float32([3, 4])], True),
+    "tensor_then_python_float": (lambda T: [T(np.float32(1)), 2.0], True),
+    "tensor_then_list": (lambda T: [T(np.float32([1, 2])), [3.0, 4.0]], True),
+    "tensor_then_namedtuple": (lambda T: [T(np.float32([1, 2])), Point(3.0, 4.0)], True),
+    "numpy_array_then_python_float": (lambda T: [np.float32([1, 2]), 2.0], True),
+    "0d_then_1d_tensors": (lambda T: [T(np.float32(1)), T(np.float32([1]))], True),
+    "numpy_str_array_after_float_array": (lambda T: [np.float32([1, 2]), np.array(["a", "b"])], False),
+    "python_int_then_str": (lambda T: [1, "a"], False),
+    "dict_missing_a_key_later": (lambda T: [{"a": 1}, {"b": 2}], True),
+    "dict_then_list": (lambda T: [{"a": 1}, [1]], True),
+    "namedtuple_then_shorter_tuple": (lambda T: [Point(1, 2), (3,)], True),
+    "ragged_nested_lists": (lambda T: [[[1, 2]], [[3]]], True),
+    "empty_batch": (lambda T: [], True),
+    "none_then_int": (lambda T: [None, 1], True),
+    "sets": (lambda T: [{1}, {2}], True),
+}
+
+
+@pytest.mark.parametrize("name", list(MIXED_COLLATE_ERRORS))
+def test_default_collate_of_mixed_batches_raises_like_torch(name):
+    make, same_message = MIXED_COLLATE_ERRORS[name]
+    with pytest.raises(Exception) as theirs:
+        td.default_collate(make(_tensor_maker(torch)))
+    with pytest.raises(Exception) as ours:
+        ed.default_collate(make(_tensor_maker(ember)))
+    assert type(ours.value) is type(theirs.value)
+    if same_message:
+        assert str(ours.value) == str(theirs.value)
 
 
 def test_custom_collate_fn_receives_the_list_of_samples():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 import warnings
 
@@ -207,7 +208,83 @@ def test_timeout_raises_torch_error():
                td.DataLoader(_slow(td, torch), batch_size=1, num_workers=1, timeout=0.5))
     got, want = (_first_error(loader) for loader in loaders)
     assert got == want == (RuntimeError, "DataLoader timed out after 0.5 seconds")
-    del loaders  # (the workers finish their 1.5 s sample, then exit)
+    del loaders  # (ember's worker is terminated at the timeout; torch's finishes its 1.5 s sample, then exits)
+
+
+class _Pids(ed.Dataset):
+    """Each sample is the pid of the process that loads it, after ``delay`` seconds."""
+
+    def __init__(self, delay):
+        self.delay = delay
+
+    def __len__(self):
+        return 400
+
+    def __getitem__(self, i):
+        time.sleep(self.delay)
+        return os.getpid()
+
+
+def _alive(pids):
+    import multiprocessing
+
+    return set(pids) & {p.pid for p in multiprocessing.active_children()}
+
+
+def _kill_one_worker(loader):
+    """Kill (SIGKILL) the worker that loaded the first batch, then go on iterating: (error, seconds to it, pids)."""
+    it = iter(loader)
+    pid = int(next(it)[0])
+    start = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    pids = {pid}
+    try:
+        for batch in it:
+            pids.update(int(p) for p in batch)
+    except RuntimeError as e:
+        return str(e).replace(str(pid), "N"), time.monotonic() - start, pids
+    return None, time.monotonic() - start, pids
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_a_killed_worker_raises_torch_error_within_a_second_and_the_loader_recovers(persistent):
+    ds = _Pids(0.02)
+    loader = ed.DataLoader(ds, batch_size=2, num_workers=2, persistent_workers=persistent, timeout=30)
+    message, seconds, pids = _kill_one_worker(loader)
+    assert message == "DataLoader worker (pid(s) N) exited unexpectedly"
+    assert seconds < 1.0  # torch: ~0.02 s; ember's wait on the sentinels wakes when the process dies
+    assert not _alive(pids)  # the other worker is stopped too
+    ds.delay = 0.0
+    assert sum(len(b) for b in loader) == 400  # the same loader, with new workers
+
+
+def test_a_killed_worker_message_is_torchs():
+    class Pids(td.Dataset):
+        def __len__(self):
+            return 400
+
+        def __getitem__(self, i):
+            time.sleep(0.02)
+            return os.getpid()
+
+    message, _, _ = _kill_one_worker(td.DataLoader(Pids(), batch_size=2, num_workers=2))
+    assert message == "DataLoader worker (pid(s) N) exited unexpectedly"
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_timeout_fires_on_time_stops_a_stuck_worker_and_the_next_epoch_runs(persistent):
+    import multiprocessing
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    ds = _Pids(60.0)  # workers stuck in __getitem__
+    loader = ed.DataLoader(ds, batch_size=100, num_workers=2, timeout=1, persistent_workers=persistent)
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"^DataLoader timed out after 1 seconds$"):
+        next(iter(loader))
+    assert time.monotonic() - start < 1.5  # including stopping the workers (torch's shutdown would wait 5 s)
+    assert {p.pid for p in multiprocessing.active_children()} <= before  # the stuck workers are gone
+    ds.delay = 0.0  # the next epoch's workers copy the dataset again
+    assert sum(len(b) for b in loader) == 400
 
 
 @pytest.mark.parametrize("persistent", [False, True])

@@ -6,8 +6,8 @@ import numpy as np
 from ..tensor import Tensor, _wrap
 from .function import Function, FunctionCtx, Op, run_backward
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from ._higher import run_backward_graph
-from .gradcheck import GradcheckError, gradcheck
+from . import _higher  # noqa: F401  (registers the create_graph formulas not yet written against xp)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 
 def _as_list(x):
@@ -16,7 +16,8 @@ def _as_list(x):
     return list(x) if isinstance(x, (tuple, list)) else [x]
 
 
-def _root_grads(tensors, grad_tensors):
+def _root_grads(tensors, grad_tensors, create_graph=False):
+    """One gradient per root (arrays; a given Tensor stays a Tensor under create_graph, so its graph is kept)."""
     grads = _as_list(grad_tensors) or [None] * len(tensors)
     if len(grads) != len(tensors):
         raise RuntimeError(f"got {len(grads)} gradients for {len(tensors)} tensors")
@@ -31,8 +32,9 @@ def _root_grads(tensors, grad_tensors):
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
             g = np.ones(t._data.shape, dtype=t._data.dtype)
         else:
-            g = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=t._data.dtype)
-            if g.shape != t._data.shape:
+            keep = create_graph and isinstance(g, Tensor)
+            g = g if keep else g._data if isinstance(g, Tensor) else np.asarray(g, dtype=t._data.dtype)
+            if tuple(g.shape) != t._data.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[0] has a shape of {tuple(g.shape)} and output[0] has a shape "
                     f"of {tuple(t._data.shape)}."
@@ -44,20 +46,20 @@ def _root_grads(tensors, grad_tensors):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (``torch.autograd.backward``).
 
-    With ``create_graph=True`` the backward pass is recorded (``_higher.py``): the ``.grad`` it sets can be
+    With ``create_graph=True`` the backward pass is recorded (``function.py``): the ``.grad`` it sets can be
     differentiated again.
     """
     tensors = _as_list(tensors)
-    grads = _root_grads(tensors, grad_tensors)
+    grads = _root_grads(tensors, grad_tensors, create_graph)
     if create_graph:
         if inputs is not None:
             inputs = _as_list(inputs)
-            got = run_backward_graph(tensors, grads, capture=inputs)
+            got = run_backward(tensors, grads, capture=inputs, create_graph=True)
             for i, t in enumerate(inputs):
                 if i in got:
                     t.grad = got[i] if t.grad is None else t.grad + got[i]
         else:
-            run_backward_graph(tensors, grads)
+            run_backward(tensors, grads, create_graph=True)
         return
     if inputs is not None:
         inputs = _as_list(inputs)
@@ -77,14 +79,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Return d(outputs)/d(inputs) without touching ``.grad`` (``torch.autograd.grad``); with ``create_graph=True``
-    the returned gradients carry a graph and can be differentiated again (``_higher.py``)."""
+    the returned gradients carry a graph and can be differentiated again (``function.py``)."""
     outputs = _as_list(outputs)
     inputs = _as_list(inputs)
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     if create_graph:
-        got = run_backward_graph(outputs, _root_grads(outputs, grad_outputs), capture=inputs)
+        got = run_backward(outputs, _root_grads(outputs, grad_outputs, True), capture=inputs, create_graph=True)
     else:
         got = run_backward(outputs, _root_grads(outputs, grad_outputs), bool(retain_graph), capture=inputs)
     result = []
@@ -104,6 +106,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 __all__ = [
-    "Function", "FunctionCtx", "Op", "backward", "grad", "gradcheck", "GradcheckError", "no_grad", "enable_grad",
+    "Function", "FunctionCtx", "Op", "backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad", "enable_grad",
     "inference_mode", "set_grad_enabled", "is_grad_enabled",
 ]

@@ -7,17 +7,22 @@ also the ``ctx`` of the op: ``forward`` stores on it what ``backward`` needs, an
 reverse topological order (Kahn's algorithm over the nodes reachable from the roots),
 sums the gradients that reach each node, undoes broadcasting once (``_fit``), and
 accumulates into the leaves' ``.grad``.
+
+One engine serves both orders. First order, gradients are arrays, each node's ``backward``
+runs on its saved arrays and nothing is recorded. With ``create_graph=True`` gradients are
+Tensors and the same ``backward`` formula runs on :class:`_GraphCtx`, the node's saved values
+as Tensors (``ops/_xp.py`` explains how one formula reads both), with recording on, so the
+gradients carry a graph and can be differentiated again.
 """
 from __future__ import annotations
 
 import sys
-import weakref
 
 import numpy as np
 
 from ..tensor import Tensor, _wrap, _make
 from . import _versions
-from .grad_mode import _state, no_grad
+from .grad_mode import _state, enable_grad, no_grad
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
@@ -37,6 +42,8 @@ class Op:
     """
 
     _freed = False
+    once_differentiable = False  # True: ``backward`` reads only arrays (ops/_xp.py), so create_graph raises
+    _rid = 0  # id() of the output array, to recognise it among the saved arrays under create_graph
     _clock = 0  # _versions.clock when the node was recorded
     _hooks = None  # gradient hooks of the (non-leaf) tensor this node produced
     _retained = None  # weakref to that tensor when it called retain_grad()
@@ -57,6 +64,7 @@ class Op:
                     ctx.inputs = tensors
                     ctx.fns = [u.grad_fn for u in tensors]  # history at record time (in-place ops rebind later)
                     ctx._clock = _versions.clock  # for the check of saved arrays changed in place (_versions)
+                    ctx._rid = id(out)
                     return _make(out, ctx)
         return _wrap(out)
 
@@ -194,12 +202,79 @@ def dependencies(roots) -> dict:
     return deps
 
 
-def run_backward(roots, root_grads, retain_graph=False, capture=None):
-    """Propagate ``root_grads`` (arrays) from ``roots`` (tensors) to every leaf that requires grad.
+def _fit_graph(g: Tensor, like: Tensor) -> Tensor:
+    """:func:`_fit` for a Tensor gradient, recorded (create_graph)."""
+    shape = like._data.shape
+    if g._data.shape != shape:
+        extra = g.dim() - len(shape)
+        if extra:
+            g = g.sum(tuple(range(extra)))
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if axes:
+            g = g.sum(axes, keepdim=True)
+        if tuple(g.shape) != shape:
+            g = g.expand(*shape)
+    return g.to(like.dtype) if g._data.dtype != like._data.dtype else g
+
+
+class _GraphCtx:
+    """A node's saved values as Tensors, for its ``backward`` under create_graph: an array that is
+    one of the node's inputs is that input Tensor; the output array is a Tensor made by the node
+    (so the gradient flows through the node again); any other saved float array is a constant
+    Tensor (piecewise-constant values: an op that saves anything else differentiable must
+    recompute it from its inputs or outputs), and integer and bool arrays (indices, masks) stay
+    arrays. Other attributes are the node's own."""
+
+    def __init__(self, node: "Op"):
+        by_id = {id(t._data): t for t in node.inputs}
+        rid = node._rid
+        d = self.__dict__
+        for k, v in node.__dict__.items():
+            if isinstance(v, (np.ndarray, np.generic)):  # (a 0-d result may be a NumPy scalar)
+                t = by_id.get(id(v))
+                if t is not None:
+                    v = t
+                elif id(v) == rid:
+                    v = _make(np.asarray(v), node)
+                elif v.dtype.kind in "fc":  # integer and bool arrays (indices, masks) stay arrays
+                    v = _wrap(np.asarray(v))
+            d[k] = v
+
+
+GRAPH_VJPS: dict = {}  # Op class -> vjp(node, g) for ops whose backward is not yet written against xp (_higher.py)
+
+
+def _graph_vjp(node: "Op", g: Tensor) -> tuple:
+    """One node's gradients as Tensors that carry a graph (create_graph)."""
+    cls = type(node)
+    vjp = GRAPH_VJPS.get(cls) or getattr(cls, "vjp", None)
+    if vjp is not None:
+        return tuple(vjp(node, g))
+    if cls.once_differentiable:
+        raise RuntimeError(f"create_graph=True: ember cannot differentiate the backward of {node.name()} again")
+    out = cls.backward(_GraphCtx(node), g)
+    out = out if type(out) is tuple else (out,)
+    for o in out:
+        if o is not None and not isinstance(o, Tensor):
+            raise RuntimeError(f"{node.name()}: backward returned an array under create_graph; its formula "
+                               "must use xp_of(g) (autograd/ops/_xp.py)")
+    return out
+
+
+def run_backward(roots, root_grads, retain_graph=False, capture=None, create_graph=False):
+    """Propagate ``root_grads`` from ``roots`` (tensors) to every leaf that requires grad.
 
     With ``capture`` (a list of tensors), leaves are left alone and the gradients reaching
-    the captured tensors are returned instead (``autograd.grad``).
+    the captured tensors are returned instead (``autograd.grad``). With ``create_graph`` the
+    gradients are Tensors that carry a graph and the graph is kept (as torch keeps it).
     """
+    if create_graph:
+        with enable_grad():
+            return _propagate(roots, [g if isinstance(g, Tensor) else _wrap(g) for g in root_grads], True, capture, True)
+    return _propagate(roots, root_grads, retain_graph, capture, False)
+
+
+def _propagate(roots, root_grads, retain_graph, capture, graph=False):
     captured = {}
     cap_leaf, cap_node = {}, {}
     if capture is not None:
@@ -215,16 +290,22 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
     def to_leaf(t, g, owned):
         if t.grad_fn is not None:  # did not require grad when recorded; became a non-leaf since
             return
-        if capture is None:
-            _accumulate_leaf(t, g, owned)
-        else:
+        if capture is not None:
             i = cap_leaf.get(id(t))
             if i is not None:
                 captured[i] = captured[i] + g if i in captured else g
+        elif graph:
+            for hook in t._hooks or ():
+                out = hook(g)
+                g = out if out is not None else g
+            t.grad = g if t.grad is None else t.grad + g
+        else:
+            _accumulate_leaf(t, g, owned)
 
+    fit = _fit_graph if graph else _fit
     for t, g in zip(roots, root_grads):
         if t.requires_grad:
-            g = _fit(g, t._data)
+            g = fit(g, t._data if not graph else t)
             fn = t.grad_fn
             if fn is None:
                 to_leaf(t, g, False)
@@ -240,33 +321,40 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
             grads = (None,) * len(inputs)
         else:
             if node._hooks:
-                g = _apply_hooks(node._hooks, g)
+                g = _apply_graph_hooks(node._hooks, g) if graph else _apply_hooks(node._hooks, g)
             if node._retained is not None:
                 owner = node._retained()
                 if owner is not None:
-                    owner.grad = _wrap(g.copy()) if owner.grad is None else _wrap(owner.grad._data + g)
+                    if graph:
+                        owner.grad = g if owner.grad is None else owner.grad + g
+                    else:
+                        owner.grad = _wrap(g.copy()) if owner.grad is None else _wrap(owner.grad._data + g)
             if cap_node and node in cap_node:
                 captured[cap_node[node]] = g
             if node._clock != _versions.clock:  # something changed in place since this node was recorded
                 _versions.check(node)
-            grads = node._run(g)
+            grads = _graph_vjp(node, g) if graph else node._run(g)
             if len(grads) < len(inputs):
                 grads = grads + (None,) * (len(inputs) - len(grads))
         for k in range(len(inputs)):  # (not zip: its reused result tuple would hold an extra reference to gi)
             t, fn, gi = inputs[k], fns[k], grads[k]
             if gi is not None and t.requires_grad:
-                if type(gi) is not np.ndarray:
-                    gi = np.asarray(gi)
-                td = t._data
-                fg = gi if gi.shape == td.shape and gi.dtype == td.dtype else _fit(gi, td)
+                if graph:
+                    fg = _fit_graph(gi, t)
+                    owned = False
+                else:
+                    if type(gi) is not np.ndarray:
+                        gi = np.asarray(gi)
+                    td = t._data
+                    fg = gi if gi.shape == td.shape and gi.dtype == td.dtype else _fit(gi, td)
+                    # Like torch's AccumulateGrad, a leaf may keep a gradient array that nothing else holds,
+                    # instead of a copy: one _fit made (not a view), or one the op returned and kept no
+                    # reference to (the only references are then `grads`, `gi` and `fg`).
+                    owned = fn is None and fg.base is None and (fg is not gi or _getrefcount(gi) <= _FRESH_REFS)
                 if fn is not None:
                     prev = buf.get(fn)
                     buf[fn] = fg if prev is None else prev + fg
                 else:
-                    # Like torch's AccumulateGrad, a leaf may keep a gradient array that nothing else holds,
-                    # instead of a copy: one _fit made (not a view), or one the op returned and kept no
-                    # reference to (the only references are then `grads`, `gi` and `fg`).
-                    owned = fg.base is None and (fg is not gi or _getrefcount(gi) <= _FRESH_REFS)
                     to_leaf(t, fg, owned)
             if fn is not None:
                 n = deps[fn] - 1
@@ -278,6 +366,13 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
     while _callbacks:
         _callbacks.pop(0)()
     return captured
+
+
+def _apply_graph_hooks(hooks, g):
+    for h in hooks:
+        out = h(g)
+        g = out if out is not None else g
+    return g
 
 
 class FunctionCtx:
@@ -312,9 +407,16 @@ class _FunctionNode(Op):
     """Graph node of a user ``Function``: calls its ``backward`` on Tensors."""
 
     def _run(self, grad):
-        ctx = self.ctx
         with no_grad():
-            out = self.fn_cls.backward(ctx, _wrap(grad))
+            out = self.fn_cls.backward(self.ctx, _wrap(grad))
+        return tuple(None if o is None else o._data if isinstance(o, Tensor) else o for o in self._positional(out))
+
+    def vjp(self, grad):
+        """create_graph: the user's ``backward`` on Tensors with recording on, as torch runs it."""
+        return self._positional(self.fn_cls.backward(self.ctx, grad))
+
+    def _positional(self, out) -> tuple:
+        """The gradients ``backward`` returned for the forward's tensor arguments."""
         if not isinstance(out, tuple):
             out = (out,)
         positions = self.positions
@@ -323,7 +425,7 @@ class _FunctionNode(Op):
                 f"function {self.fn_cls.__name__}Backward returned an incorrect number of gradients "
                 f"(expected {self.n_args}, got {len(out)})"
             )
-        return tuple(None if out[p] is None else out[p]._data if isinstance(out[p], Tensor) else out[p] for p in positions)
+        return tuple(out[p] for p in positions)
 
     def _free(self):
         self.ctx._freed = True

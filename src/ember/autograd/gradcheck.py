@@ -1,4 +1,5 @@
-"""``gradcheck``: compare analytic gradients with float64 central finite differences."""
+"""``gradcheck`` and ``gradgradcheck``: analytic first and second derivatives against float64
+central finite differences."""
 from __future__ import annotations
 
 import numpy as np
@@ -32,6 +33,11 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of them have "
                          "requires_grad=True.")
     outs = _outputs(func, inputs)
+    if not any(isinstance(o, Tensor) and o._data.dtype.kind == "f" for o in outs):
+        if raise_exception:
+            raise GradcheckError("gradcheck: no output of the function is a floating-point tensor, so no gradient "
+                                 "was checked")
+        return False
     for k, i in enumerate(diff):
         x = inputs[i]
         xd = x._data  # finite differences perturb the input's array in place (any memory layout)
@@ -68,3 +74,39 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                     )
                 return False
     return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0, **kwargs):
+    """Check the second derivatives of ``func`` (torch's ``gradgradcheck``): :func:`gradcheck` of
+    (inputs, v) -> ∂⟨func(inputs), v⟩/∂inputs, computed with ``create_graph=True``, w.r.t. the inputs
+    and the vector ``v`` (``grad_outputs``; random float64 normal values when not given).
+    """
+    from . import grad as autograd_grad
+
+    if isinstance(inputs, Tensor):
+        inputs = (inputs,)
+    inputs = tuple(inputs)
+    outs = [o for o in _outputs(func, inputs) if isinstance(o, Tensor) and o.requires_grad]
+    if not outs:
+        raise GradcheckError("gradgradcheck: no output of the function requires grad, so no gradient was checked")
+    if grad_outputs is None:
+        rng = np.random.default_rng(0x6AD6AD)  # fixed, and unlike the seeds tests draw their inputs from
+        grad_outputs = [_wrap(rng.standard_normal(o._data.shape).astype(o._data.dtype)) for o in outs]
+    grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+    for v in grad_outputs:
+        v.requires_grad_(v._data.dtype.kind == "f")
+    diff = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    n = len(inputs)
+
+    def first_derivatives(*args):
+        ins, vs = args[:n], args[n:]
+        ys = [o for o in _outputs(func, ins) if isinstance(o, Tensor) and o.requires_grad]
+        grads = autograd_grad(ys, [x for x in ins if isinstance(x, Tensor) and x.requires_grad], list(vs),
+                              create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    if not diff:
+        raise ValueError("gradgradcheck expects at least one input tensor to require gradient")
+    return gradcheck(first_derivatives, (*inputs, *grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, nondet_tol=nondet_tol)

@@ -8,3 +8,4 @@ from ._functional.sparse import *  # noqa: F401,F403
 from ._functional.padding import *  # noqa: F401,F403
 from ._functional.upsampling import *  # noqa: F401,F403
 from ._functional.channel_dropout import *  # noqa: F401,F403
+from ._functional.attention import *  # noqa: F401,F403

@@ -42,8 +42,9 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, *, format=None, metadata
     Args:
         obj: a tensor, or dicts (``OrderedDict`` and a state dict's ``_metadata`` kept),
             lists and tuples of tensors, numbers, strings, bytes, None, dtypes.
-        f: a path (replaced atomically: a temporary file in the same directory, fsync,
-            rename, so a failing save leaves the old file intact) or a binary file object.
+        f: a path (replaced atomically: a temporary file in the same directory renamed
+            over it, so a failing save leaves the old file intact; not fsync-ed, as
+            torch.save) or a binary file object.
         pickle_module, pickle_protocol: torch's arguments; only the defaults (pickle,
             protocol 2, which ``torch.load(weights_only=True)`` reads) are accepted.
         format: ``"torch"`` (the default, and for ``.pt``/``.pth``/``.bin``), ``"safetensors"``

@@ -386,17 +386,24 @@ def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     return t
 
 
+def installed_methods() -> dict:
+    """Every Tensor method this package attaches, by name (one table: ``tools/gen_tensor_methods.py``
+    declares them in ``class Tensor`` for type checkers from it)."""
+    return {
+        **_OPERATORS, **_METHODS, **_INPLACE,
+        "clamp_min": _clamp_min, "clamp_max": _clamp_max,
+        "new_zeros": _new_like(np.zeros), "new_ones": _new_like(np.ones), "new_empty": _new_like(np.empty),
+        "new_full": _new_full, "new_tensor": _new_tensor,
+    }
+
+
+def _new_full(self, size, fill_value, **kw):
+    return _new_like(lambda s, d: np.full(s, fill_value, d))(self, size, **kw)
+
+
 def _install():
-    for table in (_OPERATORS, _METHODS, _INPLACE):
-        for name, fn in table.items():
-            setattr(Tensor, name, fn)
-    Tensor.clamp_min = _clamp_min
-    Tensor.clamp_max = _clamp_max
-    Tensor.new_zeros = _new_like(np.zeros)
-    Tensor.new_ones = _new_like(np.ones)
-    Tensor.new_empty = _new_like(np.empty)
-    Tensor.new_full = lambda self, size, fill_value, **kw: _new_like(lambda s, d: np.full(s, fill_value, d))(self, size, **kw)
-    Tensor.new_tensor = _new_tensor
+    for name, fn in installed_methods().items():
+        setattr(Tensor, name, fn)
 
 
 _install()

@@ -12,9 +12,17 @@ so the next convolution's im2col reads it sequentially and its backward gets the
 the (O, N·Ho·Wo) matrix form it needs without a copy. The backward of im2col is ``col2im``:
 one strided add per kernel offset (kh·kw adds over whole arrays, no loop over pixels).
 
-Pooling uses the same windows: max pooling takes an element-wise maximum over the kh·kw
-strided slices and remembers the winning offset (uint8), which its backward uses to route
-the gradient; average pooling sums the slices and divides by torch's divisor.
+With groups=1 and a bias, the bias is folded into the product: ``cols`` gets a last row of ones and W a
+last column b, so ``[W | b]·[cols; 1]`` adds it and the backward's ``g·[cols; 1]ᵀ = [dW | db]`` sums it, with
+no pass of their own over the output. ``Conv1d`` is the same op on height-1 views of (N, C, L) arrays.
+
+Algorithms, chosen per shape. 3×3 convolutions with stride 1, dilation 1, groups 1 and at least
+``WINOGRAD_MIN_CHANNELS`` input and output channels take Winograd F(2×2, 3×3) when numba is there (the
+``fast`` extra): 16 products (O, C)·(C, tiles) instead of one (O, 9C)·(9C, N·Ho·Wo), 2.25× fewer
+multiplications, with one-pass numba transforms, and a backward that is the exact adjoint of those steps.
+Everything else, and every shape on the NumPy-only path, is im2col + GEMM. Blocking im2col + GEMM by images
+(patches kept in cache) was tried on the residual-block shape and lost (per-block calls, strided outputs).
+Speed: benchmarks/bench_cnn.py.
 """
 from __future__ import annotations
 
@@ -174,6 +182,95 @@ def _weight_grad(g2: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.matmul(g2, cols.swapaxes(1, 2))
 
 
+# ---- Winograd F(2×2, 3×3) -------------------------------------------------------------------------
+WINOGRAD_MIN_CHANNELS = 32  # input and output channels from which 3×3 stride-1 convolutions take the Winograd path
+_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+
+
+def _tile_matrices(rows, tiles, dtype):
+    """(buffer, (16, rows, tiles) view) for transformed tiles. The 16 matrices sit 64 bytes further apart than
+    packed: packed, the transforms' 16 write streams are a power of two apart and collide in the same cache sets."""
+    buf = workspace.get((16, rows * tiles + 16), dtype)
+    return buf, buf[:, : rows * tiles].reshape(16, rows, tiles)
+
+
+def _winograd(x, w, stride, dilation, groups, pads):
+    """The numba transforms when the Winograd path serves this convolution (3×3, stride 1, dilation 1, groups 1,
+    a float32 or float64 input, enough channels, the ``fast`` extra), else None."""
+    if (w.shape[2:] != (3, 3) or stride != (1, 1) or dilation != (1, 1) or groups != 1 or x.dtype.char not in "fd"
+            or min(x.shape[1], w.shape[0]) < WINOGRAD_MIN_CHANNELS or x.shape[0] == 0):
+        return None
+    return _conv_kernels.winograd_kernels()
+
+
+def _winograd_forward(ctx, fns, x, w, b, stride, pads, dilation, groups, recorded):
+    """out = Aᵀ[U ⊙ V]A per 2×2 output tile, U = G·W·Gᵀ, V = Bᵀ·d·B (_conv_kernels.py): 16 products
+    (O, C)·(C, tiles) instead of one (O, 9C)·(9C, N·Ho·Wo), 2.25× fewer multiplications."""
+    n, c, h, wd = x.shape
+    o = w.shape[0]
+    t, bt, l, r = pads
+    ho, wo = h + t + bt - 2, wd + l + r - 2
+    th, tw = (ho + 1) // 2, (wo + 1) // 2
+    xp = pad2d(x, (t, bt + 2 * th - ho, l, r + 2 * tw - wo))  # whole tiles: an odd size gets one more row/column
+    cm = _channel_major(xp)
+    base = xp.swapaxes(0, 1) if cm else np.ascontiguousarray(xp)
+    vbuf, v = _tile_matrices(c, n * th * tw, x.dtype)
+    fns[0](base, cm, th, tw, v)
+    g_ = _G.astype(w.dtype)
+    u = np.ascontiguousarray(np.matmul(np.matmul(g_, w), g_.T).transpose(2, 3, 0, 1)).reshape(16, o, c)
+    mbuf, m = _tile_matrices(o, n * th * tw, x.dtype)
+    note_blas()
+    np.matmul(u, v, out=m)
+    out = np.empty((o, n, ho, wo), x.dtype)
+    fns[1](m, th, tw, np.zeros(o, x.dtype) if b is None else b, out)
+    workspace.put(mbuf)
+    if not recorded:
+        workspace.put(vbuf)
+        return out.swapaxes(0, 1)
+    ctx.v, ctx.buf, ctx.u, ctx.w, ctx.x_shape, ctx.xp_shape = v, vbuf, u, w, x.shape, xp.shape
+    ctx.opts = (stride, pads, dilation, groups)
+    ctx.x_contig = x.flags.c_contiguous
+    ctx.tiles = (th, tw)
+    return out.swapaxes(0, 1)
+
+
+def _winograd_backward(ctx, fns, g):
+    """The exact adjoint of the forward: dM = A·g·Aᵀ per tile, dU = dM·Vᵀ, dW = Gᵀ·dU·G, dV = Uᵀ·dM and dx the
+    sum of B·dV·Bᵀ over the overlapping 4×4 input windows; db = Σ g."""
+    _, pads, _, _ = ctx.opts
+    th, tw = ctx.tiles
+    w, u, v = ctx.w, ctx.u, ctx.v
+    o, c = u.shape[1:]
+    n = ctx.x_shape[0]
+    gcm = _channel_major(g)
+    gbase = g.swapaxes(0, 1) if gcm else np.ascontiguousarray(g)
+    if not gbase.flags.c_contiguous:
+        gbase = np.ascontiguousarray(gbase)
+    dmbuf, dm = _tile_matrices(o, n * th * tw, g.dtype)
+    fns[2](gbase, gcm, th, tw, dm)
+    inputs = ctx.inputs
+    dx = dw = db = None
+    note_blas()
+    if inputs[1].requires_grad:
+        du = np.matmul(dm, v.swapaxes(1, 2)).reshape(4, 4, o, c).transpose(2, 3, 0, 1)
+        g_ = _G.astype(w.dtype)
+        dw = np.matmul(np.matmul(g_.T, du), g_)
+    if len(inputs) > 2 and inputs[2].requires_grad:
+        db = g.sum(axis=(0, 2, 3))
+    if inputs[0].requires_grad:
+        dvbuf, dv = _tile_matrices(c, n * th * tw, g.dtype)
+        np.matmul(u.swapaxes(1, 2), dm, out=dv)
+        _, _, hp, wp = ctx.xp_shape
+        dxp = np.empty((c, n, hp, wp), g.dtype)
+        fns[3](dv, th, tw, True, dxp)
+        workspace.put(dvbuf)
+        dx = _crop(dxp.swapaxes(0, 1), pads, ctx.x_shape[2:])
+        if ctx.x_contig:
+            dx = np.ascontiguousarray(dx)
+    workspace.put(dmbuf)
+    return dx, dw, db
+
+
 # ---- convolution ---------------------------------------------------------------------------------
 class Conv2d(Op):
     """2-D cross-correlation: out = W ⋆ pad(x) + b via im2col + one matmul per group.
@@ -182,22 +279,36 @@ class Conv2d(Op):
     Backward: dW = g·colsᵀ, db = Σ g, dx = col2im(Wᵀ·g).
     """
 
-    saved_for = {"cols": (1,), "w": (0,)}  # (see autograd/_versions.py)
+    saved_for = {"cols": (1, 2), "w": (0,)}  # (see autograd/_versions.py)
 
     @staticmethod
     def forward(ctx, x, w, b=None, *, stride, pads, dilation, groups, recorded=True):
         n, c = x.shape[:2]
         o, _, kh, kw = w.shape
+        ctx.wino = _winograd(x, w, stride, dilation, groups, pads)
+        if ctx.wino is not None:
+            return _winograd_forward(ctx, ctx.wino, x, w, b, stride, pads, dilation, groups, recorded)
         xp = pad2d(x, pads)
         hp, wp = xp.shape[2:]
         ho = (hp - dilation[0] * (kh - 1) - 1) // stride[0] + 1
         wo = (wp - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-        buf = workspace.get((c, kh, kw, n, ho, wo), x.dtype)
-        cols = _grouped(im2col(xp, (kh, kw), stride, dilation, (ho, wo), buf).reshape(c * kh * kw, n * ho * wo), groups)
-        wg = w.reshape(groups, o // groups, w[0].size)
+        k, m = c * kh * kw, n * ho * wo
+        # the bias rides in the matmul (groups=1): a row of ones under the patches and b as one more column of
+        # W, so that out = [W | b]·[cols; 1] needs no pass of its own, and the backward's [dW | db] = g·[cols; 1]ᵀ
+        # is one product too (db = Σ g without a reduction pass)
+        fold = b is not None and groups == 1
+        buf = workspace.get((k + fold, m), x.dtype)
+        im2col(xp, (kh, kw), stride, dilation, (ho, wo), buf[:k].reshape(c, kh, kw, n, ho, wo))
+        if fold:
+            buf[k] = 1
+            wg = np.concatenate((w.reshape(o, k), b.reshape(o, 1)), axis=1)[None]
+            cols = buf[None]
+        else:
+            cols = _grouped(buf, groups)
+            wg = w.reshape(groups, o // groups, w[0].size)
         note_blas()
         out = np.matmul(wg, cols).reshape(o, n, ho, wo)
-        if b is not None:
+        if b is not None and not fold:
             out += b.reshape(o, 1, 1, 1)
         if not recorded:  # no backward will read the patches (no_grad / inference)
             workspace.put(buf)
@@ -205,6 +316,7 @@ class Conv2d(Op):
         ctx.cols, ctx.buf, ctx.w, ctx.x_shape, ctx.xp_shape = cols, buf, w, x.shape, xp.shape
         ctx.opts = (stride, pads, dilation, groups)
         ctx.x_contig = x.flags.c_contiguous
+        ctx.fold = fold
         return out.swapaxes(0, 1)
 
     def _free(self):  # the graph is done with this node: its im2col buffer can serve the next step
@@ -213,14 +325,23 @@ class Conv2d(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.wino is not None:
+            return _winograd_backward(ctx, ctx.wino, g)
         stride, pads, dilation, groups = ctx.opts
         w = ctx.w
         o = w.shape[0]
         g2 = _grouped(_channel_matrix(g), groups)  # (G, O/G, N·Ho·Wo)
         inputs = ctx.inputs
         note_blas()
-        dw = _weight_grad(g2, ctx.cols).reshape(w.shape) if inputs[1].requires_grad else None
-        db = g2.sum(axis=-1).reshape(o) if len(inputs) > 2 and inputs[2].requires_grad else None
+        want_b = len(inputs) > 2 and inputs[2].requires_grad
+        dw = db = None
+        if ctx.fold and (inputs[1].requires_grad or want_b):
+            dwb = _weight_grad(g2, ctx.cols)[0]  # (O, C·kh·kw + 1) = [dW | db]
+            dw = np.ascontiguousarray(dwb[:, :-1]).reshape(w.shape) if inputs[1].requires_grad else None
+            db = np.ascontiguousarray(dwb[:, -1]) if want_b else None
+        else:
+            dw = _weight_grad(g2, ctx.cols).reshape(w.shape) if inputs[1].requires_grad else None
+            db = g2.sum(axis=-1).reshape(o) if want_b else None
         dx = None
         if inputs[0].requires_grad:
             n, c, h, wd = ctx.x_shape
@@ -236,6 +357,36 @@ class Conv2d(Op):
         return dx, dw, db
 
 
+class Conv1d(Conv2d):
+    """1-D cross-correlation on (N, C, L) arrays: Conv2d on the height-1 views x[:, :, None], W[:, :, None].
+
+    The same work as Conv2d, but one graph node instead of four (the unsqueezes of x and W and the squeeze
+    of the output are views inside the op), which is most of a small 1-d CNN's per-layer cost.
+    Options: as Conv2d's, with the height entries of stride, pads and dilation 1, 0 and 1.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b=None, **options):
+        return Conv2d.forward(ctx, x[:, :, None], w[:, :, None], b, **options)[:, :, 0]
+
+    @staticmethod
+    def backward(ctx, g):
+        dx, dw, db = Conv2d.backward(ctx, g[:, :, None])
+        return (None if dx is None else dx[:, :, 0]), (None if dw is None else dw[:, :, 0]), db
+
+    @staticmethod
+    def vjp(node, g):
+        """create_graph (autograd/_higher.py): Conv2d's rule on the height-1 views."""
+        from types import SimpleNamespace
+
+        from .._higher import VJPS
+
+        x, w, *b = node.inputs
+        grads = VJPS[Conv2d](SimpleNamespace(opts=node.opts, inputs=(x.unsqueeze(2), w.unsqueeze(2), *b)),
+                             g.unsqueeze(2))
+        return (grads[0].squeeze(2), grads[1].squeeze(2), *grads[2:])
+
+
 class ConvTranspose2d(Op):
     """Transposed convolution (the adjoint of Conv2d with respect to its input), plus bias.
 
@@ -243,6 +394,8 @@ class ConvTranspose2d(Op):
     dx = W·im2col(g), dW = x·im2col(g)ᵀ, db = Σ g.
     Options: stride, dilation, padding (ph, pw), output_padding (oh, ow), groups.
     """
+
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
 
     @staticmethod
     def forward(ctx, x, w, b=None, *, stride, padding, output_padding, dilation, groups):
@@ -469,6 +622,8 @@ def _avg_divisor(in_hw, kernel, stride, padding, out_hw, count_include_pad, divi
 class AvgPool2d(Op):
     """out[n,c,y,x] = Σ_{i,j} xpad[n, c, y·sh + i, x·sw + j] / divisor[y, x] (zero padding)."""
 
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
+
     @staticmethod
     def forward(ctx, x, *, kernel, stride, padding, out_hw, count_include_pad, divisor_override):
         pads = pool_pads(x.shape[2:], kernel, stride, padding, (1, 1), out_hw)
@@ -507,6 +662,8 @@ class SpatialLinear(Op):
     dx = A_hᵀ · g · A_w.
     """
 
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
+
     @staticmethod
     def forward(ctx, x, *, a_h, a_w):
         ctx.a_h, ctx.a_w = a_h, a_w
@@ -520,6 +677,8 @@ class SpatialLinear(Op):
 class NearestGather(Op):
     """out[..., y, x] = x[..., rows[y], cols[x]]; backward sums g into the source positions
     (as one-hot matmuls: dx = R_hᵀ · g · R_w)."""
+
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
 
     @staticmethod
     def forward(ctx, x, *, rows, cols):

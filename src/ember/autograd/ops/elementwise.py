@@ -1,14 +1,18 @@
 """Elementwise primitives: arithmetic, math functions, comparisons, ``where`` and casts.
 
-Each op's derivative sits next to its forward. Gradients may be returned in the broadcast
-shape: the engine sums them back to each input's shape.
+Each op's derivative sits next to its forward, written once for both orders of differentiation
+(``_xp.py``). Gradients may be returned in the broadcast shape: the engine sums them back to each
+input's shape.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from ...tensor import Tensor, _wrap
 from ..function import Op
+from ._xp import xp_of
 from ._util import operands, as_tensor_arg, broadcast_error, broadcasting, not_implemented
 
 
@@ -83,11 +87,11 @@ class Pow(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.a, ctx.b
+        a, b, xp = ctx.a, ctx.b, xp_of(g)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ga = np.where(b == 0, 0, g * b * np.power(a, b - 1))  # 0 where b = 0 (also at a = 0), as torch
-            gb = g * ctx.out * np.log(a)
-        gb = np.where((a == 0) & (b >= 0), 0, gb)
+            ga = xp.where(b == 0, 0, g * b * xp.power(a, b - 1))  # 0 where b = 0 (also at a = 0), as torch
+            gb = g * ctx.out * xp.log(a)
+        gb = xp.where((a == 0) & (b >= 0), 0, gb)
         return ga, gb
 
 
@@ -117,9 +121,9 @@ class PowScalar(Op):
         if e == 2:
             return g * 2 * a
         if e == 0:
-            return np.zeros_like(g)
+            return xp_of(g).zeros_like(g)
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** (e - 1) = inf for e < 1, as torch
-            return g * (e * np.power(a, np.asarray(e - 1, dtype=a.dtype)))
+            return g * (e * a ** float(e - 1))
 
 
 class RPowScalar(Op):
@@ -134,9 +138,11 @@ class RPowScalar(Op):
 
     @staticmethod
     def backward(ctx, g):
-        with np.errstate(divide="ignore", invalid="ignore"):  # log s for s ≤ 0: -inf or nan, as torch
-            gx = g * ctx.out * np.log(np.asarray(ctx.s, dtype=ctx.out.dtype))
-        return gx if ctx.s != 0 else np.where(ctx.out <= 1, 0, gx)  # 0 ** x: 0 where x ≥ 0 (out ≤ 1), as torch
+        s = ctx.s
+        log_s = math.log(s) if s > 0 else (-math.inf if s == 0 else math.nan)  # -inf or nan for s ≤ 0, as torch
+        with np.errstate(invalid="ignore"):
+            gx = g * ctx.out * log_s
+        return gx if s != 0 else xp_of(g).where(ctx.out <= 1, 0, gx)  # 0 ** x: 0 where x ≥ 0 (out ≤ 1), as torch
 
 
 # ---- unary math ----------------------------------------------------------------------
@@ -232,7 +238,7 @@ class Abs(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * np.sign(ctx.a)
+        return g * xp_of(g).sign(ctx.a)
 
 
 class Sin(Op):
@@ -243,7 +249,7 @@ class Sin(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * np.cos(ctx.a)
+        return g * xp_of(g).cos(ctx.a)
 
 
 class Cos(Op):
@@ -254,7 +260,7 @@ class Cos(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return -g * np.sin(ctx.a)
+        return -g * xp_of(g).sin(ctx.a)
 
 
 class Sigmoid(Op):
@@ -312,11 +318,9 @@ class Clamp(Op):
     @staticmethod
     def backward(ctx, g):
         a, lo, hi = ctx.a, ctx.lo, ctx.hi
-        mask = np.ones(a.shape, dtype=bool)
-        if lo is not None:
-            mask &= a >= lo
-        if hi is not None:
-            mask &= a <= hi
+        mask = a >= lo if lo is not None else a <= hi  # (clamp needs lo or hi)
+        if lo is not None and hi is not None:
+            mask = mask & (a <= hi)
         return g * mask
 
 
@@ -370,8 +374,8 @@ class Where(Op):
 
     @staticmethod
     def backward(ctx, g):
-        c = ctx.cond
-        return np.where(c, g, 0), np.where(c, 0, g)
+        c, xp = ctx.cond, xp_of(g)
+        return xp.where(c, g, 0), xp.where(c, 0, g)
 
 
 class Cast(Op):
@@ -579,7 +583,7 @@ class _ZeroGrad(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.zeros(ctx.shape, dtype=g.dtype)
+        return xp_of(g).zeros_like(g)
 
 
 def sign(x):
@@ -738,6 +742,8 @@ class Remainder(Op):
 
 class _NoDerivative(Op):
     """An op that torch records but cannot differentiate: its backward raises torch's error."""
+
+    once_differentiable = True  # (not even once)
 
     @staticmethod
     def forward(ctx, a, b, *, fn, name):

@@ -7,6 +7,7 @@ from ...tensor import Tensor, _DataTensor, _wrap
 from .. import _versions
 from ..function import Op
 from ._util import dims, as_tensor_arg
+from ._xp import xp_of
 
 
 def _index(idx):
@@ -46,6 +47,28 @@ def _check_bounds(a: np.ndarray, idx):
         dim += 1
 
 
+def scatter_to(shape, idx, g, basic):
+    """zeros(shape) with ``g`` placed at ``idx`` (summed where advanced indices repeat): the adjoint of ``a[idx]``."""
+    if isinstance(g, Tensor):
+        return IndexAdd.apply(g, shape=shape, idx=idx, basic=basic)
+    out = np.zeros(shape, dtype=g.dtype)
+    if basic:
+        out[idx] = g
+    else:
+        np.add.at(out, idx, g)
+    return out
+
+
+def zero_at(g, idx, vshape, fresh=False):
+    """``g`` with zeros at ``idx``: the part of the gradient that an item assignment overwrote
+    (``fresh``: ``g`` is an array nothing else holds, zeroed in place)."""
+    if isinstance(g, Tensor):
+        return IndexPut.apply(g, _wrap(np.zeros(vshape, g._data.dtype)), idx=idx)
+    out = g if fresh else g.copy()
+    out[idx] = 0
+    return out
+
+
 class GetItem(Op):
     @staticmethod
     def forward(ctx, a, *, idx, basic):
@@ -55,12 +78,20 @@ class GetItem(Op):
 
     @staticmethod
     def backward(ctx, g):
-        out = np.zeros(ctx.shape, dtype=g.dtype)
-        if ctx.basic:
-            out[ctx.idx] = g
-        else:
-            np.add.at(out, ctx.idx, g)
-        return out
+        return scatter_to(ctx.shape, ctx.idx, g, ctx.basic)
+
+
+class IndexAdd(Op):
+    """zeros(shape) with ``v`` added at ``idx``: ``x[idx]``'s backward, as an op (create_graph)."""
+
+    @staticmethod
+    def forward(ctx, v, *, shape, idx, basic):
+        ctx.idx = idx
+        return scatter_to(shape, idx, v, basic)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[ctx.idx]
 
 
 def getitem(x, idx):
@@ -85,8 +116,7 @@ class IndexPut(Op):
 
     @staticmethod
     def backward(ctx, g):
-        ga = g.copy()
-        ga[ctx.idx] = 0
+        ga = zero_at(g, ctx.idx, ctx.vshape)
         gv = g[ctx.idx]
         return ga, gv
 
@@ -117,16 +147,14 @@ class Gather(Op):
 
     @staticmethod
     def backward(ctx, g):
-        out = np.zeros(ctx.shape, dtype=g.dtype)
-        _scatter_add(out, ctx.axis, ctx.index, g)
-        return out
+        return scatter_to(ctx.shape, along(ctx.axis, ctx.index), g, basic=False)
 
 
-def _scatter_add(out, axis, index, src):
-    """out[..., index[i], ...] += src[i] along ``axis`` (duplicates accumulate)."""
+def along(axis, index):
+    """The advanced index that ``index`` (values along ``axis``) is for gather/scatter: a[idx] is a[..., index[i], ...]."""
     idx = list(np.indices(index.shape, sparse=True))
     idx[axis] = index
-    np.add.at(out, tuple(idx), src[tuple(slice(0, s) for s in index.shape)])
+    return tuple(idx)
 
 
 def _check_index(x, axis, index, name, src=None):
@@ -159,9 +187,7 @@ class Scatter(Op):
     def forward(ctx, a, src, *, axis, index, add):
         ctx.axis, ctx.index, ctx.add = axis, index, add
         out = a.copy()
-        idx = list(np.indices(index.shape, sparse=True))
-        idx[axis] = index
-        idx = tuple(idx)
+        idx = along(axis, index)
         sub = src[tuple(slice(0, s) for s in index.shape)]
         if add:
             np.add.at(out, idx, sub)
@@ -172,13 +198,9 @@ class Scatter(Op):
 
     @staticmethod
     def backward(ctx, g):
-        idx = ctx.full_idx
-        ga = g.copy()
-        if not ctx.add:
-            ga[idx] = 0
-        gs = np.zeros(ctx.src_shape, dtype=g.dtype)
-        gs[tuple(slice(0, s) for s in ctx.index.shape)] = g[idx]
-        return ga, gs
+        idx, used = ctx.full_idx, tuple(slice(0, s) for s in ctx.index.shape)
+        ga = g if ctx.add else zero_at(g, idx, ctx.index.shape)
+        return ga, scatter_to(ctx.src_shape, used, g[idx], basic=True)
 
 
 def scatter(x, dim, index, src=None, *, value=None, reduce=None):
@@ -230,7 +252,7 @@ class MaskedFill(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.where(ctx.mask, 0, g)
+        return xp_of(g).where(ctx.mask, 0, g)
 
 
 def masked_fill(x, mask, value):

@@ -8,6 +8,7 @@ from ..._threads import note_blas
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import matmul_dtype_error
+from ._xp import xp_of
 
 
 class MatMul(Op):
@@ -23,19 +24,19 @@ class MatMul(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.a, ctx.b
+        a, b, xp = ctx.a, ctx.b, xp_of(g)
         note_blas()
         if a.ndim == 1 and b.ndim == 1:
             return g * b, g * a
         if a.ndim == 1:  # (n) @ (..., n, m) -> (..., m)
-            ga = np.matmul(b, g[..., None])[..., 0]
+            ga = xp.matmul(b, g[..., None])[..., 0]
             gb = a[:, None] * g[..., None, :]
             return ga, gb
         if b.ndim == 1:  # (..., n, k) @ (k) -> (..., n)
             ga = g[..., None] * b
-            gb = np.matmul(np.swapaxes(a, -1, -2), g[..., None])[..., 0]
+            gb = xp.matmul(xp.swapaxes(a, -1, -2), g[..., None])[..., 0]
             return ga, gb
-        return np.matmul(g, np.swapaxes(b, -1, -2)), np.matmul(np.swapaxes(a, -1, -2), g)
+        return xp.matmul(g, xp.swapaxes(b, -1, -2)), xp.matmul(xp.swapaxes(a, -1, -2), g)
 
 
 def _shape_str(s):
@@ -126,16 +127,16 @@ class Linear(Op):
 
     @staticmethod
     def backward(ctx, g):
-        x, w = ctx.x, ctx.w
+        x, w, xp = ctx.x, ctx.w, xp_of(g)
         note_blas()
-        gx = np.matmul(g, w) if ctx.inputs[0].requires_grad else None  # no input gradient for the data batch
+        gx = xp.matmul(g, w) if ctx.inputs[0].requires_grad else None  # no input gradient for the data batch
         if x.ndim == 2:
-            gw = np.matmul(g.T, x)
-            gb = np.add.reduce(g, axis=0) if ctx.has_b else None
+            gw = xp.matmul(g.T, x)
+            gb = xp.sum(g, axis=0) if ctx.has_b else None
         else:
             g2 = g.reshape(-1, g.shape[-1])
-            gw = np.matmul(g2.T, x.reshape(-1, x.shape[-1]))
-            gb = np.add.reduce(g2, axis=0) if ctx.has_b else None
+            gw = xp.matmul(g2.T, x.reshape(-1, x.shape[-1]))
+            gb = xp.sum(g2, axis=0) if ctx.has_b else None
         return (gx, gw, gb) if ctx.has_b else (gx, gw)
 
 
@@ -192,6 +193,8 @@ def _explicit(equation: str, arrays) -> tuple[list, str]:
 class Einsum(Op):
     """einsum; the gradient of each operand is another einsum of the output gradient with the other
     operands, summed over broadcast dims and written back onto repeated-letter diagonals."""
+
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
 
     @staticmethod
     def forward(ctx, *arrays, equation):

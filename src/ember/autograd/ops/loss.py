@@ -372,6 +372,8 @@ class BCE(Op):
         ∂ℓ/∂x = w·(x − y) / max(x·(1 − x), 1e-12),   ∂ℓ/∂y = −w·logit(x)
     """
 
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
+
     @staticmethod
     def forward(ctx, x, y, *, weight, reduction):
         with np.errstate(divide="ignore"):
@@ -413,6 +415,8 @@ class BCEWithLogits(Op):
     exponential stay NumPy passes either way.
     ``need_grad=False`` (no gradient will be recorded) skips σ(x) on the NumPy path.
     """
+
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
 
     @staticmethod
     def forward(ctx, x, y, *, weight, pos_weight, reduction, need_grad=True):
@@ -766,6 +770,8 @@ def _mse_scale(g: np.ndarray, reduction: str, n: int) -> np.ndarray:
 
 class ClampGradThrough(Op):
     """max(v, ε) in the forward, identity in the backward (torch clamps GaussianNLLLoss's var under no_grad)."""
+
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
 
     @staticmethod
     def forward(ctx, v, *, eps):

@@ -5,13 +5,19 @@ import math
 
 import numpy as np
 
-from ...tensor import Tensor, _wrap
 from ..function import Op
+from ._xp import xp_of
 
 try:  # exact erf for GELU; scipy is optional (scikit-learn brings it)
     from scipy.special import erf as _erf
 except ImportError:  # pragma: no cover - exercised only without scipy
     _erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _sigmoid(xp, a):
+    """σ(a) = 1/(1 + e^(−a)) without overflow: e^(−|a|)/(1 + e^(−|a|)) for a < 0."""
+    e = xp.exp(-abs(a))
+    return xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
 
 class Softmax(Op):
@@ -28,7 +34,7 @@ class Softmax(Op):
     @staticmethod
     def backward(ctx, g):
         s = ctx.out
-        return s * (g - (g * s).sum(axis=ctx.axis, keepdims=True))
+        return s * (g - xp_of(g).sum(g * s, axis=ctx.axis, keepdims=True))
 
 
 class LogSoftmax(Op):
@@ -45,7 +51,8 @@ class LogSoftmax(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g - np.exp(ctx.out) * g.sum(axis=ctx.axis, keepdims=True)
+        xp = xp_of(g)
+        return g - xp.exp(ctx.out) * xp.sum(g, axis=ctx.axis, keepdims=True)
 
 
 class MulMask(Op):
@@ -69,21 +76,39 @@ class LeakyRelu(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.where(ctx.pos, g, g * g.dtype.type(ctx.slope))
+        return xp_of(g).where(ctx.pos, g, g * ctx.slope)
 
 
 class Elu(Op):
-    """ELU(x) = x if x > 0 else α(eˣ − 1)."""
+    """ELU(x) = x if x > 0 else α(eˣ − 1); derivative 1 if x > 0 else ELU(x) + α."""
 
     @staticmethod
     def forward(ctx, a, *, alpha):
-        neg = alpha * np.expm1(np.minimum(a, 0))
-        ctx.a, ctx.alpha, ctx.neg = a, alpha, neg
-        return np.where(a > 0, a, neg).astype(a.dtype, copy=False)
+        out = np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0))).astype(a.dtype, copy=False)
+        ctx.a, ctx.alpha, ctx.out = a, alpha, out
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        return np.where(ctx.a > 0, g, g * (ctx.neg + ctx.alpha))
+        return xp_of(g).where(ctx.a > 0, g, g * (ctx.out + ctx.alpha))
+
+
+class NormalCdf(Op):
+    """Φ(x) = (1 + erf(x/√2))/2, dΦ/dx = φ(x) = e^(−x²/2)/√(2π): GELU's factor, as an op for create_graph."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        return _normal_cdf(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.a
+        return g * (xp_of(g).exp(a * a * -0.5) * (1 / math.sqrt(2 * math.pi)))
+
+
+def _normal_cdf(a):
+    return (0.5 * (1 + _erf(a / math.sqrt(2)))).astype(a.dtype, copy=False)
 
 
 class Gelu(Op):
@@ -94,24 +119,26 @@ class Gelu(Op):
         ctx.a, ctx.tanh = a, tanh
         if tanh:
             k = math.sqrt(2 / math.pi)
-            inner = k * (a + 0.044715 * a**3)
-            t = np.tanh(inner)
+            t = np.tanh(k * (a + 0.044715 * a**3))
             ctx.t = t
             return (0.5 * a * (1 + t)).astype(a.dtype, copy=False)
-        cdf = 0.5 * (1 + _erf(a / math.sqrt(2)))
+        cdf = _normal_cdf(a)
         ctx.cdf = cdf
         return (a * cdf).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        a = ctx.a
+        """tanh: GELU' = 0.5(1 + t) + 0.5x(1 − t²)·k(1 + 3c·x²); exact: GELU' = Φ(x) + x·φ(x). The saved t and Φ(x)
+        depend on x: under create_graph they are computed again, as Tensors."""
+        a, xp = ctx.a, xp_of(g)
         if ctx.tanh:
             k = math.sqrt(2 / math.pi)
-            t = ctx.t
+            t = ctx.t if xp is np else (k * (a + 0.044715 * a**3)).tanh()
             d = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * k * (1 + 3 * 0.044715 * a * a)
             return g * d
-        pdf = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
-        return g * (ctx.cdf + a * pdf)
+        cdf = ctx.cdf if xp is np else NormalCdf.apply(a)
+        pdf = xp.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
+        return g * (cdf + a * pdf)
 
 
 class Silu(Op):
@@ -119,15 +146,14 @@ class Silu(Op):
 
     @staticmethod
     def forward(ctx, a):
-        e = np.exp(-np.abs(a))
-        s = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
-        ctx.a, ctx.s = a, s
-        return a * s
+        ctx.a = a
+        return a * _sigmoid(np, a)
 
     @staticmethod
     def backward(ctx, g):
-        s = ctx.s
-        return g * s * (1 + ctx.a * (1 - s))
+        a = ctx.a
+        s = _sigmoid(xp_of(g), a)  # recomputed: σ(x) is not saved (it depends on x)
+        return g * s * (1 + a * (1 - s))
 
 
 class Softplus(Op):
@@ -136,15 +162,13 @@ class Softplus(Op):
     @staticmethod
     def forward(ctx, a, *, beta, threshold):
         z = a * beta
-        ctx.z, ctx.threshold, ctx.beta = z, threshold, beta
+        ctx.a, ctx.threshold, ctx.beta = a, threshold, beta
         return np.where(z > threshold, a, np.logaddexp(0, z) / beta).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        z = ctx.z
-        e = np.exp(-np.abs(z))
-        s = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-        return np.where(z > ctx.threshold, g, g * s)
+        xp, z = xp_of(g), ctx.a * ctx.beta
+        return xp.where(z > ctx.threshold, g, g * _sigmoid(xp, z))
 
 
 class Hardtanh(Op):

@@ -9,6 +9,8 @@ from ... import _dtype
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import dims
+from ._xp import xp_of
+from .indexing import along, scatter_to
 
 class values_indices(namedtuple("values_indices", ["values", "indices"])):
     """(values, indices) of max/min along a dim; prints like torch's ``torch.return_types.max``."""
@@ -32,10 +34,11 @@ class _min_result(values_indices):
 
 def _expand_back(g, shape, axes, keepdim):
     """Re-insert reduced axes into ``g`` so that it broadcasts against the input of shape ``shape``."""
+    xp = xp_of(g)
     if axes is None:
-        return np.reshape(g, (1,) * len(shape))
+        return xp.reshape(g, (1,) * len(shape))
     if not keepdim:
-        g = np.expand_dims(g, axes)
+        g = xp.expand_dims(g, axes)
     return g
 
 
@@ -47,7 +50,7 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.broadcast_to(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim), ctx.shape)
+        return xp_of(g).broadcast_to(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim), ctx.shape)
 
 
 class Mean(Op):
@@ -62,7 +65,7 @@ class Mean(Op):
     @staticmethod
     def backward(ctx, g):
         n = ctx.n or 1  # n = 0 only for an empty input, whose gradient is empty anyway
-        return np.broadcast_to(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) / n, ctx.shape)
+        return xp_of(g).broadcast_to(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) / n, ctx.shape)
 
 
 class Var(Op):
@@ -75,18 +78,24 @@ class Var(Op):
         d = a - mean
         n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
         denom = n - correction if n > correction else 0  # (this module shadows max)
-        ctx.d, ctx.denom, ctx.axes, ctx.keepdim, ctx.shape = d, denom, axes, keepdim, a.shape
+        ctx.a, ctx.denom, ctx.axes, ctx.keepdim, ctx.shape = a, denom, axes, keepdim, a.shape
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.asarray((d * d).sum(axis=axes, keepdims=keepdim) / a.dtype.type(denom))
 
     @staticmethod
     def backward(ctx, g):
+        a, xp = ctx.a, xp_of(g)
+        if not a.size:  # an empty input: an empty gradient (NumPy would warn on the mean of nothing)
+            return xp.zeros_like(a)
+        d = a - xp.mean(a, axis=ctx.axes, keepdims=True)  # recomputed: x − x̄ is not saved (it depends on x)
         g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return g * (2 / ctx.d.dtype.type(ctx.denom)) * ctx.d
+            return g * (2 / ctx.denom if ctx.denom else float("inf")) * d
 
 
 class Prod(Op):
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
+
     @staticmethod
     def forward(ctx, a, *, axis, keepdim):
         out = np.asarray(a.prod(axis=axis, keepdims=keepdim))
@@ -121,11 +130,9 @@ class MaxMinDim(Op):
 
     @staticmethod
     def backward(ctx, g):
-        out = np.zeros(ctx.shape, dtype=g.dtype)
         if not ctx.keepdim:
-            g = np.expand_dims(g, ctx.axis)
-        np.put_along_axis(out, ctx.idx, g, ctx.axis)
-        return out
+            g = xp_of(g).expand_dims(g, ctx.axis)
+        return scatter_to(ctx.shape, along(ctx.axis, ctx.idx), g, basic=False)  # (one index per row: no sums)
 
 
 class AMaxMin(Op):
@@ -143,12 +150,12 @@ class AMaxMin(Op):
         out = _expand_back(ctx.out, a.shape, ctx.axes, ctx.keepdim)
         g = _expand_back(g, a.shape, ctx.axes, ctx.keepdim)
         mask = a == out
-        count = mask.sum(axis=ctx.axes, keepdims=True)
+        count = xp_of(g).sum(mask, axis=ctx.axes, keepdims=True)
         return g * mask / count
 
 
 class LogSumExp(Op):
-    """log Σ exp(x), stabilised by the max: m + log Σ exp(x − m); gradient softmax(x)."""
+    """log Σ exp(x), stabilised by the max: m + log Σ exp(x − m); gradient softmax(x) = exp(x − logsumexp(x))."""
 
     @staticmethod
     def forward(ctx, a, *, axes, keepdim):
@@ -158,13 +165,14 @@ class LogSumExp(Op):
         s = e.sum(axis=axes, keepdims=True)
         with np.errstate(divide="ignore"):  # log 0 = -inf: the sum over an empty dim, as torch
             out = np.log(s) + m
-        ctx.soft = e / s
-        ctx.axes, ctx.keepdim, ctx.shape = axes, keepdim, a.shape
-        return out if keepdim else np.squeeze(out, axis=axes)
+        out = out if keepdim else np.squeeze(out, axis=axes)
+        ctx.a, ctx.out, ctx.axes, ctx.keepdim, ctx.shape = a, out, axes, keepdim, a.shape
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) * ctx.soft
+        soft = xp_of(g).exp(ctx.a - _expand_back(ctx.out, ctx.shape, ctx.axes, ctx.keepdim))
+        return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) * soft
 
 
 # ---- the functions (torch names) ------------------------------------------------------
@@ -367,7 +375,7 @@ class _SafeSqrt(Op):
     def backward(ctx, g):
         out = ctx.out
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(out == 0, 0, g / (2 * out))
+            return xp_of(g).where(out == 0, 0, g / (2 * out))
 
 
 def _safe_sqrt(s):
@@ -392,7 +400,8 @@ class _CumSum(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.flip(np.cumsum(np.flip(g, ctx.axis), axis=ctx.axis), ctx.axis)
+        xp = xp_of(g)
+        return xp.flip(xp.cumsum(xp.flip(g, ctx.axis), axis=ctx.axis), ctx.axis)
 
 
 def all(x, dim=None, keepdim=False):

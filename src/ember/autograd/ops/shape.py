@@ -6,6 +6,7 @@ import numpy as np
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import dims
+from ._xp import xp_of
 
 
 class Reshape(Op):
@@ -27,7 +28,7 @@ class Permute(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g.transpose(ctx.inv)
+        return xp_of(g).transpose(g, ctx.inv)
 
 
 class Expand(Op):
@@ -44,12 +45,12 @@ class Cat(Op):
     @staticmethod
     def forward(ctx, *arrays, axis):
         ctx.axis = axis
-        ctx.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        ctx.bounds = tuple(int(b) for b in np.cumsum([a.shape[axis] for a in arrays])[:-1])
         return np.concatenate(arrays, axis=axis)
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(np.split(g, ctx.bounds, axis=ctx.axis))
+        return tuple(xp_of(g).split(g, ctx.bounds, axis=ctx.axis))
 
 
 class Stack(Op):
@@ -60,7 +61,7 @@ class Stack(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(np.moveaxis(g, ctx.axis, 0))
+        return tuple(xp_of(g).moveaxis(g, ctx.axis, 0))
 
 
 class Flip(Op):
@@ -71,7 +72,7 @@ class Flip(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.flip(g, ctx.axes)
+        return xp_of(g).flip(g, ctx.axes)
 
 
 class Repeat(Op):
@@ -87,7 +88,7 @@ class Repeat(Op):
         split = []
         for r, s in zip(ctx.reps, ctx.in_shape):
             split += [r, s]
-        g = g.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        g = xp_of(g).sum(g.reshape(split), axis=tuple(range(0, len(split), 2)))
         return g.reshape(ctx.shape)
 
 

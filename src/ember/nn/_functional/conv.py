@@ -123,16 +123,12 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
             f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
             f"({' x '.join(map(str, eff))}). Kernel size can't be greater than actual input size"
         )
-    if nd == 1:
-        x4, w4 = input.unsqueeze(2), weight.unsqueeze(2)
-        stride, dilation, pads = (1, *stride), (1, *dilation), (0, 0, *pads)
-    else:
-        x4, w4 = input, weight
-    args = (x4, w4) if bias is None else (x4, w4, bias)
+    op = C.Conv2d
+    if nd == 1:  # the op takes the (N, C, L) arrays and views them with a height of 1
+        op, stride, dilation, pads = C.Conv1d, (1, *stride), (1, *dilation), (0, 0, *pads)
+    args = (input, weight) if bias is None else (input, weight, bias)
     recorded = is_grad_enabled() and any(t.requires_grad for t in args)
-    out = C.Conv2d.apply(*args, stride=stride, pads=tuple(pads), dilation=dilation, groups=groups, recorded=recorded)
-    if nd == 1:
-        out = out.squeeze(2)
+    out = op.apply(*args, stride=stride, pads=tuple(pads), dilation=dilation, groups=groups, recorded=recorded)
     return out.squeeze(0) if unbatched else out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.function import Op
+from ...autograd.ops.indexing import scatter_to
 
 __all__ = ["pad"]
 
@@ -43,15 +44,11 @@ class Pad(Op):
     def backward(ctx, g):
         if ctx.mode == "constant":
             inner_out, inner_in = ctx.slices
-            dx = np.zeros(ctx.shape, g.dtype)
-            dx[inner_in] = g[inner_out]
-            return dx
+            return scatter_to(ctx.shape, inner_in, g[inner_out], basic=True)
         for axis, idx in reversed(ctx.maps):
             shape = list(g.shape)
             shape[axis] = ctx.shape[axis]
-            dx = np.zeros(shape, g.dtype)
-            np.add.at(dx, (slice(None),) * axis + (idx,), g)
-            g = dx
+            g = scatter_to(tuple(shape), (slice(None),) * axis + (idx,), g, basic=False)
         return g
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.function import Op
+from ...autograd.ops._xp import dtype_of
+from ...autograd.ops.indexing import scatter_to, zero_at
 from ...autograd.grad_mode import no_grad
 
 __all__ = ["embedding"]
@@ -24,11 +26,10 @@ class EmbeddingLookup(Op):
         g2 = g.reshape(flat.size, -1)
         if ctx.scale:
             counts = np.bincount(flat, minlength=ctx.n)
-            g2 = g2 / counts[flat].reshape(-1, 1).astype(g.dtype)
-        dw = np.zeros((ctx.n, g2.shape[1]), g.dtype)
-        np.add.at(dw, flat, g2)
+            g2 = g2 * (1 / counts[flat]).reshape(-1, 1).astype(dtype_of(g))
+        dw = scatter_to((ctx.n, g2.shape[1]), (flat,), g2, basic=False)
         if ctx.padding_idx is not None:
-            dw[ctx.padding_idx] = 0
+            dw = zero_at(dw, ctx.padding_idx, (g2.shape[1],), fresh=True)
         return dw
 
 

@@ -13,4 +13,6 @@ from .sparse import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .channel_dropout import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
 from .sync_batchnorm import *  # noqa: F401,F403

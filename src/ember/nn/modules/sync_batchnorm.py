@@ -34,6 +34,8 @@ class SyncNormalize(Op):
         dx = (g − Σᵣ Σ g / M − x̂ · Σᵣ Σ g·x̂ / M) / √(σ² + ε)     (one all-reduce)
     """
 
+    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
+
     @staticmethod
     def forward(ctx, x, *, axes, eps, group, stats):
         local = np.array(x.size // x.shape[1], np.float64)

@@ -4,17 +4,26 @@
 hands each leaf type to a function in ``default_collate_fn_map``: tensors are stacked along
 a new first dimension, NumPy arrays and scalars become tensors, Python ints become an int64
 tensor, floats a float64 tensor, strings stay a sequence of strings.
+
+The leaf function is chosen by the first sample, so mixed batches follow torch's rules for it:
+tensors (and NumPy arrays) of different dtypes stack to their promoted dtype (int64 with
+float32 gives float32), NumPy scalars become ``torch.as_tensor(batch)``'s dtype (a Python
+float among them counts as the default float dtype), Python floats first give float64 and
+Python ints first ``torch.tensor(batch)``'s dtype (float32 if a float follows).
 """
 from __future__ import annotations
 
+import builtins
 import collections.abc
 import copy
+import functools
 from collections.abc import Callable
 
 import numpy as np
 
 from ... import _creation
-from ..._dtype import float64
+from ..._dtype import float64, from_np, get_default_dtype, int64, promote_types
+from ..._dtype import bool as bool_
 from ...autograd.ops.shape import stack
 from ...tensor import Tensor, _wrap
 
@@ -27,26 +36,58 @@ def _is_str_or_object(dtype: np.dtype) -> bool:
     return dtype.kind in "SaUO"
 
 
+def _tp_name(obj) -> str:
+    """The type name torch's argument errors print (C's ``tp_name``: "numpy.ndarray", "float", "Point")."""
+    kind = type(obj)
+    if kind.__flags__ & (1 << 9) or kind.__module__ == "builtins":  # Py_TPFLAGS_HEAPTYPE: a class from Python
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
 def collate_tensor_fn(batch, *, collate_fn_map=None):
-    """Stack tensors along a new dimension 0 (recorded by autograd if any requires grad)."""
+    """Stack tensors along a new dimension 0 in their promoted dtype (recorded by autograd if any requires grad)."""
+    for i, t in enumerate(batch):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {_tp_name(t)}")
     if not any(t.requires_grad for t in batch):
         shape = batch[0]._data.shape
         for i, t in enumerate(batch):
             if t._data.shape != shape:
                 raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 "
                                    f"and {list(t._data.shape)} at entry {i}")
-        return _wrap(np.stack([t._data for t in batch]))
+        dtype = functools.reduce(promote_types, {t.dtype for t in batch})
+        return _wrap(np.stack([t._data for t in batch], dtype=dtype.np, casting="same_kind"))
     return stack(list(batch), 0)
 
 
 def collate_numpy_array_fn(batch, *, collate_fn_map=None):
     if _is_str_or_object(batch[0].dtype):
         raise TypeError(_ERR.format(batch[0].dtype))
-    return collate([_wrap(np.asarray(b)) for b in batch], collate_fn_map=collate_fn_map)
+    for b in batch:
+        if isinstance(b, np.ndarray):
+            from_np(b.dtype)  # a TypeError for dtypes ember lacks (torch has uint16/32/64 and complex)
+    return collate([_creation.as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
+
+
+def _scalar_dtype(x):
+    """The dtype ``torch.as_tensor`` gives scalar ``x`` in a list, or None for a non-scalar."""
+    if isinstance(x, np.generic):
+        return from_np(x.dtype)
+    if isinstance(x, builtins.bool):
+        return bool_
+    if isinstance(x, builtins.int):
+        return int64
+    if isinstance(x, builtins.float):
+        return get_default_dtype()
+    return None
 
 
 def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
-    return _wrap(np.array(batch))
+    """``torch.as_tensor(batch)``: the elements' dtypes promoted (``[np.float32(1), 2.5]`` gives float32)."""
+    dtypes = [_scalar_dtype(x) for x in batch]
+    if None in dtypes:
+        return _creation.tensor(batch)  # not all scalars: tensor's own errors
+    return _creation.tensor(batch, dtype=functools.reduce(promote_types, set(dtypes)))
 
 
 def collate_float_fn(batch, *, collate_fn_map=None):

@@ -11,17 +11,25 @@ Each worker runs ember on one thread (``set_num_threads(1)``, as torch's workers
 iterator, or once with ``persistent_workers``), seeds ember's and Python's ``random`` with it, sets
 ``get_worker_info()`` and calls ``worker_init_fn(worker_id)``. An exception in a worker is re-raised in the main
 process with its type and torch's message ("Caught ValueError in DataLoader worker process 0. Original
-Traceback ..."); ``timeout`` bounds the wait for a batch, and a worker that dies is reported, not waited for.
+Traceback ..."); the worker goes on with its next task.
+
+Waiting for a batch, the main process blocks on the result queue and on every worker's process sentinel at once
+(``multiprocessing.connection.wait``, as ``concurrent.futures.ProcessPoolExecutor`` watches its workers): a worker
+that dies (say, killed by the OOM killer) wakes the wait at once and raises torch's RuntimeError "DataLoader worker
+(pid(s) N) exited unexpectedly", and ``timeout`` bounds the wait itself ("DataLoader timed out after {t} seconds").
+torch gets the same promptness from a SIGCHLD handler plus a 5 s poll (MP_STATUS_CHECK_INTERVAL); sentinels need no
+signal handler, so they also work off the main thread. After either error the workers are terminated at once (a
+worker stuck in ``__getitem__`` cannot be asked to stop) and the loader starts new ones for its next epoch.
 """
 from __future__ import annotations
 
 import itertools
 import multiprocessing
+import multiprocessing.connection
 import queue
 import random
+import time
 import traceback
-
-_POLL_S = 5.0  # how often a wait for a batch checks that the workers are alive
 
 
 class _ExceptionWrapper:
@@ -198,33 +206,49 @@ class Workers:
             yield data
 
     def _get(self):
+        """The next ``(epoch, task number, data)`` from any worker; raises (and stops the workers) if a worker has
+        died or ``timeout`` seconds pass without a result."""
         timeout = self.timeout
-        waited = 0.0
+        deadline = time.monotonic() + timeout if timeout > 0 else None
+        by_sentinel = {p.sentinel: p for p in self.processes}
+        # the queue's reading end: the same private attribute concurrent.futures.process waits on
+        watched = [self.result_queue._reader, *by_sentinel]
         while True:
-            wait = min(timeout - waited, _POLL_S) if timeout > 0 else _POLL_S
-            try:
-                return self.result_queue.get(timeout=wait)
-            except queue.Empty:
-                waited += wait
-                if timeout > 0 and waited >= timeout:
-                    raise RuntimeError(f"DataLoader timed out after {timeout} seconds") from None
-                dead = [str(p.pid) for p in self.processes if not p.is_alive()]
-                if dead:
-                    raise RuntimeError(f"DataLoader worker (pid(s) {', '.join(dead)}) exited unexpectedly") from None
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready = multiprocessing.connection.wait(watched, left)
+            dead = [by_sentinel[r] for r in ready if r in by_sentinel]
+            if dead:
+                self.shutdown(now=True)
+                pids = ", ".join(str(p.pid) for p in dead)
+                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
+            if ready:
+                try:
+                    return self.result_queue.get_nowait()
+                except queue.Empty:  # woken by a message still being written: wait again
+                    continue
+            if deadline is not None and time.monotonic() >= deadline:
+                self.shutdown(now=True)
+                raise RuntimeError(f"DataLoader timed out after {timeout} seconds")
 
-    def shutdown(self) -> None:
+    def shutdown(self, now: bool = False) -> None:
+        """Stop the workers: ask each to exit after its current task (waiting up to 5 s, as torch does), or with
+        ``now`` terminate them at once (after a timeout or a dead worker)."""
         if not self.alive:
             return
         self.alive = False
-        for q in self.index_queues:
-            try:
-                q.put(None)
-            except (OSError, ValueError):
-                pass
+        if not now:
+            for q in self.index_queues:
+                try:
+                    q.put(None)
+                except (OSError, ValueError):
+                    pass
+            for p in self.processes:
+                p.join(timeout=5)
         for p in self.processes:
-            p.join(timeout=5)
             if p.is_alive():
                 p.terminate()
+        for p in self.processes:
+            p.join(timeout=1)
         for q in (*self.index_queues, self.result_queue):
             q.cancel_join_thread()
             q.close()

@@ -228,7 +228,7 @@ class DataLoader:
 
     def _workers_for_epoch(self) -> _workers.Workers:
         """Start the worker processes (once, with ``persistent_workers``); see ``_workers``."""
-        if self.persistent_workers and self._worker_pool is not None:
+        if self.persistent_workers and self._worker_pool is not None and self._worker_pool.alive:
             return self._worker_pool
         base_seed = int(_gen(self.generator).integers(0, 2**63 - self.num_workers))
         infos = [WorkerInfo(id=i, num_workers=self.num_workers, seed=base_seed + i, dataset=self.dataset)

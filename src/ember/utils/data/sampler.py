@@ -1,8 +1,9 @@
 """Samplers: which dataset indices a ``DataLoader`` visits, and in which order.
 
-Every built-in sampler draws one epoch of indices as a NumPy array (``_index_array``) and
-iterates over it, so the ``DataLoader`` can batch a ``TensorDataset`` by slicing that array
-instead of looping over Python ints. Randomness comes from an ``ember.Generator`` (or ember's
+Every built-in sampler draws one epoch of indices as NumPy arrays (``_index_chunks``: one
+array, or for ``RandomSampler`` with replacement one ``_CHUNK``-sized draw at a time, so that
+``num_samples=10**10`` costs nothing up front) and iterates over them, so the ``DataLoader``
+can batch a ``TensorDataset`` by slicing those arrays instead of looping over Python ints. Randomness comes from an ``ember.Generator`` (or ember's
 default generator when ``generator`` is None): seeding it makes every epoch reproducible.
 """
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 import numpy as np
 
 from ..._random import _gen
+
+_CHUNK = 4096  # indices RandomSampler(replacement=True) draws at a time (torch draws 32; NumPy prefers more)
 
 __all__ = [
     "BatchSampler",
@@ -59,8 +62,8 @@ class SequentialSampler(Sampler):
     def __init__(self, data_source: Sized) -> None:
         self.data_source = data_source
 
-    def _index_array(self) -> np.ndarray:
-        return np.arange(len(self.data_source))
+    def _index_chunks(self) -> Iterator[np.ndarray]:
+        yield np.arange(len(self.data_source))
 
     def __iter__(self) -> Iterator[int]:
         return iter(range(len(self.data_source)))
@@ -74,7 +77,8 @@ class RandomSampler(Sampler):
 
     Without replacement, ``num_samples`` indices are the concatenation of as many random
     permutations of ``range(n)`` as needed, cut to length; with replacement, each index is
-    drawn uniformly from ``range(n)``.
+    drawn uniformly from ``range(n)``. Both are drawn lazily, a permutation or 4096 draws at a
+    time (as torch draws 32 at a time), so a huge ``num_samples`` takes no memory up front.
 
     Args:
         data_source: dataset to sample from (anything with ``__len__``).
@@ -105,16 +109,16 @@ class RandomSampler(Sampler):
     def num_samples(self) -> int:
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
-    def _index_array(self) -> np.ndarray:
-        n, k, rng = len(self.data_source), self.num_samples, _gen(self.generator)
-        if self.replacement:
-            return rng.integers(0, n, size=k)
-        if k == n:
-            return rng.permutation(n)
-        return np.concatenate([rng.permutation(n) for _ in range(-(-k // n))])[:k]
+    def _index_chunks(self) -> Iterator[np.ndarray]:
+        n, left, rng = len(self.data_source), self.num_samples, _gen(self.generator)
+        while left > 0:
+            chunk = rng.integers(0, n, size=min(left, _CHUNK)) if self.replacement else rng.permutation(n)[:left]
+            left -= len(chunk)
+            yield chunk
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self._index_array().tolist())
+        for chunk in self._index_chunks():
+            yield from chunk.tolist()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -135,9 +139,9 @@ class SubsetRandomSampler(Sampler):
         self.indices = indices
         self.generator = generator
 
-    def _index_array(self) -> np.ndarray:
+    def _index_chunks(self) -> Iterator[np.ndarray]:
         order = _gen(self.generator).permutation(len(self.indices))
-        return np.asarray(self.indices, dtype=np.int64).reshape(-1)[order]
+        yield np.asarray(self.indices, dtype=np.int64).reshape(-1)[order]
 
     def __iter__(self) -> Iterator[int]:
         for i in _gen(self.generator).permutation(len(self.indices)).tolist():
@@ -207,11 +211,11 @@ class WeightedRandomSampler(Sampler):
         self.replacement = replacement
         self.generator = generator
 
-    def _index_array(self) -> np.ndarray:
-        return _weighted_draw(self.weights._data, self.num_samples, self.replacement, _gen(self.generator))
+    def _index_chunks(self) -> Iterator[np.ndarray]:
+        yield _weighted_draw(self.weights._data, self.num_samples, self.replacement, _gen(self.generator))
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self._index_array().tolist())
+        return iter(next(self._index_chunks()).tolist())
 
     def __len__(self) -> int:
         return self.num_samples
@@ -255,7 +259,7 @@ class BatchSampler(Sampler):
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
 
-# Samplers whose ``__iter__`` is exactly "iterate over ``_index_array()``" (subclasses that
+# Samplers whose ``__iter__`` is exactly "iterate over ``_index_chunks()``" (subclasses that
 # override ``__iter__`` fall out of this set and are iterated the ordinary way).
 _ARRAY_ITERS = {SequentialSampler.__iter__, RandomSampler.__iter__, SubsetRandomSampler.__iter__,
                 WeightedRandomSampler.__iter__}
@@ -276,10 +280,15 @@ def _index_batches(batch_sampler) -> Iterator:
             for start in range(0, stop, size):
                 yield slice(start, min(start + size, n))
             return
-        order = sampler._index_array()
-        stop = len(order) - len(order) % size if batch_sampler.drop_last else len(order)
-        for start in range(0, stop, size):
-            yield order[start:start + size]
+        rest = np.empty(0, dtype=np.int64)  # the indices of a batch that spans chunks
+        for chunk in sampler._index_chunks():
+            order = np.concatenate([rest, chunk]) if len(rest) else chunk
+            full = len(order) - len(order) % size
+            for start in range(0, full, size):
+                yield order[start:start + size]
+            rest = order[full:]
+        if len(rest) and not batch_sampler.drop_last:
+            yield rest
         return
     for batch in batch_sampler:
         yield np.asarray(batch, dtype=np.int64)

@@ -1,0 +1,93 @@
+"""Forward + backward of sequence layers: ember vs torch, same weights and inputs, one run.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_sequence.py [--threads N]
+
+Cases: LSTM and GRU (T=50, N=32, input 64, hidden 128) and TransformerEncoderLayer (batch 32, length 64,
+d_model 128, 4 heads, feed-forward 512, batch_first, dropout 0). A step is zero_grad, forward, a weighted sum of
+the output as the loss, backward. Prints the median time per step of each library and the ratio ember/torch
+(lower is better).
+
+Timing: benchmarks/_timing.py (alternating samples, each settled so that the other library's idle BLAS/OpenMP
+threads have stopped spinning).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _timing import compare  # noqa: E402
+
+import ember  # noqa: E402
+import ember.nn as enn  # noqa: E402
+
+
+def _copy(em, tm):
+    em.load_state_dict({k: ember.tensor(v.detach().numpy().copy()) for k, v in tm.state_dict().items()})
+
+
+def _recurrent(name):
+    tm = getattr(torch.nn, name)(64, 128)
+    em = getattr(enn, name)(64, 128)
+    return tm, em, (50, 32, 64), lambda m, x: m(x)[0]
+
+
+def _encoder_layer():
+    kw = dict(dim_feedforward=512, dropout=0.0, batch_first=True)
+    tm = torch.nn.TransformerEncoderLayer(128, 4, **kw)
+    em = enn.TransformerEncoderLayer(128, 4, **kw)
+    return tm, em, (32, 64, 128), lambda m, x: m(x)
+
+
+def case(build, repeat=15):
+    tm, em, shape, run = build()
+    _copy(em, tm)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape, dtype=np.float32)
+    tx, ex = torch.from_numpy(x).requires_grad_(), ember.from_numpy(x.copy()).requires_grad_()
+
+    def t_step():
+        tm.zero_grad()
+        tx.grad = None
+        (run(tm, tx) * tw).sum().backward()
+
+    def e_step():
+        em.zero_grad()
+        ex.grad = None
+        (run(em, ex) * ew).sum().backward()
+
+    with torch.no_grad():
+        w = rng.standard_normal(tuple(run(tm, tx).shape), dtype=np.float32)
+    tw, ew = torch.from_numpy(w), ember.from_numpy(w)
+    t_step(), e_step()  # same numbers first
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-3, atol=1e-4)
+    return compare({"torch": t_step, "ember": e_step}, repeat=repeat)
+
+
+def main():
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=None)
+    args = ap.parse_args()
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        torch.set_num_threads(args.threads)
+        ember.set_num_threads(args.threads)
+        threadpool_limits(args.threads)
+    print(f"torch {torch.__version__}, numpy {np.__version__}, threads {torch.get_num_threads()}")
+    print(f"{'forward + backward':<44}{'torch ms':>10}{'ember ms':>10}{'ember/torch':>13}")
+    cases = (("LSTM T=50 N=32 in=64 hidden=128", lambda: _recurrent("LSTM")),
+             ("GRU T=50 N=32 in=64 hidden=128", lambda: _recurrent("GRU")),
+             ("TransformerEncoderLayer 32x64 d=128 h=4 ff=512", _encoder_layer))
+    for name, build in cases:
+        med = case(build)
+        print(f"{name:<44}{med['torch'] * 1e3:>10.3f}{med['ember'] * 1e3:>10.3f}{med['ember'] / med['torch']:>13.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""The array namespace a backward formula is written against, so that each derivative is stated once.
+
+An op's ``backward(ctx, g)`` runs in two ways (``function.run_backward``):
+
+- first order (``backward()``, ``autograd.grad``): ``g`` and the values saved on ``ctx`` are NumPy
+  arrays; nothing is recorded and no Tensor is made;
+- ``create_graph=True``: ``g`` is a Tensor and the saved values are Tensors too (the op's inputs and
+  output as the Tensors of the graph, any other saved array as a constant), so the same formula,
+  evaluated with ember's differentiable ops, records the graph of the gradient.
+
+Arithmetic operators (``g * ctx.b``, ``-g / ctx.a``), comparisons (masks) and ``.reshape`` read the
+same on both. Everything else a formula calls goes through ``xp = xp_of(g)``: ``numpy`` itself for
+arrays, :class:`TensorNamespace` (the NumPy functions' names and signatures, computed with ember
+ops) for Tensors. This is the array-API style of NumPy/CuPy code (``xp``) rather than Tensor
+implementing ``__array_function__``: the protocol would change what ``np.exp(tensor)`` returns in
+user code, the namespace changes nothing outside backward formulas, and the first-order pass pays
+one type test per call.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...tensor import Tensor
+
+
+def xp_of(g):
+    """The namespace of differentiable Tensor ops when ``g`` is a Tensor (create_graph), else ``numpy``."""
+    return TensorNamespace if isinstance(g, Tensor) else np
+
+
+def dtype_of(a) -> np.dtype:
+    """The NumPy dtype of an array or of a Tensor's array."""
+    return a._data.dtype if isinstance(a, Tensor) else a.dtype
+
+
+class TensorNamespace:
+    """The NumPy functions that backward formulas use, on Tensors, recorded in the graph."""
+
+    errstate = staticmethod(np.errstate)
+
+    @staticmethod
+    def _e():
+        from . import elementwise
+
+        return elementwise
+
+    @staticmethod
+    def exp(a):
+        return a.exp()
+
+    @staticmethod
+    def log(a):
+        return a.log()
+
+    @staticmethod
+    def sin(a):
+        return a.sin()
+
+    @staticmethod
+    def cos(a):
+        return a.cos()
+
+    @staticmethod
+    def sign(a):
+        return a.sign()
+
+    @staticmethod
+    def power(a, b):
+        return a ** b
+
+    @staticmethod
+    def where(cond, a, b):
+        from ...tensor import Tensor, _wrap
+
+        cond = cond if isinstance(cond, Tensor) else _wrap(np.asarray(cond))
+        if not isinstance(a, Tensor):
+            a = _wrap(np.asarray(a, dtype=b._data.dtype))
+        if not isinstance(b, Tensor):
+            b = _wrap(np.asarray(b, dtype=a._data.dtype))
+        return TensorNamespace._e().where(cond, a, b)
+
+    @staticmethod
+    def matmul(a, b):
+        return a @ b
+
+    @staticmethod
+    def swapaxes(a, axis1, axis2):
+        return a.transpose(axis1, axis2)
+
+    @staticmethod
+    def mean(a, axis=None, keepdims=False):
+        return a.mean(tuple(range(a.dim())) if axis is None else axis, keepdim=keepdims)
+
+    @staticmethod
+    def zeros_like(a):
+        from ...tensor import _wrap
+
+        return _wrap(np.zeros(a._data.shape, a._data.dtype))
+
+    @staticmethod
+    def sum(a, axis=None, keepdims=False):
+        return a.sum(tuple(range(a.dim())) if axis is None else axis, keepdim=keepdims)
+
+    @staticmethod
+    def reshape(a, shape):
+        return a.reshape(tuple(shape))
+
+    @staticmethod
+    def expand_dims(a, axis):
+        axes = sorted(x % (a.dim() + len(axis)) for x in axis) if isinstance(axis, (tuple, list)) else [axis]
+        for x in axes:
+            a = a.unsqueeze(x)
+        return a
+
+    @staticmethod
+    def broadcast_to(a, shape):
+        return a.expand(*shape)
+
+    @staticmethod
+    def transpose(a, axes):
+        return a.permute(*axes)
+
+    @staticmethod
+    def flip(a, axis):
+        return a.flip(axis if isinstance(axis, (tuple, list)) else (axis,))
+
+    @staticmethod
+    def cumsum(a, axis):  # (keyword or not, as NumPy's)
+        return a.cumsum(axis)
+
+    @staticmethod
+    def split(a, bounds, axis):
+        ends = (*(int(b) for b in bounds), a.shape[axis])
+        starts = (0, *ends[:-1])
+        return [a[(slice(None),) * (axis % a.dim()) + (slice(s, e),)] for s, e in zip(starts, ends)]
+
+    @staticmethod
+    def moveaxis(a, source, destination):
+        order = [i for i in range(a.dim()) if i != source % a.dim()]
+        order.insert(destination % a.dim(), source % a.dim())
+        return a.permute(*order)

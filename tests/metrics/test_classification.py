@@ -237,3 +237,27 @@ def test_curves_with_tied_scores(task):
     for fn in ("auroc", "average_precision", "roc", "precision_recall_curve"):
         name = f"{task}_{fn}"
         assert_close(getattr(EF, name)(preds, target, **args), getattr(TF, name)(tt(preds), tt(target), **args), name)
+
+
+def test_multiclass_accuracy_micro_without_num_classes_matches_torchmetrics():
+    """torchmetrics' test for its issue #1691: num_classes may be None with average='micro'."""
+    tm = pytest.importorskip("torchmetrics")
+    import torch
+
+    from ember.metrics.classification import MulticlassAccuracy
+    from ember.metrics.functional.classification import multiclass_accuracy
+
+    rng = np.random.default_rng(0)
+    batches = [(rng.integers(0, 4, 20), rng.integers(0, 4, 20)), (rng.random((20, 5)), rng.integers(0, 5, 20))]
+    for ignore_index in (None, 1, -1):
+        ours = MulticlassAccuracy(num_classes=None, average="micro", ignore_index=ignore_index)
+        ref = tm.classification.MulticlassAccuracy(num_classes=None, average="micro", ignore_index=ignore_index)
+        for p, t in batches:
+            t = np.where(rng.random(t.shape) < 0.2, -1, t) if ignore_index == -1 else t
+            batch = ours(p, t)
+            np.testing.assert_allclose(batch.item(), ref(torch.tensor(p), torch.tensor(t)).item(), rtol=1e-6)
+            np.testing.assert_allclose(multiclass_accuracy(p, t, None, "micro", ignore_index=ignore_index).item(),
+                                       batch.item(), rtol=1e-6)
+        np.testing.assert_allclose(ours.compute().item(), ref.compute().item(), rtol=1e-6)
+    with pytest.raises(ValueError, match="can only be `None` for `average='micro'`"):
+        MulticlassAccuracy(num_classes=None, average="macro")

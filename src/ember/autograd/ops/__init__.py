@@ -23,10 +23,11 @@ _OPERATORS = {
     "__floordiv__": E.floor_divide,
     "__rfloordiv__": lambda x, y: E.floor_divide(as_tensor_arg(y, x), x),
     "__mod__": E.remainder,
+    "__rmod__": E.rremainder,
     "__pow__": E.pow,
     "__rpow__": E.rpow,
     "__matmul__": L.matmul,
-    "__rmatmul__": lambda x, y: L.matmul(as_tensor_arg(y), x),
+    "__rmatmul__": lambda x, y: NotImplemented if isinstance(y, (bool, int, float)) else L.matmul(as_tensor_arg(y), x),
     "__neg__": E.neg,
     "__pos__": lambda x: x,
     "__abs__": E.abs,
@@ -34,6 +35,9 @@ _OPERATORS = {
     "__and__": E.bitwise_and,
     "__or__": E.bitwise_or,
     "__xor__": E.bitwise_xor,
+    "__rand__": E.bitwise_and,
+    "__ror__": E.bitwise_or,
+    "__rxor__": E.bitwise_xor,
     "__eq__": E.eq,
     "__ne__": E.ne,
     "__lt__": E.lt,
@@ -84,6 +88,7 @@ def _needs_graph(self, *others) -> bool:
 def _record(self, out):
     """Finish an in-place op recorded as out-of-place: cast back to self's dtype and rebind."""
     if out._data.dtype != self._data.dtype:
+        _check_castable(out._data.dtype, self._data.dtype)
         out = out._cast(self._data.dtype)
     if out._data.shape != self._data.shape:
         raise RuntimeError(
@@ -103,16 +108,20 @@ def _changed(self):
     return self
 
 
+def _check_castable(src, dst):
+    """torch's rule for an in-place result: no float into an integer or bool tensor, no integer into a bool one."""
+    if src.kind == "f" and dst.kind in "iub" or src.kind in "iu" and dst.kind == "b":
+        raise RuntimeError(
+            f"result type {_dtype.scalar_name(src)} can't be cast to the desired output type {_dtype.scalar_name(dst)}"
+        )
+
+
 def _store(self, value):
     """self[...] = value, with torch's rule that the result type must be castable to self's dtype."""
     d = self._data
     value = np.asarray(value)
     if value.dtype != d.dtype and np.result_type(value.dtype, d.dtype) != d.dtype:
-        if value.dtype.kind == "f" and d.dtype.kind in "iub" or value.dtype.kind in "iu" and d.dtype.kind == "b":
-            raise RuntimeError(
-                f"result type {_dtype.scalar_name(value.dtype)} can't be cast to the desired "
-                f"output type {_dtype.scalar_name(d.dtype)}"
-            )
+        _check_castable(value.dtype, d.dtype)
     try:
         np.copyto(d, value, casting="unsafe")
     except ValueError:
@@ -156,8 +165,10 @@ def _binary_inplace(outofplace, ufunc):
     return method
 
 
-def _unary_inplace(outofplace, fn):
+def _unary_inplace(outofplace, fn, float_result=False):
     def method(self, *args, **kwargs):
+        if float_result and self._data.dtype.kind != "f":  # sqrt_ of an integer tensor: torch's cast error
+            _check_castable(_dtype.get_default_dtype().np, self._data.dtype)
         if _needs_graph(self):
             self._check_inplace()
             return _record(self, outofplace(self._snapshot(), *args, **kwargs))
@@ -220,7 +231,10 @@ def copy_(self, src, non_blocking=False):
         self._check_inplace()
         s = as_tensor_arg(src)
         out = S.expand(s, *self._data.shape) if s._data.shape != self._data.shape else s
-        return _record(self, E.clone(out))
+        if out._data.dtype != self._data.dtype:
+            out = out._cast(self._data.dtype)
+        # where(True, src, self): src's gradient passes, and self's overwritten values get a zero gradient (as torch)
+        return _record(self, E.Where.apply(out, self._snapshot(), cond=np.ones(self._data.shape, bool)))
     np.copyto(self._data, _arr(src), casting="unsafe")
     return _changed(self)
 
@@ -323,15 +337,15 @@ _INPLACE = {
     "mul_": _binary_inplace(lambda x, y, alpha=1: E.mul(x, y), np.multiply),
     "div_": _binary_inplace(lambda x, y, alpha=1: E.div(x, y), np.true_divide),
     "pow_": _binary_inplace(lambda x, y, alpha=1: E.pow(x, y), np.power),
-    "sqrt_": _unary_inplace(E.sqrt, np.sqrt),
-    "exp_": _unary_inplace(E.exp, np.exp),
-    "log_": _unary_inplace(E.log, np.log),
-    "neg_": _unary_inplace(E.neg, np.negative),
-    "abs_": _unary_inplace(E.abs, np.abs),
-    "relu_": _unary_inplace(E.relu, lambda a: np.maximum(a, 0)),
-    "sigmoid_": _unary_inplace(E.sigmoid, lambda a: E.Sigmoid.forward(E.Sigmoid.__new__(E.Sigmoid), a)),
-    "tanh_": _unary_inplace(E.tanh, np.tanh),
-    "reciprocal_": _unary_inplace(E.reciprocal, lambda a: 1 / a),
+    "sqrt_": _unary_inplace(E.sqrt, np.sqrt, float_result=True),
+    "exp_": _unary_inplace(E.exp, np.exp, float_result=True),
+    "log_": _unary_inplace(E.log, np.log, float_result=True),
+    "neg_": _unary_inplace(E.neg, lambda a: E.neg(_wrap(a))._data),  # (through the op: its bool check)
+    "abs_": _unary_inplace(E.abs, lambda a: E.abs(_wrap(a))._data),
+    "relu_": _unary_inplace(E.relu, lambda a: E.relu(_wrap(a))._data),
+    "sigmoid_": _unary_inplace(E.sigmoid, lambda a: E.Sigmoid.forward(E.Sigmoid.__new__(E.Sigmoid), a), True),
+    "tanh_": _unary_inplace(E.tanh, np.tanh, float_result=True),
+    "reciprocal_": _unary_inplace(E.reciprocal, lambda a: 1 / a, float_result=True),
     "clamp_min_": lambda self, min: clamp_(self, min=min),
     "clamp_max_": lambda self, max: clamp_(self, max=max),
     "addcmul_": addcmul_, "addcdiv_": addcdiv_, "lerp_": lerp_, "copy_": copy_, "fill_": fill_,

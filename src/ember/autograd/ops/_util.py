@@ -54,9 +54,35 @@ def dims(dim, ndim: int):
     return (dim % n,) if ndim else ()
 
 
+def not_implemented(kernel: str, dtype) -> NotImplementedError:
+    """torch's error for a kernel that has no version for ``dtype``."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{_dtype.scalar_name(dtype)}\'')
+
+
 def check_float(name: str, t: Tensor) -> None:
     if t._data.dtype.kind != "f":
-        raise RuntimeError(f'"{name}" not implemented for \'{_dtype.scalar_name(t._data.dtype)}\'')
+        raise not_implemented(name, t._data.dtype)
+
+
+# torch's C++ type names, as the matmul family's dtype errors print them
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def matmul_dtype_error(a: Tensor, b: Tensor) -> RuntimeError:
+    """torch's error for a matrix product of two dtypes (its wording depends on the operands' dims)."""
+    da, db = a._data.dtype, b._data.dtype
+    na, nb = a._data.ndim, b._data.ndim
+    if na == 1 and nb == 1:
+        return RuntimeError(
+            f"dot : expected both vectors to have same dtype, but found {_dtype.scalar_name(da)} and {_dtype.scalar_name(db)}"
+        )
+    if na == 2 and nb == 1:
+        sb = _dtype.scalar_name(db)
+        return RuntimeError(f"addmv input tensors must have the same dtype, but got {sb}, {_dtype.scalar_name(da)}, and {sb}")
+    if na >= 3 and nb >= 3:
+        return RuntimeError(f"expected scalar type {_dtype.scalar_name(da)} but found {_dtype.scalar_name(db)}")
+    return RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[da.name]} != {_C_NAMES[db.name]}")
 
 
 def broadcast_error(*shapes) -> RuntimeError:
@@ -83,7 +109,8 @@ def broadcasting(fn):
         try:
             return fn(*args, **kwargs)
         except ValueError:
-            shapes = [np.shape(a._data if isinstance(a, Tensor) else a) for a in args]
+            shapes = [np.shape(a._data if isinstance(a, Tensor) else a) for a in (*args, *kwargs.values())
+                      if a is not None]
             err = broadcast_error(*shapes)
             if "cannot be broadcast together" in str(err):
                 raise

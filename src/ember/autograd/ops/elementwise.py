@@ -13,7 +13,7 @@ import numpy as np
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._xp import xp_of
-from ._util import operands, as_tensor_arg, broadcast_error, broadcasting
+from ._util import operands, as_tensor_arg, broadcast_error, broadcasting, not_implemented
 
 
 # ---- arithmetic ----------------------------------------------------------------------
@@ -60,7 +60,8 @@ class Div(Op):
 
     @staticmethod
     def backward(ctx, g):
-        gb = g / ctx.b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gb = g / ctx.b
         return gb, -gb * ctx.out
 
 
@@ -79,18 +80,28 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.power(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
+            out = np.power(a, b) if a.dtype.kind not in "iu" else _int_power(a, b)
         ctx.a, ctx.b, ctx.out = a, b, out
         return out
 
     @staticmethod
     def backward(ctx, g):
         a, b, xp = ctx.a, ctx.b, xp_of(g)
-        ga = g * b * xp.power(a, b - 1)
         with np.errstate(divide="ignore", invalid="ignore"):
+            ga = xp.where(b == 0, 0, g * b * xp.power(a, b - 1))  # 0 where b = 0 (also at a = 0), as torch
             gb = g * ctx.out * xp.log(a)
         gb = xp.where((a == 0) & (b >= 0), 0, gb)
         return ga, gb
+
+
+def _int_power(a, b):
+    """a ** b for integers, with torch's values for negative b: ±1 for a = ±1, else 0 (NumPy refuses)."""
+    if not (np.asarray(b) < 0).any():
+        return np.power(a, b)
+    neg = b < 0
+    small = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0)).astype(np.result_type(a, b))
+    return np.where(neg, small, np.power(a, np.where(neg, 0, b)))
 
 
 class PowScalar(Op):
@@ -101,7 +112,8 @@ class PowScalar(Op):
         ctx.a, ctx.e = a, e
         if e == 2:
             return a * a
-        return np.power(a, np.asarray(e, dtype=a.dtype) if a.dtype.kind == "f" else e)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
+            return np.power(a, np.asarray(e, dtype=a.dtype) if a.dtype.kind == "f" else e)
 
     @staticmethod
     def backward(ctx, g):
@@ -110,7 +122,8 @@ class PowScalar(Op):
             return g * 2 * a
         if e == 0:
             return xp_of(g).zeros_like(g)
-        return g * (e * a ** float(e - 1))
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** (e - 1) = inf for e < 1, as torch
+            return g * (e * a ** float(e - 1))
 
 
 class RPowScalar(Op):
@@ -118,13 +131,18 @@ class RPowScalar(Op):
 
     @staticmethod
     def forward(ctx, a, *, s):
-        out = np.power(np.asarray(s, dtype=a.dtype), a)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
+            out = np.power(np.asarray(s, dtype=a.dtype), a)
         ctx.out, ctx.s = out, s
         return out
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.out * math.log(ctx.s)
+        s = ctx.s
+        log_s = math.log(s) if s > 0 else (-math.inf if s == 0 else math.nan)  # -inf or nan for s ≤ 0, as torch
+        with np.errstate(invalid="ignore"):
+            gx = g * ctx.out * log_s
+        return gx if s != 0 else xp_of(g).where(ctx.out <= 1, 0, gx)  # 0 ** x: 0 where x ≥ 0 (out ≤ 1), as torch
 
 
 # ---- unary math ----------------------------------------------------------------------
@@ -471,6 +489,11 @@ def rdiv(x, y):
 
 
 def neg(x):
+    if x._data.dtype.kind == "b":
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     return Neg.apply(x)
 
 
@@ -480,7 +503,11 @@ def pow(x, e):
         return rpow(e, x)
     if isinstance(e, Tensor):
         a, b = operands(x, e)
+        if a._data.dtype.kind == "b":
+            raise not_implemented("pow", a._data.dtype)
         return Pow.apply(a, b)
+    if x._data.dtype.kind == "b" and isinstance(e, bool):  # bool ** bool stays bool, as torch
+        return _wrap(x._data.copy() if e else np.ones_like(x._data))
     a, _ = operands(x, e)
     if a._data.dtype.kind in "iu" and isinstance(e, int) and e < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -490,8 +517,10 @@ def pow(x, e):
 def rpow(x, s):
     """s ** x for a number s."""
     a, _ = operands(x, s)
+    if a._data.dtype.kind == "b":
+        raise not_implemented("pow", a._data.dtype)
     if a._data.dtype.kind != "f" and isinstance(s, int):
-        return _wrap(np.power(s, a._data))
+        return _wrap(_int_power(np.asarray(s, a._data.dtype), a._data))
     return RPowScalar.apply(a, s=s)
 
 
@@ -529,10 +558,14 @@ def log10(x):
 
 
 def abs(x):
+    if x._data.dtype.kind == "b":
+        raise not_implemented("abs_cpu", x._data.dtype)
     return Abs.apply(x)
 
 
 def relu(x):
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(x)
 
 
@@ -554,7 +587,7 @@ class _ZeroGrad(Op):
 
 
 def sign(x):
-    return _ZeroGrad.apply(x, fn=np.sign)
+    return _ZeroGrad.apply(x, fn=np.sign if x._data.dtype.kind != "b" else np.copy)
 
 
 def _nograd(fn):
@@ -567,6 +600,8 @@ def _nograd(fn):
 
 def _piecewise_constant(fn):
     def op(x):
+        if x._data.dtype.kind == "b":
+            raise not_implemented(f"{fn.__name__}_vml_cpu", x._data.dtype)
         return _ZeroGrad.apply(x, fn=fn)
 
     op.__name__ = fn.__name__
@@ -583,6 +618,8 @@ logical_not = _nograd(np.logical_not)
 
 
 def round(x, *, decimals=0):
+    if x._data.dtype.kind == "b":
+        raise not_implemented("round_vml_cpu", x._data.dtype)
     return _ZeroGrad.apply(x, fn=lambda a: np.round(a, decimals))
 
 
@@ -590,15 +627,26 @@ def round(x, *, decimals=0):
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        big = np.finfo(x._data.dtype).max if x._data.dtype.kind == "f" else np.iinfo(x._data.dtype).max
-        lo = as_tensor_arg(-big if min is None else min, x)
-        hi = as_tensor_arg(big if max is None else max, x)
-        return ClampTensor.apply(x, lo, hi)
-    if x._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
-        from ... import _dtype
+    from ... import _dtype
 
-        x = x._cast(_dtype.get_default_dtype().np)
+    dt = x._data.dtype  # torch's result type of x, min and max
+    for v in (min, max):
+        if v is not None:
+            proxy = x._data if x._data.ndim == 0 else np.empty((0,), dt)
+            dt = _dtype.result_np_dtype(proxy.astype(dt, copy=False), v._data if isinstance(v, Tensor) else v)
+    if dt != x._data.dtype:
+        x = x._cast(dt)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if dt.kind == "b":
+            lo, hi = np.False_ if min is None else min, np.True_ if max is None else max
+        else:
+            big = np.finfo(dt).max if dt.kind == "f" else np.iinfo(dt).max
+            lo, hi = -big if min is None else min, big if max is None else max
+        lo, hi = as_tensor_arg(lo, x), as_tensor_arg(hi, x)
+        return ClampTensor.apply(x, lo if lo._data.dtype == dt else lo._cast(dt), hi if hi._data.dtype == dt else hi._cast(dt))
+    if dt.kind == "b":
+        raise not_implemented("clamp_scalar_cpu" if min is not None and max is not None else
+                              "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu", dt)
     return Clamp.apply(x, lo=min, hi=max)
 
 
@@ -662,7 +710,7 @@ def _bitwise(ufunc, name):
     def op(x, y):
         a, b = operands(x, y)
         if a._data.dtype.kind not in "iub":
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+            raise not_implemented(f"{name}_cpu", a._data.dtype)
         return _wrap(ufunc(a._data, b._data))
 
     return op
@@ -677,16 +725,66 @@ def bitwise_not(x):
     return _wrap(np.invert(x._data))
 
 
+class Remainder(Op):
+    """a mod b, with the sign of b (as Python and torch): d/da = 1, d/db = −floor(a/b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        with np.errstate(divide="ignore", invalid="ignore"):  # x mod 0 is nan for floats, as torch
+            return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g, -g * np.floor_divide(ctx.a, ctx.b)
+
+
+class _NoDerivative(Op):
+    """An op that torch records but cannot differentiate: its backward raises torch's error."""
+
+    once_differentiable = True  # (not even once)
+
+    @staticmethod
+    def forward(ctx, a, b, *, fn, name):
+        ctx.name = name
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return fn(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(f"derivative for aten::{ctx.name} is not implemented")
+
+
+def _integer_division_operands(x, y, kernel):
+    """The promoted operands of // or %: torch has no bool kernel and raises on an integer division by zero."""
+    if not isinstance(x, Tensor):
+        x = as_tensor_arg(x, y if isinstance(y, Tensor) else None)
+    a, b = operands(x, y)
+    kind = a._data.dtype.kind
+    if kind == "b":
+        raise not_implemented(kernel, a._data.dtype)
+    if kind in "iu" and a._data.size and not b._data.all():
+        raise RuntimeError("ZeroDivisionError")
+    return a, b
+
+
 @broadcasting
 def remainder(x, y):
-    a, b = operands(x, y)
-    return _wrap(np.remainder(a._data, b._data))
+    return Remainder.apply(*_integer_division_operands(x, y, "remainder_cpu"))
+
+
+@broadcasting
+def rremainder(x, y):
+    """y % x for a number y: torch records it without a derivative."""
+    b, a = _integer_division_operands(y, x, "remainder_cpu")
+    return _NoDerivative.apply(b, a, fn=np.remainder, name="remainder")
 
 
 @broadcasting
 def floor_divide(x, y):
-    a, b = operands(x, y)
-    return _wrap(np.floor_divide(a._data, b._data))
+    a, b = _integer_division_operands(x, y, "div_floor_cpu")
+    return _NoDerivative.apply(a, b, fn=np.floor_divide, name="floor_divide")
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:

@@ -232,8 +232,13 @@ def index_select(x, dim, index):
         raise IndexError("index_select(): Expected dtype int32/int64 for index")
     axis = dims(dim, x._data.ndim)[0]
     n = x._data.shape[axis]
+    if ind.size and n == 0 and x._data.ndim > 1:  # (1-D: the range error below)
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if ind.size and (ind.min() < 0 or ind.max() >= n):
-        raise IndexError(f"index out of range in self")
+        if axis == 1:  # torch's kernel for dim 1 words it differently
+            bad = ind.reshape(-1)[(ind.reshape(-1) < 0) | (ind.reshape(-1) >= n)][0]
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
+        raise IndexError("index out of range in self")
     idx = [slice(None)] * x._data.ndim
     idx[axis] = ind.reshape(-1)
     return GetItem.apply(x, idx=tuple(idx), basic=False)
@@ -296,11 +301,35 @@ def one_hot(tensor, num_classes=-1):
 
 
 def nonzero(x, *, as_tuple=False):
+    if x._data.ndim == 0 and not as_tuple:  # a 0-d tensor: one index row of no coordinates if it is nonzero
+        return _wrap(np.zeros((int(bool(x._data)), 0), np.int64))
     nz = np.nonzero(x._data)
     if as_tuple:
         return tuple(_wrap(i.astype(np.int64)) for i in nz)
     return _wrap(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))
 
 
-def take_along_dim(x, indices, dim):
-    return gather(x, dim, indices)
+def take_along_dim(x, indices, dim=None):
+    """gather after broadcasting input and indices in every dim but ``dim`` (all elements, flattened, when None)."""
+    if dim is None:
+        return gather(x.reshape(-1), 0, indices.reshape(-1))
+    if x._data.ndim != indices._data.ndim:
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same number of dimensions, but got "
+            f"{x._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for indices"
+        )
+    axis = dims(dim, x._data.ndim)[0] if x._data.ndim else 0
+    xs, js = list(x._data.shape), list(indices._data.shape)
+    if xs:
+        xs[axis] = js[axis] = 1
+    try:
+        common = list(np.broadcast_shapes(tuple(xs), tuple(js)))
+    except ValueError:
+        from ._util import broadcast_error
+
+        raise broadcast_error(xs, js) from None
+    if not common:
+        return gather(x, dim, indices)
+    xs, js = list(common), list(common)
+    xs[axis], js[axis] = x._data.shape[axis], indices._data.shape[axis]
+    return gather(x.expand(*xs), dim, indices.expand(*js))

@@ -7,7 +7,7 @@ from ... import _dtype
 from ..._threads import note_blas
 from ...tensor import Tensor, _wrap
 from ..function import Op
-from ._util import operands
+from ._util import matmul_dtype_error
 from ._xp import xp_of
 
 
@@ -50,7 +50,9 @@ def matmul(x, y):
         raise RuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {x._data.ndim}D and {y._data.ndim}D"
         )
-    a, b = operands(x, y)
+    if x._data.dtype != y._data.dtype:
+        raise matmul_dtype_error(x, y)
+    a, b = x, y
     ka = a._data.shape[-1]
     kb = b._data.shape[-2] if b._data.ndim > 1 else b._data.shape[0]
     if ka != kb:
@@ -90,6 +92,9 @@ def bmm(x, y):
         raise RuntimeError("batch1 must be a 3D tensor")
     if y._data.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
+    (b, _, k), (b2, k2, _) = x._data.shape, y._data.shape
+    if (b, k) != (b2, k2) and x._data.dtype == y._data.dtype:  # bmm does not broadcast
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {k}] but got: [{b2}, {k2}].")
     return matmul(x, y)
 
 
@@ -100,6 +105,9 @@ def dot(x, y):
 
 
 def outer(x, y):
+    for name, t in (("self", x), ("vec2", y)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
     return x.reshape(-1, 1) * y.reshape(1, -1)
 
 

@@ -25,7 +25,7 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, a, *, axis):
-        m = a.max(axis=axis, keepdims=True)
+        m = a.max(axis=axis, keepdims=True) if a.size else a.sum(axis=axis, keepdims=True)  # (empty: no max)
         e = np.exp(a - m)
         e /= e.sum(axis=axis, keepdims=True)
         ctx.out, ctx.axis = e, axis
@@ -42,9 +42,10 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, a, *, axis):
-        m = a.max(axis=axis, keepdims=True)
+        m = a.max(axis=axis, keepdims=True) if a.size else a.sum(axis=axis, keepdims=True)  # (empty: no max)
         shifted = a - m
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        with np.errstate(divide="ignore"):  # log 0: the sum over an empty dim
+            out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.out, ctx.axis = out, axis
         return out
 
@@ -191,21 +192,25 @@ def _axis(dim, ndim, name):
     return dim % n if ndim else None
 
 
-def _float(x, dtype):
+def _float(x, dtype, axis, name):
+    """x in ``dtype``; torch has no integer softmax kernels (its error names the kernel, by the dim's place)."""
     if dtype is not None:
         x = x.to(dtype)
-    if x._data.dtype.kind != "f":
-        from ... import _dtype
+    if x._data.dtype.kind != "f" and x._data.size:  # (an empty tensor is returned as it is, as torch)
+        from ._util import not_implemented
 
-        x = x._cast(_dtype.get_default_dtype().np)
+        last = axis is None or axis == x._data.ndim - 1
+        raise not_implemented(f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl", x._data.dtype)
     return x
 
 
 def softmax(x, dim=None, dtype=None):
-    x = _float(x, dtype)
-    return Softmax.apply(x, axis=_axis(dim, x._data.ndim, "softmax"))
+    axis = _axis(dim, x._data.ndim, "softmax")
+    x = _float(x, dtype, axis, "softmax")
+    return Softmax.apply(x, axis=axis) if x._data.dtype.kind == "f" else x.clone()
 
 
 def log_softmax(x, dim=None, dtype=None):
-    x = _float(x, dtype)
-    return LogSoftmax.apply(x, axis=_axis(dim, x._data.ndim, "log_softmax"))
+    axis = _axis(dim, x._data.ndim, "log_softmax")
+    x = _float(x, dtype, axis, "log_softmax")
+    return LogSoftmax.apply(x, axis=axis) if x._data.dtype.kind == "f" else x.clone()

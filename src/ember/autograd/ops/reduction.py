@@ -73,7 +73,9 @@ class Var(Op):
 
     @staticmethod
     def forward(ctx, a, *, axes, keepdim, correction):
-        d = a - a.mean(axis=axes, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):  # an empty input: nan, as torch
+            mean = a.mean(axis=axes, keepdims=True) if a.size else a.sum(axis=axes, keepdims=True) / 0
+        d = a - mean
         n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
         denom = n - correction if n > correction else 0  # (this module shadows max)
         ctx.a, ctx.denom, ctx.axes, ctx.keepdim, ctx.shape = a, denom, axes, keepdim, a.shape
@@ -83,6 +85,8 @@ class Var(Op):
     @staticmethod
     def backward(ctx, g):
         a, xp = ctx.a, xp_of(g)
+        if not a.size:  # an empty input: an empty gradient (NumPy would warn on the mean of nothing)
+            return xp.zeros_like(a)
         d = a - xp.mean(a, axis=ctx.axes, keepdims=True)  # recomputed: x − x̄ is not saved (it depends on x)
         g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -155,11 +159,12 @@ class LogSumExp(Op):
 
     @staticmethod
     def forward(ctx, a, *, axes, keepdim):
-        m = np.amax(a, axis=axes, keepdims=True)
+        m = np.amax(a, axis=axes, keepdims=True) if a.size else a.sum(axis=axes, keepdims=True)  # (empty: no max)
         m = np.where(np.isfinite(m), m, 0)
         e = np.exp(a - m)
         s = e.sum(axis=axes, keepdims=True)
-        out = np.log(s) + m
+        with np.errstate(divide="ignore"):  # log 0 = -inf: the sum over an empty dim, as torch
+            out = np.log(s) + m
         out = out if keepdim else np.squeeze(out, axis=axes)
         ctx.a, ctx.out, ctx.axes, ctx.keepdim, ctx.shape = a, out, axes, keepdim, a.shape
         return out
@@ -171,8 +176,17 @@ class LogSumExp(Op):
 
 
 # ---- the functions (torch names) ------------------------------------------------------
+def _no_grad_dtype(x, dtype):
+    """torch refuses a differentiable reduction into an integer dtype."""
+    from ..grad_mode import is_grad_enabled
+
+    if dtype is not None and x.requires_grad and _dtype.np_dtype(dtype).kind not in "fc" and is_grad_enabled():
+        raise RuntimeError(f"Autograd not support dtype: {_dtype.scalar_name(dtype)}")
+
+
 def _reduce_dtype(x, dtype):
     if dtype is not None:
+        _no_grad_dtype(x, dtype)
         return _dtype.np_dtype(dtype)
     if x._data.dtype.kind in "bi" :
         return np.dtype(np.int64)
@@ -187,6 +201,11 @@ def sum(x, dim=None, keepdim=False, *, dtype=None):
 
 
 def mean(x, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None and _dtype.np_dtype(dtype).kind != "f":
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Optional dtype must be either a floating point or complex dtype. "
+            f"Got: {_dtype.scalar_name(dtype)}"
+        )
     if dtype is not None:
         x = x.to(dtype)
     if x._data.dtype.kind != "f":
@@ -204,13 +223,15 @@ def _correction(unbiased, correction):
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if x._data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     return Var.apply(x, axes=dims(dim, x._data.ndim), keepdim=keepdim, correction=_correction(unbiased, correction))
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+    return _safe_sqrt(var(x, dim, unbiased, keepdim, correction=correction))  # torch's gradient is 0 where std = 0
 
 
 def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -222,10 +243,21 @@ def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def prod(x, dim=None, keepdim=False, *, dtype=None):
-    axis = None if dim is None else dims(dim, x._data.ndim)[0]
+    axis = None if dim is None or not dims(dim, x._data.ndim) else dims(dim, x._data.ndim)[0]  # (0-d: no axis)
+    _no_grad_dtype(x, dtype)
     if dtype is not None:
         x = x.to(dtype)
     return Prod.apply(x, axis=axis, keepdim=keepdim)
+
+
+def _no_dim_for_empty(name, suffix=" Specify the reduction dim with the 'dim' argument."):
+    """torch's error for a full reduction with no identity (max, amax, argmax...) of an empty tensor."""
+    cls = IndexError if name.startswith("arg") else RuntimeError
+    return cls(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.{suffix}")
+
+
+def _empty_dim(name, dim):
+    return IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
 
 
 def _maxmin(x, dim, keepdim, largest, name):
@@ -235,16 +267,13 @@ def _maxmin(x, dim, keepdim, largest, name):
         return (maximum if largest else minimum)(x, dim)
     if dim is None:
         if x._data.size == 0:
-            raise RuntimeError(
-                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
-                "Specify the reduction dim with the 'dim' argument."
-            )
+            raise _no_dim_for_empty(name)
         return AMaxMin.apply(x, axes=None, keepdim=False, largest=largest)
     axis = dims(dim, x._data.ndim)
     if x._data.ndim == 0:
         return (_max_result if largest else _min_result)(x.clone(), _wrap(np.asarray(0, dtype=np.int64)))
     if x._data.shape[axis[0]] == 0:
-        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+        raise _empty_dim(name, axis[0])
     vals = MaxMinDim.apply(x, axis=axis[0], keepdim=keepdim, largest=largest)
     idx = (np.argmax if largest else np.argmin)(x._data, axis=axis[0])
     if keepdim:
@@ -260,21 +289,38 @@ def min(x, dim=None, keepdim=False):
     return _maxmin(x, dim, keepdim, False, "min")
 
 
+def _amaxmin(x, dim, keepdim, largest, name):
+    axes = None if dim is None or isinstance(dim, (tuple, list)) and not len(dim) else dims(dim, x._data.ndim)
+    if x._data.size == 0:
+        if axes is None:
+            raise _no_dim_for_empty(name)
+        for d, a in zip(dim if isinstance(dim, (tuple, list)) else (dim,), axes):
+            if x._data.shape[a] == 0:
+                raise _empty_dim(name, a if isinstance(dim, (tuple, list)) else d)
+    return AMaxMin.apply(x, axes=axes, keepdim=keepdim, largest=largest)
+
+
 def amax(x, dim=(), keepdim=False):
-    axes = None if dim == () or dim is None else dims(dim, x._data.ndim)
-    return AMaxMin.apply(x, axes=axes, keepdim=keepdim, largest=True)
+    return _amaxmin(x, dim, keepdim, True, "amax")
 
 
 def amin(x, dim=(), keepdim=False):
-    axes = None if dim == () or dim is None else dims(dim, x._data.ndim)
-    return AMaxMin.apply(x, axes=axes, keepdim=keepdim, largest=False)
+    return _amaxmin(x, dim, keepdim, False, "amin")
 
 
 def _arg(fn, x, dim, keepdim):
+    if x._data.dtype.kind == "b":
+        raise RuntimeError(f"{fn.__name__}(): does not support bool input")
+    if x._data.size == 0:
+        if dim is None:
+            raise _no_dim_for_empty(fn.__name__, suffix="")
+        if x._data.ndim and x._data.shape[dims(dim, x._data.ndim)[0]] == 0:
+            raise _empty_dim(fn.__name__, dims(dim, x._data.ndim)[0])
     if dim is None:
         out = fn(x._data.reshape(-1))
         return _wrap(np.asarray(out, dtype=np.int64).reshape((1,) * x._data.ndim if keepdim else ()))
-    axis = dims(dim, x._data.ndim)[0] if x._data.ndim else None
+    axes = dims(dim, x._data.ndim)  # (checks dim for a 0-d tensor too)
+    axis = axes[0] if x._data.ndim else None
     out = fn(x._data, axis=axis)
     if keepdim and axis is not None:
         out = np.expand_dims(out, axis)
@@ -290,6 +336,8 @@ def argmin(x, dim=None, keepdim=False):
 
 
 def logsumexp(x, dim, keepdim=False):
+    if x._data.dtype.kind != "f":
+        x = x._cast(_dtype.get_default_dtype().np)
     return LogSumExp.apply(x, axes=dims(dim, x._data.ndim), keepdim=keepdim)
 
 
@@ -297,6 +345,10 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (all elements by default): (Σ|x|ᵖ)^(1/p); p = inf/−inf give max/min |x|."""
     if dtype is not None:
         x = x.to(dtype)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_dtype.scalar_name(x.dtype)}"
+        )
     if p == "fro" or p == 2 or p is None:
         s = (x * x).sum(dim, keepdim)
         return _safe_sqrt(s)
@@ -331,8 +383,12 @@ def _safe_sqrt(s):
 
 
 def cumsum(x, dim, *, dtype=None):
+    _no_grad_dtype(x, dtype)
     if dtype is not None:
         x = x.to(dtype)
+    if x._data.ndim == 0:
+        dims(dim, 0)
+        return _CumSum.apply(x.reshape(1), axis=0).reshape(())
     return _CumSum.apply(x, axis=dims(dim, x._data.ndim)[0])
 
 

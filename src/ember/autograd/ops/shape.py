@@ -130,7 +130,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = x._data.shape
-    return reshape(x, *shape[:s], -1 if 0 not in shape[s : e + 1] else 0, *shape[e + 1 :])
+    return reshape(x, *shape[:s], int(np.prod(shape[s : e + 1])), *shape[e + 1 :])
 
 
 def unflatten(x, dim, sizes):
@@ -238,7 +238,8 @@ def cat(tensors, dim=0):
     tensors = _seq(tensors, "cat")
     ref = next((t for t in tensors if t._data.shape != (0,)), tensors[0])
     axis = dims(dim, ref._data.ndim)[0]
-    tensors = [t for t in tensors if t._data.shape != (0,) or t is ref]
+    if ref._data.ndim != 1:  # torch's legacy rule: 1-D empty tensors are skipped beside tensors of other dims
+        tensors = [t for t in tensors if t._data.shape != (0,) or t is ref]
     for i, t in enumerate(tensors):
         if t._data.ndim != ref._data.ndim:
             raise RuntimeError(
@@ -308,6 +309,8 @@ def chunk(x, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = x._data.shape[dims(dim, x._data.ndim)[0]]
+    if n == 0:  # an empty dim: `chunks` empty pieces, as torch
+        return tuple(x[(slice(None),) * (dim % x._data.ndim)] for _ in range(chunks))
     return split(x, max(-(-n // chunks), 1), dim)
 
 

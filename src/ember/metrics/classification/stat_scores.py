@@ -62,7 +62,8 @@ class BinaryStatScores(_AbstractStatScores):
 class MulticlassStatScores(_AbstractStatScores):
     """Per-class tp, fp, tn, fn and support of multiclass predictions (argmax of scores, or labels).
 
-    Torch parity: torchmetrics.classification.MulticlassStatScores; ``num_classes`` is required here.
+    Torch parity: torchmetrics.classification.MulticlassStatScores; ``num_classes`` is required here, except by
+    accuracy with ``average='micro'`` (as torchmetrics).
     """
     _task = "multiclass"
     _update_args = ("num_classes", "top_k", "multidim_average", "ignore_index", "validate_args", "input_format")
@@ -72,11 +73,11 @@ class MulticlassStatScores(_AbstractStatScores):
         super().__init__(**kwargs)
         if validate_args:
             F._multiclass_args(num_classes, top_k, average, multidim_average, ignore_index, input_format,
-                               zero_division)
+                               zero_division, self._metric)
         self.num_classes, self.top_k, self.average = num_classes, top_k, average
         self.multidim_average, self.ignore_index, self.validate_args = multidim_average, ignore_index, validate_args
         self.zero_division, self.input_format = zero_division, input_format
-        self._create_state(num_classes, multidim_average)
+        self._create_state(num_classes or 1, multidim_average)
 
     def update(self, preds, target) -> None:
         self._accumulate(F._multiclass_stat_scores_update(preds, target, self.num_classes, self.top_k,

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..._random import _gen
 from ...autograd.ops import elementwise as E, indexing as I, linalg as L, nn as N
+from ...autograd.ops._util import check_float
 from ...autograd.grad_mode import is_grad_enabled
 from ...tensor import Tensor, _wrap
 
@@ -43,24 +44,29 @@ def relu6(input, inplace=False):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    check_float("leaky_relu_cpu", input)
     return _maybe_inplace(input, lambda x: N.LeakyRelu.apply(x, slope=negative_slope), inplace)
 
 
 def elu(input, alpha=1.0, inplace=False):
+    check_float("elu_cpu", input)
     return _maybe_inplace(input, lambda x: N.Elu.apply(x, alpha=alpha), inplace)
 
 
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    check_float("GeluKernelImpl", input)
     return N.Gelu.apply(input, tanh=approximate == "tanh")
 
 
 def silu(input, inplace=False):
+    check_float("silu_cpu", input)
     return _maybe_inplace(input, N.Silu.apply, inplace)
 
 
 def mish(input, inplace=False):
+    check_float("mish_cpu", input)
     return _maybe_inplace(input, lambda x: x * E.tanh(softplus(x)), inplace)
 
 
@@ -73,6 +79,7 @@ def tanh(input):
 
 
 def logsigmoid(input):
+    check_float("log_sigmoid_cpu", input)
     return -softplus(-input)
 
 
@@ -89,12 +96,15 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def softplus(input, beta=1.0, threshold=20.0):
+    check_float("softplus_cpu", input)
     return N.Softplus.apply(input, beta=beta, threshold=threshold)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
     return _maybe_inplace(input, lambda x: N.Hardtanh.apply(x, lo=min_val, hi=max_val), inplace)
 
 

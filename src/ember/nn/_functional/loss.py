@@ -32,6 +32,7 @@ from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.ops import elementwise as E
 from ...autograd.ops import loss as L
 from ...autograd.ops import nn as N
+from ...autograd.ops._util import check_float, operands
 from ...tensor import Tensor, _wrap
 
 __all__ = [
@@ -313,6 +314,12 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             f"({_size(input._data.shape)}) is deprecated. Please ensure they have the same size."
         )
     _no_grad_arg("binary_cross_entropy", "weight", weight)
+    if target._data.dtype != input._data.dtype:  # torch's kernel takes one dtype (no promotion)
+        from ... import _dtype
+
+        raise RuntimeError(
+            f"Found dtype {_dtype.scalar_name(target._data.dtype)} but expected {_dtype.scalar_name(input._data.dtype)}"
+        )
     target = _same_float(input, target)
     x, y = input._data, target._data
     if not ((x >= 0) & (x <= 1)).all():
@@ -354,6 +361,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         )
     _no_grad_arg("binary_cross_entropy_with_logits", "weight", weight)
     _no_grad_arg("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
+    check_float("log_sigmoid_cpu", input)  # torch's kernel for integer logits
     target = _same_float(input, target)
     dt = input._data.dtype
     w, pw = _array_arg(weight, dt), _array_arg(pos_weight, dt)
@@ -480,6 +488,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     if weight is not None:
         d = input - target
         return _weighted(d * d, weight, input, reduction)
+    if input._data.dtype != target._data.dtype:  # torch's promotion (int64 with float32 is float32)
+        input, target = operands(input, target)
     return L.MSE.apply(input, target, reduction=reduction)
 
 
@@ -518,6 +528,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _warn_size(input, target)
+    if input._data.dtype != target._data.dtype:  # torch's promotion (a bool input with a float target is float)
+        input, target = operands(input, target)
     d = input - target
     z = d.abs()
     if beta == 0:

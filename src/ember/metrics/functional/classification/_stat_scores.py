@@ -50,8 +50,17 @@ def _multilabel_stat_scores_update(preds, target, num_labels, threshold=0.5, mul
 def _multiclass_stat_scores_update(preds, target, num_classes, top_k=1, multidim_average="global",
                                    ignore_index=None, input_format="auto", validate_args=True) -> dict:
     """Counts per class (global) or per sample and class (samplewise), from three bincounts (or from the
-    confusion matrix of one numba pass)."""
+    confusion matrix of one numba pass). ``num_classes=None`` (micro accuracy): the counts summed over classes."""
     preds, target = I.as_arrays(preds, target)
+    if num_classes is None:
+        if preds.ndim == target.ndim + 1:
+            c = preds.shape[1]
+        else:
+            labels = target if ignore_index is None else target[target != ignore_index]
+            c = int(max(preds.max(initial=0), labels.max(initial=0))) + 1
+        counts = _multiclass_stat_scores_update(preds, target, max(c, 2), top_k, multidim_average,
+                                                ignore_index, input_format, validate_args)
+        return {k: v.sum(-1, keepdims=True) for k, v in counts.items()}
     confmat = I.multiclass_confmat_fast(preds, target, num_classes, top_k, ignore_index, multidim_average)
     if confmat is not None:
         tp = np.diagonal(confmat).copy()
@@ -157,11 +166,15 @@ def _binary_args(threshold, multidim_average, ignore_index, input_format, zero_d
     I.check_zero_division(zero_division)
 
 
-def _multiclass_args(num_classes, top_k, average, multidim_average, ignore_index, input_format, zero_division=0):
-    if num_classes is None:
+def _multiclass_args(num_classes, top_k, average, multidim_average, ignore_index, input_format, zero_division=0,
+                     metric="stat_scores"):
+    if num_classes is None and metric == "accuracy" and average != "micro":
+        raise ValueError(f"Argument `num_classes` can only be `None` for `average='micro'`, but got `average={average}`.")
+    if num_classes is None and metric != "accuracy":
         raise ValueError("Argument `num_classes` is required (an integer larger than 1) by this implementation, "
                          "but got None.")
-    I.check_num_classes(num_classes)
+    if num_classes is not None:
+        I.check_num_classes(num_classes)
     I.check_top_k(top_k, num_classes)
     I.check_average(average)
     I.check_multidim_average(multidim_average)
@@ -201,7 +214,8 @@ def _binary(metric, preds, target, threshold, multidim_average, ignore_index, va
 def _multiclass(metric, preds, target, num_classes, average, top_k, multidim_average, ignore_index, validate_args,
                 input_format, zero_division=0.0, beta=1.0):
     if validate_args:
-        _multiclass_args(num_classes, top_k, average, multidim_average, ignore_index, input_format, zero_division)
+        _multiclass_args(num_classes, top_k, average, multidim_average, ignore_index, input_format, zero_division,
+                         metric)
     s = _multiclass_stat_scores_update(preds, target, num_classes, top_k, multidim_average, ignore_index,
                                        input_format, validate_args)
     if metric == "stat_scores":

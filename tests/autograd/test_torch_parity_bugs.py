@@ -1,0 +1,384 @@
+"""Bugs found by the differential fuzzer (tests/fuzz) and issue #17, each pinned against torch."""
+import re
+
+import numpy as np
+import pytest
+
+from _oracle import assert_close, torch
+
+import ember
+
+
+@pytest.mark.parametrize("expr", [lambda t: 0 + t, lambda t: t * 1, lambda t: 0.5 + t, lambda t: t.exp(), lambda t: -t])
+def test_an_op_on_a_0d_tensor_keeps_a_0d_array(expr):
+    out = expr(ember.tensor(2.0))
+    assert isinstance(out._data, np.ndarray) and out.shape == ()
+
+
+def test_accumulating_a_count_into_a_python_int():
+    pred, y = ember.tensor([1, 0, 2]), ember.tensor([1, 1, 2])
+    tp, ty = torch.tensor([1, 0, 2]), torch.tensor([1, 1, 2])
+    correct, expected = 0, 0
+    for _ in range(3):
+        correct += (pred == y).sum()
+        expected += (tp == ty).sum()
+    assert_close(correct, expected)
+
+
+def _grads(module, fn, *arrays):
+    xs = [module.tensor(a, requires_grad=True) for a in arrays]
+    fn(*xs).sum().backward()
+    return [x.grad for x in xs]
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_std_of_a_constant_has_zero_gradient(dim):
+    a = np.full((3, 2), 1.5, np.float32)
+    fn = (lambda x: x.std()) if dim is None else (lambda x: x.std(dim))
+    assert_close(_grads(ember, fn, a)[0], _grads(torch, fn, a)[0])
+
+
+def test_pow_at_zero_to_the_zero_has_torch_gradients_and_no_warning(recwarn):
+    a, b = np.array([0.0, 0.0, 2.0, 0.0], np.float32), np.array([0.0, 2.0, 0.0, -1.0], np.float32)
+    for e, t in zip(_grads(ember, lambda x, y: x**y, a, b), _grads(torch, lambda x, y: x**y, a, b)):
+        assert_close(e, t)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def _same(fn, *arrays, grad=True):
+    """fn on ember and on torch: equal values, dtypes and (for float inputs) gradients of the sum."""
+    es = [ember.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+    ts = [torch.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+    e, t = fn(es), fn(ts)
+    assert_close(e, t)
+    if grad and t.requires_grad:
+        (e * 1.5).sum().backward()
+        (t * 1.5).sum().backward()
+        for a, b in zip(es, ts):
+            assert_close(a.grad, b.grad)
+
+
+@pytest.mark.parametrize("fn", [lambda x: x[0].cumsum(0), lambda x: x[0].cumsum(-1), lambda x: x[0].prod(0),
+                                lambda x: x[0].prod(-1, keepdim=True), lambda x: x[0].prod()])
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+def test_cumsum_and_prod_of_a_0d_tensor(fn, dtype):
+    _same(fn, np.array(3).astype(dtype))
+
+
+@pytest.mark.parametrize("args", [(-1,), (1,), (0, 1), (0,), (1, 2)])
+def test_flatten_with_an_empty_dim(args):
+    _same(lambda x: x[0].flatten(*args), np.zeros((0, 3, 3), np.float32))
+    _same(lambda x: x[0].flatten(*args), np.zeros((2, 0, 3), np.float32))
+
+
+@pytest.mark.parametrize("fn", [lambda x: x[0].softmax(1), lambda x: x[0].log_softmax(1), lambda x: x[0].softmax(0),
+                                lambda x: x[0].logsumexp(1), lambda x: x[0].logsumexp(0),
+                                lambda x: x[0].logsumexp((0, 1), keepdim=True)])
+def test_softmax_and_logsumexp_over_an_empty_dim(fn, recwarn):
+    _same(fn, np.zeros((3, 0), np.float32))
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def _same_error(fn, *arrays):
+    """fn raises on torch and ember alike: the same exception class and message."""
+    with pytest.raises(Exception) as t:
+        fn([torch.tensor(a) for a in arrays])
+    with pytest.raises(type(t.value)) as e:
+        fn([ember.tensor(a) for a in arrays])
+    assert type(e.value) is type(t.value) and str(e.value) == str(t.value)
+
+
+@pytest.mark.parametrize("sa, sb", [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 2)),
+                                    ((2, 2, 3), (3, 2)), ((2, 2, 3), (2, 3, 2))])
+@pytest.mark.parametrize("db", ["float64", "int64", "bool"])
+def test_matmul_of_two_dtypes_raises(sa, sb, db):
+    _same_error(lambda x: x[0] @ x[1], np.ones(sa, np.float32), np.ones(sb, db))
+
+
+def test_outer_takes_vectors():
+    _same_error(lambda x: x[0].outer(x[1]), np.ones((2, 1), np.float32), np.ones(2, np.float32))
+    _same_error(lambda x: x[0].outer(x[1]), np.ones(2, np.float32), np.ones((1, 2), np.float32))
+
+
+_F = "torch.nn.functional"
+
+
+@pytest.mark.parametrize("expr", [
+    "x.abs()", "x.relu()", "-x", "x.argmax()", "x.argmin(0)", "x.floor()", "x.ceil()", "x.round()", "x.trunc()",
+    "x.std()", "x.var(0)", "x.norm()", "x.softmax(0)", "x.log_softmax(0)", "x.unsqueeze(0).softmax(0)",
+    "M.nn.functional.softmax(x, 0)", "M.nn.functional.leaky_relu(x)", "M.nn.functional.elu(x)",
+    "M.nn.functional.gelu(x)", "M.nn.functional.silu(x)", "M.nn.functional.mish(x)",
+    "M.nn.functional.logsigmoid(x)", "M.nn.functional.softplus(x)", "M.nn.functional.hardtanh(x)",
+    "M.nn.functional.relu6(x)",
+])
+@pytest.mark.parametrize("dtype", ["bool", "int64", "int32"])
+def test_ops_that_torch_refuses_for_bool_or_integer_inputs(expr, dtype):
+    a = np.array([1, 0, 1]).astype(dtype)
+    try:
+        expected = eval(expr, {"M": torch, "x": torch.tensor(a)})
+    except Exception:
+        _same_error(lambda x: eval(expr, {"M": torch if isinstance(x[0], torch.Tensor) else ember, "x": x[0]}), a)
+        return
+    assert_close(eval(expr, {"M": ember, "x": ember.tensor(a)}), expected)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int64", "int32"])
+def test_sign_and_logsumexp_of_bool_and_integers(dtype):
+    a = np.array([1, 0, 1]).astype(dtype)
+    _same(lambda x: x[0].sign(), a)
+    _same(lambda x: x[0].logsumexp(0), a)
+
+
+@pytest.mark.parametrize("expr", ["x // y", "x % y", "x.remainder(y)", "x.floor_divide(y)", "x // 0", "x % 0",
+                                  "5 % y", "5 // y", "x % False"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "float32"])
+def test_floor_division_and_remainder_by_zero(expr, dtype, recwarn):
+    a, b = np.array([3, -4, 0]).astype(dtype), np.array([2, 0, 1]).astype(dtype)
+    try:
+        expected = eval(expr, {"x": torch.tensor(a), "y": torch.tensor(b)})
+    except Exception:
+        _same_error(lambda t: eval(expr, {"x": t[0], "y": t[1]}), a, b)
+        return
+    assert_close(eval(expr, {"x": ember.tensor(a), "y": ember.tensor(b)}), expected)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_remainder_has_torch_gradients():
+    a, b = np.array([5.0, -5.0, 5.5, 0.0], np.float32), np.array([3.0, 3.0, -2.0, 2.0], np.float32)
+    _same(lambda x: x[0] % x[1], a, b)
+    _same(lambda x: x[0].remainder(1.5), a)
+
+
+@pytest.mark.parametrize("expr", ["x // y", "7 % x", "7 // x"])
+def test_floor_divide_and_a_number_mod_a_tensor_have_no_derivative(expr):
+    a, b = np.array([5.0, 3.0], np.float32), np.array([2.0, 2.0], np.float32)
+
+    def backward(module):
+        x, y = module.tensor(a, requires_grad=True), module.tensor(b, requires_grad=True)
+        eval(expr, {"x": x, "y": y}).sum().backward()
+
+    with pytest.raises(RuntimeError) as t:
+        backward(torch)
+    with pytest.raises(RuntimeError, match="^" + str(t.value) + "$"):
+        backward(ember)
+
+
+@pytest.mark.parametrize("expr", ["5 & x", "5 | x", "5 ^ x", "x & 1.5"])
+@pytest.mark.parametrize("dtype", ["int64", "bool", "float32"])
+def test_reflected_bitwise_operators(expr, dtype):
+    a = np.array([1, 0, 3]).astype(dtype)
+    try:
+        expected = eval(expr, {"x": torch.tensor(a)})
+    except Exception:
+        _same_error(lambda t: eval(expr, {"x": t[0]}), a)
+        return
+    assert_close(eval(expr, {"x": ember.tensor(a)}), expected)
+
+
+@pytest.mark.parametrize("expr", ["x.amax()", "x.amin()", "x.amax(-1)", "x.amax((0, 1))", "x.amax(0)", "x.amin([])",
+                                  "x.max(-1)", "x.max()", "x.argmax()", "x.argmin(1)", "x.argmax(0)"])
+@pytest.mark.parametrize("shape", [(4, 0), (0, 3)])
+def test_max_family_of_an_empty_tensor(expr, shape):
+    a = np.zeros(shape, np.float32)
+    try:
+        expected = eval(expr, {"x": torch.tensor(a)})
+    except Exception:
+        _same_error(lambda t: eval(expr, {"x": t[0]}), a)
+        return
+    assert_close(eval(expr, {"x": ember.tensor(a)}), expected)
+
+
+@pytest.mark.parametrize("expr", ["x ** y", "y ** x", "x.pow(y)", "2 ** y", "x ** True", "x ** False", "True ** x",
+                                  "x ** 2", "2 ** x", "0 ** y", "x ** 0.5"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "float32"])
+def test_pow_of_integers_and_bools(expr, dtype, recwarn):
+    a, b = np.array([0, 1, -1, 2, -2, 3]).astype(dtype), np.array([-1, -2, 0, 3, -3, 1]).astype(dtype)
+    try:
+        expected = eval(expr, {"x": torch.tensor(a), "y": torch.tensor(b)})
+    except Exception:
+        _same_error(lambda t: eval(expr, {"x": t[0], "y": t[1]}), a, b)
+        return
+    assert_close(eval(expr, {"x": ember.tensor(a), "y": ember.tensor(b)}), expected)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize("fn", [lambda x: x[0] / x[1], lambda x: x[0].var(), lambda x: x[0].std(0)])
+def test_division_by_zero_and_empty_variances_warn_nothing(fn, recwarn):
+    _same(fn, np.array([1.0, 2.0], np.float32), np.array([0.0, 2.0], np.float32))
+    _same(lambda x: fn([x[0], x[0]]), np.zeros(0, np.float32))
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_softmax_of_an_empty_integer_tensor(dtype):
+    _same(lambda x: x[0].softmax(0), np.zeros((0, 2), dtype))
+    _same(lambda x: x[0].log_softmax(-1), np.zeros((0, 2), dtype))
+
+
+@pytest.mark.parametrize("shape, dim", [((1, 0), 1), ((0, 2), 0), ((0,), 0)])
+def test_index_select_from_an_empty_dim(shape, dim):
+    _same_error(lambda t: t[0].index_select(dim, t[1]), np.zeros(shape, np.float32), np.array([0]))
+    _same(lambda t: t[0].index_select(dim, t[1]), np.zeros(shape, np.float32), np.zeros(0, np.int64))
+
+
+@pytest.mark.parametrize("fn", [lambda x: (-2.0) ** x[0], lambda x: 0.0 ** x[0], lambda x: x[0] ** 0.5,
+                                lambda x: x[0] ** -1.0])
+def test_pow_with_a_number_has_torch_gradients_without_warnings(fn, recwarn):
+    _same(fn, np.array([0.0, 1.0, -1.5, 2.0], np.float32))
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_bce_with_logits_of_integer_logits(dtype):
+    _same_error(lambda t: t[0].__class__ and (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional
+                .binary_cross_entropy_with_logits(t[0], t[1]), np.array([1, 0]).astype(dtype),
+                np.array([0.5, 1.0], np.float32))
+
+
+@pytest.mark.parametrize("fn", [lambda t: t[0].T, lambda t: t[0].masked_select(t[1]), lambda t: t[0].clone().copy_(t[2])])
+def test_0d_tensors_through_permute_and_expand(fn):
+    _same(fn, np.array(1.5, np.float32), np.array(True), np.array(2.0, np.float32))
+
+
+@pytest.mark.parametrize("expr", ["x.clone().add_(y)", "x.clone().__iadd__(y)", "x.clone().mul_(y)", "x.clone().neg_()",
+                                  "x.clone().abs_()", "x.clone().relu_()", "2 @ x", "x.nonzero()", "(x > 0).nonzero()",
+                                  "x // 0", "0 // x"])
+@pytest.mark.parametrize("dtype, shape", [("int32", ()), ("bool", (2,)), ("float32", (2,)), ("int64", (0,))])
+def test_inplace_casts_rmatmul_nonzero_and_empty_division(expr, dtype, shape):
+    a, b = np.ones(shape, dtype), np.full(shape, 0.5, np.float32)
+
+    def run(module):
+        x, y = module.tensor(a), module.tensor(b, requires_grad=True)
+        return eval(expr, {"x": x, "y": y})
+
+    try:
+        expected = run(torch)
+    except Exception as t:
+        with pytest.raises(type(t)) as e:
+            run(ember)
+        assert str(e.value) == str(t)
+        return
+    assert_close(run(ember), expected)
+
+
+@pytest.mark.parametrize("expr", ["x.long()", "x.to(M.int32)", "x.bool()", "x.double()", "x.sum(dtype=M.int64)",
+                                  "x.cumsum(0, dtype=M.int64)", "x.prod(dtype=M.int64)", "x.mean(dtype=M.int64)",
+                                  "x.sum(dtype=M.float64)"])
+def test_casts_to_integers_are_not_differentiable(expr):
+    def run(M):
+        return eval(expr, {"x": M.tensor([1.5, -2.0], requires_grad=True), "M": M})
+
+    try:
+        expected = run(torch)
+    except Exception as t:
+        with pytest.raises(type(t), match="^" + re.escape(str(t)) + "$"):
+            run(ember)
+        return
+    out = run(ember)
+    assert_close(out, expected)
+    assert out.requires_grad == expected.requires_grad
+
+
+@pytest.mark.parametrize("shape, index", [((3,), [5]), ((3, 2), [1, -1]), ((3, 2, 2), [7, 5]), ((3, 2), [0, -3])])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_index_select_out_of_range(shape, index, dim):
+    _same_error(lambda t: t[0].index_select(dim, t[1]), np.zeros(shape, np.float32), np.array(index))
+
+
+@pytest.mark.parametrize("expr", ["x.clamp(min=M.tensor([1]))", "x.clamp(0, 1)", "x.clamp(min=0)", "x.clamp(max=1)",
+                                  "x.clamp(0.5)", "x.clamp(min=M.tensor(0.5))", "x.clamp(max=M.tensor([1]))",
+                                  "x.clamp(0.5, 2)", "x.clamp(min=M.tensor(True))", "x.clamp(True)",
+                                  "x.clamp(min=M.tensor(1, dtype=M.float64))", "x.clamp(M.tensor([0, 1]), M.tensor(1))"])
+@pytest.mark.parametrize("dtype", ["bool", "int64", "float32"])
+def test_clamp_dtypes(expr, dtype):
+    a = np.array([1, 0]).astype(dtype)
+
+    def run(M):
+        return eval(expr, {"x": M.tensor(a), "M": M})
+
+    try:
+        expected = run(torch)
+    except Exception as t:
+        with pytest.raises(type(t), match="^" + re.escape(str(t)) + "$"):
+            run(ember)
+        return
+    assert_close(run(ember), expected)
+
+
+@pytest.mark.parametrize("ishape, dim", [((3, 2, 1), 0), ((1, 1, 1), 1), ((2, 3, 4), 2), ((5,), None), ((2, 3), 0),
+                                         ((4, 1, 2), -1)])
+def test_take_along_dim_broadcasts(ishape, dim):
+    x = np.arange(48, dtype=np.float32).reshape(4, 3, 4)
+    idx = np.random.default_rng(0).integers(0, 3, ishape)
+    try:
+        expected = torch.take_along_dim(torch.tensor(x), torch.tensor(idx), dim)
+    except Exception:
+        _same_error(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).take_along_dim(t[0], t[1], dim), x, idx)
+        return
+    xe = ember.tensor(x, requires_grad=True)
+    out = ember.take_along_dim(xe, ember.tensor(idx), dim)
+    assert_close(out, expected)
+    xt = torch.tensor(x, requires_grad=True)
+    torch.take_along_dim(xt, torch.tensor(idx), dim).sum().backward()
+    out.sum().backward()
+    assert_close(xe.grad, xt.grad)
+
+
+@pytest.mark.parametrize("shape, chunks, dim", [((0,), 3, 0), ((2, 0), 2, 1), ((2, 0), 2, -1), ((5,), 2, 0)])
+def test_chunk_of_an_empty_dim(shape, chunks, dim):
+    a = np.zeros(shape, np.float32)
+    e, t = ember.tensor(a).chunk(chunks, dim), torch.tensor(a).chunk(chunks, dim)
+    assert len(e) == len(t)
+    for x, y in zip(e, t):
+        assert_close(x, y)
+
+
+def test_argmax_of_a_0d_tensor_checks_dim():
+    _same_error(lambda t: t[0].argmin(2), np.array(1.5, np.float32))
+    _same(lambda t: t[0].argmin(-1), np.array(1.5, np.float32))
+
+
+def test_clamp_with_tensor_bounds_that_do_not_broadcast():
+    _same_error(lambda t: t[0].clamp(min=t[1]), np.ones(2, np.int64), np.ones(3, np.float32))
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "float32"), ("bool", "float64"), ("float32", "int64")])
+def test_cat_with_empty_vectors_keeps_them_in_the_graph(dtypes):
+    _same(lambda t: ember.cat(t) if isinstance(t[0], ember.Tensor) else torch.cat(t),
+          np.zeros(0, dtypes[0]), np.array([1.5, 2.0]).astype(dtypes[1]))
+
+
+@pytest.mark.parametrize("dtypes", [("float64", "float32"), ("float32", "float64"), ("int64", "float32")])
+def test_binary_cross_entropy_takes_one_dtype(dtypes):
+    a, b = np.array([0.2, 0.9]).astype(dtypes[0]), np.array([0.0, 1.0]).astype(dtypes[1])
+    _same_error(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional
+                .binary_cross_entropy(t[0], t[1]), a, b)
+
+
+@pytest.mark.parametrize("method", ["sqrt_", "exp_", "log_", "tanh_", "sigmoid_", "reciprocal_"])
+@pytest.mark.parametrize("dtype", ["bool", "int64", "float32"])
+def test_float_valued_inplace_methods_on_integer_tensors(method, dtype):
+    a = np.array([1, 2]).astype(dtype)
+    try:
+        expected = getattr(torch.tensor(a), method)()
+    except Exception:
+        _same_error(lambda t: getattr(t[0], method)(), a)
+        return
+    assert_close(getattr(ember.tensor(a), method)(), expected)
+
+
+@pytest.mark.parametrize("dtypes", [("int64", "float32"), ("float64", "float32"), ("float32", "float64")])
+def test_mse_loss_promotes_like_torch(dtypes):
+    _same(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional.mse_loss(t[0], t[1]),
+          np.array([1, -3]).astype(dtypes[0]), np.array([0.5, 2.0]).astype(dtypes[1]))
+
+
+@pytest.mark.parametrize("sb", [(1, 3, 2), (2, 4, 2), (1, 0, 2)])
+def test_bmm_does_not_broadcast(sb):
+    _same_error(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).bmm(t[0], t[1]),
+                np.ones((2, 3, 3) if sb[1] else (2, 0, 0), np.float32), np.ones(sb, np.float32))
+
+
+def test_smooth_l1_loss_of_a_bool_input_promotes():
+    _same(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional.smooth_l1_loss(t[0], t[1]),
+          np.array([True, False]), np.array([0.5, 2.0], np.float32))

@@ -1,0 +1,698 @@
+"""The differential fuzzer: random calls of ember's public functions, compared with torch's on the same inputs.
+
+    case(i)              -> Case: the i-th example, drawn from numpy.random.default_rng((SEED, i)) alone,
+                            so that any example can be rerun by its number
+    check(case)          -> None, or raises AssertionError naming what differs
+    ALLOWED              the deliberate differences, each with its reason (the one place they are listed)
+
+A case is an op name, a list of NumPy input arrays and a function ``fn(M, *tensors)`` written once against
+torch's API; it runs with ``M = ember`` and with ``M = torch``. Inputs have 0-3 dims of sizes 0-4 (0-d, empty and
+size-1 broadcast dims are frequent) and dtypes float32, float64, int64, int32 and bool; dims are sometimes out of
+range and shapes sometimes do not broadcast, so that error paths are compared too. The table (OPS) covers
+elementwise functions and operators (also with Python numbers on either side), reductions with dim/keepdim,
+shape ops, indexing/gather/scatter/index_select/masked ops, the matmul family, softmax/log_softmax/logsumexp,
+cumsum/prod, comparisons, casts, in-place methods and setitem, nn.functional activations, losses, linear,
+normalize and one_hot, and two-op chains. Every floating input requires grad. The check
+compares, for torch's result: the exception class (when torch raises, ember must raise the same class), and
+otherwise each output's dtype, shape and values (float32 tolerance), no NumPy RuntimeWarning from ember, and the
+inputs' gradients of ``Σ w·out`` for random weights ``w``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from typing import Callable
+
+import numpy as np
+import torch
+
+import ember
+
+SEED = 20261203
+DTYPES = ("float32", "float64", "int64", "int32", "bool")
+_FLOAT = ("float32", "float64")
+
+
+
+@dataclasses.dataclass(frozen=True)
+class Allowed:
+    """A deliberate difference: for op ``name``, where ``when(case, message)`` holds, a mismatch of ``kind`` passes.
+    kind: 'raises' (torch raises, ember returns a value), 'backward' (torch's backward raises, ember's works),
+    'shape' (another output shape), 'warns' (ember's backward warns), 'requires_grad' (only torch's output
+    requires grad)."""
+
+    name: str
+    kind: str
+    when: Callable
+    reason: str
+
+
+def _dtypes(case):
+    return [str(a.dtype) for a in case.inputs]
+
+
+# The deliberate differences, each with its reason: the one place they are listed.
+ALLOWED = [
+    Allowed("pow", "backward", lambda c, m: _dtypes(c)[1] == "bool",
+            "torch's backward of x ** (bool tensor) raises its bool-subtraction error (it computes b - 1 on the "
+            "bool exponent); ember gives the gradient, b·x^(b−1)"),
+    Allowed("scalar**", "backward", lambda c, m: "INTERNAL ASSERT FAILED" in m,
+            "torch's backward of (bool number) ** tensor fails an internal assert (a torch bug: 'unknown ivalue "
+            "tag'); ember gives the gradient"),
+    Allowed("gather", "shape", lambda c, m: c.inputs[1].size == 0,
+            "with an empty index torch's gather broadcasts the index against the input (its legacy path) and may "
+            "raise or return the input's shape; ember keeps the documented rule: the output has the index's shape"),
+    Allowed("gather", "raises", lambda c, m: c.inputs[1].size == 0, "the same empty-index rule as above"),
+    Allowed("permute", "raises", lambda c, m: c.inputs[0].ndim == 0,
+            "t.permute() and t.expand() with no sizes are accepted on a 0-d tensor (torch: TypeError, a missing "
+            "argument): ember's own code calls them as t.permute(*dims) and t.expand(*shape) for any shape"),
+    Allowed("expand", "raises", lambda c, m: c.inputs[0].ndim == 0, "as for permute above"),
+    Allowed("setitem", "requires_grad", lambda c, m: c.inputs[0].dtype.kind in "iub",
+            "torch marks an integer/bool tensor as requiring grad after a float value that requires grad is set "
+            "into it (its CopySlices node); ember keeps integer and bool tensors out of the graph, as torch's own "
+            "casts do"),
+    Allowed("pow", "warns", lambda c, m: "encountered in reduce" in m,
+            "not deliberate, pending the autograd-core rework: the engine (autograd/function.py, owned by that work) "
+            "sums a broadcast gradient holding +inf and -inf (x ** y at x = 0, y < 0) without np.errstate; the "
+            "values equal torch's (nan)"),
+]
+
+
+def _mismatch(case, kind, message):
+    if not any(a.name == case.name and a.kind == kind and a.when(case, message) for a in ALLOWED):
+        raise AssertionError(message)
+
+
+@dataclasses.dataclass
+class Case:
+    index: int
+    name: str
+    inputs: list
+    fn: Callable
+
+    def __repr__(self):
+        shapes = ", ".join(f"{a.dtype}{list(a.shape)}" for a in self.inputs)
+        return f"example {self.index}: {self.name}({shapes})"
+
+
+# ---- random inputs --------------------------------------------------------------------
+def shape(rng, ndim=None, lo=0):
+    """A shape with 0 to 3 dims of sizes 0-4 (0 and 1 often: empty and broadcast dims)."""
+    n = int(rng.integers(lo, 4)) if ndim is None else ndim
+    return tuple(int(rng.choice([0, 1, 2, 3, 4], p=[0.08, 0.22, 0.25, 0.25, 0.2])) for _ in range(n))
+
+
+def array(rng, shp, dtype=None):
+    dtype = dtype or str(rng.choice(DTYPES, p=[0.4, 0.15, 0.2, 0.1, 0.15]))
+    if dtype == "bool":
+        return rng.random(shp) < 0.5
+    if dtype in _FLOAT:
+        return (rng.standard_normal(shp) * 2).astype(dtype)
+    return rng.integers(-3, 4, shp).astype(dtype)
+
+
+def broadcastable(rng, shp):
+    """A shape that broadcasts with ``shp`` (fewer leading dims, some 1s), or rarely one that does not."""
+    out = list(shp[int(rng.integers(0, len(shp) + 1)):] if shp else ())
+    for i in range(len(out)):
+        if rng.random() < 0.3:
+            out[i] = 1
+    if out and rng.random() < 0.05:
+        out[-1] += 2
+    return tuple(out)
+
+
+def dim_arg(rng, ndim, allow_none=True):
+    """A dim: usually valid (negative too), rarely out of range."""
+    n = max(ndim, 1)
+    if allow_none and rng.random() < 0.2:
+        return None
+    if rng.random() < 0.04:
+        return n + 1
+    return int(rng.integers(-n, n))
+
+
+def scalar(rng):
+    return [int(rng.integers(-3, 4)), round(float(rng.standard_normal()), 2), bool(rng.random() < 0.5), 0, 1, 0.5][
+        int(rng.integers(0, 6))
+    ]
+
+
+# ---- the op table: name -> generator(rng) returning (inputs, fn) -------------------------
+OPS: dict[str, Callable] = {}
+
+
+def _register(name, gen):
+    OPS[name] = gen
+
+
+_UNARY = ("abs neg exp log sqrt sigmoid tanh relu sin cos floor ceil round sign reciprocal square log1p expm1 "
+          "rsqrt trunc isnan isinf isfinite logical_not log2").split()
+for _n in _UNARY:
+    _register(_n, lambda rng, n=_n: ([array(rng, shape(rng))], lambda M, x: getattr(M, n)(x)))
+
+_BINARY = ("add sub mul div pow maximum minimum remainder floor_divide eq ne lt le gt ge logical_and "
+           "logical_or").split()
+for _n in _BINARY:
+    def _gen(rng, n=_n):
+        s = shape(rng)
+        return [array(rng, s), array(rng, broadcastable(rng, s))], lambda M, x, y: getattr(M, n)(x, y)
+
+    _register(_n, _gen)
+
+_OPERATORS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
+              "//": lambda a, b: a // b, "%": lambda a, b: a % b, "**": lambda a, b: a ** b,
+              "<": lambda a, b: a < b, "==": lambda a, b: a == b, "&": lambda a, b: a & b,
+              ">=": lambda a, b: a >= b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b, "@": lambda a, b: a @ b}
+for _n, _f in _OPERATORS.items():
+    def _gen(rng, f=_f):
+        s, c = scalar(rng), rng.random() < 0.5
+        return [array(rng, shape(rng))], (lambda M, x: f(s, x)) if c else (lambda M, x: f(x, s))
+
+    _register(f"scalar{_n}", _gen)
+_register("neg_op", lambda rng: ([array(rng, shape(rng))], lambda M, x: -x))
+_register("inplace_add_scalar_sum", lambda rng: ([array(rng, shape(rng), "bool")],
+                                                lambda M, x: _accumulate(x)))
+
+
+def _accumulate(x):
+    correct = 0
+    correct += x.sum()
+    correct += x.sum()
+    return correct
+
+
+def _reduction(name, has_keepdim=True, needs_dim=False, allow_tuple=True):
+    def gen(rng):
+        x = array(rng, shape(rng))
+        d = dim_arg(rng, x.ndim, allow_none=not needs_dim)
+        if allow_tuple and d is not None and x.ndim >= 2 and rng.random() < 0.2:
+            d = (0, -1)
+        k = bool(rng.random() < 0.5)
+        if d is None:
+            return [x], lambda M, t: getattr(t, name)()
+        if name == "norm":  # (its first argument is p)
+            return [x], lambda M, t: t.norm(dim=d, keepdim=k)
+        if has_keepdim:
+            return [x], lambda M, t: getattr(t, name)(d, keepdim=k)
+        return [x], lambda M, t: getattr(t, name)(d)
+
+    _register(name, gen)
+
+
+for _n in ("sum", "mean", "amax", "amin", "var", "std", "norm", "all", "any"):
+    _reduction(_n)
+for _n in ("max", "min", "argmax", "argmin", "prod"):
+    _reduction(_n, allow_tuple=False)
+_reduction("logsumexp", needs_dim=True)
+_reduction("cumsum", has_keepdim=False, needs_dim=True, allow_tuple=False)
+_reduction("count_nonzero", has_keepdim=False)
+
+
+def _nn_dim(name, functional=False):
+    def gen(rng):
+        x = array(rng, shape(rng))
+        d = dim_arg(rng, x.ndim, allow_none=False)
+        if functional:
+            return [x], lambda M, t: getattr(M.nn.functional, name)(t, dim=d)
+        return [x], lambda M, t: getattr(t, name)(d)
+
+    _register(name + ("_F" if functional else ""), gen)
+
+
+for _n in ("softmax", "log_softmax"):
+    _nn_dim(_n)
+    _nn_dim(_n, functional=True)
+
+# ---- shape ops ------------------------------------------------------------------------
+def _reshape_target(rng, shp):
+    n = int(np.prod(shp))
+    if n == 0:
+        return (0, *shape(rng, int(rng.integers(0, 3)), ))
+    divs = [d for d in range(1, n + 1) if n % d == 0]
+    a = int(rng.choice(divs))
+    return (a, -1) if rng.random() < 0.5 else (n // a, a)
+
+
+def _gen_reshape(rng):
+    x = array(rng, shape(rng))
+    tgt = _reshape_target(rng, x.shape)
+    return [x], lambda M, t: t.reshape(*tgt)
+
+
+def _gen_flatten(rng):
+    x = array(rng, shape(rng))
+    n = max(x.ndim, 1)
+    a, b = int(rng.integers(-n, n)), int(rng.integers(-n, n))
+    return [x], lambda M, t: t.flatten(a, b)
+
+
+def _gen_squeeze(rng):
+    x = array(rng, shape(rng))
+    d = dim_arg(rng, x.ndim)
+    return [x], (lambda M, t: t.squeeze()) if d is None else (lambda M, t: t.squeeze(d))
+
+
+def _gen_unsqueeze(rng):
+    x = array(rng, shape(rng))
+    d = int(rng.integers(-x.ndim - 1, x.ndim + 1))
+    return [x], lambda M, t: t.unsqueeze(d)
+
+
+def _gen_permute(rng):
+    x = array(rng, shape(rng))
+    p = [int(i) for i in rng.permutation(x.ndim)]
+    return [x], lambda M, t: t.permute(*p)
+
+
+def _gen_transpose(rng):
+    x = array(rng, shape(rng))
+    a, b = dim_arg(rng, x.ndim, False), dim_arg(rng, x.ndim, False)
+    return [x], lambda M, t: t.transpose(a, b)
+
+
+def _gen_flip(rng):
+    x = array(rng, shape(rng))
+    d = dim_arg(rng, x.ndim, False)
+    return [x], lambda M, t: t.flip(d)
+
+
+def _gen_expand(rng):
+    x = array(rng, shape(rng))
+    tgt = [int(rng.integers(1, 4)) if s == 1 else s for s in x.shape]
+    if rng.random() < 0.3:
+        tgt = [2] + tgt
+    return [x], lambda M, t: t.expand(*tgt)
+
+
+def _gen_repeat(rng):
+    x = array(rng, shape(rng))
+    reps = [int(rng.integers(0, 3)) for _ in range(x.ndim + int(rng.integers(0, 2)))]
+    return [x], lambda M, t: t.repeat(*reps) if reps else t.repeat(())
+
+
+def _gen_split(rng):
+    x = array(rng, shape(rng, lo=1))
+    d = dim_arg(rng, x.ndim, False)
+    k = int(rng.integers(1, 4))
+    how = str(rng.choice(["split", "chunk", "unbind"]))
+    if how == "unbind":
+        return [x], lambda M, t: t.unbind(d)
+    return [x], lambda M, t: getattr(t, how)(k, d)
+
+
+def _gen_cat(rng):
+    s = shape(rng, lo=1)
+    d = dim_arg(rng, len(s), False)
+    s2 = list(s)
+    s2[d % len(s) if -len(s) <= d < len(s) else 0] = int(rng.integers(0, 3))
+    stack = rng.random() < 0.3
+    xs = [array(rng, s), array(rng, s if stack else tuple(s2))]
+    if stack:
+        return xs, lambda M, a, b: M.stack([a, b], d)
+    return xs, lambda M, a, b: M.cat([a, b], d)
+
+
+for _n, _g in {"reshape": _gen_reshape, "flatten": _gen_flatten, "squeeze": _gen_squeeze,
+               "unsqueeze": _gen_unsqueeze, "permute": _gen_permute, "transpose": _gen_transpose,
+               "flip": _gen_flip, "expand": _gen_expand, "repeat": _gen_repeat, "split": _gen_split,
+               "cat": _gen_cat}.items():
+    _register(_n, _g)
+
+
+# ---- indexing -------------------------------------------------------------------------
+def _gen_getitem(rng):
+    x = array(rng, shape(rng, lo=1))
+    key = []
+    for s in x.shape[: int(rng.integers(1, x.ndim + 1))]:
+        r = rng.random()
+        if r < 0.3 and s:
+            key.append(int(rng.integers(-s, s)))
+        elif r < 0.6:
+            key.append(slice(int(rng.integers(0, s + 1)), None, int(rng.integers(1, 3))))
+        elif r < 0.7:
+            key.append(None)
+        else:
+            key.append(slice(None))
+    if rng.random() < 0.25:
+        return [x, rng.random(x.shape) < 0.5], lambda M, t, m: t[m]
+    if rng.random() < 0.25 and x.shape[0]:
+        idx = rng.integers(-x.shape[0], x.shape[0], int(rng.integers(0, 4)))
+        return [x, idx], lambda M, t, i: t[i]
+    key = tuple(key)
+    return [x], lambda M, t: t[key]
+
+
+def _gen_gather(rng):
+    x = array(rng, shape(rng, lo=1))
+    d = dim_arg(rng, x.ndim, False)
+    dd = d % x.ndim if -x.ndim <= d < x.ndim else 0
+    ishape = [int(rng.integers(0, s + 1)) for s in x.shape]
+    ishape[dd] = int(rng.integers(0, 4))
+    hi = x.shape[dd] + (1 if rng.random() < 0.05 else 0)
+    idx = rng.integers(0, max(hi, 1), ishape).astype(np.int64)
+    how = str(rng.choice(["gather", "take_along_dim", "scatter", "scatter_add"]))
+    if how == "gather":
+        return [x, idx], lambda M, t, i: t.gather(d, i)
+    if how == "take_along_dim":
+        return [x, idx], lambda M, t, i: M.take_along_dim(t, i, dim=d)
+    src = array(rng, tuple(ishape), str(x.dtype))
+    if how == "scatter" and rng.random() < 0.5:
+        return [x, idx], lambda M, t, i: t.scatter(d, i, 1.5)
+    return [x, idx, src], lambda M, t, i, s: getattr(t, how)(d, i, s)
+
+
+def _gen_index_select(rng):
+    x = array(rng, shape(rng, lo=1))
+    d = dim_arg(rng, x.ndim, False)
+    n = x.shape[d % x.ndim] if -x.ndim <= d < x.ndim else 1
+    idx = rng.integers(0, n + (1 if rng.random() < 0.1 else 0) or 1, int(rng.integers(0, 4))).astype(np.int64)
+    return [x, idx], lambda M, t, i: t.index_select(d, i)
+
+
+def _gen_masked_fill(rng):
+    x = array(rng, shape(rng))
+    m = rng.random(broadcastable(rng, x.shape)) < 0.5
+    v = scalar(rng)
+    return [x, m], lambda M, t, mm: t.masked_fill(mm, v)
+
+
+def _gen_where(rng):
+    s = shape(rng)
+    return [rng.random(broadcastable(rng, s)) < 0.5, array(rng, s), array(rng, broadcastable(rng, s))], \
+        lambda M, c, a, b: M.where(c, a, b)
+
+
+for _n, _g in {"getitem": _gen_getitem, "gather": _gen_gather, "index_select": _gen_index_select,
+               "masked_fill": _gen_masked_fill, "where": _gen_where}.items():
+    _register(_n, _g)
+
+
+# ---- matmul family --------------------------------------------------------------------
+def _gen_matmul(rng):
+    n, k, m = (int(rng.choice([0, 1, 2, 3])) for _ in range(3))
+    batch = shape(rng, int(rng.integers(0, 2)))
+    a_shape = rng.choice(4)
+    sa = [(k,), (n, k), (*batch, n, k), (2, n, k)][a_shape]
+    sb = [(k,), (k, m), (*batch, k, m), (1, k, m)][int(rng.choice(4))]
+    if rng.random() < 0.05:
+        sb = (k + 1, m)
+    dt = str(rng.choice(["float32", "float64", "int64"], p=[0.7, 0.15, 0.15]))
+    dt2 = dt if rng.random() < 0.85 else str(rng.choice(DTYPES))
+    xs = [array(rng, sa, dt), array(rng, sb, dt2)]
+    how = str(rng.choice(["matmul", "mm", "bmm", "dot", "outer", "@"]))
+    if how == "@":
+        return xs, lambda M, a, b: a @ b
+    return xs, lambda M, a, b: getattr(M, how)(a, b)
+
+
+_register("matmul", _gen_matmul)
+
+
+# ---- casts ----------------------------------------------------------------------------
+def _gen_cast(rng):
+    x = array(rng, shape(rng))
+    to = str(rng.choice(DTYPES))
+    meth = str(rng.choice(["to", "float", "double", "long", "int", "bool"]))
+    if meth == "to":
+        return [x], lambda M, t: t.to(getattr(M, to))
+    return [x], lambda M, t: getattr(t, meth)()
+
+
+_register("cast", _gen_cast)
+
+
+# ---- nn.functional --------------------------------------------------------------------
+_ACTIVATIONS = {"relu": {}, "leaky_relu": {"negative_slope": 0.1}, "elu": {}, "gelu": {},
+                "gelu_tanh": {"approximate": "tanh"}, "silu": {}, "softplus": {}, "hardtanh": {},
+                "sigmoid": {}, "tanh": {}, "relu6": {}, "mish": {}, "logsigmoid": {}}
+for _n, _kw in _ACTIVATIONS.items():
+    _register(f"F.{_n}", lambda rng, n=_n.replace("_tanh", ""), kw=_kw: (
+        [array(rng, shape(rng))], lambda M, x: getattr(M.nn.functional, n)(x, **kw)))
+
+
+def _gen_pointwise_loss(rng):
+    name = str(rng.choice(["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+                           "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div"]))
+    red = str(rng.choice(["mean", "sum", "none"]))
+    s = shape(rng)
+    dt = "float32" if rng.random() < 0.9 else str(rng.choice(DTYPES))
+    x, y = array(rng, s, dt), array(rng, s if rng.random() < 0.9 else broadcastable(rng, s), "float32")
+    if name == "binary_cross_entropy":
+        x, y = (1 / (1 + np.exp(-x.astype("float64")))).astype(x.dtype) if dt in _FLOAT else x, np.abs(y) % 1
+    if name == "kl_div":
+        y = np.abs(y)
+    return [x, y], lambda M, a, b: getattr(M.nn.functional, name)(a, b, reduction=red)
+
+
+def _gen_class_loss(rng):
+    name = str(rng.choice(["cross_entropy", "nll_loss"]))
+    red = str(rng.choice(["mean", "sum", "none"]))
+    n, c = int(rng.choice([0, 1, 3])), int(rng.choice([1, 2, 4]))
+    extra = shape(rng, int(rng.integers(0, 2)))
+    x = array(rng, (n, c, *extra), "float32" if rng.random() < 0.9 else "float64")
+    y = rng.integers(0, c + (1 if rng.random() < 0.05 else 0), (n, *extra)).astype(np.int64)
+    ii = int(rng.choice([-100, 0]))
+    return [x, y], lambda M, a, b: getattr(M.nn.functional, name)(a, b, reduction=red, ignore_index=ii)
+
+
+_register("F.pointwise_loss", _gen_pointwise_loss)
+_register("F.class_loss", _gen_class_loss)
+
+# ---- clamp, in-place methods, setitem, dtype arguments, a few more functionals ------------------
+def _gen_clamp(rng):
+    x = array(rng, shape(rng))
+    how = int(rng.integers(0, 3))
+    if how == 0:
+        lo, hi = scalar(rng), scalar(rng)
+        return [x], lambda M, t: t.clamp(lo, hi)
+    if how == 1:
+        lo = scalar(rng)
+        return [x], lambda M, t: t.clamp(min=lo)
+    return [x, array(rng, broadcastable(rng, x.shape))], lambda M, t, lo: t.clamp(min=lo)
+
+
+_INPLACE = ("add_ sub_ mul_ div_ pow_ clamp_min_ masked_fill_ fill_ zero_ copy_ neg_ abs_ exp_ sqrt_ relu_ sigmoid_ "
+            "tanh_ __iadd__ __imul__").split()
+
+
+def _gen_inplace(rng):
+    """An in-place method on a clone (a non-leaf, so that recording works) or on the leaf itself (torch raises)."""
+    name = str(rng.choice(_INPLACE))
+    x = array(rng, shape(rng))
+    on_leaf = rng.random() < 0.1
+    other = array(rng, broadcastable(rng, x.shape)) if rng.random() < 0.6 else None
+    s = scalar(rng)
+
+    def fn(M, t, *o):
+        base = t if on_leaf else t.clone()
+        arg = o[0] if o else s
+        if name in ("zero_", "neg_", "abs_", "exp_", "sqrt_", "relu_", "sigmoid_", "tanh_"):
+            out = getattr(base, name)()
+        elif name == "masked_fill_":
+            out = base.masked_fill_(base > 0, s)
+        elif name == "fill_":
+            out = base.fill_(s)
+        elif name == "copy_":
+            out = base.copy_(arg if o else M.tensor(s))
+        elif name.startswith("__"):
+            out = getattr(base, name)(arg)
+        else:
+            out = getattr(base, name)(arg)
+        assert out is base
+        return base
+
+    return ([x, other] if other is not None else [x]), fn
+
+
+def _gen_setitem(rng):
+    x = array(rng, shape(rng, lo=1))
+    v = array(rng, x.shape[1:] if rng.random() < 0.5 else (), str(rng.choice(DTYPES)))
+    i = int(rng.integers(-x.shape[0], x.shape[0])) if x.shape[0] else 0
+
+    def fn(M, t, val):
+        base = t.clone()
+        base[i] = val
+        return base
+
+    return [x, v], fn
+
+
+def _gen_dtype_arg(rng):
+    x = array(rng, shape(rng))
+    dt = str(rng.choice(["float32", "float64", "int64"]))
+    how = str(rng.choice(["sum", "mean", "cumsum", "prod", "softmax"]))
+    d = dim_arg(rng, x.ndim, allow_none=False)
+    if how in ("cumsum", "softmax"):
+        return [x], lambda M, t: getattr(t, how)(d, dtype=getattr(M, dt))
+    return [x], lambda M, t: getattr(t, how)(dtype=getattr(M, dt))
+
+
+def _gen_var_correction(rng):
+    x = array(rng, shape(rng), "float32")
+    c, d = int(rng.integers(0, 3)), dim_arg(rng, x.ndim)
+    how = str(rng.choice(["var", "std"]))
+    return [x], lambda M, t: getattr(t, how)(d, correction=c, keepdim=True)
+
+
+def _gen_masked_select(rng):
+    x = array(rng, shape(rng))
+    m = rng.random(broadcastable(rng, x.shape)) < 0.5
+    how = int(rng.integers(0, 3))
+    if how == 0:
+        return [x, m], lambda M, t, mm: t.masked_select(mm)
+    if how == 1:
+        return [x], lambda M, t: t.nonzero()
+    return [x], lambda M, t: M.where(t > 0, t, 0.5)
+
+
+def _gen_linear(rng):
+    n, i, o = int(rng.choice([0, 1, 3])), int(rng.choice([1, 3])), int(rng.choice([1, 2]))
+    dt = "float32" if rng.random() < 0.9 else "float64"
+    xs = [array(rng, (n, i), dt), array(rng, (o, i), "float32"), array(rng, (o,), "float32")]
+    if rng.random() < 0.5:
+        return xs, lambda M, x, w, b: M.nn.functional.linear(x, w, b)
+    return xs[:2], lambda M, x, w: M.nn.functional.linear(x, w)
+
+
+def _gen_normalize(rng):
+    x = array(rng, shape(rng, lo=1), "float32")
+    d = dim_arg(rng, x.ndim, allow_none=False)
+    return [x], lambda M, t: M.nn.functional.normalize(t, dim=d)
+
+
+def _gen_one_hot(rng):
+    x = rng.integers(0, 4, shape(rng)).astype(np.int64)
+    c = int(rng.choice([-1, 4, 5]))
+    return [x], lambda M, t: M.nn.functional.one_hot(t, c)
+
+
+def _gen_chain(rng):
+    """Two ops in a row, so that gradients flow through a recorded intermediate."""
+    x = array(rng, shape(rng), "float32")
+    first = str(rng.choice(["exp", "sigmoid", "tanh", "abs", "square", "relu"]))
+    then = str(rng.choice(["sum", "mean", "cumsum", "softmax", "logsumexp", "prod", "amax"]))
+    d = dim_arg(rng, x.ndim, allow_none=False)
+    if then in ("sum", "mean", "amax"):
+        return [x], lambda M, t: getattr(getattr(t, first)() * t, then)()
+    return [x], lambda M, t: getattr(getattr(t, first)() * t, then)(d)
+
+
+for _n, _g in {"clamp": _gen_clamp, "inplace": _gen_inplace, "setitem": _gen_setitem, "dtype_arg": _gen_dtype_arg,
+               "var_correction": _gen_var_correction, "masked_select": _gen_masked_select,
+               "F.linear": _gen_linear, "F.normalize": _gen_normalize, "F.one_hot": _gen_one_hot,
+               "chain": _gen_chain}.items():
+    _register(_n, _g)
+
+NAMES = sorted(OPS)
+
+
+def case(i: int) -> Case:
+    rng = np.random.default_rng((SEED, i))
+    name = NAMES[int(rng.integers(0, len(NAMES)))]
+    inputs, fn = OPS[name](rng)
+    return Case(i, name, [np.asarray(a) for a in inputs], fn)
+
+
+# ---- the comparison -------------------------------------------------------------------
+def _run(module, case, make):
+    tensors = [make(a) for a in case.inputs]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = case.fn(module, *tensors)
+        except Exception as e:  # noqa: BLE001 - the exception is the result being compared
+            return tensors, e, caught
+    return tensors, out, caught
+
+
+def _ember_tensor(a):
+    return ember.tensor(a.copy(), requires_grad=a.dtype.kind == "f")
+
+
+def _torch_tensor(a):
+    return torch.tensor(a.copy(), requires_grad=a.dtype.kind == "f")
+
+
+def _leaves(out):
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def _tol(dtype):
+    return (1e-4, 1e-5) if dtype == np.float32 else (1e-6, 1e-9)
+
+
+def _close(e, t, what):
+    if isinstance(t, torch.Tensor):
+        assert isinstance(e, ember.Tensor), f"{what}: ember returned {type(e).__name__}, torch a Tensor"
+        tv, ev = t.detach().numpy(), np.asarray(e.detach().numpy())
+        assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], f"{what}: dtype {e.dtype} != {t.dtype}"
+    else:
+        tv, ev = np.asarray(t), np.asarray(e.item() if isinstance(e, ember.Tensor) else e)
+    assert ev.shape == tv.shape, f"{what}: shape {ev.shape} != {tv.shape}"
+    if tv.dtype.kind == "f":
+        rtol, atol = _tol(tv.dtype)
+        np.testing.assert_allclose(ev, tv, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+    else:
+        np.testing.assert_array_equal(ev, tv, err_msg=what)
+
+
+def check(case: Case) -> None:
+    t_in, t_out, _ = _run(torch, case, _torch_tensor)
+    e_in, e_out, e_warn = _run(ember, case, _ember_tensor)
+    if isinstance(t_out, Exception):
+        if not isinstance(e_out, Exception):
+            _mismatch(case, "raises", f"torch raises {type(t_out).__name__}({t_out}), ember returns {e_out!r}")
+            return
+        assert type(e_out) is type(t_out), (
+            f"exception class: ember {type(e_out).__name__}({e_out}), torch {type(t_out).__name__}({t_out})")
+        return
+    if isinstance(e_out, Exception):
+        raise AssertionError(f"ember raises {type(e_out).__name__}: {e_out}; torch returns {t_out!r}") from e_out
+    numpy_warnings = [str(w.message) for w in e_warn if issubclass(w.category, RuntimeWarning)]
+    assert not numpy_warnings, f"ember warns: {numpy_warnings}"
+    t_outs, e_outs = _leaves(t_out), _leaves(e_out)
+    assert len(e_outs) == len(t_outs), f"{len(e_outs)} outputs, torch {len(t_outs)}"
+    for k, (e, t) in enumerate(zip(e_outs, t_outs)):
+        if isinstance(t, torch.Tensor) and isinstance(e, ember.Tensor) and tuple(e.shape) != tuple(t.shape):
+            _mismatch(case, "shape", f"output {k}: shape {tuple(e.shape)} != {tuple(t.shape)}")
+            return
+        _close(e, t, f"output {k}")
+    _check_grad(case, t_in, e_in, t_outs, e_outs)
+
+
+def _check_grad(case, t_in, e_in, t_outs, e_outs):
+    rng = np.random.default_rng((SEED, case.index, 1))
+    t_loss, e_loss = 0, 0
+    for e, t in zip(e_outs, t_outs):
+        if isinstance(t, torch.Tensor) and t.requires_grad:
+            if not (isinstance(e, ember.Tensor) and e.requires_grad):
+                _mismatch(case, "requires_grad", "torch's output requires grad, ember's does not")
+                return
+            w = rng.standard_normal(t.shape)
+            t_loss = t_loss + (t * torch.tensor(w, dtype=t.dtype)).sum()
+            e_loss = e_loss + (e * ember.tensor(w, dtype=e.dtype)).sum()
+    if isinstance(t_loss, int):
+        return
+    try:
+        t_loss.backward()
+    except RuntimeError as t_err:  # torch records some ops it cannot differentiate (floor_divide)
+        try:
+            e_loss.backward()
+        except RuntimeError as e_err:
+            assert str(e_err) == str(t_err), f"backward: ember raises {e_err}, torch {t_err}"
+            return
+        _mismatch(case, "backward", f"torch's backward raises {t_err}, ember's does not")
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        e_loss.backward()
+    numpy_warnings = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    if numpy_warnings:
+        _mismatch(case, "warns", f"ember's backward warns: {numpy_warnings}")
+    for k, (e, t) in enumerate(zip(e_in, t_in)):
+        if t.grad is None:
+            assert e.grad is None, f"grad of input {k}: ember has one, torch None"
+            continue
+        assert e.grad is not None, f"grad of input {k}: ember None, torch has one"
+        _close(e.grad, t.grad, f"grad of input {k}")

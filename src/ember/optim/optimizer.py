@@ -144,8 +144,10 @@ class Optimizer:
         layout as torch.optim.Optimizer. Extension: with ``named_parameters()`` as ``params``,
         ``load_state_dict`` matches state by parameter name instead of position, and ``strict=False`` loads what
         matches and returns the missing and unexpected names. Built-in optimizers keep parameters in flat
-        buffers: a ``p.data`` reference taken before the optimizer was built no longer aliases ``p``, and a
-        reference to ``p.grad`` kept across ``zero_grad()`` and the next ``backward()`` sees the new gradient.
+        buffers: a ``p.data`` reference taken before the optimizer was built no longer aliases ``p``; an assigned
+        gradient ``p.grad = t`` stays ``t`` but its storage moves into the gradient buffer at the first step
+        (``_flat.py``: only when nothing else sees its memory), so an array from ``t.numpy()`` taken after that
+        step no longer aliases ``t`` once ``p.grad`` is replaced and ``t`` gets its own memory back.
 
     Example:
         >>> opt = ember.optim.SGD(model.parameters(), lr=0.1)

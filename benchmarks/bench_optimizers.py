@@ -4,19 +4,23 @@ Rows: Adam, AdamW, SGD(momentum=0.9, nesterov=True), RMSprop, Adagrad on
     (a) 200 tensors totalling 5M float32      (b) 8 tensors totalling 40M float32.
 Columns (median ms per step; benchmarks/_timing.py: alternating samples, each settled so that the other
 library's idle worker threads have stopped spinning):
-    ember       numba fused kernels (the `fast` extra), one call per group over the flat buffers
+    ember       numba fused kernels (the `fast` extra), one call per group over the flat buffers, gradients from
+                backward()
+    assigned    the same, with gradients assigned (``p.grad = tensor``, once, before the timed steps)
     ember-np    the NumPy path (numba disabled, as with EMBER_DISABLE_NUMBA=1): in-place NumPy update per L2-sized chunk
     torch       torch's default (on CPU: the per-tensor for-loop)
     fused       torch fused=True (not available for RMSprop)
-and the ratios ember/fused, ember-np/torch, plus the fraction of the memory-bandwidth roofline reached by ember:
+and the ratios ember/fused, assigned/fused, ember-np/torch, plus the fraction of the memory-bandwidth roofline
+reached by ember:
     roofline = bytes moved per parameter × N / copy bandwidth, with the copy bandwidth measured in the same
     interleaved rounds as each row by an np.copyto of N float32 split over 2 threads (2 × 4 bytes per element:
     one read, one write). Bytes per parameter (float32, minimum traffic):
     Adam/AdamW 28 (read θ, g, m, v; write θ, m, v), SGD-momentum 20 (read θ, g, b; write θ, b),
     RMSprop 20 (read θ, g, v; write θ, v), Adagrad 20 (read θ, g, s; write θ, s).
 
-Gradients are put where the autograd engine puts them: ember accumulates a parameter's gradient into the
-optimizer's flat gradient buffer (Tensor._grad_view); the benchmark writes them there once, as a backward would.
+Gradients: "ember" and "ember-np" get theirs from one backward() of sum(θ·g) (so each gradient is g exactly,
+accumulated where the autograd engine puts it: the optimizer's flat gradient buffer); "assigned" and torch's get
+``p.grad = tensor(g)``, set once before the timed steps.
 
 Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_optimizers.py [--quick]
           [--only RMSprop,Adagrad] [--case b] [--threads N]
@@ -107,20 +111,23 @@ def bench(label, sizes):
     for name, cls, kw, nbytes, has_fused in OPTIMIZERS:
         if ONLY is not None and cls not in ONLY.split(",") and name not in ONLY.split(","):
             continue
-        def ember_opt():
+        def ember_opt(assign=False):
             ps = [ember.tensor(v.copy(), requires_grad=True) for v in values]
             opt = getattr(eoptim, cls)(ps, **kw)
-            for p, g in zip(ps, grads):  # what backward does: accumulate into the flat gradient buffer
-                p._grad_view[...] = g
-                p.grad = ember.as_tensor(p._grad_view)
+            if assign:
+                for p, g in zip(ps, grads):
+                    p.grad = ember.tensor(g)
+            else:
+                sum(((p * ember.tensor(g)).sum() for p, g in zip(ps, grads)), ember.tensor(0.0)).backward()
             return opt
 
-        e_fast, e_np = ember_opt(), ember_opt()
+        e_fast, e_np, e_assigned = ember_opt(), ember_opt(), ember_opt(assign=True)
         tps = [torch.tensor(v.copy(), requires_grad=True) for v in values]
         for p, g in zip(tps, grads):
             p.grad = torch.tensor(g)
         t_default = getattr(torch.optim, cls)(tps, **kw)
-        fns = {"ember": e_fast.step, "torch": t_default.step, "copy": lambda: _copy(dst, src)}
+        fns = {"ember": e_fast.step, "assigned": e_assigned.step, "torch": t_default.step,
+               "copy": lambda: _copy(dst, src)}
 
         def numpy_step(opt=e_np):
             previous = _kernels.set_enabled(False)
@@ -138,7 +145,7 @@ def bench(label, sizes):
         t = compare(fns, repeat=ROUNDS, number=REPEATS)
         roof = t["copy"] * nbytes / 8  # the copy moves 8 bytes per element, timed in the same rounds
         rows.append((label, name, t, roof, nbytes * n / t["ember"] / 1e9))
-        del e_fast, e_np, t_default, fns
+        del e_fast, e_np, e_assigned, t_default, fns
     return rows
 
 
@@ -146,8 +153,8 @@ def main():
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()} (ember {ember.get_num_threads()}); numba "
           f"{'on' if _kernels.numba_available() else 'OFF'}")
     print(f"copy bandwidth (np.copyto, 160 MB, before the rows): {copy_bandwidth() / 1e9:.1f} GB/s\n")
-    head = (f"{'case':<11}{'optimizer':<22}{'ember':>8}{'ember-np':>10}{'torch':>8}{'fused':>8}"
-            f"{'ember/fused':>13}{'np/torch':>10}{'GB/s':>7}{'roofline':>10}")
+    head = (f"{'case':<11}{'optimizer':<22}{'ember':>8}{'assigned':>10}{'ember-np':>10}{'torch':>8}{'fused':>8}"
+            f"{'ember/fused':>13}{'assigned/fused':>16}{'np/torch':>10}{'GB/s':>7}{'roofline':>10}")
     print(head)
     print("-" * len(head))
     for label, count, total in (("a) 200x5M", 200, 5_000_000), ("b) 8x40M", 8, 40_000_000)):
@@ -157,9 +164,11 @@ def main():
             fused = t.get("fused")
             ms = lambda x: f"{x * 1e3:8.2f}" if x is not None else f"{'n/a':>8}"  # noqa: E731
             ratio_f = f"{t['ember'] / fused:13.2f}" if fused else f"{'n/a':>13}"
-            print(f"{label_:<11}{name:<22}{ms(t['ember'])}{ms(t['ember-np']):>10}{ms(t['torch'])}{ms(fused)}"
-                  f"{ratio_f}{t['ember-np'] / t['torch']:10.2f}{gbs:7.1f}{roof / t['ember'] * 100:9.0f}%")
-    print("\nms per step (median); ember/fused: target <= 1.0; np/torch (ember without numba vs torch default): "
+            ratio_a = f"{t['assigned'] / fused:16.2f}" if fused else f"{'n/a':>16}"
+            print(f"{label_:<11}{name:<22}{ms(t['ember'])}{ms(t['assigned']):>10}{ms(t['ember-np']):>10}"
+                  f"{ms(t['torch'])}{ms(fused)}{ratio_f}{ratio_a}{t['ember-np'] / t['torch']:10.2f}{gbs:7.1f}"
+                  f"{roof / t['ember'] * 100:9.0f}%")
+    print("\nms per step (median); ember/fused and assigned/fused: target <= 1.0; np/torch (ember without numba vs torch default): "
           "target <= 1.0; GB/s: bytes per parameter x N / ember's time; roofline: that as a fraction of the copy's\n"
           "bandwidth (the copy writes a separate buffer and so also pays a read-for-ownership of it, which an\n"
           "in-place update does not: values above 100% are possible).")

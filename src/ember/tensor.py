@@ -8,6 +8,7 @@ conversion, printing, ``backward`` and the in-place machinery.
 from __future__ import annotations
 
 import builtins
+import sys
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ def _wrap(data: np.ndarray) -> "Tensor":
     t = _new(Tensor)
     t._data = data if data.__class__ is not _SCALAR_TYPES.get(data.__class__) else np.asarray(data)
     t.requires_grad = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._grad_view = None
     t._hooks = None
@@ -39,7 +40,7 @@ def _make(data: np.ndarray, grad_fn) -> "Tensor":
     t = _new(Tensor)
     t._data = data if data.__class__ is not _SCALAR_TYPES.get(data.__class__) else np.asarray(data)
     t.requires_grad = True
-    t.grad = None
+    t._grad = None
     t.grad_fn = grad_fn
     t._grad_view = None
     t._hooks = None
@@ -73,7 +74,7 @@ class Tensor:
     float tensor of that shape (use ``ember.tensor`` to keep the data's dtype).
     """
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_grad_view", "_hooks", "__weakref__")
+    __slots__ = ("_data", "requires_grad", "_grad", "grad_fn", "_grad_view", "_hooks", "__weakref__")
     __array_priority__ = 1000  # so that ndarray (op) Tensor defers to Tensor's reflected operators
 
     def __init__(self, *args, dtype=None, device=None, requires_grad=False):
@@ -86,7 +87,7 @@ class Tensor:
             data = np.empty(tuple(builtins.int(s) for s in shape), dtype=np_dt)
         self._data = data
         self.requires_grad = requires_grad
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._grad_view = None
         self._hooks = None
@@ -304,6 +305,43 @@ class Tensor:
             self.grad_fn._retained = weakref.ref(self)
 
     @property
+    def grad(self):
+        """The gradient accumulated by backward (None until one reaches this tensor), or the tensor assigned."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}"
+                )
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_CPP_NAMES.get(value._data.dtype.name)}' to a "
+                    f"tensor with grad_dtype '{_dtype.scalar_name(self._data.dtype)}'. The gradient must match the "
+                    "tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
+                    "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. "
+                    "Diverging the dtypes of a tensor and its gradient may break downstream systems that assume "
+                    "they match."
+                )
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of size "
+                    f"'{list(self._data.shape)}'. Please ensure that the gradient and the tensor are the same size"
+                )
+        try:
+            old = self._grad
+        except AttributeError:  # a subclass's __init__ assigning grad = None first
+            old = None
+        if (old is not None and old is not value and old._data is self._grad_view
+                and sys.getrefcount(old) > _REFS_ALONE):
+            # the outgoing gradient lies in this tensor's gradient buffer, which later backwards overwrite, and
+            # someone still holds it: it keeps its values in its own memory, as a replaced torch gradient does
+            old._data = old._data.copy()
+        self._grad = value
+
+    @property
     def retains_grad(self) -> bool:
         return self.grad_fn is not None and self.grad_fn._retained is not None
 
@@ -350,6 +388,16 @@ class Tensor:
         self.grad_fn = out.grad_fn
         self.requires_grad = out.requires_grad
         return self
+
+    def _relocate(self, data=None, grad=None) -> None:
+        """This tensor's storage now lives in a buffer that someone else owns (an optimizer's or DDP's flat
+        buffers, a checkpoint's storage). ``data``: the array that holds its values from now on (same shape and
+        dtype; the caller has put the values there). ``grad``: the array that backward accumulates its gradient
+        into from now on, while ``grad`` is None. Identity, ``grad``, ``requires_grad`` and history are kept."""
+        if data is not None:
+            self._data = data
+        if grad is not None:
+            self._grad_view = grad
 
     def _snapshot(self) -> "Tensor":
         """A tensor standing for ``self`` as it is now (same array and history)."""
@@ -552,6 +600,23 @@ class Tensor:
         def where(self, condition: Any, y: Any) -> Tensor: ...
         def zero_(self) -> Tensor: ...
     # end of the generated block
+
+
+# torch's C++ type names of the dtypes, as its grad-assignment error prints the gradient's
+_CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
+              "uint8": "unsigned char", "int16": "short int", "int32": "int", "int64": "long int", "bool": "bool"}
+
+
+def _refs_alone() -> int:
+    """sys.getrefcount of a replaced gradient that nothing but its tensor holds, counted as the grad setter
+    counts it."""
+    t = _wrap(np.empty(0))
+    t._grad = _wrap(np.empty(0))
+    old = t._grad
+    return sys.getrefcount(old)
+
+
+_REFS_ALONE = _refs_alone()
 
 
 class _DataTensor(Tensor):

@@ -8,12 +8,8 @@ Everything that every algorithm shares lives here, written once. A built-in algo
 * ``_kernel(group)``: the reference update, a pure function ``(param, grad, *state, **hyper) -> (param, *state)``,
 * ``_prepare(group, scalars, fresh)``: this step's host scalars (bias corrections, ...) and the new scalar state.
 
-Flat buffers (DESIGN.md, "Optimizers"): a built-in optimizer moves the parameters of each group into one contiguous
-buffer per dtype; each parameter's array becomes a view of it, its gradient is accumulated by the autograd engine
-into a twin buffer (``Tensor._grad_view``) and each state array is a view of a third buffer. A step is then one
-fused kernel call per group and dtype, however many tensors the model has. Parameters whose ``grad`` is None are
-skipped (their values and state do not change), exactly as torch skips them: the step runs the kernel over each
-maximal run of consecutive parameters that have a gradient and the same scalar state.
+Flat buffers (DESIGN.md, "Optimizers"; ``_flat.py``): a built-in optimizer keeps each group's parameters,
+gradients and state in one contiguous buffer per dtype, so that a step is one fused kernel call per group and dtype.
 
 User subclasses written the torch way (a ``step`` looping over ``self.param_groups`` and ``self.state``) work
 unchanged: they never touch the flat-buffer machinery.
@@ -29,9 +25,8 @@ from itertools import chain
 import numpy as np
 
 import ember
-from ember.autograd import _versions
 
-from . import _kernels
+from ._flat import FlatBuffers
 
 __all__ = ["Optimizer", "required"]
 
@@ -149,8 +144,10 @@ class Optimizer:
         layout as torch.optim.Optimizer. Extension: with ``named_parameters()`` as ``params``,
         ``load_state_dict`` matches state by parameter name instead of position, and ``strict=False`` loads what
         matches and returns the missing and unexpected names. Built-in optimizers keep parameters in flat
-        buffers: a ``p.data`` reference taken before the optimizer was built no longer aliases ``p``, and a
-        reference to ``p.grad`` kept across ``zero_grad()`` and the next ``backward()`` sees the new gradient.
+        buffers: a ``p.data`` reference taken before the optimizer was built no longer aliases ``p``; an assigned
+        gradient ``p.grad = t`` stays ``t`` but its storage moves into the gradient buffer at the first step
+        (``_flat.py``: only when nothing else sees its memory), so an array from ``t.numpy()`` taken after that
+        step no longer aliases ``t`` once ``p.grad`` is replaced and ``t`` gets its own memory back.
 
     Example:
         >>> opt = ember.optim.SGD(model.parameters(), lr=0.1)
@@ -197,8 +194,7 @@ class Optimizer:
             )
         self.state = defaultdict(dict)
         self.param_groups = []
-        self._buckets = {}  # id(group) -> list of _Bucket (built-in optimizers only)
-        self._group_sizes = {}
+        self._buffers = FlatBuffers()  # built-in optimizers only
         param_groups = list(params)
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -217,8 +213,8 @@ class Optimizer:
                      "_optimizer_load_state_dict_post_hooks"):
             if name not in self.__dict__:
                 setattr(self, name, OrderedDict())
-        if "_buckets" not in self.__dict__:
-            self._buckets, self._group_sizes = {}, {}
+        if "_buffers" not in self.__dict__:
+            self._buffers = FlatBuffers()
 
     def __repr__(self):
         text = self.__class__.__name__ + " ("
@@ -284,9 +280,9 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
         if self._flat:
-            self._pack(param_group)
+            self._buffers.pack(self, param_group)
             if self._eager_state:
-                for bucket in self._buckets[id(param_group)]:
+                for bucket in self._buffers.buckets[id(param_group)]:
                     bucket.create_state(self, param_group, range(len(bucket.params)))
 
     # --- gradients ------------------------------------------------------------------------------------------------
@@ -294,17 +290,16 @@ class Optimizer:
         """Reset the gradients of all optimized tensors: to None (default) or, with ``set_to_none=False``, to 0."""
         for group in self.param_groups:
             for p in group["params"]:
-                g = p.grad
-                if g is not None:
-                    if set_to_none:
-                        p.grad = None
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None  # holding no reference to it here: see Tensor.grad's setter
+                else:
+                    if p.grad.grad_fn is not None:
+                        p.grad = p.grad.detach()
                     else:
-                        if g.grad_fn is not None:
-                            g = g.detach()
-                            p.grad = g
-                        else:
-                            g.requires_grad_(False)
-                        g._data[...] = 0
+                        p.grad.requires_grad_(False)
+                    p.grad._data[...] = 0
 
     # --- hooks ----------------------------------------------------------------------------------------------------
     def _register(self, hooks, hook, prepend=False):
@@ -427,9 +422,9 @@ class Optimizer:
         self.state = state
         self.param_groups = new_groups
         if self._flat:
-            self._buckets, self._group_sizes = {}, {}
+            self._buffers = FlatBuffers()
             for group in self.param_groups:
-                self._pack(group)
+                self._buffers.pack(self, group)
         for hook in self._optimizer_load_state_dict_post_hooks.values():
             hook(self)
         return _IncompatibleKeys(missing, unexpected)
@@ -462,189 +457,12 @@ class Optimizer:
         if closure is not None:
             with ember.enable_grad():
                 loss = closure()
-        plans = [(group, self._plan(group)) for group in self.param_groups]  # validates; mutates nothing
+        plans = [(group, self._buffers.plan(self, group)) for group in self.param_groups]  # validates
         for group, plan in plans:
             for bucket, runs in plan:
                 bucket.run(self, group, runs)
         return loss
 
-    # --- flat buffers ---------------------------------------------------------------------------------------------
-    def _pack(self, group):
-        """(Re)build the flat buffers of ``group`` from the current parameter arrays and state."""
-        by_dtype = {}
-        seen = set()
-        for p in group["params"]:
-            if id(p) in seen:
-                continue
-            seen.add(id(p))
-            if np.issubdtype(p._data.dtype, np.floating):
-                by_dtype.setdefault(p._data.dtype, []).append(p)
-        self._buckets[id(group)] = [_Bucket(self, params) for params in by_dtype.values()]
-        self._group_sizes[id(group)] = len(group["params"])
-
-    def _plan(self, group):
-        """Check the group's buffers (re-packing them if the user replaced a parameter's array or a state
-        tensor), then plan its update. Raises before anything is mutated."""
-        for _ in range(2):
-            buckets = self._buckets.get(id(group))
-            if (buckets is None or len(group["params"]) != self._group_sizes.get(id(group))
-                    or not all(b.intact() for b in buckets)):
-                self._pack(group)
-                buckets = self._buckets[id(group)]
-            plans = [(b, b.plan(self, group)) for b in buckets]
-            if all(plan is not None for _, plan in plans):
-                return plans
-            self._pack(group)
-        raise RuntimeError("optimizer state could not be packed into flat buffers")
-
-
-class _Bucket:
-    """The parameters of one group and one dtype, with their values, gradients and state in flat buffers."""
-
-    def __init__(self, opt, params):
-        self.params = params
-        sizes = [p._data.size for p in params]
-        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        dtype = params[0]._data.dtype
-        total = int(self.offsets[-1])
-        self.data = np.empty(total, dtype)
-        self.grad = np.zeros(total, dtype)
-        self.pviews, self.gviews = [], []
-        for i, p in enumerate(params):
-            a, b = self.offsets[i], self.offsets[i + 1]
-            view = self.data[a:b].reshape(p._data.shape)
-            view[...] = p._data
-            p._data = view
-            gview = self.grad[a:b].reshape(view.shape)
-            self.pviews.append(view)
-            self.gviews.append(gview)
-            p._grad_view = gview
-        self.arrays = {}  # state key -> flat array
-        self.sviews = {}  # state key -> per-parameter views
-        self.scalars = {k: np.zeros(len(params), np.float32) for k in opt._scalar_keys}
-        self.created = np.zeros(len(params), bool)
-        for i, p in enumerate(params):  # adopt existing state (after load_state_dict or a re-pack)
-            st = opt.state.get(p)
-            if st:
-                self.created[i] = True
-                for key in opt._scalar_keys:
-                    if key in st:
-                        self.scalars[key][i] = float(np.asarray(st[key]._data if isinstance(st[key], ember.Tensor)
-                                                                else st[key]))
-                        st[key] = ember.as_tensor(self.scalars[key][i:i + 1].reshape(()))
-        for key in {k for i, p in enumerate(params) if self.created[i] for k in opt.state[p]}:
-            if key in opt._scalar_keys:
-                continue
-            if not all(isinstance(opt.state[p].get(key), ember.Tensor) and opt.state[p][key].shape == p.shape
-                       for i, p in enumerate(params) if self.created[i] and key in opt.state[p]):
-                continue  # not an elementwise state tensor: leave it where it is
-            self._alloc(key)
-            for i, p in enumerate(params):
-                st = opt.state.get(p)
-                if st is not None and key in st:
-                    self.sviews[key][i][...] = st[key]._data
-                    st[key] = ember.as_tensor(self.sviews[key][i])
-
-    def _alloc(self, key):
-        if key not in self.arrays:
-            self.arrays[key] = np.zeros_like(self.data)
-            self.sviews[key] = [self.arrays[key][self.offsets[i]:self.offsets[i + 1]].reshape(v.shape)
-                                for i, v in enumerate(self.pviews)]
-
-    def intact(self):
-        """True while every parameter still lives in this bucket (nobody assigned ``p.data = ...``)."""
-        for p, v in zip(self.params, self.pviews):
-            if p._data is not v:
-                if p._data.shape == v.shape and p._data.dtype == v.dtype:
-                    v[...] = p._data  # same layout: adopt the new values
-                    p._data = v
-                else:
-                    return False
-        return True
-
-    def create_state(self, opt, group, indices):
-        """Create the state of parameters ``indices`` (first step with a gradient), as torch does lazily."""
-        if not opt._state_keys(group) and not opt._scalar_keys:  # stateless (SGD without momentum)
-            self.created[list(indices)] = True
-            return
-        for key in opt._state_keys(group):
-            self._alloc(key)
-        for i in indices:
-            p = self.params[i]
-            st = opt.state[p]
-            for key in opt._state_keys(group):
-                if key not in st:
-                    view = self.sviews[key][i]
-                    view[...] = opt._state_init(group, key)
-                    st[key] = ember.as_tensor(view)
-            for key in opt._scalar_keys:
-                if key not in st:
-                    self.scalars[key][i] = opt._state_init(group, key)
-                    st[key] = ember.as_tensor(self.scalars[key][i:i + 1].reshape(()))
-            self.created[i] = True
-
-    def plan(self, opt, group):
-        """Find the runs of consecutive parameters to update, without changing anything but the grad buffer."""
-        n = len(self.params)
-        active = np.zeros(n, bool)
-        copies = []
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if g is None:
-                continue
-            active[i] = True
-            if g._data is not self.gviews[i]:
-                if g._data.shape != self.gviews[i].shape:
-                    raise RuntimeError(
-                        f"grad of shape {tuple(g._data.shape)} does not match parameter of shape "
-                        f"{tuple(self.gviews[i].shape)}"
-                    )
-                copies.append((i, g._data))
-        keys = opt._state_keys(group)
-        fresh = active & ~self.created  # parameters whose state is created by this step
-        for i in np.flatnonzero(active & self.created):
-            st = opt.state[self.params[i]]
-            for key in keys:
-                t = st.get(key)
-                if t is None:
-                    fresh[i] = True  # e.g. SGD's momentum turned on after some steps
-                elif key not in self.sviews or t._data is not self.sviews[key][i]:
-                    return None  # the user replaced a state tensor: re-pack
-        # group parameters into runs with the same (fresh, scalar state)
-        cols = [fresh.astype(np.float32)] + [self.scalars[k] for k in opt._scalar_keys]
-        runs = []
-        start = None
-        for i in range(n + 1):
-            if start is not None and (i == n or not active[i] or any(c[i] != c[start] for c in cols)):
-                runs.append((start, i))
-                start = None
-            if i < n and active[i] and start is None:
-                start = i
-        hypers = []
-        for a, b in runs:
-            if self.created[a]:
-                scal = {k: float(self.scalars[k][a]) for k in opt._scalar_keys}
-            else:  # state created by this step: start from the initial values
-                scal = {k: float(np.float32(opt._state_init(group, k))) for k in opt._scalar_keys}
-            hypers.append((a, b, opt._prepare(group, scal, bool(fresh[a]))))
-        kernel = opt._kernel(group)
-        for i, g in copies:
-            self.gviews[i][...] = g
-        return kernel, hypers, np.flatnonzero(fresh)
-
-    def run(self, opt, group, plan):
-        kernel, hypers, fresh = plan
-        if len(fresh):
-            self.create_state(opt, group, fresh)
-        keys = opt._state_keys(group)
-        for a, b, (hyper, new_scalars) in hypers:
-            lo, hi = self.offsets[a], self.offsets[b]
-            _kernels.apply(kernel, self.data[lo:hi], self.grad[lo:hi],
-                           {k: self.arrays[k][lo:hi] for k in keys}, hyper)
-            for k, v in new_scalars.items():
-                self.scalars[k][a:b] = v
-        if hypers:  # the parameters changed in place, as torch's optimizers change them
-            _versions.bump(self.data)
 
 
 Optimizer.step = _with_step_hooks(Optimizer.step)

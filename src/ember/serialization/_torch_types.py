@@ -40,7 +40,7 @@ class Storage:
         for tensors, offset, size, stride in self._waiting:
             data = self._view(offset, size, stride)
             for t in tensors:
-                t._data = data
+                t._relocate(data)
         self._waiting.clear()
 
     def _view(self, offset: int, size: tuple, stride: tuple) -> np.ndarray:

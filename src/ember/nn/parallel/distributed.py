@@ -8,9 +8,9 @@ callback) the buckets are waited for and divided by the world size: every rank e
 
 Buckets and memory. Parameters are bucketed in reverse order (the order backward produces their gradients): the
 first bucket holds about 1 MiB, the others ``bucket_cap_mb``, as torch's. Gradients are accumulated straight into
-contiguous memory: a parameter without a gradient buffer gets a view of the bucket's own flat array as
-``_grad_view``; a built-in optimizer created afterwards replaces it with a view of its own flat gradient buffer
-(``optim``'s flat buffers). At reduction time a bucket whose gradients lie back to back in one flat array (the
+contiguous memory: a parameter without a gradient buffer gets a view of the bucket's own flat array as its
+gradient buffer (``Tensor._relocate``); a built-in optimizer created afterwards replaces it with a view of its own
+flat gradient buffer (``optim``'s flat buffers). At reduction time a bucket whose gradients lie back to back in one flat array (the
 optimizer's or the bucket's) is reduced in place in one call; any other layout is copied into the bucket's array
 and back.
 
@@ -210,7 +210,7 @@ class DistributedDataParallel(Module):
         for i, p in enumerate(self._params):
             b, k = self._where[i]
             if p._grad_view is None:
-                p._grad_view = b.views[k]
+                p._relocate(grad=b.views[k])
             if p._hooks is None:
                 p._hooks = []
             p._hooks.append(self._make_pre_hook(i))

@@ -382,3 +382,15 @@ def test_bmm_does_not_broadcast(sb):
 def test_smooth_l1_loss_of_a_bool_input_promotes():
     _same(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional.smooth_l1_loss(t[0], t[1]),
           np.array([True, False]), np.array([0.5, 2.0], np.float32))
+
+
+def test_summing_a_broadcast_gradient_of_inf_and_minus_inf_gives_nan_without_a_warning():
+    import warnings
+
+    x, y = ember.tensor([-0.0], requires_grad=True), ember.tensor([-1.0, -2.0])
+    tx, ty = torch.tensor([-0.0], requires_grad=True), torch.tensor([-1.0, -2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (x ** y).backward(ember.ones(2))
+    (tx ** ty).backward(torch.ones(2))
+    assert np.isnan(x.grad.numpy()).all() and torch.isnan(tx.grad).all()

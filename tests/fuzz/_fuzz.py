@@ -71,10 +71,6 @@ ALLOWED = [
             "torch marks an integer/bool tensor as requiring grad after a float value that requires grad is set "
             "into it (its CopySlices node); ember keeps integer and bool tensors out of the graph, as torch's own "
             "casts do"),
-    Allowed("pow", "warns", lambda c, m: "encountered in reduce" in m,
-            "not deliberate, pending the autograd-core rework: the engine (autograd/function.py, owned by that work) "
-            "sums a broadcast gradient holding +inf and -inf (x ** y at x = 0, y < 0) without np.errstate; the "
-            "values equal torch's (nan)"),
 ]
 
 

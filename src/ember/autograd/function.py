@@ -109,12 +109,13 @@ def _fit(grad, like: np.ndarray) -> np.ndarray:
     """Sum ``grad`` over the dimensions that broadcasting added or expanded, and cast it to ``like``'s dtype."""
     shape = like.shape
     if grad.shape != shape:
-        extra = grad.ndim - len(shape)
-        if extra:
-            grad = grad.sum(axis=tuple(range(extra)))
-        axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-        if axes:
-            grad = grad.sum(axis=axes, keepdims=True)
+        with np.errstate(invalid="ignore", over="ignore"):  # inf + (−inf) is nan, without a warning (as torch)
+            extra = grad.ndim - len(shape)
+            if extra:
+                grad = grad.sum(axis=tuple(range(extra)))
+            axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+            if axes:
+                grad = grad.sum(axis=axes, keepdims=True)
         if grad.shape != shape:
             grad = np.broadcast_to(grad, shape)
     if grad.dtype != like.dtype:

@@ -119,6 +119,7 @@ class _Watchdog:
                 )
 
 
+_FORWARD_S = 0.5  # seconds; once, a CI run lost the whole output of a job ended by MPI_Abort without this pause
 _watchdog = _Watchdog()
 _prev_excepthook = None
 _world_rank = [-1]  # this process's rank in MPI_COMM_WORLD, for messages
@@ -129,6 +130,7 @@ def _abort(reason: str) -> None:
     sys.stderr.write(f"ember.distributed: [rank {_world_rank[0]}] {reason}; aborting all ranks (MPI_Abort)\n")
     sys.stderr.flush()
     sys.stdout.flush()
+    time.sleep(_FORWARD_S)  # MPI_Abort tears the launcher down: let it forward what this rank just wrote first
     _mpi().COMM_WORLD.Abort(1)
     os._exit(1)  # pragma: no cover - Abort does not return
 

@@ -394,3 +394,11 @@ def test_summing_a_broadcast_gradient_of_inf_and_minus_inf_gives_nan_without_a_w
         (x ** y).backward(ember.ones(2))
     (tx ** ty).backward(torch.ones(2))
     assert np.isnan(x.grad.numpy()).all() and torch.isnan(tx.grad).all()
+
+
+def test_var_gradient_when_the_correction_exceeds_the_count_matches_torch():
+    x0 = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 5.0]])
+    x, tx = ember.tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
+    x.var(1, correction=5).sum().backward()
+    tx.var(1, correction=5).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)

@@ -78,7 +78,8 @@ class Var(Op):
         d = a - mean
         n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
         denom = n - correction if n > correction else 0  # (this module shadows max)
-        ctx.a, ctx.denom, ctx.axes, ctx.keepdim, ctx.shape = a, denom, axes, keepdim, a.shape
+        ctx.a, ctx.axes, ctx.keepdim, ctx.shape = a, axes, keepdim, a.shape
+        ctx.denom = n - correction  # the gradient's, not clamped at 0 (torch's: finite when correction > n)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.asarray((d * d).sum(axis=axes, keepdims=keepdim) / a.dtype.type(denom))
 

@@ -12,12 +12,16 @@ The old file's cached pages are released before the new file is written: the new
 takes those pages instead of fresh memory, so a replacement costs what torch's overwrite in
 place costs (measured in ``benchmarks/bench_serialization.py``, where fresh pages after a
 load made it three times slower). The old file's bytes stay on the disk until the rename.
+Freeing the old file's blocks (about 0.1 s for 400 MB on ext4 with ``discard``) happens when its
+last descriptor closes: the rename keeps one open and a background thread closes it, so the
+caller does not wait for it.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+import threading
 
 
 def _mode_for(path: str) -> int:
@@ -29,15 +33,17 @@ def _mode_for(path: str) -> int:
         return 0o666 & ~umask                       # what open(path, "wb") would create
 
 
-def _release_cache(path: str) -> None:
-    """Drop ``path``'s clean pages from the page cache (a hint; nothing happens if it cannot)."""
+def _open_old(path: str):
+    """A read descriptor of the file at ``path`` (None if there is none), its clean pages dropped from
+    the page cache (a hint)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
     if hasattr(os, "posix_fadvise"):
         with contextlib.suppress(OSError):
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-            finally:
-                os.close(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    return fd
 
 
 @contextlib.contextmanager
@@ -49,7 +55,7 @@ def atomic_write(path, durable: bool = False):
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    _release_cache(path)
+    old = _open_old(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -62,7 +68,11 @@ def atomic_write(path, durable: bool = False):
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if old is not None:
+            os.close(old)
         raise
+    if old is not None:  # the old file's blocks are freed by this close: off the caller's thread
+        threading.Thread(target=os.close, args=(old,), daemon=True).start()
     if durable and hasattr(os, "O_DIRECTORY"):      # make the rename itself durable
         with contextlib.suppress(OSError):
             dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)

@@ -296,9 +296,7 @@ def _propagate(roots, root_grads, retain_graph, capture, graph=False):
             if i is not None:
                 captured[i] = captured[i] + g if i in captured else g
         elif graph:
-            for hook in t._hooks or ():
-                out = hook(g)
-                g = out if out is not None else g
+            g = _apply_graph_hooks(t._hooks or (), g)
             t.grad = g if t.grad is None else t.grad + g
         else:
             _accumulate_leaf(t, g, owned)

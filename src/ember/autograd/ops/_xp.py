@@ -92,6 +92,13 @@ class TensorNamespace:
         return a.mean(tuple(range(a.dim())) if axis is None else axis, keepdim=keepdims)
 
     @staticmethod
+    def asarray(a, dtype=None):
+        """A constant Tensor of an array (no gradient flows into it)."""
+        from ...tensor import _wrap
+
+        return a if isinstance(a, Tensor) else _wrap(np.asarray(a, dtype))
+
+    @staticmethod
     def zeros_like(a):
         from ...tensor import _wrap
 

@@ -32,6 +32,7 @@ from numpy.lib.stride_tricks import as_strided
 from ..._threads import note_blas
 from ..function import Op
 from . import _conv_kernels
+from ._xp import dtype_of, xp_of
 
 
 # ---- workspace -------------------------------------------------------------------------------------
@@ -662,23 +663,20 @@ class SpatialLinear(Op):
     dx = A_hᵀ · g · A_w.
     """
 
-    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
-
     @staticmethod
     def forward(ctx, x, *, a_h, a_w):
         ctx.a_h, ctx.a_w = a_h, a_w
         return np.matmul(a_h, np.matmul(x, a_w.T))
 
     @staticmethod
-    def backward(ctx, g):
-        return np.matmul(np.matmul(ctx.a_h.T, g), ctx.a_w)
+    def backward(ctx, g):  # linear in g: under create_graph A_h and A_w are constants
+        xp = xp_of(g)
+        return xp.matmul(xp.matmul(xp.swapaxes(ctx.a_h, 0, 1), g), ctx.a_w)
 
 
 class NearestGather(Op):
     """out[..., y, x] = x[..., rows[y], cols[x]]; backward sums g into the source positions
     (as one-hot matmuls: dx = R_hᵀ · g · R_w)."""
-
-    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
 
     @staticmethod
     def forward(ctx, x, *, rows, cols):
@@ -686,8 +684,8 @@ class NearestGather(Op):
         return np.take(np.take(x, rows, axis=-2), cols, axis=-1)
 
     @staticmethod
-    def backward(ctx, g):
-        (h, w), dt = ctx.hw, g.dtype
-        r_h = (ctx.rows[:, None] == np.arange(h)).astype(dt)
-        r_w = (ctx.cols[:, None] == np.arange(w)).astype(dt)
-        return np.matmul(np.matmul(r_h.T, g), r_w)
+    def backward(ctx, g):  # linear in g: R_h and R_w are constants
+        (h, w), dt, xp = ctx.hw, dtype_of(g), xp_of(g)
+        r_h = xp.asarray((np.arange(h)[:, None] == ctx.rows).astype(dt))  # R_hᵀ
+        r_w = xp.asarray((ctx.cols[:, None] == np.arange(w)).astype(dt))
+        return xp.matmul(xp.matmul(r_h, g), r_w)

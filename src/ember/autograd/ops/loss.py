@@ -771,8 +771,6 @@ def _mse_scale(g: np.ndarray, reduction: str, n: int) -> np.ndarray:
 class ClampGradThrough(Op):
     """max(v, ε) in the forward, identity in the backward (torch clamps GaussianNLLLoss's var under no_grad)."""
 
-    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
-
     @staticmethod
     def forward(ctx, v, *, eps):
         return np.maximum(v, v.dtype.type(eps))

@@ -116,11 +116,22 @@ CASES = {
     .sum() * x + lib.nn.functional.interpolate((x * x)[None, None], scale_factor=1.5, mode="bilinear")[0, 0, 1:4, :4],
     "NearestGather": lambda lib, x, y: lib.nn.functional.interpolate((x * y)[None, None], size=(5, 7))[0, 0, 1:4, 2:6].tanh()
     * x + lib.nn.functional.interpolate((x * x)[None], scale_factor=0.5)[0].sum() * y,
+    "MSE": lambda lib, x, y: lib.nn.functional.mse_loss(x * y, y.exp()) * x
+    + lib.nn.functional.mse_loss(x.tanh(), y * y, reduction="none") + lib.nn.functional.mse_loss(x, y.flip(0), reduction="sum"),
+    "NLL": lambda lib, x, y: lib.nn.functional.nll_loss(lib.log_softmax(x * y, 1), lib.tensor([0, 3, 1])) * x
+    + lib.nn.functional.nll_loss((x * x)[None], lib.tensor([[0, 2, 2, 1]]), reduction="none",
+                                 weight=lib.tensor([0.5, 2.0, 1.5], dtype=lib.float64), ignore_index=1)[0],
+    "BCE": lambda lib, x, y: lib.nn.functional.binary_cross_entropy(x.sigmoid(), y.sigmoid(), reduction="none") * x
+    + lib.nn.functional.binary_cross_entropy((x * y).sigmoid(), y.sigmoid(), weight=lib.tensor([0.5, 1.0, 1.5, 2.0], dtype=lib.float64)) * y,
+    "BCEWithLogits": lambda lib, x, y: lib.nn.functional.binary_cross_entropy_with_logits(x * y, y.sigmoid()) * x
+    + lib.nn.functional.binary_cross_entropy_with_logits(x, y.sigmoid(), pos_weight=lib.tensor([0.5, 1.0, 1.5, 2.0], dtype=lib.float64),
+                                                         weight=lib.tensor([2.0, 0.5, 1.0, 1.5], dtype=lib.float64), reduction="none") * x
+    + lib.nn.functional.binary_cross_entropy_with_logits(x.tanh(), (x * y).sigmoid(), reduction="sum"),
 }
 # ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)
-SECOND_FORMULA = {"_FunctionNode", "Conv1d", "Conv2d", "MaxPool2d", "CrossEntropy", "MSE", "NLL", "Recurrence", "Normalize"}
+SECOND_FORMULA = {"_FunctionNode", "Conv1d", "Conv2d", "MaxPool2d", "CrossEntropy", "Recurrence", "Normalize"}
 # ops that still raise under create_graph=True
-NOT_TWICE = {"AvgPool2d", "ConvTranspose2d", "Einsum", "BCE", "BCEWithLogits", "Prod", "SyncNormalize",
+NOT_TWICE = {"AvgPool2d", "ConvTranspose2d", "Einsum", "Prod", "SyncNormalize",
              "_NoDerivative"}  # (floor_divide: torch records it but has no derivative, so neither has ember)
 
 

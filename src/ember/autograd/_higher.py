@@ -43,17 +43,6 @@ def _unreduce(node, g):
     return g.expand(*shape)
 
 
-@_vjp(LS.NLL)
-def _nll(node, g):
-    """Linear in x: ∂ℓᵢ/∂x[i, c] = −w[tᵢ]·[c = tᵢ], times g (per row for 'none', over Σ w[tᵢ] for 'mean')."""
-    n_classes = node.shape[1]
-    onehot = np.moveaxis(np.eye(n_classes, dtype=node.dtype)[node.t], -1, 1)
-    grad = _const(-np.expand_dims(node.wt, 1) * onehot, g)
-    if node.reduction == "none":
-        return (grad * g.unsqueeze(1),)
-    return (grad * (g / float(node.denom)) if node.reduction == "mean" else grad * g,)
-
-
 @_vjp(C.Conv2d)
 def _conv2d(node, g):
     """dx = the transposed convolution of g (cropped to the input), dW = the correlation of the padded input with g
@@ -90,15 +79,6 @@ def _max_pool2d(node, g):
     plane = _const(np.zeros((n * c, h * wd)), g)
     dx = plane.scatter_add(1, _wrap(flat.reshape(n * c, -1).astype(np.int64)), g.reshape(n * c, -1))
     return (dx.reshape(n, c, h, wd),)
-
-
-@_vjp(LS.MSE)
-def _mse(node, g):
-    x, y = node.inputs
-    gx = (x - y) * 2 * g
-    if node.reduction == "mean":
-        gx = gx / x.numel()
-    return gx, -gx
 
 
 @_vjp(LS.CrossEntropy)

@@ -65,6 +65,33 @@ class TensorNamespace:
         return a.sign()
 
     @staticmethod
+    def abs(a):
+        return a.abs()
+
+    @staticmethod
+    def log1p(a):
+        return a.log1p()
+
+    @staticmethod
+    def maximum(a, b):
+        return TensorNamespace._e().maximum(*TensorNamespace._pair(a, b))
+
+    @staticmethod
+    def minimum(a, b):
+        return TensorNamespace._e().minimum(*TensorNamespace._pair(a, b))
+
+    @staticmethod
+    def _pair(a, b):
+        """Both operands as Tensors, a non-Tensor one a constant of the other's dtype."""
+        from ...tensor import _wrap
+
+        if not isinstance(a, Tensor):
+            a = _wrap(np.asarray(a, dtype=b._data.dtype))
+        if not isinstance(b, Tensor):
+            b = _wrap(np.asarray(b, dtype=a._data.dtype))
+        return a, b
+
+    @staticmethod
     def power(a, b):
         return a ** b
 
@@ -73,11 +100,7 @@ class TensorNamespace:
         from ...tensor import Tensor, _wrap
 
         cond = cond if isinstance(cond, Tensor) else _wrap(np.asarray(cond))
-        if not isinstance(a, Tensor):
-            a = _wrap(np.asarray(a, dtype=b._data.dtype))
-        if not isinstance(b, Tensor):
-            b = _wrap(np.asarray(b, dtype=a._data.dtype))
-        return TensorNamespace._e().where(cond, a, b)
+        return TensorNamespace._e().where(cond, *TensorNamespace._pair(a, b))
 
     @staticmethod
     def matmul(a, b):

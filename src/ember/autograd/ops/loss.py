@@ -33,6 +33,8 @@ from ..._numba import ALLOWED_BY_ENV, module as _numba_module, set_enabled as se
 from ..._threads import row_blocks
 from ..function import Op
 from ..grad_mode import is_grad_enabled
+from ...tensor import _wrap
+from ._xp import xp_of
 
 
 def _fast_sum(a: np.ndarray) -> float:
@@ -121,14 +123,14 @@ def _total(total: float, n: int, reduction: str, dtype) -> np.ndarray:
     return np.asarray(total, dtype=dtype)
 
 
-def _grad_scale(g: np.ndarray, reduction: str, denom):
+def _grad_scale(g, reduction: str, denom):
     """∂(reduced)/∂(lossᵢ) · g: the array g for 'none', g for 'sum', g / denom for 'mean' (0 when denom = 0)."""
     if reduction == "none":
         return g
     if reduction == "sum":
         return g
     if denom == 0:
-        return np.zeros_like(g)
+        return xp_of(g).zeros_like(g)
     return g / denom
 
 
@@ -139,13 +141,17 @@ def _gather_class(x: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.take_along_axis(x, t[:, None], axis=1)[:, 0]
 
 
-def _add_at_class(x: np.ndarray, t: np.ndarray, values: np.ndarray) -> None:
-    """x[i, tᵢ, ...] += valuesᵢ in place (each (i, ...) position has one target, so no index repeats)."""
+def _add_at_class(x, t: np.ndarray, values):
+    """x[i, tᵢ, ...] += valuesᵢ (each (i, ...) position has one target, so no index repeats): in place on an array
+    (returned), as a recorded ``scatter_add`` on a Tensor (create_graph)."""
+    if xp_of(x) is not np:
+        return x.scatter_add(1, _wrap(t[:, None]), values.unsqueeze(1))
     if x.ndim == 2:
         x[np.arange(x.shape[0]), t] += values
     else:
         t1 = t[:, None]
         np.put_along_axis(x, t1, np.take_along_axis(x, t1, axis=1) + values[:, None], axis=1)
+    return x
 
 
 class CrossEntropy(Op):
@@ -358,11 +364,12 @@ class NLL(Op):
         return _reduce_array(loss.astype(x.dtype, copy=False), reduction, denom)
 
     @staticmethod
-    def backward(ctx, g):
-        r = _grad_scale(g, ctx.reduction, ctx.denom)
-        grad = np.zeros(ctx.shape, ctx.dtype)
-        _add_at_class(grad, ctx.t, -(r * ctx.wt).astype(ctx.dtype, copy=False))
-        return grad
+    def backward(ctx, g):  # linear in x: the gradient depends on g only
+        xp = xp_of(g)
+        v = -(_grad_scale(g, ctx.reduction, ctx.denom) * ctx.wt)
+        if xp is np:
+            v = v.astype(ctx.dtype, copy=False)
+        return _add_at_class(xp.asarray(np.zeros(ctx.shape, ctx.dtype)), ctx.t, v)
 
 
 class BCE(Op):
@@ -371,8 +378,6 @@ class BCE(Op):
         ℓ = −w·(y·max(log x, −100) + (1 − y)·max(log(1 − x), −100))
         ∂ℓ/∂x = w·(x − y) / max(x·(1 − x), 1e-12),   ∂ℓ/∂y = −w·logit(x)
     """
-
-    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
 
     @staticmethod
     def forward(ctx, x, y, *, weight, reduction):
@@ -387,15 +392,15 @@ class BCE(Op):
 
     @staticmethod
     def backward(ctx, g):
-        x, y, w = ctx.x, ctx.y, ctx.weight
+        x, y, w, xp = ctx.x, ctx.y, ctx.weight, xp_of(g)
         r = _grad_scale(g, ctx.reduction, ctx.n)
         if w is not None:
             r = r * w
-        gx = r * (x - y) / np.maximum((1 - x) * x, 1e-12)
+        gx = r * (x - y) / xp.maximum((1 - x) * x, 1e-12)
         gy = None
         if ctx.inputs[1].requires_grad:
             with np.errstate(divide="ignore"):
-                gy = -r * (np.log(x) - np.log1p(-x))
+                gy = -r * (xp.log(x) - xp.log1p(-x))
         return gx, gy
 
 
@@ -415,8 +420,6 @@ class BCEWithLogits(Op):
     exponential stay NumPy passes either way.
     ``need_grad=False`` (no gradient will be recorded) skips σ(x) on the NumPy path.
     """
-
-    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
 
     @staticmethod
     def forward(ctx, x, y, *, weight, pos_weight, reduction, need_grad=True):
@@ -465,11 +468,12 @@ class BCEWithLogits(Op):
 
     @staticmethod
     def backward(ctx, g):
-        x, y, s, w, pw = ctx.x, ctx.y, ctx.s, ctx.weight, ctx.pos_weight
+        x, y, w, pw, xp = ctx.x, ctx.y, ctx.weight, ctx.pos_weight, xp_of(g)
+        s = ctx.s if xp is np else x.sigmoid()  # σ(x): the forward's (first order) or recorded (create_graph)
         r = _grad_scale(g, ctx.reduction, ctx.n)
         if w is not None:
             r = r * w
-        if np.ndim(r) == 0 and pw is None:  # gx = (σ(x) − y)·r in one pass
+        if xp is np and np.ndim(r) == 0 and pw is None:  # gx = (σ(x) − y)·r in one pass
             r = x.dtype.type(r)
             gx = np.empty_like(x)
             kernels = getattr(ctx, "kernels", None)
@@ -489,7 +493,11 @@ class BCEWithLogits(Op):
             gx = ((1 + (pw - 1) * y) * s - pw * y) * r
         gy = None
         if ctx.inputs[1].requires_grad:
-            gy = (-x if pw is None else (pw - 1) * ctx.sp - x) * r
+            if pw is None:
+                gy = -x * r
+            else:  # softplus(−x): the forward's (first order) or recorded
+                sp = ctx.sp if xp is np else xp.log1p(xp.exp(-xp.abs(x))) - xp.minimum(x, 0)
+                gy = ((pw - 1) * sp - x) * r
         return gx, gy
 
 
@@ -730,6 +738,10 @@ class MSE(Op):
     @staticmethod
     def backward(ctx, g):
         kernels = getattr(ctx, "kernels", None)
+        if xp_of(g) is not np:  # create_graph: the formula on the input Tensors
+            d = ctx.x - ctx.y
+            gx = d * _mse_scale(g, ctx.reduction, d.numel())
+            return gx, (-gx if ctx.inputs[1].requires_grad else None)
         if kernels is not None:
             x, y, gx = ctx.x, ctx.y, ctx.gx
             ctx.gx = None
@@ -762,10 +774,11 @@ class MSE(Op):
         return gx, gy
 
 
-def _mse_scale(g: np.ndarray, reduction: str, n: int) -> np.ndarray:
-    """∂(reduced MSE)/∂(x − y) per element: 2g/n for 'mean', 2g for 'sum', in g's dtype (both paths use it, so their
+def _mse_scale(g, reduction: str, n: int):
+    """∂(reduced MSE)/∂(x − y) per element: 2g/n for 'mean', 2g otherwise, in g's dtype (every path uses it, so their
     gradients agree bit for bit)."""
-    return (2 * g / max(n, 1) if reduction == "mean" else 2 * g).astype(g.dtype)
+    s = 2 * g / max(n, 1) if reduction == "mean" else 2 * g
+    return s.astype(g.dtype) if xp_of(g) is np else s
 
 
 class ClampGradThrough(Op):

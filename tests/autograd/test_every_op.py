@@ -127,11 +127,17 @@ CASES = {
     + lib.nn.functional.binary_cross_entropy_with_logits(x, y.sigmoid(), pos_weight=lib.tensor([0.5, 1.0, 1.5, 2.0], dtype=lib.float64),
                                                          weight=lib.tensor([2.0, 0.5, 1.0, 1.5], dtype=lib.float64), reduction="none") * x
     + lib.nn.functional.binary_cross_entropy_with_logits(x.tanh(), (x * y).sigmoid(), reduction="sum"),
+    "Prod": lambda lib, x, y: x.prod(1) * y.sum(1) + (x * y).prod() * x[:, 0]
+    + lib.cat([x[:, :3], x[:, 3:] * 0], 1).prod(1) * y[0, 0]  # one zero per row
+    + lib.cat([x[:, :2] * 0, x[:, 2:]], 1).prod(1, keepdim=True).sum() * y[:, 1] + x.prod(0)[:3],  # (two zeros)
+    "Einsum": lambda lib, x, y: lib.einsum("ij,kj->ik", x, y).tanh().sum(1) + lib.einsum("ii->i", x[:, :3] * y[:, :3]) ** 2
+    + lib.einsum("ij,ij,j->", x, y, x[0]) + lib.einsum("...j,j->...", x * x, y[1]).exp()
+    + lib.einsum("iij->i", (x * y)[:, None, :3].expand(3, 3, 3) * x[:1, :3, None]).sum() * x[:, 0],
 }
 # ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)
 SECOND_FORMULA = {"_FunctionNode", "Conv1d", "Conv2d", "MaxPool2d", "CrossEntropy", "Recurrence", "Normalize"}
 # ops that still raise under create_graph=True
-NOT_TWICE = {"AvgPool2d", "ConvTranspose2d", "Einsum", "Prod", "SyncNormalize",
+NOT_TWICE = {"AvgPool2d", "ConvTranspose2d", "SyncNormalize",
              "_NoDerivative"}  # (floor_divide: torch records it but has no derivative, so neither has ember)
 
 

@@ -229,17 +229,23 @@ class _GraphCtx:
     def __init__(self, node: "Op"):
         by_id = {id(t._data): t for t in node.inputs}
         rid = node._rid
-        d = self.__dict__
-        for k, v in node.__dict__.items():
+
+        def as_graph(v):
             if isinstance(v, (np.ndarray, np.generic)):  # (a 0-d result may be a NumPy scalar)
                 t = by_id.get(id(v))
                 if t is not None:
-                    v = t
-                elif id(v) == rid:
-                    v = _make(np.asarray(v), node)
-                elif v.dtype.kind in "fc":  # integer and bool arrays (indices, masks) stay arrays
-                    v = _wrap(np.asarray(v))
-            d[k] = v
+                    return t
+                if id(v) == rid:
+                    return _make(np.asarray(v), node)
+                if v.dtype.kind in "fc":  # integer and bool arrays (indices, masks) stay arrays
+                    return _wrap(np.asarray(v))
+            elif type(v) is tuple and any(isinstance(a, np.ndarray) for a in v):  # (the operands of a variadic op)
+                return tuple(as_graph(a) for a in v)
+            return v
+
+        d = self.__dict__
+        for k, v in node.__dict__.items():
+            d[k] = as_graph(v)
 
 
 GRAPH_VJPS: dict = {}  # Op class -> vjp(node, g) for ops whose backward is not yet written against xp (_higher.py)

@@ -165,6 +165,36 @@ class TensorNamespace:
         return [a[(slice(None),) * (axis % a.dim()) + (slice(s, e),)] for s, e in zip(starts, ends)]
 
     @staticmethod
+    def cumprod(a, axis):
+        """Running products along ``axis``, one recorded product per position (create_graph only)."""
+        from .shape import stack
+
+        axis %= a.dim()
+        lead = (slice(None),) * axis
+        parts = [a[lead + (0,)]]
+        for i in range(1, a.shape[axis]):
+            parts.append(parts[-1] * a[lead + (i,)])
+        return stack(parts, axis)
+
+    @staticmethod
+    def concatenate(arrays, axis=0):
+        from .shape import cat
+
+        return cat(list(arrays), axis)
+
+    @staticmethod
+    def ones_like(a):
+        from ...tensor import _wrap
+
+        return _wrap(np.ones(a._data.shape, a._data.dtype))
+
+    @staticmethod
+    def einsum(subscripts, *operands):
+        from .linalg import Einsum
+
+        return Einsum.apply(*(TensorNamespace.asarray(o) for o in operands), equation=subscripts)
+
+    @staticmethod
     def moveaxis(a, source, destination):
         order = [i for i in range(a.dim()) if i != source % a.dim()]
         order.insert(destination % a.dim(), source % a.dim())

@@ -8,7 +8,7 @@ from ..._threads import note_blas
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import matmul_dtype_error
-from ._xp import xp_of
+from ._xp import dtype_of, xp_of
 
 
 class MatMul(Op):
@@ -166,6 +166,23 @@ def linear(input, weight, bias=None):
     return Linear.apply(input, weight, bias)
 
 
+def _onto_diagonals(xp, d, spec: str, uniq: str, size: dict, dtype):
+    """The array of letters ``spec`` (some repeated) that is ``d`` (letters ``uniq``) on the diagonals and 0 off
+    them: each repeat of a letter gets a fresh letter tied to the first by an identity matrix."""
+    free = iter(c for c in _LETTERS if c not in spec)
+    seen, letters, eyes, terms = set(), [], [], []
+    for c in spec:
+        if c in seen:
+            fresh = next(free)
+            letters.append(fresh)
+            terms.append(c + fresh)
+            eyes.append(np.eye(size[c], dtype=dtype))
+        else:
+            seen.add(c)
+            letters.append(c)
+    return xp.einsum(",".join([uniq, *terms]) + "->" + "".join(letters), d, *eyes)
+
+
 def einsum(equation, *operands_):
     """einsum over tensors, differentiable by re-expressing each operand's gradient as another einsum."""
     if len(operands_) == 1 and isinstance(operands_[0], (list, tuple)):
@@ -195,9 +212,8 @@ def _explicit(equation: str, arrays) -> tuple[list, str]:
 
 class Einsum(Op):
     """einsum; the gradient of each operand is another einsum of the output gradient with the other
-    operands, summed over broadcast dims and written back onto repeated-letter diagonals."""
-
-    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
+    operands, summed over broadcast dims and written back onto repeated-letter diagonals (an einsum with
+    identity matrices: a_{..i..i..} = d_{..i..} δ_{ii'})."""
 
     @staticmethod
     def forward(ctx, *arrays, equation):
@@ -207,7 +223,7 @@ class Einsum(Op):
 
     @staticmethod
     def backward(ctx, g):
-        grads = []
+        grads, xp = [], xp_of(g)
         for i, (spec, a) in enumerate(zip(ctx.ins, ctx.arrays)):
             others = [sp for j, sp in enumerate(ctx.ins) if j != i]
             arrs = [x for j, x in enumerate(ctx.arrays) if j != i]
@@ -215,17 +231,15 @@ class Einsum(Op):
             size = {c: a.shape[spec.index(c)] for c in uniq}
             present = set(ctx.out).union(*others)
             target = "".join(c for c in uniq if c in present)
-            gi = np.einsum(",".join([ctx.out] + others) + "->" + target, g, *arrs)
+            gi = xp.einsum(",".join([ctx.out] + others) + "->" + target, g, *arrs)
             for k, c in enumerate(uniq):  # letters summed away in the forward come back by broadcasting
                 if c not in present:
-                    gi = np.expand_dims(gi, k)
+                    gi = xp.expand_dims(gi, k)
             shrink = tuple(k for k, c in enumerate(uniq) if size[c] == 1 and gi.shape[k] != 1)
             if shrink:  # this operand was broadcast along these dims
-                gi = gi.sum(axis=shrink, keepdims=True)
-            gi = np.broadcast_to(gi, tuple(size[c] for c in uniq))
+                gi = xp.sum(gi, axis=shrink, keepdims=True)
+            gi = xp.broadcast_to(gi, tuple(size[c] for c in uniq))
             if len(uniq) != len(spec):  # repeated letters: the gradient lives on the diagonal
-                full = np.zeros(a.shape, dtype=g.dtype)
-                np.einsum(f"{spec}->{uniq}", full)[...] = gi
-                gi = full
+                gi = _onto_diagonals(xp, gi, spec, uniq, size, dtype_of(g))
             grads.append(gi)
         return tuple(grads)

@@ -95,7 +95,9 @@ class Var(Op):
 
 
 class Prod(Op):
-    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
+    """out = Π aᵢ over ``axis`` (all elements when None);  ∂out/∂aⱼ = Π_{i≠j} aᵢ, the product of the elements before
+    j times the product of those after it (exact with zeros, as torch: one zero gets the product of the others,
+    several zeros give 0 everywhere)."""
 
     @staticmethod
     def forward(ctx, a, *, axis, keepdim):
@@ -105,15 +107,18 @@ class Prod(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, axis = ctx.a, ctx.axis
+        a, axis, xp = ctx.a, ctx.axis, xp_of(g)
+        shape = tuple(a.shape)
         axes = None if axis is None else (axis,)
-        g = _expand_back(g, a.shape, axes, ctx.keepdim)
-        # product of all other elements, exact even when some elements are zero
-        flat = a.reshape(-1) if axis is None else np.moveaxis(a, axis, -1)
-        left = np.cumprod(np.concatenate([np.ones_like(flat[..., :1]), flat[..., :-1]], -1), -1)
-        right = np.flip(np.cumprod(np.concatenate([np.ones_like(flat[..., :1]), np.flip(flat, -1)[..., :-1]], -1), -1), -1)
+        g = _expand_back(g, shape, axes, ctx.keepdim)
+        flat = xp.reshape(a, (-1,)) if axis is None else xp.moveaxis(a, axis, -1)
+        if flat.shape[-1] == 0:
+            return xp.zeros_like(a)
+        one = xp.ones_like(flat[..., :1])
+        left = xp.cumprod(xp.concatenate([one, flat[..., :-1]], -1), -1)  # Π_{i<j} aᵢ
+        right = xp.flip(xp.cumprod(xp.concatenate([one, xp.flip(flat, -1)[..., :-1]], -1), -1), -1)  # Π_{i>j} aᵢ
         others = left * right
-        others = others.reshape(a.shape) if axis is None else np.moveaxis(others, -1, axis)
+        others = xp.reshape(others, shape) if axis is None else xp.moveaxis(others, -1, axis)
         return g * others
 
 

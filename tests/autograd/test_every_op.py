@@ -133,11 +133,17 @@ CASES = {
     "Einsum": lambda lib, x, y: lib.einsum("ij,kj->ik", x, y).tanh().sum(1) + lib.einsum("ii->i", x[:, :3] * y[:, :3]) ** 2
     + lib.einsum("ij,ij,j->", x, y, x[0]) + lib.einsum("...j,j->...", x * x, y[1]).exp()
     + lib.einsum("iij->i", (x * y)[:, None, :3].expand(3, 3, 3) * x[:1, :3, None]).sum() * x[:, 0],
+    "Normalize": lambda lib, x, y: lib.nn.functional.layer_norm(x * y, (4,)) * x
+    + lib.nn.functional.batch_norm(x.exp(), None, None, training=True) * y
+    + lib.nn.functional.group_norm((x * x)[None], 3)[0] * y
+    + lib.nn.functional.batch_norm(x * y, lib.tensor([0.1, 0.2, 0.3, 0.4], dtype=lib.float64),
+                                   lib.tensor([1.0, 2.0, 0.5, 1.5], dtype=lib.float64), training=False) * x,
 }
 # ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)
-SECOND_FORMULA = {"_FunctionNode", "Conv1d", "Conv2d", "MaxPool2d", "CrossEntropy", "Recurrence", "Normalize"}
+SECOND_FORMULA = {"_FunctionNode", "Conv1d", "Conv2d", "MaxPool2d", "CrossEntropy", "Recurrence"}
 # ops that still raise under create_graph=True
-NOT_TWICE = {"AvgPool2d", "ConvTranspose2d", "SyncNormalize",
+NOT_TWICE = {"AvgPool2d", "ConvTranspose2d",
+             "SyncNormalize",  # (as torch's SyncBatchNorm, whose backward kernels have no derivative)
              "_NoDerivative"}  # (floor_divide: torch records it but has no derivative, so neither has ember)
 
 

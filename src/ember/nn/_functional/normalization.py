@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...autograd.function import Op
+from ...autograd.ops._xp import xp_of
 from ...tensor import _wrap
 
 __all__ = ["batch_norm", "group_norm", "layer_norm"]
@@ -35,28 +36,20 @@ class Normalize(Op):
         if stats is not None:  # batch_norm reads the batch statistics for its running averages
             stats["mean"], stats["var"] = mean, var
         ctx.xhat, ctx.invstd, ctx.axes, ctx.fixed = xhat, invstd.astype(x.dtype, copy=False), axes, fixed
-        ctx.eps = eps
+        ctx.eps, ctx.x = eps, x
         return xhat
 
     @staticmethod
     def backward(ctx, g):
-        if ctx.fixed:
+        if ctx.fixed:  # (fixed statistics: 1/√(σ² + ε) is a constant)
             return g * ctx.invstd
-        xhat, axes = ctx.xhat, ctx.axes
-        gm = g.mean(axis=axes, keepdims=True)
-        gxm = np.mean(g * xhat, axis=axes, keepdims=True)
-        return (g - gm - xhat * gxm) * ctx.invstd
-
-    @staticmethod
-    def vjp(node, g):
-        """The backward above on Tensors, x̂ and 1/√(σ² + ε) recomputed from x (create_graph, autograd/_higher.py)."""
-        x, axes = node.inputs[0], node.axes
-        if node.fixed:
-            return (g * _wrap(node.invstd),)
-        xc = x - x.mean(axes, keepdim=True)
-        invstd = ((xc * xc).mean(axes, keepdim=True) + node.eps) ** -0.5
-        xhat = xc * invstd
-        return ((g - g.mean(axes, keepdim=True) - xhat * (g * xhat).mean(axes, keepdim=True)) * invstd,)
+        xhat, invstd, axes, xp = ctx.xhat, ctx.invstd, ctx.axes, xp_of(g)
+        if xp is not np:  # create_graph: 1/√(σ² + ε) depends on x, so it is recomputed (x̂ is the node's output)
+            xc = ctx.x - xp.mean(ctx.x, axis=axes, keepdims=True)
+            invstd = (xp.mean(xc * xc, axis=axes, keepdims=True) + ctx.eps) ** -0.5
+        gm = xp.mean(g, axis=axes, keepdims=True)
+        gxm = xp.mean(g * xhat, axis=axes, keepdims=True)
+        return (g - gm - xhat * gxm) * invstd
 
 
 def _affine(y, weight, bias, shape):

@@ -143,7 +143,7 @@ CASES = {
 SECOND_FORMULA = {"_FunctionNode", "Conv1d", "Conv2d", "MaxPool2d", "CrossEntropy", "Recurrence"}
 # ops that still raise under create_graph=True
 NOT_TWICE = {"AvgPool2d", "ConvTranspose2d",
-             "SyncNormalize",  # (as torch's SyncBatchNorm, whose backward kernels have no derivative)
+             "SyncNormalize",  # (its backward all-reduces across ranks: twice needs a differentiable all-reduce)
              "_NoDerivative"}  # (floor_divide: torch records it but has no derivative, so neither has ember)
 
 

@@ -138,12 +138,28 @@ CASES = {
     + lib.nn.functional.group_norm((x * x)[None], 3)[0] * y
     + lib.nn.functional.batch_norm(x * y, lib.tensor([0.1, 0.2, 0.3, 0.4], dtype=lib.float64),
                                    lib.tensor([1.0, 2.0, 0.5, 1.5], dtype=lib.float64), training=False) * x,
+    "Conv2d": lambda lib, x, y: lib.nn.functional.conv2d((x * y).reshape(1, 2, 2, 3), y.reshape(2, 2, 1, 3)[:, :, :, :2],
+                                                         y[0, :2], padding=(1, 0), stride=(2, 1)).tanh().sum() * x
+    + lib.nn.functional.conv2d(x.reshape(1, 4, 1, 3).exp(), (x * y).reshape(2, 2, 1, 3), groups=2, dilation=(1, 1),
+                               padding=1).sum((0, 1))[:, :1] * y
+    + lib.nn.functional.conv2d(x.reshape(1, 1, 3, 4), y.reshape(4, 1, 1, 3)[:1, :, :, :2], dilation=2, padding=(0, 1))[0, 0],
+    "Conv1d": lambda lib, x, y: lib.nn.functional.conv1d((x * y)[None], y.reshape(2, 3, 2), padding=1).tanh().sum() * x
+    + lib.nn.functional.conv1d(x.reshape(1, 2, 6).sin(), y.reshape(2, 2, 3), y[0, :2], groups=1, stride=2)[0].exp().sum() * y,
+    "ConvTranspose2d": lambda lib, x, y: lib.nn.functional.conv_transpose2d(
+        (x * y).reshape(1, 2, 2, 3), y.reshape(2, 2, 1, 3)[:, :, :, :2], y[0, :2], stride=(2, 1), padding=(0, 1),
+        output_padding=(1, 0)).tanh().sum() * x
+    + lib.nn.functional.conv_transpose2d(x.reshape(1, 4, 1, 3).exp(), (x * y).reshape(4, 1, 1, 3), groups=2,
+                                         dilation=2, padding=(0, 1)).sum() * y,
+    "MaxPool2d": lambda lib, x, y: lib.nn.functional.max_pool2d((x * y)[None, None], 2, stride=1, padding=1).exp().sum() * x
+    + lib.nn.functional.max_pool2d((x * x)[None], (2, 3), stride=1)[0].repeat(2, 2)[:3, :4] * y,
+    "AvgPool2d": lambda lib, x, y: lib.nn.functional.avg_pool2d((x * y)[None, None], 2, stride=1, padding=1).exp().sum() * x
+    + lib.nn.functional.avg_pool2d((x * x)[None], (2, 3), stride=(1, 2), ceil_mode=True, count_include_pad=False)[0]
+    .repeat(2, 2)[:3, :4] * y,
 }
 # ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)
-SECOND_FORMULA = {"_FunctionNode", "Conv1d", "Conv2d", "MaxPool2d", "CrossEntropy", "Recurrence"}
+SECOND_FORMULA = {"_FunctionNode", "CrossEntropy", "Recurrence"}
 # ops that still raise under create_graph=True
-NOT_TWICE = {"AvgPool2d", "ConvTranspose2d",
-             "SyncNormalize",  # (its backward all-reduces across ranks: twice needs a differentiable all-reduce)
+NOT_TWICE = {"SyncNormalize",  # (its backward all-reduces across ranks: twice needs a differentiable all-reduce)
              "_NoDerivative"}  # (floor_divide: torch records it but has no derivative, so neither has ember)
 
 

@@ -43,44 +43,6 @@ def _unreduce(node, g):
     return g.expand(*shape)
 
 
-@_vjp(C.Conv2d)
-def _conv2d(node, g):
-    """dx = the transposed convolution of g (cropped to the input), dW = the correlation of the padded input with g
-    (batch as the summed axis: stride and dilation swap roles), db = Σ g."""
-    stride, pads, dilation, groups = node.opts
-    if groups != 1:
-        raise RuntimeError("create_graph=True: ember differentiates conv2d twice only for groups=1")
-    from ..nn.functional import pad
-
-    x, w = node.inputs[0], node.inputs[1]
-    (n, c, h, wd), (o, _, kh, kw), (ho, wo) = x.shape, w.shape, g.shape[2:]
-    hp, wp = h + pads[0] + pads[1], wd + pads[2] + pads[3]
-    full = [(m - 1) * s + d * (k - 1) + 1 for m, s, d, k in zip((ho, wo), stride, dilation, (kh, kw))]
-    dxp = C.ConvTranspose2d.apply(g, w, stride=stride, padding=(0, 0), output_padding=(hp - full[0], wp - full[1]),
-                                  dilation=dilation, groups=1)
-    dx = dxp[:, :, pads[0]:pads[0] + h, pads[2]:pads[2] + wd]
-    xp = pad(x, (pads[2], pads[3], pads[0], pads[1])) if any(pads) else x
-    dw = C.Conv2d.apply(xp.transpose(0, 1), g.transpose(0, 1), stride=dilation, pads=(0, 0, 0, 0), dilation=stride,
-                        groups=1)[:, :, :kh, :kw].transpose(0, 1)
-    return (dx, dw, g.sum((0, 2, 3))) if len(node.inputs) > 2 else (dx, dw)
-
-
-@_vjp(C.MaxPool2d)
-def _max_pool2d(node, g):
-    """dx = g scattered to each window's winner (linear in g; the winners stay where they are)."""
-    kernel, stride, dilation, out_hw = node.opts
-    x = node.inputs[0]
-    arg = node.arg
-    if arg is None:  # the NumPy path found the winners in its backward: find them now
-        arg = C._first_max_offsets(x._data, node.xp, node.pads, kernel, stride, dilation, out_hw, node.m)
-    padding = (node.pads[0], node.pads[2])
-    flat = C.max_indices(np.asarray(arg), x.shape[2:], kernel, stride, padding, dilation)
-    n, c, h, wd = x.shape
-    plane = _const(np.zeros((n * c, h * wd)), g)
-    dx = plane.scatter_add(1, _wrap(flat.reshape(n * c, -1).astype(np.int64)), g.reshape(n * c, -1))
-    return (dx.reshape(n, c, h, wd),)
-
-
 @_vjp(LS.CrossEntropy)
 def _cross_entropy(node, g):
     """∂ℓᵢ/∂x = ((1 − ε)·w[tᵢ] + (ε/C)·Σ_c w_c)·softmax(x) − (1 − ε)·w[tᵢ]·onehot(tᵢ) − (ε/C)·w, times g (per row

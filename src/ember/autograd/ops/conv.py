@@ -326,6 +326,11 @@ class Conv2d(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """dx = the transposed convolution of g with W (cropped to x), dW = the correlation of pad(x) with g,
+        db = Σ g: on arrays the kernels below (Winograd's adjoint, or col2im(Wᵀ·g) and g·colsᵀ from the forward's
+        patches), on Tensors (create_graph) the differentiable ops (``_conv_grads``)."""
+        if xp_of(g) is not np:
+            return _conv_grads(*ctx.inputs, g, ctx.opts)
         if ctx.wino is not None:
             return _winograd_backward(ctx, ctx.wino, g)
         stride, pads, dilation, groups = ctx.opts
@@ -372,31 +377,56 @@ class Conv1d(Conv2d):
 
     @staticmethod
     def backward(ctx, g):
-        dx, dw, db = Conv2d.backward(ctx, g[:, :, None])
+        if xp_of(g) is not np:  # create_graph: Conv2d's rule on the height-1 views
+            x, w, *b = ctx.inputs
+            dx, dw, db = _conv_grads(x.unsqueeze(2), w.unsqueeze(2), *b, g.unsqueeze(2), ctx.opts)
+        else:
+            dx, dw, db = Conv2d.backward(ctx, g[:, :, None])
         return (None if dx is None else dx[:, :, 0]), (None if dw is None else dw[:, :, 0]), db
 
-    @staticmethod
-    def vjp(node, g):
-        """create_graph (autograd/_higher.py): Conv2d's rule on the height-1 views."""
-        from types import SimpleNamespace
 
-        from .._higher import VJPS
+def _conv_grads(x, w, *rest):
+    """Conv2d's gradients as differentiable ops (create_graph): dx = ConvTranspose2d(g, W) cropped to x,
+    dW = ``_correlate(x, g)``, db = Σ g. ``rest``: (b, g, opts) or (g, opts)."""
+    *b, g, (stride, pads, dilation, groups) = rest
+    dx = dw = db = None
+    if x.requires_grad:
+        h, wd = x.shape[2:]
+        hw_pad = (h + pads[0] + pads[1], wd + pads[2] + pads[3])
+        full = [(m - 1) * s + d * (k - 1) + 1 for m, s, d, k in zip(g.shape[2:], stride, dilation, w.shape[2:])]
+        dxp = ConvTranspose2d.apply(g, w, stride=stride, padding=(0, 0), dilation=dilation, groups=groups,
+                                    output_padding=(hw_pad[0] - full[0], hw_pad[1] - full[1]))
+        dx = dxp[:, :, pads[0]:pads[0] + h, pads[2]:pads[2] + wd]
+    if w.requires_grad:
+        dw = _correlate(x, g, w.shape[2:], stride, pads, dilation, groups)
+    if b and b[0].requires_grad:
+        db = g.sum((0, 2, 3))
+    return dx, dw, db
 
-        x, w, *b = node.inputs
-        grads = VJPS[Conv2d](SimpleNamespace(opts=node.opts, inputs=(x.unsqueeze(2), w.unsqueeze(2), *b)),
-                             g.unsqueeze(2))
-        return (grads[0].squeeze(2), grads[1].squeeze(2), *grads[2:])
+
+def _correlate(x, g, kernel, stride, pads, dilation, groups):
+    """dW[o, c, i, j] = Σ_{n,y,x} g[n, o, y, x] · xpad[n, c, y·sh + i·dh, x·sw + j·dw], per group: a convolution of
+    xpadᵀ (batch as channels) with gᵀ as the kernel, stride and dilation swapped (differentiable; create_graph)."""
+    from .shape import cat
+
+    cg, og = x.shape[1] // groups, g.shape[1] // groups
+    parts = []
+    for k in range(groups):
+        xk = x[:, k * cg:(k + 1) * cg] if groups > 1 else x
+        gk = g[:, k * og:(k + 1) * og] if groups > 1 else g
+        out = Conv2d.apply(xk.transpose(0, 1), gk.transpose(0, 1), stride=dilation, pads=pads, dilation=stride,
+                           groups=1)
+        parts.append(out[:, :, :kernel[0], :kernel[1]].transpose(0, 1))
+    return parts[0] if groups == 1 else cat(parts, 0)
 
 
 class ConvTranspose2d(Op):
     """Transposed convolution (the adjoint of Conv2d with respect to its input), plus bias.
 
     out = crop(col2im(Wᵀ·x)) + b, W of shape (C_in, C_out/groups, kh, kw); backward:
-    dx = W·im2col(g), dW = x·im2col(g)ᵀ, db = Σ g.
+    dx = W·im2col(g) (the convolution of g with W), dW = x·im2col(g)ᵀ (the correlation of g with x), db = Σ g.
     Options: stride, dilation, padding (ph, pw), output_padding (oh, ow), groups.
     """
-
-    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
 
     @staticmethod
     def forward(ctx, x, w, b=None, *, stride, padding, output_padding, dilation, groups):
@@ -426,6 +456,17 @@ class ConvTranspose2d(Op):
     @staticmethod
     def backward(ctx, g):
         stride, dilation, groups = ctx.opts
+        if xp_of(g) is not np:  # create_graph: the same products as differentiable convolutions
+            x, w, *b = ctx.inputs
+            h, wd = x.shape[2:]
+            dx = dw = db = None
+            if x.requires_grad:
+                dx = Conv2d.apply(g, w, stride=stride, pads=ctx.pads, dilation=dilation, groups=groups)[:, :, :h, :wd]
+            if w.requires_grad:
+                dw = _correlate(g, x, w.shape[2:], stride, ctx.pads, dilation, groups)
+            if b and b[0].requires_grad:
+                db = g.sum((0, 2, 3))
+            return dx, dw, db
         w, (n, cin, h, wd) = ctx.w, ctx.x_shape
         kh, kw = w.shape[2:]
         t, bt, l, r = ctx.pads
@@ -559,7 +600,11 @@ class MaxPool2d(Op):
 
     @staticmethod
     def backward(ctx, g):
+        """dx = g added at each window's winner (linear in g; the winners are piecewise constant): on arrays by the
+        kernels below, on Tensors (create_graph) as a recorded scatter_add (``_max_pool_grad``)."""
         kernel, stride, dilation, out_hw = ctx.opts
+        if xp_of(g) is not np:
+            return _max_pool_grad(ctx, g)
         if ctx.fused is not None:
             return MaxPool2d._fused_backward(ctx, ctx.fused[1], g)
         xp, m, arg = ctx.xp, ctx.m, ctx.arg
@@ -594,6 +639,23 @@ class MaxPool2d(Op):
         return np.ascontiguousarray(dx) if ctx.contig else dx
 
 
+def _max_pool_grad(ctx, g):
+    """MaxPool2d's dx on Tensors: g scatter-added into each (H·W) plane at the flat index of its window's winner."""
+    kernel, stride, dilation, out_hw = ctx.opts
+    x = ctx.inputs[0]
+    n, c, h, wd = x.shape
+    arg = ctx.arg
+    if arg is None:  # the NumPy path finds the winners in its backward: find them now
+        xd = x._data
+        lowest = -np.inf if xd.dtype.kind == "f" else np.iinfo(xd.dtype).min
+        arg = _first_max_offsets(xd, pad2d(xd, ctx.pads, lowest), ctx.pads, kernel, stride, dilation, out_hw, g._data)
+    flat = max_indices(np.asarray(arg), (h, wd), kernel, stride, (ctx.pads[0], ctx.pads[2]), dilation)
+    xp = xp_of(g)
+    plane = xp.asarray(np.zeros((n * c, h * wd), dtype_of(g)))
+    index = xp.asarray(flat.reshape(n * c, -1), np.int64)
+    return plane.scatter_add(1, index, g.reshape(n * c, -1)).reshape(n, c, h, wd)
+
+
 def max_indices(arg, in_hw, kernel, stride, padding, dilation):
     """torch's return_indices: flat index y·W + x into each (H, W) input plane of every maximum."""
     ho, wo = arg.shape[2:]
@@ -621,9 +683,10 @@ def _avg_divisor(in_hw, kernel, stride, padding, out_hw, count_include_pad, divi
 
 
 class AvgPool2d(Op):
-    """out[n,c,y,x] = Σ_{i,j} xpad[n, c, y·sh + i, x·sw + j] / divisor[y, x] (zero padding)."""
+    """out[n,c,y,x] = Σ_{i,j} xpad[n, c, y·sh + i, x·sw + j] / divisor[y, x] (zero padding).
 
-    once_differentiable = True  # its backward reads arrays only: create_graph raises (issue #12)
+    Backward: dx = the adjoint of the window sums applied to g / divisor (each window's share added back over it).
+    """
 
     @staticmethod
     def forward(ctx, x, *, kernel, stride, padding, out_hw, count_include_pad, divisor_override):
@@ -645,6 +708,14 @@ class AvgPool2d(Op):
     def backward(ctx, g):
         kernel, stride, out_hw = ctx.opts
         kh, kw = kernel
+        if xp_of(g) is not np:  # create_graph: the adjoint as a transposed convolution of each plane with ones
+            n, c, hp, wp = ctx.xp_shape
+            full = [(o - 1) * s + k for o, s, k in zip(out_hw, stride, kernel)]
+            ones = xp_of(g).asarray(np.ones((1, 1, kh, kw), dtype_of(g)))
+            dxp = ConvTranspose2d.apply((g / ctx.div).reshape(n * c, 1, *out_hw), ones, stride=stride, padding=(0, 0),
+                                        output_padding=(hp - full[0], wp - full[1]), dilation=(1, 1), groups=1)
+            t, _, l, _ = ctx.pads
+            return dxp.reshape(n, c, hp, wp)[:, :, t:t + ctx.x_hw[0], l:l + ctx.x_hw[1]]
         channel_major, contig = ctx.layout
         dxp = _empty_like_layout(ctx.xp_shape, g.dtype, channel_major)
         gd = g / ctx.div

@@ -155,9 +155,15 @@ CASES = {
     "AvgPool2d": lambda lib, x, y: lib.nn.functional.avg_pool2d((x * y)[None, None], 2, stride=1, padding=1).exp().sum() * x
     + lib.nn.functional.avg_pool2d((x * x)[None], (2, 3), stride=(1, 2), ceil_mode=True, count_include_pad=False)[0]
     .repeat(2, 2)[:3, :4] * y,
+    "CrossEntropy": lambda lib, x, y: lib.nn.functional.cross_entropy(x * y, lib.tensor([0, 3, 1])) * x
+    + lib.nn.functional.cross_entropy(x.exp(), lib.tensor([2, 3, 1]), reduction="sum") * y
+    + lib.nn.functional.cross_entropy((x * x)[None], lib.tensor([[0, 2, 2, 1]]), reduction="none", ignore_index=1,
+                                      weight=lib.tensor([0.5, 2.0, 1.5], dtype=lib.float64), label_smoothing=0.2)[0]
+    + lib.nn.functional.cross_entropy(x.tanh() * y, lib.tensor([1, 0, 3]), label_smoothing=0.1, ignore_index=0,
+                                      weight=lib.tensor([0.5, 2.0, 1.5, 1.0], dtype=lib.float64)) * x,
 }
 # ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)
-SECOND_FORMULA = {"_FunctionNode", "CrossEntropy", "Recurrence"}
+SECOND_FORMULA = {"_FunctionNode", "Recurrence"}
 # ops that still raise under create_graph=True
 NOT_TWICE = {"SyncNormalize",  # (its backward all-reduces across ranks: twice needs a differentiable all-reduce)
              "_NoDerivative"}  # (floor_divide: torch records it but has no derivative, so neither has ember)

@@ -43,29 +43,6 @@ def _unreduce(node, g):
     return g.expand(*shape)
 
 
-@_vjp(LS.CrossEntropy)
-def _cross_entropy(node, g):
-    """∂ℓᵢ/∂x = ((1 − ε)·w[tᵢ] + (ε/C)·Σ_c w_c)·softmax(x) − (1 − ε)·w[tᵢ]·onehot(tᵢ) − (ε/C)·w, times g (per row
-    for 'none', divided by Σ w[tᵢ] for 'mean'); class-index targets (probability targets take another op)."""
-    x = node.inputs[0]
-    target, weight, ignore_index, eps, reduction = node.options
-    n_classes, ndim, dtype = x.shape[1], x.dim(), x._data.dtype
-    t, valid = LS.class_targets(target, n_classes, ignore_index)
-    wt = LS.target_weights(t, valid, weight, dtype)  # w[tᵢ], 0 where ignored
-    w = np.ones(n_classes, dtype) if weight is None else weight.astype(dtype)
-    rows = np.expand_dims(wt, 1)  # (N, 1, d...)
-    onehot = np.moveaxis(np.eye(n_classes, dtype=dtype)[t], -1, 1)
-    keep = np.ones_like(rows) if valid is None else np.expand_dims(valid, 1).astype(dtype)
-    coef = (1 - eps) * rows + (eps / n_classes) * w.sum() * keep
-    const = (1 - eps) * rows * onehot + (eps / n_classes) * LS._class_axis_view(w, ndim) * keep
-    grad = x.softmax(1) * _const(coef, x) - _const(const, x)
-    if reduction == "none":
-        return (grad * g.unsqueeze(1),)
-    if reduction == "mean":
-        g = g / float(wt.sum())
-    return (grad * g,)
-
-
 # ---- fused ops with a ``composite`` (seq, issue 13): double backward by differentiating the composite. ----------
 # Interim: the core's engine (issue 12) differentiates ``Op.composite`` itself; drop this block when it lands.
 def _composite_vjp(node, g):

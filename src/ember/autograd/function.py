@@ -224,7 +224,8 @@ class _GraphCtx:
     (so the gradient flows through the node again); any other saved float array is a constant
     Tensor (piecewise-constant values: an op that saves anything else differentiable must
     recompute it from its inputs or outputs), and integer and bool arrays (indices, masks) stay
-    arrays. Other attributes are the node's own."""
+    arrays; in a saved tuple, the input arrays become the input Tensors. Other attributes are
+    the node's own."""
 
     def __init__(self, node: "Op"):
         by_id = {id(t._data): t for t in node.inputs}
@@ -239,8 +240,8 @@ class _GraphCtx:
                     return _make(np.asarray(v), node)
                 if v.dtype.kind in "fc":  # integer and bool arrays (indices, masks) stay arrays
                     return _wrap(np.asarray(v))
-            elif type(v) is tuple and any(isinstance(a, np.ndarray) for a in v):  # (the operands of a variadic op)
-                return tuple(as_graph(a) for a in v)
+            elif type(v) is tuple and any(id(a) in by_id for a in v):  # (the operands of a variadic op)
+                return tuple(by_id.get(id(a), a) for a in v)
             return v
 
         d = self.__dict__

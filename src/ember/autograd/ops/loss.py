@@ -34,7 +34,7 @@ from ..._threads import row_blocks
 from ..function import Op
 from ..grad_mode import is_grad_enabled
 from ...tensor import _wrap
-from ._xp import xp_of
+from ._xp import dtype_of, xp_of
 
 
 def _fast_sum(a: np.ndarray) -> float:
@@ -164,14 +164,16 @@ class CrossEntropy(Op):
 
         ∂ℓᵢ/∂x = ((1 − ε)·w[tᵢ] + (ε/C)·Σ_c w_c)·softmax(x) − (1 − ε)·w[tᵢ]·onehot(tᵢ) − (ε/C)·w
 
-    The backward turns the saved exp(x − m) into the gradient in place (no new N×C temporary). The plain case runs
-    on numba kernels when numba is installed (``_fused_ce_forward``).
+    The backward (``_ce_grad``) turns the saved exp(x − m) into the gradient in place (no new N×C temporary); under
+    create_graph the same formula runs on Tensors with softmax(x) recorded. The plain case runs on numba kernels
+    when numba is installed (``_fused_ce_forward``), or in few NumPy calls when small (``_plain_forward``), each
+    with its own first-order backward of the same formula (ε = 0, w = 1).
     """
 
     @staticmethod
     def forward(ctx, x, *, target, weight, ignore_index, label_smoothing, reduction):
         n_classes = x.shape[1]
-        ctx.options = (target, weight, ignore_index, label_smoothing, reduction)  # for create_graph (_higher.py)
+        ctx.options = (target, weight, ignore_index, label_smoothing, reduction)  # (create_graph reads them)
         ctx.fused = False
         if x.ndim == 2 and weight is None and not label_smoothing and reduction != "none":
             kernels = _fused_kernels(x)
@@ -184,10 +186,8 @@ class CrossEntropy(Op):
             if out is not None:
                 return out
         ctx.plain = False
-        t, valid = class_targets(target, n_classes, ignore_index)
-        wt = target_weights(t, valid, weight, x.dtype)
+        t, valid, wt, w_b, w_sum, denom = _ce_terms(x.shape, x.dtype, ctx.options)
         eps = float(label_smoothing)
-        w_b = None if weight is None else _class_axis_view(weight.astype(x.dtype, copy=False), x.ndim)
         row_shape = (x.shape[0], 1) + x.shape[2:]
         buf, m, s = np.empty_like(x), np.empty(row_shape, x.dtype), np.empty(row_shape, x.dtype)
         smooth_shift = np.empty(row_shape, x.dtype) if eps > 0 else None
@@ -208,50 +208,85 @@ class CrossEntropy(Op):
         np.multiply(loss, -wt, out=loss)  # −w[t]·logp[t]
         if valid is not None:
             loss[~valid] = 0  # also where logp[t] is not finite
-        w_sum = float(n_classes) if weight is None else float(weight.sum())
         if eps > 0:
             smooth = w_sum * log_s - smooth_shift[:, 0]  # −Σ_c w_c logp_c
             if valid is not None:
                 smooth[~valid] = 0
             loss = (1 - eps) * loss + (eps / n_classes) * smooth
-        denom = wt.sum(dtype=np.float64) if reduction == "mean" else None
         ctx.buf, ctx.s, ctx.m, ctx.x, ctx.t, ctx.valid, ctx.wt = buf, s, m, x, t, valid, wt
-        ctx.w_b, ctx.w_sum, ctx.eps, ctx.reduction, ctx.denom = w_b, w_sum, eps, reduction, denom
+        ctx.w_b, ctx.w_sum, ctx.denom = w_b, w_sum, denom
         return _reduce_array(loss.astype(x.dtype, copy=False), reduction, denom)
 
     @staticmethod
     def backward(ctx, g):
-        if ctx.fused:
+        xp = xp_of(g)
+        if xp is np and ctx.fused:
             return _fused_ce_backward(ctx, g)
-        if ctx.plain:
+        if xp is np and ctx.plain:
             return _plain_backward(ctx, g)
-        eps, wt, valid, n_classes = ctx.eps, ctx.wt, ctx.valid, ctx.x.shape[1]
-        r = _grad_scale(g, ctx.reduction, ctx.denom)
-        buf = ctx.buf
-        if buf is None:  # a second backward (retain_graph=True): the first consumed the buffer
-            buf = np.exp(ctx.x - ctx.m)
+        return _ce_grad(ctx, g, xp)
+
+
+def _ce_terms(shape, dtype, options):
+    """The per-target constants of a cross entropy: (t with ignored entries 0, mask of non-ignored or None, w[tᵢ]
+    (0 where ignored), w as (1, C, 1, ...) or None, Σ_c w_c, Σ w[tᵢ] for 'mean' or None)."""
+    target, weight, ignore_index, _, reduction = options
+    t, valid = class_targets(target, shape[1], ignore_index)
+    wt = target_weights(t, valid, weight, dtype)
+    w_b = None if weight is None else _class_axis_view(weight.astype(dtype, copy=False), len(shape))
+    w_sum = float(shape[1]) if weight is None else float(weight.sum())
+    return t, valid, wt, w_b, w_sum, (wt.sum(dtype=np.float64) if reduction == "mean" else None)
+
+
+def _ce_grad(ctx, g, xp):
+    """∂ℓᵢ/∂x·g = rᵢ·(((1 − ε)·w[tᵢ] + (ε/C)·Σ_c w_c)·softmax(x) − (1 − ε)·w[tᵢ]·onehot(tᵢ) − (ε/C)·w), rᵢ = g's
+    reduction scale (``_grad_scale``), 0 for ignored targets. First order it is built in the forward's buffer
+    exp(x − m), in place; on Tensors (create_graph) softmax(x) is recorded (m, a row maximum, is a constant)."""
+    x, eps, n_classes = ctx.x, float(ctx.options[3]), ctx.x.shape[1]
+    if xp is np:
+        t, valid, wt, w_b, w_sum, denom = ctx.t, ctx.valid, ctx.wt, ctx.w_b, ctx.w_sum, ctx.denom
+        e, s = ctx.buf, ctx.s
+        if e is None:  # a second backward (retain_graph=True): the first consumed the buffer
+            e = np.exp(x - ctx.m)
         ctx.buf = None
-        coef = (1 - eps) * wt
-        if eps > 0:
-            coef = coef + (eps * ctx.w_sum / n_classes) * (1.0 if valid is None else valid)
-        coef = (r * coef).astype(buf.dtype, copy=False)
-        row = coef[:, None] / ctx.s  # per row: ((1 − ε)w[t] + εW/C)·(reduction scale) / Σ exp
-        smooth = None
-        if eps > 0:
-            smooth = np.asarray(r * (eps / n_classes) * (1.0 if valid is None else valid), dtype=buf.dtype)
-            if smooth.ndim:
-                smooth = smooth[:, None]
+    else:
+        t, valid, wt, w_b, w_sum, denom = _ce_terms(tuple(x.shape), dtype_of(x), ctx.options)
+        e = xp.exp(x - xp.asarray(np.amax(x._data, axis=1, keepdims=True)))
+        s = xp.sum(e, axis=1, keepdims=True)
+    r = _grad_scale(g, ctx.options[4], denom)
+    keep = 1.0 if valid is None else valid
+    coef = (1 - eps) * wt
+    if eps > 0:
+        coef = coef + (eps * w_sum / n_classes) * keep
+    coef = r * coef if xp is not np else (r * coef).astype(e.dtype, copy=False)
+    row = xp.expand_dims(coef, 1) / s  # per row: ((1 − ε)w[t] + εW/C)·r / Σ exp
+    shift = None  # (ε/C)·r·w, for label smoothing
+    if eps > 0:
+        shift = r * (eps / n_classes) * keep
+        shift = np.asarray(shift, dtype=e.dtype) if xp is np else shift
+        if shift.ndim:
+            shift = xp.expand_dims(shift, 1)
+        if w_b is not None:
+            shift = shift * w_b
+    at_target = -(r * (1 - eps) * wt)
+    if xp is np:
+        at_target = at_target.astype(e.dtype, copy=False)
+    return _add_at_class(_scaled_rows(e, row, shift), t, at_target)
 
-        def block(rows):
-            bb = buf[rows]
-            np.multiply(bb, row[rows], out=bb)  # the scaled softmax
-            if smooth is not None:
-                sb = smooth[rows] if smooth.ndim else smooth
-                bb -= sb * (1.0 if ctx.w_b is None else ctx.w_b)
 
-        row_blocks(block, buf)
-        _add_at_class(buf, ctx.t, -(r * (1 - eps) * wt).astype(buf.dtype, copy=False))
-        return buf
+def _scaled_rows(e, row, shift):
+    """e·row − shift (shift may be None): in place, over blocks of rows, on an array; recorded on a Tensor."""
+    if xp_of(e) is not np:
+        return e * row if shift is None else e * row - shift
+
+    def block(rows):
+        bb = e[rows]
+        np.multiply(bb, row[rows], out=bb)
+        if shift is not None:
+            bb -= shift[rows] if shift.ndim and shift.shape[0] == e.shape[0] else shift
+
+    row_blocks(block, e)
+    return e
 
 
 _SMALL = 1 << 16  # elements: below this, the plain path's fewer NumPy calls beat the general one

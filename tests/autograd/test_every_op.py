@@ -3,9 +3,9 @@
 An op whose ``backward`` is written against ``xp_of(g)`` (``once_differentiable = False``) states its
 derivative once for both orders; each such op has a case below, and the test checks, in float64:
 ``gradcheck``, ``gradgradcheck``, and a Hessian-vector product against torch's. A guard checks that
-the case's graph really holds the op. The ops not yet converted are listed by name: those with a
-second formula in ``autograd/_higher.py`` and those that still raise under ``create_graph``; the
-lists may only shrink (issue #12).
+the case's graph really holds the op. The other ops are listed by name: those differentiated twice
+through a ``vjp`` or a ``composite``, and those that raise under ``create_graph``; the lists may only
+shrink (issue #12).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from test_higher_order import _hvp
 
 import ember
 from ember.autograd import gradcheck, gradgradcheck
-from ember.autograd.function import GRAPH_VJPS, Op
+from ember.autograd.function import Op
 
 
 def _dropout_mask():
@@ -162,7 +162,8 @@ CASES = {
     + lib.nn.functional.cross_entropy(x.tanh() * y, lib.tensor([1, 0, 3]), label_smoothing=0.1, ignore_index=0,
                                       weight=lib.tensor([0.5, 2.0, 1.5, 1.0], dtype=lib.float64)) * x,
 }
-# ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)
+# ops differentiated twice through something stated a second time: a user Function's own backward (``vjp``), or a
+# fused op's forward given again as differentiable primitives (``composite``)
 SECOND_FORMULA = {"_FunctionNode", "Recurrence"}
 # ops that still raise under create_graph=True
 NOT_TWICE = {"SyncNormalize",  # (its backward all-reduces across ranks: twice needs a differentiable all-reduce)
@@ -184,7 +185,7 @@ def _all_ops():
 
 def test_every_op_is_listed_once():
     ops = _all_ops()
-    second = {c.__name__ for c in ops if c in GRAPH_VJPS or hasattr(c, "vjp")}
+    second = {c.__name__ for c in ops if hasattr(c, "vjp") or c.composite is not None}
     assert second == SECOND_FORMULA
     not_twice = {c.__name__ for c in ops if c.once_differentiable} - second
     assert not_twice == NOT_TWICE

@@ -1,4 +1,4 @@
-"""create_graph=True: gradients of gradients (autograd/_higher.py) against torch and finite differences."""
+"""create_graph=True: gradients of gradients (one backward formula per op, ops/_xp.py) against torch and finite differences."""
 from __future__ import annotations
 
 import numpy as np

@@ -12,7 +12,9 @@ One engine serves both orders. First order, gradients are arrays, each node's ``
 runs on its saved arrays and nothing is recorded. With ``create_graph=True`` gradients are
 Tensors and the same ``backward`` formula runs on :class:`_GraphCtx`, the node's saved values
 as Tensors (``ops/_xp.py`` explains how one formula reads both), with recording on, so the
-gradients carry a graph and can be differentiated again.
+gradients carry a graph and can be differentiated again. A fused op that gives its forward a second time
+as a ``composite`` of primitives is differentiated through it (``_composite_vjp``), and a user ``Function``
+runs its own ``backward`` on Tensors.
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ class Op:
 
     _freed = False
     once_differentiable = False  # True: ``backward`` reads only arrays (ops/_xp.py), so create_graph raises
+    composite = None  # a fused op may give its forward as differentiable primitives: create_graph differentiates it
     _rid = 0  # id() of the output array, to recognise it among the saved arrays under create_graph
     _clock = 0  # _versions.clock when the node was recorded
     _hooks = None  # gradient hooks of the (non-leaf) tensor this node produced
@@ -249,15 +252,13 @@ class _GraphCtx:
             d[k] = as_graph(v)
 
 
-GRAPH_VJPS: dict = {}  # Op class -> vjp(node, g) for ops whose backward is not yet written against xp (_higher.py)
-
-
 def _graph_vjp(node: "Op", g: Tensor) -> tuple:
     """One node's gradients as Tensors that carry a graph (create_graph)."""
     cls = type(node)
-    vjp = GRAPH_VJPS.get(cls) or getattr(cls, "vjp", None)
-    if vjp is not None:
-        return tuple(vjp(node, g))
+    if cls is _FunctionNode:  # a user Function: its own backward on Tensors
+        return tuple(node.vjp(g))
+    if getattr(cls, "composite", None) is not None:
+        return _composite_vjp(node, g)
     if cls.once_differentiable:
         raise RuntimeError(f"create_graph=True: ember cannot differentiate the backward of {node.name()} again")
     out = cls.backward(_GraphCtx(node), g)
@@ -267,6 +268,18 @@ def _graph_vjp(node: "Op", g: Tensor) -> tuple:
             raise RuntimeError(f"{node.name()}: backward returned an array under create_graph; its formula "
                                "must use xp_of(g) (autograd/ops/_xp.py)")
     return out
+
+
+def _composite_vjp(node: "Op", g: Tensor) -> tuple:
+    """A fused op with a ``composite`` (its forward as differentiable primitives, e.g. ``ops/rnn.Recurrence``):
+    ``composite`` recomputed from the node's input tensors and differentiated with create_graph (``g`` enters as a
+    Tensor root gradient, so its own graph is kept)."""
+    inputs = node.inputs
+    wanted = [t for t in inputs if t.requires_grad]
+    out = type(node).composite(*inputs, **node.options)
+    got = run_backward([out], [g], capture=wanted, create_graph=True)
+    grads = iter(got.get(i) for i in range(len(wanted)))
+    return tuple(next(grads) if t.requires_grad else None for t in inputs)
 
 
 def run_backward(roots, root_grads, retain_graph=False, capture=None, create_graph=False):

@@ -270,7 +270,7 @@ def _graph_vjp(node: "Op", g: Tensor) -> tuple:
     return out
 
 
-def _composite_vjp(node: "Op", g: Tensor) -> tuple:
+def _composite_vjp(node: Op, g: Tensor) -> tuple:
     """A fused op with a ``composite`` (its forward as differentiable primitives, e.g. ``ops/rnn.Recurrence``):
     ``composite`` recomputed from the node's input tensors and differentiated with create_graph (``g`` enters as a
     Tensor root gradient, so its own graph is kept)."""

@@ -9,7 +9,6 @@ import numpy as np
 
 from ...autograd.function import Op
 from ...autograd.ops._xp import xp_of
-from ...tensor import _wrap
 
 __all__ = ["batch_norm", "group_norm", "layer_norm"]
 

@@ -242,36 +242,27 @@ def _ce_grad(ctx, g, xp):
     """∂ℓᵢ/∂x·g = rᵢ·(((1 − ε)·w[tᵢ] + (ε/C)·Σ_c w_c)·softmax(x) − (1 − ε)·w[tᵢ]·onehot(tᵢ) − (ε/C)·w), rᵢ = g's
     reduction scale (``_grad_scale``), 0 for ignored targets. First order it is built in the forward's buffer
     exp(x − m), in place; on Tensors (create_graph) softmax(x) is recorded (m, a row maximum, is a constant)."""
-    x, eps, n_classes = ctx.x, float(ctx.options[3]), ctx.x.shape[1]
+    x, (_, _, _, eps, reduction), n_classes, dt = ctx.x, ctx.options, ctx.x.shape[1], dtype_of(ctx.x)
     if xp is np:
         t, valid, wt, w_b, w_sum, denom = ctx.t, ctx.valid, ctx.wt, ctx.w_b, ctx.w_sum, ctx.denom
-        e, s = ctx.buf, ctx.s
-        if e is None:  # a second backward (retain_graph=True): the first consumed the buffer
-            e = np.exp(x - ctx.m)
-        ctx.buf = None
+        e = np.exp(x - ctx.m) if ctx.buf is None else ctx.buf  # (None: a second backward, retain_graph=True)
+        s, ctx.buf = ctx.s, None
     else:
-        t, valid, wt, w_b, w_sum, denom = _ce_terms(tuple(x.shape), dtype_of(x), ctx.options)
+        t, valid, wt, w_b, w_sum, denom = _ce_terms(tuple(x.shape), dt, ctx.options)
         e = xp.exp(x - xp.asarray(np.amax(x._data, axis=1, keepdims=True)))
         s = xp.sum(e, axis=1, keepdims=True)
-    r = _grad_scale(g, ctx.options[4], denom)
-    keep = 1.0 if valid is None else valid
-    coef = (1 - eps) * wt
-    if eps > 0:
-        coef = coef + (eps * w_sum / n_classes) * keep
-    coef = r * coef if xp is not np else (r * coef).astype(e.dtype, copy=False)
-    row = xp.expand_dims(coef, 1) / s  # per row: ((1 − ε)w[t] + εW/C)·r / Σ exp
-    shift = None  # (ε/C)·r·w, for label smoothing
-    if eps > 0:
-        shift = r * (eps / n_classes) * keep
-        shift = np.asarray(shift, dtype=e.dtype) if xp is np else shift
-        if shift.ndim:
-            shift = xp.expand_dims(shift, 1)
-        if w_b is not None:
-            shift = shift * w_b
-    at_target = -(r * (1 - eps) * wt)
-    if xp is np:
-        at_target = at_target.astype(e.dtype, copy=False)
-    return _add_at_class(_scaled_rows(e, row, shift), t, at_target)
+    r, keep, eps = _grad_scale(g, reduction, denom), (1.0 if valid is None else valid), float(eps)
+    row = xp.expand_dims(_as(r * ((1 - eps) * wt + (eps * w_sum / n_classes) * keep), dt), 1) / s
+    shift = None
+    if eps > 0:  # (ε/C)·r·w
+        shift = _as(r * (eps / n_classes) * keep, dt)
+        shift = (xp.expand_dims(shift, 1) if shift.ndim else shift) * (1.0 if w_b is None else w_b)
+    return _add_at_class(_scaled_rows(e, row, shift), t, _as(-(r * (1 - eps) * wt), dt))
+
+
+def _as(v, dtype):
+    """An array in ``dtype`` (a Tensor, under create_graph, as it is)."""
+    return v if xp_of(v) is not np else np.asarray(v).astype(dtype, copy=False)
 
 
 def _scaled_rows(e, row, shift):
@@ -400,11 +391,8 @@ class NLL(Op):
 
     @staticmethod
     def backward(ctx, g):  # linear in x: the gradient depends on g only
-        xp = xp_of(g)
-        v = -(_grad_scale(g, ctx.reduction, ctx.denom) * ctx.wt)
-        if xp is np:
-            v = v.astype(ctx.dtype, copy=False)
-        return _add_at_class(xp.asarray(np.zeros(ctx.shape, ctx.dtype)), ctx.t, v)
+        v = _as(-(_grad_scale(g, ctx.reduction, ctx.denom) * ctx.wt), ctx.dtype)
+        return _add_at_class(xp_of(g).asarray(np.zeros(ctx.shape, ctx.dtype)), ctx.t, v)
 
 
 class BCE(Op):

@@ -233,23 +233,19 @@ class _GraphCtx:
     def __init__(self, node: "Op"):
         by_id = {id(t._data): t for t in node.inputs}
         rid = node._rid
-
-        def as_graph(v):
+        d = self.__dict__
+        for k, v in node.__dict__.items():
             if isinstance(v, (np.ndarray, np.generic)):  # (a 0-d result may be a NumPy scalar)
                 t = by_id.get(id(v))
                 if t is not None:
-                    return t
-                if id(v) == rid:
-                    return _make(np.asarray(v), node)
-                if v.dtype.kind in "fc":  # integer and bool arrays (indices, masks) stay arrays
-                    return _wrap(np.asarray(v))
+                    v = t
+                elif id(v) == rid:
+                    v = _make(np.asarray(v), node)
+                elif v.dtype.kind in "fc":  # integer and bool arrays (indices, masks) stay arrays
+                    v = _wrap(np.asarray(v))
             elif type(v) is tuple and any(id(a) in by_id for a in v):  # (the operands of a variadic op)
-                return tuple(by_id.get(id(a), a) for a in v)
-            return v
-
-        d = self.__dict__
-        for k, v in node.__dict__.items():
-            d[k] = as_graph(v)
+                v = tuple(by_id.get(id(a), a) for a in v)
+            d[k] = v
 
 
 def _graph_vjp(node: "Op", g: Tensor) -> tuple:
@@ -257,7 +253,7 @@ def _graph_vjp(node: "Op", g: Tensor) -> tuple:
     cls = type(node)
     if cls is _FunctionNode:  # a user Function: its own backward on Tensors
         return tuple(node.vjp(g))
-    if getattr(cls, "composite", None) is not None:
+    if cls.composite is not None:
         return _composite_vjp(node, g)
     if cls.once_differentiable:
         raise RuntimeError(f"create_graph=True: ember cannot differentiate the backward of {node.name()} again")

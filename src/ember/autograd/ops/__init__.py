@@ -177,10 +177,6 @@ def _unary_inplace(outofplace, fn, float_result=False):
     return method
 
 
-def _mul_nograd(a, b):
-    return a * b
-
-
 def addcmul_(self, tensor1, tensor2, *, value=1):
     """self += value · tensor1 · tensor2."""
     if _needs_graph(self, tensor1, tensor2):

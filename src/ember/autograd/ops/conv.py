@@ -156,13 +156,6 @@ def _crop(a: np.ndarray, pads, hw) -> np.ndarray:
     return a[:, :, t : t + hw[0], l : l + hw[1]]
 
 
-def _as_input_layout(dx: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """Give a gradient the memory order of the input it belongs to (contiguous for user tensors)."""
-    if like.flags.c_contiguous and not dx.flags.c_contiguous:
-        return np.ascontiguousarray(dx)
-    return dx
-
-
 def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
     """(C·…, M) matrix → (groups, C/groups·…, M) without a copy."""
     return a.reshape(groups, a.shape[0] // groups, a.shape[-1])

@@ -37,16 +37,6 @@ from ...tensor import _wrap
 from ._xp import dtype_of, xp_of
 
 
-def _fast_sum(a: np.ndarray) -> float:
-    """Σ a through BLAS: a matrix-vector product with ones (about twice as fast as NumPy's pairwise sum)."""
-    flat = a.reshape(-1)
-    head = flat.size - flat.size % 256
-    total = float(flat[head:].sum())
-    if head:
-        total += float((flat[:head].reshape(-1, 256) @ np.ones(256, a.dtype)).sum(dtype=np.float64))
-    return total
-
-
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
     """a·b through BLAS in chunks of 2¹⁶ terms added in float64: one BLAS float32 dot of 10⁶ terms loses up to
     2e-6 relative on some CPUs (its kernel's accumulation order depends on the CPU); 2¹⁶-term chunks keep it

@@ -750,12 +750,10 @@ class MSE(Op):
 
     @staticmethod
     def backward(ctx, g):
-        kernels = getattr(ctx, "kernels", None)
-        if xp_of(g) is not np:  # create_graph: the formula on the input Tensors
-            d = ctx.x - ctx.y
-            gx = d * _mse_scale(g, ctx.reduction, d.numel())
-            return gx, (-gx if ctx.inputs[1].requires_grad else None)
-        if kernels is not None:
+        """∂ℓ/∂x = (x − y)·s = −∂ℓ/∂y, s = ``_mse_scale(g)``: one numba pass, or in the forward's x − y in place (first
+        order), or recorded (create_graph)."""
+        xp, kernels = xp_of(g), getattr(ctx, "kernels", None)
+        if xp is np and kernels is not None:
             x, y, gx = ctx.x, ctx.y, ctx.gx
             ctx.gx = None
             if gx is None or g != 1:  # gx = (x − y)·2g/n in one pass (the forward wrote it for g = 1)
@@ -768,23 +766,20 @@ class MSE(Op):
 
                 _blocks(block, x, kernels)
             return gx, (-gx if ctx.inputs[1].requires_grad else None)
-        d = ctx.d
-        if d is None:  # second backward after retain_graph: the first one consumed d
-            d = np.asarray(np.subtract(ctx.x, ctx.y))
+        d = ctx.d if xp is np and ctx.d is not None else xp.asarray(ctx.x - ctx.y)  # (None: a backward consumed it)
         ctx.d = None
-        if ctx.reduction == "none":
-            gx = np.multiply(d, g, out=d)
-            gx *= 2
+        scale = _mse_scale(g, ctx.reduction, int(np.prod(d.shape)))
+        if xp is not np:
+            gx = d * scale
+        elif scale.ndim:  # 'none'
+            gx = np.multiply(d, scale, out=d)
         else:
-            scale = _mse_scale(g, ctx.reduction, d.size)
-
             def block(rows):
                 np.multiply(d[rows], scale, out=d[rows])
 
             row_blocks(block, d)
             gx = d
-        gy = -gx if ctx.inputs[1].requires_grad else None
-        return gx, gy
+        return gx, (-gx if ctx.inputs[1].requires_grad else None)
 
 
 def _mse_scale(g, reduction: str, n: int):

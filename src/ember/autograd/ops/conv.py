@@ -398,19 +398,14 @@ def _conv_grads(x, w, *rest):
 
 
 def _correlate(x, g, kernel, stride, pads, dilation, groups):
-    """dW[o, c, i, j] = Σ_{n,y,x} g[n, o, y, x] · xpad[n, c, y·sh + i·dh, x·sw + j·dw], per group: a convolution of
-    xpadᵀ (batch as channels) with gᵀ as the kernel, stride and dilation swapped (differentiable; create_graph)."""
-    from .shape import cat
-
-    cg, og = x.shape[1] // groups, g.shape[1] // groups
-    parts = []
-    for k in range(groups):
-        xk = x[:, k * cg:(k + 1) * cg] if groups > 1 else x
-        gk = g[:, k * og:(k + 1) * og] if groups > 1 else g
-        out = Conv2d.apply(xk.transpose(0, 1), gk.transpose(0, 1), stride=dilation, pads=pads, dilation=stride,
-                           groups=1)
-        parts.append(out[:, :, :kernel[0], :kernel[1]].transpose(0, 1))
-    return parts[0] if groups == 1 else cat(parts, 0)
+    """dW[o, c, i, j] = Σ_{n,y,x} g[n, o, y, x] · xpad[n, c, y·sh + i·dh, x·sw + j·dw] (c within o's group): one
+    grouped convolution of xpadᵀ (batch as channels, by group) with gᵀ as the kernel, stride and dilation swapped
+    (differentiable; create_graph)."""
+    (n, c, *hw), (o, *ghw) = x.shape, g.shape[1:]
+    xt = x.reshape(n, groups, c // groups, *hw).permute(2, 1, 0, 3, 4).reshape(c // groups, groups * n, *hw)
+    gt = g.reshape(n, groups, o // groups, *ghw).permute(1, 2, 0, 3, 4).reshape(o, n, *ghw)
+    out = Conv2d.apply(xt, gt, stride=dilation, pads=pads, dilation=stride, groups=groups)
+    return out[:, :, :kernel[0], :kernel[1]].transpose(0, 1)
 
 
 class ConvTranspose2d(Op):

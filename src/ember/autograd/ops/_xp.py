@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...tensor import Tensor
+from ...tensor import Tensor, _wrap
 
 
 def xp_of(g):
@@ -83,13 +83,8 @@ class TensorNamespace:
     @staticmethod
     def _pair(a, b):
         """Both operands as Tensors, a non-Tensor one a constant of the other's dtype."""
-        from ...tensor import _wrap
-
-        if not isinstance(a, Tensor):
-            a = _wrap(np.asarray(a, dtype=b._data.dtype))
-        if not isinstance(b, Tensor):
-            b = _wrap(np.asarray(b, dtype=a._data.dtype))
-        return a, b
+        a = a if isinstance(a, Tensor) else _wrap(np.asarray(a, dtype=b._data.dtype))
+        return a, (b if isinstance(b, Tensor) else _wrap(np.asarray(b, dtype=a._data.dtype)))
 
     @staticmethod
     def power(a, b):
@@ -97,8 +92,6 @@ class TensorNamespace:
 
     @staticmethod
     def where(cond, a, b):
-        from ...tensor import Tensor, _wrap
-
         cond = cond if isinstance(cond, Tensor) else _wrap(np.asarray(cond))
         return TensorNamespace._e().where(cond, *TensorNamespace._pair(a, b))
 
@@ -117,14 +110,10 @@ class TensorNamespace:
     @staticmethod
     def asarray(a, dtype=None):
         """A constant Tensor of an array (no gradient flows into it)."""
-        from ...tensor import _wrap
-
         return a if isinstance(a, Tensor) else _wrap(np.asarray(a, dtype))
 
     @staticmethod
     def zeros_like(a):
-        from ...tensor import _wrap
-
         return _wrap(np.zeros(a._data.shape, a._data.dtype))
 
     @staticmethod
@@ -184,8 +173,6 @@ class TensorNamespace:
 
     @staticmethod
     def ones_like(a):
-        from ...tensor import _wrap
-
         return _wrap(np.ones(a._data.shape, a._data.dtype))
 
     @staticmethod

@@ -270,12 +270,10 @@ def _composite_vjp(node: Op, g: Tensor) -> tuple:
     """A fused op with a ``composite`` (its forward as differentiable primitives, e.g. ``ops/rnn.Recurrence``):
     ``composite`` recomputed from the node's input tensors and differentiated with create_graph (``g`` enters as a
     Tensor root gradient, so its own graph is kept)."""
-    inputs = node.inputs
-    wanted = [t for t in inputs if t.requires_grad]
-    out = type(node).composite(*inputs, **node.options)
-    got = run_backward([out], [g], capture=wanted, create_graph=True)
+    wanted = [t for t in node.inputs if t.requires_grad]
+    got = run_backward([type(node).composite(*node.inputs, **node.options)], [g], capture=wanted, create_graph=True)
     grads = iter(got.get(i) for i in range(len(wanted)))
-    return tuple(next(grads) if t.requires_grad else None for t in inputs)
+    return tuple(next(grads) if t.requires_grad else None for t in node.inputs)
 
 
 def run_backward(roots, root_grads, retain_graph=False, capture=None, create_graph=False):

@@ -389,7 +389,7 @@ def _conv_grads(x, w, *rest):
         full = [(m - 1) * s + d * (k - 1) + 1 for m, s, d, k in zip(g.shape[2:], stride, dilation, w.shape[2:])]
         dxp = ConvTranspose2d.apply(g, w, stride=stride, padding=(0, 0), dilation=dilation, groups=groups,
                                     output_padding=(hw_pad[0] - full[0], hw_pad[1] - full[1]))
-        dx = dxp[:, :, pads[0]:pads[0] + h, pads[2]:pads[2] + wd]
+        dx = _crop(dxp, pads, (h, wd))
     if w.requires_grad:
         dw = _correlate(x, g, w.shape[2:], stride, pads, dilation, groups)
     if b and b[0].requires_grad:
@@ -635,13 +635,12 @@ def _max_pool_grad(ctx, g):
     arg = ctx.arg
     if arg is None:  # the NumPy path finds the winners in its backward: find them now
         xd = x._data
-        lowest = -np.inf if xd.dtype.kind == "f" else np.iinfo(xd.dtype).min
-        arg = _first_max_offsets(xd, pad2d(xd, ctx.pads, lowest), ctx.pads, kernel, stride, dilation, out_hw, g._data)
+        xpad = pad2d(xd, ctx.pads, -np.inf if xd.dtype.kind == "f" else np.iinfo(xd.dtype).min)
+        arg = _first_max_offsets(xd, xpad, ctx.pads, kernel, stride, dilation, out_hw, g._data)
     flat = max_indices(np.asarray(arg), (h, wd), kernel, stride, (ctx.pads[0], ctx.pads[2]), dilation)
     xp = xp_of(g)
     plane = xp.asarray(np.zeros((n * c, h * wd), dtype_of(g)))
-    index = xp.asarray(flat.reshape(n * c, -1), np.int64)
-    return plane.scatter_add(1, index, g.reshape(n * c, -1)).reshape(n, c, h, wd)
+    return plane.scatter_add(1, xp.asarray(flat.reshape(n * c, -1), np.int64), g.reshape(n * c, -1)).reshape(n, c, h, wd)
 
 
 def max_indices(arg, in_hw, kernel, stride, padding, dilation):
@@ -702,8 +701,7 @@ class AvgPool2d(Op):
             ones = xp_of(g).asarray(np.ones((1, 1, kh, kw), dtype_of(g)))
             dxp = ConvTranspose2d.apply((g / ctx.div).reshape(n * c, 1, *out_hw), ones, stride=stride, padding=(0, 0),
                                         output_padding=(hp - full[0], wp - full[1]), dilation=(1, 1), groups=1)
-            t, _, l, _ = ctx.pads
-            return dxp.reshape(n, c, hp, wp)[:, :, t:t + ctx.x_hw[0], l:l + ctx.x_hw[1]]
+            return _crop(dxp.reshape(n, c, hp, wp), ctx.pads, ctx.x_hw)
         channel_major, contig = ctx.layout
         dxp = _empty_like_layout(ctx.xp_shape, g.dtype, channel_major)
         gd = g / ctx.div

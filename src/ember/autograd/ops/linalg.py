@@ -170,16 +170,12 @@ def _onto_diagonals(xp, d, spec: str, uniq: str, size: dict, dtype):
     """The array of letters ``spec`` (some repeated) that is ``d`` (letters ``uniq``) on the diagonals and 0 off
     them: each repeat of a letter gets a fresh letter tied to the first by an identity matrix."""
     free = iter(c for c in _LETTERS if c not in spec)
-    seen, letters, eyes, terms = set(), [], [], []
-    for c in spec:
-        if c in seen:
-            fresh = next(free)
-            letters.append(fresh)
-            terms.append(c + fresh)
-            eyes.append(np.eye(size[c], dtype=dtype))
-        else:
-            seen.add(c)
-            letters.append(c)
+    letters, terms = list(spec), []
+    for k, c in enumerate(spec):
+        if c in spec[:k]:
+            letters[k] = next(free)
+            terms.append(c + letters[k])
+    eyes = [np.eye(size[t[0]], dtype=dtype) for t in terms]
     return xp.einsum(",".join([uniq, *terms]) + "->" + "".join(letters), d, *eyes)
 
 

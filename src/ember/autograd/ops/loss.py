@@ -506,11 +506,9 @@ class BCEWithLogits(Op):
             gx = ((1 + (pw - 1) * y) * s - pw * y) * r
         gy = None
         if ctx.inputs[1].requires_grad:
-            if pw is None:
-                gy = -x * r
-            else:  # softplus(−x): the forward's (first order) or recorded
-                sp = ctx.sp if xp is np else xp.log1p(xp.exp(-xp.abs(x))) - xp.minimum(x, 0)
-                gy = ((pw - 1) * sp - x) * r
+            # softplus(−x) (with pos_weight): the forward's (first order) or recorded
+            sp = None if pw is None else ctx.sp if xp is np else xp.log1p(xp.exp(-xp.abs(x))) - xp.minimum(x, 0)
+            gy = (-x if pw is None else (pw - 1) * sp - x) * r
         return gx, gy
 
 

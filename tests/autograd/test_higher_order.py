@@ -260,3 +260,44 @@ def test_retained_grad_of_a_non_leaf_is_set_with_create_graph_like_torch(rng):
         grads.append((h.grad.detach().numpy(), lib.autograd.grad(h.grad.sum(), x)[0].numpy()))
     for got, want in zip(grads[1], grads[0]):
         np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+F = ember.nn.functional
+# ops whose first-order backward is a fast kernel (Winograd, im2col GEMM, numba passes, in-place buffers) and whose
+# create_graph backward composes differentiable ops: fn(x, y) with x, y of the given shapes (float32)
+KERNEL_PATHS = {
+    "conv2d_winograd": (lambda x, y: F.conv2d(x, y, y[0, :, 0, 0], padding=1), (2, 32, 6, 6), (32, 32, 3, 3)),
+    "conv2d_grouped": (lambda x, y: F.conv2d(x, y, stride=2, dilation=(1, 2), groups=2, padding=(1, 2)),
+                       (2, 4, 9, 9), (6, 2, 3, 3)),
+    "conv1d": (lambda x, y: F.conv1d(x, y, y[:, 0, 0], stride=2, padding=1), (3, 4, 11), (5, 4, 3)),
+    "conv_transpose2d": (lambda x, y: F.conv_transpose2d(x, y, stride=2, padding=1, output_padding=1, groups=2),
+                         (2, 4, 5, 5), (4, 3, 3, 3)),
+    "max_pool2d": (lambda x, y: F.max_pool2d(x * y, 3, stride=2, padding=1), (2, 3, 9, 9), (2, 3, 9, 9)),
+    "avg_pool2d": (lambda x, y: F.avg_pool2d(x * y, 3, stride=2, padding=1, ceil_mode=True), (2, 3, 8, 8), (2, 3, 8, 8)),
+    "cross_entropy": (lambda x, y: F.cross_entropy(x * y, ember.tensor(np.arange(64) % 10)), (64, 10), (64, 10)),
+    "cross_entropy_smoothed": (lambda x, y: F.cross_entropy(x * y, ember.tensor(np.arange(64) % 10), ignore_index=3,
+                                                            label_smoothing=0.1, weight=ember.arange(10.0) + 1),
+                               (64, 10), (64, 10)),
+    "mse_loss": (lambda x, y: F.mse_loss(x, y) + F.mse_loss(x, y, reduction="sum"), (300, 70), (300, 70)),
+    "bce_with_logits": (lambda x, y: F.binary_cross_entropy_with_logits(x, y.sigmoid()), (300, 70), (300, 70)),
+    "binary_cross_entropy": (lambda x, y: F.binary_cross_entropy(x.sigmoid(), y.sigmoid(), reduction="sum"),
+                             (300, 70), (300, 70)),
+    "nll_loss": (lambda x, y: F.nll_loss(x * y, ember.tensor(np.arange(64) % 10)), (64, 10), (64, 10)),
+    "batch_norm": (lambda x, y: F.batch_norm(x, None, None, training=True) * y, (16, 5, 3), (16, 5, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERNEL_PATHS))
+def test_the_kernel_path_and_the_create_graph_path_give_the_same_gradient(name, rng):
+    """One backward, two evaluations: the first-order kernels (arrays) and the composition of differentiable ops
+    (Tensors, create_graph=True) agree on the gradient, where the kernels are the ones that run at these sizes."""
+    fn, xs, ys = KERNEL_PATHS[name]
+    x = ember.tensor(rng.standard_normal(xs).astype(np.float32), requires_grad=True)
+    y = ember.tensor(rng.standard_normal(ys).astype(np.float32), requires_grad=True)
+    out = fn(x, y)
+    weights = ember.tensor(np.linspace(0.5, 1.5, out.numel()).reshape(tuple(out.shape)).astype(np.float32))
+    fast = ember.autograd.grad((out * weights).sum(), (x, y), retain_graph=True)
+    graph = ember.autograd.grad((out * weights).sum(), (x, y), create_graph=True)
+    for a, b in zip(fast, graph):
+        assert b.grad_fn is not None and b.dtype == a.dtype == ember.float32
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=2e-4, atol=2e-5, err_msg=name)

@@ -121,7 +121,7 @@ def _grad_scale(g, reduction: str, denom):
         return g
     if denom == 0:
         return xp_of(g).zeros_like(g)
-    return g / denom
+    return g / denom if xp_of(g) is np else g / float(denom)  # (a Python float keeps a Tensor's dtype)
 
 
 def _gather_class(x: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -241,7 +241,7 @@ def _ce_grad(ctx, g, xp):
         t, valid, wt, w_b, w_sum, denom = _ce_terms(tuple(x.shape), dt, ctx.options)
         e = xp.exp(x - xp.asarray(np.amax(x._data, axis=1, keepdims=True)))
         s = xp.sum(e, axis=1, keepdims=True)
-    r, keep, eps = _grad_scale(g, reduction, denom), (1.0 if valid is None else valid), float(eps)
+    r, keep, eps = _grad_scale(g, reduction, denom), (1.0 if valid is None else valid.astype(dt)), float(eps)
     row = xp.expand_dims(_as(r * ((1 - eps) * wt + (eps * w_sum / n_classes) * keep), dt), 1) / s
     shift = None
     if eps > 0:  # (ε/C)·r·w

@@ -402,3 +402,25 @@ def test_var_gradient_when_the_correction_exceeds_the_count_matches_torch():
     x.var(1, correction=5).sum().backward()
     tx.var(1, correction=5).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("how", ["var", "std"])
+@pytest.mark.parametrize("x0, correction", [(np.float32(0.85), 1), (np.float32(0.85), 2), ([2.29, 2.48], 2),
+                                            ([[1.0, 2.0, 3.0], [4.0, 3.0, 2.0]], 6), ([[1.0, 2.0], [2.0, 3.0]], 7)])
+@pytest.mark.parametrize("w", [1.5, -1.5])
+def test_var_and_std_gradient_with_no_degrees_of_freedom_over_all_elements(how, x0, correction, w, recwarn):
+    """A full reduction with N ≤ correction: torch's gradient is +inf·g, nan where x equals the mean."""
+    x0 = np.asarray(x0, np.float32)
+    x, tx = ember.tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
+    (getattr(x, how)(correction=correction) * w).backward()
+    (getattr(tx, how)(correction=correction) * w).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    assert not [m for m in recwarn if issubclass(m.category, RuntimeWarning)]
+
+
+def test_var_gradient_with_no_degrees_of_freedom_under_create_graph():
+    x0 = np.array([1.0, 2.0, 2.0])
+    x, tx = ember.tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
+    (g,) = ember.autograd.grad(x.var(correction=3), x, create_graph=True)
+    (tg,) = torch.autograd.grad(tx.var(correction=3), tx, create_graph=True)
+    np.testing.assert_array_equal(g.detach().numpy(), tg.detach().numpy())

@@ -424,3 +424,66 @@ def test_var_gradient_with_no_degrees_of_freedom_under_create_graph():
     (g,) = ember.autograd.grad(x.var(correction=3), x, create_graph=True)
     (tg,) = torch.autograd.grad(tx.var(correction=3), tx, create_graph=True)
     np.testing.assert_array_equal(g.detach().numpy(), tg.detach().numpy())
+
+
+_F16, _F32, _F64 = np.float16(1.5), np.float32(1.5), np.float64(2.5)
+_I8, _U8, _I32, _I64, _NB = np.int8(3), np.uint8(4), np.int32(5), np.int64(6), np.bool_(True)
+
+
+@pytest.mark.parametrize("data", [
+    _F16, _F32, _F64, _I32, _I64, _NB, [_F16], [_F32], [_F64], [_I32], [_I64], [_NB], [[_F32], [_F64]],
+    [_F32, _F64], [_F32, 2.0], [_F64, 2.0], [_F16, _F32], [_F16, 2], [_F16, 2.0], [_I32, 7], [_I32, _I64],
+    [_I8, _U8], [_I32, 2.0], [_U8, -1], [_I8, 300], [_NB, 2.0], [_NB, _F32], [_I32, True], [[1, 2], [_I32, 3]],
+    [True, 1], [True, 1.5], [], [[], []], 3, 2.5, True, [2**40, _I32],
+])
+def test_dtype_inference_of_numpy_scalars_alone_and_in_lists(data):
+    e, t = ember.tensor(data), torch.tensor(data)
+    assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], (data, e.dtype, t.dtype)
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("data, dtype", [
+    ([2**64], None), (2**64, None), ([2**63], None), ([-2**63 - 1], None), ([_I32, 2**64], None),
+    ([_I8, _NB], None), ([_NB, 1], None), ([_NB, _I64], None), ([_NB], "int64"), (_NB, "int64"),
+    ([300], "uint8"), ([-256], "uint8"), ([-129], "int8"), ([300.0], "int8"), ([2**31], "int32"),
+    ([2**64], "int32"), ([float("nan")], "int64"), ("a", None), ([1, "a"], None), ([None], None), ([3, None], None),
+])
+def test_data_that_torch_tensor_refuses(data, dtype):
+    with pytest.raises(Exception) as t:
+        torch.tensor(data, dtype=dtype and getattr(torch, dtype))
+    with pytest.raises(type(t.value)) as e:
+        ember.tensor(data, dtype=dtype and getattr(ember, dtype))
+    assert str(e.value) == str(t.value)
+
+
+@pytest.mark.parametrize("data, dtype", [([-1], "uint8"), ([-255], "uint8"), ([255], "uint8"), ([2**64], "float32"),
+                                         ([1, 2**64], "float64"), ([2**64], "bool"), ([1.7, -1.7], "int64"),
+                                         ([_NB, 2], "float32")])
+def test_numbers_stored_into_an_explicit_dtype(data, dtype):
+    e, t = ember.tensor(data, dtype=getattr(ember, dtype)), torch.tensor(data, dtype=getattr(torch, dtype))
+    assert str(e.dtype).split(".")[-1] == dtype
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("make", [ember.tensor, ember.as_tensor, ember.from_numpy, lambda a: ember.tensor(a[0])])
+@pytest.mark.parametrize("np_dtype", ["uint16", "uint32", "uint64", "complex64", "complex128", "U1"])
+def test_numpy_dtypes_ember_lacks_raise_a_type_error_naming_them(make, np_dtype):
+    """Deliberate difference: torch takes uint16-64 (few ops work on them) and complex; ember refuses them."""
+    a = np.zeros(2, np_dtype)
+    with pytest.raises(TypeError, match=rf"numpy\.{np.dtype(np_dtype).type.__name__}\. The only supported types "
+                                        r"are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool"):
+        make(a)
+
+
+@pytest.mark.parametrize("make", [ember.tensor, ember.as_tensor, ember.from_numpy])
+def test_an_object_array_raises_torch_s_type_error(make):
+    with pytest.raises(TypeError) as t:
+        torch.tensor(np.zeros(2, object))
+    with pytest.raises(TypeError) as e:
+        make(np.zeros(2, object))
+    assert str(e.value) == str(t.value).replace("uint64, uint32, uint16, ", "").replace("complex64, complex128, ", "")
+
+
+def test_a_python_complex_raises_a_type_error():
+    with pytest.raises(TypeError, match="can't convert complex to a tensor: 2j"):
+        ember.tensor([1, 2j])

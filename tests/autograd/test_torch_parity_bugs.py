@@ -487,3 +487,50 @@ def test_an_object_array_raises_torch_s_type_error(make):
 def test_a_python_complex_raises_a_type_error():
     with pytest.raises(TypeError, match="can't convert complex to a tensor: 2j"):
         ember.tensor([1, 2j])
+
+
+_LOSS_DTYPES = ["float32", "float64", "int32", "int64", "bool"]
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+                                  "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss",
+                                  "multilabel_soft_margin_loss"])
+@pytest.mark.parametrize("dx", _LOSS_DTYPES)
+@pytest.mark.parametrize("dy", _LOSS_DTYPES)
+def test_loss_dtype_rules_match_torch(name, dx, dy):
+    """Every pair of input/target dtypes: torch's error (class and message), or its result dtype, values and
+    input gradient (huber_loss: torch's own backward fails for two dtypes; ember's works)."""
+    x0, y0 = np.array([[1, 0, 1]]).astype(dx), np.array([[0.5, 0, 1]]).astype(dy)
+    results = []
+    for M in (torch, ember):
+        x = M.tensor(x0, requires_grad=dx.startswith("float"))
+        try:
+            out = getattr(M.nn.functional, name)(x, M.tensor(y0), reduction="sum")
+        except Exception as err:  # noqa: BLE001 - the error is the result compared
+            results.append((type(err), str(err)))
+            continue
+        grad = None
+        if out.requires_grad:
+            try:
+                out.backward()
+                grad = x.grad.numpy()
+            except RuntimeError:
+                assert M is torch and name == "huber_loss" and dx != dy
+        results.append((str(out.dtype).split(".")[-1], out.detach().numpy(), grad))
+    (t, e) = results
+    assert t[0] == e[0], (t, e)
+    if isinstance(t[0], str):
+        np.testing.assert_allclose(e[1], t[1], rtol=1e-6)
+        if t[2] is not None:
+            np.testing.assert_allclose(e[2], t[2], rtol=1e-6)
+    else:
+        assert t[1] == e[1]
+
+
+def test_subtracting_two_bool_tensors_has_torch_s_message():
+    a, ta = ember.tensor([True]), torch.tensor([True])
+    with pytest.raises(RuntimeError) as t:
+        ta - ta
+    with pytest.raises(RuntimeError) as e:
+        a - a
+    assert str(e.value) == str(t.value)

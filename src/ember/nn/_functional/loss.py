@@ -17,7 +17,7 @@ differentiable tensor ops, so their gradients follow.
 Torch parity: same names, signatures, defaults, values and gradients (tests/nn/test_losses.py compares each loss,
 reduction and option with torch, and runs a float64 gradcheck). Inputs may also be NumPy arrays. Deliberate
 differences: ``soft_margin_loss`` uses a stable softplus, so it is finite where torch's log(1 + exp(−y·x)) gives
-inf (|x| ≳ 89 in float32); a class weight or BCE target of another float dtype is cast to the input's dtype
+inf (|x| ≳ 89 in float32); a class weight of another float dtype is cast to the input's dtype
 (torch raises); every invalid reduction uses the one message above (torch words gaussian_nll_loss and
 multilabel_soft_margin_loss's message slightly differently).
 """
@@ -29,6 +29,7 @@ import warnings
 import numpy as np
 
 from ...autograd.grad_mode import is_grad_enabled
+from ...autograd.ops import _check_castable
 from ...autograd.ops import elementwise as E
 from ...autograd.ops import loss as L
 from ...autograd.ops import nn as N
@@ -127,6 +128,29 @@ def _warn_size(input: Tensor, target: Tensor) -> None:
             stacklevel=3,
         )
     _broadcast_shape(input._data.shape, target._data.shape)
+
+
+def _float_operands(kernel: str, input: Tensor, target: Tensor):
+    """input and target in torch's promoted dtype, with torch's NotImplementedError naming ``kernel`` (a loss
+    kernel with float versions only) when that dtype is an integer or bool."""
+    if input._data.dtype != target._data.dtype:
+        input, target = operands(input, target)
+    check_float(kernel, input)
+    return input, target
+
+
+def _no_integral(input: Tensor, target: Tensor):
+    """torch's rule for kl_div/poisson-like losses: float inputs only, promoted to one dtype."""
+    if input._data.dtype.kind != "f" or target._data.dtype.kind != "f":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+    return operands(input, target)
+
+
+def _promoted_floats(x: Tensor, y: Tensor):
+    """Two float tensors promoted to one dtype (float32 with float64: float64, as torch); else y cast to x's."""
+    if x._data.dtype.kind == "f" and y._data.dtype.kind == "f":
+        return operands(x, y)
+    return x, _same_float(x, y)
 
 
 def _same_float(x: Tensor, y: Tensor) -> Tensor:
@@ -320,7 +344,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise RuntimeError(
             f"Found dtype {_dtype.scalar_name(target._data.dtype)} but expected {_dtype.scalar_name(input._data.dtype)}"
         )
-    target = _same_float(input, target)
+    check_float("binary_cross_entropy", input)
     x, y = input._data, target._data
     if not ((x >= 0) & (x <= 1)).all():
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -362,14 +386,20 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     _no_grad_arg("binary_cross_entropy_with_logits", "weight", weight)
     _no_grad_arg("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     check_float("log_sigmoid_cpu", input)  # torch's kernel for integer logits
-    target = _same_float(input, target)
+    out_dtype = target.dtype  # torch computes (1 − y)·x in the target's dtype
+    if target._data.dtype.kind == "b":
+        E._no_bool_sub(two=True)
+    if target._data.dtype != input._data.dtype:
+        input, target = operands(input, target)
+        _check_castable(input._data.dtype, out_dtype.np)
     dt = input._data.dtype
     w, pw = _array_arg(weight, dt), _array_arg(pos_weight, dt)
     for extra in (w, pw):
         if extra is not None:
             _broadcast_shape(input._data.shape, extra.shape)
     need_grad = is_grad_enabled() and (input.requires_grad or target.requires_grad)  # else skip σ(x) for backward
-    return L.BCEWithLogits.apply(input, target, weight=w, pos_weight=pw, reduction=reduction, need_grad=need_grad)
+    loss = L.BCEWithLogits.apply(input, target, weight=w, pos_weight=pw, reduction=reduction, need_grad=need_grad)
+    return loss if loss.dtype is out_dtype else loss.to(out_dtype)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -387,7 +417,10 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)
     _broadcast_shape(input._data.shape, target._data.shape)
-    target = _same_float(input, target)
+    check_float("log_sigmoid_cpu", input)
+    if target._data.dtype.kind == "b":  # torch computes 1 − y
+        E._no_bool_sub()
+    input, target = _promoted_floats(input, target)
     loss = -(target * _logsigmoid(input) + (1 - target) * _logsigmoid(-input))
     if weight is not None:
         loss = loss * _t(weight)
@@ -488,8 +521,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     if weight is not None:
         d = input - target
         return _weighted(d * d, weight, input, reduction)
-    if input._data.dtype != target._data.dtype:  # torch's promotion (int64 with float32 is float32)
-        input, target = operands(input, target)
+    input, target = _float_operands("mse_cpu", input, target)  # torch's promotion (int64 with float32: float32)
     return L.MSE.apply(input, target, reduction=reduction)
 
 
@@ -528,12 +560,11 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _warn_size(input, target)
-    if input._data.dtype != target._data.dtype:  # torch's promotion (a bool input with a float target is float)
-        input, target = operands(input, target)
+    if beta == 0:  # torch's l1_loss
+        return _reduce((input - target).abs(), reduction)
+    input, target = _float_operands("smooth_l1_cpu", input, target)  # (a bool input with a float target: float)
     d = input - target
     z = d.abs()
-    if beta == 0:
-        return _reduce(z, reduction)
     loss = E.where(z._data < beta, d * d * (0.5 / beta), z - 0.5 * beta)
     return _reduce(loss, reduction)
 
@@ -548,7 +579,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         delta: δ > 0. Default: 1.
         weight: optional per-element weight (torch 2.x); 'mean' is then the mean of w·ℓ. Default: None.
 
-    Torch parity: matches torch.nn.functional.huber_loss; δ ≤ 0 raises RuntimeError.
+    Torch parity: matches torch.nn.functional.huber_loss (the output has the input's dtype); δ ≤ 0 raises
+    RuntimeError. Deliberate difference: with a target of another dtype torch's backward raises ("Found dtype
+    Double but expected Float"); ember's gives the gradient.
     Reference: Huber, "Robust Estimation of a Location Parameter", Ann. Math. Statist. 1964.
     """
     input, target = _t(input), _t(target)
@@ -556,9 +589,14 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _warn_size(input, target)
-    d = input - target
+    x, y = operands(input, target)
+    _check_castable(x._data.dtype, input._data.dtype)  # torch's output has the input's dtype
+    check_float("huber_cpu", x)
+    d = x - y
     z = d.abs()
     loss = E.where(z._data < delta, d * d * 0.5, (z - 0.5 * delta) * delta)
+    if loss._data.dtype != input._data.dtype:
+        loss = loss.to(input.dtype)
     if weight is not None:
         weight = _t(weight)
         if weight._data.shape != input._data.shape:
@@ -595,7 +633,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
             )
         reduction = _reduction(None, None, reduction, allowed=_REDUCTIONS + ("batchmean",))
     _broadcast_shape(input._data.shape, target._data.shape)
-    target = _same_float(input, target)
+    input, target = _no_integral(input, target)
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -626,7 +664,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)
     _broadcast_shape(input._data.shape, target._data.shape)
-    target = _same_float(input, target)
+    input, target = _promoted_floats(input, target)
     if log_input:
         loss = input.exp() - target * input
     else:

@@ -534,3 +534,49 @@ def test_subtracting_two_bool_tensors_has_torch_s_message():
     with pytest.raises(RuntimeError) as e:
         a - a
     assert str(e.value) == str(t.value)
+
+
+def _same_error(fn):
+    """fn(module) raises in torch; ember raises the same class with the same message."""
+    with pytest.raises(Exception) as t:
+        fn(torch)
+    with pytest.raises(type(t.value)) as e:
+        fn(ember)
+    assert str(e.value) == str(t.value)
+
+
+@pytest.mark.parametrize("xs, ms", [((2, 4), (3,)), ((4, 2), (3, 1)), ((2, 3), (2, 2))])
+@pytest.mark.parametrize("how", ["masked_select", "masked_fill"])
+def test_masks_that_do_not_broadcast_raise_torch_s_error(xs, ms, how):
+    def fn(M):
+        x, m = M.zeros(*xs), M.zeros(*ms, dtype=M.bool)
+        return x.masked_select(m) if how == "masked_select" else x.masked_fill(m, 1.0)
+
+    _same_error(fn)
+
+
+def M_TENSOR_1(M):
+    return M.tensor([1])
+
+
+def M_TENSOR_15(M):
+    return M.tensor([1.5])
+
+
+def M_TENSOR_15_2(M):
+    return M.tensor([1.5, 2.0])
+
+
+@pytest.mark.parametrize("make, kw", [
+    (lambda M: M.tensor([True, False]), dict(min=1)), (lambda M: M.tensor([True, False]), dict(min=True)),
+    (lambda M: M.tensor([True, False]), dict(max=0.5)), (lambda M: M.tensor([1, 2]), dict(min=0.5)),
+    (lambda M: M.tensor([True, False]), dict(min=M_TENSOR_1)), (lambda M: M.tensor([1, 2]), dict(min=M_TENSOR_15)),
+    (lambda M: M.tensor(3), dict(min=M_TENSOR_15, max=None)), (lambda M: M.tensor(3.0), dict(min=M_TENSOR_15)),
+    (lambda M: M.tensor([[3]]), dict(min=M_TENSOR_15)), (lambda M: M.tensor([3.0, 2.0, 1.0]), dict(min=M_TENSOR_15_2)),
+])
+def test_clamp_inplace_into_a_lower_dtype_raises_torch_s_error(make, kw):
+    def fn(M):
+        args = {k: (v(M) if callable(v) else v) for k, v in kw.items()}
+        return make(M).clamp_(**args)
+
+    _same_error(fn)

@@ -536,7 +536,7 @@ def test_subtracting_two_bool_tensors_has_torch_s_message():
     assert str(e.value) == str(t.value)
 
 
-def _same_error(fn):
+def _same_module_error(fn):
     """fn(module) raises in torch; ember raises the same class with the same message."""
     with pytest.raises(Exception) as t:
         fn(torch)
@@ -552,7 +552,7 @@ def test_masks_that_do_not_broadcast_raise_torch_s_error(xs, ms, how):
         x, m = M.zeros(*xs), M.zeros(*ms, dtype=M.bool)
         return x.masked_select(m) if how == "masked_select" else x.masked_fill(m, 1.0)
 
-    _same_error(fn)
+    _same_module_error(fn)
 
 
 def M_TENSOR_1(M):
@@ -579,4 +579,4 @@ def test_clamp_inplace_into_a_lower_dtype_raises_torch_s_error(make, kw):
         args = {k: (v(M) if callable(v) else v) for k, v in kw.items()}
         return make(M).clamp_(**args)
 
-    _same_error(fn)
+    _same_module_error(fn)

@@ -494,12 +494,13 @@ _LOSS_DTYPES = ["float32", "float64", "int32", "int64", "bool"]
 
 @pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
                                   "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss",
-                                  "multilabel_soft_margin_loss"])
+                                  "multilabel_soft_margin_loss", "soft_margin_loss", "hinge_embedding_loss"])
 @pytest.mark.parametrize("dx", _LOSS_DTYPES)
 @pytest.mark.parametrize("dy", _LOSS_DTYPES)
 def test_loss_dtype_rules_match_torch(name, dx, dy):
     """Every pair of input/target dtypes: torch's error (class and message), or its result dtype, values and
-    input gradient (huber_loss: torch's own backward fails for two dtypes; ember's works)."""
+    input gradient (torch's own backward fails for huber_loss of two dtypes and soft_margin_loss of a bool
+    target; ember's works)."""
     x0, y0 = np.array([[1, 0, 1]]).astype(dx), np.array([[0.5, 0, 1]]).astype(dy)
     results = []
     for M in (torch, ember):
@@ -515,7 +516,7 @@ def test_loss_dtype_rules_match_torch(name, dx, dy):
                 out.backward()
                 grad = x.grad.numpy()
             except RuntimeError:
-                assert M is torch and name == "huber_loss" and dx != dy
+                assert M is torch and (name == "huber_loss" and dx != dy or name == "soft_margin_loss" and dy == "bool")
         results.append((str(out.dtype).split(".")[-1], out.detach().numpy(), grad))
     (t, e) = results
     assert t[0] == e[0], (t, e)
@@ -580,3 +581,43 @@ def test_clamp_inplace_into_a_lower_dtype_raises_torch_s_error(make, kw):
         return make(M).clamp_(**args)
 
     _same_module_error(fn)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+@pytest.mark.parametrize("dx, dy", [("float32", "float64"), ("float64", "float32"), ("int64", "float32")])
+def test_a_0d_target_of_another_dtype_promotes_as_a_broadcast_one(name, dx, dy, recwarn):
+    """torch broadcasts input and target to one shape before the loss, so a 0-d target is not a 'scalar' in the
+    promotion: float32 input, 0-d float64 target → float64."""
+    x0, y0 = np.array([1.0, 0.0, 3.0]).astype(dx), np.array(0.5, dy)
+    results = []
+    for M in (torch, ember):
+        try:
+            results.append(getattr(M.nn.functional, name)(M.tensor(x0), M.tensor(y0), reduction="none"))
+        except Exception as err:  # noqa: BLE001 - the error is the result compared
+            results.append((type(err), str(err)))
+    t, e = results
+    if isinstance(t, tuple):
+        assert t == e
+    else:
+        assert_close(e, t)
+
+
+def test_soft_margin_loss_is_not_differentiable_in_its_target():
+    _same_module_error(lambda M: M.nn.functional.soft_margin_loss(M.tensor([0.5, -1.0]), M.ones(2, requires_grad=True)))
+
+
+@pytest.mark.parametrize("margin", [1.0, 0.5, 2.5])
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_hinge_embedding_loss_of_integers_truncates_the_margin_and_keeps_the_dtype(margin, reduction):
+    x0, y0 = np.array([0, 3, -1, 2]), np.array([-1.0, 1.0, -1.0, 5.0], np.float32)
+    kw = dict(margin=margin, reduction=reduction)
+    assert_close(ember.nn.functional.hinge_embedding_loss(ember.tensor(x0), ember.tensor(y0), **kw),
+                 torch.nn.functional.hinge_embedding_loss(torch.tensor(x0), torch.tensor(y0), **kw))
+
+
+def test_the_mean_of_an_empty_integer_loss_raises_torch_s_error():
+    _same_module_error(lambda M: M.nn.functional.hinge_embedding_loss(M.tensor([], dtype=M.int64), M.ones(0)))
+
+
+def test_poisson_nll_loss_full_with_a_bool_target_raises_torch_s_error():
+    _same_module_error(lambda M: M.nn.functional.poisson_nll_loss(M.tensor([0.5]), M.tensor([True]), full=True))

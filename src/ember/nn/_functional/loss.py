@@ -94,7 +94,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
         return loss
     if reduction == "sum":
         return loss.sum()
-    if loss._data.size == 0:
+    if loss._data.size == 0 and loss._data.dtype.kind == "f":  # (an integer loss: mean's own error)
         return loss.sum() * float("nan")
     return loss.mean()
 
@@ -130,11 +130,22 @@ def _warn_size(input: Tensor, target: Tensor) -> None:
     _broadcast_shape(input._data.shape, target._data.shape)
 
 
+def _one_dtype(input: Tensor, target: Tensor):
+    """input and target cast to their promoted dtype. torch broadcasts the two to one shape first, so a 0-d
+    target promotes as a dimensioned one would (float32 with a 0-d float64 target: float64)."""
+    dx, dy = input._data.dtype, target._data.dtype
+    if dx == dy:
+        return input, target
+    from ... import _dtype
+
+    dt = _dtype.promote_types(dx, dy).np
+    return (input if dx == dt else input._cast(dt)), (target if dy == dt else target._cast(dt))
+
+
 def _float_operands(kernel: str, input: Tensor, target: Tensor):
     """input and target in torch's promoted dtype, with torch's NotImplementedError naming ``kernel`` (a loss
     kernel with float versions only) when that dtype is an integer or bool."""
-    if input._data.dtype != target._data.dtype:
-        input, target = operands(input, target)
+    input, target = _one_dtype(input, target)
     check_float(kernel, input)
     return input, target
 
@@ -144,13 +155,6 @@ def _no_integral(input: Tensor, target: Tensor):
     if input._data.dtype.kind != "f" or target._data.dtype.kind != "f":
         raise RuntimeError("kl_div: Integral inputs not supported.")
     return operands(input, target)
-
-
-def _promoted_floats(x: Tensor, y: Tensor):
-    """Two float tensors promoted to one dtype (float32 with float64: float64, as torch); else y cast to x's."""
-    if x._data.dtype.kind == "f" and y._data.dtype.kind == "f":
-        return operands(x, y)
-    return x, _same_float(x, y)
 
 
 def _same_float(x: Tensor, y: Tensor) -> Tensor:
@@ -420,7 +424,6 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     check_float("log_sigmoid_cpu", input)
     if target._data.dtype.kind == "b":  # torch computes 1 − y
         E._no_bool_sub()
-    input, target = _promoted_floats(input, target)
     loss = -(target * _logsigmoid(input) + (1 - target) * _logsigmoid(-input))
     if weight is not None:
         loss = loss * _t(weight)
@@ -537,6 +540,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)
     _warn_size(input, target)
+    if "b" not in (input._data.dtype.kind, target._data.dtype.kind):  # (a bool operand: the subtraction's error)
+        input, target = _one_dtype(input, target)
     loss = (input - target).abs()
     if weight is not None:
         return _weighted(loss, weight, input, reduction)
@@ -589,7 +594,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _warn_size(input, target)
-    x, y = operands(input, target)
+    x, y = _one_dtype(input, target)
     _check_castable(x._data.dtype, input._data.dtype)  # torch's output has the input's dtype
     check_float("huber_cpu", x)
     d = x - y
@@ -664,7 +669,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)
     _broadcast_shape(input._data.shape, target._data.shape)
-    input, target = _promoted_floats(input, target)
+    if full and target._data.dtype.kind == "b":  # torch's Stirling term subtracts the target
+        E._no_bool_sub()
     if log_input:
         loss = input.exp() - target * input
     else:
@@ -746,14 +752,20 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
         ℓ = x if y = 1,   max(0, margin − x) if y = −1
 
-    Torch parity: matches torch.nn.functional.hinge_embedding_loss (other target values add both terms, as torch).
+    Torch parity: matches torch.nn.functional.hinge_embedding_loss (other target values add both terms, as torch;
+    an integer input keeps its dtype and truncates the margin to it, as torch).
     """
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)
     _broadcast_shape(input._data.shape, target._data.shape)
-    t = target._data
-    margin_term = E.where(t != 1, (margin - input).clamp(min=0), 0.0)
-    self_term = E.where(t != -1, input, 0.0)
+    kind = input._data.dtype.kind
+    if kind == "b":
+        E._no_bool_sub(two=True)
+    if kind in "iu":
+        margin = int(margin)
+    t, zero = target._data, 0.0 if kind == "f" else 0
+    margin_term = E.where(t != 1, (margin - input).clamp(min=0), zero)
+    self_term = E.where(t != -1, input, zero)
     return _reduce(margin_term + self_term, reduction)
 
 
@@ -768,6 +780,14 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)
     _broadcast_shape(input._data.shape, target._data.shape)
+    _no_grad_arg("soft_margin_loss", "target", target)
+    if input._data.dtype.kind == "b":
+        -input  # noqa: B018 - torch's error for negating a bool tensor
+    if input._data.dtype.kind in "iu":  # torch writes the float result into a tensor of the input's dtype
+        from ... import _dtype
+
+        _check_castable(target._data.dtype if target._data.dtype.kind == "f" else _dtype.get_default_dtype().np,
+                        input._data.dtype)
     target = _same_float(input, target)
     loss = N.Softplus.apply(-target * input, beta=1.0, threshold=20.0)
     return _reduce(loss, reduction)

@@ -36,7 +36,16 @@ def _float_dt(dtype) -> np.dtype:
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
-    """A new tensor holding a copy of ``data`` (dtype inferred as torch does: floats → float32)."""
+    """A new tensor holding a copy of ``data``.
+
+    The dtype is inferred as torch does (``_dtype.infer``): the promotion of every element's dtype, where a
+    Python float is the default dtype (float32), an int int64, a bool bool, and a NumPy scalar, array or Tensor
+    keeps its own dtype (``[np.float32(1), np.float64(2)]`` is float64, ``[np.float32(1), 2.0]`` float32).
+
+    Torch parity: same dtypes, values and errors as torch.tensor (a Python int beyond int64 raises ValueError,
+    a number that overflows an explicit integer dtype RuntimeError). Deliberate difference: NumPy uint16,
+    uint32, uint64 and complex data raise TypeError (ember has no such dtypes; torch's uint16-64 support few ops).
+    """
     return _finish(np.array(_to_array(data, _dtype.np_dtype(dtype)), copy=True), requires_grad, device)
 
 
@@ -50,6 +59,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 def from_numpy(array: np.ndarray) -> Tensor:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    _dtype.from_np(array.dtype)  # torch's TypeError for a dtype ember lacks
     return _wrap(array)
 
 

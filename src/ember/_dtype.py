@@ -90,11 +90,108 @@ def scalar_name(d) -> str:
     return _SCALAR_NAMES[to_dtype(d).name]
 
 
-def from_np(np_dtype) -> dtype:
+_SUPPORTED = ", ".join(d.name for d in (float64, float32, float16, int64, int32, int16, int8, uint8)) + ", and bool"
+
+
+def from_np(np_dtype, what="np.ndarray") -> dtype:
+    """The ember dtype that stores ``np_dtype``; torch's TypeError, listing ember's dtypes, for one it lacks.
+
+    Deliberate difference: torch also takes uint16/uint32/uint64 (with few ops) and complex arrays; ember has
+    no such dtypes and refuses them here, at the boundary, rather than failing later inside an op.
+    """
     try:
         return _FROM_NP[np_dtype]
     except KeyError:
-        raise TypeError(f"ember has no dtype for NumPy dtype {np_dtype}") from None
+        name = np.dtype(np_dtype).type.__name__
+        raise TypeError(f"can't convert {what} of type numpy.{name}. The only supported types are: {_SUPPORTED}.") from None
+
+
+# ---- torch's dtype of Python data (torch.tensor's inference) ------------------------------------------------
+_OVERFLOW_LONG = "Overflow when unpacking long long"
+
+
+def _scalar_dtype(x, found_np_bool: list) -> dtype:
+    """The dtype torch infers for one element: float → the default dtype, int → int64, bool → bool, a NumPy
+    scalar or array or a Tensor → its own dtype."""
+    t = type(x)
+    if t is builtins.float:
+        return _default_float
+    if t is builtins.int:
+        return int64
+    if t is builtins.bool:
+        return bool
+    if isinstance(x, (np.generic, np.ndarray)):
+        if isinstance(x, np.bool_):
+            found_np_bool.append(True)
+        return from_np(x.dtype, "np.ndarray" if isinstance(x, np.ndarray) else "a NumPy scalar")
+    d = getattr(x, "dtype", None)
+    if isinstance(d, dtype):  # a Tensor
+        return d
+    if isinstance(x, builtins.complex):
+        raise TypeError(f"can't convert complex to a tensor: {x!r}. The only supported types are: {_SUPPORTED}.")
+    if isinstance(x, builtins.bool):
+        return bool
+    if isinstance(x, builtins.int):
+        return int64
+    if isinstance(x, builtins.float):
+        return _default_float
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{t.__name__}'")
+    raise RuntimeError(f"Could not infer dtype of {t.__name__}")
+
+
+_PY_NUMBERS = {builtins.float, builtins.int, builtins.bool}
+
+
+def _infer(data, found_np_bool: list):
+    if type(data) in (list, tuple):
+        types = set(map(type, data))
+        if types and types <= _PY_NUMBERS:  # the common case, without a Python loop over the elements
+            return _default_float if builtins.float in types else int64 if builtins.int in types else bool
+        out = None
+        for x in data:
+            d = _infer(x, found_np_bool)
+            out = d if out is None else promote_types(out, d)
+        return out
+    return _scalar_dtype(data, found_np_bool)
+
+
+def infer(data) -> dtype:
+    """torch.tensor's dtype for nested lists/tuples of numbers: the promotion (``promote_types``) of every
+    element's dtype (``_scalar_dtype``); an empty list gives the default float dtype."""
+    return _infer(data, []) or _default_float
+
+
+def _int_range_ok(values: np.ndarray, np_dt: np.dtype) -> builtins.bool:
+    """torch's overflow rule for storing numbers into an integer dtype: signed types take [min, max], unsigned
+    types take [−max, max] (negative values wrap, so that −1 stored as uint8 is 255)."""
+    info = np.iinfo(np_dt)
+    lo = info.min if info.min < 0 else -info.max
+    return not values.size or (lo <= values.min() and values.max() <= info.max)
+
+
+def array_of(data, np_dt=None) -> np.ndarray:
+    """An array of Python data (nested lists/tuples of numbers, NumPy scalars, Tensors), with torch's dtype
+    inference when ``np_dt`` is None and torch's errors: a Python int beyond int64 in integer data is
+    ValueError('Overflow when unpacking long long'), a number that does not fit an explicit integer dtype is
+    RuntimeError, a NumPy bool stored into an integer dtype is TypeError."""
+    found_np_bool: list = []
+    inferred = _infer(data, found_np_bool) or _default_float
+    target = np.dtype(np_dt) if np_dt is not None else inferred.np
+    if found_np_bool and target.kind in "iu":
+        raise TypeError("'numpy.bool' object cannot be interpreted as an integer")
+    if target.kind not in "iu":
+        try:
+            return np.asarray(data, dtype=target)
+        except OverflowError:
+            raise ValueError(_OVERFLOW_LONG) from None
+    try:
+        wide = np.asarray(data, dtype=np.int64 if inferred.np.kind in "iub" else np.float64)
+    except OverflowError:
+        raise ValueError(_OVERFLOW_LONG) from None
+    if target != wide.dtype and not _int_range_ok(wide, target):
+        raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+    return wide.astype(target)
 
 
 def np_dtype(d) -> np.dtype | None:

@@ -53,10 +53,15 @@ def _to_array(data, dtype=None) -> np.ndarray:
         arr = data._data
         return arr if dtype is None else arr.astype(dtype, copy=False)
     if isinstance(data, np.ndarray):
-        return data if dtype is None else data.astype(dtype, copy=False)
+        if dtype is None:
+            _dtype.from_np(data.dtype)  # torch's TypeError for a dtype ember lacks (uint16, complex...)
+            return data
+        return data.astype(dtype, copy=False)
     if isinstance(data, (list, tuple)) and data and any(isinstance(x, Tensor) for x in data):
         data = [x._data if isinstance(x, Tensor) else x for x in data]
-    arr = np.asarray(data, dtype=dtype)
+    if isinstance(data, (list, tuple, builtins.int, builtins.float, builtins.complex, np.generic, str)):
+        return _dtype.array_of(data, dtype)  # numbers, NumPy scalars and nested lists: torch's inference
+    arr = np.asarray(data, dtype=dtype)  # other array-likes (range, objects with __array__)
     if dtype is None:
         if arr.dtype.kind == "f" and not isinstance(data, np.generic):
             arr = arr.astype(_dtype.get_default_dtype().np)

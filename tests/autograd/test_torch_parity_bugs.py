@@ -402,3 +402,222 @@ def test_var_gradient_when_the_correction_exceeds_the_count_matches_torch():
     x.var(1, correction=5).sum().backward()
     tx.var(1, correction=5).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("how", ["var", "std"])
+@pytest.mark.parametrize("x0, correction", [(np.float32(0.85), 1), (np.float32(0.85), 2), ([2.29, 2.48], 2),
+                                            ([[1.0, 2.0, 3.0], [4.0, 3.0, 2.0]], 6), ([[1.0, 2.0], [2.0, 3.0]], 7)])
+@pytest.mark.parametrize("w", [1.5, -1.5])
+def test_var_and_std_gradient_with_no_degrees_of_freedom_over_all_elements(how, x0, correction, w, recwarn):
+    """A full reduction with N ≤ correction: torch's gradient is +inf·g, nan where x equals the mean."""
+    x0 = np.asarray(x0, np.float32)
+    x, tx = ember.tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
+    (getattr(x, how)(correction=correction) * w).backward()
+    (getattr(tx, how)(correction=correction) * w).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    assert not [m for m in recwarn if issubclass(m.category, RuntimeWarning)]
+
+
+def test_var_gradient_with_no_degrees_of_freedom_under_create_graph():
+    x0 = np.array([1.0, 2.0, 2.0])
+    x, tx = ember.tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
+    (g,) = ember.autograd.grad(x.var(correction=3), x, create_graph=True)
+    (tg,) = torch.autograd.grad(tx.var(correction=3), tx, create_graph=True)
+    np.testing.assert_array_equal(g.detach().numpy(), tg.detach().numpy())
+
+
+_F16, _F32, _F64 = np.float16(1.5), np.float32(1.5), np.float64(2.5)
+_I8, _U8, _I32, _I64, _NB = np.int8(3), np.uint8(4), np.int32(5), np.int64(6), np.bool_(True)
+
+
+@pytest.mark.parametrize("data", [
+    _F16, _F32, _F64, _I32, _I64, _NB, [_F16], [_F32], [_F64], [_I32], [_I64], [_NB], [[_F32], [_F64]],
+    [_F32, _F64], [_F32, 2.0], [_F64, 2.0], [_F16, _F32], [_F16, 2], [_F16, 2.0], [_I32, 7], [_I32, _I64],
+    [_I8, _U8], [_I32, 2.0], [_U8, -1], [_I8, 300], [_NB, 2.0], [_NB, _F32], [_I32, True], [[1, 2], [_I32, 3]],
+    [True, 1], [True, 1.5], [], [[], []], 3, 2.5, True, [2**40, _I32],
+])
+def test_dtype_inference_of_numpy_scalars_alone_and_in_lists(data):
+    e, t = ember.tensor(data), torch.tensor(data)
+    assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], (data, e.dtype, t.dtype)
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("data, dtype", [
+    ([2**64], None), (2**64, None), ([2**63], None), ([-2**63 - 1], None), ([_I32, 2**64], None),
+    ([_I8, _NB], None), ([_NB, 1], None), ([_NB, _I64], None), ([_NB], "int64"), (_NB, "int64"),
+    ([300], "uint8"), ([-256], "uint8"), ([-129], "int8"), ([300.0], "int8"), ([2**31], "int32"),
+    ([2**64], "int32"), ([float("nan")], "int64"), ("a", None), ([1, "a"], None), ([None], None), ([3, None], None),
+])
+def test_data_that_torch_tensor_refuses(data, dtype):
+    with pytest.raises(Exception) as t:
+        torch.tensor(data, dtype=dtype and getattr(torch, dtype))
+    with pytest.raises(type(t.value)) as e:
+        ember.tensor(data, dtype=dtype and getattr(ember, dtype))
+    assert str(e.value) == str(t.value)
+
+
+@pytest.mark.parametrize("data, dtype", [([-1], "uint8"), ([-255], "uint8"), ([255], "uint8"), ([2**64], "float32"),
+                                         ([1, 2**64], "float64"), ([2**64], "bool"), ([1.7, -1.7], "int64"),
+                                         ([_NB, 2], "float32")])
+def test_numbers_stored_into_an_explicit_dtype(data, dtype):
+    e, t = ember.tensor(data, dtype=getattr(ember, dtype)), torch.tensor(data, dtype=getattr(torch, dtype))
+    assert str(e.dtype).split(".")[-1] == dtype
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("make", [ember.tensor, ember.as_tensor, ember.from_numpy, lambda a: ember.tensor(a[0])])
+@pytest.mark.parametrize("np_dtype", ["uint16", "uint32", "uint64", "complex64", "complex128", "U1"])
+def test_numpy_dtypes_ember_lacks_raise_a_type_error_naming_them(make, np_dtype):
+    """Deliberate difference: torch takes uint16-64 (few ops work on them) and complex; ember refuses them."""
+    a = np.zeros(2, np_dtype)
+    with pytest.raises(TypeError, match=rf"numpy\.{np.dtype(np_dtype).type.__name__}\. The only supported types "
+                                        r"are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool"):
+        make(a)
+
+
+@pytest.mark.parametrize("make", [ember.tensor, ember.as_tensor, ember.from_numpy])
+def test_an_object_array_raises_torch_s_type_error(make):
+    with pytest.raises(TypeError) as t:
+        torch.tensor(np.zeros(2, object))
+    with pytest.raises(TypeError) as e:
+        make(np.zeros(2, object))
+    assert str(e.value) == str(t.value).replace("uint64, uint32, uint16, ", "").replace("complex64, complex128, ", "")
+
+
+def test_a_python_complex_raises_a_type_error():
+    with pytest.raises(TypeError, match="can't convert complex to a tensor: 2j"):
+        ember.tensor([1, 2j])
+
+
+_LOSS_DTYPES = ["float32", "float64", "int32", "int64", "bool"]
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+                                  "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss",
+                                  "multilabel_soft_margin_loss", "soft_margin_loss", "hinge_embedding_loss"])
+@pytest.mark.parametrize("dx", _LOSS_DTYPES)
+@pytest.mark.parametrize("dy", _LOSS_DTYPES)
+def test_loss_dtype_rules_match_torch(name, dx, dy):
+    """Every pair of input/target dtypes: torch's error (class and message), or its result dtype, values and
+    input gradient (torch's own backward fails for huber_loss of two dtypes and soft_margin_loss of a bool
+    target; ember's works)."""
+    x0, y0 = np.array([[1, 0, 1]]).astype(dx), np.array([[0.5, 0, 1]]).astype(dy)
+    results = []
+    for M in (torch, ember):
+        x = M.tensor(x0, requires_grad=dx.startswith("float"))
+        try:
+            out = getattr(M.nn.functional, name)(x, M.tensor(y0), reduction="sum")
+        except Exception as err:  # noqa: BLE001 - the error is the result compared
+            results.append((type(err), str(err)))
+            continue
+        grad = None
+        if out.requires_grad:
+            try:
+                out.backward()
+                grad = x.grad.numpy()
+            except RuntimeError:
+                assert M is torch and (name == "huber_loss" and dx != dy or name == "soft_margin_loss" and dy == "bool")
+        results.append((str(out.dtype).split(".")[-1], out.detach().numpy(), grad))
+    (t, e) = results
+    assert t[0] == e[0], (t, e)
+    if isinstance(t[0], str):
+        np.testing.assert_allclose(e[1], t[1], rtol=1e-6)
+        if t[2] is not None:
+            np.testing.assert_allclose(e[2], t[2], rtol=1e-6)
+    else:
+        assert t[1] == e[1]
+
+
+def test_subtracting_two_bool_tensors_has_torch_s_message():
+    a, ta = ember.tensor([True]), torch.tensor([True])
+    with pytest.raises(RuntimeError) as t:
+        ta - ta
+    with pytest.raises(RuntimeError) as e:
+        a - a
+    assert str(e.value) == str(t.value)
+
+
+def _same_module_error(fn):
+    """fn(module) raises in torch; ember raises the same class with the same message."""
+    with pytest.raises(Exception) as t:
+        fn(torch)
+    with pytest.raises(type(t.value)) as e:
+        fn(ember)
+    assert str(e.value) == str(t.value)
+
+
+@pytest.mark.parametrize("xs, ms", [((2, 4), (3,)), ((4, 2), (3, 1)), ((2, 3), (2, 2))])
+@pytest.mark.parametrize("how", ["masked_select", "masked_fill"])
+def test_masks_that_do_not_broadcast_raise_torch_s_error(xs, ms, how):
+    def fn(M):
+        x, m = M.zeros(*xs), M.zeros(*ms, dtype=M.bool)
+        return x.masked_select(m) if how == "masked_select" else x.masked_fill(m, 1.0)
+
+    _same_module_error(fn)
+
+
+def M_TENSOR_1(M):
+    return M.tensor([1])
+
+
+def M_TENSOR_15(M):
+    return M.tensor([1.5])
+
+
+def M_TENSOR_15_2(M):
+    return M.tensor([1.5, 2.0])
+
+
+@pytest.mark.parametrize("make, kw", [
+    (lambda M: M.tensor([True, False]), dict(min=1)), (lambda M: M.tensor([True, False]), dict(min=True)),
+    (lambda M: M.tensor([True, False]), dict(max=0.5)), (lambda M: M.tensor([1, 2]), dict(min=0.5)),
+    (lambda M: M.tensor([True, False]), dict(min=M_TENSOR_1)), (lambda M: M.tensor([1, 2]), dict(min=M_TENSOR_15)),
+    (lambda M: M.tensor(3), dict(min=M_TENSOR_15, max=None)), (lambda M: M.tensor(3.0), dict(min=M_TENSOR_15)),
+    (lambda M: M.tensor([[3]]), dict(min=M_TENSOR_15)), (lambda M: M.tensor([3.0, 2.0, 1.0]), dict(min=M_TENSOR_15_2)),
+])
+def test_clamp_inplace_into_a_lower_dtype_raises_torch_s_error(make, kw):
+    def fn(M):
+        args = {k: (v(M) if callable(v) else v) for k, v in kw.items()}
+        return make(M).clamp_(**args)
+
+    _same_module_error(fn)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+@pytest.mark.parametrize("dx, dy", [("float32", "float64"), ("float64", "float32"), ("int64", "float32")])
+def test_a_0d_target_of_another_dtype_promotes_as_a_broadcast_one(name, dx, dy, recwarn):
+    """torch broadcasts input and target to one shape before the loss, so a 0-d target is not a 'scalar' in the
+    promotion: float32 input, 0-d float64 target → float64."""
+    x0, y0 = np.array([1.0, 0.0, 3.0]).astype(dx), np.array(0.5, dy)
+    results = []
+    for M in (torch, ember):
+        try:
+            results.append(getattr(M.nn.functional, name)(M.tensor(x0), M.tensor(y0), reduction="none"))
+        except Exception as err:  # noqa: BLE001 - the error is the result compared
+            results.append((type(err), str(err)))
+    t, e = results
+    if isinstance(t, tuple):
+        assert t == e
+    else:
+        assert_close(e, t)
+
+
+def test_soft_margin_loss_is_not_differentiable_in_its_target():
+    _same_module_error(lambda M: M.nn.functional.soft_margin_loss(M.tensor([0.5, -1.0]), M.ones(2, requires_grad=True)))
+
+
+@pytest.mark.parametrize("margin", [1.0, 0.5, 2.5])
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_hinge_embedding_loss_of_integers_truncates_the_margin_and_keeps_the_dtype(margin, reduction):
+    x0, y0 = np.array([0, 3, -1, 2]), np.array([-1.0, 1.0, -1.0, 5.0], np.float32)
+    kw = dict(margin=margin, reduction=reduction)
+    assert_close(ember.nn.functional.hinge_embedding_loss(ember.tensor(x0), ember.tensor(y0), **kw),
+                 torch.nn.functional.hinge_embedding_loss(torch.tensor(x0), torch.tensor(y0), **kw))
+
+
+def test_the_mean_of_an_empty_integer_loss_raises_torch_s_error():
+    _same_module_error(lambda M: M.nn.functional.hinge_embedding_loss(M.tensor([], dtype=M.int64), M.ones(0)))
+
+
+def test_poisson_nll_loss_full_with_a_bool_target_raises_torch_s_error():
+    _same_module_error(lambda M: M.nn.functional.poisson_nll_loss(M.tensor([0.5]), M.tensor([True]), full=True))

@@ -67,6 +67,12 @@ ALLOWED = [
             "t.permute() and t.expand() with no sizes are accepted on a 0-d tensor (torch: TypeError, a missing "
             "argument): ember's own code calls them as t.permute(*dims) and t.expand(*shape) for any shape"),
     Allowed("expand", "raises", lambda c, m: c.inputs[0].ndim == 0, "as for permute above"),
+    Allowed("F.huber_loss", "backward", lambda c, m: "Found dtype" in m,
+            "torch's huber_loss backward raises for a target of another dtype than the input ('Found dtype Double "
+            "but expected Float', a torch bug: its forward accepts the pair); ember gives the gradient"),
+    Allowed("F.soft_margin_loss", "backward", lambda c, m: "Negation" in m and _dtypes(c)[1] == "bool",
+            "torch's soft_margin_loss backward negates a bool target and raises (its forward accepts it); ember "
+            "gives the gradient"),
     Allowed("setitem", "requires_grad", lambda c, m: c.inputs[0].dtype.kind in "iub",
             "torch marks an integer/bool tensor as requiring grad after a float value that requires grad is set "
             "into it (its CopySlices node); ember keeps integer and bool tensors out of the graph, as torch's own "
@@ -427,18 +433,34 @@ for _n, _kw in _ACTIVATIONS.items():
         [array(rng, shape(rng))], lambda M, x: getattr(M.nn.functional, n)(x, **kw)))
 
 
-def _gen_pointwise_loss(rng):
-    name = str(rng.choice(["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-                           "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div"]))
+_POINTWISE_LOSSES = ("mse_loss l1_loss smooth_l1_loss huber_loss binary_cross_entropy_with_logits "
+                     "binary_cross_entropy kl_div poisson_nll_loss soft_margin_loss multilabel_soft_margin_loss "
+                     "hinge_embedding_loss").split()
+
+
+def _gen_pointwise_loss(name, rng):
+    """A loss of an input and a target of one shape (rarely another, or other dtypes)."""
     red = str(rng.choice(["mean", "sum", "none"]))
-    s = shape(rng)
-    dt = "float32" if rng.random() < 0.9 else str(rng.choice(DTYPES))
-    x, y = array(rng, s, dt), array(rng, s if rng.random() < 0.9 else broadcastable(rng, s), "float32")
+    s = shape(rng, lo=1 if name == "multilabel_soft_margin_loss" else 0)
+    dt = "float32" if rng.random() < 0.85 else str(rng.choice(DTYPES))
+    dt_y = "float32" if rng.random() < 0.85 else str(rng.choice(DTYPES))
+    x, y = array(rng, s, dt), array(rng, s if rng.random() < 0.9 else broadcastable(rng, s), dt_y)
     if name == "binary_cross_entropy":
         x, y = (1 / (1 + np.exp(-x.astype("float64")))).astype(x.dtype) if dt in _FLOAT else x, np.abs(y) % 1
-    if name == "kl_div":
+    if name in ("kl_div", "poisson_nll_loss"):
         y = np.abs(y)
-    return [x, y], lambda M, a, b: getattr(M.nn.functional, name)(a, b, reduction=red)
+    if name in ("soft_margin_loss", "hinge_embedding_loss"):
+        y = np.where(y > 0, 1, -1).astype(y.dtype) if y.dtype != np.bool_ else y
+    kw = {"reduction": red}
+    if name in ("smooth_l1_loss", "huber_loss") and rng.random() < 0.3:
+        kw["beta" if name == "smooth_l1_loss" else "delta"] = float(rng.choice([0.0, 0.5, 2.0]))
+    if name == "poisson_nll_loss":
+        kw.update(log_input=bool(rng.random() < 0.5), full=bool(rng.random() < 0.5))
+    if name == "kl_div" and rng.random() < 0.3:
+        kw.update(log_target=True)
+    if name == "hinge_embedding_loss" and rng.random() < 0.5:
+        kw.update(margin=float(rng.choice([0.5, 2.0])))
+    return [x, y], lambda M, a, b: getattr(M.nn.functional, name)(a, b, **kw)
 
 
 def _gen_class_loss(rng):
@@ -452,7 +474,8 @@ def _gen_class_loss(rng):
     return [x, y], lambda M, a, b: getattr(M.nn.functional, name)(a, b, reduction=red, ignore_index=ii)
 
 
-_register("F.pointwise_loss", _gen_pointwise_loss)
+for _n in _POINTWISE_LOSSES:
+    _register(f"F.{_n}", lambda rng, n=_n: _gen_pointwise_loss(n, rng))
 _register("F.class_loss", _gen_class_loss)
 
 # ---- clamp, in-place methods, setitem, dtype arguments, a few more functionals ------------------

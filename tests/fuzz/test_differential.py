@@ -27,7 +27,7 @@ def test_examples_are_reproducible():
 
 
 def test_the_table_covers_every_kind_and_dtype():
-    cases = [_fuzz.case(i) for i in range(N)]
+    cases = [_fuzz.case(i) for i in range(max(N, 2000))]  # (drawing cases is cheap; checking them is not)
     names = {c.name for c in cases}
     assert {"sum", "softmax", "gather", "matmul", "cast", "F.class_loss", "reshape", "scalar+"} <= names
     dtypes = {str(a.dtype) for c in cases for a in c.inputs}

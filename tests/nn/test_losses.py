@@ -488,7 +488,7 @@ GRADCHECKS = [
                         lambda a, b: EF.cosine_embedding_loss(a, b, ember.tensor([1, -1, 1, -1]), margin=-0.9))),
     ("ranking", lambda: ((_d(5), _d(5), _d(5)), lambda a, b, t: EF.margin_ranking_loss(a, b, t, margin=0.1))),
     ("hinge", lambda: ((_d(3, 4),), lambda a: EF.hinge_embedding_loss(a, HINGE_T, margin=0.5))),
-    ("soft_margin", lambda: ((_d(3, 4), _d(3, 4)), lambda a, b: EF.soft_margin_loss(a, b))),
+    ("soft_margin", _const(lambda y: ((_d(3, 4),), lambda a: EF.soft_margin_loss(a, (y - 0.6).sign().expand(3, 4))), 4)),
     ("multilabel_soft_margin", _const(lambda w: ((_d(3, 4), _d(3, 4, lo=0, hi=1)),
                                                  lambda a, b: EF.multilabel_soft_margin_loss(a, b, weight=w)), 4)),
     ("multi_margin", _const(lambda w: ((_d(4, 5),), lambda a: EF.multi_margin_loss(a, ember.tensor([0, 4, 2, 2]),

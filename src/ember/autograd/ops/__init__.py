@@ -8,7 +8,7 @@ from ...tensor import Tensor, _DataTensor, _wrap
 from .. import _versions
 from ..grad_mode import _state
 from . import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S
-from ._util import as_tensor_arg, broadcast_error
+from ._util import _C_NAMES, as_tensor_arg, broadcast_error
 
 # ---- operators ----------------------------------------------------------------------
 _OPERATORS = {
@@ -260,7 +260,24 @@ def clamp_(self, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     d = self._data
-    np.clip(d, _arr(min), _arr(max), out=d)
+    try:
+        if d.dtype.kind == "b":
+            E.clamp(_wrap(d), min, max)  # torch's NotImplementedError for bool bounds of a bool tensor
+        np.clip(d, _arr(min), _arr(max), out=d)
+    except (TypeError, ValueError) as err:  # a bound of a higher category than self's dtype, or of a larger shape
+        shapes = [d.shape, *(np.shape(_arr(b)) for b in (min, max) if b is not None)]
+        try:
+            shape = np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise broadcast_error(*shapes) from None
+        if shape != d.shape:
+            raise RuntimeError(f"output with shape {list(d.shape)} doesn't match the broadcast shape {list(shape)}") from None
+        if isinstance(err, ValueError):
+            raise
+        src = E.clamp(_wrap(d[:0] if d.ndim else d), min, max)._data.dtype  # torch's result type
+        tensor_bound = isinstance(min, Tensor) or isinstance(max, Tensor)  # (torch names dst in C++ otherwise)
+        dst = _dtype.scalar_name(d.dtype) if tensor_bound else _C_NAMES[d.dtype.name]
+        raise RuntimeError(f"result type {_dtype.scalar_name(src)} can't be cast to the desired output type {dst}") from None
     return _changed(self)
 
 

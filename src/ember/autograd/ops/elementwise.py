@@ -417,7 +417,7 @@ def sub(x, y, *, alpha=1):
     if alpha != 1:
         y = y * alpha
     if x._data.dtype.kind == "b" or y.__class__ is bool or _is_bool(y):
-        _no_bool_sub()
+        _no_bool_sub(two=x._data.dtype.kind == "b" and _is_bool(y))
     a, b = operands(x, y)
     try:
         return Sub.apply(a, b)
@@ -437,7 +437,11 @@ def _is_bool(y) -> bool:
     return isinstance(y, Tensor) and y._data.dtype.kind == "b"
 
 
-def _no_bool_sub():
+def _no_bool_sub(two=False):
+    """torch's error for a subtraction with a bool tensor (``two``: both operands are bool tensors)."""
+    if two:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
     raise RuntimeError(
         "Subtraction, the `-` operator, with a bool tensor is not supported. "
         "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."

@@ -6,7 +6,7 @@ import numpy as np
 from ...tensor import Tensor, _DataTensor, _wrap
 from .. import _versions
 from ..function import Op
-from ._util import dims, as_tensor_arg
+from ._util import as_tensor_arg, broadcast_error, dims
 from ._xp import xp_of
 
 
@@ -269,16 +269,16 @@ def masked_fill(x, mask, value):
     try:
         np.broadcast_shapes(m.shape, x._data.shape)
     except ValueError:
-        raise RuntimeError(
-            f"The size of tensor a ({x._data.shape[-1] if x._data.ndim else 1}) must match the size of tensor b "
-            f"({m.shape[-1] if m.ndim else 1}) at non-singleton dimension"
-        ) from None
+        raise broadcast_error(m.shape, x._data.shape) from None
     return MaskedFill.apply(x, mask=m, value=value)
 
 
 def masked_select(x, mask):
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    shape = np.broadcast_shapes(m.shape, x._data.shape)
+    try:
+        shape = np.broadcast_shapes(m.shape, x._data.shape)
+    except ValueError:
+        raise broadcast_error(m.shape, x._data.shape) from None
     return GetItem.apply(x.expand(*shape), idx=np.broadcast_to(m, shape), basic=False)
 
 

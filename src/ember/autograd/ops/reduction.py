@@ -69,7 +69,11 @@ class Mean(Op):
 
 
 class Var(Op):
-    """var = Σ(x − x̄)² / (N − correction); d var/dx = 2(x − x̄)/(N − correction)."""
+    """var = Σ(x − x̄)² / (N − correction); d var/dx = 2(x − x̄)/(N − correction).
+
+    With no degrees of freedom left (N ≤ correction) in a full reduction (dim=None or a 0-d input), the
+    derivative is torch's limit instead: +inf, or nan where x = x̄ (inf · 0), times the incoming gradient.
+    """
 
     @staticmethod
     def forward(ctx, a, *, axes, keepdim, correction):
@@ -80,6 +84,7 @@ class Var(Op):
         denom = n - correction if n > correction else 0  # (this module shadows max)
         ctx.a, ctx.axes, ctx.keepdim, ctx.shape = a, axes, keepdim, a.shape
         ctx.denom = n - correction  # the gradient's, not clamped at 0 (torch's: finite when correction > n)
+        ctx.no_dof = _no_dof_derivative(d) if (axes is None or a.ndim == 0) and n <= correction else None
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.asarray((d * d).sum(axis=axes, keepdims=keepdim) / a.dtype.type(denom))
 
@@ -91,7 +96,14 @@ class Var(Op):
         d = a - xp.mean(a, axis=ctx.axes, keepdims=True)  # recomputed: x − x̄ is not saved (it depends on x)
         g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
         with np.errstate(invalid="ignore", divide="ignore"):
+            if ctx.no_dof is not None:
+                return g * ctx.no_dof
             return g * (2 / ctx.denom if ctx.denom else float("inf")) * d
+
+
+def _no_dof_derivative(d):
+    """d var/dx of a full reduction with N ≤ correction, as torch defines it: nan where x − x̄ = 0, else +inf."""
+    return np.where(d == 0, np.nan, np.inf).astype(d.dtype)
 
 
 class Prod(Op):

@@ -17,7 +17,7 @@ differentiable tensor ops, so their gradients follow.
 Torch parity: same names, signatures, defaults, values and gradients (tests/nn/test_losses.py compares each loss,
 reduction and option with torch, and runs a float64 gradcheck). Inputs may also be NumPy arrays. Deliberate
 differences: ``soft_margin_loss`` uses a stable softplus, so it is finite where torch's log(1 + exp(−y·x)) gives
-inf (|x| ≳ 89 in float32); a class weight or BCE target of another float dtype is cast to the input's dtype
+inf (|x| ≳ 89 in float32); a class weight of another float dtype is cast to the input's dtype
 (torch raises); every invalid reduction uses the one message above (torch words gaussian_nll_loss and
 multilabel_soft_margin_loss's message slightly differently).
 """
@@ -29,6 +29,7 @@ import warnings
 import numpy as np
 
 from ...autograd.grad_mode import is_grad_enabled
+from ...autograd.ops import _check_castable
 from ...autograd.ops import elementwise as E
 from ...autograd.ops import loss as L
 from ...autograd.ops import nn as N
@@ -93,7 +94,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
         return loss
     if reduction == "sum":
         return loss.sum()
-    if loss._data.size == 0:
+    if loss._data.size == 0 and loss._data.dtype.kind == "f":  # (an integer loss: mean's own error)
         return loss.sum() * float("nan")
     return loss.mean()
 
@@ -127,6 +128,33 @@ def _warn_size(input: Tensor, target: Tensor) -> None:
             stacklevel=3,
         )
     _broadcast_shape(input._data.shape, target._data.shape)
+
+
+def _one_dtype(input: Tensor, target: Tensor):
+    """input and target cast to their promoted dtype. torch broadcasts the two to one shape first, so a 0-d
+    target promotes as a dimensioned one would (float32 with a 0-d float64 target: float64)."""
+    dx, dy = input._data.dtype, target._data.dtype
+    if dx == dy:
+        return input, target
+    from ... import _dtype
+
+    dt = _dtype.promote_types(dx, dy).np
+    return (input if dx == dt else input._cast(dt)), (target if dy == dt else target._cast(dt))
+
+
+def _float_operands(kernel: str, input: Tensor, target: Tensor):
+    """input and target in torch's promoted dtype, with torch's NotImplementedError naming ``kernel`` (a loss
+    kernel with float versions only) when that dtype is an integer or bool."""
+    input, target = _one_dtype(input, target)
+    check_float(kernel, input)
+    return input, target
+
+
+def _no_integral(input: Tensor, target: Tensor):
+    """torch's rule for kl_div/poisson-like losses: float inputs only, promoted to one dtype."""
+    if input._data.dtype.kind != "f" or target._data.dtype.kind != "f":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+    return operands(input, target)
 
 
 def _same_float(x: Tensor, y: Tensor) -> Tensor:
@@ -320,7 +348,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise RuntimeError(
             f"Found dtype {_dtype.scalar_name(target._data.dtype)} but expected {_dtype.scalar_name(input._data.dtype)}"
         )
-    target = _same_float(input, target)
+    check_float("binary_cross_entropy", input)
     x, y = input._data, target._data
     if not ((x >= 0) & (x <= 1)).all():
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -362,14 +390,20 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     _no_grad_arg("binary_cross_entropy_with_logits", "weight", weight)
     _no_grad_arg("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     check_float("log_sigmoid_cpu", input)  # torch's kernel for integer logits
-    target = _same_float(input, target)
+    out_dtype = target.dtype  # torch computes (1 − y)·x in the target's dtype
+    if target._data.dtype.kind == "b":
+        E._no_bool_sub(two=True)
+    if target._data.dtype != input._data.dtype:
+        input, target = operands(input, target)
+        _check_castable(input._data.dtype, out_dtype.np)
     dt = input._data.dtype
     w, pw = _array_arg(weight, dt), _array_arg(pos_weight, dt)
     for extra in (w, pw):
         if extra is not None:
             _broadcast_shape(input._data.shape, extra.shape)
     need_grad = is_grad_enabled() and (input.requires_grad or target.requires_grad)  # else skip σ(x) for backward
-    return L.BCEWithLogits.apply(input, target, weight=w, pos_weight=pw, reduction=reduction, need_grad=need_grad)
+    loss = L.BCEWithLogits.apply(input, target, weight=w, pos_weight=pw, reduction=reduction, need_grad=need_grad)
+    return loss if loss.dtype is out_dtype else loss.to(out_dtype)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -387,7 +421,9 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)
     _broadcast_shape(input._data.shape, target._data.shape)
-    target = _same_float(input, target)
+    check_float("log_sigmoid_cpu", input)
+    if target._data.dtype.kind == "b":  # torch computes 1 − y
+        E._no_bool_sub()
     loss = -(target * _logsigmoid(input) + (1 - target) * _logsigmoid(-input))
     if weight is not None:
         loss = loss * _t(weight)
@@ -488,8 +524,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     if weight is not None:
         d = input - target
         return _weighted(d * d, weight, input, reduction)
-    if input._data.dtype != target._data.dtype:  # torch's promotion (int64 with float32 is float32)
-        input, target = operands(input, target)
+    input, target = _float_operands("mse_cpu", input, target)  # torch's promotion (int64 with float32: float32)
     return L.MSE.apply(input, target, reduction=reduction)
 
 
@@ -505,6 +540,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)
     _warn_size(input, target)
+    if "b" not in (input._data.dtype.kind, target._data.dtype.kind):  # (a bool operand: the subtraction's error)
+        input, target = _one_dtype(input, target)
     loss = (input - target).abs()
     if weight is not None:
         return _weighted(loss, weight, input, reduction)
@@ -528,12 +565,11 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     _warn_size(input, target)
-    if input._data.dtype != target._data.dtype:  # torch's promotion (a bool input with a float target is float)
-        input, target = operands(input, target)
+    if beta == 0:  # torch's l1_loss
+        return _reduce((input - target).abs(), reduction)
+    input, target = _float_operands("smooth_l1_cpu", input, target)  # (a bool input with a float target: float)
     d = input - target
     z = d.abs()
-    if beta == 0:
-        return _reduce(z, reduction)
     loss = E.where(z._data < beta, d * d * (0.5 / beta), z - 0.5 * beta)
     return _reduce(loss, reduction)
 
@@ -548,7 +584,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         delta: δ > 0. Default: 1.
         weight: optional per-element weight (torch 2.x); 'mean' is then the mean of w·ℓ. Default: None.
 
-    Torch parity: matches torch.nn.functional.huber_loss; δ ≤ 0 raises RuntimeError.
+    Torch parity: matches torch.nn.functional.huber_loss (the output has the input's dtype); δ ≤ 0 raises
+    RuntimeError. Deliberate difference: with a target of another dtype torch's backward raises ("Found dtype
+    Double but expected Float"); ember's gives the gradient.
     Reference: Huber, "Robust Estimation of a Location Parameter", Ann. Math. Statist. 1964.
     """
     input, target = _t(input), _t(target)
@@ -556,9 +594,14 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _warn_size(input, target)
-    d = input - target
+    x, y = _one_dtype(input, target)
+    _check_castable(x._data.dtype, input._data.dtype)  # torch's output has the input's dtype
+    check_float("huber_cpu", x)
+    d = x - y
     z = d.abs()
     loss = E.where(z._data < delta, d * d * 0.5, (z - 0.5 * delta) * delta)
+    if loss._data.dtype != input._data.dtype:
+        loss = loss.to(input.dtype)
     if weight is not None:
         weight = _t(weight)
         if weight._data.shape != input._data.shape:
@@ -595,7 +638,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
             )
         reduction = _reduction(None, None, reduction, allowed=_REDUCTIONS + ("batchmean",))
     _broadcast_shape(input._data.shape, target._data.shape)
-    target = _same_float(input, target)
+    input, target = _no_integral(input, target)
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -626,7 +669,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)
     _broadcast_shape(input._data.shape, target._data.shape)
-    target = _same_float(input, target)
+    if full and target._data.dtype.kind == "b":  # torch's Stirling term subtracts the target
+        E._no_bool_sub()
     if log_input:
         loss = input.exp() - target * input
     else:
@@ -708,14 +752,20 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
         ℓ = x if y = 1,   max(0, margin − x) if y = −1
 
-    Torch parity: matches torch.nn.functional.hinge_embedding_loss (other target values add both terms, as torch).
+    Torch parity: matches torch.nn.functional.hinge_embedding_loss (other target values add both terms, as torch;
+    an integer input keeps its dtype and truncates the margin to it, as torch).
     """
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)
     _broadcast_shape(input._data.shape, target._data.shape)
-    t = target._data
-    margin_term = E.where(t != 1, (margin - input).clamp(min=0), 0.0)
-    self_term = E.where(t != -1, input, 0.0)
+    kind = input._data.dtype.kind
+    if kind == "b":
+        E._no_bool_sub(two=True)
+    if kind in "iu":
+        margin = int(margin)
+    t, zero = target._data, 0.0 if kind == "f" else 0
+    margin_term = E.where(t != 1, (margin - input).clamp(min=0), zero)
+    self_term = E.where(t != -1, input, zero)
     return _reduce(margin_term + self_term, reduction)
 
 
@@ -730,6 +780,14 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)
     _broadcast_shape(input._data.shape, target._data.shape)
+    _no_grad_arg("soft_margin_loss", "target", target)
+    if input._data.dtype.kind == "b":
+        -input  # noqa: B018 - torch's error for negating a bool tensor
+    if input._data.dtype.kind in "iu":  # torch writes the float result into a tensor of the input's dtype
+        from ... import _dtype
+
+        _check_castable(target._data.dtype if target._data.dtype.kind == "f" else _dtype.get_default_dtype().np,
+                        input._data.dtype)
     target = _same_float(input, target)
     loss = N.Softplus.apply(-target * input, beta=1.0, threshold=20.0)
     return _reduce(loss, reduction)

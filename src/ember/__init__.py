@@ -19,6 +19,7 @@ from .tensor import Size, Tensor
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.ops import elementwise as _E, indexing as _I, linalg as _L, nn as _N, reduction as _R, shape as _S
+from .autograd.ops import sorting as _O
 from ._random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._creation import (
     arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full, full_like, is_tensor, linspace,
@@ -45,6 +46,29 @@ gather, scatter, scatter_add, index_select, masked_fill = _I.gather, _I.scatter,
 masked_select, nonzero, take_along_dim = _I.masked_select, _I.nonzero, _I.take_along_dim
 matmul, mm, bmm, dot, outer, einsum = _L.matmul, _L.mm, _L.bmm, _L.dot, _L.outer, _L.einsum
 softmax, log_softmax = _N.softmax, _N.log_softmax
+sort, argsort, msort, topk, kthvalue, mode = _O.sort, _O.argsort, _O.msort, _O.topk, _O.kthvalue, _O.mode
+median, nanmedian, unique, unique_consecutive = _O.median, _O.nanmedian, _O.unique, _O.unique_consecutive
+searchsorted, bucketize = _O.searchsorted, _O.bucketize
+cumprod, cummax, cummin, logcumsumexp = _O.cumprod, _O.cummax, _O.cummin, _O.logcumsumexp
+tan, sinh, cosh, asin, acos, atan, asinh, acosh, atanh = _E.tan, _E.sinh, _E.cosh, _E.asin, _E.acos, _E.atan, _E.asinh, _E.acosh, _E.atanh
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh = _E.asin, _E.acos, _E.atan, _E.asinh, _E.acosh, _E.atanh
+sinc, atan2, arctan2, hypot, logaddexp, logaddexp2, fmod = _E.sinc, _E.atan2, _E.atan2, _E.hypot, _E.logaddexp, _E.logaddexp2, _E.fmod
+exp2, deg2rad, rad2deg, frac, logit, xlogy, copysign = _E.exp2, _E.deg2rad, _E.rad2deg, _E.frac, _E.logit, _E.xlogy, _E.copysign
+float_power, ldexp, heaviside, gcd, lcm, fmax, fmin = _E.float_power, _E.ldexp, _E.heaviside, _E.gcd, _E.lcm, _E.fmax, _E.fmin
+nextafter, isposinf, isneginf, signbit, isreal, isin = _E.nextafter, _E.isposinf, _E.isneginf, _E.signbit, _E.isreal, _E.isin
+nan_to_num, positive, frexp, sgn, fix, rsub = _E.nan_to_num, _E.positive, _E.frexp, _E.sign, _E.trunc, _E.rsub_function
+not_equal, greater_equal, less_equal, greater, less = _E.ne, _E.ge, _E.le, _E.gt, _E.lt
+nansum, nanmean, aminmax = _R.nansum, _R.nanmean, _R.aminmax
+roll, fliplr, flipud, rot90, narrow, tile, repeat_interleave = _S.roll, _S.fliplr, _S.flipud, _S.rot90, _S.narrow, _S.tile, _S.repeat_interleave
+diagonal, diag_embed, diag, diagflat, trace = _S.diagonal, _S.diag_embed, _S.diag, _S.diagflat, _S.trace
+tril_indices, triu_indices, meshgrid, movedim, moveaxis, swapdims = _S.tril_indices, _S.triu_indices, _S.meshgrid, _S.movedim, _S.movedim, _S.transpose
+ravel, atleast_1d, atleast_2d, atleast_3d, column_stack, row_stack = _S.ravel, _S.atleast_1d, _S.atleast_2d, _S.atleast_3d, _S.column_stack, _S.row_stack
+dstack, tensor_split, hsplit, vsplit, dsplit, select = _S.dstack, _S.tensor_split, _S.hsplit, _S.vsplit, _S.dsplit, _S.select
+broadcast_shapes, broadcast_tensors, cartesian_prod, combinations = _S.broadcast_shapes, _S.broadcast_tensors, _S.cartesian_prod, _S.combinations
+block_diag, diff, unsafe_chunk, unsafe_split, split_with_sizes = _S.block_diag, _S.diff, _S.chunk, _S.split, _S.split
+unsafe_split_with_sizes = _S.split
+take, index_add, index_copy, index_fill, scatter_reduce = _I.take, _I.index_add, _I.index_copy, _I.index_fill, _I.scatter_reduce
+masked_scatter, argwhere, bincount, histc, histogram = _I.masked_scatter, _I.argwhere, _I.bincount, _I.histc, _I.histogram
 
 
 def lerp(input, end, weight):
@@ -60,6 +84,14 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value·tensor1/tensor2."""
     return input + tensor1 / tensor2 * value
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
 
 
 def is_floating_point(input) -> bool:

@@ -7,7 +7,7 @@ from ... import _dtype
 from ...tensor import Tensor, _DataTensor, _wrap
 from .. import _versions
 from ..grad_mode import _state
-from . import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S
+from . import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S, sorting as O
 from ._util import as_tensor_arg, broadcast_error
 
 # ---- operators ----------------------------------------------------------------------
@@ -75,7 +75,41 @@ _METHODS = {
     "take_along_dim": I.take_along_dim,
     "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "dot": L.dot, "outer": L.outer,
     "softmax": N.softmax, "log_softmax": N.log_softmax,
+    # sorting, selection and cumulative ops (sorting.py)
+    "sort": O.sort, "argsort": O.argsort, "msort": O.msort, "topk": O.topk, "kthvalue": O.kthvalue,
+    "median": O.median, "nanmedian": O.nanmedian, "mode": O.mode, "unique": O.unique,
+    "unique_consecutive": O.unique_consecutive, "cumprod": O.cumprod, "cummax": O.cummax, "cummin": O.cummin,
+    "logcumsumexp": O.logcumsumexp,
+    # more math, shape and indexing (issue #18)
+    "tan": E.tan, "sinh": E.sinh, "cosh": E.cosh, "asin": E.asin, "acos": E.acos, "atan": E.atan,
+    "asinh": E.asinh, "acosh": E.acosh, "atanh": E.atanh, "arcsin": E.asin, "arccos": E.acos, "arctan": E.atan,
+    "arcsinh": E.asinh, "arccosh": E.acosh, "arctanh": E.atanh, "sinc": E.sinc, "atan2": E.atan2,
+    "arctan2": E.atan2, "hypot": E.hypot, "logaddexp": E.logaddexp, "logaddexp2": E.logaddexp2, "fmod": E.fmod,
+    "exp2": E.exp2, "deg2rad": E.deg2rad, "rad2deg": E.rad2deg, "frac": E.frac, "logit": E.logit,
+    "xlogy": E.xlogy, "copysign": E.copysign, "float_power": E.float_power, "ldexp": E.ldexp,
+    "heaviside": E.heaviside, "gcd": E.gcd, "lcm": E.lcm, "fmax": E.fmax, "fmin": E.fmin,
+    "nextafter": E.nextafter, "isposinf": E.isposinf, "isneginf": E.isneginf, "signbit": E.signbit,
+    "isreal": E.isreal, "nan_to_num": E.nan_to_num, "positive": E.positive, "frexp": E.frexp, "sgn": E.sign,
+    "fix": E.trunc, "not_equal": E.ne, "greater_equal": E.ge, "less_equal": E.le,
+    "nansum": R.nansum, "nanmean": R.nanmean, "aminmax": R.aminmax,
+    "roll": S.roll, "fliplr": S.fliplr, "flipud": S.flipud, "rot90": S.rot90, "narrow": S.narrow, "tile": S.tile,
+    "repeat_interleave": S.repeat_interleave, "diagonal": S.diagonal, "diag_embed": S.diag_embed, "diag": S.diag,
+    "diagflat": S.diagflat, "trace": S.trace, "movedim": S.movedim, "moveaxis": S.movedim, "swapdims": S.transpose,
+    "ravel": S.ravel, "tensor_split": S.tensor_split, "hsplit": S.hsplit, "vsplit": S.vsplit, "dsplit": S.dsplit,
+    "select": S.select, "diff": S.diff, "unsafe_chunk": S.chunk, "unsafe_split": S.split,
+    "split_with_sizes": S.split, "unsafe_split_with_sizes": S.split,
+    "take": I.take, "index_add": I.index_add, "index_copy": I.index_copy, "index_fill": I.index_fill,
+    "scatter_reduce": I.scatter_reduce, "masked_scatter": I.masked_scatter, "argwhere": I.argwhere,
+    "bincount": I.bincount, "histc": I.histc, "histogram": I.histogram,
+    "tril": lambda x, diagonal=0: _creation().tril(x, diagonal),
+    "triu": lambda x, diagonal=0: _creation().triu(x, diagonal),
 }
+
+
+def _creation():
+    from ... import _creation as C
+
+    return C
 
 
 # ---- in-place methods -----------------------------------------------------------------
@@ -331,6 +365,33 @@ def index_fill_(self, dim, index, value):
     return self
 
 
+def _inplace(fn, float_result=False):
+    """The in-place method ``x.fn_(...)`` of an out-of-place function: recorded as ``fn`` while recording (the
+    result cast back to x's dtype), else computed and stored into x's array."""
+
+    def method(self, *args, **kwargs):
+        if float_result and self._data.dtype.kind != "f":  # acos_ of an integer tensor: torch's cast error
+            _check_castable(_dtype.get_default_dtype().np, self._data.dtype)
+        if _needs_graph(self, *args, *kwargs.values()):
+            self._check_inplace()
+            return _record(self, fn(self._snapshot(), *args, **kwargs))
+        return _store(self, fn(_wrap(self._data), *args, **kwargs)._data)
+
+    method.__name__ = fn.__name__ + "_"
+    return method
+
+
+_FLOAT_INPLACE = ("tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "arcsin", "arccos",
+                  "arctan", "arcsinh", "arccosh", "arctanh", "sinc", "exp2", "deg2rad", "rad2deg", "logit", "sin",
+                  "cos", "log2", "log10", "log1p", "expm1", "rsqrt", "atan2", "arctan2", "hypot", "logaddexp",
+                  "logaddexp2", "xlogy", "copysign", "ldexp")
+_SAME_DTYPE_INPLACE = ("frac", "fmod", "heaviside", "gcd", "lcm", "nextafter", "nan_to_num", "sgn", "fix", "ceil",
+                       "floor", "round", "trunc", "sign", "square", "remainder", "floor_divide", "eq", "ne", "lt",
+                       "le", "gt", "ge", "not_equal", "greater_equal", "less_equal", "greater", "less",
+                       "logical_not", "logical_and", "logical_or", "logical_xor", "index_add", "index_copy",
+                       "masked_scatter", "scatter_reduce", "cumsum", "cumprod", "tril", "triu", "negative",
+                       "true_divide", "multiply", "subtract", "divide", "absolute", "clip", "fmax", "fmin")
+
 _INPLACE = {
     "add_": _binary_inplace(E.add, np.add),
     "sub_": _binary_inplace(E.sub, np.subtract),
@@ -391,6 +452,8 @@ def installed_methods() -> dict:
     declares them in ``class Tensor`` for type checkers from it)."""
     return {
         **_OPERATORS, **_METHODS, **_INPLACE,
+        **{f"{n}_": _inplace(_METHODS[n], float_result=True) for n in _FLOAT_INPLACE if f"{n}_" not in _INPLACE},
+        **{f"{n}_": _inplace(_METHODS[n]) for n in _SAME_DTYPE_INPLACE if f"{n}_" not in _INPLACE},
         "clamp_min": _clamp_min, "clamp_max": _clamp_max,
         "new_zeros": _new_like(np.zeros), "new_ones": _new_like(np.ones), "new_empty": _new_like(np.empty),
         "new_full": _new_full, "new_tensor": _new_tensor,

@@ -415,3 +415,46 @@ def any(x, dim=None, keepdim=False):
 
 def count_nonzero(x, dim=None):
     return _wrap(np.asarray(np.count_nonzero(x._data, axis=None if dim is None else dims(dim, x._data.ndim)), dtype=np.int64))
+
+
+# ---- NaN-ignoring reductions and aminmax (issue #18), composed of the ops above --------------------------
+def _without_nan(x):
+    from .elementwise import where
+
+    if x._data.dtype.kind != "f":
+        return x, None
+    nan = np.isnan(x._data)
+    return where(_wrap(nan), 0.0, x), nan
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """The sum with NaN counted as zero (the gradient is 0 at the NaNs)."""
+    return sum(_without_nan(input)[0], dim, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """The mean of the non-NaN values."""
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{_dtype.from_np(input._data.dtype)}")
+    x, nan = _without_nan(input)
+    axes = None if dim is None else dims(dim, x._data.ndim)
+    count = np.sum(~nan, axis=axes, keepdims=keepdim)
+    return sum(x, dim, keepdim, dtype=dtype) / _wrap(np.asarray(count, dtype=x._data.dtype))
+
+
+class _aminmax_result(namedtuple("aminmax", ["min", "max"])):
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"ember.return_types.aminmax(\nmin={self.min!r},\nmax={self.max!r})"
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """(amin, amax) over ``dim`` (all elements when None)."""
+    if dim is None:
+        if input._data.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                               "identity.")
+        return _aminmax_result(amin(input, (), keepdim), amax(input, (), keepdim))
+    return _aminmax_result(amin(input, dim, keepdim), amax(input, dim, keepdim))

@@ -110,12 +110,32 @@ CASES = {
     * lib.nn.functional.pad((x * x)[None], (2, 1, 1, 1), mode="reflect")[0, 1:4],
     "MaxMinDim": lambda lib, x, y: (x.max(1).values ** 2 * y[:, 0])[:, None] + (x.min(0, keepdim=True).values * y).exp(),
     "NormalCdf": lambda lib, x, y: lib.autograd.grad(lib.nn.functional.gelu(x * x).sum(), x, create_graph=True)[0] * y,
+    # issue #18, part A
+    "CumProd": lambda lib, x, y: x.cumprod(1) * y + (x * (y > 0.5)).cumprod(0),  # (the second with zeros)
+    "LogCumSumExp": lambda lib, x, y: lib.logcumsumexp(x * y, 1) * x,
+    "Tan": lambda lib, x, y: (x * 0.5).tan() * y,
+    "Sinh": lambda lib, x, y: x.sinh() * y,
+    "Cosh": lambda lib, x, y: x.cosh() * y,
+    "Asin": lambda lib, x, y: (x.tanh() * 0.9).asin() * y,
+    "Acos": lambda lib, x, y: (x.tanh() * 0.9).acos() * y,
+    "Atan": lambda lib, x, y: x.atan() * y,
+    "Asinh": lambda lib, x, y: x.asinh() * y,
+    "Acosh": lambda lib, x, y: (x * x + 1.5).acosh() * y,
+    "Atanh": lambda lib, x, y: (x.tanh() * 0.9).atanh() * y,
+    "Sinc": lambda lib, x, y: lib.sinc(x) * y,
+    "Atan2": lambda lib, x, y: lib.atan2(x, y) * x,
+    "Hypot": lambda lib, x, y: lib.hypot(x, y) * x,
+    "Fmod": lambda lib, x, y: lib.fmod(x * 3, y * y + 0.5) * x,
+    "LogAddExp": lambda lib, x, y: lib.logaddexp(x, y) * x,
+    "LogAddExp2": lambda lib, x, y: lib.logaddexp2(x, y) * x,
+    "ScatterExtreme": lambda lib, x, y: lib.scatter_reduce(x, 0, lib.tensor([[0, 1, 2, 0], [2, 2, 2, 0]]), (x * y)[:2],
+                                                           "amax") ** 2,
 }
 # ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)
 SECOND_FORMULA = {"_FunctionNode", "Conv1d", "Conv2d", "MaxPool2d", "CrossEntropy", "MSE", "NLL", "Recurrence", "Normalize"}
 # ops that still raise under create_graph=True
 NOT_TWICE = {"AvgPool2d", "ConvTranspose2d", "NearestGather", "SpatialLinear", "Einsum", "BCE", "BCEWithLogits",
-             "ClampGradThrough", "Prod", "SyncNormalize",
+             "ClampGradThrough", "Prod", "SyncNormalize", "ScatterProd",
              "_NoDerivative"}  # (floor_divide: torch records it but has no derivative, so neither has ember)
 
 

@@ -1145,7 +1145,10 @@ def float_power(input, exponent):
 
 
 def ldexp(input, other):
-    """input · 2^other."""
+    """input · 2^other.
+
+    Torch parity: the gradient is 2^other everywhere; torch's is 0 where other < 0 (it takes 2^other in
+    integers), a torch bug this does not copy."""
     _tensor_other("ldexp", other)
     return _to_float(input) * exp2(other)
 
@@ -1154,7 +1157,7 @@ def heaviside(input, values):
     """0 where x < 0, values where x = 0, 1 where x > 0 (not differentiable, as torch)."""
     _tensor_other("heaviside", values, "values")
     if input._data.dtype != values._data.dtype:
-        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     a, v = input._data, values._data
     return _wrap(np.where(a == 0, v, (a > 0).astype(a.dtype)).astype(a.dtype))
 

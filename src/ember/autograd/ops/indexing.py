@@ -336,12 +336,27 @@ def take_along_dim(x, indices, dim=None):
 
 
 # ---- more indexing (issue #18), composed of the primitives above --------------------------------------
+# torch's errors for an index of index_add / index_copy / index_fill that is not a 0-d or 1-d integer tensor
+_INDEX_ERRORS = {
+    "index_add_": (lambda i: IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {i.ndim} with "
+                                        f"type: {_scalar(i.dtype)} and size: {list(i.shape)}"),
+                   lambda i: RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
+                                          f"{_scalar(i.dtype)}")),
+    "index_copy_": (lambda i: IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {i.ndim})"),
+                    lambda i: RuntimeError(f"index_copy_(): Expected a long tensor for index, but got "
+                                           f"{_scalar(i.dtype)}")),
+    "index_fill_": (lambda i: RuntimeError("Index has to be a vector/scalar"),
+                    lambda i: IndexError("index_fill_(): Expected dtype int64 for index.")),
+}
+
+
 def _index_vector(index, name):
     ind = index._data if isinstance(index, Tensor) else np.asarray(index)
+    not_vector, not_integer = _INDEX_ERRORS[name]
     if ind.ndim > 1:
-        raise IndexError(f"{name}(): Index is supposed to be a vector")
+        raise not_vector(ind)
     if ind.dtype.kind != "i":
-        raise IndexError(f"{name}(): Expected dtype int32/int64 for index")
+        raise not_integer(ind)
     return ind.reshape(-1).astype(np.int64)
 
 
@@ -413,13 +428,14 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     """out = input, then out[index[i]] ⊕= src[i] along ``dim`` for ⊕ = sum, prod, mean, amax or amin (input's
     value counted only when include_self). Gradients (torch's): sum passes g; mean g/count; amax/amin split g
     evenly among the values equal to the result; prod g·out/x (the product of the others where x = 0)."""
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # (torch accepts the two old names too)
     if reduce not in _SCATTER_REDUCES:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     axis = dims(dim, input._data.ndim)[0]
     ind = index._data
     _check_index(input, axis, ind, "scatter_reduce")
     if src._data.dtype != input._data.dtype:
-        raise RuntimeError("scatter_reduce(): Expected self.dtype to be equal to src.dtype")
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     s = src[tuple(slice(0, k) for k in ind.shape)]
     full = along(axis, ind)
     hit = np.zeros(input._data.shape, bool)
@@ -509,7 +525,7 @@ def masked_scatter(input, mask, source):
     """input with the positions where ``mask`` is True filled, in order, with the leading elements of source."""
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
-        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype {m.dtype}")
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype {_scalar(m.dtype)}")
     shape = np.broadcast_shapes(m.shape, input._data.shape)
     m = np.broadcast_to(m, shape)
     k = int(m.sum())
@@ -531,7 +547,9 @@ def argwhere(input):
 def bincount(input, weights=None, minlength=0):
     """The count (or summed weight) of each value 0, 1, … of a 1-D non-negative integer tensor."""
     a = input._data
-    if a.ndim != 1 or a.dtype.kind not in "iu" or (a.size and a.min() < 0):
+    if a.dtype.kind not in "iu":
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_scalar(a.dtype)}'")
+    if a.ndim != 1 or (a.size and a.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
@@ -559,9 +577,9 @@ def histc(input, bins=100, min=0, max=0):
     if a.dtype.kind != "f":
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_scalar(a.dtype)}'")
     if bins <= 0:
-        raise RuntimeError(f"torch.histc(): bins must be > 0, but got {bins} for dimension 0")
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     if min > max:
-        raise RuntimeError("torch.histc(): max must be larger than min")
+        raise RuntimeError("torch.histc: max must be larger than min")
     lo, hi = _range_of(a[np.isfinite(a)], float(min), float(max))
     return _wrap(np.histogram(a, bins=bins, range=(lo, hi))[0].astype(a.dtype))
 
@@ -573,7 +591,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
 
     a = input._data
     if a.dtype.kind != "f":
-        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_scalar(a.dtype)}'")
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{_scalar(a.dtype)}'")
     w = None if weight is None else weight._data
     if isinstance(bins, Tensor):
         edges = bins._data

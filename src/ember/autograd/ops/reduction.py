@@ -436,7 +436,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """The mean of the non-NaN values."""
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
-                           f"{_dtype.from_np(input._data.dtype)}")
+                           f"{_dtype.scalar_name(input._data.dtype)}")
     x, nan = _without_nan(input)
     axes = None if dim is None else dims(dim, x._data.ndim)
     count = np.sum(~nan, axis=axes, keepdims=keepdim)

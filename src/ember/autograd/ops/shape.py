@@ -701,14 +701,22 @@ def select(input, dim, index):
 
 
 def broadcast_shapes(*shapes):
+    """The shape the given shapes broadcast to (torch's error names the first shape that does not fit)."""
     from ...tensor import Size
-    from ._util import broadcast_error
 
-    norm = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
-    try:
-        return Size(np.broadcast_shapes(*norm))
-    except ValueError:
-        raise broadcast_error(*norm) from None
+    result: list = []
+    for k, s in enumerate((s,) if isinstance(s, int) else tuple(s) for s in shapes):
+        if len(s) > len(result):
+            result = [1] * (len(s) - len(result)) + result
+        for j in range(1, len(s) + 1):
+            a, b = result[-j], s[-j]
+            if a != b and a != 1 and b != 1:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {b} at {-j}! Mismatching argument "
+                                   f"at index {k} had {tuple(s)}; but expected shape should be broadcastable to "
+                                   f"{result}")
+            if a == 1:
+                result[-j] = b
+    return Size(result)
 
 
 def broadcast_tensors(*tensors):

@@ -12,7 +12,7 @@ import numpy as np
 from ... import _dtype
 from ...tensor import Tensor, _wrap
 from ..function import Op
-from ._util import dims, not_implemented
+from ._util import _C_NAMES, dims, not_implemented
 from ._xp import xp_of
 from .indexing import gather
 from .reduction import values_indices
@@ -185,8 +185,8 @@ def _out(result, out, name=""):
             raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                                "differentiation, but one of the arguments requires grad.")
         if dst._data.dtype != src._data.dtype:
-            raise RuntimeError(f"Expected out tensor to have dtype {_dtype.from_np(src._data.dtype)}, but got "
-                               f"{_dtype.from_np(dst._data.dtype)} instead")
+            raise RuntimeError(f"Expected out tensor to have dtype {_C_NAMES[src._data.dtype.name]}, but got "
+                               f"{_C_NAMES[dst._data.dtype.name]} instead")
         if dst._data.shape == src._data.shape:
             np.copyto(dst._data, src._data)
         else:

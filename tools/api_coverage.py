@@ -69,7 +69,7 @@ EXCLUDED = [
       "grid_sampler_2d", "grid_sampler_3d", "segment_reduce", "embedding_renorm_"]),
     ("torch", "removed or deprecated (they raise, or warn and point to a replacement)",
      ["eig", "symeig", "lstsq", "solve", "matrix_rank", "chain_matmul", "set_default_tensor_type",
-      "frobenius_norm", "nuclear_norm"]),
+      "frobenius_norm", "nuclear_norm", "range"]),
     ("torch.Tensor", "sparse and nested layouts",
      ["ccol_indices", "col_indices", "crow_indices", "row_indices", "indices", "values", "coalesce",
       "is_coalesced", "dense_dim", "sparse_*", "to_sparse*", "to_dense", "smm", "sspaddmm", "resize_as_sparse_",

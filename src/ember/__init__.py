@@ -48,7 +48,7 @@ matmul, mm, bmm, dot, outer, einsum = _L.matmul, _L.mm, _L.bmm, _L.dot, _L.outer
 softmax, log_softmax = _N.softmax, _N.log_softmax
 sort, argsort, msort, topk, kthvalue, mode = _O.sort, _O.argsort, _O.msort, _O.topk, _O.kthvalue, _O.mode
 median, nanmedian, unique, unique_consecutive = _O.median, _O.nanmedian, _O.unique, _O.unique_consecutive
-searchsorted, bucketize = _O.searchsorted, _O.bucketize
+searchsorted, bucketize, quantile, nanquantile = _O.searchsorted, _O.bucketize, _O.quantile, _O.nanquantile
 cumprod, cummax, cummin, logcumsumexp = _O.cumprod, _O.cummax, _O.cummin, _O.logcumsumexp
 tan, sinh, cosh, asin, acos, atan, asinh, acosh, atanh = _E.tan, _E.sinh, _E.cosh, _E.asin, _E.acos, _E.atan, _E.asinh, _E.acosh, _E.atanh
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = _E.asin, _E.acos, _E.atan, _E.asinh, _E.acosh, _E.atanh
@@ -67,6 +67,13 @@ dstack, tensor_split, hsplit, vsplit, dsplit, select = _S.dstack, _S.tensor_spli
 broadcast_shapes, broadcast_tensors, cartesian_prod, combinations = _S.broadcast_shapes, _S.broadcast_tensors, _S.cartesian_prod, _S.combinations
 block_diag, diff, unsafe_chunk, unsafe_split, split_with_sizes = _S.block_diag, _S.diff, _S.chunk, _S.split, _S.split
 unsafe_split_with_sizes = _S.split
+bitwise_and, bitwise_or, bitwise_xor, bitwise_not = _E.bitwise_and, _E.bitwise_or, _E.bitwise_xor, _E.bitwise_not
+bitwise_left_shift, bitwise_right_shift, hardshrink = _E.bitwise_left_shift, _E.bitwise_right_shift, _E.hardshrink
+renorm, cov, corrcoef = _R.renorm, _R.cov, _R.corrcoef
+slice_scatter, select_scatter, diagonal_scatter = _I.slice_scatter, _I.select_scatter, _I.diagonal_scatter
+index_put, put, index_reduce = _I.index_put, _I.put, _I.index_reduce
+narrow_copy, adjoint, vander = _S.narrow_copy, _S.adjoint, _S.vander
+trapezoid, trapz, cumulative_trapezoid = _S.trapezoid, _S.trapz, _S.cumulative_trapezoid
 take, index_add, index_copy, index_fill, scatter_reduce = _I.take, _I.index_add, _I.index_copy, _I.index_fill, _I.scatter_reduce
 masked_scatter, argwhere, bincount, histc, histogram = _I.masked_scatter, _I.argwhere, _I.bincount, _I.histc, _I.histogram
 
@@ -92,6 +99,85 @@ def clamp_min(input, min):
 
 def clamp_max(input, max):
     return clamp(input, max=max)
+
+
+def detach(input):
+    return input.detach()
+
+
+def fill(input, value):
+    """A tensor like input, every element value."""
+    return full_like(input, value.item() if isinstance(value, Tensor) else value)
+
+
+def result_type(tensor1, tensor2):
+    """The dtype torch's promotion gives an op of the two (tensors or numbers)."""
+    from . import _dtype as D
+
+    a = tensor1._data if isinstance(tensor1, Tensor) else tensor1
+    b = tensor2._data if isinstance(tensor2, Tensor) else tensor2
+    if not isinstance(tensor1, Tensor):
+        a, b = b, a
+        if not isinstance(a, Tensor) and not hasattr(a, "dtype"):
+            a = tensor(a)._data
+    return D.from_np(D.result_np_dtype(a, b))
+
+
+def can_cast(from_, to):
+    """Whether torch's in-place casting allows from_ into to (no float into an integer or bool, no integer into
+    a bool)."""
+    from .autograd.ops import _check_castable
+
+    try:
+        _check_castable(from_.np, to.np)
+    except RuntimeError:
+        return False
+    return True
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    """A 0-d tensor holding s (the default float dtype unless dtype says otherwise)."""
+    return tensor(s, dtype=dtype or get_default_dtype(), requires_grad=requires_grad)
+
+
+def unravel_index(indices, shape):
+    """The coordinates, in a tensor of ``shape``, of each flat index (one int64 tensor per dimension)."""
+    import builtins
+    import numpy as _np
+
+    shape = (shape,) if isinstance(shape, builtins.int) else tuple(shape)
+    flat = _np.asarray(indices._data if isinstance(indices, Tensor) else indices, dtype=_np.int64)
+    if flat.dtype.kind not in "iu":
+        raise TypeError("expected 'indices' to be integer dtype, but got " + str(flat.dtype))
+    coords = []
+    for size in reversed(shape):
+        coords.append(flat % size)
+        flat = flat // size
+    return tuple(from_numpy(_np.array(c, dtype=_np.int64)) for c in reversed(coords))
+
+
+def is_nonzero(input) -> bool:
+    return input.is_nonzero()
+
+
+def is_same_size(input, other) -> bool:
+    return input.is_same_size(other)
+
+
+def is_signed(input) -> bool:
+    return input.is_signed()
+
+
+def is_complex(input) -> bool:
+    return False  # (ember has no complex dtypes)
+
+
+def is_conj(input) -> bool:
+    return False
+
+
+def is_neg(input) -> bool:
+    return False
 
 
 def is_floating_point(input) -> bool:

@@ -56,6 +56,8 @@ def _compare(got, want, name):
             _compare(g, w, name)
     elif isinstance(want, torch.Tensor):
         assert_close(got, want, msg=name)
+    elif isinstance(want, torch.dtype):
+        assert str(got).split(".")[-1] == str(want).split(".")[-1], name
     else:
         assert got == want, name
 
@@ -237,6 +239,66 @@ VALUES = [
                                  L.less(x, y)], [i(6, hi=3), i(6, hi=3)]),
 ]
 
+VALUES += [
+    ("quantile", lambda L, x: [L.quantile(x, 0.3), L.quantile(x, 0.7, 1), x.quantile(0.5, 0, keepdim=True)], [d(3, 5)]),
+    *[(f"quantile_{m}", lambda L, x, m=m: [L.quantile(x, 0.4, 1, interpolation=m), L.nanquantile(x, 0.6, 0, True,
+                                                                                              interpolation=m)],
+       [np.array([[1.0, np.nan, 3.0, 2.5], [4.0, 0.5, 2.0, 1.0], [0.0, 9.0, -1.0, 2.0]])])
+      for m in ("linear", "lower", "higher", "midpoint", "nearest")],
+    ("quantile_tensor_q", lambda L, x, q: [L.quantile(x, q), L.quantile(x, q, 1, keepdim=True), x.nanquantile(q, 0)],
+     [d(3, 5), np.array([0.1, 0.5, 0.95])]),
+    ("bitwise", lambda L, x, y: [L.bitwise_and(x, y), L.bitwise_or(x, 3), x.bitwise_xor(y), L.bitwise_not(x),
+                                 L.bitwise_left_shift(x, y), x.bitwise_right_shift(y), x << 2, x >> y],
+     [i(6, hi=40) - 20, i(6, hi=6)]),
+    ("bitwise_shift_wide", lambda L, x, y: [L.bitwise_left_shift(x, y), L.bitwise_right_shift(x, y)],
+     [np.array([1, -3, 5, -8]), np.array([70, 64, 1, 63])]),
+    ("bitwise_bool", lambda L, x, y: [L.bitwise_and(x > 0, y > 0), (x > 0).bitwise_not()], [f(5), f(5)]),
+    ("hardshrink", lambda L, x: [L.hardshrink(x), x.hardshrink(0.2)], [f(3, 4)]),
+    ("renorm", lambda L, x: [L.renorm(x, 2, 0, 1.0), x.renorm(1, 1, 0.5)], [f(3, 4)]),
+    ("cov", lambda L, x: [L.cov(x), L.cov(x, correction=0), L.cov(x[0])], [f(3, 6)]),
+    ("cov_weights", lambda L, x, fw, aw: [L.cov(x, fweights=fw), L.cov(x, aweights=aw), L.cov(x, fweights=fw, aweights=aw)],
+     [f(3, 6), i(6, hi=4) + 1, pos(6)]),
+    ("corrcoef", lambda L, x: [L.corrcoef(x), x.corrcoef()], [f(3, 6)]),
+    ("slice_scatter", lambda L, x, s: [L.slice_scatter(x, s, 0, 0, 4, 2), x.slice_scatter(s.t(), 1, 1, 3)],
+     [f(4, 4), f(2, 4)]),
+    ("select_scatter", lambda L, x, s: [L.select_scatter(x, s, 0, 1), x.select_scatter(s[:3], 1, -1)], [f(3, 4), f(4)]),
+    ("diagonal_scatter", lambda L, x, s: [L.diagonal_scatter(x, s), L.diagonal_scatter(x, s[:2], 2),
+                                          x.diagonal_scatter(s, -1, 1, 0)], [f(3, 4), f(3)]),
+    ("index_put", lambda L, x, v: [L.index_put(x, (L.tensor([0, 2, 0]), L.tensor([1, 3, 1])), v),
+                                   x.index_put((L.tensor([0, 2, 0]),), v[:1].expand(3, 4).contiguous() if False else
+                                               L.ones(3, 4), accumulate=True),
+                                   L.index_put(x, (L.tensor([0, 0]), L.tensor([1, 1])), v[:2], accumulate=True)],
+     [f(3, 4), f(3)]),
+    ("put", lambda L, x, v: [L.put(x, L.tensor([0, 11, -1]), v), x.put(L.tensor([2, 2, 5]), v, accumulate=True)],
+     [f(3, 4), f(3)]),
+    *[(f"index_reduce_{r}", lambda L, x, s, r=r: [L.index_reduce(x, 0, L.tensor([0, 2, 0]), s, r),
+                                                  x.index_reduce(0, L.tensor([0, 2, 0]), s, r, include_self=False)],
+       [f(3, 4), f(3, 4)]) for r in ("prod", "mean", "amax", "amin")],
+    ("unfold", lambda L, x: [x.unfold(1, 2, 1), x.unfold(0, 2, 2), x.unfold(-1, 4, 3)], [f(3, 5)]),
+    ("sum_to_size", lambda L, x: [x.sum_to_size(1, 4), x.sum_to_size(3, 1), x.sum_to_size((4,))], [f(2, 3, 4)]),
+    ("narrow_copy_adjoint", lambda L, x: [L.narrow_copy(x, 1, 1, 2), x.adjoint(), L.adjoint(x)], [f(3, 4)]),
+    ("vander", lambda L, x, n: [L.vander(x), L.vander(x, 3, increasing=True), L.vander(n)], [f(4), np.array([1, 2, 3])]),
+    ("trapezoid", lambda L, y, x: [L.trapezoid(y), L.trapezoid(y, x), L.trapezoid(y, dx=0.5, dim=0), L.trapz(y, x),
+                                   L.cumulative_trapezoid(y), L.cumulative_trapezoid(y, x), L.cumulative_trapezoid(y, dx=2, dim=0)],
+     [f(3, 4), np.sort(f(4))]),
+    ("casts", lambda L, x: [x.byte(), x.char(), x.short()], [np.array([1.7, 3.2, 100.0, 0.0])]),
+    ("predicates", lambda L, x, y: [x.is_complex(), x.is_conj(), x.is_neg(), x.is_signed(), (x > 0).is_signed(),
+                                    x.is_same_size(y), x.is_same_size(x), x[0, 0].is_nonzero(), x.itemsize, x.nbytes,
+                                    x.is_inference(), L.is_nonzero(L.tensor([0.0]))], [f(3, 4), f(4)]),
+    ("misc_functions", lambda L, x: [L.detach(x), L.fill(x, 2.5), L.result_type(x, 1), L.result_type(x.long(), 1.5),
+                                     L.result_type(2, x.long()), L.can_cast(L.float32, L.int32),
+                                     L.can_cast(L.int32, L.float32), L.can_cast(L.int64, L.bool),
+                                     L.scalar_tensor(3), L.scalar_tensor(2, dtype=L.int64),
+                                     L.unravel_index(L.tensor([5, 7, 12]), (3, 4)), L.unravel_index(L.tensor(3), 4)],
+     [f(3)]),
+    ("shape_inplace", lambda L, x: [x.clone().t_(), x.clone().unsqueeze_(1), x.clone()[None].squeeze_(0),
+                                    x.clone().transpose_(0, 1), x.clone().swapaxes_(0, 1), x.clone().swapdims_(1, 0)],
+     [f(3, 4)]),
+    ("fill_diagonal_", lambda L, x: [x.clone().fill_diagonal_(2.0), x[:4, :3].clone().fill_diagonal_(-1, wrap=True),
+                                     x.clone().t().contiguous().fill_diagonal_(5)], [f(5, 3)]),
+    ("fill_diagonal_cube", lambda L, x: x.clone().fill_diagonal_(7), [f(3, 3, 3)]),
+]
+
 
 @pytest.mark.parametrize("name,fn,inputs", VALUES, ids=[c[0] for c in VALUES])
 def test_values_dtypes_and_shapes_match_torch(name, fn, inputs):
@@ -308,6 +370,24 @@ GRADS = [
     ("lerp_addcmul_addcdiv", lambda L, x, y: L.lerp(x, y, 0.3) * L.addcmul(x, y, x, value=2) + L.addcdiv(x, y, x * x + 1),
      [d(3, 4), d(3, 4)]),
 ]
+GRADS += [
+    ("quantile", lambda L, x: (L.quantile(x, 0.3, 1) * x[:, 0])[:, None] + L.nanquantile(x, 0.8) * x, [distinct(3, 4)]),
+    ("quantile_tensor_q", lambda L, x: L.quantile(x, L.tensor([0.2, 0.9], dtype=L.float64), 0) ** 2, [distinct(3, 4)]),
+    ("hardshrink_renorm", lambda L, x: L.hardshrink(x, 0.3) * x + L.renorm(x, 2, 0, 1.0), [d(3, 4)]),
+    ("cov_corrcoef", lambda L, x, w: L.cov(x, aweights=w[0] * w[0] + 0.5) + L.corrcoef(x), [d(3, 4), d(3, 4)]),
+    ("scatters", lambda L, x, y: L.slice_scatter(x, y[:2] ** 2, 0, 0, 3, 2) * x + L.select_scatter(x, y[0], 0, 1)
+     + L.diagonal_scatter(x * x, y[:, 0], 0) * y, [d(3, 4), d(3, 4)]),
+    ("index_put_put", lambda L, x, y: L.index_put(x * x, (L.tensor([0, 2, 0]), L.tensor([1, 3, 1])), y[0, :3],
+                                                  accumulate=True) * x + L.put(x, L.tensor([0, 5]), y[1, :2] ** 2) * y,
+     [d(3, 4), d(3, 4)]),
+    ("index_reduce", lambda L, x, y: L.index_reduce(x, 0, L.tensor([0, 2, 0]), y, "amax") ** 2
+     + L.index_reduce(x, 0, L.tensor([1, 2, 1]), y, "mean", include_self=False) * x, [distinct(3, 4), distinct(3, 4)]),
+    ("unfold_sum_to_size", lambda L, x: (x.unfold(1, 2, 1).sum(-1) ** 2 * x[:, :3]).sum() + x.sum_to_size(1, 4) * x,
+     [d(3, 4)]),
+    ("trapezoid", lambda L, x, y: L.trapezoid(x * y, y[0].sort().values).sum()
+     + L.cumulative_trapezoid(x * x, dim=0).sum(), [d(3, 4), d(3, 4)]),
+    ("shape_inplace", lambda L, x: (x * 1).t_() * x.t() + (x * 2).unsqueeze_(0).squeeze_(0).transpose_(0, 1), [d(3, 4)]),
+]
 ONCE = {"scatter_reduce_prod"}  # first order only (ScatterProd): its gradient's gradient is not formed
 
 
@@ -327,6 +407,12 @@ def test_gradients_match_torch_and_gradcheck(name, fn, inputs):
             assert_close(a, b, msg=name)
     assert gradcheck(lambda *a: fn(ember, *a), tuple(ex))
     assert gradgradcheck(lambda *a: fn(ember, *a), tuple(ex))
+
+
+def test_vander_gradcheck():  # (torch's own vander cannot be differentiated: it raises an in-place error)
+    x = ember.tensor(d(4), requires_grad=True)
+    assert gradcheck(lambda a: ember.vander(a, 5) * 1.0, (x,))
+    assert gradgradcheck(lambda a: ember.vander(a, 3, increasing=True) * 1.0, (x,))
 
 
 def test_scatter_reduce_prod_gradient_matches_torch_with_zeros():
@@ -430,6 +516,33 @@ ERRORS = [
     ("broadcast_shapes", lambda L: L.broadcast_shapes((2, 3), (4,))),
     ("cummax_dim", lambda L: L.cummax(L.ones(2), 2)),
     ("cumprod_dim", lambda L: L.cumprod(L.ones(2), 1)),
+    ("quantile_int", lambda L: L.quantile(L.tensor([1, 2]), 0.5)),
+    ("quantile_q_range", lambda L: L.quantile(L.ones(3), 1.5)),
+    ("quantile_q_2d", lambda L: L.quantile(L.ones(3), L.ones(1, 1) * 0.5)),
+    ("quantile_q_dtype", lambda L: L.quantile(L.ones(3), L.tensor([0.5], dtype=L.float64))),
+    ("quantile_interpolation", lambda L: L.quantile(L.ones(3), 0.5, interpolation="cubic")),
+    ("quantile_empty", lambda L: L.quantile(L.ones(0), 0.5)),
+    ("shift_float", lambda L: L.bitwise_left_shift(L.ones(2), 1)),
+    ("bitwise_float", lambda L: L.bitwise_and(L.ones(2), L.ones(2))),
+    ("renorm_p", lambda L: L.renorm(L.ones(2, 2), 0, 0, 1.0)),
+    ("renorm_maxnorm", lambda L: L.renorm(L.ones(2, 2), 2, 0, -1.0)),
+    ("cov_3d", lambda L: L.cov(L.ones(2, 2, 2))),
+    ("slice_scatter_shape", lambda L: L.slice_scatter(L.ones(4, 4), L.ones(3, 4), 0, 0, 4, 2)),
+    ("select_scatter_shape", lambda L: L.select_scatter(L.ones(4, 4), L.ones(3), 0, 0)),
+    ("diagonal_scatter_shape", lambda L: L.diagonal_scatter(L.ones(4, 4), L.ones(3))),
+    ("put_range", lambda L: L.put(L.ones(3), L.tensor([3]), L.ones(1))),
+    ("put_count", lambda L: L.put(L.ones(3), L.tensor([0, 1]), L.ones(1))),
+    ("index_reduce_name", lambda L: L.index_reduce(L.ones(3), 0, L.tensor([0]), L.ones(1), "sum")),
+    ("fill_diagonal_1d", lambda L: L.ones(3).fill_diagonal_(1)),
+    ("fill_diagonal_unequal", lambda L: L.ones(2, 3, 4).fill_diagonal_(1)),
+    ("unfold_size", lambda L: L.ones(5).unfold(0, 6, 1)),
+    ("unfold_step", lambda L: L.ones(5).unfold(0, 2, 0)),
+    ("sum_to_size", lambda L: L.ones(2, 3).sum_to_size(2)),
+    ("adjoint_1d", lambda L: L.ones(3).adjoint()),
+    ("vander_2d", lambda L: L.vander(L.ones(2, 2))),
+    ("is_nonzero_many", lambda L: L.ones(2).is_nonzero()),
+    ("is_nonzero_none", lambda L: L.ones(0).is_nonzero()),
+    ("t_leaf", lambda L: L.ones(2, 1, requires_grad=True).t_()),
 ]
 
 

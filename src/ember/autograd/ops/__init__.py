@@ -79,7 +79,7 @@ _METHODS = {
     "sort": O.sort, "argsort": O.argsort, "msort": O.msort, "topk": O.topk, "kthvalue": O.kthvalue,
     "median": O.median, "nanmedian": O.nanmedian, "mode": O.mode, "unique": O.unique,
     "unique_consecutive": O.unique_consecutive, "cumprod": O.cumprod, "cummax": O.cummax, "cummin": O.cummin,
-    "logcumsumexp": O.logcumsumexp,
+    "logcumsumexp": O.logcumsumexp, "quantile": O.quantile, "nanquantile": O.nanquantile,
     # more math, shape and indexing (issue #18)
     "tan": E.tan, "sinh": E.sinh, "cosh": E.cosh, "asin": E.asin, "acos": E.acos, "atan": E.atan,
     "asinh": E.asinh, "acosh": E.acosh, "atanh": E.atanh, "arcsin": E.asin, "arccos": E.acos, "arctan": E.atan,
@@ -101,9 +101,31 @@ _METHODS = {
     "take": I.take, "index_add": I.index_add, "index_copy": I.index_copy, "index_fill": I.index_fill,
     "scatter_reduce": I.scatter_reduce, "masked_scatter": I.masked_scatter, "argwhere": I.argwhere,
     "bincount": I.bincount, "histc": I.histc, "histogram": I.histogram,
+    "quantile": O.quantile, "nanquantile": O.nanquantile,
+    "bitwise_and": E.bitwise_and, "bitwise_or": E.bitwise_or, "bitwise_xor": E.bitwise_xor,
+    "bitwise_not": E.bitwise_not, "bitwise_left_shift": E.bitwise_left_shift,
+    "bitwise_right_shift": E.bitwise_right_shift, "hardshrink": E.hardshrink,
+    "renorm": R.renorm, "cov": R.cov, "corrcoef": R.corrcoef,
+    "slice_scatter": I.slice_scatter, "select_scatter": I.select_scatter, "diagonal_scatter": I.diagonal_scatter,
+    "index_put": I.index_put, "put": I.put, "index_reduce": I.index_reduce,
+    "unfold": S.unfold, "sum_to_size": S.sum_to_size, "narrow_copy": S.narrow_copy, "adjoint": S.adjoint,
+    "broadcast_to": S.broadcast_to,
+    "byte": lambda x: x.to(_dtype.uint8), "char": lambda x: x.to(_dtype.int8), "short": lambda x: x.to(_dtype.int16),
+    "is_complex": lambda x: False, "is_conj": lambda x: False, "is_neg": lambda x: False,
+    "is_signed": lambda x: x.dtype.is_signed, "is_inference": lambda x: False,
+    "is_same_size": lambda x, other: x._data.shape == other._data.shape,
+    "is_nonzero": lambda x: _is_nonzero(x),
     "tril": lambda x, diagonal=0: _creation().tril(x, diagonal),
     "triu": lambda x, diagonal=0: _creation().triu(x, diagonal),
 }
+
+
+def _is_nonzero(x) -> bool:
+    """The truth of a one-element tensor (torch's errors for none or several)."""
+    if x._data.size != 1:
+        raise RuntimeError(f"Boolean value of Tensor with {'no values' if x._data.size == 0 else 'more than one value'}"
+                           " is ambiguous")
+    return bool(x._data.reshape(()))
 
 
 def _creation():
@@ -390,7 +412,23 @@ _SAME_DTYPE_INPLACE = ("frac", "fmod", "heaviside", "gcd", "lcm", "nextafter", "
                        "le", "gt", "ge", "not_equal", "greater_equal", "less_equal", "greater", "less",
                        "logical_not", "logical_and", "logical_or", "logical_xor", "index_add", "index_copy",
                        "masked_scatter", "scatter_reduce", "cumsum", "cumprod", "tril", "triu", "negative",
-                       "true_divide", "multiply", "subtract", "divide", "absolute", "clip", "fmax", "fmin")
+                       "true_divide", "multiply", "subtract", "divide", "absolute", "clip", "fmax", "fmin",
+                       "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+                       "bitwise_right_shift", "renorm", "index_put", "put", "index_reduce", "index_fill")
+
+def _shape_inplace(fn):
+    """A view op applied in place (``x.t_()``): x takes the result's shape, and its history while recording."""
+
+    def method(self, *args):
+        if _needs_graph(self):
+            self._check_inplace()
+            return self._rebind(fn(self._snapshot(), *args))
+        self._data = fn(_wrap(self._data), *args)._data
+        return self
+
+    method.__name__ = fn.__name__ + "_"
+    return method
+
 
 _INPLACE = {
     "add_": _binary_inplace(E.add, np.add),
@@ -413,7 +451,10 @@ _INPLACE = {
     "zero_": zero_, "clamp_": clamp_, "clip_": clamp_, "normal_": normal_, "uniform_": uniform_,
     "bernoulli_": bernoulli_, "exponential_": exponential_, "masked_fill_": masked_fill_,
     "scatter_": scatter_, "scatter_add_": scatter_add_, "index_fill_": index_fill_,
-    "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv,
+    "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv, "fill_diagonal_": I.fill_diagonal_,
+    "squeeze_": _shape_inplace(S.squeeze), "unsqueeze_": _shape_inplace(S.unsqueeze), "t_": _shape_inplace(S.t),
+    "transpose_": _shape_inplace(S.transpose), "swapaxes_": _shape_inplace(S.transpose),
+    "swapdims_": _shape_inplace(S.transpose),
     "__iadd__": _binary_inplace(E.add, np.add),
     "__isub__": _binary_inplace(E.sub, np.subtract),
     "__imul__": _binary_inplace(lambda x, y, alpha=1: E.mul(x, y), np.multiply),
@@ -457,6 +498,8 @@ def installed_methods() -> dict:
         "clamp_min": _clamp_min, "clamp_max": _clamp_max,
         "new_zeros": _new_like(np.zeros), "new_ones": _new_like(np.ones), "new_empty": _new_like(np.empty),
         "new_full": _new_full, "new_tensor": _new_tensor,
+        "__lshift__": E.bitwise_left_shift, "__rshift__": E.bitwise_right_shift,
+        "__rlshift__": lambda x, y: E.bitwise_left_shift(y, x), "__rrshift__": lambda x, y: E.bitwise_right_shift(y, x),
     }
 
 
@@ -464,9 +507,17 @@ def _new_full(self, size, fill_value, **kw):
     return _new_like(lambda s, d: np.full(s, fill_value, d))(self, size, **kw)
 
 
+_PROPERTIES = {  # read-only attributes of torch.Tensor (installed as properties, outside the method table)
+    "itemsize": lambda x: x._data.dtype.itemsize,
+    "nbytes": lambda x: x._data.nbytes,
+}
+
+
 def _install():
     for name, fn in installed_methods().items():
         setattr(Tensor, name, fn)
+    for name, fn in _PROPERTIES.items():
+        setattr(Tensor, name, property(fn))
 
 
 _install()

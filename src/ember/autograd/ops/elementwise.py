@@ -1263,3 +1263,32 @@ def frexp(input):
 def rsub_function(input, other, *, alpha=1):
     """other − alpha·input (torch.rsub)."""
     return sub(as_tensor_arg(other, input), input, alpha=alpha)
+
+
+def _shift(ufunc, kernel):
+    @broadcasting
+    def fn(input, other):
+        if not isinstance(input, Tensor):
+            input = as_tensor_arg(input, other)
+        a, b = operands(input, other)
+        if a._data.dtype.kind not in "iu":
+            raise not_implemented(kernel, a._data.dtype)
+        bits = a._data.dtype.itemsize * 8
+        big = (b._data >= bits) | (b._data < 0)
+        with np.errstate(over="ignore"):
+            out = ufunc(a._data, np.where(big, 0, b._data).astype(a._data.dtype))
+        fill = 0 if ufunc is np.left_shift else np.where(a._data < 0, -1, 0)
+        return _wrap(np.where(big, fill, out).astype(a._data.dtype))
+
+    return fn
+
+
+bitwise_left_shift = _shift(np.left_shift, "lshift_cpu")
+bitwise_right_shift = _shift(np.right_shift, "rshift_cpu")
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > λ, else 0."""
+    from .indexing import masked_fill
+
+    return masked_fill(input, _wrap(np.abs(input._data) <= lambd), 0)

@@ -607,3 +607,111 @@ def _scalar(dt):
     from ... import _dtype
 
     return _dtype.scalar_name(dt)
+
+
+def _scattered(input, idx, src):
+    """A copy of ``input`` with ``src`` written at ``idx`` (differentiable in both)."""
+    out = input.clone()
+    setitem(out, idx, src)
+    return out
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """A copy of input with input[..., start:end:step, ...] (along ``dim``) replaced by src."""
+    axis = dims(dim, input._data.ndim)[0]
+    idx = [slice(None)] * input._data.ndim
+    idx[axis] = slice(start, end, step)
+    want = input._data[tuple(idx)].shape
+    if tuple(src._data.shape) != want:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src._data.shape)}, slice size = {list(want)}")
+    return _scattered(input, tuple(idx), src)
+
+
+def select_scatter(input, src, dim, index):
+    """A copy of input with the slice at ``index`` along ``dim`` replaced by src."""
+    axis = dims(dim, input._data.ndim)[0]
+    idx = [slice(None)] * input._data.ndim
+    idx[axis] = index
+    want = input._data[tuple(idx)].shape
+    if tuple(src._data.shape) != want:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src._data.shape)}, slice size = {list(want)}")
+    return _scattered(input, tuple(idx), src)
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """A copy of input with its ``offset``-th diagonal in the plane (dim1, dim2) replaced by src (the diagonal
+    as the last dimension, as ``diagonal`` returns it)."""
+    from .shape import _diag_index, diagonal, permute
+
+    n = input._data.ndim
+    a1, a2 = dims(dim1, n)[0], dims(dim2, n)[0]
+    want = diagonal(_wrap(input._data), offset, a1, a2)._data.shape
+    if tuple(src._data.shape) != want:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src._data.shape)}, slice size = {list(want)}")
+    rest = [d for d in range(n) if d not in (a1, a2)]
+    order = rest + [a1, a2]
+    m = permute(input, *order).clone()
+    rows, cols = _diag_index(input._data.shape[a1], input._data.shape[a2], offset)
+    setitem(m, (Ellipsis, rows, cols), src)
+    return permute(m, *np.argsort(order).tolist())
+
+
+def index_put(input, indices, values, accumulate=False):
+    """A copy of input with input[indices] = values (or += values, repeated indices adding up, when accumulate)."""
+    idx = tuple(i._data if isinstance(i, Tensor) else i for i in indices)
+    if not accumulate:
+        return _scattered(input, idx, values)
+    lead = input._data.shape[:len(idx)]
+    flat = np.ravel_multi_index(np.broadcast_arrays(*[np.asarray(i) % s for i, s in zip(idx, lead)]), lead)
+    rest = input._data.shape[len(idx):]
+    vals = values.expand(*(flat.shape + rest)) if tuple(values._data.shape) != flat.shape + rest else values
+    base = input.reshape(-1, *rest)
+    return index_add(base, 0, _wrap(flat.reshape(-1)), vals.reshape(-1, *rest)).reshape(*input._data.shape)
+
+
+def put(input, index, source, accumulate=False):
+    """A copy of input with its flattened elements at ``index`` replaced by (or, accumulating, increased by)
+    source."""
+    n = input._data.size
+    ind = index._data.reshape(-1)
+    if ind.size and (ind.min() < -n or ind.max() >= n):
+        bad = ind.max() if ind.max() >= n else ind.min()
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+    if ind.size != source._data.size:
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
+                           f"source.numel() = {source._data.size}, index.numel() = {ind.size}")
+    flat = input.reshape(-1)
+    src = source.reshape(-1)
+    out = index_add(flat, 0, _wrap(ind % max(n, 1)), src) if accumulate else _scattered(flat, ind % max(n, 1), src)
+    return out.reshape(*input._data.shape)
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """input with source[j] folded into input[index[j]] along ``dim`` by prod, mean, amax or amin
+    (scatter_reduce along an index vector)."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    axis = dims(dim, input._data.ndim)[0] if input._data.ndim else 0
+    ind = _index_vector(index, "index_add_")
+    _check_index_source("index_reduce_", input, axis, ind, source)
+    full = _wrap(_along_dim(ind % input._data.shape[axis], axis, source._data.shape))
+    return scatter_reduce(input, axis, full, source, reduce, include_self=include_self)
+
+
+def fill_diagonal_(self, fill_value, wrap=False):
+    """Set the main diagonal (all indices equal) of a matrix or of an all-equal-sizes tensor to fill_value, in
+    place; wrap=True continues it below a tall matrix every (columns + 1) rows."""
+    shape = self._data.shape
+    if len(shape) < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if len(shape) > 2 and len(set(shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    n = min(shape)
+    step = int(np.sum(np.cumprod((1,) + shape[:0:-1])))  # 1 + cols (+ cols·rows …): one step along every dim
+    stop = self._data.size if wrap and len(shape) == 2 else n * step
+    mask = np.zeros(self._data.size, bool)
+    mask[np.arange(0, stop, step)] = True
+    return self.masked_fill_(_wrap(mask.reshape(shape)), fill_value)

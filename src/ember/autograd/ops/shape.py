@@ -783,3 +783,102 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         hi, lo = _slice_along(x, axis, slice(1, m)), _slice_along(x, axis, slice(0, max(m - 1, 0)))
         x = (hi != lo) if x._data.dtype.kind == "b" else hi - lo
     return x
+
+
+def unfold(input, dimension, size, step):
+    """All windows of ``size`` elements, ``step`` apart, along ``dimension``: that dimension becomes the number
+    of windows and a new last dimension of length ``size`` holds each window."""
+    from ._util import dims as _dims
+    from .indexing import index_select
+
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    x = input.reshape(1) if input._data.ndim == 0 else input
+    axis = _dims(dimension, x._data.ndim)[0]
+    n = x._data.shape[axis]
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {axis} is {n} but size is {size}")
+    starts = np.arange(0, n - size + 1, step)
+    idx = (starts[:, None] + np.arange(size)).reshape(-1)
+    y = index_select(x, axis, _wrap(idx.astype(np.int64)))
+    shape = list(x._data.shape)
+    shape[axis : axis + 1] = [len(starts), size]
+    return movedim(y.reshape(*shape), axis + 1, -1)
+
+
+def sum_to_size(input, *size):
+    """``input`` summed over the dimensions in which it was broadcast from ``size``."""
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+    x_shape = input._data.shape
+    lead = len(x_shape) - len(shape)
+    if lead < 0 or any(s != 1 and s != xs for s, xs in zip(shape, x_shape[lead:])):
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(x_shape)}}}.")
+    out = input.sum(tuple(range(lead))) if lead else input
+    axes = tuple(d for d, (s, xs) in enumerate(zip(shape, x_shape[lead:])) if s == 1 and xs != 1)
+    return out.sum(axes, keepdim=True) if axes else out
+
+
+def narrow_copy(input, dim, start, length):
+    return narrow(input, dim, start, length).clone()
+
+
+def adjoint(input):
+    """The conjugate transpose of the last two dimensions (the transpose, for real tensors)."""
+    if input._data.ndim < 2:
+        raise RuntimeError("tensor.adjoint() is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    return transpose(input, -2, -1)
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix: columns x^(N−1), …, x, 1 (or increasing powers)."""
+    if x._data.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x._data.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    powers = range(n) if increasing else range(n - 1, -1, -1)
+    from ... import _dtype
+
+    y = x if x._data.dtype.kind != "b" else x._cast(np.dtype(np.int64))
+    if y._data.dtype.kind in "iu" and y._data.dtype != np.int64:
+        y = y._cast(np.dtype(np.int64))
+    cols = [y ** p if p else _wrap(np.ones(y._data.shape, y._data.dtype)) for p in powers]
+    return stack(cols, 1) if cols else _wrap(np.empty((y._data.shape[0], 0), y._data.dtype))
+
+
+def _dx_diff(y, x, dx, axis):
+    """The spacing of the samples along ``axis``: diff(x) broadcast, or the constant dx."""
+    if x is None:
+        return 1.0 if dx is None else dx
+    if x._data.ndim == 1:
+        d = diff(x)
+        view = [1] * y._data.ndim
+        view[axis] = d._data.shape[0]
+        return d.reshape(*view)
+    return diff(x, dim=axis)
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """∫y by the trapezoid rule along ``dim``: Σ (yᵢ + yᵢ₊₁)/2 · Δxᵢ (Δx = dx, or diff(x))."""
+    from ._util import dims as _dims
+
+    axis = _dims(dim, y._data.ndim)[0]
+    n = y._data.shape[axis]
+    if n == 0:
+        return y.sum(axis)
+    mid = (_slice_along(y, axis, slice(1, n)) + _slice_along(y, axis, slice(0, n - 1))) * 0.5
+    return (mid * _dx_diff(y, x, dx, axis)).sum(axis)
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoid-rule integral along ``dim`` (one element shorter than y there)."""
+    from ._util import dims as _dims
+
+    axis = _dims(dim, y._data.ndim)[0]
+    n = y._data.shape[axis]
+    mid = (_slice_along(y, axis, slice(1, n)) + _slice_along(y, axis, slice(0, max(n - 1, 0)))) * 0.5
+    return (mid * _dx_diff(y, x, dx, axis)).cumsum(axis)

@@ -396,3 +396,81 @@ def logcumsumexp(input, dim, *, out=None):
         dims(dim, 0)
         return input.clone()
     return LogCumSumExp.apply(input, axis=dims(dim, input._data.ndim)[0])
+
+
+# ---- quantiles ----------------------------------------------------------------------------------------
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """The q-th quantiles along ``dim`` (of all elements when None): with the sorted values v₀ ≤ … ≤ vₙ₋₁ and
+    r = q·(n − 1), linear gives v⌊r⌋ + (r − ⌊r⌋)·(v⌈r⌉ − v⌊r⌋); lower/higher/nearest/midpoint pick v⌊r⌋, v⌈r⌉,
+    v_round(r) or their mean. NaN where the values hold a NaN. A tensor q puts its dimension first."""
+    return _out(_quantile(input, q, dim, keepdim, interpolation, "quantile", ignore_nan=False), out, "quantile")
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """quantile of the non-NaN values (NaN only where all are NaN)."""
+    return _out(_quantile(input, q, dim, keepdim, interpolation, "nanquantile", ignore_nan=True), out, "nanquantile")
+
+
+def _quantile(x, q, dim, keepdim, interpolation, name, ignore_nan):
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    qa = q._data if isinstance(q, Tensor) else np.asarray(q, dtype=x._data.dtype)
+    if qa.ndim > 1:
+        raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+    if isinstance(q, Tensor) and q._data.dtype != x._data.dtype:
+        raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+    if qa.size and (qa.min() < 0 or qa.max() > 1):
+        if qa.ndim == 0:
+            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {float(qa):g}")
+        raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, "
+                           f"but got {interpolation}")
+    if x._data.size == 0 and dim is None:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    flat = dim is None
+    v = x.reshape(-1) if flat else (x.reshape(1) if x._data.ndim == 0 else x)
+    axis = 0 if flat else _axis(v, dim)
+    s = sort(v, axis).values  # NaN sorts last
+    vm = _moved(s, axis)  # (..., n)
+    a = vm._data
+    n = a.shape[-1]
+    nan = np.isnan(a)
+    count = (n - nan.sum(-1)) if ignore_nan else np.full(a.shape[:-1], n)
+    qs = qa.reshape(-1)
+    rank = qs[:, None] * np.maximum(count.reshape(1, -1) - 1, 0)  # (len q, rows)
+    lo, hi = np.floor(rank), np.ceil(rank)
+    if interpolation == "lower":
+        hi = lo
+    elif interpolation == "higher":
+        lo = hi
+    elif interpolation == "nearest":
+        lo = hi = np.round(rank)
+    w = np.where(lo == hi, 0.0, 0.5 if interpolation == "midpoint" else rank - lo).astype(a.dtype)
+    rows = vm.reshape(-1, n)
+    take = lambda k: gather(rows, 1, _long(k.T.astype(np.int64)))  # (rows, len q)
+    lo_v, hi_v = take(lo), take(hi)
+    res = lo_v + (hi_v - lo_v) * _wrap(w.T)
+    bad = (nan.reshape(-1, n).any(-1) if not ignore_nan else count.reshape(-1) == 0)[:, None]
+    if bad.any():
+        from .elementwise import where
+
+        res = where(_wrap(np.broadcast_to(bad, res._data.shape)), float("nan"), res)
+    res = res.t().reshape(len(qs), *a.shape[:-1])  # (len q, ... rest)
+    if keepdim:
+        if flat:
+            res = res.reshape(len(qs), *([1] * x._data.ndim))
+        else:
+            res = res.unsqueeze(axis + 1)
+    if not isinstance(q, Tensor) or q._data.ndim == 0:
+        res = res.squeeze(0)
+    return res
+
+
+def _moved(t, axis):
+    """``t`` with ``axis`` moved last."""
+    order = [d for d in range(t._data.ndim) if d != axis] + [axis]
+    return t.permute(*order) if order != list(range(t._data.ndim)) else t

@@ -156,6 +156,10 @@ def unravel_index(indices, shape):
     return tuple(from_numpy(_np.array(c, dtype=_np.int64)) for c in reversed(coords))
 
 
+def nonzero_static(input, *, size, fill_value=-1):
+    return input.nonzero_static(size=size, fill_value=fill_value)
+
+
 def is_nonzero(input) -> bool:
     return input.is_nonzero()
 
@@ -190,3 +194,56 @@ from ._threads import get_num_threads, set_num_threads  # noqa: E402
 __version__ = "0.1.0"
 
 from . import nn, optim, utils  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.utils)
+
+
+# ---- torch.* forms of nn.functional ops (torch's argument order; ember.nn.functional holds the implementation) ----
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return nn.functional.conv1d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return nn.functional.conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    return nn.functional.conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    return nn.functional.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    return nn.functional.avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    return nn.functional.max_pool1d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    return nn.functional.max_pool1d(input, kernel_size, stride or None, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    return nn.functional.max_pool2d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    return nn.functional.adaptive_avg_pool1d(input, output_size)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
+    return nn.functional.layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
+    return nn.functional.group_norm(input, num_groups, weight, bias, eps)
+
+
+def dropout(input, p, train):
+    return nn.functional.dropout(input, p, train)
+
+
+def alpha_dropout(input, p, train):
+    return nn.functional.alpha_dropout(input, p, train)

@@ -297,6 +297,20 @@ VALUES += [
     ("fill_diagonal_", lambda L, x: [x.clone().fill_diagonal_(2.0), x[:4, :3].clone().fill_diagonal_(-1, wrap=True),
                                      x.clone().t().contiguous().fill_diagonal_(5)], [f(5, 3)]),
     ("fill_diagonal_cube", lambda L, x: x.clone().fill_diagonal_(7), [f(3, 3, 3)]),
+    ("H_mH_dim_order", lambda L, x, b: [x.H, b.mH, x.dim_order(), x.t().dim_order(), b.permute(2, 0, 1).dim_order()],
+     [f(3, 4), f(2, 3, 4)]),
+    ("nonzero_static", lambda L, x: [L.nonzero_static(x, size=3), x.nonzero_static(size=1, fill_value=-5),
+                                     x.nonzero_static(size=10)], [i(3, 4, hi=2)]),
+    ("callbacks", lambda L, x, y: [x.clone().apply_(lambda v: v * 3 + 1), x.clone().map_(y, lambda a, b: a * b - 1),
+                                   x.clone().map2_(y, x, lambda a, b, c: a + b * c)], [f(3, 4), f(4)]),
+    ("resize_", lambda L, x: [x.clone().resize_(2, 2), x.clone().resize_(3, 2).shape, x.clone().resize_as_(x[:2])],
+     [f(6)]),
+    ("float_power_", lambda L, x: x.clone().double().float_power_(2), [pos(5)]),
+    ("nn_functional_forms", lambda L, x, w, w2: [
+        L.conv1d(x, w, None, 1, 1), L.conv_transpose1d(x, w.transpose(0, 1)), L.avg_pool1d(x, 2),
+        L.max_pool1d(x, 2), L.max_pool1d_with_indices(x, 3, 1), L.max_pool2d(x, 2), L.adaptive_avg_pool1d(x, 3),
+        L.layer_norm(x, (8,)), L.group_norm(x, 3), L.dropout(x, 0.3, False), L.alpha_dropout(x, 0.3, False),
+        L.conv2d(x.transpose(0, 1)[None], w2)], [f(2, 3, 8), f(4, 3, 3), f(2, 3, 2, 2)]),
 ]
 
 
@@ -541,6 +555,11 @@ ERRORS = [
     ("adjoint_1d", lambda L: L.ones(3).adjoint()),
     ("vander_2d", lambda L: L.vander(L.ones(2, 2))),
     ("is_nonzero_many", lambda L: L.ones(2).is_nonzero()),
+    ("H_3d", lambda L: L.ones(2, 3, 4).H),
+    ("mH_1d", lambda L: L.ones(3).mH),
+    ("float_power__float32", lambda L: L.ones(3).float_power_(2)),
+    ("apply__grad", lambda L: L.ones(2, requires_grad=True).apply_(lambda v: v)),
+    ("resize__grad", lambda L: L.ones(2, requires_grad=True).resize_(3)),
     ("is_nonzero_none", lambda L: L.ones(0).is_nonzero()),
     ("t_leaf", lambda L: L.ones(2, 1, requires_grad=True).t_()),
 ]

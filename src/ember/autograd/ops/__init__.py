@@ -115,6 +115,8 @@ _METHODS = {
     "is_signed": lambda x: x.dtype.is_signed, "is_inference": lambda x: False,
     "is_same_size": lambda x, other: x._data.shape == other._data.shape,
     "is_nonzero": lambda x: _is_nonzero(x),
+    "nonzero_static": lambda x, *, size, fill_value=-1: nonzero_static(x, size=size, fill_value=fill_value),
+    "dim_order": lambda x, *, ambiguity_check=False: dim_order(x),
     "tril": lambda x, diagonal=0: _creation().tril(x, diagonal),
     "triu": lambda x, diagonal=0: _creation().triu(x, diagonal),
 }
@@ -498,6 +500,8 @@ def installed_methods() -> dict:
         "clamp_min": _clamp_min, "clamp_max": _clamp_max,
         "new_zeros": _new_like(np.zeros), "new_ones": _new_like(np.ones), "new_empty": _new_like(np.empty),
         "new_full": _new_full, "new_tensor": _new_tensor,
+        "apply_": apply_, "map_": map_, "map2_": map2_, "float_power_": float_power_, "resize_": resize_,
+        "resize_as_": resize_as_,
         "__lshift__": E.bitwise_left_shift, "__rshift__": E.bitwise_right_shift,
         "__rlshift__": lambda x, y: E.bitwise_left_shift(y, x), "__rrshift__": lambda x, y: E.bitwise_right_shift(y, x),
     }
@@ -507,10 +511,106 @@ def _new_full(self, size, fill_value, **kw):
     return _new_like(lambda s, d: np.full(s, fill_value, d))(self, size, **kw)
 
 
+def _matrix_transpose(name, batches):
+    def prop(x):
+        n = x._data.ndim
+        if n < 2 or n > 2 and not batches:
+            what = "matrices or batches of matrices" if batches else "matrices (2-D tensors)"
+            hint = "." if batches else ". For batches of matrices, consider using tensor.mH"
+            raise RuntimeError(f"tensor.{name} is only supported on {what}. Got {n}-D tensor{hint}")
+        return S.transpose(x, -2, -1)
+
+    return prop
+
+
 _PROPERTIES = {  # read-only attributes of torch.Tensor (installed as properties, outside the method table)
     "itemsize": lambda x: x._data.dtype.itemsize,
     "nbytes": lambda x: x._data.nbytes,
+    "H": _matrix_transpose("H", False),  # (the conjugate transpose: the transpose, for real tensors)
+    "mH": _matrix_transpose("mH", True),
 }
+
+
+def _no_grad_callback(name):
+    def check(self):
+        if self.requires_grad:
+            raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use var.detach().{name}() instead.")
+
+    return check
+
+
+def apply_(self, callable):
+    """Each element replaced by callable(element), in place (CPU, no autograd, as torch)."""
+    _no_grad_callback("apply_")(self)
+    flat = self._data.reshape(-1)
+    for k, v in enumerate(flat.tolist()):
+        flat[k] = callable(v)
+    return _changed(self)
+
+
+def map_(self, tensor, callable):
+    """self[i] = callable(self[i], tensor[i]) over tensor broadcast to self's shape, in place."""
+    _no_grad_callback("map_")(self)
+    other = np.broadcast_to(_arr(tensor), self._data.shape).reshape(-1).tolist()
+    flat = self._data.reshape(-1)
+    for k, (v, w) in enumerate(zip(flat.tolist(), other)):
+        flat[k] = callable(v, w)
+    return _changed(self)
+
+
+def map2_(self, x, y, callable):
+    """self[i] = callable(self[i], x[i], y[i]) over x and y broadcast to self's shape, in place."""
+    _no_grad_callback("map2_")(self)
+    xs = np.broadcast_to(_arr(x), self._data.shape).reshape(-1).tolist()
+    ys = np.broadcast_to(_arr(y), self._data.shape).reshape(-1).tolist()
+    flat = self._data.reshape(-1)
+    for k, (v, a, b) in enumerate(zip(flat.tolist(), xs, ys)):
+        flat[k] = callable(v, a, b)
+    return _changed(self)
+
+
+def float_power_(self, exponent):
+    """self ** exponent in float64, in place: self must be float64 (torch's rule)."""
+    if self._data.dtype != np.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {_dtype.scalar_name(self._data.dtype)} but the "
+                           "operation's result requires dtype Double")
+    return _inplace(E.float_power)(self, exponent)
+
+
+def resize_(self, *sizes, memory_format=None):
+    """This tensor with the given shape, keeping the leading elements in row-major order (new ones are
+    uninitialised)."""
+    shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    n = int(np.prod(shape))
+    if n != self._data.size or not self._data.flags.c_contiguous:
+        new = np.empty(n, self._data.dtype)
+        k = min(n, self._data.size)
+        new[:k] = self._data.reshape(-1)[:k]
+        self._data = new.reshape(shape)
+    else:
+        self._data = self._data.reshape(shape)
+    return _changed(self)
+
+
+def resize_as_(self, the_template, memory_format=None):
+    return resize_(self, the_template._data.shape)
+
+
+def nonzero_static(self, *, size, fill_value=-1):
+    """The coordinates of the first ``size`` nonzero elements, padded with rows of fill_value."""
+    if size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, but got {size}")
+    nz = np.argwhere(self._data)[:size] if self._data.ndim else np.zeros((int(bool(self._data)), 0), np.int64)[:size]
+    pad = np.full((size - len(nz), nz.shape[1]), fill_value, np.int64)
+    return _wrap(np.concatenate([nz.astype(np.int64), pad]))
+
+
+def dim_order(self, *, ambiguity_check=False):
+    """The dimensions from the outermost (largest stride) to the innermost."""
+    st = self._data.strides
+    return tuple(sorted(range(len(st)), key=lambda d: -st[d]))
 
 
 def _install():

@@ -74,6 +74,8 @@ slice_scatter, select_scatter, diagonal_scatter = _I.slice_scatter, _I.select_sc
 index_put, put, index_reduce = _I.index_put, _I.put, _I.index_reduce
 narrow_copy, adjoint, vander = _S.narrow_copy, _S.adjoint, _S.vander
 trapezoid, trapz, cumulative_trapezoid = _S.trapezoid, _S.trapz, _S.cumulative_trapezoid
+as_strided, as_strided_scatter, gradient = _S.as_strided, _S.as_strided_scatter, _S.gradient
+from ._windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window  # noqa: E402
 take, index_add, index_copy, index_fill, scatter_reduce = _I.take, _I.index_add, _I.index_copy, _I.index_fill, _I.scatter_reduce
 masked_scatter, argwhere, bincount, histc, histogram = _I.masked_scatter, _I.argwhere, _I.bincount, _I.histc, _I.histogram
 

@@ -306,6 +306,18 @@ VALUES += [
     ("resize_", lambda L, x: [x.clone().resize_(2, 2), x.clone().resize_(3, 2).shape, x.clone().resize_as_(x[:2])],
      [f(6)]),
     ("float_power_", lambda L, x: x.clone().double().float_power_(2), [pos(5)]),
+    ("as_strided", lambda L, x, s: [L.as_strided(x, (2, 2), (1, 2), 1), x.as_strided((3, 2), (2, 1)),
+                                    L.as_strided_scatter(x, s, (2, 2), (1, 2), 1), x.clone().as_strided_((3,), (2,)),
+                                    x.reshape(2, 3).as_strided((2,), (4,))], [f(6), f(2, 2)]),
+    ("storage_offset", lambda L, x: [x.storage_offset(), x[2:].storage_offset(), x.reshape(2, 3)[:, 1].storage_offset(),
+                                     x.new_empty_strided((2, 3), (3, 1)).shape], [f(6)]),
+    ("gradient", lambda L, x, c: [L.gradient(x), L.gradient(x, spacing=2.0, dim=1, edge_order=2),
+                                  L.gradient(x, spacing=[0.5, 2.0]), L.gradient(x, spacing=(c,), dim=1),
+                                  L.gradient(x, spacing=(c,), dim=1, edge_order=2), L.gradient(x[0])],
+     [f(3, 4), np.array([0.0, 1.0, 3.0, 4.5], np.float32)]),
+    ("windows", lambda L: [w(n, p) for w in (L.hann_window, L.hamming_window, L.bartlett_window, L.blackman_window,
+                                              L.kaiser_window) for n in (0, 1, 5, 8) for p in (True, False)]
+     + [L.hann_window(6, dtype=L.float64), L.hamming_window(7, True, 0.5, 0.4), L.kaiser_window(6, False, 5.0)], []),
     ("nn_functional_forms", lambda L, x, w, w2: [
         L.conv1d(x, w, None, 1, 1), L.conv_transpose1d(x, w.transpose(0, 1)), L.avg_pool1d(x, 2),
         L.max_pool1d(x, 2), L.max_pool1d_with_indices(x, 3, 1), L.max_pool2d(x, 2), L.adaptive_avg_pool1d(x, 3),
@@ -400,6 +412,9 @@ GRADS += [
      [d(3, 4)]),
     ("trapezoid", lambda L, x, y: L.trapezoid(x * y, y[0].sort().values).sum()
      + L.cumulative_trapezoid(x * x, dim=0).sum(), [d(3, 4), d(3, 4)]),
+    ("as_strided", lambda L, x, y: L.as_strided(x, (2, 3), (1, 2), 1) ** 2 * y[:2, :3], [d(3, 4), d(3, 4)]),
+    ("gradient", lambda L, x: L.gradient(x * x, spacing=(L.tensor([0.0, 1.0, 3.0, 4.5], dtype=L.float64),), dim=1,
+                                         edge_order=2)[0] + L.gradient(x, edge_order=2)[0] ** 2, [d(3, 4)]),
     ("shape_inplace", lambda L, x: (x * 1).t_() * x.t() + (x * 2).unsqueeze_(0).squeeze_(0).transpose_(0, 1), [d(3, 4)]),
 ]
 ONCE = {"scatter_reduce_prod"}  # first order only (ScatterProd): its gradient's gradient is not formed
@@ -427,6 +442,16 @@ def test_vander_gradcheck():  # (torch's own vander cannot be differentiated: it
     x = ember.tensor(d(4), requires_grad=True)
     assert gradcheck(lambda a: ember.vander(a, 5) * 1.0, (x,))
     assert gradgradcheck(lambda a: ember.vander(a, 3, increasing=True) * 1.0, (x,))
+
+
+def test_as_strided_scatter_gradient():  # (torch 2.13 passes input's gradient at the replaced elements instead)
+    x, y = ember.tensor(d(3, 4), requires_grad=True), ember.tensor(d(2, 3), requires_grad=True)
+    fn = lambda a, b: ember.as_strided_scatter(a * a, b * b, (2, 3), (3, 1), 2)
+    (gx,) = ember.autograd.grad(fn(x, y).sum(), [x])
+    replaced = np.zeros(12, bool)
+    replaced[[2, 3, 4, 5, 6, 7]] = True
+    np.testing.assert_allclose(gx.numpy(), np.where(replaced.reshape(3, 4), 0, 2 * x.detach().numpy()))
+    assert gradcheck(fn, (x, y)) and gradgradcheck(fn, (x, y))
 
 
 def test_scatter_reduce_prod_gradient_matches_torch_with_zeros():
@@ -556,6 +581,10 @@ ERRORS = [
     ("vander_2d", lambda L: L.vander(L.ones(2, 2))),
     ("is_nonzero_many", lambda L: L.ones(2).is_nonzero()),
     ("H_3d", lambda L: L.ones(2, 3, 4).H),
+    ("as_strided_bounds", lambda L: L.as_strided(L.ones(6), (3, 3), (2, 2))),
+    ("gradient_short", lambda L: L.gradient(L.ones(2), edge_order=2)),
+    ("window_negative", lambda L: L.hann_window(-1)),
+    ("window_int", lambda L: L.hann_window(3, dtype=L.int64)),
     ("mH_1d", lambda L: L.ones(3).mH),
     ("float_power__float32", lambda L: L.ones(3).float_power_(2)),
     ("apply__grad", lambda L: L.ones(2, requires_grad=True).apply_(lambda v: v)),

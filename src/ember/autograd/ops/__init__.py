@@ -108,7 +108,7 @@ _METHODS = {
     "renorm": R.renorm, "cov": R.cov, "corrcoef": R.corrcoef,
     "slice_scatter": I.slice_scatter, "select_scatter": I.select_scatter, "diagonal_scatter": I.diagonal_scatter,
     "index_put": I.index_put, "put": I.put, "index_reduce": I.index_reduce,
-    "unfold": S.unfold, "sum_to_size": S.sum_to_size, "narrow_copy": S.narrow_copy, "adjoint": S.adjoint,
+    "as_strided": S.as_strided, "as_strided_scatter": S.as_strided_scatter, "unfold": S.unfold, "sum_to_size": S.sum_to_size, "narrow_copy": S.narrow_copy, "adjoint": S.adjoint,
     "broadcast_to": S.broadcast_to,
     "byte": lambda x: x.to(_dtype.uint8), "char": lambda x: x.to(_dtype.int8), "short": lambda x: x.to(_dtype.int16),
     "is_complex": lambda x: False, "is_conj": lambda x: False, "is_neg": lambda x: False,
@@ -456,7 +456,7 @@ _INPLACE = {
     "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv, "fill_diagonal_": I.fill_diagonal_,
     "squeeze_": _shape_inplace(S.squeeze), "unsqueeze_": _shape_inplace(S.unsqueeze), "t_": _shape_inplace(S.t),
     "transpose_": _shape_inplace(S.transpose), "swapaxes_": _shape_inplace(S.transpose),
-    "swapdims_": _shape_inplace(S.transpose),
+    "swapdims_": _shape_inplace(S.transpose), "as_strided_": _shape_inplace(S.as_strided),
     "__iadd__": _binary_inplace(E.add, np.add),
     "__isub__": _binary_inplace(E.sub, np.subtract),
     "__imul__": _binary_inplace(lambda x, y, alpha=1: E.mul(x, y), np.multiply),
@@ -500,11 +500,21 @@ def installed_methods() -> dict:
         "clamp_min": _clamp_min, "clamp_max": _clamp_max,
         "new_zeros": _new_like(np.zeros), "new_ones": _new_like(np.ones), "new_empty": _new_like(np.empty),
         "new_full": _new_full, "new_tensor": _new_tensor,
+        "new_empty_strided": lambda self, size, stride, **kw: _new_like(np.empty)(self, size, **kw),
+        "storage_offset": _storage_offset,
         "apply_": apply_, "map_": map_, "map2_": map2_, "float_power_": float_power_, "resize_": resize_,
         "resize_as_": resize_as_,
         "__lshift__": E.bitwise_left_shift, "__rshift__": E.bitwise_right_shift,
         "__rlshift__": lambda x, y: E.bitwise_left_shift(y, x), "__rrshift__": lambda x, y: E.bitwise_right_shift(y, x),
     }
+
+
+def _storage_offset(self) -> int:
+    """Elements between the start of the array's memory block and this tensor's first element."""
+    base = self._data
+    while isinstance(base.base, np.ndarray):
+        base = base.base
+    return (self._data.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // self._data.itemsize
 
 
 def _new_full(self, size, fill_value, **kw):

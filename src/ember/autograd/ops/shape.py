@@ -882,3 +882,104 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     n = y._data.shape[axis]
     mid = (_slice_along(y, axis, slice(1, n)) + _slice_along(y, axis, slice(0, max(n - 1, 0)))) * 0.5
     return (mid * _dx_diff(y, x, dx, axis)).cumsum(axis)
+
+
+def _strided_positions(input, size, stride, storage_offset):
+    """The flat positions (row-major order of input) that as_strided(size, stride, storage_offset) reads."""
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape")
+    n = input._data.size
+    need = storage_offset + 1 + sum((s - 1) * st for s, st in zip(size, stride)) if all(size) else 0
+    if need > n:
+        item = input._data.dtype.itemsize
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {storage_offset}, "
+                           f"and itemsize {item} requiring a storage size of {need * item} are out of bounds for "
+                           f"storage of size {n * item}")
+    pos = np.full(size, storage_offset, dtype=np.int64)
+    for d, (s, st) in enumerate(zip(size, stride)):
+        view = [1] * len(size)
+        view[d] = s
+        pos = pos + (np.arange(s) * st).reshape(view)
+    return pos
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """The view with the given size and strides (in elements) over input's elements in row-major order.
+
+    Torch parity: torch reads the tensor's storage; for a contiguous tensor that is its row-major order, as here
+    (a transposed or sliced tensor's storage differs: ember reads its values, not the storage behind them)."""
+    pos = _strided_positions(input, size, stride, storage_offset or 0)
+    return input.reshape(-1)[pos]
+
+
+def as_strided_scatter(input, src, size, stride, storage_offset=None):
+    """A copy of input with the elements that as_strided(size, stride, storage_offset) reads replaced by src.
+
+    Torch parity: input's gradient is zero at the replaced elements and passes elsewhere; torch 2.13's is the
+    reverse (a torch bug this does not copy)."""
+    pos = _strided_positions(input, size, stride, storage_offset or 0)
+    if tuple(src._data.shape) != pos.shape:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src._data.shape)}, slice size = {list(pos.shape)}")
+    from .indexing import setitem
+
+    out = input.reshape(-1).clone()
+    setitem(out, pos, src)
+    return out.reshape(*input._data.shape)
+
+
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """Finite-difference derivative estimates along each of ``dim`` (all dims when None), one tensor per dim:
+    central differences inside, (a·f₀ + b·f₁ + c·f₂)-style one-sided ones of order ``edge_order`` at the ends
+    (NumPy's formulas; spacing is a number, one number per dim, or the coordinates of the samples per dim)."""
+    from ._util import dims as _dims
+
+    axes = tuple(range(input._data.ndim)) if dim is None else _dims(dim if isinstance(dim, (list, tuple)) else (dim,),
+                                                                      input._data.ndim)
+    if edge_order not in (1, 2):
+        raise RuntimeError(f"torch.gradient only supports edge_order=1 and edge_order=2.")
+    for a in axes:
+        if input._data.shape[a] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
+    if isinstance(spacing, (list, tuple)):
+        if len(spacing) != len(axes):
+            raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim "
+                               f"arguments to have the same length, but got a spacing argument of length "
+                               f"{len(spacing)} and a dim argument of length {len(axes)}.")
+        spacings = list(spacing)
+    else:
+        spacings = [spacing] * len(axes)
+    x = input if input._data.dtype.kind == "f" else input._cast(np.dtype(np.float32))
+    return tuple(_gradient_along(x, a, h, edge_order) for a, h in zip(axes, spacings))
+
+
+def _gradient_along(f, axis, h, edge_order):
+    n = f._data.shape[axis]
+    s = lambda a, b: _slice_along(f, axis, slice(a, b))
+    view = [1] * f._data.ndim
+    if isinstance(h, Tensor):  # sample coordinates
+        dx = np.diff(h._data.astype(f._data.dtype))
+        view[axis] = n - 2
+        d1, d2 = dx[:-1].reshape(view), dx[1:].reshape(view)
+        w = lambda v: _wrap(np.asarray(v, dtype=f._data.dtype))
+        inner = (s(0, n - 2) * w(-d2 / (d1 * (d1 + d2))) + s(1, n - 1) * w((d2 - d1) / (d1 * d2))
+                 + s(2, n) * w(d1 / (d2 * (d1 + d2))))
+        if edge_order == 1:
+            first, last = (s(1, 2) - s(0, 1)) / float(dx[0]), (s(n - 1, n) - s(n - 2, n - 1)) / float(dx[-1])
+        else:
+            a1, a2 = float(dx[0]), float(dx[1])
+            first = (s(0, 1) * (-(2 * a1 + a2) / (a1 * (a1 + a2))) + s(1, 2) * ((a1 + a2) / (a1 * a2))
+                     + s(2, 3) * (-a1 / (a2 * (a1 + a2))))
+            b1, b2 = float(dx[-2]), float(dx[-1])
+            last = (s(n - 3, n - 2) * (b2 / (b1 * (b1 + b2))) + s(n - 2, n - 1) * (-(b2 + b1) / (b1 * b2))
+                    + s(n - 1, n) * ((2 * b2 + b1) / (b2 * (b1 + b2))))
+    else:
+        h = float(h)
+        inner = (s(2, n) - s(0, n - 2)) / (2 * h)
+        if edge_order == 1:
+            first, last = (s(1, 2) - s(0, 1)) / h, (s(n - 1, n) - s(n - 2, n - 1)) / h
+        else:
+            first = (s(0, 1) * -3 + s(1, 2) * 4 - s(2, 3)) / (2 * h)
+            last = (s(n - 1, n) * 3 - s(n - 2, n - 1) * 4 + s(n - 3, n - 2)) / (2 * h)
+    return cat([first, inner, last], axis)

@@ -56,8 +56,6 @@ def _select(x, axis, idx):
 # ---- sorting and selection ---------------------------------------------------------------
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     """Values sorted along ``dim`` and the indices they came from (stable: ties keep their order)."""
-    if isinstance(dim, bool):  # sort(x, stable=..., dim=...) positional forms: torch's overloads
-        dim, descending = -1, dim
     axis = _axis(input, dim)
     idx = _argsort(input._data, axis, descending) if input._data.ndim else np.zeros((), np.int64)
     return _out(_sort_result(_select(input, axis, idx), _long(idx)), out, "sort")
@@ -205,8 +203,6 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         inv = inv.reshape(a.shape)
     else:
         axis = _axis(input, dim)
-        if a.shape[axis] == 0 and a.ndim > 1 and 0 not in np.delete(a.shape, axis):
-            raise RuntimeError(f"Number of zero sized dimensions is more than one, so unique cannot be applied ")
         vals, inv, cnt = np.unique(a, return_inverse=True, return_counts=True, axis=axis)
         inv = inv.reshape(-1)
     return _unique_result(vals, inv, cnt, return_inverse, return_counts)

@@ -101,7 +101,6 @@ _METHODS = {
     "take": I.take, "index_add": I.index_add, "index_copy": I.index_copy, "index_fill": I.index_fill,
     "scatter_reduce": I.scatter_reduce, "masked_scatter": I.masked_scatter, "argwhere": I.argwhere,
     "bincount": I.bincount, "histc": I.histc, "histogram": I.histogram,
-    "quantile": O.quantile, "nanquantile": O.nanquantile,
     "bitwise_and": E.bitwise_and, "bitwise_or": E.bitwise_or, "bitwise_xor": E.bitwise_xor,
     "bitwise_not": E.bitwise_not, "bitwise_left_shift": E.bitwise_left_shift,
     "bitwise_right_shift": E.bitwise_right_shift, "hardshrink": E.hardshrink,

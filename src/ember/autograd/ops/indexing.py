@@ -375,7 +375,7 @@ def _check_index_source(name, x, axis, ind, source):
                            f"({nsrc}), for dim: {axis}")
     n = x._data.shape[axis] if x._data.ndim else 1
     if ind.size and (ind.min() < -n or ind.max() >= n):
-        raise IndexError(f"index out of range in self")
+        raise IndexError("index out of range in self")
 
 
 def take(input, index):

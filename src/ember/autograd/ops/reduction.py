@@ -465,7 +465,7 @@ def renorm(input, p, dim, maxnorm):
     from .elementwise import where
 
     if p <= 0:
-        raise RuntimeError(f"renorm: non-positive-norm not supported")
+        raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
     axis = dims(dim, input._data.ndim)[0]

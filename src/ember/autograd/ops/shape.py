@@ -461,7 +461,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         raise RuntimeError("repeats can not be negative")
     idx = np.repeat(np.arange(n), np.broadcast_to(r.reshape(-1), (n,)))
     if output_size is not None and output_size != idx.size:
-        raise RuntimeError(f"allocated size does not match required size")
+        raise RuntimeError("allocated size does not match required size")
     from .indexing import index_select
 
     return index_select(x if x._data.ndim else x.reshape(1), axis, _wrap(idx.astype(np.int64)))
@@ -837,8 +837,6 @@ def vander(x, N=None, increasing=False):
     if n < 0:
         raise RuntimeError("N must be non-negative.")
     powers = range(n) if increasing else range(n - 1, -1, -1)
-    from ... import _dtype
-
     y = x if x._data.dtype.kind != "b" else x._cast(np.dtype(np.int64))
     if y._data.dtype.kind in "iu" and y._data.dtype != np.int64:
         y = y._cast(np.dtype(np.int64))
@@ -888,7 +886,7 @@ def _strided_positions(input, size, stride, storage_offset):
     """The flat positions (row-major order of input) that as_strided(size, stride, storage_offset) reads."""
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
+        raise RuntimeError("mismatch in length of strides and shape")
     n = input._data.size
     need = storage_offset + 1 + sum((s - 1) * st for s, st in zip(size, stride)) if all(size) else 0
     if need > n:
@@ -938,7 +936,7 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     axes = tuple(range(input._data.ndim)) if dim is None else _dims(dim if isinstance(dim, (list, tuple)) else (dim,),
                                                                       input._data.ndim)
     if edge_order not in (1, 2):
-        raise RuntimeError(f"torch.gradient only supports edge_order=1 and edge_order=2.")
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
     for a in axes:
         if input._data.shape[a] < edge_order + 1:
             raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")

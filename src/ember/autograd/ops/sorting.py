@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import _dtype
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import _C_NAMES, dims, not_implemented

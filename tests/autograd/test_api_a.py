@@ -325,6 +325,17 @@ VALUES += [
 ]
 
 
+VALUES += [  # empty inputs
+    (f"empty_{k}", fn, [np.zeros((3, 0), np.float32)]) for k, fn in enumerate([
+        lambda L, x: L.sort(x, 1), lambda L, x: L.topk(x, 0, 1), lambda L, x: L.cumprod(x, 1),
+        lambda L, x: L.cummax(x, 1), lambda L, x: L.logcumsumexp(x, 1), lambda L, x: L.unique(x),
+        lambda L, x: L.roll(x, 1, 1), lambda L, x: L.diagonal(x), lambda L, x: L.median(x, 0), lambda L, x: L.msort(x),
+        lambda L, x: L.searchsorted(L.tensor([1.0, 2.0]), x), lambda L, x: L.nansum(x), lambda L, x: L.aminmax(x, dim=0),
+        lambda L, x: L.tile(x, (2, 2)), lambda L, x: L.repeat_interleave(x, 2, 1), lambda L, x: L.histc(x),
+        lambda L, x: L.bucketize(x, L.tensor([0.5])), lambda L, x: L.unique_consecutive(x), lambda L, x: L.kthvalue(x, 1, 0)])
+]
+
+
 @pytest.mark.parametrize("name,fn,inputs", VALUES, ids=[c[0] for c in VALUES])
 def test_values_dtypes_and_shapes_match_torch(name, fn, inputs):
     with warnings.catch_warnings():
@@ -568,6 +579,7 @@ ERRORS = [
     ("quantile_q_dtype", lambda L: L.quantile(L.ones(3), L.tensor([0.5], dtype=L.float64))),
     ("quantile_interpolation", lambda L: L.quantile(L.ones(3), 0.5, interpolation="cubic")),
     ("quantile_empty", lambda L: L.quantile(L.ones(0), 0.5)),
+    ("quantile_empty_dim", lambda L: L.quantile(L.ones(3, 0), 0.5, 0)),
     ("shift_float", lambda L: L.bitwise_left_shift(L.ones(2), 1)),
     ("bitwise_float", lambda L: L.bitwise_and(L.ones(2), L.ones(2))),
     ("renorm_p", lambda L: L.renorm(L.ones(2, 2), 0, 0, 1.0)),

@@ -424,7 +424,7 @@ def _quantile(x, q, dim, keepdim, interpolation, name, ignore_nan):
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, "
                            f"but got {interpolation}")
-    if x._data.size == 0 and dim is None:
+    if x._data.size == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
     flat = dim is None
     v = x.reshape(-1) if flat else (x.reshape(1) if x._data.ndim == 0 else x)

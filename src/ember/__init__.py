@@ -78,6 +78,7 @@ as_strided, as_strided_scatter, gradient = _S.as_strided, _S.as_strided_scatter,
 from ._windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window  # noqa: E402
 take, index_add, index_copy, index_fill, scatter_reduce = _I.take, _I.index_add, _I.index_copy, _I.index_fill, _I.scatter_reduce
 masked_scatter, argwhere, bincount, histc, histogram = _I.masked_scatter, _I.argwhere, _I.bincount, _I.histc, _I.histogram
+histogramdd = _I.histogramdd
 
 
 def lerp(input, end, weight):

@@ -715,3 +715,33 @@ def fill_diagonal_(self, fill_value, wrap=False):
     mask = np.zeros(self._data.size, bool)
     mask[np.arange(0, stop, step)] = True
     return self.masked_fill_(_wrap(mask.reshape(shape)), fill_value)
+
+
+def histogramdd(input, bins, *, range=None, weight=None, density=False):
+    """(hist, bin_edges) of the points in the rows of ``input`` (N × D): ``bins`` per dimension as counts or edge
+    tensors, ``range`` as D (min, max) pairs flattened (the data's range by default)."""
+    from collections import namedtuple
+
+    a = input._data
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{_scalar(a.dtype)}'")
+    pts = a.reshape(-1, a.shape[-1])
+    k = pts.shape[1]
+    if isinstance(bins, int):
+        bins = [bins] * k
+    if isinstance(bins[0], Tensor):
+        edges = [b._data for b in bins]
+    else:
+        spans = [(range[2 * j], range[2 * j + 1]) for j in _builtin_range(k)] if range is not None else [
+            _range_of(pts[:, j], 0.0, 0.0) for j in _builtin_range(k)]
+        edges = [np.linspace(lo, hi, n + 1) for (lo, hi), n in zip(spans, bins)]
+    w = None if weight is None else weight._data.reshape(-1)
+    hist, edges = np.histogramdd(pts, bins=edges, weights=w, density=density)
+    result = namedtuple("histogramdd", ["hist", "bin_edges"])
+    return result(_wrap(hist.astype(a.dtype)), tuple(_wrap(np.asarray(e, a.dtype)) for e in edges))
+
+
+def _builtin_range(n):  # (``range`` is histogramdd's argument name, as torch's)
+    import builtins
+
+    return builtins.range(n)

@@ -130,7 +130,7 @@ VALUES = [
     ("narrow", lambda L, x: L.narrow(x, 1, 1, 2), [f(3, 4)]),
     ("narrow_negative", lambda L, x: x.narrow(0, -2, 2), [f(3, 4)]),
     ("tile", lambda L, x: L.tile(x, (2,)), [f(3, 2)]),
-    ("tile_more", lambda L, x: x.tile((2, 1, 2)), [f(3, 2)]),
+    ("tile_more", lambda L, x: [x.tile((2, 1, 2)), x.tile(2, 2), L.tile(x, dims=[3]), x.tile([])], [f(3, 2)]),
     ("repeat_interleave", lambda L, x: L.repeat_interleave(x, 2), [f(2, 3)]),
     ("repeat_interleave_dim", lambda L, x, r: x.repeat_interleave(r, dim=0), [f(3, 2), np.array([1, 0, 2])]),
     ("repeat_interleave_counts", lambda L, r: L.repeat_interleave(r), [np.array([2, 0, 3])]),

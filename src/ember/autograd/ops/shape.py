@@ -429,9 +429,12 @@ def narrow(input, dim, start, length):
     return _slice_along(input, axis, slice(start, start + length))
 
 
-def tile(input, dims):
-    """``input`` repeated dims[i] times along each dimension (dims padded with ones on the left)."""
-    reps = tuple(dims)
+def tile(input, *reps, dims=None):
+    """``input`` repeated dims[i] times along each dimension (dims padded with ones on the left); dims as one
+    sequence, a keyword, or several ints (``x.tile(2, 2)``)."""
+    if dims is not None:
+        reps = (dims,)
+    reps = tuple(reps[0]) if len(reps) == 1 and isinstance(reps[0], (tuple, list)) else tuple(reps)
     n = input._data.ndim
     if len(reps) < n:
         reps = (1,) * (n - len(reps)) + reps

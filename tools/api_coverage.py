@@ -81,6 +81,7 @@ EXCLUDED = [
     ("torch.Tensor", "removed or deprecated (they raise, or warn and point to a replacement)",
      ["eig", "symeig", "lstsq", "solve", "reinforce", "volatile", "storage", "storage_type", "resize"]),
     ("torch.Tensor", "internal to torch's load_state_dict", ["module_load"]),
+    ("torch.Tensor", "functorch's experimental first-class dimensions (binds dims to Dim objects)", ["index"]),
     ("torch.nn.functional", "internals: typing re-exports and __torch_function__ dispatch",
      ["Optional", "boolean_dispatch", "assert_int_or_pair", "handle_torch_function", "has_torch_function*",
       "native_channel_shuffle"]),

@@ -331,7 +331,8 @@ def cumprod(input, dim, *, dtype=None, out=None):
 
 
 def _cumextreme(x, dim, largest, result):
-    """Running max (min) along ``dim`` and the index of the last element that attains it; NaN propagates."""
+    """Running max (min) along ``dim`` and the index of the last element that attains it; from the first NaN on,
+    the values are NaN and the index is the latest NaN's."""
     axis = _axis(x, dim)
     a = x._data
     if a.ndim == 0:
@@ -339,14 +340,15 @@ def _cumextreme(x, dim, largest, result):
     m = np.moveaxis(a, axis, -1)
     idx = np.zeros(m.shape, np.int64)
     if m.shape[-1]:
-        best = m[..., 0].copy()
-        isnan = np.isnan if a.dtype.kind == "f" else (lambda v: np.zeros(np.shape(v), bool))
-        for j in range(1, m.shape[-1]):
-            v = m[..., j]
-            take = (v >= best if largest else v <= best) | isnan(v)
-            take &= ~isnan(best)
-            best = np.where(take, v, best)
-            idx[..., j] = np.where(take, j, idx[..., j - 1])
+        with np.errstate(invalid="ignore"):
+            run = (np.maximum if largest else np.minimum).accumulate(m, axis=-1)  # (NaN propagates)
+            prev = run[..., :-1]
+            nxt = m[..., 1:]
+            update = (nxt >= prev) if largest else (nxt <= prev)  # x_j attains the running extreme
+            if a.dtype.kind == "f":
+                update = update | np.isnan(nxt)  # (each NaN takes the index, as torch)
+        pos = np.where(update, np.arange(1, m.shape[-1]), 0)
+        idx[..., 1:] = np.maximum.accumulate(pos, axis=-1)  # the last update at or before j
     idx = np.moveaxis(idx, -1, axis)
     return result(gather(x, axis, _long(idx)), _long(idx))
 

@@ -154,18 +154,30 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     if x._data.ndim == 0:
         return _mode_result(x.clone(), _long(0))
     a = np.moveaxis(x._data, axis, -1)
-    rows = a.reshape(-1, a.shape[-1])
-    idx = np.empty(rows.shape[0], np.int64)
-    for r, row in enumerate(rows):
-        values, counts = np.unique(row, return_counts=True)
-        best = values[np.argmax(counts)]  # (unique sorts: argmax picks the smallest of the most frequent)
-        hits = np.flatnonzero((row == best) | (np.isnan(row) & np.isnan(best)) if row.dtype.kind == "f" else row == best)
-        idx[r] = hits[-1]
+    idx = _mode_index(a.reshape(-1, a.shape[-1]))
     idx = np.expand_dims(idx.reshape(a.shape[:-1]), axis)
     vals, ind = gather(x, axis, _long(idx)), _long(idx)
     if not keepdim:
         vals, ind = vals.squeeze(axis), ind.squeeze(axis)
     return _out(_mode_result(vals, ind), out)
+
+
+def _mode_index(rows):
+    """Per row: the index of the last occurrence of the smallest most frequent value (NaNs count as equal)."""
+    R, n = rows.shape
+    order = np.argsort(rows, axis=1, kind="stable")
+    s = np.take_along_axis(rows, order, 1)
+    same = s[:, 1:] == s[:, :-1]
+    if s.dtype.kind == "f":
+        same |= np.isnan(s[:, 1:]) & np.isnan(s[:, :-1])
+    start = np.ones((R, n), bool)
+    start[:, 1:] = ~same
+    run = np.cumsum(start, 1)  # run ids of equal values, from 1
+    counts = np.bincount((run + np.arange(R)[:, None] * (n + 1)).ravel(), minlength=R * (n + 1)).reshape(R, n + 1)
+    best = np.argmax(np.take_along_axis(counts, run, 1), 1)  # the first (smallest) most frequent value
+    best_run = run[np.arange(R), best]
+    end = np.where(run == best_run[:, None], np.arange(n), -1).max(1)  # its run's end: the latest original index
+    return order[np.arange(R), end]
 
 
 def _out(result, out, name=""):

@@ -92,6 +92,7 @@ VALUES = [
     ("nanmedian_all", lambda L, x: L.nanmedian(x), [np.array([1.0, np.nan, 2.0, 7.0, -1.0])]),
     ("mode", lambda L, x: L.mode(x, 1), [np.array([[1.0, 3, 3, 1, 2], [2, 2, 5, 5, 0]])]),
     ("mode_int_dim0", lambda L, x: x.mode(0), [i(6, 3, hi=3)]),
+    ("mode_many_rows_values", lambda L, x: [L.mode(x, 1).values, L.mode(x, 0, keepdim=True).values], [i(50, 30, hi=20)]),
     ("unique", lambda L, x: L.unique(x), [i(10, hi=4)]),
     ("unique_all", lambda L, x: L.unique(x, return_inverse=True, return_counts=True), [i(3, 4, hi=4)]),
     ("unique_dim", lambda L, x: L.unique(x, dim=1, return_inverse=True, return_counts=True), [i(2, 6, hi=2)]),
@@ -460,6 +461,12 @@ def test_mode_gradient_goes_to_the_chosen_element_as_torch():  # (ties: no finit
     (ge,) = ember.autograd.grad((ember.mode(e, 1).values * ember.tensor(w)).sum(), [e])
     (gt,) = torch.autograd.grad((torch.mode(t, 1).values * torch.tensor(w)).sum(), [t])
     assert_close(ge, gt)
+
+
+def test_mode_index_points_at_the_mode_value():  # (torch's index among ties on long rows follows no stated rule)
+    x = ember.tensor(i(50, 30, hi=20))
+    m = ember.mode(x, 1)
+    np.testing.assert_array_equal(x.numpy()[np.arange(50), m.indices.numpy()], m.values.numpy())
 
 
 def test_vander_gradcheck():  # (torch's own vander cannot be differentiated: it raises an in-place error)

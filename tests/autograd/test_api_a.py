@@ -713,6 +713,11 @@ def test_meshgrid_without_indexing_warns_and_uses_ij():
     _compare(got, want, "meshgrid")
 
 
+def test_const_data_ptr_is_the_data_pointer():
+    x = ember.ones(3)
+    assert x.const_data_ptr() == x.data_ptr() == x.numpy().__array_interface__["data"][0]
+
+
 def test_result_tuples_have_torchs_field_names():
     x = ember.tensor(f(3, 4))
     assert x.sort().values.shape == (3, 4) and x.sort().indices.dtype == ember.int64

@@ -500,7 +500,7 @@ def installed_methods() -> dict:
         "new_zeros": _new_like(np.zeros), "new_ones": _new_like(np.ones), "new_empty": _new_like(np.empty),
         "new_full": _new_full, "new_tensor": _new_tensor,
         "new_empty_strided": lambda self, size, stride, **kw: _new_like(np.empty)(self, size, **kw),
-        "storage_offset": _storage_offset,
+        "storage_offset": _storage_offset, "const_data_ptr": lambda self: self.data_ptr(),
         "apply_": apply_, "map_": map_, "map2_": map2_, "float_power_": float_power_, "resize_": resize_,
         "resize_as_": resize_as_,
         "__lshift__": E.bitwise_left_shift, "__rshift__": E.bitwise_right_shift,

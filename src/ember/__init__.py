@@ -79,6 +79,7 @@ from ._windows import bartlett_window, blackman_window, hamming_window, hann_win
 take, index_add, index_copy, index_fill, scatter_reduce = _I.take, _I.index_add, _I.index_copy, _I.index_fill, _I.scatter_reduce
 masked_scatter, argwhere, bincount, histc, histogram = _I.masked_scatter, _I.argwhere, _I.bincount, _I.histc, _I.histogram
 histogramdd = _I.histogramdd
+selu, celu, threshold, prelu = _N.selu, _N.celu, _N.threshold, _N.prelu
 
 
 def lerp(input, end, weight):

@@ -242,6 +242,9 @@ VALUES = [
                                                  L.addcdiv(x, y, z, value=-0.5)], [f(5), f(5), pos(5)]),
     ("clamp_min_max", lambda L, x: [L.clamp_min(x, 0.1), L.clamp_max(x, 0.2)], [f(5)]),
     ("rsub", lambda L, x, y: [L.rsub(x, y), L.rsub(x, y, alpha=2), L.rsub(x, 3)], [f(5), f(5)]),
+    ("activations", lambda L, x, w: [L.selu(x), L.celu(x), L.celu(x, 2.0), L.threshold(x, 0.2, 9.0),
+                                     L.threshold(x.long(), 0, -1), L.prelu(x, w), x.prelu(w[:1]), L.prelu(x[0], w[:1])],
+     [f(2, 3, 4) * 2, pos(3)]),
     ("aliases", lambda L, x, y: [L.not_equal(x, y), L.greater_equal(x, y), L.less_equal(x, y), L.greater(x, y),
                                  L.less(x, y)], [i(6, hi=3), i(6, hi=3)]),
 ]
@@ -409,6 +412,8 @@ GRADS = [
         ("fmax", distinct, distinct), ("fmin", distinct, distinct), ("float_power", lambda *s: R.uniform(0.5, 2, s), d)]],
     ("copysign", lambda L, x, y: L.copysign(x, y.detach()) * x, [d(3, 4), d(3, 4)]),
     ("ldexp", lambda L, x: L.ldexp(x, L.tensor([1, 0, 3, 2])) * x, [d(3, 4)]),  # (other < 0: torch's gradient is 0)
+    ("activations", lambda L, x, w: L.selu(x) * x + L.celu(x, 0.7) + L.threshold(x, 0.1, -2.0) * x
+     + L.prelu(x[None], w[0, :3]).sum(0) + x.prelu(w[0, :1]), [d(3, 4), d(3, 4)]),
     ("lerp_addcmul_addcdiv", lambda L, x, y: L.lerp(x, y, 0.3) * L.addcmul(x, y, x, value=2) + L.addcdiv(x, y, x * x + 1),
      [d(3, 4), d(3, 4)]),
 ]
@@ -614,6 +619,8 @@ ERRORS = [
     ("vander_2d", lambda L: L.vander(L.ones(2, 2))),
     ("is_nonzero_many", lambda L: L.ones(2).is_nonzero()),
     ("H_3d", lambda L: L.ones(2, 3, 4).H),
+    ("prelu_channels", lambda L: L.prelu(L.ones(2, 3, 4), L.ones(2))),
+    ("selu_int", lambda L: L.selu(L.tensor([1, 2]))),
     ("as_strided_bounds", lambda L: L.as_strided(L.ones(6), (3, 3), (2, 2))),
     ("gradient_short", lambda L: L.gradient(L.ones(2), edge_order=2)),
     ("window_negative", lambda L: L.hann_window(-1)),

@@ -108,7 +108,7 @@ _METHODS = {
     "slice_scatter": I.slice_scatter, "select_scatter": I.select_scatter, "diagonal_scatter": I.diagonal_scatter,
     "index_put": I.index_put, "put": I.put, "index_reduce": I.index_reduce,
     "as_strided": S.as_strided, "as_strided_scatter": S.as_strided_scatter, "unfold": S.unfold, "sum_to_size": S.sum_to_size, "narrow_copy": S.narrow_copy, "adjoint": S.adjoint,
-    "broadcast_to": S.broadcast_to,
+    "broadcast_to": S.broadcast_to, "prelu": N.prelu,
     "byte": lambda x: x.to(_dtype.uint8), "char": lambda x: x.to(_dtype.int8), "short": lambda x: x.to(_dtype.int16),
     "is_complex": lambda x: False, "is_conj": lambda x: False, "is_neg": lambda x: False,
     "is_signed": lambda x: x.dtype.is_signed, "is_inference": lambda x: False,

@@ -161,12 +161,33 @@ CASES = {
                                       weight=lib.tensor([0.5, 2.0, 1.5], dtype=lib.float64), label_smoothing=0.2)[0]
     + lib.nn.functional.cross_entropy(x.tanh() * y, lib.tensor([1, 0, 3]), label_smoothing=0.1, ignore_index=0,
                                       weight=lib.tensor([0.5, 2.0, 1.5, 1.0], dtype=lib.float64)) * x,
+    # issue #18, part A
+    "CumProd": lambda lib, x, y: x.cumprod(1) * y + (x * (y > 0.5)).cumprod(0),  # (the second with zeros)
+    "LogCumSumExp": lambda lib, x, y: lib.logcumsumexp(x * y, 1) * x,
+    "Tan": lambda lib, x, y: (x * 0.5).tan() * y,
+    "Sinh": lambda lib, x, y: x.sinh() * y,
+    "Cosh": lambda lib, x, y: x.cosh() * y,
+    "Asin": lambda lib, x, y: (x.tanh() * 0.9).asin() * y,
+    "Acos": lambda lib, x, y: (x.tanh() * 0.9).acos() * y,
+    "Atan": lambda lib, x, y: x.atan() * y,
+    "Asinh": lambda lib, x, y: x.asinh() * y,
+    "Acosh": lambda lib, x, y: (x * x + 1.5).acosh() * y,
+    "Atanh": lambda lib, x, y: (x.tanh() * 0.9).atanh() * y,
+    "Sinc": lambda lib, x, y: lib.sinc(x) * y,
+    "Atan2": lambda lib, x, y: lib.atan2(x, y) * x,
+    "Hypot": lambda lib, x, y: lib.hypot(x, y) * x,
+    "Fmod": lambda lib, x, y: lib.fmod(x * 3, y * y + 0.5) * x,
+    "LogAddExp": lambda lib, x, y: lib.logaddexp(x, y) * x,
+    "LogAddExp2": lambda lib, x, y: lib.logaddexp2(x, y) * x,
+    "ScatterExtreme": lambda lib, x, y: lib.scatter_reduce(x, 0, lib.tensor([[0, 1, 2, 0], [2, 2, 2, 0]]), (x * y)[:2],
+                                                           "amax") ** 2,
 }
 # ops differentiated twice through something stated a second time: a user Function's own backward (``vjp``), or a
 # fused op's forward given again as differentiable primitives (``composite``)
 SECOND_FORMULA = {"_FunctionNode", "Recurrence"}
 # ops that still raise under create_graph=True
 NOT_TWICE = {"SyncNormalize",  # (its backward all-reduces across ranks: twice needs a differentiable all-reduce)
+             "ScatterProd",
              "_NoDerivative"}  # (floor_divide: torch records it but has no derivative, so neither has ember)
 
 

@@ -7,7 +7,7 @@ from ... import _dtype
 from ...tensor import Tensor, _DataTensor, _wrap
 from .. import _versions
 from ..grad_mode import _state
-from . import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S
+from . import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S, sorting as O
 from ._util import _C_NAMES, as_tensor_arg, broadcast_error
 
 # ---- operators ----------------------------------------------------------------------
@@ -75,7 +75,64 @@ _METHODS = {
     "take_along_dim": I.take_along_dim,
     "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "dot": L.dot, "outer": L.outer,
     "softmax": N.softmax, "log_softmax": N.log_softmax,
+    # sorting, selection and cumulative ops (sorting.py)
+    "sort": O.sort, "argsort": O.argsort, "msort": O.msort, "topk": O.topk, "kthvalue": O.kthvalue,
+    "median": O.median, "nanmedian": O.nanmedian, "mode": O.mode, "unique": O.unique,
+    "unique_consecutive": O.unique_consecutive, "cumprod": O.cumprod, "cummax": O.cummax, "cummin": O.cummin,
+    "logcumsumexp": O.logcumsumexp, "quantile": O.quantile, "nanquantile": O.nanquantile,
+    # more math, shape and indexing (issue #18)
+    "tan": E.tan, "sinh": E.sinh, "cosh": E.cosh, "asin": E.asin, "acos": E.acos, "atan": E.atan,
+    "asinh": E.asinh, "acosh": E.acosh, "atanh": E.atanh, "arcsin": E.asin, "arccos": E.acos, "arctan": E.atan,
+    "arcsinh": E.asinh, "arccosh": E.acosh, "arctanh": E.atanh, "sinc": E.sinc, "atan2": E.atan2,
+    "arctan2": E.atan2, "hypot": E.hypot, "logaddexp": E.logaddexp, "logaddexp2": E.logaddexp2, "fmod": E.fmod,
+    "exp2": E.exp2, "deg2rad": E.deg2rad, "rad2deg": E.rad2deg, "frac": E.frac, "logit": E.logit,
+    "xlogy": E.xlogy, "copysign": E.copysign, "float_power": E.float_power, "ldexp": E.ldexp,
+    "heaviside": E.heaviside, "gcd": E.gcd, "lcm": E.lcm, "fmax": E.fmax, "fmin": E.fmin,
+    "nextafter": E.nextafter, "isposinf": E.isposinf, "isneginf": E.isneginf, "signbit": E.signbit,
+    "isreal": E.isreal, "nan_to_num": E.nan_to_num, "positive": E.positive, "frexp": E.frexp, "sgn": E.sign,
+    "fix": E.trunc, "not_equal": E.ne, "greater_equal": E.ge, "less_equal": E.le,
+    "nansum": R.nansum, "nanmean": R.nanmean, "aminmax": R.aminmax,
+    "roll": S.roll, "fliplr": S.fliplr, "flipud": S.flipud, "rot90": S.rot90, "narrow": S.narrow, "tile": S.tile,
+    "repeat_interleave": S.repeat_interleave, "diagonal": S.diagonal, "diag_embed": S.diag_embed, "diag": S.diag,
+    "diagflat": S.diagflat, "trace": S.trace, "movedim": S.movedim, "moveaxis": S.movedim, "swapdims": S.transpose,
+    "ravel": S.ravel, "tensor_split": S.tensor_split, "hsplit": S.hsplit, "vsplit": S.vsplit, "dsplit": S.dsplit,
+    "select": S.select, "diff": S.diff, "unsafe_chunk": S.chunk, "unsafe_split": S.split,
+    "split_with_sizes": S.split, "unsafe_split_with_sizes": S.split,
+    "take": I.take, "index_add": I.index_add, "index_copy": I.index_copy, "index_fill": I.index_fill,
+    "scatter_reduce": I.scatter_reduce, "masked_scatter": I.masked_scatter, "argwhere": I.argwhere,
+    "bincount": I.bincount, "histc": I.histc, "histogram": I.histogram,
+    "bitwise_and": E.bitwise_and, "bitwise_or": E.bitwise_or, "bitwise_xor": E.bitwise_xor,
+    "bitwise_not": E.bitwise_not, "bitwise_left_shift": E.bitwise_left_shift,
+    "bitwise_right_shift": E.bitwise_right_shift, "hardshrink": E.hardshrink,
+    "renorm": R.renorm, "cov": R.cov, "corrcoef": R.corrcoef,
+    "slice_scatter": I.slice_scatter, "select_scatter": I.select_scatter, "diagonal_scatter": I.diagonal_scatter,
+    "index_put": I.index_put, "put": I.put, "index_reduce": I.index_reduce,
+    "as_strided": S.as_strided, "as_strided_scatter": S.as_strided_scatter, "unfold": S.unfold, "sum_to_size": S.sum_to_size, "narrow_copy": S.narrow_copy, "adjoint": S.adjoint,
+    "broadcast_to": S.broadcast_to, "prelu": N.prelu,
+    "byte": lambda x: x.to(_dtype.uint8), "char": lambda x: x.to(_dtype.int8), "short": lambda x: x.to(_dtype.int16),
+    "is_complex": lambda x: False, "is_conj": lambda x: False, "is_neg": lambda x: False,
+    "is_signed": lambda x: x.dtype.is_signed, "is_inference": lambda x: False,
+    "is_same_size": lambda x, other: x._data.shape == other._data.shape,
+    "is_nonzero": lambda x: _is_nonzero(x),
+    "nonzero_static": lambda x, *, size, fill_value=-1: nonzero_static(x, size=size, fill_value=fill_value),
+    "dim_order": lambda x, *, ambiguity_check=False: dim_order(x),
+    "tril": lambda x, diagonal=0: _creation().tril(x, diagonal),
+    "triu": lambda x, diagonal=0: _creation().triu(x, diagonal),
 }
+
+
+def _is_nonzero(x) -> bool:
+    """The truth of a one-element tensor (torch's errors for none or several)."""
+    if x._data.size != 1:
+        raise RuntimeError(f"Boolean value of Tensor with {'no values' if x._data.size == 0 else 'more than one value'}"
+                           " is ambiguous")
+    return bool(x._data.reshape(()))
+
+
+def _creation():
+    from ... import _creation as C
+
+    return C
 
 
 # ---- in-place methods -----------------------------------------------------------------
@@ -344,6 +401,49 @@ def index_fill_(self, dim, index, value):
     return self
 
 
+def _inplace(fn, float_result=False):
+    """The in-place method ``x.fn_(...)`` of an out-of-place function: recorded as ``fn`` while recording (the
+    result cast back to x's dtype), else computed and stored into x's array."""
+
+    def method(self, *args, **kwargs):
+        if float_result and self._data.dtype.kind != "f":  # acos_ of an integer tensor: torch's cast error
+            _check_castable(_dtype.get_default_dtype().np, self._data.dtype)
+        if _needs_graph(self, *args, *kwargs.values()):
+            self._check_inplace()
+            return _record(self, fn(self._snapshot(), *args, **kwargs))
+        return _store(self, fn(_wrap(self._data), *args, **kwargs)._data)
+
+    method.__name__ = fn.__name__ + "_"
+    return method
+
+
+_FLOAT_INPLACE = ("tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "arcsin", "arccos",
+                  "arctan", "arcsinh", "arccosh", "arctanh", "sinc", "exp2", "deg2rad", "rad2deg", "logit", "sin",
+                  "cos", "log2", "log10", "log1p", "expm1", "rsqrt", "atan2", "arctan2", "hypot", "logaddexp",
+                  "logaddexp2", "xlogy", "copysign", "ldexp")
+_SAME_DTYPE_INPLACE = ("frac", "fmod", "heaviside", "gcd", "lcm", "nextafter", "nan_to_num", "sgn", "fix", "ceil",
+                       "floor", "round", "trunc", "sign", "square", "remainder", "floor_divide", "eq", "ne", "lt",
+                       "le", "gt", "ge", "not_equal", "greater_equal", "less_equal", "greater", "less",
+                       "logical_not", "logical_and", "logical_or", "logical_xor", "index_add", "index_copy",
+                       "masked_scatter", "scatter_reduce", "cumsum", "cumprod", "tril", "triu", "negative",
+                       "true_divide", "multiply", "subtract", "divide", "absolute", "clip", "fmax", "fmin",
+                       "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+                       "bitwise_right_shift", "renorm", "index_put", "put", "index_reduce", "index_fill")
+
+def _shape_inplace(fn):
+    """A view op applied in place (``x.t_()``): x takes the result's shape, and its history while recording."""
+
+    def method(self, *args):
+        if _needs_graph(self):
+            self._check_inplace()
+            return self._rebind(fn(self._snapshot(), *args))
+        self._data = fn(_wrap(self._data), *args)._data
+        return self
+
+    method.__name__ = fn.__name__ + "_"
+    return method
+
+
 _INPLACE = {
     "add_": _binary_inplace(E.add, np.add),
     "sub_": _binary_inplace(E.sub, np.subtract),
@@ -365,7 +465,10 @@ _INPLACE = {
     "zero_": zero_, "clamp_": clamp_, "clip_": clamp_, "normal_": normal_, "uniform_": uniform_,
     "bernoulli_": bernoulli_, "exponential_": exponential_, "masked_fill_": masked_fill_,
     "scatter_": scatter_, "scatter_add_": scatter_add_, "index_fill_": index_fill_,
-    "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv,
+    "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv, "fill_diagonal_": I.fill_diagonal_,
+    "squeeze_": _shape_inplace(S.squeeze), "unsqueeze_": _shape_inplace(S.unsqueeze), "t_": _shape_inplace(S.t),
+    "transpose_": _shape_inplace(S.transpose), "swapaxes_": _shape_inplace(S.transpose),
+    "swapdims_": _shape_inplace(S.transpose), "as_strided_": _shape_inplace(S.as_strided),
     "__iadd__": _binary_inplace(E.add, np.add),
     "__isub__": _binary_inplace(E.sub, np.subtract),
     "__imul__": _binary_inplace(lambda x, y, alpha=1: E.mul(x, y), np.multiply),
@@ -404,19 +507,139 @@ def installed_methods() -> dict:
     declares them in ``class Tensor`` for type checkers from it)."""
     return {
         **_OPERATORS, **_METHODS, **_INPLACE,
+        **{f"{n}_": _inplace(_METHODS[n], float_result=True) for n in _FLOAT_INPLACE if f"{n}_" not in _INPLACE},
+        **{f"{n}_": _inplace(_METHODS[n]) for n in _SAME_DTYPE_INPLACE if f"{n}_" not in _INPLACE},
         "clamp_min": _clamp_min, "clamp_max": _clamp_max,
         "new_zeros": _new_like(np.zeros), "new_ones": _new_like(np.ones), "new_empty": _new_like(np.empty),
         "new_full": _new_full, "new_tensor": _new_tensor,
+        "new_empty_strided": lambda self, size, stride, **kw: _new_like(np.empty)(self, size, **kw),
+        "storage_offset": _storage_offset, "const_data_ptr": lambda self: self.data_ptr(),
+        "apply_": apply_, "map_": map_, "map2_": map2_, "float_power_": float_power_, "resize_": resize_,
+        "resize_as_": resize_as_,
+        "__lshift__": E.bitwise_left_shift, "__rshift__": E.bitwise_right_shift,
+        "__rlshift__": lambda x, y: E.bitwise_left_shift(y, x), "__rrshift__": lambda x, y: E.bitwise_right_shift(y, x),
     }
+
+
+def _storage_offset(self) -> int:
+    """Elements between the start of the array's memory block and this tensor's first element."""
+    base = self._data
+    while isinstance(base.base, np.ndarray):
+        base = base.base
+    return (self._data.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // self._data.itemsize
 
 
 def _new_full(self, size, fill_value, **kw):
     return _new_like(lambda s, d: np.full(s, fill_value, d))(self, size, **kw)
 
 
+def _matrix_transpose(name, batches):
+    def prop(x):
+        n = x._data.ndim
+        if n < 2 or n > 2 and not batches:
+            what = "matrices or batches of matrices" if batches else "matrices (2-D tensors)"
+            hint = "." if batches else ". For batches of matrices, consider using tensor.mH"
+            raise RuntimeError(f"tensor.{name} is only supported on {what}. Got {n}-D tensor{hint}")
+        return S.transpose(x, -2, -1)
+
+    return prop
+
+
+_PROPERTIES = {  # read-only attributes of torch.Tensor (installed as properties, outside the method table)
+    "itemsize": lambda x: x._data.dtype.itemsize,
+    "nbytes": lambda x: x._data.nbytes,
+    "H": _matrix_transpose("H", False),  # (the conjugate transpose: the transpose, for real tensors)
+    "mH": _matrix_transpose("mH", True),
+}
+
+
+def _no_grad_callback(name):
+    def check(self):
+        if self.requires_grad:
+            raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use var.detach().{name}() instead.")
+
+    return check
+
+
+def apply_(self, callable):
+    """Each element replaced by callable(element), in place (CPU, no autograd, as torch)."""
+    _no_grad_callback("apply_")(self)
+    flat = self._data.reshape(-1)
+    for k, v in enumerate(flat.tolist()):
+        flat[k] = callable(v)
+    return _changed(self)
+
+
+def map_(self, tensor, callable):
+    """self[i] = callable(self[i], tensor[i]) over tensor broadcast to self's shape, in place."""
+    _no_grad_callback("map_")(self)
+    other = np.broadcast_to(_arr(tensor), self._data.shape).reshape(-1).tolist()
+    flat = self._data.reshape(-1)
+    for k, (v, w) in enumerate(zip(flat.tolist(), other)):
+        flat[k] = callable(v, w)
+    return _changed(self)
+
+
+def map2_(self, x, y, callable):
+    """self[i] = callable(self[i], x[i], y[i]) over x and y broadcast to self's shape, in place."""
+    _no_grad_callback("map2_")(self)
+    xs = np.broadcast_to(_arr(x), self._data.shape).reshape(-1).tolist()
+    ys = np.broadcast_to(_arr(y), self._data.shape).reshape(-1).tolist()
+    flat = self._data.reshape(-1)
+    for k, (v, a, b) in enumerate(zip(flat.tolist(), xs, ys)):
+        flat[k] = callable(v, a, b)
+    return _changed(self)
+
+
+def float_power_(self, exponent):
+    """self ** exponent in float64, in place: self must be float64 (torch's rule)."""
+    if self._data.dtype != np.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {_dtype.scalar_name(self._data.dtype)} but the "
+                           "operation's result requires dtype Double")
+    return _inplace(E.float_power)(self, exponent)
+
+
+def resize_(self, *sizes, memory_format=None):
+    """This tensor with the given shape, keeping the leading elements in row-major order (new ones are
+    uninitialised)."""
+    shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    n = int(np.prod(shape))
+    if n != self._data.size or not self._data.flags.c_contiguous:
+        new = np.empty(n, self._data.dtype)
+        k = min(n, self._data.size)
+        new[:k] = self._data.reshape(-1)[:k]
+        self._data = new.reshape(shape)
+    else:
+        self._data = self._data.reshape(shape)
+    return _changed(self)
+
+
+def resize_as_(self, the_template, memory_format=None):
+    return resize_(self, the_template._data.shape)
+
+
+def nonzero_static(self, *, size, fill_value=-1):
+    """The coordinates of the first ``size`` nonzero elements, padded with rows of fill_value."""
+    if size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, but got {size}")
+    nz = np.argwhere(self._data)[:size] if self._data.ndim else np.zeros((int(bool(self._data)), 0), np.int64)[:size]
+    pad = np.full((size - len(nz), nz.shape[1]), fill_value, np.int64)
+    return _wrap(np.concatenate([nz.astype(np.int64), pad]))
+
+
+def dim_order(self, *, ambiguity_check=False):
+    """The dimensions from the outermost (largest stride) to the innermost."""
+    st = self._data.strides
+    return tuple(sorted(range(len(st)), key=lambda d: -st[d]))
+
+
 def _install():
     for name, fn in installed_methods().items():
         setattr(Tensor, name, fn)
+    for name, fn in _PROPERTIES.items():
+        setattr(Tensor, name, property(fn))
 
 
 _install()

@@ -186,3 +186,7 @@ class TensorNamespace:
         order = [i for i in range(a.dim()) if i != source % a.dim()]
         order.insert(destination % a.dim(), source % a.dim())
         return a.permute(*order)
+
+    @staticmethod
+    def cumprod(a, axis):
+        return a.cumprod(axis)

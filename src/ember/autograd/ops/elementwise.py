@@ -801,3 +801,498 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def equal(a, b) -> bool:
     return a.shape == b.shape and bool(np.array_equal(a._data, b._data))
+
+
+# ---- more math (issue #18): trigonometric and hyperbolic functions, two-argument functions --------------
+def _raw(a):
+    """The array of a saved value (a Tensor under create_graph), for piecewise-constant factors."""
+    return a._data if isinstance(a, Tensor) else a
+
+
+class Tan(Op):
+    """y = tan x;  dy/dx = 1 + y²."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.out = np.tan(a)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (1 + ctx.out * ctx.out)
+
+
+class Sinh(Op):
+    """y = sinh x;  dy/dx = cosh x = (eˣ + e⁻ˣ)/2."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        with np.errstate(over="ignore"):
+            return np.sinh(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        with np.errstate(over="ignore"):
+            return g * ((xp.exp(ctx.a) + xp.exp(-ctx.a)) * 0.5)
+
+
+class Cosh(Op):
+    """y = cosh x;  dy/dx = sinh x = (eˣ − e⁻ˣ)/2."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        with np.errstate(over="ignore"):
+            return np.cosh(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        with np.errstate(over="ignore"):
+            return g * ((xp.exp(ctx.a) - xp.exp(-ctx.a)) * 0.5)
+
+
+class Asin(Op):
+    """y = asin x;  dy/dx = (1 − x²)^(−1/2)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        with np.errstate(invalid="ignore"):
+            return np.arcsin(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g * (1 - ctx.a * ctx.a) ** -0.5
+
+
+class Acos(Op):
+    """y = acos x;  dy/dx = −(1 − x²)^(−1/2)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        with np.errstate(invalid="ignore"):
+            return np.arccos(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -g * (1 - ctx.a * ctx.a) ** -0.5
+
+
+class Atan(Op):
+    """y = atan x;  dy/dx = 1/(1 + x²)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        return np.arctan(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / (1 + ctx.a * ctx.a)
+
+
+class Asinh(Op):
+    """y = asinh x;  dy/dx = (x² + 1)^(−1/2)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        return np.arcsinh(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (ctx.a * ctx.a + 1) ** -0.5
+
+
+class Acosh(Op):
+    """y = acosh x;  dy/dx = (x² − 1)^(−1/2)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        with np.errstate(invalid="ignore"):
+            return np.arccosh(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g * (ctx.a * ctx.a - 1) ** -0.5
+
+
+class Atanh(Op):
+    """y = atanh x;  dy/dx = 1/(1 − x²)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.arctanh(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore"):
+            return g / (1 - ctx.a * ctx.a)
+
+
+class Sinc(Op):
+    """y = sin(πx)/(πx), 1 at x = 0;  dy/dx = (cos(πx) − y)/x, 0 at x = 0."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        ctx.out = np.sinc(a)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, xp = ctx.a, xp_of(g)
+        zero = _raw(a) == 0
+        safe = xp.where(zero, 1.0, a)  # (no 0/0 in the branch where() drops: its gradient would be nan)
+        return xp.where(zero, 0.0, g * ((xp.cos(a * math.pi) - ctx.out) / safe))
+
+
+class Atan2(Op):
+    """y = atan2(a, b), the angle of the point (b, a);  ∂y/∂a = b/(a² + b²), ∂y/∂b = −a/(a² + b²)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        return np.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.a, ctx.b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = g / (a * a + b * b)
+        return r * b, -r * a
+
+
+class Hypot(Op):
+    """y = √(a² + b²) without overflow;  ∂y/∂a = a/y, ∂y/∂b = b/y."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        ctx.out = np.hypot(a, b)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = g / ctx.out
+        return r * ctx.a, r * ctx.b
+
+
+class Fmod(Op):
+    """a − trunc(a/b)·b, with the sign of a (C's fmod);  ∂/∂a = 1, ∂/∂b = −trunc(a/b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.trunc(_raw(ctx.a) / _raw(ctx.b))
+        return g, -g * q
+
+
+class LogAddExp(Op):
+    """y = log(eᵃ + eᵇ) without overflow;  ∂y/∂a = e^(a−y), ∂y/∂b = e^(b−y)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        ctx.out = np.logaddexp(a, b)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        with np.errstate(invalid="ignore"):
+            return g * xp.exp(ctx.a - ctx.out), g * xp.exp(ctx.b - ctx.out)
+
+
+class LogAddExp2(Op):
+    """y = log₂(2ᵃ + 2ᵇ) without overflow;  ∂y/∂a = 2^(a−y), ∂y/∂b = 2^(b−y)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        ctx.out = np.logaddexp2(a, b)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        with np.errstate(invalid="ignore"):
+            return g * xp.power(2.0, ctx.a - ctx.out), g * xp.power(2.0, ctx.b - ctx.out)
+
+
+def _to_float(x):
+    """``x``, cast to the default float dtype when it is an integer or bool tensor (torch's float functions)."""
+    if x._data.dtype.kind != "f":
+        from ... import _dtype
+
+        return x._cast(_dtype.get_default_dtype().np)
+    return x
+
+
+tan = _float_unary(Tan)
+sinh = _float_unary(Sinh)
+cosh = _float_unary(Cosh)
+asin = arcsin = _float_unary(Asin)
+acos = arccos = _float_unary(Acos)
+atan = arctan = _float_unary(Atan)
+asinh = arcsinh = _float_unary(Asinh)
+acosh = arccosh = _float_unary(Acosh)
+atanh = arctanh = _float_unary(Atanh)
+sinc = _float_unary(Sinc)
+
+
+def _tensor_other(name, other, arg="other"):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument '{arg}' (position 2) must be Tensor, not {type(other).__name__}")
+
+
+def _float_binary(op, name, int_ok=True):
+    """A two-tensor function computed in floating point (integer and bool operands become the default float)."""
+
+    @broadcasting
+    def fn(input, other):
+        _tensor_other(name, other)
+        a, b = operands(input, other)
+        if not int_ok and a._data.dtype.kind != "f":
+            raise not_implemented(f"{name}_cpu", a._data.dtype)
+        return op.apply(_to_float(a), _to_float(b))
+
+    fn.__name__ = name
+    return fn
+
+
+atan2 = arctan2 = _float_binary(Atan2, "atan2")
+hypot = _float_binary(Hypot, "hypot", int_ok=False)
+logaddexp = _float_binary(LogAddExp, "logaddexp", int_ok=False)
+logaddexp2 = _float_binary(LogAddExp2, "logaddexp2", int_ok=False)
+
+
+@broadcasting
+def fmod(input, other):
+    """The remainder of the truncating division input / other (the sign of input)."""
+    a, b = _integer_division_operands(input, other, "fmod_cpu")
+    return Fmod.apply(a, b)
+
+
+def exp2(input):
+    """2ˣ."""
+    return rpow(_to_float(input), 2.0)
+
+
+def deg2rad(input):
+    """x·π/180."""
+    return _to_float(input) * (math.pi / 180)
+
+
+def rad2deg(input):
+    """x·180/π."""
+    return _to_float(input) * (180 / math.pi)
+
+
+def frac(input):
+    """x − trunc(x), with the sign of x."""
+    if input._data.dtype.kind != "f":
+        raise not_implemented("frac_cpu", input._data.dtype)
+    return input - trunc(input)
+
+
+def logit(input, eps=None):
+    """log(z/(1 − z)) with z = clamp(x, eps, 1 − eps) when eps is given (the gradient is 0 where x was clamped)."""
+    z = _to_float(input)
+    if eps is not None:
+        z = clamp(z, eps, 1 - eps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return log(z) - log1p(-z)
+
+
+def xlogy(input, other):
+    """x·log(y), 0 where x = 0 (unless y is NaN)."""
+    if not isinstance(input, Tensor):
+        input = as_tensor_arg(input, other)
+    a, b = operands(input, other)
+    a, b = _to_float(a), _to_float(b)
+    zero = (a._data == 0) & ~np.isnan(b._data)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return where(_wrap(zero), 0.0, a * log(b))
+
+
+def copysign(input, other):
+    """|input| with the sign of other (−0.0 counts as negative). The gradient reaches input only."""
+    a, b = operands(input, other)
+    a = _to_float(a)
+    return abs(a) * _wrap(np.where(np.signbit(b._data), -1.0, 1.0).astype(a._data.dtype))
+
+
+def float_power(input, exponent):
+    """input ** exponent in float64."""
+    if not isinstance(input, Tensor):
+        return pow(float(input), as_tensor_arg(exponent).double())
+    e = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
+    return pow(input.double(), e)
+
+
+def ldexp(input, other):
+    """input · 2^other.
+
+    Torch parity: the gradient is 2^other everywhere; torch's is 0 where other < 0 (it takes 2^other in
+    integers), a torch bug this does not copy."""
+    _tensor_other("ldexp", other)
+    return _to_float(input) * exp2(other)
+
+
+def heaviside(input, values):
+    """0 where x < 0, values where x = 0, 1 where x > 0 (not differentiable, as torch)."""
+    _tensor_other("heaviside", values, "values")
+    if input._data.dtype != values._data.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    a, v = input._data, values._data
+    return _wrap(np.where(a == 0, v, (a > 0).astype(a.dtype)).astype(a.dtype))
+
+
+def _integer_only(ufunc, name):
+    @broadcasting
+    def fn(input, other):
+        _tensor_other(name, other)
+        a, b = operands(input, other)
+        if a._data.dtype.kind not in "iu":
+            raise not_implemented(f"{name}_cpu", a._data.dtype)
+        return _wrap(ufunc(a._data, b._data))
+
+    fn.__name__ = name
+    return fn
+
+
+gcd = _integer_only(np.gcd, "gcd")
+lcm = _integer_only(np.lcm, "lcm")
+
+
+@broadcasting
+def fmax(input, other):
+    """max(a, b) ignoring NaN (NaN only where both are); the gradient goes to a where a ≥ b or b is NaN."""
+    _tensor_other("fmax", other)
+    a, b = operands(input, other)
+    return where(_wrap((a._data >= b._data) | _isnan(b._data)), a, b)
+
+
+@broadcasting
+def fmin(input, other):
+    """min(a, b) ignoring NaN (NaN only where both are); the gradient goes to a where a ≤ b or b is NaN."""
+    _tensor_other("fmin", other)
+    a, b = operands(input, other)
+    return where(_wrap((a._data <= b._data) | _isnan(b._data)), a, b)
+
+
+def _isnan(a):
+    return np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool)
+
+
+@broadcasting
+def nextafter(input, other):
+    """The next float after input towards other."""
+    _tensor_other("nextafter", other)
+    a, b = operands(input, other)
+    if a._data.dtype.kind != "f":
+        raise not_implemented("nextafter_cpu", a._data.dtype)
+    return _wrap(np.nextafter(a._data, b._data))
+
+
+def isposinf(input):
+    return _wrap(np.isposinf(input._data) if input._data.dtype.kind == "f" else np.zeros(input._data.shape, bool))
+
+
+def isneginf(input):
+    return _wrap(np.isneginf(input._data) if input._data.dtype.kind == "f" else np.zeros(input._data.shape, bool))
+
+
+def signbit(input):
+    return _wrap(np.signbit(input._data) if input._data.dtype.kind != "b" else np.zeros(input._data.shape, bool))
+
+
+def isreal(input):
+    return _wrap(np.ones(input._data.shape, bool))
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each element of ``elements`` is in ``test_elements``."""
+    e = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
+    t = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    return _wrap(np.isin(e, t, assume_unique=assume_unique, invert=invert))
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """NaN, +inf and −inf replaced by nan, posinf and neginf (default: the dtype's largest and lowest values);
+    the gradient passes where x is finite."""
+    a = input._data
+    if a.dtype.kind != "f":
+        return input.clone()
+    info = np.finfo(a.dtype)
+    fill = np.where(np.isnan(a), nan, np.where(a > 0, info.max if posinf is None else posinf,
+                                                info.min if neginf is None else neginf)).astype(a.dtype)
+    return where(_wrap(np.isfinite(a)), input, _wrap(fill))
+
+
+def positive(input):
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def frexp(input):
+    """(mantissa, exponent) with input = mantissa · 2^exponent, |mantissa| in [0.5, 1)."""
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    from collections import namedtuple
+
+    m, e = np.frexp(input._data)
+    return namedtuple("frexp", ["mantissa", "exponent"])(_wrap(m), _wrap(e.astype(np.int32)))
+
+
+def rsub_function(input, other, *, alpha=1):
+    """other − alpha·input (torch.rsub)."""
+    return sub(as_tensor_arg(other, input), input, alpha=alpha)
+
+
+def _shift(ufunc, kernel):
+    @broadcasting
+    def fn(input, other):
+        if not isinstance(input, Tensor):
+            input = as_tensor_arg(input, other)
+        a, b = operands(input, other)
+        if a._data.dtype.kind not in "iu":
+            raise not_implemented(kernel, a._data.dtype)
+        bits = a._data.dtype.itemsize * 8
+        big = (b._data >= bits) | (b._data < 0)
+        with np.errstate(over="ignore"):
+            out = ufunc(a._data, np.where(big, 0, b._data).astype(a._data.dtype))
+        fill = 0 if ufunc is np.left_shift else np.where(a._data < 0, -1, 0)
+        return _wrap(np.where(big, fill, out).astype(a._data.dtype))
+
+    return fn
+
+
+bitwise_left_shift = _shift(np.left_shift, "lshift_cpu")
+bitwise_right_shift = _shift(np.right_shift, "rshift_cpu")
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > λ, else 0."""
+    from .indexing import masked_fill
+
+    return masked_fill(input, _wrap(np.abs(input._data) <= lambd), 0)

@@ -214,3 +214,51 @@ def log_softmax(x, dim=None, dtype=None):
     axis = _axis(dim, x._data.ndim, "log_softmax")
     x = _float(x, dtype, axis, "log_softmax")
     return LogSoftmax.apply(x, axis=axis) if x._data.dtype.kind == "f" else x.clone()
+
+
+# ---- torch.* activations (issue #18), composed of Elu and where ----------------------------------------
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def selu(input):
+    """SELU(x) = λ·ELU(x; α) with α ≈ 1.6733, λ ≈ 1.0507 (Klambauer et al., "Self-Normalizing Neural Networks",
+    NeurIPS 2017, https://arxiv.org/abs/1706.02515)."""
+    from ._util import check_float
+
+    check_float("elu_cpu", input)
+    return Elu.apply(input, alpha=_SELU_ALPHA) * _SELU_SCALE
+
+
+def celu(input, alpha=1.0):
+    """CELU(x) = max(0, x) + min(0, α(e^(x/α) − 1)) = α·ELU(x/α; 1) (Barron, "Continuously Differentiable
+    Exponential Linear Units", 2017, https://arxiv.org/abs/1704.07483)."""
+    from ._util import check_float
+
+    check_float("elu_cpu", input)
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return Elu.apply(input * (1.0 / alpha), alpha=1.0) * alpha
+
+
+def threshold(input, threshold, value):
+    """x where x > threshold, else value."""
+    from ...tensor import _wrap
+    from .elementwise import where
+
+    return where(_wrap(input._data > threshold), input, value)
+
+
+def prelu(input, weight):
+    """x where x > 0, else a·x, with one slope a per channel (dim 1) or one for all."""
+    from ...tensor import _wrap
+    from .elementwise import where
+
+    n = weight._data.size
+    channels = input._data.shape[1] if input._data.ndim >= 2 else 1
+    if n != 1 and n != channels:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} and "
+                           f"channel size = {channels}.")
+    w = weight.reshape(-1)
+    if n > 1 and input._data.ndim >= 2:
+        w = w.reshape(n, *([1] * (input._data.ndim - 2)))
+    return where(_wrap(input._data > 0), input, w * input)

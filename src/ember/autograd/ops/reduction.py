@@ -432,3 +432,101 @@ def any(x, dim=None, keepdim=False):
 
 def count_nonzero(x, dim=None):
     return _wrap(np.asarray(np.count_nonzero(x._data, axis=None if dim is None else dims(dim, x._data.ndim)), dtype=np.int64))
+
+
+# ---- NaN-ignoring reductions and aminmax (issue #18), composed of the ops above --------------------------
+def _without_nan(x):
+    from .elementwise import where
+
+    if x._data.dtype.kind != "f":
+        return x, None
+    nan = np.isnan(x._data)
+    return where(_wrap(nan), 0.0, x), nan
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """The sum with NaN counted as zero (the gradient is 0 at the NaNs)."""
+    return sum(_without_nan(input)[0], dim, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """The mean of the non-NaN values."""
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{_dtype.scalar_name(input._data.dtype)}")
+    x, nan = _without_nan(input)
+    axes = None if dim is None else dims(dim, x._data.ndim)
+    count = np.sum(~nan, axis=axes, keepdims=keepdim)
+    return sum(x, dim, keepdim, dtype=dtype) / _wrap(np.asarray(count, dtype=x._data.dtype))
+
+
+class _aminmax_result(namedtuple("aminmax", ["min", "max"])):
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"ember.return_types.aminmax(\nmin={self.min!r},\nmax={self.max!r})"
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """(amin, amax) over ``dim`` (all elements when None)."""
+    if dim is None:
+        if input._data.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                               "identity.")
+        return _aminmax_result(amin(input, (), keepdim), amax(input, (), keepdim))
+    return _aminmax_result(amin(input, dim, keepdim), amax(input, dim, keepdim))
+
+
+def renorm(input, p, dim, maxnorm):
+    """Each slice along ``dim`` whose p-norm exceeds maxnorm scaled to norm maxnorm: x · maxnorm/(‖x‖ₚ + 1e-7)."""
+    from .elementwise import where
+
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
+    axis = dims(dim, input._data.ndim)[0]
+    others = tuple(d for d in range(input._data.ndim) if d != axis)
+    n = norm(input, p, others, keepdim=True)
+    big = _wrap(n._data > maxnorm)
+    return input * where(big, maxnorm / (n + 1e-7), 1.0)
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance of the variables in the rows of ``input`` (observations in the columns):
+    C = (X − x̄)·diag(w)·(X − x̄)ᵀ / (Σw − correction·Σ(w·a)/Σw), w = fweights·aweights (x̄ weighted by w)."""
+    x = input.reshape(1, -1) if input._data.ndim < 2 else input
+    if input._data.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+                           f"{input._data.ndim} dimensions")
+    if x._data.dtype.kind != "f":
+        x = x._cast(_dtype.get_default_dtype().np)
+    n_obs = x._data.shape[1]
+    w = None
+    if fweights is not None:
+        w = fweights._cast(x._data.dtype)
+    if aweights is not None:
+        w = aweights if w is None else w * aweights
+    if w is None:
+        avg = x.mean(1, keepdim=True)
+        w_sum = float(n_obs)
+        factor = w_sum - correction
+        xc = x - avg
+        c = (xc @ xc.t()) / (factor if factor > 0 else 0.0)
+    else:
+        w_sum = w.sum()
+        avg = (x * w).sum(1, keepdim=True) / w_sum
+        factor = w_sum - correction * ((w * aweights).sum() / w_sum) if aweights is not None else w_sum - correction
+        xc = x - avg
+        c = ((xc * w) @ xc.t()) / factor.clamp(min=0)
+    return c.reshape(()) if input._data.ndim < 2 else c
+
+
+def corrcoef(input):
+    """Pearson correlation coefficients of the rows: C_ij / √(C_ii·C_jj), clipped to [−1, 1]."""
+    c = cov(input)
+    if c._data.ndim == 0:
+        return c / c
+    d = c.diagonal() if hasattr(c, "diagonal") else None
+    s = d.sqrt()
+    return (c / s.reshape(-1, 1) / s.reshape(1, -1)).clamp(-1, 1)

@@ -69,6 +69,16 @@ def is_floating_point(input) -> bool:
 from .serialization import load, save  # noqa: E402
 from ._threads import get_num_threads, set_num_threads  # noqa: E402
 
+# ---- the device surface, as torch's CPU-only build answers it (README "Devices") ----------
+from . import accelerator, amp, backends, cpu, cuda  # noqa: E402
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
+from ._compile import compile  # noqa: E402
+from ._settings import (  # noqa: E402
+    are_deterministic_algorithms_enabled, get_default_device, get_deterministic_debug_mode,
+    get_float32_matmul_precision, is_deterministic_algorithms_warn_only_enabled, set_default_device,
+    set_deterministic_debug_mode, set_float32_matmul_precision, use_deterministic_algorithms,
+)
+
 __version__ = "0.1.0"
 
 from . import nn, optim, utils  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.utils)

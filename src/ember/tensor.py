@@ -257,6 +257,15 @@ class Tensor:
     def cuda(self, *args, **kwargs):
         check_device("cuda")
 
+    def pin_memory(self, device=None):
+        """Raises as torch's CPU-only build: there is no accelerator to pin memory for."""
+        from .accelerator import NO_ACCELERATOR
+
+        raise RuntimeError(NO_ACCELERATOR)
+
+    def is_pinned(self, device=None) -> bool:
+        return False
+
     def float(self):
         return self.to(_dtype.float32)
 

@@ -22,7 +22,7 @@ from .autograd.ops import elementwise as _E, indexing as _I, linalg as _L, nn as
 from ._random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._creation import (
     arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full, full_like, is_tensor, linspace,
-    logspace, multinomial, normal, numel, ones, ones_like, rand, rand_like, randint, randint_like, randn,
+    logspace, multinomial, normal, numel, ones, ones_like, poisson, rand, rand_like, randint, randint_like, randn,
     randn_like, randperm, tensor, tril, triu, zeros, zeros_like,
 )
 

@@ -6,6 +6,8 @@ modes under torch's names; ``ember.nn``, ``ember.optim``, ``ember.utils.data`` a
 """
 from __future__ import annotations
 
+import math as _math
+
 from . import _memory
 
 _memory.tune()  # keep freed array memory for reuse (glibc; EMBER_MALLOC_TUNING=0 to skip): see ember/_memory.py
@@ -68,6 +70,15 @@ def is_floating_point(input) -> bool:
 
 from .serialization import load, save  # noqa: E402
 from ._threads import get_num_threads, set_num_threads  # noqa: E402
+
+# ---- dtype limits, constants, legacy typed constructors -----------------------------------
+from ._typeinfo import finfo, iinfo  # noqa: E402
+from ._legacy_tensors import LEGACY as _LEGACY  # noqa: E402
+
+FloatTensor, DoubleTensor, HalfTensor = _LEGACY["FloatTensor"], _LEGACY["DoubleTensor"], _LEGACY["HalfTensor"]
+LongTensor, IntTensor, ShortTensor = _LEGACY["LongTensor"], _LEGACY["IntTensor"], _LEGACY["ShortTensor"]
+CharTensor, ByteTensor, BoolTensor = _LEGACY["CharTensor"], _LEGACY["ByteTensor"], _LEGACY["BoolTensor"]
+inf, nan, pi, e, newaxis = _math.inf, _math.nan, _math.pi, _math.e, None
 
 # ---- the device surface, as torch's CPU-only build answers it (README "Devices") ----------
 from . import accelerator, amp, backends, cpu, cuda  # noqa: E402

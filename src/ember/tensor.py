@@ -249,7 +249,9 @@ class Tensor:
     def type(self, dtype=None):
         if dtype is None:
             return "ember." + {"f": "Float", "i": "Long", "b": "Bool"}.get(self._data.dtype.kind, "") + "Tensor"
-        return self.to(dtype)
+        from ._legacy_tensors import from_type_name  # ember.LongTensor or its name, as torch accepts
+
+        return self.to(from_type_name(dtype) or dtype)
 
     def cpu(self):
         return self

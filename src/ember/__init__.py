@@ -93,3 +93,4 @@ from ._settings import (  # noqa: E402
 __version__ = "0.1.0"
 
 from . import nn, optim, utils  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.utils)
+from . import distributions  # noqa: E402

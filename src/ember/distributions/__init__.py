@@ -1,0 +1,30 @@
+"""``ember.distributions``: torch.distributions' API (shapes, validation, sample/rsample, log_prob, entropy,
+moments, cdf/icdf, expand, transforms, kl_divergence with ``register_kl``).
+
+Families: Normal, LogNormal, Uniform, Exponential, Laplace, Bernoulli, Categorical, OneHotCategorical, Poisson,
+Binomial, Independent, TransformedDistribution. Reparameterised samples (``rsample``) are ember ops, so their
+gradients reach the parameters; samples draw noise through ``distributions/utils.py`` (NumPy's stream, not torch's).
+"""
+from . import constraints, transforms  # noqa: F401
+from .bernoulli import Bernoulli
+from .binomial import Binomial
+from .categorical import Categorical, OneHotCategorical
+from .distribution import Distribution
+from .exponential import Exponential
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .laplace import Laplace
+from .normal import Normal
+from .poisson import Poisson
+from .transformed_distribution import LogNormal, TransformedDistribution
+from .transforms import (
+    AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform, TanhTransform, Transform,
+)
+from .uniform import Uniform
+
+__all__ = [
+    "AffineTransform", "Bernoulli", "Binomial", "Categorical", "ComposeTransform", "Distribution", "ExpTransform",
+    "Exponential", "Independent", "Laplace", "LogNormal", "Normal", "OneHotCategorical", "Poisson",
+    "SigmoidTransform", "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "constraints",
+    "kl_divergence", "register_kl", "transforms",
+]

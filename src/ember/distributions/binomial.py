@@ -83,7 +83,7 @@ class Binomial(Distribution):
         """−Σ_k P(k)·log P(k) over the support (one total_count for the whole batch, as torch)."""
         total_count = int(self.total_count.max().item())
         if not bool((self.total_count == total_count).all()):
-            raise NotImplementedError("Inhomogeneous total count not supported by `enumerate_support`.")
+            raise NotImplementedError("Inhomogeneous total count not supported by `entropy`.")
         log_prob = self.log_prob(self.enumerate_support(False))
         return -(log_prob.exp() * log_prob).sum(0)
 

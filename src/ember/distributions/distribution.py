@@ -5,6 +5,7 @@ import ember
 from ember.tensor import Size
 
 from . import constraints
+from .constraints import _fmt
 
 
 class lazy_property:
@@ -73,11 +74,12 @@ class Distribution:
         """The same distribution with parameters expanded (no copy) to ``batch_shape``."""
         batch_shape = Size(batch_shape)
         new = object.__new__(type(self))
-        for name in self._expand_params():
-            setattr(new, name, getattr(self, name).expand(*batch_shape, *self._param_event_shape(name)))
-        for name, value in self.__dict__.items():
-            if name not in new.__dict__ and not name.startswith("_"):
+        params = self._expand_params()
+        for name, value in self.__dict__.items():  # everything but the parameters (and probs/logits made lazily)
+            if name not in params and name not in self.arg_constraints:
                 new.__dict__[name] = value
+        for name in params:
+            setattr(new, name, getattr(self, name).expand(*batch_shape, *self._param_event_shape(name)))
         Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
@@ -108,8 +110,8 @@ class Distribution:
             raise ValueError("The value argument to log_prob must be a Tensor")
         event_dim_start = value.dim() - len(self._event_shape)
         if tuple(value.shape[event_dim_start:]) != tuple(self._event_shape):
-            raise ValueError(f"The right-most size of value must match event_shape: {tuple(value.shape)} vs "
-                             f"{tuple(self._event_shape)}.")
+            raise ValueError(f"The right-most size of value must match event_shape: "
+                             f"{Size(value.shape[event_dim_start:])} vs {self._event_shape}.")
         if not bool(self.support.check(value).all()):
             raise ValueError(
                 f"Expected value argument ({type(value).__name__} of shape {tuple(value.shape)}) to be within the "
@@ -125,9 +127,4 @@ class Distribution:
 
 
 def _item_or_size(t):
-    return t.item() if t.numel() == 1 else t.shape
-
-
-def _fmt(t):
-    """A tensor as torch's f-string prints it (a 0-d tensor as its number)."""
-    return t.item() if t.dim() == 0 else t
+    return _fmt(t) if t.numel() == 1 else t.shape

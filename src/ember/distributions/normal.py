@@ -45,3 +45,17 @@ class Normal(Distribution):
     def entropy(self):
         """½ + ½·log(2π) + log σ."""
         return 0.5 + 0.5 * math.log(2 * math.pi) + self.scale.log()
+
+    def cdf(self, value):
+        """½·(1 + erf((x − μ)/(σ√2)))."""
+        from ._special import erf
+
+        if self._validate_args:
+            self._validate_sample(value)
+        return 0.5 * (1 + erf((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
+
+    def icdf(self, value):
+        """μ + σ·√2·erfinv(2p − 1)."""
+        from ._special import erfinv
+
+        return self.loc + self.scale * erfinv(2 * value - 1) * math.sqrt(2)

@@ -1,16 +1,19 @@
 """``ember.distributions``: torch.distributions' API (shapes, validation, sample/rsample, log_prob, entropy,
 moments, cdf/icdf, expand, transforms, kl_divergence with ``register_kl``).
 
-Families: Normal, LogNormal, Uniform, Exponential, Laplace, Bernoulli, Categorical, OneHotCategorical, Poisson,
+Families: Normal, LogNormal, Uniform, Exponential, Laplace, Gamma, Beta, Dirichlet, Bernoulli, Categorical, OneHotCategorical, Poisson,
 Binomial, Independent, TransformedDistribution. Reparameterised samples (``rsample``) are ember ops, so their
 gradients reach the parameters; samples draw noise through ``distributions/utils.py`` (NumPy's stream, not torch's).
 """
 from . import constraints, transforms  # noqa: F401
 from .bernoulli import Bernoulli
+from .beta import Beta
 from .binomial import Binomial
 from .categorical import Categorical, OneHotCategorical
+from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
+from .gamma import Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
@@ -23,8 +26,8 @@ from .transforms import (
 from .uniform import Uniform
 
 __all__ = [
-    "AffineTransform", "Bernoulli", "Binomial", "Categorical", "ComposeTransform", "Distribution", "ExpTransform",
-    "Exponential", "Independent", "Laplace", "LogNormal", "Normal", "OneHotCategorical", "Poisson",
+    "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "ComposeTransform", "Dirichlet", "Distribution", "ExpTransform",
+    "Exponential", "Gamma", "Independent", "Laplace", "LogNormal", "Normal", "OneHotCategorical", "Poisson",
     "SigmoidTransform", "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "constraints",
     "kl_divergence", "register_kl", "transforms",
 ]

@@ -140,3 +140,36 @@ def _kl_independent_independent(p, q):
     if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
         raise NotImplementedError
     return utils.sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+from . import _special  # noqa: E402
+from .beta import Beta  # noqa: E402
+from .dirichlet import Dirichlet  # noqa: E402
+from .gamma import Gamma  # noqa: E402
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p, q):
+    """(αp − αq)ψ(αp) − log Γ(αp) + log Γ(αq) + αq(log βp − log βq) + αp(βq − βp)/βp."""
+    t1 = q.concentration * (p.rate / q.rate).log()
+    t2 = _special.lgamma(q.concentration) - _special.lgamma(p.concentration)
+    t3 = (p.concentration - q.concentration) * _special.digamma(p.concentration)
+    t4 = (q.rate - p.rate) * (p.concentration / p.rate)
+    return t1 + t2 + t3 + t4
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    """log Γ(Σαp) − Σ log Γ(αp) − log Γ(Σαq) + Σ log Γ(αq) + Σ (αp − αq)(ψ(αp) − ψ(Σαp))."""
+    sum_p = p.concentration.sum(-1)
+    sum_q = q.concentration.sum(-1)
+    t1 = _special.lgamma(sum_p) - _special.lgamma(sum_q)
+    t2 = (_special.lgamma(p.concentration) - _special.lgamma(q.concentration)).sum(-1)
+    t3 = p.concentration - q.concentration
+    t4 = _special.digamma(p.concentration) - _special.digamma(sum_p).unsqueeze(-1)
+    return t1 - t2 + (t3 * t4).sum(-1)
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p, q):
+    return _kl_dirichlet_dirichlet(p._dirichlet, q._dirichlet)

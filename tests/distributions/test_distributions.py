@@ -17,6 +17,9 @@ POS = R.uniform(0.5, 2.0, (3, 2))  # positive parameters
 REAL = R.normal(size=(3, 2))
 PROB = R.uniform(0.1, 0.9, (3, 2))
 SIMPLEX_LOGITS = R.normal(size=(3, 4))
+_B = R.normal(size=(3, 3))
+SPD = _B @ _B.T + 3 * np.eye(3)  # a covariance (or precision) matrix
+TRIL = np.linalg.cholesky(SPD)
 
 
 def _t(m, a, grad=True):
@@ -58,6 +61,12 @@ CASES = {
                   False),
     "Dirichlet-below-one": (lambda m, p: m.distributions.Dirichlet(p[0]), [POS.T / 3],
                             lambda: R.dirichlet([0.3, 0.3, 0.3], (2,)), False),
+    "MVN-covariance": (lambda m, p: m.distributions.MultivariateNormal(p[0], covariance_matrix=p[1]),
+                       [REAL.T, SPD], lambda: R.normal(size=(4, 2, 3)), False),
+    "MVN-precision": (lambda m, p: m.distributions.MultivariateNormal(p[0], precision_matrix=p[1]),
+                      [REAL.T, SPD], lambda: R.normal(size=(2, 3)), False),
+    "MVN-scale_tril": (lambda m, p: m.distributions.MultivariateNormal(p[0], scale_tril=p[1]),
+                       [REAL.T, TRIL], lambda: R.normal(size=(2, 3)), False),
     "Independent": (lambda m, p: m.distributions.Independent(m.distributions.Normal(*p), 1), [REAL, POS],
                     lambda: R.normal(size=(3, 2)), False),
     "Transformed-affine-exp": (lambda m, p: m.distributions.TransformedDistribution(
@@ -177,6 +186,7 @@ def test_shapes_samples_and_expand_match_torch(name):
     assert tuple(de.batch_shape) == tuple(dt.batch_shape)
     assert tuple(de.event_shape) == tuple(dt.event_shape)
     assert de.has_rsample == dt.has_rsample
+    assert repr(de).replace("ember.", "torch.") == repr(dt)
     s = de.sample((5,))
     assert tuple(s.shape) == tuple(dt.sample((5,)).shape) and s.dtype == ember.float64 or s.dtype == ember.int64
     assert not s.requires_grad
@@ -184,13 +194,14 @@ def test_shapes_samples_and_expand_match_torch(name):
     big = (4,) + tuple(de.batch_shape)
     ee, et = de.expand(big), dt.expand(torch.Size(big))
     assert tuple(ee.batch_shape) == tuple(et.batch_shape) and tuple(ee.sample().shape) == tuple(et.sample().shape)
+    assert repr(de).replace("ember.", "torch.") == repr(dt)
     v = CASES[name][2]()
     assert_close(ee.log_prob(ember.tensor(v)), et.log_prob(torch.tensor(v)))
-    assert repr(de).replace("ember.", "torch.") == repr(dt)
 
 
 # ---- rsample gradients on the same noise ----------------------------------------------------------------------
-NOISE = {"Normal": ("standard_normal", "normal_"), "LogNormal": ("standard_normal", "normal_"),
+NOISE = {"Normal": ("standard_normal", "normal_"), "MVN-covariance": ("standard_normal", "normal_"),
+         "MVN-scale_tril": ("standard_normal", "normal_"), "LogNormal": ("standard_normal", "normal_"),
          "Independent": ("standard_normal", "normal_"), "Uniform": ("uniform01", "rand"),
          "Exponential": ("standard_exponential", "exponential_"), "Laplace": ("uniform01", "uniform_"),
          "Transformed-affine-exp": ("standard_normal", "normal_"),
@@ -261,7 +272,7 @@ def test_categorical_sample_frequencies():
 
 
 # ---- kl_divergence --------------------------------------------------------------------------------------------
-KL_PAIRS = ["Gamma", "Beta", "Dirichlet", "Normal", "Bernoulli-probs", "Bernoulli-logits", "Categorical-logits", "OneHotCategorical",
+KL_PAIRS = ["MVN-covariance", "MVN-scale_tril", "Gamma", "Beta", "Dirichlet", "Normal", "Bernoulli-probs", "Bernoulli-logits", "Categorical-logits", "OneHotCategorical",
             "Exponential", "Laplace", "Poisson", "Independent", "Binomial"]
 
 
@@ -269,7 +280,8 @@ KL_PAIRS = ["Gamma", "Beta", "Dirichlet", "Normal", "Bernoulli-probs", "Bernoull
 def test_kl_divergence_and_its_gradient_match_torch(name):
     de, dt, pe, pt, _ = _pair(name)
     make, params, _, _ = CASES[name]
-    other = [np.roll(a, 1, axis=0) * 0.9 + 0.05 for a in params]
+    # q's parameters: p's shifted along the batch (a square matrix, SPD or Cholesky factor, scaled instead)
+    other = [a * 1.3 if a.shape == (3, 3) else np.roll(a, 1, axis=0) * 0.9 + 0.05 for a in params]
     qe, qt = make(ember, [_t(ember, a, False) for a in other]), make(torch, [_t(torch, a, False) for a in other])
     ke, kt = ember.distributions.kl_divergence(de, qe), torch.distributions.kl_divergence(dt, qt)
     assert_close(ke, kt)
@@ -323,6 +335,13 @@ BAD = {
     "poisson-negative": lambda m: m.distributions.Poisson(m.tensor([-1.0])),
     "laplace-bad-scale": lambda m: m.distributions.Laplace(0.0, 0.0),
     "independent-too-many": lambda m: m.distributions.Independent(m.distributions.Normal(m.zeros(2), 1.0), 2),
+    "mvn-not-positive-definite": lambda m: m.distributions.MultivariateNormal(
+        m.zeros(2), m.tensor([[1.0, 2.0], [2.0, 1.0]])),
+    "mvn-bad-scale-tril": lambda m: m.distributions.MultivariateNormal(
+        m.zeros(2), scale_tril=m.tensor([[1.0, 0.0], [2.0, -1.0]])),
+    "mvn-two-parameters": lambda m: m.distributions.MultivariateNormal(m.zeros(2), m.eye(2), scale_tril=m.eye(2)),
+    "mvn-0d-loc": lambda m: m.distributions.MultivariateNormal(m.tensor(0.0), m.eye(1)),
+    "mvn-1d-covariance": lambda m: m.distributions.MultivariateNormal(m.zeros(2), m.ones(2)),
     "log-prob-wrong-event-shape": lambda m: m.distributions.OneHotCategorical(m.ones(3)).log_prob(m.ones(2)),
 }
 

@@ -180,3 +180,35 @@ simplex = _Simplex()
 one_hot = _OneHot()
 independent = _IndependentConstraint
 real_vector = _IndependentConstraint(real, 1)
+
+
+class _PositiveDefinite(Constraint):
+    """Symmetric with all eigenvalues > 0 (checked on the values; a check needs no gradient)."""
+
+    event_dim = 2
+
+    def check(self, value):
+        import numpy as np
+
+        a = value.detach().numpy()
+        sym = np.all(np.isclose(a, np.swapaxes(a, -1, -2), rtol=1e-6, atol=1e-8), axis=(-2, -1))
+        try:
+            pos = np.linalg.eigvalsh(a).min(-1) > 0
+        except np.linalg.LinAlgError:
+            pos = np.zeros(a.shape[:-2], bool)
+        return ember.tensor(sym & pos)
+
+
+class _LowerCholesky(Constraint):
+    """Lower triangular with a positive diagonal."""
+
+    event_dim = 2
+
+    def check(self, value):
+        lower = ember.all(ember.all(ember.tril(value) == value, dim=-1), dim=-1)
+        diag = ember.stack([value[..., i, i] for i in range(value.shape[-1])], -1)
+        return lower & ember.all(diag > 0, dim=-1)
+
+
+positive_definite = _PositiveDefinite()
+lower_cholesky = _LowerCholesky()

@@ -173,3 +173,21 @@ def _kl_dirichlet_dirichlet(p, q):
 @register_kl(Beta, Beta)
 def _kl_beta_beta(p, q):
     return _kl_dirichlet_dirichlet(p._dirichlet, q._dirichlet)
+
+
+from .multivariate_normal import MultivariateNormal, _diag, _solve_tril  # noqa: E402
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariatenormal_multivariatenormal(p, q):
+    """Σ log Lq,ᵢᵢ − Σ log Lp,ᵢᵢ + ½·(‖Lq⁻¹Lp‖²_F + ‖Lq⁻¹(μq − μp)‖² − D)."""
+    if p.event_shape != q.event_shape:
+        raise ValueError("KL-divergence between two Multivariate Normals with different event shapes cannot be "
+                         "computed")
+    Lp, Lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    half_term1 = _diag(Lq).log().sum(-1) - _diag(Lp).log().sum(-1)
+    n = p.event_shape[0]
+    cols = [_solve_tril(Lq, Lp[..., :, j]) for j in range(n)]
+    term2 = sum((c**2).sum(-1) for c in cols)
+    term3 = (_solve_tril(Lq, q.loc - p.loc) ** 2).sum(-1)
+    return half_term1 + 0.5 * (term2 + term3 - n)

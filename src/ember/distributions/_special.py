@@ -184,8 +184,11 @@ def standard_gamma_grad(alpha: np.ndarray, z: np.ndarray) -> np.ndarray:
 class StandardGamma(Op):
     """z ~ Gamma(α, 1), drawn by NumPy; backward g·dz/dα (``standard_gamma_grad``), as torch's _standard_gamma.
 
-    Its gradient is a first-order formula only (as torch's): under create_graph it is a constant.
+    Its gradient is a first-order formula only (as torch's, whose _standard_gamma_grad has no derivative):
+    create_graph raises.
     """
+
+    once_differentiable = True
 
     @staticmethod
     def forward(ctx, a, generator=None):

@@ -385,3 +385,27 @@ def test_gamma_rsample_gradient_reaches_concentration_and_rate():
     # E[x] = a/b: d/da = 1/b, d/db = −a/b²  (the pathwise estimator's mean, within 5 standard errors)
     np.testing.assert_allclose(a.grad.numpy(), [1.0, 2.0], rtol=0.1)
     np.testing.assert_allclose(b.grad.numpy(), [-2.0, -12.0], rtol=0.1)
+
+
+# ---- what a family lacks, and enumerate_support --------------------------------------------------------------
+MISSING = {"bernoulli-rsample": lambda m: m.distributions.Bernoulli(0.5).rsample(),
+           "poisson-entropy": lambda m: m.distributions.Poisson(1.0).entropy(),
+           "poisson-cdf": lambda m: m.distributions.Poisson(1.0).cdf(m.tensor(1.0)),
+           "gamma-icdf": lambda m: m.distributions.Gamma(1.0, 1.0).icdf(m.tensor(0.5)),
+           "poisson-enumerate": lambda m: m.distributions.Poisson(1.0).enumerate_support()}
+
+
+@pytest.mark.parametrize("name", list(MISSING))
+def test_what_a_family_lacks_raises_as_torch(name):
+    with pytest.raises(NotImplementedError):
+        MISSING[name](torch)
+    with pytest.raises(NotImplementedError):
+        MISSING[name](ember)
+
+
+@pytest.mark.parametrize("name", ["Bernoulli-probs", "Categorical-logits", "OneHotCategorical", "Binomial"])
+@pytest.mark.parametrize("expand", [True, False])
+def test_enumerate_support_matches_torch(name, expand):
+    de, dt, *_ = _pair(name)
+    assert de.has_enumerate_support is dt.has_enumerate_support is True
+    assert_close(de.enumerate_support(expand), dt.enumerate_support(expand), check_dtype=False)

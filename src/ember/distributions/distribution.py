@@ -98,6 +98,26 @@ class Distribution:
         with ember.no_grad():
             return self.rsample(sample_shape)
 
+    # torch's base raises NotImplementedError() for what a family does not define (no rsample for a discrete
+    # family, no closed-form entropy or cdf): the same here, so code that catches it behaves alike
+    def rsample(self, sample_shape=()):
+        raise NotImplementedError
+
+    def log_prob(self, value):
+        raise NotImplementedError
+
+    def cdf(self, value):
+        raise NotImplementedError
+
+    def icdf(self, value):
+        raise NotImplementedError
+
+    def entropy(self):
+        raise NotImplementedError
+
+    def enumerate_support(self, expand=True):
+        raise NotImplementedError
+
     def sample_n(self, n: int):
         return self.sample((n,))
 

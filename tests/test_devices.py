@@ -359,3 +359,18 @@ def test_the_issues_program_runs_unchanged():
     assert str(scope["device"]) == "cpu"
     assert scope["losses"][-1] < 0.2 * scope["losses"][0]
     ember.backends.cudnn.benchmark = False
+
+
+def test_deprecated_cuda_amp_warns_and_disables_itself_as_torch():
+    for m in (ember, torch):
+        with pytest.warns(FutureWarning, match=r"torch.cuda.amp.autocast\(args...\)` is deprecated"):
+            with pytest.warns(UserWarning, match="CUDA is not available"):
+                with m.cuda.amp.autocast():
+                    assert not m.is_autocast_enabled("cuda")
+        with pytest.warns(FutureWarning, match=r"torch.cuda.amp.GradScaler\(args...\)` is deprecated"):
+            with pytest.warns(UserWarning, match="CUDA is not available.  Disabling."):
+                s = m.cuda.amp.GradScaler()
+        assert not s.is_enabled() and s.get_scale() == 1.0
+    import importlib
+
+    assert importlib.import_module("ember.cuda.amp").GradScaler is ember.cuda.amp.GradScaler  # the torch way

@@ -9,11 +9,13 @@ Programs written for any machine ask ``torch.cuda.is_available()`` first; these 
   nothing, silently;
 - calls that need a device (``synchronize``, ``current_device``, ``get_device_name``, ``get_device_properties``,
   ``get_device_capability``, ``set_device``, ``init``, ``device(...)``, ``stream``) raise
-  ``AssertionError: Torch not compiled with CUDA enabled``.
+  ``AssertionError: Torch not compiled with CUDA enabled``;
+- ``cuda.amp.autocast`` / ``cuda.amp.GradScaler`` warn as deprecated (FutureWarning) and disable themselves.
 """
 from __future__ import annotations
 
-from ._backend import NO_CUDA
+from .._backend import NO_CUDA
+from . import amp  # noqa: F401  (the deprecated torch.cuda.amp spellings)
 
 
 def _no_cuda(*args, **kwargs):

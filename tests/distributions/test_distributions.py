@@ -13,6 +13,13 @@ import ember
 from ember.distributions import utils as dist_utils
 
 R = np.random.default_rng(7)
+
+
+@pytest.fixture(autouse=True)
+def _validation_on():
+    """torch.compile (tests/test_devices.py) turns torch's default validation off process-wide; turn it on."""
+    torch.distributions.Distribution.set_default_validate_args(True)
+    yield
 POS = R.uniform(0.5, 2.0, (3, 2))  # positive parameters
 REAL = R.normal(size=(3, 2))
 PROB = R.uniform(0.1, 0.9, (3, 2))

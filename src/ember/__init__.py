@@ -6,6 +6,8 @@ modes under torch's names; ``ember.nn``, ``ember.optim``, ``ember.utils.data`` a
 """
 from __future__ import annotations
 
+import math as _math
+
 from . import _memory
 
 _memory.tune()  # keep freed array memory for reuse (glibc; EMBER_MALLOC_TUNING=0 to skip): see ember/_memory.py
@@ -23,7 +25,7 @@ from .autograd.ops import sorting as _O
 from ._random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._creation import (
     arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full, full_like, is_tensor, linspace,
-    logspace, multinomial, normal, numel, ones, ones_like, rand, rand_like, randint, randint_like, randn,
+    logspace, multinomial, normal, numel, ones, ones_like, poisson, rand, rand_like, randint, randint_like, randn,
     randn_like, randperm, tensor, tril, triu, zeros, zeros_like,
 )
 
@@ -195,6 +197,25 @@ def is_floating_point(input) -> bool:
 from .serialization import load, save  # noqa: E402
 from ._threads import get_num_threads, set_num_threads  # noqa: E402
 
+# ---- dtype limits, constants, legacy typed constructors -----------------------------------
+from ._typeinfo import finfo, iinfo  # noqa: E402
+from ._legacy_tensors import LEGACY as _LEGACY  # noqa: E402
+
+FloatTensor, DoubleTensor, HalfTensor = _LEGACY["FloatTensor"], _LEGACY["DoubleTensor"], _LEGACY["HalfTensor"]
+LongTensor, IntTensor, ShortTensor = _LEGACY["LongTensor"], _LEGACY["IntTensor"], _LEGACY["ShortTensor"]
+CharTensor, ByteTensor, BoolTensor = _LEGACY["CharTensor"], _LEGACY["ByteTensor"], _LEGACY["BoolTensor"]
+inf, nan, pi, e, newaxis = _math.inf, _math.nan, _math.pi, _math.e, None
+
+# ---- the device surface, as torch's CPU-only build answers it (README "Devices") ----------
+from . import accelerator, amp, backends, cpu, cuda  # noqa: E402
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
+from ._compile import compile  # noqa: E402
+from ._settings import (  # noqa: E402
+    are_deterministic_algorithms_enabled, get_default_device, get_deterministic_debug_mode,
+    get_float32_matmul_precision, is_deterministic_algorithms_warn_only_enabled, set_default_device,
+    set_deterministic_debug_mode, set_float32_matmul_precision, use_deterministic_algorithms,
+)
+
 __version__ = "0.1.0"
 
 from . import nn, optim, utils  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.utils)
@@ -251,3 +272,4 @@ def dropout(input, p, train):
 
 def alpha_dropout(input, p, train):
     return nn.functional.alpha_dropout(input, p, train)
+from . import distributions  # noqa: E402

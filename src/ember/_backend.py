@@ -9,17 +9,26 @@ def xp_of(*arrays):
     return np
 
 
+# torch's device types (torch.device accepts each name; only "cpu" holds tensors in ember)
+DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia",
+                "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+NO_CUDA = "Torch not compiled with CUDA enabled"  # torch's CPU build: AssertionError with this message
+
+
 class device:
-    """A device name like torch.device. Only ``cpu`` exists in this build."""
+    """A device name like torch.device: every torch device type is accepted, only ``cpu`` holds tensors."""
 
     __slots__ = ("type", "index")
 
     def __init__(self, type: "str | device" = "cpu", index: int | None = None):
         if isinstance(type, device):
             type, index = type.type, type.index
-        name, _, idx = str(type).partition(":")
-        if name not in ("cpu", "cuda"):
-            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
+        name, colon, idx = str(type).partition(":")
+        if name not in DEVICE_TYPES:
+            raise RuntimeError(
+                f"Expected one of {', '.join(DEVICE_TYPES)} device type at start of device string: {type}")
+        if colon and not idx.isdigit():
+            raise RuntimeError(f"Invalid device string: '{type}'")
         self.type = name
         self.index = int(idx) if idx else index
 
@@ -42,10 +51,16 @@ CPU = device("cpu")
 
 
 def check_device(d) -> device:
-    """Validate a device argument; only the CPU is available in this build."""
+    """Validate a device argument; only the CPU is available in this build.
+
+    A CUDA device raises ``AssertionError: Torch not compiled with CUDA enabled``, as torch's CPU build does;
+    any other non-CPU device a RuntimeError naming it.
+    """
     if d is None:
         return CPU
     d = device(d)
+    if d.type == "cuda":
+        raise AssertionError(NO_CUDA)
     if d.type != "cpu":
         raise RuntimeError(
             f"device {str(d)!r} is not available: this ember build runs on the CPU only (CuPy support is a later layer)"

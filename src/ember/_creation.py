@@ -8,7 +8,9 @@ import numpy as np
 
 from . import _dtype
 from ._backend import check_device
+from . import _random
 from ._random import _gen
+from .autograd.ops._util import broadcast_error
 from .tensor import Tensor, _to_array, _wrap
 
 
@@ -145,15 +147,10 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(np.eye(n, m, dtype=_float_dt(dtype)), requires_grad, device)
 
 
-def _check_float_sampler(dt: np.dtype, kernel: str) -> None:
-    if dt.kind != "f":
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_dtype.scalar_name(dt)}\'')
-
-
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal samples (NumPy's PCG64 stream, not torch's)."""
     dt = _float_dt(dtype)
-    _check_float_sampler(dt, "normal_kernel_cpu")
+    _random.check_float(dt, "normal_kernel_cpu")
     data = _gen(generator).standard_normal(_size(size), dtype=dt if dt in (np.float32, np.float64) else np.float64)
     return _finish(data.astype(dt, copy=False), requires_grad, device)
 
@@ -161,13 +158,13 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples on [0, 1) (NumPy's PCG64 stream, not torch's)."""
     dt = _float_dt(dtype)
-    _check_float_sampler(dt, "check_uniform_bounds")
+    _random.check_float(dt, "check_uniform_bounds")
     data = _gen(generator).random(_size(size), dtype=dt if dt in (np.float32, np.float64) else np.float64)
     return _finish(data.astype(dt, copy=False), requires_grad, device)
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Integers uniform in [low, high): ``randint(high, size)``, ``randint(low, high, size)`` or by keyword."""
     if size is None:
         if isinstance(high, (tuple, list)):
             low, high, size = 0, low, high
@@ -182,30 +179,112 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A random permutation of 0 … n−1 (int64 unless ``dtype``)."""
+    _size((n,))
     return _finish(_gen(generator).permutation(n).astype(_dtype.np_dtype(dtype) or np.int64), requires_grad, device)
 
 
-def normal(mean, std, size=None, *, generator=None) -> Tensor:
+def _into(out, data: np.ndarray) -> Tensor:
+    """The result ``data`` as a new tensor, or written into ``out`` (resized as torch resizes an out= tensor)."""
+    if out is None:
+        return _wrap(data)
+    out._data = data.astype(out._data.dtype, copy=False)
+    return out
+
+
+def _float_of(*values) -> np.dtype:
+    """The result dtype of a sampler over these (tensor or number) parameters: their promoted float type."""
+    arrays = [v._data for v in values if isinstance(v, Tensor)]
+    return np.result_type(*arrays) if arrays else _dtype.get_default_dtype().np
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+           pin_memory=False, requires_grad=False) -> Tensor:
+    """N(mean, std²) samples, torch's four overloads: (Tensor, Tensor), (Tensor, float), (float, Tensor), and
+    (float, float, size) with ``dtype``. Tensor parameters broadcast; the result has their promoted dtype.
+
+    Deliberate difference: the result is not recorded for autograd (torch's gradient of a sample with respect to
+    mean and std is zero; use ``ember.distributions.Normal(...).rsample()`` for the reparameterised one).
+    """
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        if size is None:
+            raise TypeError("normal() received an invalid combination of arguments - got (float, float), "
+                            "but expected (float mean, float std, tuple of ints size, ...)")
+        dt = _float_dt(dtype)
+        data = _random.normal(_gen(generator), _size((size,)), dt, mean, std).astype(dt)
+        return _into(out, data) if out is not None else _finish(data, requires_grad, device)
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
-    shape = size if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
-    dt = next((a.dtype for a in (m, s) if isinstance(a, np.ndarray)), _dtype.get_default_dtype().np)
-    return _wrap(_gen(generator).normal(m, s, size=shape).astype(dt))
+    dt = _float_of(mean, std)
+    _random.check_float(dt, "normal_kernel_cpu")
+    if isinstance(std, Tensor) and (s < 0).any():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    if not isinstance(std, Tensor) and std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    try:
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    except ValueError:
+        raise broadcast_error(np.shape(m), np.shape(s)) from None
+    return _into(out, (m + s * _gen(generator).standard_normal(shape)).astype(dt))
 
 
-def bernoulli(input, p=None, *, generator=None) -> Tensor:
-    prob = input._data if p is None else np.full(input._data.shape, p)
-    return _wrap((_gen(generator).random(input._data.shape) < prob).astype(input._data.dtype))
+def poisson(input, generator=None) -> Tensor:
+    """Poisson(rate) samples, one per element of the rate tensor ``input``, in its dtype."""
+    rate = input._data
+    _random.check_float(rate.dtype, "poisson_cpu")
+    if not (rate >= 0).all():
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    return _wrap(_gen(generator).poisson(rate).astype(rate.dtype))
 
 
-def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
-    p = np.atleast_2d(input._data.astype(np.float64))
+def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
+    """1 with probability ``input`` (elementwise) or ``p`` (a number), else 0; in ``input``'s float dtype."""
+    dt = input._data.dtype
+    if p is None:
+        _random.check_float(dt, "bernoulli_tensor_cpu_p_")
+        prob = input._data
+    else:
+        prob = p
+    return _into(out, _random.bernoulli(_gen(generator), input._data.shape, dt, prob).astype(dt))
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None) -> Tensor:
+    """Category indices drawn from each row of the (unnormalised) weights ``input`` (1-D or 2-D).
+
+    With replacement: inverse CDF of each row, u ~ U[0, 1). Without: the categories ordered by the keys
+    wᵢ / Eᵢ, Eᵢ ~ Exp(1), largest first (each next draw proportional to the remaining weights, as torch).
+    """
+    w = input._data
+    if w.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if w.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: {_dtype.scalar_name(w.dtype)}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    n = w.shape[-1]
+    if not replacement and num_samples > n:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    rows = np.atleast_2d(w).astype(np.float64)
+    if not (np.isfinite(rows) & (rows >= 0)).all():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    total = rows.sum(axis=1, keepdims=True)
+    if (total <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     g = _gen(generator)
-    rows = []
-    for row in p:
-        rows.append(g.choice(row.size, size=num_samples, replace=replacement, p=row / row.sum()))
-    out = np.asarray(rows, dtype=np.int64)
-    return _wrap(out if input._data.ndim == 2 else out[0])
+    if replacement:
+        cdf = np.cumsum(rows / total, axis=1)
+        u = g.random((rows.shape[0], num_samples))
+        idx = np.minimum((u[:, :, None] >= cdf[:, None, :]).sum(axis=2), n - 1)
+        while True:  # never land on a zero-weight category through rounding at the cdf's end
+            bad = np.take_along_axis(rows, idx, axis=1) == 0
+            if not bad.any():
+                break
+            idx[bad] -= 1
+    else:
+        keys = rows / g.exponential(size=rows.shape)
+        idx = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    idx = idx.astype(np.int64)
+    return _into(out, idx if w.ndim == 2 else idx[0])
 
 
 def tril(input, diagonal=0) -> Tensor:

@@ -338,38 +338,71 @@ def clamp_(self, min=None, max=None):
     return _changed(self)
 
 
-def _random_fill(self, sample):
+def _random_fill(self, sampler, generator, *args):
+    """Fill ``self`` in place from ``sampler(rng, shape, dtype, *args)`` (ember/_random.py: checks and formulas)."""
+    from ..._random import _gen
+
     self._check_inplace()
-    self._data[...] = sample(self._data.shape)
+    self._data[...] = sampler(_gen(generator), self._data.shape, self._data.dtype, *args)
     return _changed(self)
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    from ..._random import _gen
+    from ... import _random
 
-    g = _gen(generator)
-    return _random_fill(self, lambda s: g.normal(mean, std, size=s))
+    return _random_fill(self, _random.normal, generator, mean, std)
 
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    from ..._random import _gen
+    from ... import _random
 
-    g = _gen(generator)
-    return _random_fill(self, lambda s: g.uniform(a, b, size=s))
+    return _random_fill(self, _random.uniform, generator, a, b)
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
-    from ..._random import _gen
+    from ... import _random
 
-    g = _gen(generator)
-    return _random_fill(self, lambda s: g.random(size=s) < _arr(p))
+    if isinstance(p, Tensor):
+        p = S.expand(p, self._data.shape)._data  # (torch's error when p does not expand to self's shape)
+    return _random_fill(self, _random.bernoulli, generator, p)
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
-    from ..._random import _gen
+    from ... import _random
 
-    g = _gen(generator)
-    return _random_fill(self, lambda s: g.exponential(1.0 / lambd, size=s))
+    return _random_fill(self, _random.exponential, generator, lambd)
+
+
+def geometric_(self, p, *, generator=None):
+    from ... import _random
+
+    return _random_fill(self, _random.geometric, generator, p)
+
+
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    from ... import _random
+
+    return _random_fill(self, _random.cauchy, generator, median, sigma)
+
+
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    from ... import _random
+
+    return _random_fill(self, _random.log_normal, generator, mean, std)
+
+
+_UNSET = object()
+
+
+def random_(self, from_=None, to=_UNSET, *, generator=None):
+    """``random_()``, ``random_(to)``, ``random_(from, to)`` (``to=None``: up to the dtype's maximum), as torch's."""
+    from ... import _random
+
+    if from_ is None and to is _UNSET:
+        return _random_fill(self, _random.random_integers, generator, 0, None, True)
+    if to is _UNSET or from_ is None:
+        from_, to = 0, from_ if to is _UNSET else to
+    return _random_fill(self, _random.random_integers, generator, from_, to)
 
 
 def masked_fill_(self, mask, value):
@@ -463,7 +496,8 @@ _INPLACE = {
     "clamp_max_": lambda self, max: clamp_(self, max=max),
     "addcmul_": addcmul_, "addcdiv_": addcdiv_, "lerp_": lerp_, "copy_": copy_, "fill_": fill_,
     "zero_": zero_, "clamp_": clamp_, "clip_": clamp_, "normal_": normal_, "uniform_": uniform_,
-    "bernoulli_": bernoulli_, "exponential_": exponential_, "masked_fill_": masked_fill_,
+    "bernoulli_": bernoulli_, "exponential_": exponential_, "geometric_": geometric_, "cauchy_": cauchy_,
+    "log_normal_": log_normal_, "random_": random_, "masked_fill_": masked_fill_,
     "scatter_": scatter_, "scatter_add_": scatter_add_, "index_fill_": index_fill_,
     "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv, "fill_diagonal_": I.fill_diagonal_,
     "squeeze_": _shape_inplace(S.squeeze), "unsqueeze_": _shape_inplace(S.unsqueeze), "t_": _shape_inplace(S.t),

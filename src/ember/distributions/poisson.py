@@ -1,0 +1,40 @@
+"""Poisson(rate): P(k) = λ^k·e^(−λ) / k!, k = 0, 1, …"""
+from __future__ import annotations
+
+import ember
+
+from . import constraints, utils
+from .distribution import Distribution
+
+
+class Poisson(Distribution):
+    arg_constraints = {"rate": constraints.nonnegative}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, rate, validate_args=None):
+        (self.rate,) = utils.broadcast_all(rate)
+        super().__init__(self.rate.shape, validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.rate
+
+    @property
+    def mode(self):
+        return self.rate.floor()
+
+    @property
+    def variance(self):
+        return self.rate
+
+    def sample(self, sample_shape=()):
+        with ember.no_grad():
+            return ember.poisson(self.rate.expand(*self._extended_shape(sample_shape)))
+
+    def log_prob(self, value):
+        """k·log λ − λ − log k! (k·log λ read as 0 at k = 0, as torch's xlogy)."""
+        if self._validate_args:
+            self._validate_sample(value)
+        rate, value = utils.broadcast_all(self.rate, value)
+        k_log_rate = ember.where(value == 0, 0.0, value * rate.log())
+        return k_log_rate - rate - utils.lgamma_const(value + 1)

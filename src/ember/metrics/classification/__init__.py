@@ -7,6 +7,7 @@ from .confusion_matrix import (BinaryCohenKappa, BinaryConfusionMatrix, BinaryJa
 from .curves import (BinaryAUROC, BinaryAveragePrecision, BinaryPrecisionRecallCurve, BinaryROC, MulticlassAUROC,
                      MulticlassAveragePrecision, MulticlassPrecisionRecallCurve, MulticlassROC, MultilabelAUROC,
                      MultilabelAveragePrecision, MultilabelPrecisionRecallCurve, MultilabelROC)
+from .curve_points import (BinaryRecallAtFixedPrecision, MulticlassRecallAtFixedPrecision, MultilabelRecallAtFixedPrecision, BinaryPrecisionAtFixedRecall, MulticlassPrecisionAtFixedRecall, MultilabelPrecisionAtFixedRecall, BinarySensitivityAtSpecificity, MulticlassSensitivityAtSpecificity, MultilabelSensitivityAtSpecificity, BinarySpecificityAtSensitivity, MulticlassSpecificityAtSensitivity, MultilabelSpecificityAtSensitivity, BinaryEER, MulticlassEER, MultilabelEER, BinaryLogAUC, MulticlassLogAUC, MultilabelLogAUC)
 from .exact_match import MulticlassExactMatch, MultilabelExactMatch
 from .stat_scores import (BinaryNegativePredictiveValue, MulticlassNegativePredictiveValue,
                           MultilabelNegativePredictiveValue)
@@ -20,8 +21,33 @@ from .tasks import (AUROC, ROC, Accuracy, AveragePrecision, CalibrationError, Co
                     F1Score, FBetaScore, HammingDistance, JaccardIndex, MatthewsCorrCoef, NegativePredictiveValue,
                     Precision,
                     PrecisionRecallCurve, Recall, Specificity, StatScores)
+from .tasks import (RecallAtFixedPrecision, PrecisionAtFixedRecall, SensitivityAtSpecificity, SpecificityAtSensitivity, EER, LogAUC)
 
 __all__ = [
+    "BinaryRecallAtFixedPrecision",
+    "MulticlassRecallAtFixedPrecision",
+    "MultilabelRecallAtFixedPrecision",
+    "BinaryPrecisionAtFixedRecall",
+    "MulticlassPrecisionAtFixedRecall",
+    "MultilabelPrecisionAtFixedRecall",
+    "BinarySensitivityAtSpecificity",
+    "MulticlassSensitivityAtSpecificity",
+    "MultilabelSensitivityAtSpecificity",
+    "BinarySpecificityAtSensitivity",
+    "MulticlassSpecificityAtSensitivity",
+    "MultilabelSpecificityAtSensitivity",
+    "BinaryEER",
+    "MulticlassEER",
+    "MultilabelEER",
+    "BinaryLogAUC",
+    "MulticlassLogAUC",
+    "MultilabelLogAUC",
+    "RecallAtFixedPrecision",
+    "PrecisionAtFixedRecall",
+    "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity",
+    "EER",
+    "LogAUC",
     "AUROC",
     "Accuracy",
     "AveragePrecision",

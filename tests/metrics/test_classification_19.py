@@ -195,3 +195,88 @@ def test_argument_errors_match_torchmetrics():
         assert str(ours.value) == str(ref.value), name
     with pytest.raises(ValueError, match="num_classes"):
         em.RecallAtFixedPrecision(task="multiclass", min_precision=0.5)
+
+
+# ------------------------------------------------------------------------------ hinge loss and ranking metrics
+OTHER = ([("BinaryHingeLoss", "binary_hinge_loss", {}, o) for o in ({}, {"squared": True}, {"ignore_index": -1})]
+         + [("MulticlassHingeLoss", "multiclass_hinge_loss", {"num_classes": 5}, {"multiclass_mode": m, **o})
+            for m in ("crammer-singer", "one-vs-all") for o in ({}, {"squared": True}, {"ignore_index": -1})]
+         + [(cls, fn, {"num_labels": 4}, o) for cls, fn in (
+             ("MultilabelCoverageError", "multilabel_coverage_error"),
+             ("MultilabelRankingAveragePrecision", "multilabel_ranking_average_precision"),
+             ("MultilabelRankingLoss", "multilabel_ranking_loss")) for o in ({}, {"ignore_index": -1})])
+
+
+@pytest.mark.parametrize("multidim", [False, True])
+@pytest.mark.parametrize("kind", ["probs", "logits"])
+@pytest.mark.parametrize("cls,fn,task_args,kwargs", OTHER, ids=[f"{c}-{o}" for c, _, _, o in OTHER])
+def test_hinge_and_ranking_match_torchmetrics(cls, fn, task_args, kwargs, kind, multidim):
+    task = "binary" if cls.startswith("Binary") else "multiclass" if cls.startswith("Multiclass") else "multilabel"
+    preds, target = make_inputs(task, kind, multidim=multidim, seed=len(cls) + len(kwargs))
+    if "ignore_index" in kwargs:
+        target = with_ignore(target, kwargs["ignore_index"])
+    args = {**task_args, **kwargs}
+    for validate in (True, False):
+        assert_close(getattr(EF, fn)(preds, target, **args, validate_args=validate),
+                     getattr(TF, fn)(tt(preds), tt(target), **args, validate_args=validate), fn)
+    ours, ref = getattr(em, cls)(**args), getattr(TC, cls)(**args)
+    for s in SPLITS:
+        assert_close(ours(preds[s], target[s]), ref(tt(preds[s]), tt(target[s])), f"{cls}.forward")
+    assert_close(ours.compute(), ref.compute(), f"{cls}.compute")
+    assert set(ours.metric_state) == set(ref.metric_state)
+    first, rest = getattr(em, cls)(**args), getattr(em, cls)(**args)
+    first.update(preds[SPLITS[0]], target[SPLITS[0]])
+    for s in SPLITS[1:]:
+        rest.update(preds[s], target[s])
+    rest.merge_state(first)
+    assert_close(rest.compute(), ref.compute(), f"{cls}.merge_state")
+
+
+def test_ranking_metrics_match_sklearn():
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    preds, target = make_inputs("multilabel", "probs", n=300)
+    target[:5] = 0  # samples without relevant labels, and with only relevant ones
+    target[5:10] = 1
+    preds[10:20] = np.round(preds[10:20], 1)  # ties
+    for ours, ref in ((EF.multilabel_coverage_error, sklearn_metrics.coverage_error),
+                      (EF.multilabel_ranking_average_precision, sklearn_metrics.label_ranking_average_precision_score)):
+        np.testing.assert_allclose(float(ours(preds, target, num_labels=4)), ref(target, preds), rtol=1e-5)
+    keep = slice(20, None)  # sklearn's ranking loss counts tied pairs as half-wrong; without ties they agree
+    np.testing.assert_allclose(float(EF.multilabel_ranking_loss(preds[keep], target[keep], num_labels=4)),
+                               sklearn_metrics.label_ranking_loss(target[keep], preds[keep]), rtol=1e-5)
+
+
+def test_ranking_loss_without_mixed_samples_is_zero():
+    preds, target = make_inputs("multilabel", "probs")
+    target[:] = 1
+    assert float(EF.multilabel_ranking_loss(preds, target, num_labels=4)) == 0.0
+    assert_close(EF.multilabel_ranking_loss(preds, target, num_labels=4),
+                 TF.multilabel_ranking_loss(tt(preds), tt(target), num_labels=4))
+
+
+def test_hinge_task_wrapper_and_errors_match_torchmetrics():
+    for task, args in (("binary", {}), ("multiclass", {"num_classes": 5, "multiclass_mode": "one-vs-all"})):
+        preds, target = make_inputs(task, "logits")
+        ours, ref = em.HingeLoss(task=task, **args), TC.HingeLoss(task=task, **args)
+        assert type(ours).__name__ == type(ref).__name__
+        assert_close(ours(preds, target), ref(tt(preds), tt(target)))
+        assert_close(EF.hinge_loss(preds, target, task=task, **args),
+                     TF.hinge_loss(tt(preds), tt(target), task=task, **args))
+    with pytest.raises(ValueError, match="task"):
+        em.HingeLoss(task="multilabel", num_labels=3)
+    for build in (lambda m: m.BinaryHingeLoss(squared=1), lambda m: m.MulticlassHingeLoss(5, multiclass_mode="x"),
+                  lambda m: m.MulticlassHingeLoss(1), lambda m: m.BinaryHingeLoss(ignore_index=0.5),
+                  lambda m: m.MultilabelRankingLoss(1), lambda m: m.MultilabelCoverageError(3, ignore_index="a")):
+        with pytest.raises(ValueError) as ref:
+            build(TC)
+        with pytest.raises(ValueError) as ours:
+            build(em)
+        assert str(ours.value) == str(ref.value)
+    labels, target = make_inputs("binary", "labels")
+    for fn, args in (("binary_hinge_loss", {}), ("multilabel_ranking_loss", {"num_labels": 4})):
+        p, t = (labels, target) if fn.startswith("binary") else make_inputs("multilabel", "labels")
+        with pytest.raises(ValueError) as ref:
+            getattr(TF, fn)(tt(p), tt(t), **args, validate_args=True)
+        with pytest.raises(ValueError) as ours:
+            getattr(EF, fn)(p, t, **args, validate_args=True)
+        assert str(ours.value) == str(ref.value).replace("torch.", "")  # NumPy's dtype names

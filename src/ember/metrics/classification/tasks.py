@@ -12,6 +12,7 @@ from . import confusion_matrix as _cm
 from . import curve_points as _cp
 from . import curves as _cv
 from . import exact_match as _em
+from . import hinge_ranking as _hr
 from . import stat_scores as _ss
 
 
@@ -189,3 +190,5 @@ EER.__name__ = EER.__qualname__ = "EER"
 LogAUC = _wrapper("logauc", (_cp.BinaryLogAUC, _cp.MulticlassLogAUC, _cp.MultilabelLogAUC), {},
                   "LogAUC (torchmetrics.LogAUC).")
 LogAUC.__name__ = LogAUC.__qualname__ = "LogAUC"
+HingeLoss = _wrapper("hinge_loss", (_hr.BinaryHingeLoss, _hr.MulticlassHingeLoss, None), {},
+                     "Hinge loss (torchmetrics.HingeLoss).")

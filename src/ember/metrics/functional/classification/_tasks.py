@@ -25,6 +25,7 @@ from . import _confusion_matrix as _cm
 from . import _curve_points as _cp
 from . import _curves as _cv
 from . import _exact_match as _em
+from . import _hinge as _hi
 from . import _stat_scores as _ss
 
 TASKS = ("binary", "multiclass", "multilabel")
@@ -65,6 +66,7 @@ TASK_FUNCTIONS = {
                                    _cp.multilabel_sensitivity_at_specificity),
     "specificity_at_sensitivity": (_cp.binary_specificity_at_sensitivity, _cp.multiclass_specificity_at_sensitivity,
                                    _cp.multilabel_specificity_at_sensitivity),
+    "hinge_loss": (_hi.binary_hinge_loss, _hi.multiclass_hinge_loss, None),
     "eer": (_cp.binary_eer, _cp.multiclass_eer, _cp.multilabel_eer),
     "logauc": (_cp.binary_logauc, _cp.multiclass_logauc, _cp.multilabel_logauc),
 }
@@ -354,6 +356,13 @@ def specificity_at_sensitivity(preds, target, task=None, min_sensitivity=None, t
                      validate_args=validate_args, input_format=input_format)
 
 
+def hinge_loss(preds, target, task=None, num_classes=None, squared=False, multiclass_mode="crammer-singer",
+               ignore_index=None, validate_args=True):
+    """Mean (squared) hinge loss for ``task`` 'binary' | 'multiclass' (None: inferred)."""
+    return call_task("hinge_loss", preds, target, task, num_classes, None, squared=squared,
+                     multiclass_mode=multiclass_mode, ignore_index=ignore_index, validate_args=validate_args)
+
+
 def eer(preds, target, task=None, thresholds=None, num_classes=None, num_labels=None, average=None,
         ignore_index=None, validate_args=True, input_format="auto"):
     """Equal error rate for the given (or inferred) task."""
@@ -374,6 +383,6 @@ _RULES = __doc__.split("Task inference (``task=None``), the rules of torchmetric
 for _fn in (accuracy, precision, recall, f1_score, fbeta_score, specificity, negative_predictive_value, stat_scores, hamming_distance,
             confusion_matrix, matthews_corrcoef, cohen_kappa, jaccard_index, exact_match, calibration_error, auroc,
             average_precision, roc, precision_recall_curve, recall_at_fixed_precision, precision_at_fixed_recall,
-            sensitivity_at_specificity, specificity_at_sensitivity, eer, logauc):
+            sensitivity_at_specificity, specificity_at_sensitivity, eer, logauc, hinge_loss):
     _fn.__doc__ += ("\n\n    Torch parity: torchmetrics.functional." + _fn.__name__ + " with ``task``; without it (the "
                     "legacy 0.x call) the task is inferred:" + _RULES)

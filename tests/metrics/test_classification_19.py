@@ -280,3 +280,65 @@ def test_hinge_task_wrapper_and_errors_match_torchmetrics():
         with pytest.raises(ValueError) as ours:
             getattr(EF, fn)(p, t, **args, validate_args=True)
         assert str(ours.value) == str(ref.value).replace("torch.", "")  # NumPy's dtype names
+
+
+# ---------------------------------------------------------------------------------------------- group fairness
+def _fair_data(seed=0, n=60, num_groups=3, multidim=False):
+    preds, target = make_inputs("binary", "probs", multidim=multidim, seed=seed, n=n)
+    groups = np.random.default_rng(seed).integers(0, num_groups, n)
+    groups[:num_groups] = np.arange(num_groups)
+    return preds, target, groups
+
+
+@pytest.mark.parametrize("options", [{}, {"threshold": 0.3}, {"ignore_index": -1}])
+@pytest.mark.parametrize("name", ["BinaryGroupStatRates", "BinaryFairness-all", "BinaryFairness-demographic_parity",
+                                  "BinaryFairness-equal_opportunity"])
+def test_fairness_matches_torchmetrics(name, options):
+    cls, _, task = name.partition("-")
+    preds, target, groups = _fair_data(seed=len(name))
+    if "ignore_index" in options:
+        target = with_ignore(target, -1)
+    args = {"num_groups": 3, **({"task": task} if task else {}), **options}
+    splits = (slice(0, 25), slice(25, 60))  # every group occurs in every batch (see _fairness: slots by group id)
+    for s in splits[1:]:
+        groups[s][:3] = np.arange(3)
+    ours, ref = getattr(em, cls)(**args), getattr(TC, cls)(**args)
+    for s in splits:
+        assert_close(ours(preds[s], target[s], groups[s]), ref(tt(preds[s]), tt(target[s]), tt(groups[s])),
+                     f"{cls}.forward")
+    assert_close(ours.compute(), ref.compute(), f"{cls}.compute")
+    fn_args = {k: v for k, v in args.items() if k != "num_groups"}
+    if cls == "BinaryGroupStatRates":
+        assert_close(EF.binary_groups_stat_rates(preds, target, groups, **args),
+                     TF.binary_groups_stat_rates(tt(preds), tt(target), tt(groups), **args))
+    else:
+        assert_close(EF.binary_fairness(preds, target, groups, **fn_args),
+                     TF.binary_fairness(tt(preds), tt(target), tt(groups), **fn_args))
+    assert_close(EF.demographic_parity(preds, groups, **options),
+                 TF.demographic_parity(tt(preds), tt(groups), **options))
+    assert_close(EF.equal_opportunity(preds, target, groups, **options),
+                 TF.equal_opportunity(tt(preds), tt(target), tt(groups), **options))
+
+
+def test_fairness_counts_follow_group_ids_and_errors():
+    preds, target, groups = _fair_data()
+    metric = em.BinaryGroupStatRates(num_groups=3)
+    metric.update(preds[groups != 0], target[groups != 0], groups[groups != 0])  # a batch without group 0
+    assert metric.tp[0] == metric.fp[0] == metric.tn[0] == metric.fn[0] == 0
+    metric.update(preds[groups == 0], target[groups == 0], groups[groups == 0])
+    assert_close(metric.compute(), TC.BinaryGroupStatRates(num_groups=3)(tt(preds), tt(target), tt(groups)))
+    with pytest.raises(ValueError, match="larger than the specified number of groups 3"):
+        em.BinaryGroupStatRates(num_groups=3).update(preds, target, groups + 1)
+    for bad in (groups.astype(np.int32),):
+        with pytest.raises(ValueError) as ours:
+            EF.binary_groups_stat_rates(preds, target, bad, 3)
+        with pytest.raises(ValueError) as ref:
+            TF.binary_groups_stat_rates(tt(preds), tt(target), tt(bad), 3)
+        assert str(ours.value) == str(ref.value).replace("torch.", "")
+    for build in (lambda m: m.BinaryFairness(3, task="x"), lambda m: m.BinaryGroupStatRates(3, threshold=2.0),
+                  lambda m: m.BinaryFairness(3, ignore_index="a")):
+        with pytest.raises(ValueError) as ref:
+            build(TC)
+        with pytest.raises(ValueError) as ours:
+            build(em)
+        assert str(ours.value) == str(ref.value)

@@ -8,6 +8,7 @@ from .curves import (BinaryAUROC, BinaryAveragePrecision, BinaryPrecisionRecallC
                      MulticlassAveragePrecision, MulticlassPrecisionRecallCurve, MulticlassROC, MultilabelAUROC,
                      MultilabelAveragePrecision, MultilabelPrecisionRecallCurve, MultilabelROC)
 from .curve_points import (BinaryRecallAtFixedPrecision, MulticlassRecallAtFixedPrecision, MultilabelRecallAtFixedPrecision, BinaryPrecisionAtFixedRecall, MulticlassPrecisionAtFixedRecall, MultilabelPrecisionAtFixedRecall, BinarySensitivityAtSpecificity, MulticlassSensitivityAtSpecificity, MultilabelSensitivityAtSpecificity, BinarySpecificityAtSensitivity, MulticlassSpecificityAtSensitivity, MultilabelSpecificityAtSensitivity, BinaryEER, MulticlassEER, MultilabelEER, BinaryLogAUC, MulticlassLogAUC, MultilabelLogAUC)
+from .fairness import BinaryFairness, BinaryGroupStatRates
 from .hinge_ranking import (BinaryHingeLoss, MulticlassHingeLoss, MultilabelCoverageError,
                             MultilabelRankingAveragePrecision, MultilabelRankingLoss)
 from .exact_match import MulticlassExactMatch, MultilabelExactMatch
@@ -27,6 +28,8 @@ from .tasks import HingeLoss
 from .tasks import (RecallAtFixedPrecision, PrecisionAtFixedRecall, SensitivityAtSpecificity, SpecificityAtSensitivity, EER, LogAUC)
 
 __all__ = [
+    "BinaryFairness",
+    "BinaryGroupStatRates",
     "BinaryHingeLoss",
     "MulticlassHingeLoss",
     "MultilabelCoverageError",

@@ -114,3 +114,20 @@ def test_feature_share_warns_when_networks_differ():
         warnings.simplefilter("always")
         ew.FeatureShare({"a": EmberSum(_EmberNet()), "b": EmberMax(Other())})
     assert any("not the same for all metrics" in str(w.message) for w in caught)
+
+
+def test_metric_operators_cover_torchmetrics_and_iteration_raises():
+    dunders = [n for n in vars(torchmetrics.Metric) if n.startswith("__") and n.endswith("__") and
+               callable(vars(torchmetrics.Metric)[n]) and n not in ("__init__", "__getstate__", "__setstate__",
+                                                                   "__setattr__", "__getnewargs__")]
+    missing = [n for n in dunders if getattr(em.Metric, n, None) in (None, getattr(object, n, None))]
+    assert not missing and em.Metric.__iter__ is None
+    with pytest.raises(TypeError) as ref:
+        list(torchmetrics.MeanMetric())
+    with pytest.raises(TypeError) as ours:
+        list(em.MeanMetric())
+    assert str(ours.value) == str(ref.value)
+    a, b = em.SumMetric(), torchmetrics.SumMetric()
+    a.update(np.array([3.0])), b.update(torch.tensor([3.0]))
+    inv_a, inv_b = a.__inv__(), b.__inv__()
+    assert type(inv_a).__name__ == type(inv_b).__name__ == "CompositionalMetric"

@@ -342,3 +342,47 @@ def test_fairness_counts_follow_group_ids_and_errors():
         with pytest.raises(ValueError) as ours:
             build(em)
         assert str(ours.value) == str(ref.value)
+
+
+# --------------------------------------------------------------------------------------------- num_classes=None
+NONE_OK = ("Accuracy", "Precision", "Recall", "F1Score", "FBetaScore", "HammingDistance")
+
+
+@pytest.mark.parametrize("ignore_index", [None, -1, 1])
+@pytest.mark.parametrize("kind", ["probs", "labels"])
+@pytest.mark.parametrize("name", NONE_OK)
+def test_num_classes_none_with_micro_matches_torchmetrics(name, kind, ignore_index):
+    rng = np.random.default_rng(len(name))
+    kwargs = {"num_classes": None, "average": "micro", "ignore_index": ignore_index,
+              **({"beta": 2.0} if name == "FBetaScore" else {})}
+    ours, ref = getattr(em, "Multiclass" + name)(**kwargs), getattr(TC, "Multiclass" + name)(**kwargs)
+    for _ in range(3):
+        target = rng.integers(0, 4, 12)
+        if ignore_index is not None:
+            target = np.where(rng.random(12) < 0.2, ignore_index, target)
+        preds = rng.random((12, 4)).astype(np.float32) if kind == "probs" else rng.integers(0, 4, 12)
+        batch = ref(tt(preds), tt(target))
+        assert_close(ours(preds, target), batch, name)
+        fn = "multiclass_" + _snake_stat(name)  # torchmetrics' functional form fails on None (None * int)
+        assert_close(getattr(EF, fn)(preds, target, **kwargs), batch, fn)
+    assert_close(ours.compute(), ref.compute(), name)
+
+
+def _snake_stat(name):
+    return {"F1Score": "f1_score", "FBetaScore": "fbeta_score", "HammingDistance": "hamming_distance"}.get(
+        name, name.lower())
+
+
+def test_num_classes_none_refusals():
+    """As torchmetrics: only average='micro'. Deliberately also refused: metrics built on tn (torchmetrics then
+    returns negative tn) and samplewise averaging (torchmetrics fails inside one_hot)."""
+    with pytest.raises(ValueError) as ref:
+        TC.MulticlassPrecision(num_classes=None, average="macro")
+    with pytest.raises(ValueError) as ours:
+        em.MulticlassPrecision(num_classes=None, average="macro")
+    assert str(ours.value) == str(ref.value)
+    for name in ("Specificity", "NegativePredictiveValue", "StatScores"):
+        with pytest.raises(ValueError, match="num_classes"):
+            getattr(em, "Multiclass" + name)(num_classes=None, average="micro")
+    with pytest.raises(ValueError, match="samplewise"):
+        em.MulticlassAccuracy(num_classes=None, average="micro", multidim_average="samplewise")

@@ -96,3 +96,28 @@ def test_metric_is_a_module_and_round_trips_through_ember_save(tmp_path):
     fresh_ref.load_state_dict({k: v.reshape(shapes[k]) for k, v in torch_loaded.items()})
     assert_close(loaded.mse.compute(), fresh_ref.mse.compute())
     assert_close(loaded.acc.compute(), fresh_ref.acc.compute())
+
+
+def test_metric_collection_inside_a_model_matches_torchmetrics():
+    class Ours(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.metrics = em.MetricCollection([em.MeanMetric(), em.SumMetric()], prefix="val_")
+
+    class Ref(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.metrics = torchmetrics.MetricCollection([torchmetrics.MeanMetric(), torchmetrics.SumMetric()],
+                                                         prefix="val_")
+    ours, ref = Ours(), Ref()
+    assert list(ours.state_dict()) == list(ref.state_dict()) == []
+    ours.metrics.persistent(True), ref.metrics.persistent(True)
+    for x in (np.array([1.0, 2.0]), np.array([5.0])):
+        assert_close(ours.metrics(x), ref.metrics(tt(x)))
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    assert [n for n, _ in ours.named_modules()] == [n for n, _ in ref.named_modules()]
+    fresh = Ours()
+    fresh.metrics.persistent(True)
+    fresh.load_state_dict(ours.state_dict())
+    assert_close(fresh.metrics.compute(), ref.metrics.compute())
+    assert isinstance(ours.metrics, nn.Module)

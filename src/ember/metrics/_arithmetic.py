@@ -55,12 +55,14 @@ class MetricArithmetic:
     __lt__, __le__ = _binary(np.less), _binary(np.less_equal)
     __gt__, __ge__ = _binary(np.greater), _binary(np.greater_equal)
     __abs__, __pos__, __neg__ = _unary(np.abs), _unary(np.abs), _unary(_neg)
-    __invert__ = _unary(np.invert)
+    __invert__ = __inv__ = _unary(np.invert)  # torchmetrics also names it __inv__
 
     def __getitem__(self, idx):
         from .metric import CompositionalMetric
 
         return CompositionalMetric(lambda x: x[idx], self, None)
+
+    __iter__ = None  # not iterable, as torchmetrics (else __getitem__ would make ``list(m)`` run forever)
 
     def __hash__(self) -> int:
         return id(self)

@@ -13,6 +13,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..nn.modules.module import Module
 from .metric import Metric
 
 
@@ -36,7 +37,7 @@ def _group_key(metric):
     return owner, tuple(_hashable(getattr(metric, a)) for a in metric._update_args), states
 
 
-class MetricCollection:
+class MetricCollection(Module):
     """Dict-like collection of metrics; ``update``/``forward``/``compute`` act on all of them.
 
     Args:
@@ -49,10 +50,15 @@ class MetricCollection:
 
     Torch parity: torchmetrics.MetricCollection (keys, items, values, update, forward, compute, reset, clone,
     persistent, state_dict, add_metrics, compute_groups); groups are decided statically (see module docstring).
-    Keyword arguments are passed to each metric only if its ``update`` accepts them.
+    Keyword arguments are passed to each metric only if its ``update`` accepts them. Like torchmetrics' (a
+    ModuleDict), it is an `nn.Module` whose children are its metrics, so a collection inside a model follows the
+    model's ``state_dict`` (keys ``<name>.<metric>.<state>``) and ``load_state_dict``.
     """
 
+    _modules = property(lambda self: self._metrics)  # the metrics are the nn.Module children
+
     def __init__(self, metrics, *additional_metrics, prefix=None, postfix=None, compute_groups=True):
+        Module.__init__(self)
         for name, value in (("prefix", prefix), ("postfix", postfix)):
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"Expected input `{name}` to be a string, but got {type(value)}")

@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
+from ..nn.modules.module import Module
 from ._arithmetic import MetricArithmetic
 from ._distributed import distributed_available, gather_all_tensors
 from ._states import _combine, _copy_state, _like, _squeeze_if_scalar
@@ -25,7 +26,32 @@ _KNOWN_KWARGS = ("compute_on_cpu", "dist_sync_on_step", "process_group", "dist_s
                  "compute_with_cache", "distributed_available_fn")
 
 
-class Metric(MetricArithmetic):
+class _StateBuffers(dict):
+    """The persistent array states of a metric seen as the ``_buffers`` table of an `nn.Module`, so that a metric
+    inside a model follows the model's ``state_dict``/``load_state_dict`` (and ``named_buffers``), as torchmetrics'
+    states do. Each access wraps the current arrays (shared memory, so loading copies into the state in place);
+    assigning a key (``load_state_dict(assign=True)``) replaces the state."""
+
+    def __init__(self, metric):
+        super().__init__()
+        import ember
+
+        self._metric = metric
+        metric.__dict__["_computed"] = None  # the model may be about to load new states in place
+        for name, persistent in metric.__dict__.get("_persistent", {}).items():
+            value = metric.__dict__.get(name)
+            if persistent and isinstance(value, np.ndarray):
+                if not value.flags.writeable or not value.flags.c_contiguous:  # a view load can copy into
+                    value = np.ascontiguousarray(value).copy()
+                    object.__setattr__(metric, name, value)
+                dict.__setitem__(self, name, ember.as_tensor(value))
+
+    def __setitem__(self, name, value):
+        dict.__setitem__(self, name, value)
+        object.__setattr__(self._metric, name, _like(np.array(to_numpy(value)), self._metric._defaults[name]))
+
+
+class Metric(MetricArithmetic, Module):
     """Base class: declare states with `add_state`, implement `update(...)` and `compute()`.
 
     `forward` (also `__call__`) returns the value on the batch alone and accumulates it, without recomputing over
@@ -39,8 +65,11 @@ class Metric(MetricArithmetic):
     Torch parity:
         Same method names and semantics as torchmetrics.Metric 1.x (add_state, update, compute, forward, reset,
         merge_state, clone, state_dict, load_state_dict, persistent, metric_state, update_count, plot) and operators
-        (metric arithmetic, `CompositionalMetric`). It is not an nn.Module; device moves are not provided (`to()`
-        returns self).
+        (metric arithmetic, `CompositionalMetric`). It is an `nn.Module`: inside a model its persistent array states
+        appear in the model's ``state_dict`` (keys ``<name>.<state>``) and are restored by its ``load_state_dict``,
+        as torchmetrics' (list states of ``cat`` metrics only through the metric's own methods); ``to()`` returns
+        self (no device moves; dtype casts of the model leave the states as they are, as torchmetrics without
+        ``set_dtype``).
 
     Example:
         >>> class Hits(Metric):
@@ -70,7 +99,10 @@ class Metric(MetricArithmetic):
         if "compute" in cls.__dict__:
             cls.compute = _wrap_compute(cls.__dict__["compute"])
 
+    _buffers = property(_StateBuffers)  # the persistent states, as the nn.Module table (see _StateBuffers)
+
     def __init__(self, **kwargs: Any) -> None:
+        Module.__init__(self)
         unknown = sorted(set(kwargs) - set(_KNOWN_KWARGS))
         if unknown:
             raise ValueError(f"Unexpected keyword arguments: {', '.join(f'`{a}`' for a in unknown)}")
@@ -283,6 +315,9 @@ class Metric(MetricArithmetic):
             if self._persistent[name]:
                 wrap = (lambda a: ember.as_tensor(np.array(to_numpy(a))))
                 out[prefix + name] = [wrap(v) for v in value] if isinstance(value, list) else wrap(value)
+        for name, child in self._modules.items():  # wrapped metrics (and modules) keep their own prefix
+            if child is not None:
+                child.state_dict(destination=out, prefix=f"{prefix}{name}.", keep_vars=keep_vars)
         return out
 
     def load_state_dict(self, state_dict: dict, strict: bool = True) -> None:

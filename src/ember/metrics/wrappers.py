@@ -1,10 +1,7 @@
 """Metric wrappers (torchmetrics.wrappers): `Running` (a window over the last updates), `ClasswiseWrapper` (per-class
 values as a dict), `MetricTracker` (one metric per epoch/step, best value), `MinMaxMetric`, `MultioutputWrapper`,
-`MultitaskWrapper`, `BootStrapper`, and the input transformers `LambdaInputTransformer` and
-`BinaryTargetTransformer`.
-
-Not provided: `FeatureShare`, which shares the network feature extractor of torchmetrics' image metrics (FID, KID,
-Inception Score); ember has no image metrics."""
+`MultitaskWrapper`, `BootStrapper`, the input transformers `LambdaInputTransformer` and
+`BinaryTargetTransformer`, and `FeatureShare` (in `feature_share`, re-exported here)."""
 from __future__ import annotations
 
 import copy
@@ -13,6 +10,7 @@ import warnings
 import numpy as np
 
 from ._states import _copy_state
+from .feature_share import FeatureShare, NetworkCache  # noqa: F401  (torchmetrics.wrappers.FeatureShare)
 from .metric import Metric
 from .utilities import to_numpy, to_tensor
 

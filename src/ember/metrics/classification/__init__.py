@@ -7,6 +7,10 @@ from .confusion_matrix import (BinaryCohenKappa, BinaryConfusionMatrix, BinaryJa
 from .curves import (BinaryAUROC, BinaryAveragePrecision, BinaryPrecisionRecallCurve, BinaryROC, MulticlassAUROC,
                      MulticlassAveragePrecision, MulticlassPrecisionRecallCurve, MulticlassROC, MultilabelAUROC,
                      MultilabelAveragePrecision, MultilabelPrecisionRecallCurve, MultilabelROC)
+from .curve_points import (BinaryRecallAtFixedPrecision, MulticlassRecallAtFixedPrecision, MultilabelRecallAtFixedPrecision, BinaryPrecisionAtFixedRecall, MulticlassPrecisionAtFixedRecall, MultilabelPrecisionAtFixedRecall, BinarySensitivityAtSpecificity, MulticlassSensitivityAtSpecificity, MultilabelSensitivityAtSpecificity, BinarySpecificityAtSensitivity, MulticlassSpecificityAtSensitivity, MultilabelSpecificityAtSensitivity, BinaryEER, MulticlassEER, MultilabelEER, BinaryLogAUC, MulticlassLogAUC, MultilabelLogAUC)
+from .fairness import BinaryFairness, BinaryGroupStatRates
+from .hinge_ranking import (BinaryHingeLoss, MulticlassHingeLoss, MultilabelCoverageError,
+                            MultilabelRankingAveragePrecision, MultilabelRankingLoss)
 from .exact_match import MulticlassExactMatch, MultilabelExactMatch
 from .stat_scores import (BinaryNegativePredictiveValue, MulticlassNegativePredictiveValue,
                           MultilabelNegativePredictiveValue)
@@ -20,8 +24,42 @@ from .tasks import (AUROC, ROC, Accuracy, AveragePrecision, CalibrationError, Co
                     F1Score, FBetaScore, HammingDistance, JaccardIndex, MatthewsCorrCoef, NegativePredictiveValue,
                     Precision,
                     PrecisionRecallCurve, Recall, Specificity, StatScores)
+from .tasks import HingeLoss
+from .tasks import (RecallAtFixedPrecision, PrecisionAtFixedRecall, SensitivityAtSpecificity, SpecificityAtSensitivity, EER, LogAUC)
 
 __all__ = [
+    "BinaryFairness",
+    "BinaryGroupStatRates",
+    "BinaryHingeLoss",
+    "MulticlassHingeLoss",
+    "MultilabelCoverageError",
+    "MultilabelRankingAveragePrecision",
+    "MultilabelRankingLoss",
+    "HingeLoss",
+    "BinaryRecallAtFixedPrecision",
+    "MulticlassRecallAtFixedPrecision",
+    "MultilabelRecallAtFixedPrecision",
+    "BinaryPrecisionAtFixedRecall",
+    "MulticlassPrecisionAtFixedRecall",
+    "MultilabelPrecisionAtFixedRecall",
+    "BinarySensitivityAtSpecificity",
+    "MulticlassSensitivityAtSpecificity",
+    "MultilabelSensitivityAtSpecificity",
+    "BinarySpecificityAtSensitivity",
+    "MulticlassSpecificityAtSensitivity",
+    "MultilabelSpecificityAtSensitivity",
+    "BinaryEER",
+    "MulticlassEER",
+    "MultilabelEER",
+    "BinaryLogAUC",
+    "MulticlassLogAUC",
+    "MultilabelLogAUC",
+    "RecallAtFixedPrecision",
+    "PrecisionAtFixedRecall",
+    "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity",
+    "EER",
+    "LogAUC",
     "AUROC",
     "Accuracy",
     "AveragePrecision",

@@ -62,8 +62,8 @@ class BinaryStatScores(_AbstractStatScores):
 class MulticlassStatScores(_AbstractStatScores):
     """Per-class tp, fp, tn, fn and support of multiclass predictions (argmax of scores, or labels).
 
-    Torch parity: torchmetrics.classification.MulticlassStatScores; ``num_classes`` is required here, except by
-    accuracy with ``average='micro'`` (as torchmetrics).
+    Torch parity: torchmetrics.classification.MulticlassStatScores; ``num_classes=None`` only with global
+    ``average='micro'`` and not for metrics built on tn (see `_stat_scores._check_no_num_classes`).
     """
     _task = "multiclass"
     _update_args = ("num_classes", "top_k", "multidim_average", "ignore_index", "validate_args", "input_format")

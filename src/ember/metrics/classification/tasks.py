@@ -9,8 +9,10 @@ from ..functional.classification._tasks import TASKS, check_task, resolve_legacy
 from ..metric import _KNOWN_KWARGS, Metric
 from . import calibration_error as _ce
 from . import confusion_matrix as _cm
+from . import curve_points as _cp
 from . import curves as _cv
 from . import exact_match as _em
+from . import hinge_ranking as _hr
 from . import stat_scores as _ss
 
 
@@ -166,3 +168,27 @@ PrecisionRecallCurve = _wrapper("precision_recall_curve", (_cv.BinaryPrecisionRe
                                                            _cv.MulticlassPrecisionRecallCurve,
                                                            _cv.MultilabelPrecisionRecallCurve), {},
                                 "Precision-recall curve (torchmetrics.PrecisionRecallCurve).")
+RecallAtFixedPrecision = _wrapper("recall_at_fixed_precision", (_cp.BinaryRecallAtFixedPrecision,
+                                                             _cp.MulticlassRecallAtFixedPrecision,
+                                                             _cp.MultilabelRecallAtFixedPrecision), {},
+                                  "Recall at fixed precision (torchmetrics.RecallAtFixedPrecision).")
+PrecisionAtFixedRecall = _wrapper("precision_at_fixed_recall", (_cp.BinaryPrecisionAtFixedRecall,
+                                                             _cp.MulticlassPrecisionAtFixedRecall,
+                                                             _cp.MultilabelPrecisionAtFixedRecall), {},
+                                  "Precision at fixed recall (torchmetrics.PrecisionAtFixedRecall).")
+SensitivityAtSpecificity = _wrapper("sensitivity_at_specificity", (_cp.BinarySensitivityAtSpecificity,
+                                                                   _cp.MulticlassSensitivityAtSpecificity,
+                                                                   _cp.MultilabelSensitivityAtSpecificity), {},
+                                    "Sensitivity at specificity (torchmetrics.SensitivityAtSpecificity).")
+SpecificityAtSensitivity = _wrapper("specificity_at_sensitivity", (_cp.BinarySpecificityAtSensitivity,
+                                                                   _cp.MulticlassSpecificityAtSensitivity,
+                                                                   _cp.MultilabelSpecificityAtSensitivity), {},
+                                    "Specificity at sensitivity (torchmetrics.SpecificityAtSensitivity).")
+EER = _wrapper("eer", (_cp.BinaryEER, _cp.MulticlassEER, _cp.MultilabelEER), {},
+               "Equal error rate (torchmetrics.EER).")
+EER.__name__ = EER.__qualname__ = "EER"
+LogAUC = _wrapper("logauc", (_cp.BinaryLogAUC, _cp.MulticlassLogAUC, _cp.MultilabelLogAUC), {},
+                  "LogAUC (torchmetrics.LogAUC).")
+LogAUC.__name__ = LogAUC.__qualname__ = "LogAUC"
+HingeLoss = _wrapper("hinge_loss", (_hr.BinaryHingeLoss, _hr.MulticlassHingeLoss, None), {},
+                     "Hinge loss (torchmetrics.HingeLoss).")

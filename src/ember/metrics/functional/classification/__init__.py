@@ -7,6 +7,11 @@ from ._confusion_matrix import (binary_cohen_kappa, binary_confusion_matrix, bin
 from ._curves import (binary_auroc, binary_average_precision, binary_precision_recall_curve, binary_roc,
                      multiclass_auroc, multiclass_average_precision, multiclass_precision_recall_curve, multiclass_roc,
                      multilabel_auroc, multilabel_average_precision, multilabel_precision_recall_curve, multilabel_roc)
+from ._curve_points import (binary_recall_at_fixed_precision, multiclass_recall_at_fixed_precision, multilabel_recall_at_fixed_precision, binary_precision_at_fixed_recall, multiclass_precision_at_fixed_recall, multilabel_precision_at_fixed_recall, binary_sensitivity_at_specificity, multiclass_sensitivity_at_specificity, multilabel_sensitivity_at_specificity, binary_specificity_at_sensitivity, multiclass_specificity_at_sensitivity, multilabel_specificity_at_sensitivity, binary_eer, multiclass_eer, multilabel_eer, binary_logauc, multiclass_logauc, multilabel_logauc)
+from ._fairness import binary_fairness, binary_groups_stat_rates, demographic_parity, equal_opportunity
+from ._hinge import binary_hinge_loss, multiclass_hinge_loss
+from ._ranking import (multilabel_coverage_error, multilabel_ranking_average_precision,
+                       multilabel_ranking_loss)
 from ._exact_match import multiclass_exact_match, multilabel_exact_match
 from ._stat_scores import (binary_negative_predictive_value, multiclass_negative_predictive_value,
                           multilabel_negative_predictive_value)
@@ -21,8 +26,44 @@ from ._tasks import (accuracy, auroc, average_precision, calibration_error, cohe
                     f1_score, fbeta_score, hamming_distance, jaccard_index, matthews_corrcoef,
                     negative_predictive_value, precision,
                     precision_recall_curve, recall, roc, specificity, stat_scores)
+from ._tasks import hinge_loss
+from ._tasks import (recall_at_fixed_precision, precision_at_fixed_recall, sensitivity_at_specificity, specificity_at_sensitivity, eer, logauc)
 
 __all__ = [
+    "binary_fairness",
+    "binary_groups_stat_rates",
+    "demographic_parity",
+    "equal_opportunity",
+    "binary_hinge_loss",
+    "multiclass_hinge_loss",
+    "multilabel_coverage_error",
+    "multilabel_ranking_average_precision",
+    "multilabel_ranking_loss",
+    "hinge_loss",
+    "binary_recall_at_fixed_precision",
+    "multiclass_recall_at_fixed_precision",
+    "multilabel_recall_at_fixed_precision",
+    "binary_precision_at_fixed_recall",
+    "multiclass_precision_at_fixed_recall",
+    "multilabel_precision_at_fixed_recall",
+    "binary_sensitivity_at_specificity",
+    "multiclass_sensitivity_at_specificity",
+    "multilabel_sensitivity_at_specificity",
+    "binary_specificity_at_sensitivity",
+    "multiclass_specificity_at_sensitivity",
+    "multilabel_specificity_at_sensitivity",
+    "binary_eer",
+    "multiclass_eer",
+    "multilabel_eer",
+    "binary_logauc",
+    "multiclass_logauc",
+    "multilabel_logauc",
+    "recall_at_fixed_precision",
+    "precision_at_fixed_recall",
+    "sensitivity_at_specificity",
+    "specificity_at_sensitivity",
+    "eer",
+    "logauc",
     "negative_predictive_value",
     "multilabel_negative_predictive_value",
     "multiclass_negative_predictive_value",

@@ -166,13 +166,25 @@ def _binary_args(threshold, multidim_average, ignore_index, input_format, zero_d
     I.check_zero_division(zero_division)
 
 
+_NEEDS_TN = ("specificity", "npv", "stat_scores")  # their micro value depends on the number of classes
+
+
+def _check_no_num_classes(average, multidim_average, metric):
+    """num_classes=None: as torchmetrics, only with average='micro' (the counts summed over the classes seen).
+    Deliberately also refused where torchmetrics returns nonsense: metrics built on tn (its tn is then negative)
+    and samplewise averaging (where it fails inside one_hot with a RuntimeError)."""
+    if average != "micro":
+        raise ValueError(f"Argument `num_classes` can only be `None` for `average='micro'`, but got `average={average}`.")
+    if metric in _NEEDS_TN or multidim_average != "global":
+        raise ValueError(f"Argument `num_classes` is required (an integer larger than 1) for {metric} with "
+                         f"multidim_average={multidim_average!r}: `None` is only supported for global micro "
+                         "accuracy, precision, recall, F-scores and Hamming distance, but got None.")
+
+
 def _multiclass_args(num_classes, top_k, average, multidim_average, ignore_index, input_format, zero_division=0,
                      metric="stat_scores"):
-    if num_classes is None and metric == "accuracy" and average != "micro":
-        raise ValueError(f"Argument `num_classes` can only be `None` for `average='micro'`, but got `average={average}`.")
-    if num_classes is None and metric != "accuracy":
-        raise ValueError("Argument `num_classes` is required (an integer larger than 1) by this implementation, "
-                         "but got None.")
+    if num_classes is None:
+        _check_no_num_classes(average, multidim_average, metric)
     if num_classes is not None:
         I.check_num_classes(num_classes)
     I.check_top_k(top_k, num_classes)

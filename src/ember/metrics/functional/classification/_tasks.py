@@ -22,8 +22,10 @@ from functools import lru_cache
 from ...utilities import to_numpy
 from . import _calibration_error as _ce
 from . import _confusion_matrix as _cm
+from . import _curve_points as _cp
 from . import _curves as _cv
 from . import _exact_match as _em
+from . import _hinge as _hi
 from . import _stat_scores as _ss
 
 TASKS = ("binary", "multiclass", "multilabel")
@@ -56,6 +58,17 @@ TASK_FUNCTIONS = {
     "roc": (_cv.binary_roc, _cv.multiclass_roc, _cv.multilabel_roc),
     "precision_recall_curve": (_cv.binary_precision_recall_curve, _cv.multiclass_precision_recall_curve,
                                _cv.multilabel_precision_recall_curve),
+    "recall_at_fixed_precision": (_cp.binary_recall_at_fixed_precision, _cp.multiclass_recall_at_fixed_precision,
+                                  _cp.multilabel_recall_at_fixed_precision),
+    "precision_at_fixed_recall": (_cp.binary_precision_at_fixed_recall, _cp.multiclass_precision_at_fixed_recall,
+                                  _cp.multilabel_precision_at_fixed_recall),
+    "sensitivity_at_specificity": (_cp.binary_sensitivity_at_specificity, _cp.multiclass_sensitivity_at_specificity,
+                                   _cp.multilabel_sensitivity_at_specificity),
+    "specificity_at_sensitivity": (_cp.binary_specificity_at_sensitivity, _cp.multiclass_specificity_at_sensitivity,
+                                   _cp.multilabel_specificity_at_sensitivity),
+    "hinge_loss": (_hi.binary_hinge_loss, _hi.multiclass_hinge_loss, None),
+    "eer": (_cp.binary_eer, _cp.multiclass_eer, _cp.multilabel_eer),
+    "logauc": (_cp.binary_logauc, _cp.multiclass_logauc, _cp.multilabel_logauc),
 }
 
 
@@ -311,9 +324,65 @@ def precision_recall_curve(preds, target, task=None, thresholds=None, num_classe
                      ignore_index=ignore_index, validate_args=validate_args, input_format=input_format)
 
 
+def recall_at_fixed_precision(preds, target, task=None, min_precision=None, thresholds=None, num_classes=None,
+                              num_labels=None, ignore_index=None, validate_args=True, input_format="auto"):
+    """Highest recall with precision ≥ min_precision, and its threshold, for the given (or inferred) task."""
+    return call_task("recall_at_fixed_precision", preds, target, task, num_classes, num_labels,
+                     min_precision=min_precision, thresholds=thresholds, ignore_index=ignore_index,
+                     validate_args=validate_args, input_format=input_format)
+
+
+def precision_at_fixed_recall(preds, target, task=None, min_recall=None, thresholds=None, num_classes=None,
+                              num_labels=None, ignore_index=None, validate_args=True, input_format="auto"):
+    """Highest precision with recall ≥ min_recall, and its threshold, for the given (or inferred) task."""
+    return call_task("precision_at_fixed_recall", preds, target, task, num_classes, num_labels, min_recall=min_recall,
+                     thresholds=thresholds, ignore_index=ignore_index, validate_args=validate_args,
+                     input_format=input_format)
+
+
+def sensitivity_at_specificity(preds, target, task=None, min_specificity=None, thresholds=None, num_classes=None,
+                               num_labels=None, ignore_index=None, validate_args=True, input_format="auto"):
+    """Highest sensitivity with specificity ≥ min_specificity, and its threshold, for the given (or inferred) task."""
+    return call_task("sensitivity_at_specificity", preds, target, task, num_classes, num_labels,
+                     min_specificity=min_specificity, thresholds=thresholds, ignore_index=ignore_index,
+                     validate_args=validate_args, input_format=input_format)
+
+
+def specificity_at_sensitivity(preds, target, task=None, min_sensitivity=None, thresholds=None, num_classes=None,
+                               num_labels=None, ignore_index=None, validate_args=True, input_format="auto"):
+    """Highest specificity with sensitivity ≥ min_sensitivity, and its threshold, for the given (or inferred) task."""
+    return call_task("specificity_at_sensitivity", preds, target, task, num_classes, num_labels,
+                     min_sensitivity=min_sensitivity, thresholds=thresholds, ignore_index=ignore_index,
+                     validate_args=validate_args, input_format=input_format)
+
+
+def hinge_loss(preds, target, task=None, num_classes=None, squared=False, multiclass_mode="crammer-singer",
+               ignore_index=None, validate_args=True):
+    """Mean (squared) hinge loss for ``task`` 'binary' | 'multiclass' (None: inferred)."""
+    return call_task("hinge_loss", preds, target, task, num_classes, None, squared=squared,
+                     multiclass_mode=multiclass_mode, ignore_index=ignore_index, validate_args=validate_args)
+
+
+def eer(preds, target, task=None, thresholds=None, num_classes=None, num_labels=None, average=None,
+        ignore_index=None, validate_args=True, input_format="auto"):
+    """Equal error rate for the given (or inferred) task."""
+    return call_task("eer", preds, target, task, num_classes, num_labels, thresholds=thresholds, average=average,
+                     ignore_index=ignore_index, validate_args=validate_args, input_format=input_format)
+
+
+def logauc(preds, target, task=None, thresholds=None, num_classes=None, num_labels=None, fpr_range=(0.001, 0.1),
+           average=None, ignore_index=None, validate_args=True, input_format="auto"):
+    """LogAUC over ``fpr_range`` for the given (or inferred) task (multiclass/multilabel: average None gives one
+    value per class, as torchmetrics' task function)."""
+    return call_task("logauc", preds, target, task, num_classes, num_labels, thresholds=thresholds,
+                     fpr_range=fpr_range, average=average, ignore_index=ignore_index, validate_args=validate_args,
+                     input_format=input_format)
+
+
 _RULES = __doc__.split("Task inference (``task=None``), the rules of torchmetrics 0.x:")[1]
 for _fn in (accuracy, precision, recall, f1_score, fbeta_score, specificity, negative_predictive_value, stat_scores, hamming_distance,
             confusion_matrix, matthews_corrcoef, cohen_kappa, jaccard_index, exact_match, calibration_error, auroc,
-            average_precision, roc, precision_recall_curve):
+            average_precision, roc, precision_recall_curve, recall_at_fixed_precision, precision_at_fixed_recall,
+            sensitivity_at_specificity, specificity_at_sensitivity, eer, logauc, hinge_loss):
     _fn.__doc__ += ("\n\n    Torch parity: torchmetrics.functional." + _fn.__name__ + " with ``task``; without it (the "
                     "legacy 0.x call) the task is inferred:" + _RULES)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._threads import note_blas, one_blas_thread
+from . import _rnn_kernels as K
 from ..function import Op
 
 MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
@@ -69,13 +70,11 @@ class Recurrence(Op):
 
     @staticmethod
     def forward(ctx, *arrays, **options):
-        with one_blas_thread():  # products of a layer's sizes, one per step: one BLAS thread (_threads.py)
-            return Recurrence._forward(ctx, *arrays, **options)
+        return Recurrence._forward(ctx, *arrays, **options)
 
     @staticmethod
     def backward(ctx, grad):
-        with one_blas_thread():
-            return Recurrence._backward(ctx, grad)
+        return Recurrence._backward(ctx, grad)
 
     @staticmethod
     def _forward(ctx, *arrays, mode, batch_sizes, reverse=False, has_bias=True, has_proj=False):
@@ -84,7 +83,7 @@ class Recurrence(Op):
         total, n, p = x.shape[0], h0.shape[0], h0.shape[1]
         hid = w_hh.shape[0] // GATES[mode]
         note_blas()
-        pre = x @ w_ih.T  # (total, G·H): the input projection of every step, one GEMM
+        pre = x @ w_ih.T  # (total, G·H): the input projection of every step, one GEMM (on every BLAS thread)
         if has_bias:
             pre += b_ih if mode == "GRU" else b_ih + b_hh  # GRU keeps b_hn inside r·(W_hn h + b_hn)
         flat = np.empty(total * p + n * p + (n * hid if mode == "LSTM" else 0), x.dtype)
@@ -95,36 +94,45 @@ class Recurrence(Op):
         w_hh_t = w_hh.T
         ctx.x, ctx.w_ih, ctx.w_hh, ctx.h_prev, ctx.gates = x, w_ih, w_hh, h_prev, pre
         ctx.n, ctx.hid, ctx.steps = n, hid, _steps(batch_sizes, reverse)
+        ctx.b_hh = b_hh if has_bias else None
+        with one_blas_thread():  # products of a layer's sizes, one per step: one BLAS thread (_threads.py)
+            Recurrence._steps_forward(ctx, mode, has_proj, pre, h, y, h_prev, w_hh_t, c0, w_hr, flat)
+        return flat
+
+    @staticmethod
+    def _steps_forward(ctx, mode, has_proj, pre, h, y, h_prev, w_hh_t, c0, w_hr, flat):
+        total, n, hid, p, dtype = pre.shape[0], h.shape[0], ctx.hid, h.shape[1], pre.dtype
         if mode == "LSTM":
             c = flat[total * p + n * p:].reshape(n, hid)
             c[...] = c0
-            c_prev, tanh_c = np.empty((total, hid), x.dtype), np.empty((total, hid), x.dtype)
-            h_raw = np.empty((total, hid), x.dtype) if has_proj else None
+            c_prev, tanh_c = np.empty((total, hid), dtype), np.empty((total, hid), dtype)
+            h_raw = np.empty((total, hid), dtype) if has_proj else None
             w_hr_t = w_hr.T if has_proj else None
             ctx.c_prev, ctx.tanh_c, ctx.h_raw, ctx.w_hr = c_prev, tanh_c, h_raw, w_hr
+            # σ(a) = ½·tanh(a/2) + ½: halve the sigmoid gates' columns (exactly, a power of two) so that one tanh
+            # per step covers all four gates
+            halve = np.ones(4 * hid, dtype)
+            halve[: 2 * hid] = halve[3 * hid:] = 0.5
+            pre *= halve
+            w_s = w_hh_t * halve  # (P, 4H), contiguous
+            hw = np.empty((n, 4 * hid), dtype)
             for off, b in ctx.steps:
                 rows = slice(off, off + b)
                 z = pre[rows]
-                z += h[:b] @ w_hh_t
-                _sigmoid_(z[:, : 2 * hid])
-                np.tanh(z[:, 2 * hid: 3 * hid], out=z[:, 2 * hid: 3 * hid])
-                _sigmoid_(z[:, 3 * hid:])
-                i, f, g, o = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid: 3 * hid], z[:, 3 * hid:]
-                c_prev[rows] = c[:b]
-                h_prev[rows] = h[:b]
-                cb = c[:b]
-                cb *= f
-                cb += i * g
-                tc = np.tanh(cb, out=tanh_c[rows])
+                z += np.matmul(h[:b], w_s, out=hw[:b])
+                np.tanh(z, out=z)
+                K.lstm_cell(z, c[:b], c_prev[rows])
+                tc = np.tanh(c[:b], out=tanh_c[rows])
                 if has_proj:
-                    hr = np.multiply(o, tc, out=h_raw[rows])
+                    hr = np.multiply(z[:, 3 * hid:], tc, out=h_raw[rows])
+                    h_prev[rows] = h[:b]
                     np.matmul(hr, w_hr_t, out=h[:b])
+                    y[rows] = h[:b]
                 else:
-                    np.multiply(o, tc, out=h[:b])
-                y[rows] = h[:b]
+                    K.lstm_output(z, tc, h[:b], h_prev[rows], y[rows])
         elif mode == "GRU":
-            b_hh_ = b_hh if has_bias else None
-            gh_n = np.empty((total, hid), x.dtype)  # W_hn h + b_hn, for dr
+            b_hh_ = ctx.b_hh
+            gh_n = np.empty((total, hid), dtype)  # W_hn h + b_hn, for dr
             ctx.gh_n = gh_n
             for off, b in ctx.steps:
                 rows = slice(off, off + b)
@@ -157,7 +165,6 @@ class Recurrence(Op):
                     np.tanh(z, out=z)
                 h[:b] = z
                 y[rows] = z
-        return flat
 
     @staticmethod
     def _backward(ctx, grad):
@@ -167,34 +174,41 @@ class Recurrence(Op):
         total, n, p, hid = x.shape[0], ctx.n, h_prev.shape[1], ctx.hid
         gy = grad[: total * p].reshape(total, p)
         dh = grad[total * p: total * p + n * p].reshape(n, p).copy()
+        dc = grad[total * p + n * p:].reshape(n, hid).copy() if mode == "LSTM" else None
         d_gates = np.empty_like(gates)  # ∂/∂(pre-activation) of every step
+        dh_all = np.empty((total, p), x.dtype) if has_proj else None
+        with one_blas_thread():  # one small product per step (see _forward)
+            d_hh = Recurrence._steps_backward(ctx, mode, has_proj, gy, dh, dc, d_gates, dh_all)
         note_blas()
+        needs = [t.requires_grad for t in ctx.inputs]
+        h_raw = ctx.h_raw if mode == "LSTM" else None
+        k = 3 if mode == "LSTM" else 2  # position of w_ih among the inputs
+        grads = [d_gates @ w_ih if needs[0] else None, dh]
         if mode == "LSTM":
-            dc = grad[total * p + n * p:].reshape(n, hid).copy()
-            c_prev, tanh_c, h_raw, w_hr = ctx.c_prev, ctx.tanh_c, ctx.h_raw, ctx.w_hr
-            dh_all = np.empty((total, p), x.dtype) if has_proj else None
+            grads.append(dc)
+        grads += [d_gates.T @ x if needs[k] else None, d_hh.T @ h_prev if needs[k + 1] else None]
+        if has_bias:
+            grads += [d_gates.sum(0), d_hh.sum(0)]
+        if has_proj:
+            grads.append(dh_all.T @ h_raw if needs[-1] else None)
+        return tuple(grads)
+
+    @staticmethod
+    def _steps_backward(ctx, mode, has_proj, gy, dh, dc, d_gates, dh_all):
+        """The loop over the steps, last first: fills ``d_gates`` and returns ∂/∂(W_hh h + b_hh) of every step."""
+        w_hh, h_prev, gates, hid = ctx.w_hh, ctx.h_prev, ctx.gates, ctx.hid
+        if mode == "LSTM":
+            c_prev, tanh_c, w_hr = ctx.c_prev, ctx.tanh_c, ctx.w_hr
             for off, b in reversed(ctx.steps):
                 rows = slice(off, off + b)
-                dhb = dh[:b]
-                dhb += gy[rows]
+                dz = d_gates[rows]
                 if has_proj:
-                    dh_all[rows] = dhb
-                    dhb = dhb @ w_hr
-                z, dz, tc = gates[rows], d_gates[rows], tanh_c[rows]
-                i, f, g, og = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid: 3 * hid], z[:, 3 * hid:]
-                dcb = dc[:b]
-                dcb += dhb * og * (1 - tc * tc)
-                np.multiply(dhb, tc, out=dz[:, 3 * hid:])  # ∂o
-                np.multiply(dcb, g, out=dz[:, :hid])  # ∂i
-                np.multiply(dcb, c_prev[rows], out=dz[:, hid: 2 * hid])  # ∂f
-                np.multiply(dcb, i, out=dz[:, 2 * hid: 3 * hid])  # ∂g
-                dcb *= f
-                sig = z[:, : 2 * hid]
-                dz[:, : 2 * hid] *= sig * (1 - sig)
-                dz[:, 3 * hid:] *= og * (1 - og)
-                dz[:, 2 * hid: 3 * hid] *= 1 - g * g
+                    d = np.add(dh[:b], gy[rows], out=dh_all[rows])
+                    K.lstm_cell_backward(d @ w_hr, None, dc[:b], gates[rows], c_prev[rows], tanh_c[rows], dz)
+                else:
+                    K.lstm_cell_backward(dh[:b], gy[rows], dc[:b], gates[rows], c_prev[rows], tanh_c[rows], dz)
                 np.matmul(dz, w_hh, out=dh[:b])
-            d_hh = d_gates
+            return d_gates
         elif mode == "GRU":
             d_hh = np.empty_like(gates)  # ∂/∂(W_hh h + b_hh): differs from d_gates in the n block (times r)
             gh_n = ctx.gh_n
@@ -214,6 +228,7 @@ class Recurrence(Op):
                 dhb *= u
                 dhb += dzh @ w_hh
                 dh[:b] = dhb
+            return d_hh
         else:
             relu = mode == "RNN_RELU"
             for off, b in reversed(ctx.steps):
@@ -226,18 +241,7 @@ class Recurrence(Op):
                 else:
                     dz *= 1 - z * z
                 np.matmul(dz, w_hh, out=dh[:b])
-            d_hh = d_gates
-        needs = [t.requires_grad for t in ctx.inputs]
-        k = 3 if mode == "LSTM" else 2  # position of w_ih among the inputs
-        grads = [d_gates @ w_ih if needs[0] else None, dh]
-        if mode == "LSTM":
-            grads.append(dc)
-        grads += [d_gates.T @ x if needs[k] else None, d_hh.T @ h_prev if needs[k + 1] else None]
-        if has_bias:
-            grads += [d_gates.sum(0), d_hh.sum(0)]
-        if has_proj:
-            grads.append(dh_all.T @ h_raw if needs[-1] else None)
-        return tuple(grads)
+            return d_gates
 
     @staticmethod
     def composite(*inputs, mode, batch_sizes, reverse=False, has_bias=True, has_proj=False):

@@ -1,0 +1,125 @@
+"""The per-step elementwise work of the LSTM primitive (rnn.py), in NumPy and, with the ``fast`` extra, in numba.
+
+A step of rnn.py's LSTM is one matrix product plus the gate math below. In NumPy the gate math is about twenty
+calls on (b, H) blocks, each paying NumPy's per-call cost; here it is two functions per direction, each one pass
+(numba) or a few calls (NumPy, the reference and the path without numba). Both compute the same numbers, in the
+same order of operations.
+
+The forward step receives the pre-activations with the sigmoid gates' columns already halved and ``tanh``
+applied to the whole (b, 4H) block, since σ(a) = ½·tanh(a/2) + ½ (the transcendental runs in NumPy's vectorised
+``tanh``, once per step, where numba would call libm per element):
+
+    lstm_cell     z = [tanh(a_i/2), tanh(a_f/2), tanh(a_g), tanh(a_o/2)] → z = [i, f, g, o] (in place);
+                  c_prev ← c;  c ← f·c + i·g
+    lstm_output   h_prev ← h;  h ← o·tc;  y ← h          (tc = tanh(c), from NumPy)
+    lstm_cell_backward
+                  d = dh (+ gy);  dc ← dc + d·o·(1 − tc²)
+                  ∂a_i = dc·g·i(1 − i),  ∂a_f = dc·c_prev·f(1 − f),  ∂a_g = dc·i·(1 − g²),  ∂a_o = d·tc·o(1 − o)
+                  dc ← dc·f  (the carry to the previous step)
+
+The kernels run on the calling thread with the GIL released; each compiles on first use and is cached on disk.
+Off with the rest of ember's kernels (EMBER_DISABLE_NUMBA=1, ``ember._numba.set_enabled(False)``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..._numba import module as _numba_module
+
+_COMPILED: dict = {}
+
+
+def _kernel(fn):
+    numba = _numba_module()
+    if numba is None:
+        return None
+    kernel = _COMPILED.get(fn)
+    if kernel is None:
+        kernel = _COMPILED[fn] = numba.njit(nogil=True, cache=True)(fn)
+    return kernel
+
+
+def lstm_cell(z, c, c_prev):
+    """The gates and the cell state of one step; see the module docstring."""
+    kernel = _kernel(_lstm_cell)
+    if kernel is not None:
+        return kernel(z, c, c_prev)
+    hid = c.shape[1]
+    for gate in (z[:, : 2 * hid], z[:, 3 * hid:]):
+        gate *= 0.5
+        gate += 0.5
+    c_prev[...] = c
+    c *= z[:, hid: 2 * hid]
+    c += z[:, :hid] * z[:, 2 * hid: 3 * hid]
+
+
+def lstm_output(z, tc, h, h_prev, y):
+    """h = o·tanh(c) of one step, saving the previous h and writing the step's output rows."""
+    kernel = _kernel(_lstm_output)
+    if kernel is not None:
+        return kernel(z, tc, h, h_prev, y)
+    h_prev[...] = h
+    np.multiply(z[:, 3 * tc.shape[1]:], tc, out=h)
+    y[...] = h
+
+
+def lstm_cell_backward(d, gy, dc, z, c_prev, tc, dz):
+    """The gradient of one step's pre-activations (into ``dz``) and the cell-state carry (``dc``, in place), from
+    ``d`` (the gradient of o·tanh(c)) plus ``gy`` (None: already included)."""
+    kernel = _kernel(_lstm_cell_backward)
+    if kernel is not None:
+        return kernel(d, d if gy is None else gy, gy is not None, dc, z, c_prev, tc, dz)
+    if gy is not None:
+        d = d + gy
+    hid = dc.shape[1]
+    i, f, g, o = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid: 3 * hid], z[:, 3 * hid:]
+    dc += d * o * (1 - tc * tc)
+    np.multiply(d, tc, out=dz[:, 3 * hid:])
+    np.multiply(dc, g, out=dz[:, :hid])
+    np.multiply(dc, c_prev, out=dz[:, hid: 2 * hid])
+    np.multiply(dc, i, out=dz[:, 2 * hid: 3 * hid])
+    dc *= f
+    sig = z[:, : 2 * hid]
+    dz[:, : 2 * hid] *= sig * (1 - sig)
+    dz[:, 3 * hid:] *= o * (1 - o)
+    dz[:, 2 * hid: 3 * hid] *= 1 - g * g
+
+
+def _lstm_cell(z, c, c_prev):
+    b, hid = c.shape
+    for r in range(b):
+        for j in range(hid):
+            i = z[r, j] * 0.5 + 0.5
+            f = z[r, hid + j] * 0.5 + 0.5
+            o = z[r, 3 * hid + j] * 0.5 + 0.5
+            z[r, j] = i
+            z[r, hid + j] = f
+            z[r, 3 * hid + j] = o
+            cp = c[r, j]
+            c_prev[r, j] = cp
+            c[r, j] = cp * f + i * z[r, 2 * hid + j]
+
+
+def _lstm_output(z, tc, h, h_prev, y):
+    b, hid = tc.shape
+    for r in range(b):
+        for j in range(hid):
+            h_prev[r, j] = h[r, j]
+            v = z[r, 3 * hid + j] * tc[r, j]
+            h[r, j] = v
+            y[r, j] = v
+
+
+def _lstm_cell_backward(d, gy, add_gy, dc, z, c_prev, tc, dz):
+    b, hid = dc.shape
+    for r in range(b):
+        for j in range(hid):
+            dr = d[r, j] + gy[r, j] if add_gy else d[r, j]
+            i, f, g, o = z[r, j], z[r, hid + j], z[r, 2 * hid + j], z[r, 3 * hid + j]
+            t = tc[r, j]
+            dcr = dc[r, j] + dr * o * (1 - t * t)
+            dz[r, j] = dcr * g * (i * (1 - i))
+            dz[r, hid + j] = dcr * c_prev[r, j] * (f * (1 - f))
+            dz[r, 2 * hid + j] = dcr * i * (1 - g * g)
+            dz[r, 3 * hid + j] = dr * t * (o * (1 - o))
+            dc[r, j] = dcr * f

@@ -9,6 +9,7 @@ The forward step receives the pre-activations with the sigmoid gates' columns al
 applied to the whole (b, 4H) block, since σ(a) = ½·tanh(a/2) + ½ (the transcendental runs in NumPy's vectorised
 ``tanh``, once per step, where numba would call libm per element):
 
+    add_step      z ← (z + bias) + hw             (the input projection, the bias, the step's product)
     lstm_cell     z = [tanh(a_i/2), tanh(a_f/2), tanh(a_g), tanh(a_o/2)] → z = [i, f, g, o] (in place);
                   c_prev ← c;  c ← f·c + i·g
     lstm_output   h_prev ← h;  h ← o·tc;  y ← h          (tc = tanh(c), from NumPy)
@@ -37,6 +38,15 @@ def _kernel(fn):
     if kernel is None:
         kernel = _COMPILED[fn] = numba.njit(nogil=True, cache=True)(fn)
     return kernel
+
+
+def add_step(z, bias, hw):
+    """z = (z + bias) + hw in place: a step's pre-activations from its input projection, bias and product."""
+    kernel = _kernel(_add_step)
+    if kernel is not None:
+        return kernel(z, bias, hw)
+    z += bias
+    z += hw
 
 
 def lstm_cell(z, c, c_prev):
@@ -83,6 +93,13 @@ def lstm_cell_backward(d, gy, dc, z, c_prev, tc, dz):
     dz[:, : 2 * hid] *= sig * (1 - sig)
     dz[:, 3 * hid:] *= o * (1 - o)
     dz[:, 2 * hid: 3 * hid] *= 1 - g * g
+
+
+def _add_step(z, bias, hw):
+    b, k = z.shape
+    for r in range(b):
+        for j in range(k):
+            z[r, j] = (z[r, j] + bias[j]) + hw[r, j]
 
 
 def _lstm_cell(z, c, c_prev):

@@ -61,6 +61,13 @@ def _unpack(arrays, mode, has_bias, has_proj):
     return x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr
 
 
+def _lstm_scale(hid, dtype):
+    """½ on the rows of the sigmoid gates (i, f, o), 1 on the tanh gate (g)."""
+    scale = np.full(4 * hid, 0.5, dtype)
+    scale[2 * hid: 3 * hid] = 1
+    return scale
+
+
 class Recurrence(Op):
     """One recurrent layer (one direction) over a packed sequence; see the module docstring.
 
@@ -82,10 +89,20 @@ class Recurrence(Op):
         ctx.options = dict(mode=mode, batch_sizes=batch_sizes, reverse=reverse, has_bias=has_bias, has_proj=has_proj)
         total, n, p = x.shape[0], h0.shape[0], h0.shape[1]
         hid = w_hh.shape[0] // GATES[mode]
-        note_blas()
-        pre = x @ w_ih.T  # (total, G·H): the input projection of every step, one GEMM (on every BLAS thread)
+        # LSTM: σ(a) = ½·tanh(a/2) + ½, so the sigmoid gates' rows of the weights and biases are halved (exactly: a
+        # power of two) and one tanh per step covers all four gates (_rnn_kernels.py)
+        scale = _lstm_scale(hid, x.dtype) if mode == "LSTM" else None
+        bias = None
         if has_bias:
-            pre += b_ih if mode == "GRU" else b_ih + b_hh  # GRU keeps b_hn inside r·(W_hn h + b_hn)
+            bias = b_ih if mode == "GRU" else b_ih + b_hh  # GRU keeps b_hn inside r·(W_hn h + b_hn)
+        note_blas()
+        if scale is None:
+            pre = x @ w_ih.T  # (total, G·H): the input projection of every step, one GEMM (on every BLAS thread)
+            if bias is not None:
+                pre += bias
+        else:  # the LSTM adds its bias in the step (no pass over all of pre)
+            pre = x @ (w_ih * scale[:, None]).T
+            bias = bias * scale if bias is not None else np.zeros_like(scale)
         flat = np.empty(total * p + n * p + (n * hid if mode == "LSTM" else 0), x.dtype)
         y = flat[: total * p].reshape(total, p)
         h = flat[total * p: total * p + n * p].reshape(n, p)
@@ -96,11 +113,11 @@ class Recurrence(Op):
         ctx.n, ctx.hid, ctx.steps = n, hid, _steps(batch_sizes, reverse)
         ctx.b_hh = b_hh if has_bias else None
         with one_blas_thread():  # products of a layer's sizes, one per step: one BLAS thread (_threads.py)
-            Recurrence._steps_forward(ctx, mode, has_proj, pre, h, y, h_prev, w_hh_t, c0, w_hr, flat)
+            Recurrence._steps_forward(ctx, mode, has_proj, pre, h, y, h_prev, w_hh_t, c0, w_hr, flat, scale, bias)
         return flat
 
     @staticmethod
-    def _steps_forward(ctx, mode, has_proj, pre, h, y, h_prev, w_hh_t, c0, w_hr, flat):
+    def _steps_forward(ctx, mode, has_proj, pre, h, y, h_prev, w_hh_t, c0, w_hr, flat, scale, bias):
         total, n, hid, p, dtype = pre.shape[0], h.shape[0], ctx.hid, h.shape[1], pre.dtype
         if mode == "LSTM":
             c = flat[total * p + n * p:].reshape(n, hid)
@@ -109,17 +126,12 @@ class Recurrence(Op):
             h_raw = np.empty((total, hid), dtype) if has_proj else None
             w_hr_t = w_hr.T if has_proj else None
             ctx.c_prev, ctx.tanh_c, ctx.h_raw, ctx.w_hr = c_prev, tanh_c, h_raw, w_hr
-            # σ(a) = ½·tanh(a/2) + ½: halve the sigmoid gates' columns (exactly, a power of two) so that one tanh
-            # per step covers all four gates
-            halve = np.ones(4 * hid, dtype)
-            halve[: 2 * hid] = halve[3 * hid:] = 0.5
-            pre *= halve
-            w_s = w_hh_t * halve  # (P, 4H), contiguous
+            w_s = w_hh_t * scale  # (P, 4H), contiguous
             hw = np.empty((n, 4 * hid), dtype)
             for off, b in ctx.steps:
                 rows = slice(off, off + b)
                 z = pre[rows]
-                z += np.matmul(h[:b], w_s, out=hw[:b])
+                K.add_step(z, bias, np.matmul(h[:b], w_s, out=hw[:b]))
                 np.tanh(z, out=z)
                 K.lstm_cell(z, c[:b], c_prev[rows])
                 tc = np.tanh(c[:b], out=tanh_c[rows])
@@ -188,7 +200,8 @@ class Recurrence(Op):
             grads.append(dc)
         grads += [d_gates.T @ x if needs[k] else None, d_hh.T @ h_prev if needs[k + 1] else None]
         if has_bias:
-            grads += [d_gates.sum(0), d_hh.sum(0)]
+            d_b = d_gates.sum(0)
+            grads += [d_b, d_b.copy() if d_hh is d_gates else d_hh.sum(0)]
         if has_proj:
             grads.append(dh_all.T @ h_raw if needs[-1] else None)
         return tuple(grads)

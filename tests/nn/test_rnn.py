@@ -433,3 +433,26 @@ def test_two_layer_lstm_classifier_trains_like_torch(rng):
         t_opt.zero_grad(), e_opt.zero_grad()
         t_loss.backward(), e_loss.backward()
         t_opt.step(), e_opt.step()
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+def test_results_do_not_depend_on_the_thread_count(name, rng):
+    """The steps run in groups whose products go to a worker thread (autograd/ops/rnn.py ``_groups``): one thread
+    and two give the same bits."""
+    em = getattr(enn, name)(I, H, num_layers=2, bidirectional=True)
+    x = ember.tensor(rng.standard_normal((13, N, I)).astype(np.float32), requires_grad=True)
+    results = []
+    previous = ember.get_num_threads()
+    try:
+        for threads in (1, 2):
+            ember.set_num_threads(threads)
+            em.zero_grad()
+            x.grad = None
+            out = em(x)[0]
+            out.square().sum().backward()
+            results.append([out.detach().numpy().copy(), x.grad.numpy().copy()]
+                           + [p.grad.numpy().copy() for p in em.parameters()])
+    finally:
+        ember.set_num_threads(previous)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)

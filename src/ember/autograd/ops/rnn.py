@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._threads import note_blas, one_blas_thread
+from ..._threads import Background, one_blas_thread
 from . import _rnn_kernels as K
 from ..function import Op
 
@@ -59,6 +59,22 @@ def _unpack(arrays, mode, has_bias, has_proj):
     b_ih, b_hh = (next(it), next(it)) if has_bias else (None, None)
     w_hr = next(it) if has_proj else None
     return x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr
+
+
+GROUPS = 4  # a layer's steps run in this many groups of consecutive steps (see _groups)
+
+
+def _groups(steps):
+    """``steps`` (in visiting order) cut into ``GROUPS`` runs of consecutive steps, each with the slice of rows it
+    covers. The forward pass projects the input of the next group on a worker thread while this thread runs the
+    steps of the current one; the backward pass hands each finished group's gradient products to a worker. The
+    cut depends only on the number of steps, so the results do not depend on the thread count."""
+    size = -(-len(steps) // GROUPS)
+    groups = []
+    for start in range(0, len(steps), size):
+        run = steps[start: start + size]
+        groups.append((slice(min(off for off, _ in run), max(off + b for off, b in run)), run))
+    return groups
 
 
 def _lstm_scale(hid, dtype):
@@ -95,29 +111,43 @@ class Recurrence(Op):
         bias = None
         if has_bias:
             bias = b_ih if mode == "GRU" else b_ih + b_hh  # GRU keeps b_hn inside r·(W_hn h + b_hn)
-        note_blas()
-        if scale is None:
-            pre = x @ w_ih.T  # (total, G·H): the input projection of every step, one GEMM (on every BLAS thread)
-            if bias is not None:
-                pre += bias
-        else:  # the LSTM adds its bias in the step (no pass over all of pre)
-            pre = x @ (w_ih * scale[:, None]).T
+        w_in = w_ih
+        if scale is not None:  # the LSTM adds its bias in the step kernel
+            w_in = w_ih * scale[:, None]
             bias = bias * scale if bias is not None else np.zeros_like(scale)
+        pre = np.empty((total, w_ih.shape[0]), x.dtype)  # the input projection x·W_ihᵀ of every step
+
+        def project(rows):
+            np.matmul(x[rows], w_in.T, out=pre[rows])
+            if bias is not None and scale is None:
+                pre[rows] += bias
+
         flat = np.empty(total * p + n * p + (n * hid if mode == "LSTM" else 0), x.dtype)
         y = flat[: total * p].reshape(total, p)
         h = flat[total * p: total * p + n * p].reshape(n, p)
         h[...] = h0
         h_prev = np.empty((total, p), x.dtype)  # h_{t-1} of every row, for dW_hh
-        w_hh_t = w_hh.T
         ctx.x, ctx.w_ih, ctx.w_hh, ctx.h_prev, ctx.gates = x, w_ih, w_hh, h_prev, pre
         ctx.n, ctx.hid, ctx.steps = n, hid, _steps(batch_sizes, reverse)
         ctx.b_hh = b_hh if has_bias else None
-        with one_blas_thread():  # products of a layer's sizes, one per step: one BLAS thread (_threads.py)
-            Recurrence._steps_forward(ctx, mode, has_proj, pre, h, y, h_prev, w_hh_t, c0, w_hr, flat, scale, bias)
+        groups = _groups(ctx.steps)
+        with one_blas_thread():  # products of a layer's sizes: one BLAS thread each for this thread and a worker
+            work = Background()
+            project(groups[0][0])
+            handles = [None] + [work.submit(project, rows) for rows, _ in groups[1:]]
+
+            def steps():  # the steps in order, each group once its projection is there
+                for (_, run), handle in zip(groups, handles):
+                    if handle is not None:
+                        work.wait(handle)
+                    yield from run
+
+            Recurrence._steps_forward(ctx, steps(), mode, has_proj, pre, h, y, h_prev, w_hh.T, c0, w_hr, flat,
+                                      scale, bias)
         return flat
 
     @staticmethod
-    def _steps_forward(ctx, mode, has_proj, pre, h, y, h_prev, w_hh_t, c0, w_hr, flat, scale, bias):
+    def _steps_forward(ctx, steps, mode, has_proj, pre, h, y, h_prev, w_hh_t, c0, w_hr, flat, scale, bias):
         total, n, hid, p, dtype = pre.shape[0], h.shape[0], ctx.hid, h.shape[1], pre.dtype
         if mode == "LSTM":
             c = flat[total * p + n * p:].reshape(n, hid)
@@ -128,7 +158,7 @@ class Recurrence(Op):
             ctx.c_prev, ctx.tanh_c, ctx.h_raw, ctx.w_hr = c_prev, tanh_c, h_raw, w_hr
             w_s = w_hh_t * scale  # (P, 4H), contiguous
             hw = np.empty((n, 4 * hid), dtype)
-            for off, b in ctx.steps:
+            for off, b in steps:
                 rows = slice(off, off + b)
                 z = pre[rows]
                 K.add_step(z, bias, np.matmul(h[:b], w_s, out=hw[:b]))
@@ -146,7 +176,7 @@ class Recurrence(Op):
             b_hh_ = ctx.b_hh
             gh_n = np.empty((total, hid), dtype)  # W_hn h + b_hn, for dr
             ctx.gh_n = gh_n
-            for off, b in ctx.steps:
+            for off, b in steps:
                 rows = slice(off, off + b)
                 z = pre[rows]
                 hb = h[:b]
@@ -166,7 +196,7 @@ class Recurrence(Op):
                 y[rows] = hb
         else:
             relu = mode == "RNN_RELU"
-            for off, b in ctx.steps:
+            for off, b in steps:
                 rows = slice(off, off + b)
                 z = pre[rows]
                 h_prev[rows] = h[:b]
@@ -182,37 +212,58 @@ class Recurrence(Op):
     def _backward(ctx, grad):
         o = ctx.options
         mode, has_bias, has_proj = o["mode"], o["has_bias"], o["has_proj"]
-        x, w_ih, w_hh, h_prev, gates = ctx.x, ctx.w_ih, ctx.w_hh, ctx.h_prev, ctx.gates
+        x, w_ih, h_prev, gates = ctx.x, ctx.w_ih, ctx.h_prev, ctx.gates
         total, n, p, hid = x.shape[0], ctx.n, h_prev.shape[1], ctx.hid
         gy = grad[: total * p].reshape(total, p)
         dh = grad[total * p: total * p + n * p].reshape(n, p).copy()
         dc = grad[total * p + n * p:].reshape(n, hid).copy() if mode == "LSTM" else None
         d_gates = np.empty_like(gates)  # ∂/∂(pre-activation) of every step
+        # ∂/∂(W_hh h + b_hh): differs from d_gates in the GRU's n block (times r)
+        d_hh = np.empty_like(gates) if mode == "GRU" else d_gates
         dh_all = np.empty((total, p), x.dtype) if has_proj else None
-        with one_blas_thread():  # one small product per step (see _forward)
-            d_hh = Recurrence._steps_backward(ctx, mode, has_proj, gy, dh, dc, d_gates, dh_all)
-        note_blas()
-        needs = [t.requires_grad for t in ctx.inputs]
         h_raw = ctx.h_raw if mode == "LSTM" else None
+        needs = [t.requires_grad for t in ctx.inputs]
         k = 3 if mode == "LSTM" else 2  # position of w_ih among the inputs
-        grads = [d_gates @ w_ih if needs[0] else None, dh]
-        if mode == "LSTM":
-            grads.append(dc)
-        grads += [d_gates.T @ x if needs[k] else None, d_hh.T @ h_prev if needs[k + 1] else None]
+        dx = np.empty_like(x) if needs[0] else None
+        groups = [(rows, run[::-1]) for rows, run in reversed(_groups(ctx.steps))]  # last step first
+        parts = [None] * len(groups)
+
+        def products(g, rows):  # the gradients of x and the weights from the rows of one group of steps
+            dz, dzh = d_gates[rows], d_hh[rows]
+            if dx is not None:
+                np.matmul(dz, w_ih, out=dx[rows])
+            parts[g] = (dz.T @ x[rows] if needs[k] else None, dzh.T @ h_prev[rows] if needs[k + 1] else None,
+                        dz.sum(0), dzh.sum(0) if dzh is not dz else None,
+                        dh_all[rows].T @ h_raw[rows] if has_proj and needs[-1] else None)
+
+        with one_blas_thread():  # one small product per step (see _forward)
+            work = Background()
+
+            def steps():  # the steps last first; each finished group's products go to a worker
+                for g, (rows, run) in enumerate(groups):
+                    yield from run
+                    if g < len(groups) - 1:
+                        work.submit(products, g, rows)
+
+            Recurrence._steps_backward(ctx, steps(), mode, has_proj, gy, dh, dc, d_gates, d_hh, dh_all)
+            products(len(groups) - 1, groups[-1][0])
+            work.wait()
+        totals = [None if parts[0][j] is None else sum(part[j] for part in parts) for j in range(5)]
+        d_w_ih, d_w_hh, d_b_ih, d_b_hh, d_w_hr = totals
+        grads = [dx, dh] + ([dc] if mode == "LSTM" else []) + [d_w_ih, d_w_hh]
         if has_bias:
-            d_b = d_gates.sum(0)
-            grads += [d_b, d_b.copy() if d_hh is d_gates else d_hh.sum(0)]
+            grads += [d_b_ih, d_b_ih.copy() if d_b_hh is None else d_b_hh]
         if has_proj:
-            grads.append(dh_all.T @ h_raw if needs[-1] else None)
+            grads.append(d_w_hr)
         return tuple(grads)
 
     @staticmethod
-    def _steps_backward(ctx, mode, has_proj, gy, dh, dc, d_gates, dh_all):
-        """The loop over the steps, last first: fills ``d_gates`` and returns ∂/∂(W_hh h + b_hh) of every step."""
+    def _steps_backward(ctx, steps, mode, has_proj, gy, dh, dc, d_gates, d_hh, dh_all):
+        """The loop over the steps (last first): fills ``d_gates``, ``d_hh`` (GRU) and the carries ``dh``, ``dc``."""
         w_hh, h_prev, gates, hid = ctx.w_hh, ctx.h_prev, ctx.gates, ctx.hid
         if mode == "LSTM":
             c_prev, tanh_c, w_hr = ctx.c_prev, ctx.tanh_c, ctx.w_hr
-            for off, b in reversed(ctx.steps):
+            for off, b in steps:
                 rows = slice(off, off + b)
                 dz = d_gates[rows]
                 if has_proj:
@@ -221,11 +272,9 @@ class Recurrence(Op):
                 else:
                     K.lstm_cell_backward(dh[:b], gy[rows], dc[:b], gates[rows], c_prev[rows], tanh_c[rows], dz)
                 np.matmul(dz, w_hh, out=dh[:b])
-            return d_gates
         elif mode == "GRU":
-            d_hh = np.empty_like(gates)  # ∂/∂(W_hh h + b_hh): differs from d_gates in the n block (times r)
             gh_n = ctx.gh_n
-            for off, b in reversed(ctx.steps):
+            for off, b in steps:
                 rows = slice(off, off + b)
                 dhb = dh[:b] + gy[rows]
                 z, dz, dzh = gates[rows], d_gates[rows], d_hh[rows]
@@ -241,10 +290,9 @@ class Recurrence(Op):
                 dhb *= u
                 dhb += dzh @ w_hh
                 dh[:b] = dhb
-            return d_hh
         else:
             relu = mode == "RNN_RELU"
-            for off, b in reversed(ctx.steps):
+            for off, b in steps:
                 rows = slice(off, off + b)
                 dz = d_gates[rows]
                 np.add(dh[:b], gy[rows], out=dz)
@@ -254,7 +302,6 @@ class Recurrence(Op):
                 else:
                     dz *= 1 - z * z
                 np.matmul(dz, w_hh, out=dh[:b])
-            return d_gates
 
     @staticmethod
     def composite(*inputs, mode, batch_sizes, reverse=False, has_bias=True, has_proj=False):

@@ -53,7 +53,7 @@ def lstm_cell(z, c, c_prev):
     """The gates and the cell state of one step; see the module docstring."""
     kernel = _kernel(_lstm_cell)
     if kernel is not None:
-        return kernel(z, c, c_prev)
+        return kernel(z, c, c_prev, z.dtype.type(0.5))
     hid = c.shape[1]
     for gate in (z[:, : 2 * hid], z[:, 3 * hid:]):
         gate *= 0.5
@@ -78,7 +78,7 @@ def lstm_cell_backward(d, gy, dc, z, c_prev, tc, dz):
     ``d`` (the gradient of o·tanh(c)) plus ``gy`` (None: already included)."""
     kernel = _kernel(_lstm_cell_backward)
     if kernel is not None:
-        return kernel(d, d if gy is None else gy, gy is not None, dc, z, c_prev, tc, dz)
+        return kernel(d, np.zeros_like(d) if gy is None else gy, dc, z, c_prev, tc, dz, dc.dtype.type(1))
     if gy is not None:
         d = d + gy
     hid = dc.shape[1]
@@ -95,48 +95,53 @@ def lstm_cell_backward(d, gy, dc, z, c_prev, tc, dz):
     dz[:, 2 * hid: 3 * hid] *= 1 - g * g
 
 
+# The loops take 1-d row views first: on 2-d indexing numba's loops did not vectorise (5× slower).
 def _add_step(z, bias, hw):
-    b, k = z.shape
-    for r in range(b):
-        for j in range(k):
-            z[r, j] = (z[r, j] + bias[j]) + hw[r, j]
+    for r in range(z.shape[0]):
+        zr, hr = z[r], hw[r]
+        for j in range(zr.shape[0]):
+            zr[j] = (zr[j] + bias[j]) + hr[j]
 
 
-def _lstm_cell(z, c, c_prev):
+def _lstm_cell(z, c, c_prev, half):  # half: ½ in the arrays' dtype (a literal would promote float32 to float64)
     b, hid = c.shape
     for r in range(b):
+        zi, zf, zg, zo = z[r, :hid], z[r, hid: 2 * hid], z[r, 2 * hid: 3 * hid], z[r, 3 * hid:]
+        cr, cpr = c[r], c_prev[r]
         for j in range(hid):
-            i = z[r, j] * 0.5 + 0.5
-            f = z[r, hid + j] * 0.5 + 0.5
-            o = z[r, 3 * hid + j] * 0.5 + 0.5
-            z[r, j] = i
-            z[r, hid + j] = f
-            z[r, 3 * hid + j] = o
-            cp = c[r, j]
-            c_prev[r, j] = cp
-            c[r, j] = cp * f + i * z[r, 2 * hid + j]
+            i = zi[j] * half + half
+            f = zf[j] * half + half
+            zi[j] = i
+            zf[j] = f
+            zo[j] = zo[j] * half + half
+            cp = cr[j]
+            cpr[j] = cp
+            cr[j] = cp * f + i * zg[j]
 
 
 def _lstm_output(z, tc, h, h_prev, y):
     b, hid = tc.shape
     for r in range(b):
+        zo, tr, hr, hpr, yr = z[r, 3 * hid:], tc[r], h[r], h_prev[r], y[r]
         for j in range(hid):
-            h_prev[r, j] = h[r, j]
-            v = z[r, 3 * hid + j] * tc[r, j]
-            h[r, j] = v
-            y[r, j] = v
+            hpr[j] = hr[j]
+            v = zo[j] * tr[j]
+            hr[j] = v
+            yr[j] = v
 
 
-def _lstm_cell_backward(d, gy, add_gy, dc, z, c_prev, tc, dz):
+def _lstm_cell_backward(d, gy, dc, z, c_prev, tc, dz, one):  # one: 1 in the arrays' dtype
     b, hid = dc.shape
     for r in range(b):
+        zi, zf, zg, zo = z[r, :hid], z[r, hid: 2 * hid], z[r, 2 * hid: 3 * hid], z[r, 3 * hid:]
+        di, df, dg, do = dz[r, :hid], dz[r, hid: 2 * hid], dz[r, 2 * hid: 3 * hid], dz[r, 3 * hid:]
+        dr_, gyr, dcr_, cpr, tr = d[r], gy[r], dc[r], c_prev[r], tc[r]
         for j in range(hid):
-            dr = d[r, j] + gy[r, j] if add_gy else d[r, j]
-            i, f, g, o = z[r, j], z[r, hid + j], z[r, 2 * hid + j], z[r, 3 * hid + j]
-            t = tc[r, j]
-            dcr = dc[r, j] + dr * o * (1 - t * t)
-            dz[r, j] = dcr * g * (i * (1 - i))
-            dz[r, hid + j] = dcr * c_prev[r, j] * (f * (1 - f))
-            dz[r, 2 * hid + j] = dcr * i * (1 - g * g)
-            dz[r, 3 * hid + j] = dr * t * (o * (1 - o))
-            dc[r, j] = dcr * f
+            dr = dr_[j] + gyr[j]
+            i, f, g, o, t = zi[j], zf[j], zg[j], zo[j], tr[j]
+            dcr = dcr_[j] + dr * o * (one - t * t)
+            di[j] = dcr * g * (i * (one - i))
+            df[j] = dcr * cpr[j] * (f * (one - f))
+            dg[j] = dcr * i * (one - g * g)
+            do[j] = dr * t * (o * (one - o))
+            dcr_[j] = dcr * f

@@ -7,9 +7,15 @@ first ``batch_sizes[t]`` sequences, so one state array (N, ·) serves every step
 the others keep the state they reached (forward direction: the sequences that have ended) or their initial state
 (reverse direction: the sequences that have not started yet).
 
-Forward: one GEMM projects the input of every time step (``x·W_ihᵀ``), then per step one GEMM ``h·W_hhᵀ`` and the
-gate math on the (b, G·H) block. Backward walks the steps in the opposite order over the saved gates; the weight
-gradients are then single GEMMs over all steps (``dGᵀ·x``, ``dGᵀ·h_prev``). No graph node per time step.
+Forward: GEMMs project the input of every time step (``x·W_ihᵀ``), then per step one GEMM ``h·W_hhᵀ`` and the
+gate math on the (b, G·H) block (the LSTM's in the numba kernels of ``_rnn_kernels.py``). Backward walks the steps
+in the opposite order over the saved gates; the gradients of x and of the weights are GEMMs over many steps at
+once (``dG·W_ih``, ``dGᵀ·x``, ``dGᵀ·h_prev``). No graph node per time step.
+
+Threads: products of a layer's sizes gain nothing from OpenBLAS's threads (waking them costs more than the
+product), so every product runs on one BLAS thread, and the second core gets whole products instead: the steps are
+cut into ``GROUPS`` groups, and while this thread runs the steps of one group, a worker projects the input of the
+next (forward) or computes the gradient products of the group just finished (backward).
 
 The op's output is one flat array ``[y (total, P), h_n (N, P)]`` (+ ``c_n (N, H)`` for the LSTM), which the layer
 splits into views. ``Recurrence.composite`` computes the same array from differentiable ember primitives (the cell

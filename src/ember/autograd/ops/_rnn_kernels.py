@@ -1,13 +1,15 @@
-"""The per-step elementwise work of the LSTM primitive (rnn.py), in NumPy and, with the ``fast`` extra, in numba.
+"""The per-step elementwise work of the LSTM and GRU primitive (rnn.py), in NumPy and, with the ``fast`` extra,
+in numba.
 
-A step of rnn.py's LSTM is one matrix product plus the gate math below. In NumPy the gate math is about twenty
-calls on (b, H) blocks, each paying NumPy's per-call cost; here it is two functions per direction, each one pass
-(numba) or a few calls (NumPy, the reference and the path without numba). Both compute the same numbers, in the
-same order of operations.
+A step of rnn.py's LSTM or GRU is one matrix product plus the gate math below. In NumPy the gate math is about
+twenty calls on (b, H) blocks, each paying NumPy's per-call cost; here it is a few functions per step, each one
+pass (numba) or a few calls (NumPy, the reference and the path without numba). Both compute the same numbers, in
+the same order of operations.
 
-The forward step receives the pre-activations with the sigmoid gates' columns already halved and ``tanh``
-applied to the whole (b, 4H) block, since σ(a) = ½·tanh(a/2) + ½ (the transcendental runs in NumPy's vectorised
-``tanh``, once per step, where numba would call libm per element):
+The transcendentals stay in NumPy's vectorised ``tanh`` (numba would call libm per element): the sigmoid gates'
+weights and biases arrive halved, since σ(a) = ½·tanh(a/2) + ½, and rnn.py applies ``tanh`` between the kernels.
+
+LSTM (z holds the (b, 4H) pre-activations of the step, then its gates):
 
     add_step      z ← (z + bias) + hw             (the input projection, the bias, the step's product)
     lstm_cell     z = [tanh(a_i/2), tanh(a_f/2), tanh(a_g), tanh(a_o/2)] → z = [i, f, g, o] (in place);
@@ -17,6 +19,15 @@ applied to the whole (b, 4H) block, since σ(a) = ½·tanh(a/2) + ½ (the transc
                   d = dh (+ gy);  dc ← dc + d·o·(1 − tc²)
                   ∂a_i = dc·g·i(1 − i),  ∂a_f = dc·c_prev·f(1 − f),  ∂a_g = dc·i·(1 − g²),  ∂a_o = d·tc·o(1 − o)
                   dc ← dc·f  (the carry to the previous step)
+
+GRU (z: (b, 3H); hw = h·W_hhᵀ with the r, z rows halved, as b_hh):
+
+    gru_add_step  z[r, z] ← z[r, z] + (hw + b_hh)[r, z];  gh_n ← (hw + b_hh)[n]
+    gru_gates     (after tanh of z[r, z]) r, u = ½·t + ½ (in place);  z[n] ← z[n] + r·gh_n
+    gru_output    (after tanh of z[n]) h_prev ← h;  h ← (h − n)·u + n;  y ← h
+    gru_cell_backward
+                  d = dh + gy;  ∂n = d·(1 − u)·(1 − n²);  ∂r = ∂n·gh_n·r(1 − r);  ∂u = d·(h_prev − n)·u(1 − u)
+                  dz = [∂r, ∂u, ∂n] (the input side), dzh = [∂r, ∂u, ∂n·r] (the hidden side);  dh ← d·u
 
 The kernels run on the calling thread with the GIL released; each compiles on first use and is cached on disk.
 Off with the rest of ember's kernels (EMBER_DISABLE_NUMBA=1, ``ember._numba.set_enabled(False)``).
@@ -95,6 +106,62 @@ def lstm_cell_backward(d, gy, dc, z, c_prev, tc, dz):
     dz[:, 2 * hid: 3 * hid] *= 1 - g * g
 
 
+def gru_add_step(z, hw, b_hh, gh_n):
+    """A GRU step's hidden projection into its sigmoid gates' pre-activations, and its n part into ``gh_n``."""
+    kernel = _kernel(_gru_add_step)
+    if kernel is not None:
+        return kernel(z, hw, b_hh, gh_n)
+    hid = gh_n.shape[1]
+    hw += b_hh
+    z[:, : 2 * hid] += hw[:, : 2 * hid]
+    gh_n[...] = hw[:, 2 * hid:]
+
+
+def gru_gates(z, gh_n):
+    """r and u from their tanh (in place), then n's pre-activation."""
+    kernel = _kernel(_gru_gates)
+    if kernel is not None:
+        return kernel(z, gh_n, z.dtype.type(0.5))
+    hid = gh_n.shape[1]
+    sig = z[:, : 2 * hid]
+    sig *= 0.5
+    sig += 0.5
+    z[:, 2 * hid:] += z[:, :hid] * gh_n
+
+
+def gru_output(z, h, h_prev, y):
+    """h' = (h − n)·u + n, saving the previous h and writing the step's output rows."""
+    kernel = _kernel(_gru_output)
+    if kernel is not None:
+        return kernel(z, h, h_prev, y)
+    hid = h.shape[1]
+    h_prev[...] = h
+    h -= z[:, 2 * hid:]
+    h *= z[:, hid: 2 * hid]
+    h += z[:, 2 * hid:]
+    y[...] = h
+
+
+def gru_cell_backward(dh, gy, z, gh_n, h_prev, dz, dzh):
+    """A GRU step's pre-activation gradients (input side ``dz``, hidden side ``dzh``); ``dh`` ← (dh + gy)·u, the
+    direct part of the carry (rnn.py adds dzh·W_hh)."""
+    kernel = _kernel(_gru_cell_backward)
+    if kernel is not None:
+        return kernel(dh, gy, z, gh_n, h_prev, dz, dzh, dh.dtype.type(1))
+    hid = dh.shape[1]
+    d = dh + gy
+    r, u, n = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid:]
+    dn = d * (1 - u) * (1 - n * n)
+    dz[:, 2 * hid:] = dn
+    np.multiply(dn, gh_n, out=dz[:, :hid])
+    dz[:, :hid] *= r * (1 - r)
+    np.multiply(d, h_prev - n, out=dz[:, hid: 2 * hid])
+    dz[:, hid: 2 * hid] *= u * (1 - u)
+    dzh[:, : 2 * hid] = dz[:, : 2 * hid]
+    np.multiply(dn, r, out=dzh[:, 2 * hid:])
+    np.multiply(d, u, out=dh)
+
+
 # The loops take 1-d row views first: on 2-d indexing numba's loops did not vectorise (5× slower).
 def _add_step(z, bias, hw):
     for r in range(z.shape[0]):
@@ -145,3 +212,58 @@ def _lstm_cell_backward(d, gy, dc, z, c_prev, tc, dz, one):  # one: 1 in the arr
             dg[j] = dcr * i * (one - g * g)
             do[j] = dr * t * (o * (one - o))
             dcr_[j] = dcr * f
+
+
+def _gru_add_step(z, hw, b_hh, gh_n):
+    b, hid = gh_n.shape
+    for r in range(b):
+        zr, hr, gr = z[r], hw[r], gh_n[r]
+        for j in range(2 * hid):
+            zr[j] = zr[j] + (hr[j] + b_hh[j])
+        for j in range(hid):
+            gr[j] = hr[2 * hid + j] + b_hh[2 * hid + j]
+
+
+def _gru_gates(z, gh_n, half):
+    b, hid = gh_n.shape
+    for r in range(b):
+        zr, zu, zn, gr = z[r, :hid], z[r, hid: 2 * hid], z[r, 2 * hid:], gh_n[r]
+        for j in range(hid):
+            rv = zr[j] * half + half
+            zr[j] = rv
+            zu[j] = zu[j] * half + half
+            zn[j] = zn[j] + rv * gr[j]
+
+
+def _gru_output(z, h, h_prev, y):
+    b, hid = h.shape
+    for r in range(b):
+        zu, zn, hr, hpr, yr = z[r, hid: 2 * hid], z[r, 2 * hid:], h[r], h_prev[r], y[r]
+        for j in range(hid):
+            hv = hr[j]
+            hpr[j] = hv
+            v = (hv - zn[j]) * zu[j] + zn[j]
+            hr[j] = v
+            yr[j] = v
+
+
+def _gru_cell_backward(dh, gy, z, gh_n, h_prev, dz, dzh, one):
+    b, hid = dh.shape
+    for r in range(b):
+        zr, zu, zn = z[r, :hid], z[r, hid: 2 * hid], z[r, 2 * hid:]
+        dr_, du, dn_ = dz[r, :hid], dz[r, hid: 2 * hid], dz[r, 2 * hid:]
+        hr_, hu, hn = dzh[r, :hid], dzh[r, hid: 2 * hid], dzh[r, 2 * hid:]
+        dhr, gyr, ghr, hpr = dh[r], gy[r], gh_n[r], h_prev[r]
+        for j in range(hid):
+            d = dhr[j] + gyr[j]
+            rv, u, n = zr[j], zu[j], zn[j]
+            dn = d * (one - u) * (one - n * n)
+            dr = dn * ghr[j] * (rv * (one - rv))
+            dv = d * (hpr[j] - n) * (u * (one - u))
+            dr_[j] = dr
+            du[j] = dv
+            dn_[j] = dn
+            hr_[j] = dr
+            hu[j] = dv
+            hn[j] = dn * rv
+            dhr[j] = d * u

@@ -40,15 +40,6 @@ MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _sigmoid_(a):
-    """σ(a) in place, as 0.5·tanh(a/2) + 0.5 (no overflow for any a)."""
-    a *= 0.5
-    np.tanh(a, out=a)
-    a *= 0.5
-    a += 0.5
-    return a
-
-
 def _steps(batch_sizes, reverse):
     """(row offset, batch size) of each time step, in the order the forward pass visits them."""
     offsets = np.concatenate(([0], np.cumsum(batch_sizes)[:-1])).tolist()
@@ -83,9 +74,12 @@ def _groups(steps):
     return groups
 
 
-def _lstm_scale(hid, dtype):
-    """½ on the rows of the sigmoid gates (i, f, o), 1 on the tanh gate (g)."""
-    scale = np.full(4 * hid, 0.5, dtype)
+def _gate_scale(mode, hid, dtype):
+    """½ on the rows of the sigmoid gates (LSTM i, f, o; GRU r, z), 1 on the tanh gates (LSTM g, GRU n); None for
+    the Elman RNN."""
+    if mode not in ("LSTM", "GRU"):
+        return None
+    scale = np.full(GATES[mode] * hid, 0.5, dtype)
     scale[2 * hid: 3 * hid] = 1
     return scale
 
@@ -111,21 +105,24 @@ class Recurrence(Op):
         ctx.options = dict(mode=mode, batch_sizes=batch_sizes, reverse=reverse, has_bias=has_bias, has_proj=has_proj)
         total, n, p = x.shape[0], h0.shape[0], h0.shape[1]
         hid = w_hh.shape[0] // GATES[mode]
-        # LSTM: σ(a) = ½·tanh(a/2) + ½, so the sigmoid gates' rows of the weights and biases are halved (exactly: a
-        # power of two) and one tanh per step covers all four gates (_rnn_kernels.py)
-        scale = _lstm_scale(hid, x.dtype) if mode == "LSTM" else None
+        # σ(a) = ½·tanh(a/2) + ½, so the sigmoid gates' rows of the weights and biases are halved (exactly: a power
+        # of two) and one tanh covers all the gates of a step (LSTM) or its two sigmoid gates (GRU) (_rnn_kernels.py)
+        scale = _gate_scale(mode, hid, x.dtype)
         bias = None
         if has_bias:
             bias = b_ih if mode == "GRU" else b_ih + b_hh  # GRU keeps b_hn inside r·(W_hn h + b_hn)
         w_in = w_ih
-        if scale is not None:  # the LSTM adds its bias in the step kernel
+        if scale is not None:
             w_in = w_ih * scale[:, None]
-            bias = bias * scale if bias is not None else np.zeros_like(scale)
+            if bias is not None:
+                bias = bias * scale
+            elif mode == "LSTM":  # the LSTM adds its bias in the step kernel
+                bias = np.zeros_like(scale)
         pre = np.empty((total, w_ih.shape[0]), x.dtype)  # the input projection x·W_ihᵀ of every step
 
         def project(rows):
             np.matmul(x[rows], w_in.T, out=pre[rows])
-            if bias is not None and scale is None:
+            if bias is not None and mode != "LSTM":
                 pre[rows] += bias
 
         flat = np.empty(total * p + n * p + (n * hid if mode == "LSTM" else 0), x.dtype)
@@ -179,27 +176,19 @@ class Recurrence(Op):
                 else:
                     K.lstm_output(z, tc, h[:b], h_prev[rows], y[rows])
         elif mode == "GRU":
-            b_hh_ = ctx.b_hh
+            w_s = w_hh_t * scale  # (P, 3H), contiguous
+            b_hh = ctx.b_hh * scale if ctx.b_hh is not None else np.zeros_like(scale)
             gh_n = np.empty((total, hid), dtype)  # W_hn h + b_hn, for dr
             ctx.gh_n = gh_n
+            hw = np.empty((n, 3 * hid), dtype)
             for off, b in steps:
                 rows = slice(off, off + b)
                 z = pre[rows]
-                hb = h[:b]
-                gh = hb @ w_hh_t
-                if b_hh_ is not None:
-                    gh += b_hh_
-                h_prev[rows] = hb
-                z[:, : 2 * hid] += gh[:, : 2 * hid]
-                _sigmoid_(z[:, : 2 * hid])
-                r, u, nn_ = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid:]
-                gh_n[rows] = gh[:, 2 * hid:]
-                nn_ += r * gh[:, 2 * hid:]
-                np.tanh(nn_, out=nn_)
-                hb -= nn_  # h' = n + z·(h − n)
-                hb *= u
-                hb += nn_
-                y[rows] = hb
+                K.gru_add_step(z, np.matmul(h[:b], w_s, out=hw[:b]), b_hh, gh_n[rows])
+                np.tanh(z[:, : 2 * hid], out=z[:, : 2 * hid])
+                K.gru_gates(z, gh_n[rows])
+                np.tanh(z[:, 2 * hid:], out=z[:, 2 * hid:])
+                K.gru_output(z, h[:b], h_prev[rows], y[rows])
         else:
             relu = mode == "RNN_RELU"
             for off, b in steps:
@@ -279,23 +268,11 @@ class Recurrence(Op):
                     K.lstm_cell_backward(dh[:b], gy[rows], dc[:b], gates[rows], c_prev[rows], tanh_c[rows], dz)
                 np.matmul(dz, w_hh, out=dh[:b])
         elif mode == "GRU":
-            gh_n = ctx.gh_n
+            gh_n, hw = ctx.gh_n, np.empty_like(dh)
             for off, b in steps:
                 rows = slice(off, off + b)
-                dhb = dh[:b] + gy[rows]
-                z, dz, dzh = gates[rows], d_gates[rows], d_hh[rows]
-                r, u, nn_ = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid:]
-                dn = dhb * (1 - u) * (1 - nn_ * nn_)
-                dz[:, 2 * hid:] = dn
-                np.multiply(dn, gh_n[rows], out=dz[:, :hid])
-                dz[:, :hid] *= r * (1 - r)
-                np.multiply(dhb, h_prev[rows] - nn_, out=dz[:, hid: 2 * hid])
-                dz[:, hid: 2 * hid] *= u * (1 - u)
-                dzh[:, : 2 * hid] = dz[:, : 2 * hid]
-                np.multiply(dn, r, out=dzh[:, 2 * hid:])
-                dhb *= u
-                dhb += dzh @ w_hh
-                dh[:b] = dhb
+                K.gru_cell_backward(dh[:b], gy[rows], gates[rows], gh_n[rows], h_prev[rows], d_gates[rows], d_hh[rows])
+                dh[:b] += np.matmul(d_hh[rows], w_hh, out=hw[:b])
         else:
             relu = mode == "RNN_RELU"
             for off, b in steps:

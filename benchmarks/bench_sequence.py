@@ -5,7 +5,9 @@
 Cases: LSTM and GRU (T=50, N=32, input 64, hidden 128) and TransformerEncoderLayer (batch 32, length 64,
 d_model 128, 4 heads, feed-forward 512, batch_first, dropout 0). A step is zero_grad, forward, a weighted sum of
 the output as the loss, backward. Prints the median time per step of each library and the ratio ember/torch
-(lower is better).
+(lower is better). For the LSTM it also prints ember's matrix-product floor: the same products alone, as ember runs
+them (the input projection and the three weight/input gradients on every BLAS thread, the 2·T per-step products
+on one), so ``floor/torch`` bounds from below what any ember LSTM on this BLAS can reach.
 
 Timing: benchmarks/_timing.py (alternating samples, each settled so that the other library's idle BLAS/OpenMP
 threads have stopped spinning).
@@ -67,6 +69,31 @@ def case(build, repeat=15):
     return compare({"torch": t_step, "ember": e_step}, repeat=repeat)
 
 
+def lstm_floor(t=50, n=32, inp=64, hid=128, repeat=15):
+    """Seconds of the matrix products alone of one ember LSTM forward + backward (see the module docstring)."""
+    from ember._threads import one_blas_thread
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((t * n, inp), dtype=np.float32)
+    w_ih = rng.standard_normal((4 * hid, inp), dtype=np.float32)
+    w_hh = rng.standard_normal((4 * hid, hid), dtype=np.float32)
+    h = rng.standard_normal((t * n, hid), dtype=np.float32)
+    dz = rng.standard_normal((t * n, 4 * hid), dtype=np.float32)
+    out_f, out_b = np.empty((n, 4 * hid), np.float32), np.empty((n, hid), np.float32)
+    w_t = np.ascontiguousarray(w_hh.T)
+
+    def products():
+        x @ w_ih.T
+        with one_blas_thread():
+            for s in range(t):
+                np.matmul(h[s * n:(s + 1) * n], w_t, out=out_f)
+            for s in range(t):
+                np.matmul(dz[s * n:(s + 1) * n], w_hh, out=out_b)
+        dz @ w_ih, dz.T @ x, dz.T @ h
+
+    return compare({"floor": products}, repeat=repeat)["floor"]
+
+
 def main():
     import argparse
 
@@ -87,6 +114,10 @@ def main():
     for name, build in cases:
         med = case(build)
         print(f"{name:<44}{med['torch'] * 1e3:>10.3f}{med['ember'] * 1e3:>10.3f}{med['ember'] / med['torch']:>13.2f}")
+        if name.startswith("LSTM"):
+            floor = lstm_floor()
+            print(f"{'  its matrix products alone (ember floor)':<44}{'':>10}{floor * 1e3:>10.3f}"
+                  f"{floor / med['torch']:>13.2f}")
 
 
 if __name__ == "__main__":

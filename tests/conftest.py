@@ -56,8 +56,8 @@ def rng():
 
 
 @pytest.fixture(params=["numba", "numpy"])
-def conv_path(request):
-    """Run a convolution/pooling test on the numba kernels (autograd/ops/_conv_kernels.py) and on the NumPy path."""
+def kernel_path(request):
+    """Run a test on ember's numba kernels (the ``fast`` extra) and on the NumPy path."""
     from ember import _numba
 
     if request.param == "numba" and (not _numba.ALLOWED_BY_ENV or _numba_missing()):
@@ -65,6 +65,12 @@ def conv_path(request):
     previous = _numba.set_enabled(request.param == "numba")
     yield request.param
     _numba.set_enabled(previous)
+
+
+@pytest.fixture
+def conv_path(kernel_path):
+    """``kernel_path`` for the convolution and pooling tests (autograd/ops/_conv_kernels.py)."""
+    return kernel_path
 
 
 def _numba_missing() -> bool:

@@ -67,17 +67,48 @@ def row_blocks(fn, x):
     Arrays of at least ``PARALLEL_MIN`` elements are split into one block per thread (unless ``parallel_ok``
     says no); smaller or 0-dim arrays run as one call with ``rows = slice(None)`` (``Ellipsis`` for 0-dim).
     """
-    global _pool, _pool_key
     n = x.shape[0] if x.ndim else 1
     parts = min(n, x.size // (PARALLEL_MIN // 2), _num_threads) if parallel_ok(x.size) else 1
     if parts < 2:
         return [fn(slice(None) if x.ndim else Ellipsis)]
+    pool = _worker_pool()
+    bounds = [n * k // parts for k in range(parts + 1)]
+    futures = [pool.submit(fn, slice(bounds[k], bounds[k + 1])) for k in range(1, parts)]
+    return [fn(slice(bounds[0], bounds[1]))] + [f.result() for f in futures]
+
+
+def _worker_pool() -> ThreadPoolExecutor:
+    """ember's threads besides the calling one (``get_num_threads() - 1`` of them)."""
+    global _pool, _pool_key
     key = (os.getpid(), _num_threads)
     if _pool is None or _pool_key != key:  # a forked child has no pool threads; a new count needs a new pool
         _pool, _pool_key = ThreadPoolExecutor(max_workers=_num_threads - 1, thread_name_prefix="ember"), key
-    bounds = [n * k // parts for k in range(parts + 1)]
-    futures = [_pool.submit(fn, slice(bounds[k], bounds[k + 1])) for k in range(1, parts)]
-    return [fn(slice(bounds[0], bounds[1]))] + [f.result() for f in futures]
+    return _pool
+
+
+class Background:
+    """Work handed to ember's other threads while the calling thread goes on (``submit``), joined by ``wait``.
+
+    With one thread (``set_num_threads(1)``) each call runs at once, on the calling thread. The work is split the
+    same way either way, so results do not depend on the thread count.
+    """
+
+    def __init__(self):
+        self._futures = []
+
+    def submit(self, fn, *args):
+        """Run ``fn(*args)`` on another thread (now, inline, with one thread); returns a handle to ``wait`` on."""
+        if _num_threads < 2:
+            fn(*args)
+            return None
+        future = _worker_pool().submit(fn, *args)
+        self._futures.append(future)
+        return future
+
+    def wait(self, handle=None):
+        """Wait for ``handle`` (None: for everything submitted); re-raises the work's exception."""
+        for future in self._futures if handle is None else [handle]:
+            future.result()
 
 
 _controller = None  # threadpoolctl's view of the loaded BLAS libraries (found once)

@@ -91,7 +91,7 @@ def test_layer_matches_torch(name, mode_kw, kw, rng):
 
 
 @pytest.mark.parametrize("kw", LSTM_PROJ, ids=str)
-def test_lstm_projection_matches_torch(kw, rng):
+def test_lstm_projection_matches_torch(kw, rng, kernel_path):
     _check_layer("LSTM", kw, rng)
 
 
@@ -102,7 +102,7 @@ def test_layer_without_initial_state(name, rng):
 
 @pytest.mark.parametrize("kw", [{}, {"num_layers": 2, "bidirectional": True}], ids=str)
 @pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
-def test_packed_input_matches_torch(name, kw, rng):
+def test_packed_input_matches_torch(name, kw, rng, kernel_path):
     """Unsorted lengths (enforce_sorted=False): output PackedSequence, final states in the original order, grads."""
     if name == "LSTM":
         kw = {**kw, "proj_size": 2}
@@ -359,7 +359,7 @@ def _op(mode, batch_sizes, reverse, has_proj, has_bias):
 
 
 @pytest.mark.parametrize("case", OP_CASES, ids=lambda c: f"{c[0]}-{c[1]}-rev{c[2]}-proj{c[3]}-bias{c[4]}")
-def test_recurrence_gradcheck_and_gradgradcheck_float64(case, rng):
+def test_recurrence_gradcheck_and_gradgradcheck_float64(case, rng, kernel_path):
     mode, batch_sizes, reverse, has_proj, has_bias = case
     inputs = _op_inputs(mode, batch_sizes, has_proj, has_bias, rng)
     fn, _ = _op(*case)
@@ -368,9 +368,9 @@ def test_recurrence_gradcheck_and_gradgradcheck_float64(case, rng):
 
 
 @pytest.mark.parametrize("case", OP_CASES, ids=lambda c: f"{c[0]}-{c[1]}-rev{c[2]}-proj{c[3]}-bias{c[4]}")
-def test_recurrence_composite_matches_fused_forward_and_backward(case, rng):
+def test_recurrence_composite_matches_fused_forward_and_backward(case, rng, kernel_path):
     """The composite (cell step by step from ember primitives, used for double backward) and the fused op agree
-    on the value and on every first-order gradient."""
+    on the value and on every first-order gradient, on the numba step kernels and on the NumPy path."""
     mode, batch_sizes, reverse, has_proj, has_bias = case
     inputs = _op_inputs(mode, (4, 3, 3, 1), has_proj, has_bias, rng)
     fn, opts = _op(mode, (4, 3, 3, 1), reverse, has_proj, has_bias)
@@ -433,3 +433,26 @@ def test_two_layer_lstm_classifier_trains_like_torch(rng):
         t_opt.zero_grad(), e_opt.zero_grad()
         t_loss.backward(), e_loss.backward()
         t_opt.step(), e_opt.step()
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+def test_results_do_not_depend_on_the_thread_count(name, rng):
+    """The steps run in groups whose products go to a worker thread (autograd/ops/rnn.py ``_groups``): one thread
+    and two give the same bits."""
+    em = getattr(enn, name)(I, H, num_layers=2, bidirectional=True)
+    x = ember.tensor(rng.standard_normal((13, N, I)).astype(np.float32), requires_grad=True)
+    results = []
+    previous = ember.get_num_threads()
+    try:
+        for threads in (1, 2):
+            ember.set_num_threads(threads)
+            em.zero_grad()
+            x.grad = None
+            out = em(x)[0]
+            out.square().sum().backward()
+            results.append([out.detach().numpy().copy(), x.grad.numpy().copy()]
+                           + [p.grad.numpy().copy() for p in em.parameters()])
+    finally:
+        ember.set_num_threads(previous)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)

@@ -2,6 +2,9 @@
 
 ``load_digits()``: the 8×8 handwritten digits (1,797 images, 10 classes) from the UCI Machine
 Learning Repository, CC BY 4.0, credited in ``DIGITS_LICENSE.md`` next to this file.
+
+``load_text()``: the opening paragraphs of Lewis Carroll's *Alice's Adventures in Wonderland* (1865, in the
+public domain), for character-level language models.
 """
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["load_digits"]
+__all__ = ["load_digits", "load_text"]
 
 
 def load_digits(*, as_images: bool = False, as_tensors: bool = False):
@@ -49,3 +52,16 @@ def load_digits(*, as_images: bool = False, as_tensors: bool = False):
 
         return from_numpy(x), from_numpy(y)
     return x, y
+
+
+def load_text() -> str:
+    """The opening four paragraphs of *Alice's Adventures in Wonderland* (Lewis Carroll, 1865; public domain).
+
+    Returns:
+        The text (about 1,500 characters, 4 paragraphs separated by blank lines) as one ``str``.
+
+    Example:
+        >>> load_text()[:5]
+        'Alice'
+    """
+    return resources.files(__name__).joinpath("alice.txt").read_text(encoding="utf-8")

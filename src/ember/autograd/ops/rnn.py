@@ -7,9 +7,15 @@ first ``batch_sizes[t]`` sequences, so one state array (N, ·) serves every step
 the others keep the state they reached (forward direction: the sequences that have ended) or their initial state
 (reverse direction: the sequences that have not started yet).
 
-Forward: one GEMM projects the input of every time step (``x·W_ihᵀ``), then per step one GEMM ``h·W_hhᵀ`` and the
-gate math on the (b, G·H) block. Backward walks the steps in the opposite order over the saved gates; the weight
-gradients are then single GEMMs over all steps (``dGᵀ·x``, ``dGᵀ·h_prev``). No graph node per time step.
+Forward: GEMMs project the input of every time step (``x·W_ihᵀ``), then per step one GEMM ``h·W_hhᵀ`` and the
+gate math on the (b, G·H) block (the LSTM's in the numba kernels of ``_rnn_kernels.py``). Backward walks the steps
+in the opposite order over the saved gates; the gradients of x and of the weights are GEMMs over many steps at
+once (``dG·W_ih``, ``dGᵀ·x``, ``dGᵀ·h_prev``). No graph node per time step.
+
+Threads: products of a layer's sizes gain nothing from OpenBLAS's threads (waking them costs more than the
+product), so every product runs on one BLAS thread, and the second core gets whole products instead: the steps are
+cut into ``GROUPS`` groups, and while this thread runs the steps of one group, a worker projects the input of the
+next (forward) or computes the gradient products of the group just finished (backward).
 
 The op's output is one flat array ``[y (total, P), h_n (N, P)]`` (+ ``c_n (N, H)`` for the LSTM), which the layer
 splits into views. ``Recurrence.composite`` computes the same array from differentiable ember primitives (the cell
@@ -26,20 +32,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._threads import note_blas, one_blas_thread
+from ..._threads import Background, one_blas_thread
+from . import _rnn_kernels as K
 from ..function import Op
 
 MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-
-
-def _sigmoid_(a):
-    """σ(a) in place, as 0.5·tanh(a/2) + 0.5 (no overflow for any a)."""
-    a *= 0.5
-    np.tanh(a, out=a)
-    a *= 0.5
-    a += 0.5
-    return a
 
 
 def _steps(batch_sizes, reverse):
@@ -60,6 +58,32 @@ def _unpack(arrays, mode, has_bias, has_proj):
     return x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr
 
 
+GROUPS = 4  # a layer's steps run in this many groups of consecutive steps (see _groups)
+
+
+def _groups(steps):
+    """``steps`` (in visiting order) cut into ``GROUPS`` runs of consecutive steps, each with the slice of rows it
+    covers. The forward pass projects the input of the next group on a worker thread while this thread runs the
+    steps of the current one; the backward pass hands each finished group's gradient products to a worker. The
+    cut depends only on the number of steps, so the results do not depend on the thread count."""
+    size = -(-len(steps) // GROUPS)
+    groups = []
+    for start in range(0, len(steps), size):
+        run = steps[start: start + size]
+        groups.append((slice(min(off for off, _ in run), max(off + b for off, b in run)), run))
+    return groups
+
+
+def _gate_scale(mode, hid, dtype):
+    """½ on the rows of the sigmoid gates (LSTM i, f, o; GRU r, z), 1 on the tanh gates (LSTM g, GRU n); None for
+    the Elman RNN."""
+    if mode not in ("LSTM", "GRU"):
+        return None
+    scale = np.full(GATES[mode] * hid, 0.5, dtype)
+    scale[2 * hid: 3 * hid] = 1
+    return scale
+
+
 class Recurrence(Op):
     """One recurrent layer (one direction) over a packed sequence; see the module docstring.
 
@@ -69,13 +93,11 @@ class Recurrence(Op):
 
     @staticmethod
     def forward(ctx, *arrays, **options):
-        with one_blas_thread():  # products of a layer's sizes, one per step: one BLAS thread (_threads.py)
-            return Recurrence._forward(ctx, *arrays, **options)
+        return Recurrence._forward(ctx, *arrays, **options)
 
     @staticmethod
     def backward(ctx, grad):
-        with one_blas_thread():
-            return Recurrence._backward(ctx, grad)
+        return Recurrence._backward(ctx, grad)
 
     @staticmethod
     def _forward(ctx, *arrays, mode, batch_sizes, reverse=False, has_bias=True, has_proj=False):
@@ -83,70 +105,93 @@ class Recurrence(Op):
         ctx.options = dict(mode=mode, batch_sizes=batch_sizes, reverse=reverse, has_bias=has_bias, has_proj=has_proj)
         total, n, p = x.shape[0], h0.shape[0], h0.shape[1]
         hid = w_hh.shape[0] // GATES[mode]
-        note_blas()
-        pre = x @ w_ih.T  # (total, G·H): the input projection of every step, one GEMM
+        # σ(a) = ½·tanh(a/2) + ½, so the sigmoid gates' rows of the weights and biases are halved (exactly: a power
+        # of two) and one tanh covers all the gates of a step (LSTM) or its two sigmoid gates (GRU) (_rnn_kernels.py)
+        scale = _gate_scale(mode, hid, x.dtype)
+        bias = None
         if has_bias:
-            pre += b_ih if mode == "GRU" else b_ih + b_hh  # GRU keeps b_hn inside r·(W_hn h + b_hn)
+            bias = b_ih if mode == "GRU" else b_ih + b_hh  # GRU keeps b_hn inside r·(W_hn h + b_hn)
+        w_in = w_ih
+        if scale is not None:
+            w_in = w_ih * scale[:, None]
+            if bias is not None:
+                bias = bias * scale
+            elif mode == "LSTM":  # the LSTM adds its bias in the step kernel
+                bias = np.zeros_like(scale)
+        pre = np.empty((total, w_ih.shape[0]), x.dtype)  # the input projection x·W_ihᵀ of every step
+
+        def project(rows):
+            np.matmul(x[rows], w_in.T, out=pre[rows])
+            if bias is not None and mode != "LSTM":
+                pre[rows] += bias
+
         flat = np.empty(total * p + n * p + (n * hid if mode == "LSTM" else 0), x.dtype)
         y = flat[: total * p].reshape(total, p)
         h = flat[total * p: total * p + n * p].reshape(n, p)
         h[...] = h0
         h_prev = np.empty((total, p), x.dtype)  # h_{t-1} of every row, for dW_hh
-        w_hh_t = w_hh.T
         ctx.x, ctx.w_ih, ctx.w_hh, ctx.h_prev, ctx.gates = x, w_ih, w_hh, h_prev, pre
         ctx.n, ctx.hid, ctx.steps = n, hid, _steps(batch_sizes, reverse)
+        ctx.b_hh = b_hh if has_bias else None
+        groups = _groups(ctx.steps)
+        with one_blas_thread():  # products of a layer's sizes: one BLAS thread each for this thread and a worker
+            work = Background()
+            project(groups[0][0])
+            handles = [None] + [work.submit(project, rows) for rows, _ in groups[1:]]
+
+            def steps():  # the steps in order, each group once its projection is there
+                for (_, run), handle in zip(groups, handles):
+                    if handle is not None:
+                        work.wait(handle)
+                    yield from run
+
+            Recurrence._steps_forward(ctx, steps(), mode, has_proj, pre, h, y, h_prev, w_hh.T, c0, w_hr, flat,
+                                      scale, bias)
+        return flat
+
+    @staticmethod
+    def _steps_forward(ctx, steps, mode, has_proj, pre, h, y, h_prev, w_hh_t, c0, w_hr, flat, scale, bias):
+        total, n, hid, p, dtype = pre.shape[0], h.shape[0], ctx.hid, h.shape[1], pre.dtype
         if mode == "LSTM":
             c = flat[total * p + n * p:].reshape(n, hid)
             c[...] = c0
-            c_prev, tanh_c = np.empty((total, hid), x.dtype), np.empty((total, hid), x.dtype)
-            h_raw = np.empty((total, hid), x.dtype) if has_proj else None
+            c_prev, tanh_c = np.empty((total, hid), dtype), np.empty((total, hid), dtype)
+            h_raw = np.empty((total, hid), dtype) if has_proj else None
             w_hr_t = w_hr.T if has_proj else None
             ctx.c_prev, ctx.tanh_c, ctx.h_raw, ctx.w_hr = c_prev, tanh_c, h_raw, w_hr
-            for off, b in ctx.steps:
+            w_s = w_hh_t * scale  # (P, 4H), contiguous
+            hw = np.empty((n, 4 * hid), dtype)
+            for off, b in steps:
                 rows = slice(off, off + b)
                 z = pre[rows]
-                z += h[:b] @ w_hh_t
-                _sigmoid_(z[:, : 2 * hid])
-                np.tanh(z[:, 2 * hid: 3 * hid], out=z[:, 2 * hid: 3 * hid])
-                _sigmoid_(z[:, 3 * hid:])
-                i, f, g, o = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid: 3 * hid], z[:, 3 * hid:]
-                c_prev[rows] = c[:b]
-                h_prev[rows] = h[:b]
-                cb = c[:b]
-                cb *= f
-                cb += i * g
-                tc = np.tanh(cb, out=tanh_c[rows])
+                K.add_step(z, bias, np.matmul(h[:b], w_s, out=hw[:b]))
+                np.tanh(z, out=z)
+                K.lstm_cell(z, c[:b], c_prev[rows])
+                tc = np.tanh(c[:b], out=tanh_c[rows])
                 if has_proj:
-                    hr = np.multiply(o, tc, out=h_raw[rows])
+                    hr = np.multiply(z[:, 3 * hid:], tc, out=h_raw[rows])
+                    h_prev[rows] = h[:b]
                     np.matmul(hr, w_hr_t, out=h[:b])
+                    y[rows] = h[:b]
                 else:
-                    np.multiply(o, tc, out=h[:b])
-                y[rows] = h[:b]
+                    K.lstm_output(z, tc, h[:b], h_prev[rows], y[rows])
         elif mode == "GRU":
-            b_hh_ = b_hh if has_bias else None
-            gh_n = np.empty((total, hid), x.dtype)  # W_hn h + b_hn, for dr
+            w_s = w_hh_t * scale  # (P, 3H), contiguous
+            b_hh = ctx.b_hh * scale if ctx.b_hh is not None else np.zeros_like(scale)
+            gh_n = np.empty((total, hid), dtype)  # W_hn h + b_hn, for dr
             ctx.gh_n = gh_n
-            for off, b in ctx.steps:
+            hw = np.empty((n, 3 * hid), dtype)
+            for off, b in steps:
                 rows = slice(off, off + b)
                 z = pre[rows]
-                hb = h[:b]
-                gh = hb @ w_hh_t
-                if b_hh_ is not None:
-                    gh += b_hh_
-                h_prev[rows] = hb
-                z[:, : 2 * hid] += gh[:, : 2 * hid]
-                _sigmoid_(z[:, : 2 * hid])
-                r, u, nn_ = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid:]
-                gh_n[rows] = gh[:, 2 * hid:]
-                nn_ += r * gh[:, 2 * hid:]
-                np.tanh(nn_, out=nn_)
-                hb -= nn_  # h' = n + z·(h − n)
-                hb *= u
-                hb += nn_
-                y[rows] = hb
+                K.gru_add_step(z, np.matmul(h[:b], w_s, out=hw[:b]), b_hh, gh_n[rows])
+                np.tanh(z[:, : 2 * hid], out=z[:, : 2 * hid])
+                K.gru_gates(z, gh_n[rows])
+                np.tanh(z[:, 2 * hid:], out=z[:, 2 * hid:])
+                K.gru_output(z, h[:b], h_prev[rows], y[rows])
         else:
             relu = mode == "RNN_RELU"
-            for off, b in ctx.steps:
+            for off, b in steps:
                 rows = slice(off, off + b)
                 z = pre[rows]
                 h_prev[rows] = h[:b]
@@ -157,66 +202,80 @@ class Recurrence(Op):
                     np.tanh(z, out=z)
                 h[:b] = z
                 y[rows] = z
-        return flat
 
     @staticmethod
     def _backward(ctx, grad):
         o = ctx.options
         mode, has_bias, has_proj = o["mode"], o["has_bias"], o["has_proj"]
-        x, w_ih, w_hh, h_prev, gates = ctx.x, ctx.w_ih, ctx.w_hh, ctx.h_prev, ctx.gates
+        x, w_ih, h_prev, gates = ctx.x, ctx.w_ih, ctx.h_prev, ctx.gates
         total, n, p, hid = x.shape[0], ctx.n, h_prev.shape[1], ctx.hid
         gy = grad[: total * p].reshape(total, p)
         dh = grad[total * p: total * p + n * p].reshape(n, p).copy()
+        dc = grad[total * p + n * p:].reshape(n, hid).copy() if mode == "LSTM" else None
         d_gates = np.empty_like(gates)  # ∂/∂(pre-activation) of every step
-        note_blas()
+        # ∂/∂(W_hh h + b_hh): differs from d_gates in the GRU's n block (times r)
+        d_hh = np.empty_like(gates) if mode == "GRU" else d_gates
+        dh_all = np.empty((total, p), x.dtype) if has_proj else None
+        h_raw = ctx.h_raw if mode == "LSTM" else None
+        needs = [t.requires_grad for t in ctx.inputs]
+        k = 3 if mode == "LSTM" else 2  # position of w_ih among the inputs
+        dx = np.empty_like(x) if needs[0] else None
+        groups = [(rows, run[::-1]) for rows, run in reversed(_groups(ctx.steps))]  # last step first
+        parts = [None] * len(groups)
+
+        def products(g, rows):  # the gradients of x and the weights from the rows of one group of steps
+            dz, dzh = d_gates[rows], d_hh[rows]
+            if dx is not None:
+                np.matmul(dz, w_ih, out=dx[rows])
+            parts[g] = (dz.T @ x[rows] if needs[k] else None, dzh.T @ h_prev[rows] if needs[k + 1] else None,
+                        dz.sum(0), dzh.sum(0) if dzh is not dz else None,
+                        dh_all[rows].T @ h_raw[rows] if has_proj and needs[-1] else None)
+
+        with one_blas_thread():  # one small product per step (see _forward)
+            work = Background()
+
+            def steps():  # the steps last first; each finished group's products go to a worker
+                for g, (rows, run) in enumerate(groups):
+                    yield from run
+                    if g < len(groups) - 1:
+                        work.submit(products, g, rows)
+
+            Recurrence._steps_backward(ctx, steps(), mode, has_proj, gy, dh, dc, d_gates, d_hh, dh_all)
+            products(len(groups) - 1, groups[-1][0])
+            work.wait()
+        totals = [None if parts[0][j] is None else sum(part[j] for part in parts) for j in range(5)]
+        d_w_ih, d_w_hh, d_b_ih, d_b_hh, d_w_hr = totals
+        grads = [dx, dh] + ([dc] if mode == "LSTM" else []) + [d_w_ih, d_w_hh]
+        if has_bias:
+            grads += [d_b_ih, d_b_ih.copy() if d_b_hh is None else d_b_hh]
+        if has_proj:
+            grads.append(d_w_hr)
+        return tuple(grads)
+
+    @staticmethod
+    def _steps_backward(ctx, steps, mode, has_proj, gy, dh, dc, d_gates, d_hh, dh_all):
+        """The loop over the steps (last first): fills ``d_gates``, ``d_hh`` (GRU) and the carries ``dh``, ``dc``."""
+        w_hh, h_prev, gates, hid = ctx.w_hh, ctx.h_prev, ctx.gates, ctx.hid
         if mode == "LSTM":
-            dc = grad[total * p + n * p:].reshape(n, hid).copy()
-            c_prev, tanh_c, h_raw, w_hr = ctx.c_prev, ctx.tanh_c, ctx.h_raw, ctx.w_hr
-            dh_all = np.empty((total, p), x.dtype) if has_proj else None
-            for off, b in reversed(ctx.steps):
+            c_prev, tanh_c, w_hr = ctx.c_prev, ctx.tanh_c, ctx.w_hr
+            for off, b in steps:
                 rows = slice(off, off + b)
-                dhb = dh[:b]
-                dhb += gy[rows]
+                dz = d_gates[rows]
                 if has_proj:
-                    dh_all[rows] = dhb
-                    dhb = dhb @ w_hr
-                z, dz, tc = gates[rows], d_gates[rows], tanh_c[rows]
-                i, f, g, og = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid: 3 * hid], z[:, 3 * hid:]
-                dcb = dc[:b]
-                dcb += dhb * og * (1 - tc * tc)
-                np.multiply(dhb, tc, out=dz[:, 3 * hid:])  # ∂o
-                np.multiply(dcb, g, out=dz[:, :hid])  # ∂i
-                np.multiply(dcb, c_prev[rows], out=dz[:, hid: 2 * hid])  # ∂f
-                np.multiply(dcb, i, out=dz[:, 2 * hid: 3 * hid])  # ∂g
-                dcb *= f
-                sig = z[:, : 2 * hid]
-                dz[:, : 2 * hid] *= sig * (1 - sig)
-                dz[:, 3 * hid:] *= og * (1 - og)
-                dz[:, 2 * hid: 3 * hid] *= 1 - g * g
+                    d = np.add(dh[:b], gy[rows], out=dh_all[rows])
+                    K.lstm_cell_backward(d @ w_hr, None, dc[:b], gates[rows], c_prev[rows], tanh_c[rows], dz)
+                else:
+                    K.lstm_cell_backward(dh[:b], gy[rows], dc[:b], gates[rows], c_prev[rows], tanh_c[rows], dz)
                 np.matmul(dz, w_hh, out=dh[:b])
-            d_hh = d_gates
         elif mode == "GRU":
-            d_hh = np.empty_like(gates)  # ∂/∂(W_hh h + b_hh): differs from d_gates in the n block (times r)
-            gh_n = ctx.gh_n
-            for off, b in reversed(ctx.steps):
+            gh_n, hw = ctx.gh_n, np.empty_like(dh)
+            for off, b in steps:
                 rows = slice(off, off + b)
-                dhb = dh[:b] + gy[rows]
-                z, dz, dzh = gates[rows], d_gates[rows], d_hh[rows]
-                r, u, nn_ = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid:]
-                dn = dhb * (1 - u) * (1 - nn_ * nn_)
-                dz[:, 2 * hid:] = dn
-                np.multiply(dn, gh_n[rows], out=dz[:, :hid])
-                dz[:, :hid] *= r * (1 - r)
-                np.multiply(dhb, h_prev[rows] - nn_, out=dz[:, hid: 2 * hid])
-                dz[:, hid: 2 * hid] *= u * (1 - u)
-                dzh[:, : 2 * hid] = dz[:, : 2 * hid]
-                np.multiply(dn, r, out=dzh[:, 2 * hid:])
-                dhb *= u
-                dhb += dzh @ w_hh
-                dh[:b] = dhb
+                K.gru_cell_backward(dh[:b], gy[rows], gates[rows], gh_n[rows], h_prev[rows], d_gates[rows], d_hh[rows])
+                dh[:b] += np.matmul(d_hh[rows], w_hh, out=hw[:b])
         else:
             relu = mode == "RNN_RELU"
-            for off, b in reversed(ctx.steps):
+            for off, b in steps:
                 rows = slice(off, off + b)
                 dz = d_gates[rows]
                 np.add(dh[:b], gy[rows], out=dz)
@@ -226,18 +285,6 @@ class Recurrence(Op):
                 else:
                     dz *= 1 - z * z
                 np.matmul(dz, w_hh, out=dh[:b])
-            d_hh = d_gates
-        needs = [t.requires_grad for t in ctx.inputs]
-        k = 3 if mode == "LSTM" else 2  # position of w_ih among the inputs
-        grads = [d_gates @ w_ih if needs[0] else None, dh]
-        if mode == "LSTM":
-            grads.append(dc)
-        grads += [d_gates.T @ x if needs[k] else None, d_hh.T @ h_prev if needs[k + 1] else None]
-        if has_bias:
-            grads += [d_gates.sum(0), d_hh.sum(0)]
-        if has_proj:
-            grads.append(dh_all.T @ h_raw if needs[-1] else None)
-        return tuple(grads)
 
     @staticmethod
     def composite(*inputs, mode, batch_sizes, reverse=False, has_bias=True, has_proj=False):

@@ -44,6 +44,9 @@ hstack, vstack, split, chunk, unbind, flip, broadcast_to = _S.hstack, _S.vstack,
 gather, scatter, scatter_add, index_select, masked_fill = _I.gather, _I.scatter, _I.scatter_add, _I.index_select, _I.masked_fill
 masked_select, nonzero, take_along_dim = _I.masked_select, _I.nonzero, _I.take_along_dim
 matmul, mm, bmm, dot, outer, einsum = _L.matmul, _L.mm, _L.bmm, _L.dot, _L.outer, _L.einsum
+addmm, addmv, addr, baddbmm, addbmm, mv = _L.addmm, _L.addmv, _L.addr, _L.baddbmm, _L.addbmm, _L.mv
+vdot, inner, tensordot, kron, ger, cross = _L.vdot, _L.inner, _L.tensordot, _L.kron, _L.outer, _L.cross
+cdist, dist, chain_matmul = _L.cdist, _L.dist, _L.chain_matmul
 softmax, log_softmax = _N.softmax, _N.log_softmax
 
 
@@ -71,4 +74,4 @@ from ._threads import get_num_threads, set_num_threads  # noqa: E402
 
 __version__ = "0.1.0"
 
-from . import nn, optim, utils  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.utils)
+from . import linalg, nn, optim, utils  # noqa: E402  (subpackages, as torch.linalg / torch.nn / torch.optim / torch.utils)

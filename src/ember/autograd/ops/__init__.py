@@ -74,6 +74,8 @@ _METHODS = {
     "masked_fill": I.masked_fill, "masked_select": I.masked_select, "nonzero": I.nonzero,
     "take_along_dim": I.take_along_dim,
     "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "dot": L.dot, "outer": L.outer,
+    "addmm": L.addmm, "addmv": L.addmv, "addr": L.addr, "baddbmm": L.baddbmm, "addbmm": L.addbmm, "mv": L.mv,
+    "vdot": L.vdot, "inner": L.inner, "kron": L.kron, "cross": L.cross, "dist": L.dist, "ger": L.outer,
     "softmax": N.softmax, "log_softmax": N.log_softmax,
 }
 

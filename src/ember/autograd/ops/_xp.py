@@ -139,3 +139,9 @@ class TensorNamespace:
         order = [i for i in range(a.dim()) if i != source % a.dim()]
         order.insert(destination % a.dim(), source % a.dim())
         return a.permute(*order)
+
+    @staticmethod
+    def einsum(equation, *operands):
+        from .linalg import einsum
+
+        return einsum(equation, *operands)

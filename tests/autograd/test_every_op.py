@@ -110,6 +110,15 @@ CASES = {
     * lib.nn.functional.pad((x * x)[None], (2, 1, 1, 1), mode="reflect")[0, 1:4],
     "MaxMinDim": lambda lib, x, y: (x.max(1).values ** 2 * y[:, 0])[:, None] + (x.min(0, keepdim=True).values * y).exp(),
     "Einsum": lambda lib, x, y: lib.einsum("ij,kj->ik", x, y).tanh() @ x + lib.einsum("ii", x[:, :3] * y[:, 1:]) * y,
+    "Solve": lambda lib, x, y: lib.linalg.solve(x[:, :3] + 3 * lib.eye(3, dtype=lib.float64), y) * x,
+    "LogAbsDet": lambda lib, x, y: lib.linalg.slogdet(x[:, :3] * y[:, 1:]).logabsdet * x,
+    "Det": lambda lib, x, y: lib.linalg.det(x[:, :3] * y[:, 1:]) * x,
+    "Cholesky": lambda lib, x, y: lib.linalg.cholesky(x @ x.t() + lib.eye(3, dtype=lib.float64)) @ y,
+    "Eigh": lambda lib, x, y: (lambda w, v: w.exp() @ (v * v) @ y)(*lib.linalg.eigh(x @ y.t() + y @ x.t())),
+    "Svd": lambda lib, x, y: (lambda u, s, vh: s.exp() @ (vh * vh) * y + (u * u) @ y)(*lib.linalg.svd(x, False)),
+    "Qr": lambda lib, x, y: (lambda q, r: (q * y.t()).sum() * r.exp().sum() + q.t() @ y.t())(*lib.linalg.qr(x.t())),
+    "Pinv": lambda lib, x, y: lib.linalg.pinv(x * y).exp().t() * y + lib.linalg.pinv(x.t()) * y,
+    "LuFactor": lambda lib, x, y: lib.linalg.lu_factor(x[:, :3] * y[:, 1:])[0].exp() @ y,
     "NormalCdf": lambda lib, x, y: lib.autograd.grad(lib.nn.functional.gelu(x * x).sum(), x, create_graph=True)[0] * y,
 }
 # ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)

@@ -78,6 +78,7 @@ def check_twice(f, arrays, **tol):
 def check_error(f, arrays=(), dtype=np.float32):
     with pytest.raises(Exception) as want:
         f(torch, *_make(torch, arrays, dtype, False))
-    with pytest.raises(want.type) as got:
+    kind = ember.linalg.LinAlgError if want.type is torch.linalg.LinAlgError else want.type
+    with pytest.raises(kind) as got:
         f(ember, *_make(ember, arrays, dtype, False))
     assert str(got.value).splitlines()[0] == str(want.value).splitlines()[0], (str(got.value), str(want.value))

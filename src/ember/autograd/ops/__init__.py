@@ -75,9 +75,19 @@ _METHODS = {
     "take_along_dim": I.take_along_dim,
     "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "dot": L.dot, "outer": L.outer,
     "addmm": L.addmm, "addmv": L.addmv, "addr": L.addr, "baddbmm": L.baddbmm, "addbmm": L.addbmm, "mv": L.mv,
+    "det": lambda self: _linalg().det(self), "logdet": lambda self: _linalg().logdet(self),
+    "slogdet": lambda self: _linalg().slogdet(self), "inverse": lambda self: _linalg().inv(self),
+    "pinverse": lambda self, rcond=1e-15: _linalg().pinv(self, rtol=rcond),
+    "matrix_power": lambda self, n: _linalg().matrix_power(self, n), "matrix_exp": lambda self: _linalg().matrix_exp(self),
     "vdot": L.vdot, "inner": L.inner, "kron": L.kron, "cross": L.cross, "dist": L.dist, "ger": L.outer,
     "softmax": N.softmax, "log_softmax": N.log_softmax,
 }
+
+
+def _linalg():
+    from ... import linalg
+
+    return linalg
 
 
 # ---- in-place methods -----------------------------------------------------------------

@@ -145,3 +145,24 @@ class TensorNamespace:
         from .linalg import einsum
 
         return einsum(equation, *operands)
+
+    class linalg:
+        """The ``numpy.linalg`` functions that backward formulas use, on Tensors (``ember.linalg``)."""
+
+        @staticmethod
+        def solve(a, b):
+            from ... import linalg
+
+            return linalg.solve(a, b)
+
+        @staticmethod
+        def inv(a):
+            from ... import linalg
+
+            return linalg.inv(a)
+
+    @staticmethod
+    def concatenate(arrays, axis=0):
+        from .shape import cat
+
+        return cat(list(arrays), axis)

@@ -574,3 +574,362 @@ def chain_matmul(*matrices, out=None):
             raise RuntimeError(f"chain_matmul(): Expected 2D tensor but got {matrices[0]._data.ndim}D tensor")
         return _into(out, matrices[0].clone())
     return multi_dot(matrices, out=out)
+
+
+# ---- torch.linalg primitives (the public functions are in ember/linalg.py) ------------------------------------
+# Outputs made of several arrays (eigh, svd, qr) are packed into one array along the last axis, and the public
+# function slices them back out: slicing is differentiable, so each decomposition is one op with one backward.
+
+
+def _mT(x):
+    """The matrix transpose of the last two dims (an array or a Tensor)."""
+    return x.swapaxes(-1, -2) if isinstance(x, np.ndarray) else x.transpose(-1, -2)
+
+
+def _const(xp, a):
+    """A constant array as the namespace's kind (a Tensor under create_graph)."""
+    return a if xp is np else _wrap(np.asarray(a))
+
+
+def _data(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _right_solve(xp, x, a):
+    """x·a⁻¹ = (a⁻ᵀ·xᵀ)ᵀ."""
+    return _mT(xp.linalg.solve(_mT(a), _mT(x)))
+
+
+class Solve(Op):
+    """X = A⁻¹B for B of shape (…, n, k).  B̄ = A⁻ᵀ·X̄,  Ā = −B̄·Xᵀ."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a = a
+        ctx.out = np.linalg.solve(a, b)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        gb = xp.linalg.solve(_mT(ctx.a), g)
+        return -xp.matmul(gb, _mT(ctx.out)), gb
+
+
+class LogAbsDet(Op):
+    """log|det A|;  Ā = ḡ·A⁻ᵀ."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        return np.asarray(np.linalg.slogdet(a)[1])
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        return g.reshape(tuple(g.shape) + (1, 1)) * _mT(xp.linalg.inv(ctx.a))
+
+
+class Det(Op):
+    """det A;  Ā = ḡ·adj(A)ᵀ = ḡ·det(A)·A⁻ᵀ when A is invertible, and for a singular A (where A⁻¹ does not exist)
+    ḡ·det(U)det(Vᵀ)·U·diag(πᵢ)·Vᵀ from A = U·diag(s)·Vᵀ with πᵢ = Π_{j≠i} s_j (the cofactor matrix through the SVD,
+    as torch's linalg_det_backward)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        ctx.out = np.asarray(np.linalg.det(a))
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        a, gg = ctx.a, g.reshape(tuple(g.shape) + (1, 1))
+        if np.all(np.linalg.cond(_data(a)) < np.finfo(_data(a).dtype).eps ** -0.5):  # well conditioned
+            return gg * ctx.out.reshape(tuple(g.shape) + (1, 1)) * _mT(xp.linalg.inv(a))
+        u, s, vh = _svd_parts(xp, a)
+        n = s.shape[-1]
+        sign = np.linalg.det(_data(u)) * np.linalg.det(_data(vh))  # ±1, piecewise constant
+        pi = 0
+        for i in range(n):
+            p = 1
+            for j in range(n):
+                if j != i:
+                    p = p * s[..., j : j + 1]
+            pi = pi + p * _const(xp, np.eye(n, dtype=_data(a).dtype)[i])
+        cof = xp.matmul(u * pi.reshape(tuple(pi.shape[:-1]) + (1, n)), vh)
+        return gg * cof * _const(xp, sign.reshape(sign.shape + (1, 1)))
+
+
+def _svd_parts(xp, a):
+    """(U, S, Vh) of the reduced SVD, through the differentiable op under create_graph."""
+    if xp is np:
+        return np.linalg.svd(a, full_matrices=False)
+    from ... import linalg
+
+    return linalg.svd(a, full_matrices=False)
+
+
+class Cholesky(Op):
+    """A = L·Lᵀ with L lower triangular.  With Φ(X) = the lower triangle of X with its diagonal halved and
+    S = L⁻ᵀ·Φ(Lᵀ·tril(L̄))·L⁻¹:  Ā = (S + Sᵀ)/2  (Murray, "Differentiation of the Cholesky decomposition",
+    arXiv:1602.07527, 2016)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.out = np.linalg.cholesky(a)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        lo = ctx.out
+        n = lo.shape[-1]
+        mask = np.tril(np.ones((n, n), dtype=dtype_of(g)))
+        phi = _const(xp, mask - 0.5 * np.eye(n, dtype=dtype_of(g)))
+        p = xp.matmul(_mT(lo), g * _const(xp, mask)) * phi
+        s = _right_solve(xp, xp.linalg.solve(_mT(lo), p), lo)
+        return (s + _mT(s)) * 0.5
+
+
+class Eigh(Op):
+    """A = V·diag(λ)·Vᵀ (symmetric A, one triangle read), packed as out[…, 0, :] = λ, out[…, 1:, :] = V.
+    With E_ij = λ_j − λ_i (E_ii = 1) and K = skew(Vᵀ·V̄)/2:  Ā = V·(K / E + diag(λ̄))·Vᵀ  (Giles, "An extended
+    collection of matrix derivative results for forward and reverse mode AD", 2008; Seeger et al., "Auto-
+    differentiating linear algebra", arXiv:1710.08717, 2017)."""
+
+    @staticmethod
+    def forward(ctx, a, UPLO="L"):
+        w, v = np.linalg.eigh(a, UPLO=UPLO)
+        ctx.out = np.concatenate([w[..., None, :], v], axis=-2)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        n = ctx.out.shape[-1]
+        w, v = ctx.out[..., 0:1, :], ctx.out[..., 1:, :]
+        gw, gv = g[..., 0:1, :], g[..., 1:, :]
+        eye = _const(xp, np.eye(n, dtype=dtype_of(g)))
+        k = xp.matmul(_mT(v), gv)
+        k = (k - _mT(k)) * 0.5
+        e = w - _mT(w) + eye
+        inner = k / e + gw * eye
+        return xp.matmul(xp.matmul(v, inner), _mT(v))
+
+
+def unpack(x, lead, shapes):
+    """The parts of trailing ``shapes`` of an array or Tensor whose last axis joins them, flattened."""
+    out, at = [], 0
+    for s in shapes:
+        size = int(np.prod(s))
+        out.append(x[..., at : at + size].reshape(tuple(lead) + tuple(s)))
+        at += size
+    return out
+
+
+class Svd(Op):
+    """A = U·diag(S)·Vᵀ, packed (U, S, Vh).  With F_ij = 1/(s_j² − s_i²) (0 on the diagonal), J = F∘(UᵀŪ − ŪᵀU),
+    K = F∘(VᵀV̄ − V̄ᵀV) (V̄ = V̄hᵀ):
+        Ā = U·(J·S + diag(S̄) + S·K)·Vᵀ + (I − UUᵀ)·Ū·S⁻¹·Vᵀ + U·S⁻¹·V̄ᵀ·(I − VVᵀ)
+    (Townsend, "Differentiating the singular value decomposition", 2016; Seeger et al. 2017). With full_matrices
+    the columns of U and rows of Vh past min(m, n) carry no gradient (as torch)."""
+
+    @staticmethod
+    def forward(ctx, a, full_matrices=True):
+        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+        m, n = a.shape[-2:]
+        ctx.lead, ctx.shapes = a.shape[:-2], ((m, u.shape[-1]), (s.shape[-1],), (vh.shape[-2], n))
+        ctx.out = np.concatenate([u.reshape(a.shape[:-2] + (-1,)), s, vh.reshape(a.shape[:-2] + (-1,))], axis=-1)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        u, s, vh = unpack(ctx.out, ctx.lead, ctx.shapes)
+        gu, gs, gvh = unpack(g, ctx.lead, ctx.shapes)
+        k = s.shape[-1]
+        u, gu, vh, gvh = u[..., :k], gu[..., :k], vh[..., :k, :], gvh[..., :k, :]
+        m, n = u.shape[-2], vh.shape[-1]
+        dt = dtype_of(g)
+        eye = _const(xp, np.eye(k, dtype=dt))
+        srow, scol = s.reshape(tuple(ctx.lead) + (1, k)), s.reshape(tuple(ctx.lead) + (k, 1))
+        s2 = srow * srow
+        f = (1 - eye) / (s2 - _mT(s2) + eye)
+        v, gv = _mT(vh), _mT(gvh)
+        utgu, vtgv = xp.matmul(_mT(u), gu), xp.matmul(vh, gv)
+        j = f * (utgu - _mT(utgu))
+        kk = f * (vtgv - _mT(vtgv))
+        inner = j * srow + gs.reshape(tuple(ctx.lead) + (1, k)) * eye + scol * kk
+        ga = xp.matmul(xp.matmul(u, inner), vh)
+        if m > k:
+            ga = ga + xp.matmul((gu - xp.matmul(u, utgu)) / srow, vh)
+        if n > k:
+            ga = ga + xp.matmul(u, _mT((gv - xp.matmul(v, vtgv)) / srow))
+        return ga
+
+
+class Qr(Op):
+    """A = Q·R, packed (Q, R).  For m ≥ n, with M = R·R̄ᵀ − Q̄ᵀ·Q and copyltu(M) = tril(M) + tril(M, −1)ᵀ:
+        Ā = (Q̄ + Q·copyltu(M))·R⁻ᵀ
+    (Liao et al., "Differentiable programming tensor networks", PRX 9, 031041, 2019); for m < n, A = [X | Y] and
+    R = [U | V]: Ā = [X̄ | Q·V̄] with X̄ the square case for (Q, U) at Q̄ + Y·V̄ᵀ, Ū."""
+
+    @staticmethod
+    def forward(ctx, a, mode="reduced"):
+        q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+        ctx.mode, ctx.lead, ctx.shapes, ctx.a = mode, a.shape[:-2], (q.shape[-2:], r.shape[-2:]), a
+        ctx.out = np.concatenate([q.reshape(a.shape[:-2] + (-1,)), r.reshape(a.shape[:-2] + (-1,))], axis=-1)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.mode == "r":
+            raise RuntimeError(
+                "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use "
+                "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
+            )
+        xp = xp_of(g)
+        q, r = unpack(ctx.out, ctx.lead, ctx.shapes)
+        gq, gr = unpack(g, ctx.lead, ctx.shapes)
+        m, n = ctx.a.shape[-2], ctx.a.shape[-1]
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        if m >= n:
+            return _qr_square_back(xp, q, r, gq, gr)
+        y, u, gu, gv = ctx.a[..., m:], r[..., :m], gr[..., :m], gr[..., m:]
+        gx = _qr_square_back(xp, q, u, gq + xp.matmul(y, _mT(gv)), gu)
+        gy = xp.matmul(q, gv)
+        return xp.concatenate([gx, gy], axis=-1)
+
+
+def _qr_square_back(xp, q, r, gq, gr):
+    n = r.shape[-1]
+    low = np.tril(np.ones((n, n), dtype=dtype_of(gq)))
+    mm_ = xp.matmul(r, _mT(gr)) - xp.matmul(_mT(gq), q)
+    tl = mm_ * _const(xp, low)
+    sym = tl + _mT(tl) - tl * _const(xp, np.eye(n, dtype=dtype_of(gq)))
+    return _right_solve(xp, gq + xp.matmul(q, sym), _mT(r))
+
+
+class Pinv(Op):
+    """A⁺ (the Moore–Penrose inverse).  With P = A⁺, Ḡ the output gradient and, for m ≤ n, K = Ḡᵀ·P:
+        Ā = −(P·K)ᵀ + K·Pᵀ − A·P·K·Pᵀ + Pᵀ·P·(Ḡᵀ − K·A)
+    and for m > n, K = P·Ḡᵀ:  Ā = −(K·P)ᵀ + (Ḡᵀ − A·K)·P·Pᵀ + Pᵀ·K − Pᵀ·K·P·A  (Golub & Pereyra, "The
+    differentiation of pseudo-inverses and nonlinear least squares problems", SIAM J. Numer. Anal. 10, 1973;
+    the gradient torch's pinv_backward computes)."""
+
+    @staticmethod
+    def forward(ctx, a, atol=None, rtol=None, hermitian=False):
+        ctx.a = a
+        ctx.out = _pinv_array(a, atol, rtol, hermitian)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        a, p = ctx.a, ctx.out
+        m, n = a.shape[-2], a.shape[-1]
+        ph, gh = _mT(p), _mT(g)
+        if m <= n:
+            k = xp.matmul(gh, p)
+            kph = xp.matmul(k, ph)
+            res = (-_mT(xp.matmul(p, k)) + kph - xp.matmul(xp.matmul(a, p), kph)
+                   + xp.matmul(xp.matmul(ph, p), gh - xp.matmul(k, a)))
+        else:
+            k = xp.matmul(p, gh)
+            phk = xp.matmul(ph, k)
+            res = (-_mT(xp.matmul(k, p)) + xp.matmul(xp.matmul(gh - xp.matmul(a, k), p), ph) + phk
+                   - xp.matmul(xp.matmul(phk, p), a))
+        return res
+
+
+def _pinv_array(a, atol, rtol, hermitian):
+    """A⁺ = V·diag(1/σᵢ for σᵢ > max(atol, rtol·σ_max), else 0)·Uᵀ; default rtol = eps·max(m, n) when neither
+    tolerance is given, 0 when only atol is (torch's rule); hermitian uses the eigendecomposition (σ = |λ|)."""
+    m, n = a.shape[-2:]
+    if rtol is None:
+        rtol = np.finfo(a.dtype).eps * max(m, n) if atol is None or np.all(np.asarray(atol) <= 0) else 0.0
+    atol = 0.0 if atol is None else atol
+    if hermitian:
+        w, v = np.linalg.eigh(a)
+        s, u, vh = np.abs(w), v * np.sign(w)[..., None, :], _mT(v)
+    else:
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+    smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else s
+    cut = np.maximum(np.asarray(atol, dtype=a.dtype)[..., None], np.asarray(rtol, dtype=a.dtype)[..., None] * smax)
+    with np.errstate(divide="ignore"):
+        inv = np.where(s > cut, 1 / s, 0).astype(a.dtype)
+    return np.matmul(_mT(vh) * inv[..., None, :], _mT(u))
+
+
+class LuFactor(Op):
+    """P·A = L·U by Gaussian elimination with partial pivoting (LAPACK getrf's choices: the first largest |pivot|),
+    L unit lower and U upper packed in one matrix.  For a square A, with L̄ = tril(Ḡ, −1), Ū = triu(Ḡ):
+        Ā = Pᵀ·L⁻ᵀ·(tril(Lᵀ·L̄, −1) + triu(Ū·Uᵀ))·U⁻ᵀ
+    (de Hoog, Anderssen & Lukas, "Differentiation of matrix functionals using triangular factorization", Math.
+    Comp. 80, 2011)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.out, piv = lu_array(a)
+        ctx.perm = pivots_to_perm(piv, a.shape[-2])
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        lu = ctx.out
+        n = lu.shape[-1]
+        dt = dtype_of(g)
+        strict, up, eye = np.tril(np.ones((n, n), dt), -1), np.triu(np.ones((n, n), dt)), np.eye(n, dtype=dt)
+        lo = lu * _const(xp, strict) + _const(xp, eye)
+        u = lu * _const(xp, up)
+        inner = xp.matmul(_mT(lo), g * _const(xp, strict)) * _const(xp, strict) + xp.matmul(
+            g * _const(xp, up), _mT(u)) * _const(xp, up)
+        x = _right_solve(xp, xp.linalg.solve(_mT(lo), inner), _mT(u))
+        inv_perm = np.argsort(ctx.perm, axis=-1)  # rows of P·A back to A's order
+        return _take_rows(x, inv_perm)
+
+
+def _take_rows(x, perm):
+    """x[..., perm[..., i], :] for a batch of row permutations (an array or a Tensor)."""
+    if isinstance(x, np.ndarray):
+        return np.take_along_axis(x, perm[..., :, None], axis=-2)
+    from . import indexing as I
+
+    return I.take_along_dim(x, _wrap(np.broadcast_to(perm[..., :, None], tuple(x.shape))), -2)
+
+
+def lu_array(a):
+    """(LU packed, pivots) of P·A = L·U, batched: pivots are LAPACK's (1-based, int32: row i was swapped with row
+    pivots[i] − 1 at step i)."""
+    lu = np.array(a, dtype=a.dtype, copy=True)
+    m, n = lu.shape[-2:]
+    lead = lu.shape[:-2]
+    piv = np.empty(lead + (min(m, n),), dtype=np.int32)
+    for k in range(min(m, n)):
+        p = k + np.argmax(np.abs(lu[..., k:, k]), axis=-1)
+        piv[..., k] = p + 1
+        if np.any(p != k):
+            pr = np.broadcast_to(np.asarray(p)[..., None, None], lead + (1, n))
+            rows_p = np.take_along_axis(lu, pr, -2)
+            np.put_along_axis(lu, pr, lu[..., k : k + 1, :].copy(), -2)
+            lu[..., k : k + 1, :] = rows_p
+        pivot = lu[..., k, k]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mult = np.where(pivot[..., None] != 0, lu[..., k + 1 :, k] / pivot[..., None], 0)
+        lu[..., k + 1 :, k] = mult
+        lu[..., k + 1 :, k + 1 :] -= mult[..., :, None] * lu[..., k : k + 1, k + 1 :]
+    return lu, piv
+
+
+def pivots_to_perm(piv, m):
+    """perm with (P·A)[i] = A[perm[i]] for LAPACK's 1-based pivots over m rows."""
+    perm = np.broadcast_to(np.arange(m), piv.shape[:-1] + (m,)).copy()
+    for i in range(piv.shape[-1]):
+        j = (piv[..., i] - 1).astype(np.int64)[..., None]
+        pi = perm[..., i : i + 1].copy()
+        perm[..., i : i + 1] = np.take_along_axis(perm, j, -1)
+        np.put_along_axis(perm, j, pi, -1)
+    return perm

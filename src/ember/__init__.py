@@ -47,6 +47,9 @@ matmul, mm, bmm, dot, outer, einsum = _L.matmul, _L.mm, _L.bmm, _L.dot, _L.outer
 addmm, addmv, addr, baddbmm, addbmm, mv = _L.addmm, _L.addmv, _L.addr, _L.baddbmm, _L.addbmm, _L.mv
 vdot, inner, tensordot, kron, ger, cross = _L.vdot, _L.inner, _L.tensordot, _L.kron, _L.outer, _L.cross
 cdist, dist, chain_matmul = _L.cdist, _L.dist, _L.chain_matmul
+from .autograd.ops.special import (  # noqa: E402
+    digamma, erf, erfc, erfinv, i0, lgamma, polygamma,
+)
 from .linalg import det, logdet, matrix_exp, matrix_power, slogdet  # noqa: E402  (torch's top-level aliases)
 from .linalg import inv as inverse, pinv as _pinv  # noqa: E402
 
@@ -81,4 +84,4 @@ from ._threads import get_num_threads, set_num_threads  # noqa: E402
 
 __version__ = "0.1.0"
 
-from . import nn, optim, utils  # noqa: E402  (subpackages, as torch.linalg / torch.nn / torch.optim / torch.utils)
+from . import nn, optim, special, utils  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.special / torch.utils)

@@ -119,6 +119,20 @@ CASES = {
     "Qr": lambda lib, x, y: (lambda q, r: (q * y.t()).sum() * r.exp().sum() + q.t() @ y.t())(*lib.linalg.qr(x.t())),
     "Pinv": lambda lib, x, y: lib.linalg.pinv(x * y).exp().t() * y + lib.linalg.pinv(x.t()) * y,
     "LuFactor": lambda lib, x, y: lib.linalg.lu_factor(x[:, :3] * y[:, 1:])[0].exp() @ y,
+    "Erf": lambda lib, x, y: lib.erf(x * y) * x,
+    "Erfc": lambda lib, x, y: lib.erfc(x * y) * x,
+    "Erfcx": lambda lib, x, y: lib.special.erfcx(x * y) * x,
+    "Erfinv": lambda lib, x, y: lib.erfinv(x.tanh() * 0.9) * y,
+    "Ndtri": lambda lib, x, y: lib.special.ndtri(x.sigmoid()) * y,
+    "LogNdtr": lambda lib, x, y: lib.special.log_ndtr(x * y * 3) * x,
+    # (torch's trigamma is accurate to ~5e-10 below 6, ember's polygamma to 1e-16: the HVPs use arguments past 50)
+    "Lgamma": lambda lib, x, y: lib.lgamma(x * x + 50) * y,
+    "Polygamma": lambda lib, x, y: lib.digamma(x * x + 50) * y + lib.polygamma(2, y * y + 1) * x,
+    "Zeta": lambda lib, x, y: lib.special.zeta(3.0, x * x + 0.5) * y,
+    "BesselI0": lambda lib, x, y: lib.i0(x * y) * x,
+    "BesselI0e": lambda lib, x, y: lib.special.i0e(x * y) * x,
+    "BesselI1": lambda lib, x, y: lib.special.i1(x * y) * x,
+    "BesselI1e": lambda lib, x, y: lib.special.i1e(x * y) * x,
     "NormalCdf": lambda lib, x, y: lib.autograd.grad(lib.nn.functional.gelu(x * x).sum(), x, create_graph=True)[0] * y,
 }
 # ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)

@@ -7,7 +7,7 @@ from ... import _dtype
 from ...tensor import Tensor, _DataTensor, _wrap
 from .. import _versions
 from ..grad_mode import _state
-from . import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S
+from . import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S, special as X
 from ._util import as_tensor_arg, broadcast_error
 
 # ---- operators ----------------------------------------------------------------------
@@ -81,6 +81,8 @@ _METHODS = {
     "matrix_power": lambda self, n: _linalg().matrix_power(self, n), "matrix_exp": lambda self: _linalg().matrix_exp(self),
     "vdot": L.vdot, "inner": L.inner, "kron": L.kron, "cross": L.cross, "dist": L.dist, "ger": L.outer,
     "softmax": N.softmax, "log_softmax": N.log_softmax,
+    "erf": X.erf, "erfc": X.erfc, "erfinv": X.erfinv, "lgamma": X.lgamma, "digamma": X.digamma,
+    "polygamma": lambda self, n: X.polygamma(n, self), "i0": X.i0,
 }
 
 

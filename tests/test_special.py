@@ -3,6 +3,8 @@ float32 (including ±inf, nan, poles), gradients against torch, float64 gradchec
 torch.special's aliases."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from _oracle import assert_close, torch
@@ -161,3 +163,61 @@ def test_every_alias_is_torchs_function():
         ft = getattr(torch.special, name)
         args = (1,) if name in ("softmax", "log_softmax", "logsumexp") else ()
         assert_close(fe(ember.tensor(x), *args), ft(torch.tensor(x), *args), rtol=1e-9, atol=1e-12)
+
+
+POLY = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+        "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+        "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l",
+        "legendre_polynomial_p"]
+
+
+@pytest.mark.parametrize("name", POLY)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_polynomials_match_torch(name, dtype):
+    x = np.concatenate([np.linspace(-3, 3, 61), [np.inf, -np.inf, 1.0, -1.0, 0.5]])  # (torch gives inf at nan)
+    X, N = np.meshgrid(x, np.array([-1, 0, 1, 2, 3, 5, 8, 12.7]))
+    fe, ft = getattr(ember.special, name), getattr(torch.special, name)
+    got, want = fe(ember.tensor(X.astype(dtype)), ember.tensor(N)), ft(torch.tensor(X.astype(dtype)), torch.tensor(N))
+    assert_close(got, want, rtol=1e-9 if dtype == np.float64 else 2e-5, atol=1e-9 if dtype == np.float64 else 1e-4)
+    assert_close(fe(ember.tensor(X.astype(dtype)), 3), ft(torch.tensor(X.astype(dtype)), 3), rtol=2e-5, atol=1e-4)
+    assert not fe(ember.tensor([0.5], requires_grad=True), 2).requires_grad  # no derivative, as torch
+
+
+@pytest.mark.parametrize("name", ["gammainc", "gammaincc"])
+def test_incomplete_gamma_matches_torch(name):
+    """torch's large-a asymptotic expansion is good to ~1e-9; ember's series/continued fraction to ~1e-15 (an integer
+    a has the closed form 1 − e^(−x)·Σ xʲ/j!, checked below)."""
+    a = np.abs(R.standard_normal(300)) * np.array([0.1, 1, 10, 100, 1000])[R.integers(0, 5, 300)]
+    x = np.abs(R.standard_normal(300)) * a * R.uniform(0.2, 2, 300)
+    a = np.concatenate([a, [0.0, 1.0, -1.0, 1.0, 1.0, 2.0, 0.0]])
+    x = np.concatenate([x, [1.0, 0.0, 1.0, -1.0, np.inf, np.nan, 0.0]])
+    fe, ft = getattr(ember.special, name), getattr(torch.special, name)
+    assert_close(fe(ember.tensor(a), ember.tensor(x)), ft(torch.tensor(a), torch.tensor(x)), rtol=1e-8, atol=1e-9)
+    assert_close(fe(ember.tensor(a.astype(np.float32)), ember.tensor(x.astype(np.float32))),
+                 ft(torch.tensor(a.astype(np.float32)), torch.tensor(x.astype(np.float32))), rtol=2e-5, atol=2e-6)
+    k, xx = 7, 5.3
+    p = 1 - np.exp(-xx) * sum(xx ** j / math.factorial(j) for j in range(k))
+    got = fe(ember.tensor([float(k)], dtype=ember.float64), ember.tensor([xx], dtype=ember.float64)).item()
+    assert abs(got - (p if name == "gammainc" else 1 - p)) < 1e-15
+
+
+def test_incomplete_gamma_gradient_in_x_and_none_in_a():
+    a = np.array([0.5, 2.0, 7.5])
+    x = np.array([0.3, 2.5, 9.0])
+    for name in ("gammainc", "gammaincc"):
+        xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ge = ember.autograd.grad(getattr(ember.special, name)(ember.tensor(a), xe).sum(), xe)[0]
+        gt = torch.autograd.grad(getattr(torch.special, name)(torch.tensor(a), xt).sum(), xt)[0]
+        assert_close(ge, gt, rtol=1e-9, atol=1e-12)
+        f = getattr(ember.special, name)
+        assert gradcheck(lambda t: f(ember.tensor(a), t), (xe,))
+        assert gradgradcheck(lambda t: f(ember.tensor(a), t), (xe,))
+        for lib in (ember, torch):
+            aa = lib.tensor(a, requires_grad=True)
+            with pytest.raises(RuntimeError, match="not implemented"):
+                getattr(lib.special, name)(aa, lib.tensor(x)).sum().backward()
+
+
+def test_spherical_bessel_j0_matches_torch():
+    s = np.concatenate([np.linspace(-20, 20, 81), [0.0, np.inf, -np.inf, np.nan]])
+    assert_close(ember.special.spherical_bessel_j0(ember.tensor(s)), torch.special.spherical_bessel_j0(torch.tensor(s)))

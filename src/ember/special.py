@@ -12,6 +12,7 @@ from .autograd.ops.special import (
     digamma, erf, erfc, erfcx, erfinv, i0, i0e, i1, i1e, log_ndtr, multigammaln, ndtr, ndtri, polygamma, zeta,
 )
 from .autograd.ops.special import lgamma as gammaln
+from . import _dtype
 from .tensor import Tensor, _wrap
 
 # torch.special name -> the ember function it is (torch documents each as an alias)
@@ -58,6 +59,78 @@ def entr(input, *, out=None):
     return _into(out, E.where(E.isnan(x), x, res))
 
 
+def _polynomial(kind: str, name: str):
+    from .autograd.ops.special import polynomial_array
+
+    def fn(input, n, *, out=None):
+        x = _float(input if isinstance(input, Tensor) else _tensor(input))
+        nn = n._data if isinstance(n, Tensor) else np.asarray(n)
+        dt = _dtype.result_np_dtype(x._data, nn) if isinstance(n, Tensor) else x._data.dtype
+        dt = dt if dt.kind == "f" else x._data.dtype
+        return _into(out, _wrap(np.asarray(polynomial_array(kind, x._data, nn), dtype=dt)))
+
+    fn.__name__ = name
+    fn.__doc__ = f"The {name.replace('_', ' ')} pₙ(x), elementwise in x and n (no derivative, as torch); " \
+                 "see autograd/ops/special.py: polynomial_array."
+    return fn
+
+
+def _shifted(fn, name):
+    def shifted(input, n, *, out=None):
+        return fn(_float(input) * 2 - 1, n, out=out)
+
+    shifted.__name__ = name
+    shifted.__doc__ = f"{fn.__name__}(2x − 1, n)."
+    return shifted
+
+
+chebyshev_polynomial_t = _polynomial("T", "chebyshev_polynomial_t")
+chebyshev_polynomial_u = _polynomial("U", "chebyshev_polynomial_u")
+chebyshev_polynomial_v = _polynomial("V", "chebyshev_polynomial_v")
+chebyshev_polynomial_w = _polynomial("W", "chebyshev_polynomial_w")
+shifted_chebyshev_polynomial_t = _shifted(chebyshev_polynomial_t, "shifted_chebyshev_polynomial_t")
+shifted_chebyshev_polynomial_u = _shifted(chebyshev_polynomial_u, "shifted_chebyshev_polynomial_u")
+shifted_chebyshev_polynomial_v = _shifted(chebyshev_polynomial_v, "shifted_chebyshev_polynomial_v")
+shifted_chebyshev_polynomial_w = _shifted(chebyshev_polynomial_w, "shifted_chebyshev_polynomial_w")
+hermite_polynomial_h = _polynomial("H", "hermite_polynomial_h")
+hermite_polynomial_he = _polynomial("He", "hermite_polynomial_he")
+laguerre_polynomial_l = _polynomial("L", "laguerre_polynomial_l")
+legendre_polynomial_p = _polynomial("P", "legendre_polynomial_p")
+
+
+def gammainc(input, other, *, out=None):
+    """The regularised lower incomplete gamma P(a, x) = γ(a, x)/Γ(a) (a = input, x = other)."""
+    return _into(out, _gammainc(input, other, True))
+
+
+def gammaincc(input, other, *, out=None):
+    """The regularised upper incomplete gamma Q(a, x) = 1 − P(a, x)."""
+    return _into(out, _gammainc(input, other, False))
+
+
+def _gammainc(a, x, lower):
+    from .autograd.ops._util import as_tensor_arg, operands
+    from .autograd.ops.special import Gammainc
+
+    a = as_tensor_arg(a, x if isinstance(x, Tensor) else None)
+    a, x = operands(a, x)
+    return Gammainc.apply(_float(a), _float(x), lower=lower)
+
+
+def spherical_bessel_j0(input, *, out=None):
+    """j₀(x) = sin(x)/x (1 at x = 0; no derivative, as torch)."""
+    x = _float(input)._data
+    with np.errstate(all="ignore"):
+        res = np.where(x == 0, 1.0, np.sin(x) / np.where(x == 0, 1.0, x)).astype(x.dtype)
+    return _into(out, _wrap(np.where(np.isinf(x), 0.0, res).astype(x.dtype)))
+
+
+def _tensor(x):
+    from .autograd.ops._util import as_tensor_arg
+
+    return as_tensor_arg(x)
+
+
 def _float(x):
     from .autograd.ops.special import _float_input
 
@@ -71,5 +144,9 @@ def _into(out, res):
     return out
 
 
-__all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "gammaln", "i0", "i0e", "i1", "i1e", "log_ndtr",
-           "multigammaln", "ndtr", "ndtri", "polygamma", "xlog1py", "zeta", *ALIASES]
+__all__ = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+           "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "gammainc", "gammaincc", "gammaln",
+           "hermite_polynomial_h", "hermite_polynomial_he", "i0", "i0e", "i1", "i1e", "laguerre_polynomial_l",
+           "legendre_polynomial_p", "log_ndtr", "multigammaln", "ndtr", "ndtri", "polygamma",
+           "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+           "shifted_chebyshev_polynomial_w", "spherical_bessel_j0", "xlog1py", "zeta", *ALIASES]

@@ -129,6 +129,7 @@ CASES = {
     "Lgamma": lambda lib, x, y: lib.lgamma(x * x + 50) * y,
     "Polygamma": lambda lib, x, y: lib.digamma(x * x + 50) * y + lib.polygamma(2, y * y + 1) * x,
     "Zeta": lambda lib, x, y: lib.special.zeta(3.0, x * x + 0.5) * y,
+    "Gammainc": lambda lib, x, y: lib.special.gammainc(lib.full_like(x, 2.5), x * x + 0.1) * y + lib.special.gammaincc(lib.full_like(x, 0.7), y * y + 0.2) * x,
     "BesselI0": lambda lib, x, y: lib.i0(x * y) * x,
     "BesselI0e": lambda lib, x, y: lib.special.i0e(x * y) * x,
     "BesselI1": lambda lib, x, y: lib.special.i1(x * y) * x,

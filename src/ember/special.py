@@ -117,6 +117,24 @@ def _gammainc(a, x, lower):
     return Gammainc.apply(_float(a), _float(x), lower=lower)
 
 
+def _bessel(kind: str):
+    from .autograd.ops import special as _K
+
+    kernel = getattr(_K, f"bessel_{kind}_array")
+
+    def fn(input, *, out=None):
+        x = _float(input)._data
+        with np.errstate(all="ignore"):
+            return _into(out, _wrap(np.asarray(kernel(x), dtype=x.dtype)))
+
+    fn.__name__ = f"bessel_{kind}"
+    fn.__doc__ = f"The Bessel function {kind.upper()} (no derivative, as torch): " + (kernel.__doc__ or _K._bessel_series.__doc__.splitlines()[0])
+    return fn
+
+
+bessel_j0, bessel_j1, bessel_y0, bessel_y1 = _bessel("j0"), _bessel("j1"), _bessel("y0"), _bessel("y1")
+
+
 def spherical_bessel_j0(input, *, out=None):
     """j₀(x) = sin(x)/x (1 at x = 0; no derivative, as torch)."""
     x = _float(input)._data
@@ -144,7 +162,7 @@ def _into(out, res):
     return out
 
 
-__all__ = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+__all__ = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
            "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "gammainc", "gammaincc", "gammaln",
            "hermite_polynomial_h", "hermite_polynomial_he", "i0", "i0e", "i1", "i1e", "laguerre_polynomial_l",
            "legendre_polynomial_p", "log_ndtr", "multigammaln", "ndtr", "ndtri", "polygamma",

@@ -677,3 +677,85 @@ class Gammainc(Op):
         lg = _call(xp, "lgamma", a) if xp is not np else np.asarray(lgamma_array(a), dtype_of(g))
         d = xp.exp((a - 1) * xp.log(x) - x - lg)
         return None, g * d if ctx.lower else -g * d
+
+
+# ---- Bessel functions of the first and second kind (no derivative, as torch) ------------------------------------
+_EULER_GAMMA = 0.5772156649015329
+
+
+def _hankel(x, nu):
+    """(Jᵥ, Yᵥ) for x ≥ 12 from Hankel's expansion (A&S 9.2.5–9.2.10): with χ = x − (ν/2 + 1/4)π and
+    aₖ = Πⱼ₌₁ᵏ(4ν² − (2j − 1)²)/(k!·8ᵏ), P = Σ (−1)ᵏ a₂ₖ/x²ᵏ, Q = Σ (−1)ᵏ a₂ₖ₊₁/x²ᵏ⁺¹:
+    Jᵥ = √(2/(πx))·(P cos χ − Q sin χ), Yᵥ = √(2/(πx))·(P sin χ + Q cos χ); the terms shrink until k ≈ 2x."""
+    mu = 4.0 * nu * nu
+    p, q = np.ones_like(x), np.zeros_like(x)
+    term = np.ones_like(x)
+    for k in range(1, 24):
+        term = term * (mu - (2 * k - 1) ** 2) / (k * 8 * x)
+        sign = (-1) ** (k // 2)
+        if k % 2:
+            q = q + sign * term
+        else:
+            p = p + sign * term
+    chi = x - (nu / 2 + 0.25) * np.pi
+    amp = np.sqrt(2 / (np.pi * x))
+    return amp * (p * np.cos(chi) - q * np.sin(chi)), amp * (p * np.sin(chi) + q * np.cos(chi))
+
+
+def _bessel_series(x, nu):
+    """(Jᵥ, Yᵥ) for 0 < x < 12 (ν ∈ {0, 1}) from the power series (A&S 9.1.10, 9.1.11), with Hₖ the harmonic numbers:
+    J₀ = Σ (−x²/4)ᵏ/(k!)²,  Y₀ = (2/π)(ln(x/2) + γ)·J₀ + (2/π)·Σ (−1)ᵏ⁺¹ Hₖ (x²/4)ᵏ/(k!)²,
+    J₁ = Σ (−1)ᵏ (x/2)^(2k+1)/(k!(k+1)!),
+    Y₁ = (2/π)(ln(x/2) + γ)·J₁ − 2/(πx) − (1/π)·Σ (−1)ᵏ (Hₖ + Hₖ₊₁)·(x/2)^(2k+1)/(k!(k+1)!)."""
+    h = x / 2
+    h2 = h * h
+    term = np.ones_like(x) if nu == 0 else h.copy()
+    j = term.copy()
+    harm = 0.0  # H_k
+    s = np.zeros_like(x) if nu == 0 else term * 1.0  # Y₁ series at k = 0: (H₀ + H₁) = 1
+    for k in range(1, 60):
+        term = term * -h2 / (k * (k + nu))
+        harm += 1.0 / k
+        j = j + term
+        if nu == 0:
+            s = s - term * harm  # (−1)^(k+1) Hₖ (x²/4)ᵏ/(k!)² = −term·Hₖ
+        else:
+            s = s + term * (2 * harm + 1.0 / (k + 1))
+    log_term = (np.log(h) + _EULER_GAMMA) * j * (2 / np.pi)
+    if nu == 0:
+        y = log_term + (2 / np.pi) * s
+    else:
+        y = log_term - 2 / (np.pi * x) - s / np.pi
+    return j, y
+
+
+def _bessel_jy(x, nu):
+    x = np.asarray(x, dtype=np.float64)
+    ax = np.abs(x)
+    big = ax >= 12
+    with np.errstate(all="ignore"):
+        js, ys = _bessel_series(np.where(big | (ax == 0), 1.0, ax), nu)
+        jh, yh = _hankel(np.where(big & np.isfinite(ax), ax, 12.0), nu)
+    j = np.where(big, jh, js)
+    y = np.where(big, yh, ys)
+    j = np.where(ax == 0, 1.0 if nu == 0 else 0.0, np.where(ax == np.inf, np.nan, j))  # (nan at ±inf, as torch)
+    if nu == 1:
+        j = np.where(x < 0, -j, j)
+    y = np.where(x == 0, -np.inf, np.where((x < 0) | (x == np.inf), np.nan, y))
+    return np.where(np.isnan(x), np.nan, j), np.where(np.isnan(x), np.nan, y)
+
+
+def bessel_j0_array(x):
+    return _bessel_jy(x, 0)[0]
+
+
+def bessel_j1_array(x):
+    return _bessel_jy(x, 1)[0]
+
+
+def bessel_y0_array(x):
+    return _bessel_jy(x, 0)[1]
+
+
+def bessel_y1_array(x):
+    return _bessel_jy(x, 1)[1]

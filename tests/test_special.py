@@ -239,3 +239,14 @@ def test_bessel_functions_match_torch_and_the_integral(kind):
             ref = np.trapezoid(np.cos(n * t - xx * np.sin(t)), t) / np.pi
             assert abs(fe(ember.tensor([xx], dtype=ember.float64)).item() - ref) < 1e-12
     assert not fe(ember.tensor([0.5], requires_grad=True)).requires_grad
+
+
+@pytest.mark.parametrize("name", ["modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
+                                  "scaled_modified_bessel_k1"])
+def test_modified_bessel_k_matches_torch(name):
+    x = np.concatenate([np.linspace(-1, 60, 611), np.logspace(-300, 0, 50), np.logspace(1, 5, 50), [0.0, np.inf, np.nan]])
+    fe, ft = getattr(ember.special, name), getattr(torch.special, name)
+    assert_close(fe(ember.tensor(x)), ft(torch.tensor(x)), rtol=1e-12, atol=0)
+    x32 = x[(x > 1e-30) | (x <= 0)].astype(np.float32)
+    assert_close(fe(ember.tensor(x32)), ft(torch.tensor(x32)), rtol=2e-6, atol=1e-30)
+    assert not fe(ember.tensor([0.5], requires_grad=True)).requires_grad

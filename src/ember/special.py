@@ -120,19 +120,22 @@ def _gammainc(a, x, lower):
 def _bessel(kind: str):
     from .autograd.ops import special as _K
 
-    kernel = getattr(_K, f"bessel_{kind}_array")
+    kernel = getattr(_K, f"{kind}_array" if "modified" in kind else f"bessel_{kind}_array")
 
     def fn(input, *, out=None):
         x = _float(input)._data
         with np.errstate(all="ignore"):
             return _into(out, _wrap(np.asarray(kernel(x), dtype=x.dtype)))
 
-    fn.__name__ = f"bessel_{kind}"
-    fn.__doc__ = f"The Bessel function {kind.upper()} (no derivative, as torch): " + (kernel.__doc__ or _K._bessel_series.__doc__.splitlines()[0])
+    fn.__name__ = kind if "modified" in kind else f"bessel_{kind}"
+    fn.__doc__ = f"The Bessel function {kind} (no derivative, as torch); its method: autograd/ops/special.py."
     return fn
 
 
 bessel_j0, bessel_j1, bessel_y0, bessel_y1 = _bessel("j0"), _bessel("j1"), _bessel("y0"), _bessel("y1")
+modified_bessel_k0, modified_bessel_k1 = _bessel("modified_bessel_k0"), _bessel("modified_bessel_k1")
+scaled_modified_bessel_k0 = _bessel("scaled_modified_bessel_k0")
+scaled_modified_bessel_k1 = _bessel("scaled_modified_bessel_k1")
 
 
 def spherical_bessel_j0(input, *, out=None):
@@ -162,9 +165,13 @@ def _into(out, res):
     return out
 
 
-__all__ = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
-           "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "gammainc", "gammaincc", "gammaln",
-           "hermite_polynomial_h", "hermite_polynomial_he", "i0", "i0e", "i1", "i1e", "laguerre_polynomial_l",
-           "legendre_polynomial_p", "log_ndtr", "multigammaln", "ndtr", "ndtri", "polygamma",
-           "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
-           "shifted_chebyshev_polynomial_w", "spherical_bessel_j0", "xlog1py", "zeta", *ALIASES]
+__all__ = [
+    "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t", "chebyshev_polynomial_u",
+    "chebyshev_polynomial_v", "chebyshev_polynomial_w", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv",
+    "gammainc", "gammaincc", "gammaln", "hermite_polynomial_h", "hermite_polynomial_he", "i0", "i0e", "i1", "i1e",
+    "laguerre_polynomial_l", "legendre_polynomial_p", "log_ndtr", "modified_bessel_k0", "modified_bessel_k1",
+    "multigammaln", "ndtr", "ndtri", "polygamma", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+    "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+    "shifted_chebyshev_polynomial_w", "spherical_bessel_j0", "xlog1py", "zeta",
+    *ALIASES,
+]

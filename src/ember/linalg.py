@@ -24,7 +24,7 @@ from .tensor import Tensor, _wrap
 
 __all__ = [
     "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh",
-    "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul",
+    "householder_product", "inv", "inv_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul",
     "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
     "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot",
     "vector_norm",
@@ -47,6 +47,8 @@ linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "sin
 linalg_lu_factor = namedtuple("linalg_lu_factor", ["LU", "pivots"])
 linalg_lu_factor_ex = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
 linalg_lu = namedtuple("linalg_lu", ["P", "L", "U"])
+linalg_ldl_factor = namedtuple("linalg_ldl_factor", ["LD", "pivots"])
+linalg_ldl_factor_ex = namedtuple("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
 
 _INF = float("inf")
 
@@ -422,6 +424,48 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     if adjoint:
         A = A.transpose(-1, -2)
     return _L._into(out, solve(A, B, left=left))
+
+
+# ---- LDLᵀ (Bunch–Kaufman; no derivative, as torch) ---------------------------------------------------------------
+def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
+    """(LD, pivots, info) of A = P·L·D·Lᵀ·Pᵀ for symmetric A (lower triangle read), in LAPACK sytrf's compact form
+    (``autograd/ops/linalg.py: ldl_array``); info is the first zero pivot (1-based), 0 for success."""
+    _check_matrix("torch.linalg.ldl_factor_ex", A)  # (torch names ldl_factor_ex for both)
+    a = A._data
+    flat = a.reshape((-1,) + a.shape[-2:])
+    parts = [_L.ldl_array(m) for m in flat]
+    ld = np.stack([p[0] for p in parts]).reshape(a.shape) if parts else np.zeros(a.shape, a.dtype)
+    piv = np.stack([p[1] for p in parts]).reshape(a.shape[:-1]) if parts else np.zeros(a.shape[:-1], np.int32)
+    info = np.asarray([p[2] for p in parts], dtype=np.int32).reshape(a.shape[:-2])
+    if check_errors:
+        _raise_batched("torch.linalg.ldl_factor_ex", info, _LDL_SINGULAR.format)
+    return linalg_ldl_factor_ex(_wrap(ld), _wrap(piv), _wrap(info))
+
+
+# (torch reports this case as an internal assert, "Unknown error code"; ember names the zero pivot)
+_LDL_SINGULAR = "The factorization could not be completed because the input is singular (the diagonal element {} is zero)."
+
+
+def ldl_factor(A, *, hermitian=False, out=None):
+    """(LD, pivots) of :func:`ldl_factor_ex`; a zero pivot raises RuntimeError."""
+    LD, piv, info = ldl_factor_ex(A, hermitian=hermitian)
+    flat = info._data.reshape(-1)
+    if (flat > 0).any():
+        raise RuntimeError(f"torch.linalg.ldl_factor: {_LDL_SINGULAR.format(int(flat[flat > 0][0]))}")
+    return linalg_ldl_factor(LD, piv)
+
+
+def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
+    """X with A·X = B from A's :func:`ldl_factor` (LAPACK sytrs's two triangular sweeps with the interchanges)."""
+    if B._data.ndim < 2:
+        raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got -2)")
+    ld, piv, b = LD._data, pivots._data, B._data
+    lead = np.broadcast_shapes(ld.shape[:-2], b.shape[:-2])
+    ld = np.broadcast_to(ld, lead + ld.shape[-2:]).reshape((-1,) + ld.shape[-2:])
+    piv = np.broadcast_to(piv, lead + piv.shape[-1:]).reshape((-1,) + piv.shape[-1:])
+    bb = np.broadcast_to(b, lead + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
+    x = np.stack([_L.ldl_solve_array(m, p, v) for m, p, v in zip(ld, piv, bb)]) if bb.shape[0] else bb.copy()
+    return _L._into(out, _wrap(x.reshape(lead + b.shape[-2:])))
 
 
 # ---- matrix functions -----------------------------------------------------------------------------------------

@@ -233,3 +233,34 @@ def test_qr_mode_r_and_complete_tall_are_not_differentiable_as_in_torch():
             q, rr = lib.linalg.qr(x, mode=mode)
             with pytest.raises(RuntimeError, match="mode="):
                 (rr.sum() + (q.sum() if q.numel() else 0)).backward()
+
+
+def test_ldl_factor_matches_lapack_sytrf_and_ldl_solve_solves():
+    """Bunch–Kaufman pivoting in LAPACK's order: the compact factor and the pivots (negative for 2×2 blocks) equal
+    torch's on random symmetric matrices, small diagonals included (which force 2×2 blocks)."""
+    rng = np.random.default_rng(1)
+    for t in range(60):
+        n = int(rng.integers(1, 8))
+        a = rng.standard_normal((2, n, n))
+        a = a + a.transpose(0, 2, 1)
+        if t % 2:
+            a[:, np.arange(n), np.arange(n)] *= 0.01
+        for dtype in (np.float64, np.float32):
+            e = ember.linalg.ldl_factor_ex(ember.tensor(a.astype(dtype)))
+            w = torch.linalg.ldl_factor_ex(torch.tensor(a.astype(dtype)))
+            for x, y in zip(e, w):
+                assert_close(x, y, rtol=1e-4 if dtype == np.float32 else 1e-9, atol=1e-4 if dtype == np.float32 else 1e-9)
+        b = rng.standard_normal((2, n, 3))
+        ld, piv = ember.linalg.ldl_factor(ember.tensor(a))
+        got = ember.linalg.ldl_solve(ld, piv, ember.tensor(b))
+        want = torch.linalg.ldl_solve(*torch.linalg.ldl_factor(torch.tensor(a)), torch.tensor(b))
+        assert_close(got, want, rtol=1e-8, atol=1e-8)
+        np.testing.assert_allclose(a @ got.numpy(), b, atol=1e-8)
+
+
+def test_ldl_errors():
+    check_error(lambda lib, a: lib.linalg.ldl_factor(a), [z((2, 3))])
+    check_error(lambda lib, a: lib.linalg.ldl_factor(a), [z(3)])
+    assert_close(ember.linalg.ldl_factor_ex(ember.zeros(2, 3, 3)).info, torch.linalg.ldl_factor_ex(torch.zeros(2, 3, 3)).info)
+    with pytest.raises(RuntimeError, match="singular"):
+        ember.linalg.ldl_factor(ember.zeros(3, 3))

@@ -933,3 +933,111 @@ def pivots_to_perm(piv, m):
         perm[..., i : i + 1] = np.take_along_axis(perm, j, -1)
         np.put_along_axis(perm, j, pi, -1)
     return perm
+
+
+_BK_ALPHA = (1 + 17 ** 0.5) / 8  # Bunch–Kaufman's pivoting threshold
+
+
+def ldl_array(a):
+    """(LD, pivots, info) of A = P·L·D·Lᵀ·Pᵀ for one symmetric matrix (its lower triangle read), by Bunch–Kaufman
+    diagonal pivoting with 1×1 and 2×2 blocks (Bunch & Kaufman, "Some stable methods for calculating inertia and
+    solving symmetric linear systems", Math. Comp. 31, 1977), in LAPACK dsytf2's order and storage: L's multipliers
+    below the diagonal, D on it (2×2 blocks with their off-diagonal below), pivots 1-based (negative for a 2×2
+    block), info the first zero pivot."""
+    A = np.tril(np.array(a, dtype=a.dtype, copy=True))
+    A = A + np.tril(A, -1).T  # symmetric working copy; the lower triangle is what counts
+    n = A.shape[0]
+    piv = np.zeros(n, dtype=np.int32)
+    info, k = 0, 0
+    while k < n:
+        kstep = 1
+        absakk = abs(A[k, k])
+        if k < n - 1:
+            imax = k + 1 + int(np.argmax(np.abs(A[k + 1 :, k])))
+            colmax = abs(A[imax, k])
+        else:
+            imax, colmax = k, 0.0
+        if max(absakk, colmax) == 0 or np.isnan(absakk):
+            info = info or k + 1
+            kp = k
+        else:
+            if absakk >= _BK_ALPHA * colmax:
+                kp = k
+            else:
+                row = np.abs(A[imax, k:imax])
+                rowmax = row.max() if row.size else 0.0
+                if imax < n - 1:
+                    rowmax = max(rowmax, np.abs(A[imax + 1 :, imax]).max())
+                if absakk >= _BK_ALPHA * colmax * (colmax / rowmax):
+                    kp = k
+                elif abs(A[imax, imax]) >= _BK_ALPHA * rowmax:
+                    kp = imax
+                else:
+                    kp, kstep = imax, 2
+            kk = k + kstep - 1
+            if kp != kk:  # symmetric interchange of rows/columns kk and kp in the trailing matrix only
+                T = A[k:, k:]
+                T[[kk - k, kp - k], :] = T[[kp - k, kk - k], :]
+                T[:, [kk - k, kp - k]] = T[:, [kp - k, kk - k]]
+            if kstep == 1:
+                if k < n - 1:
+                    x = A[k + 1 :, k].copy()
+                    A[k + 1 :, k + 1 :] -= np.outer(x, x) / A[k, k]
+                    A[k + 1 :, k] = x / A[k, k]
+                    A[k, k + 1 :] = A[k + 1 :, k]
+            else:
+                if k < n - 2:
+                    d21 = A[k + 1, k]
+                    d11 = A[k + 1, k + 1] / d21
+                    d22 = A[k, k] / d21
+                    t = 1 / (d11 * d22 - 1)
+                    d21 = t / d21
+                    wk = d21 * (d11 * A[k + 2 :, k] - A[k + 2 :, k + 1])
+                    wkp1 = d21 * (d22 * A[k + 2 :, k + 1] - A[k + 2 :, k])
+                    A[k + 2 :, k + 2 :] -= np.outer(A[k + 2 :, k], wk) + np.outer(A[k + 2 :, k + 1], wkp1)
+                    A[k + 2 :, k], A[k + 2 :, k + 1] = wk, wkp1
+                    A[k, k + 2 :], A[k + 1, k + 2 :] = wk, wkp1
+        if kstep == 1:
+            piv[k] = kp + 1
+        else:
+            piv[k] = piv[k + 1] = -(kp + 1)
+        k += kstep
+    return np.tril(A), piv, info
+
+
+def ldl_solve_array(ld, piv, b):
+    """X with A·X = B from :func:`ldl_array`'s factors (LAPACK dsytrs, lower): L·D·Lᵀ solved with the interchanges."""
+    x = np.array(b, dtype=np.result_type(ld, b), copy=True)
+    n = ld.shape[0]
+    k = 0
+    while k < n:  # solve L·D·Y = P·B
+        if piv[k] > 0:
+            kp = piv[k] - 1
+            x[[k, kp]] = x[[kp, k]]
+            x[k + 1 :] -= np.outer(ld[k + 1 :, k], x[k])
+            x[k] /= ld[k, k]
+            k += 1
+        else:
+            kp = -piv[k] - 1
+            x[[k + 1, kp]] = x[[kp, k + 1]]
+            x[k + 2 :] -= np.outer(ld[k + 2 :, k], x[k]) + np.outer(ld[k + 2 :, k + 1], x[k + 1])
+            akm1k = ld[k + 1, k]
+            akm1, ak = ld[k, k] / akm1k, ld[k + 1, k + 1] / akm1k
+            denom = akm1 * ak - 1
+            bkm1, bk = x[k] / akm1k, x[k + 1] / akm1k
+            x[k], x[k + 1] = (ak * bkm1 - bk) / denom, (akm1 * bk - bkm1) / denom
+            k += 2
+    k = n - 1
+    while k >= 0:  # solve Lᵀ·Pᵀ·X = Y
+        if piv[k] > 0:
+            x[k] -= ld[k + 1 :, k] @ x[k + 1 :]
+            kp = piv[k] - 1
+            x[[k, kp]] = x[[kp, k]]
+            k -= 1
+        else:
+            x[k] -= ld[k + 1 :, k] @ x[k + 1 :]
+            x[k - 1] -= ld[k + 1 :, k - 1] @ x[k + 1 :]
+            kp = -piv[k] - 1
+            x[[k, kp]] = x[[kp, k]]
+            k -= 2
+    return x

@@ -12,14 +12,16 @@ batch element is unspecified (torch's is LAPACK's partial work).
 """
 from __future__ import annotations
 
-import builtins
 from collections import namedtuple
 
 import numpy as np
 
 from . import _dtype
-from .autograd.ops import linalg as _L, reduction as _R, shape as _S
-from .autograd.ops.linalg import linalg_cross as cross, matmul, multi_dot
+from .autograd.ops import linalg as _L
+from .autograd.ops import reduction as _R
+from .autograd.ops import shape as _S
+from .autograd.ops.linalg import linalg_cross as cross
+from .autograd.ops.linalg import matmul, multi_dot
 from .tensor import Tensor, _wrap
 
 __all__ = [
@@ -458,7 +460,7 @@ def ldl_factor(A, *, hermitian=False, out=None):
 def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
     """X with A·X = B from A's :func:`ldl_factor` (LAPACK sytrs's two triangular sweeps with the interchanges)."""
     if B._data.ndim < 2:
-        raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got -2)")
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got -2)")
     ld, piv, b = LD._data, pivots._data, B._data
     lead = np.broadcast_shapes(ld.shape[:-2], b.shape[:-2])
     ld = np.broadcast_to(ld, lead + ld.shape[-2:]).reshape((-1,) + ld.shape[-2:])
@@ -570,7 +572,6 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     nd = A._data.ndim
     (d1,), (d2,) = _dims(dim1, nd), _dims(dim2, nd)
     X = A.permute(*[i for i in range(nd) if i not in (d1, d2)], d1, d2)
-    r, c = X._data.shape[-2:]
     X = X[..., :, offset:] if offset >= 0 else X[..., -offset:, :]
     k = min(X._data.shape[-2:])
     return _L.einsum("...ii->...i", X[..., :k, :k])
@@ -667,5 +668,3 @@ def cond(A, p=None, *, out=None):
     _check_matrix("linalg.cond", A)
     return _L._into(out, matrix_norm(A, p) * matrix_norm(inv(A), p))
 
-
-del builtins

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _dtype
 from .autograd.ops.special import (
     digamma, erf, erfc, erfcx, erfinv, i0, i0e, i1, i1e, log_ndtr, multigammaln, ndtr, ndtri, polygamma, zeta,
 )
 from .autograd.ops.special import lgamma as gammaln
-from . import _dtype
 from .tensor import Tensor, _wrap
 
 # torch.special name -> the ember function it is (torch documents each as an alias)
@@ -173,5 +173,4 @@ __all__ = [
     "multigammaln", "ndtr", "ndtri", "polygamma", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
     "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
     "shifted_chebyshev_polynomial_w", "spherical_bessel_j0", "xlog1py", "zeta",
-    *ALIASES,
-]
+] + list(ALIASES)

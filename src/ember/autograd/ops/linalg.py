@@ -177,7 +177,7 @@ def einsum(equation, *operands_):
 
 def _check_einsum(equation: str, arrays) -> None:
     """torch's einsum errors: operand count, subscripts per operand, sizes per letter, output letters."""
-    lhs, arrow, out = equation.partition("->")
+    lhs, _, out = equation.partition("->")
     ins = lhs.split(",")
     if len(ins) > len(arrays):
         raise RuntimeError("einsum(): fewer operands were provided than specified in the equation")

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ... import _dtype
-from ...tensor import Tensor, _wrap
+from ...tensor import Tensor
 from ..function import Op
 from ._util import as_tensor_arg
 from ._xp import dtype_of, xp_of

@@ -250,3 +250,17 @@ def test_modified_bessel_k_matches_torch(name):
     x32 = x[(x > 1e-30) | (x <= 0)].astype(np.float32)
     assert_close(fe(ember.tensor(x32)), ft(torch.tensor(x32)), rtol=2e-6, atol=1e-30)
     assert not fe(ember.tensor([0.5], requires_grad=True)).requires_grad
+
+
+def test_airy_ai_matches_torch_and_mpmath():
+    """torch's airy_ai is off by up to 3e-6 near x = −2.1 (the seam of its Cephes regions), so torch is compared at
+    1e-5 and exactness against mpmath's arbitrary-precision Ai (installed with torch, through sympy)."""
+    mpmath = pytest.importorskip("mpmath")
+    x = np.concatenate([np.linspace(-60, 40, 501), [-2.1, -6.9, 2.0, 0.0, np.inf, -np.inf, np.nan]])
+    assert_close(ember.special.airy_ai(ember.tensor(x)), torch.special.airy_ai(torch.tensor(x)), rtol=1e-5, atol=1e-5)
+    assert_close(ember.special.airy_ai(ember.tensor(x.astype(np.float32))),
+                 torch.special.airy_ai(torch.tensor(x.astype(np.float32))), rtol=1e-4, atol=1e-5)
+    fin = x[np.isfinite(x)]
+    ref = np.array([float(mpmath.airyai(v)) for v in fin])
+    np.testing.assert_allclose(ember.special.airy_ai(ember.tensor(fin)).numpy(), ref, rtol=1e-11, atol=1e-12)
+    assert not ember.special.airy_ai(ember.tensor([0.5], requires_grad=True)).requires_grad

@@ -120,14 +120,14 @@ def _gammainc(a, x, lower):
 def _bessel(kind: str):
     from .autograd.ops import special as _K
 
-    kernel = getattr(_K, f"{kind}_array" if "modified" in kind else f"bessel_{kind}_array")
+    kernel = getattr(_K, f"{kind}_array" if "_" in kind else f"bessel_{kind}_array")
 
     def fn(input, *, out=None):
         x = _float(input)._data
         with np.errstate(all="ignore"):
             return _into(out, _wrap(np.asarray(kernel(x), dtype=x.dtype)))
 
-    fn.__name__ = kind if "modified" in kind else f"bessel_{kind}"
+    fn.__name__ = kind if "_" in kind else f"bessel_{kind}"
     fn.__doc__ = f"The Bessel function {kind} (no derivative, as torch); its method: autograd/ops/special.py."
     return fn
 
@@ -136,6 +136,7 @@ bessel_j0, bessel_j1, bessel_y0, bessel_y1 = _bessel("j0"), _bessel("j1"), _bess
 modified_bessel_k0, modified_bessel_k1 = _bessel("modified_bessel_k0"), _bessel("modified_bessel_k1")
 scaled_modified_bessel_k0 = _bessel("scaled_modified_bessel_k0")
 scaled_modified_bessel_k1 = _bessel("scaled_modified_bessel_k1")
+airy_ai = _bessel("airy_ai")
 
 
 def spherical_bessel_j0(input, *, out=None):
@@ -166,7 +167,7 @@ def _into(out, res):
 
 
 __all__ = [
-    "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t", "chebyshev_polynomial_u",
+    "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t", "chebyshev_polynomial_u",
     "chebyshev_polynomial_v", "chebyshev_polynomial_w", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv",
     "gammainc", "gammaincc", "gammaln", "hermite_polynomial_h", "hermite_polynomial_he", "i0", "i0e", "i1", "i1e",
     "laguerre_polynomial_l", "legendre_polynomial_p", "log_ndtr", "modified_bessel_k0", "modified_bessel_k1",

@@ -829,3 +829,36 @@ def modified_bessel_k1_array(x):
     x = np.asarray(x, dtype=np.float64)
     with np.errstate(all="ignore"):
         return np.where(x == 0, np.inf, _bessel_ke(x, 1) * np.exp(-x))
+
+
+# ---- the Airy function (no derivative, as torch) -----------------------------------------------------------------
+_AI0 = 0.35502805388781723926  # Ai(0) = 1/(3^(2/3)·Γ(2/3))
+_AI1 = 0.25881940379280679840  # −Ai′(0) = 1/(3^(1/3)·Γ(1/3))
+
+
+def airy_ai_array(x):
+    """Ai(x): the Maclaurin series Ai = Ai(0)·f − |Ai′(0)|·g, f = Σ 3ᵏ(1/3)ₖ x³ᵏ/(3k)!, g = Σ 3ᵏ(2/3)ₖ x³ᵏ⁺¹/(3k+1)!
+    (A&S 10.4.2) for −6.9 ≤ x ≤ 2; above, Ai(x) = (1/π)·√(x/3)·K₁/₃(ζ), and below Ai(−x) = (√x/3)·(J₁/₃(ζ) + J₋₁/₃(ζ))
+    with Hankel's expansion, ζ = (2/3)|x|^(3/2) (A&S 10.4.14, 10.4.15)."""
+    x = np.asarray(x, dtype=np.float64)
+    mid = (x >= -6.9) & (x <= 2)
+    xm = np.where(mid, x, 0.0)
+    x3 = xm ** 3
+    tf, tg = np.ones_like(xm), xm.copy()
+    f, g = tf.copy(), tg.copy()
+    for k in range(1, 80):
+        tf = tf * x3 / ((3 * k - 1) * (3 * k))
+        tg = tg * x3 / ((3 * k) * (3 * k + 1))
+        f, g = f + tf, g + tg
+    series = _AI0 * f - _AI1 * g
+    with np.errstate(all="ignore"):
+        xp_ = np.where(x > 2, x, 4.0)
+        zeta = 2 / 3 * xp_ ** 1.5
+        right = np.sqrt(xp_ / 3) / np.pi * _bessel_ke(zeta, 1 / 3) * np.exp(-zeta)
+        xn = np.where(x < -6.9, -x, 8.0)
+        zn = np.where(np.isfinite(xn), 2 / 3 * xn ** 1.5, 20.0)
+        jp, _ = _hankel(zn, 1 / 3)
+        jm, _ = _hankel(zn, -1 / 3)
+        left = np.sqrt(xn) / 3 * (jp + jm)
+    out = np.where(mid, series, np.where(x > 2, right, left))
+    return np.where(np.isnan(x) | np.isinf(x), np.nan, out)  # (nan at ±inf, as torch)

@@ -52,6 +52,8 @@ from .autograd.ops.special import (  # noqa: E402
 )
 from .linalg import det, logdet, matrix_exp, matrix_power, slogdet  # noqa: E402  (torch's top-level aliases)
 from .linalg import inv as inverse, pinv as _pinv  # noqa: E402
+from .linalg import _cholesky_old as cholesky, _qr_old as qr, _svd_old as svd  # noqa: E402
+from .linalg import cholesky_inverse, cholesky_solve, triangular_solve  # noqa: E402
 
 
 def pinverse(input, rcond=1e-15):

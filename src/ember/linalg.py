@@ -668,3 +668,49 @@ def cond(A, p=None, *, out=None):
     _check_matrix("linalg.cond", A)
     return _L._into(out, matrix_norm(A, p) * matrix_norm(inv(A), p))
 
+
+
+# ---- torch's older top-level forms (torch.svd, torch.qr, torch.cholesky, …), composed of the above -------------
+torch_svd = namedtuple("svd", ["U", "S", "V"])
+torch_qr = namedtuple("qr", ["Q", "R"])
+torch_triangular_solve = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+
+
+def _svd_old(input, some=True, compute_uv=True):
+    """torch.svd: (U, S, V) with input = U·diag(S)·Vᵀ (V, not Vh); without compute_uv, U and V are zeros."""
+    if not compute_uv:  # (torch's zero U and V are m×m and n×n)
+        S = svdvals(input)
+        lead, (m, n) = input._data.shape[:-2], input._data.shape[-2:]
+        dt = input._data.dtype
+        return torch_svd(_wrap(np.zeros(lead + (m, m), dt)), S, _wrap(np.zeros(lead + (n, n), dt)))
+    U, S, Vh = svd(input, full_matrices=not some)
+    return torch_svd(U, S, Vh.transpose(-1, -2))
+
+
+def _qr_old(input, some=True):
+    """torch.qr: linalg.qr with mode 'reduced' (some) or 'complete'."""
+    return torch_qr(*qr(input, mode="reduced" if some else "complete"))
+
+
+def _cholesky_old(input, upper=False):
+    """torch.cholesky (deprecated in torch for linalg.cholesky)."""
+    return cholesky(input, upper=upper, _name="linalg.cholesky")
+
+
+def cholesky_solve(B, L, upper=False):
+    """X with (L·Lᵀ)·X = B (or (Uᵀ·U)·X = B with upper), from a Cholesky factor."""
+    A = matmul(L.transpose(-1, -2), L) if upper else matmul(L, L.transpose(-1, -2))
+    return solve(A, B)
+
+
+def cholesky_inverse(L, upper=False):
+    """(L·Lᵀ)⁻¹ (or (Uᵀ·U)⁻¹) from a Cholesky factor."""
+    A = matmul(L.transpose(-1, -2), L) if upper else matmul(L, L.transpose(-1, -2))
+    return inv(A)
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
+    """torch.triangular_solve: (X, A) with op(A)·X = b, op(A) = A or Aᵀ, A triangular."""
+    T = A.transpose(-1, -2) if transpose else A
+    X = solve_triangular(T, b, upper=upper != transpose, unitriangular=unitriangular)
+    return torch_triangular_solve(X, A.clone())

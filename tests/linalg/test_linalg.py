@@ -264,3 +264,33 @@ def test_ldl_errors():
     assert_close(ember.linalg.ldl_factor_ex(ember.zeros(2, 3, 3)).info, torch.linalg.ldl_factor_ex(torch.zeros(2, 3, 3)).info)
     with pytest.raises(RuntimeError, match="singular"):
         ember.linalg.ldl_factor(ember.zeros(3, 3))
+
+
+OLD_FORMS = {
+    "svd": (lambda lib, a: (lambda u, s, v: (s, u @ v.transpose(-1, -2), u * u))(*lib.svd(a)), [TALL]),
+    "svd_not_some": (lambda lib, a: (lambda u, s, v: (s, u.shape, v.shape))(*a.svd(some=False))[0], [TALL]),
+    "svd_no_uv": (lambda lib, a: lib.svd(a, compute_uv=False), [TALL]),
+    "qr": (lambda lib, a: lib.qr(a), [TALL]),
+    "qr_not_some": (lambda lib, a: a.qr(some=False).Q.abs().sum() + a.qr(some=True).R, [A]),
+    "cholesky": (lambda lib, a: lib.cholesky(_spd(lib, a)) + _spd(lib, a).cholesky(upper=True), [A]),
+    "cholesky_solve": (lambda lib, a, b: lib.cholesky_solve(b, lib.linalg.cholesky(_spd(lib, a))), [A, B]),
+    "cholesky_solve_upper": (lambda lib, a, b: b.cholesky_solve(lib.linalg.cholesky(_spd(lib, a), upper=True), upper=True), [A, B]),
+    "cholesky_inverse": (lambda lib, a: lib.cholesky_inverse(lib.linalg.cholesky(_spd(lib, a))), [A]),
+    "triangular_solve": (lambda lib, a, b: lib.triangular_solve(b, a + 3 * lib.eye(3, dtype=a.dtype)), [A, B]),
+    "triangular_solve_t": (lambda lib, a, b: b.triangular_solve(a + 3 * lib.eye(3, dtype=a.dtype), upper=False,
+                                                                transpose=True, unitriangular=True), [A, B]),
+    "addmm_": (lambda lib, i, a, b: i.clone().addmm_(a, b, beta=0.5, alpha=2), [r(2, 4), r(2, 3), r(3, 4)]),
+    "addmv_": (lambda lib, i, a, b: i.clone().addmv_(a, b, alpha=2), [r(2), r(2, 3), r(3)]),
+    "addr_": (lambda lib, i, a, b: i.clone().addr_(a, b, beta=2), [r(2, 3), r(2), r(3)]),
+    "baddbmm_": (lambda lib, i, a, b: i.clone().baddbmm_(a, b), [r(2, 3, 4), r(2, 3, 5), r(2, 5, 4)]),
+    "addbmm_": (lambda lib, i, a, b: i.clone().addbmm_(a, b), [r(3, 4), r(2, 3, 5), r(2, 5, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OLD_FORMS))
+def test_torchs_older_top_level_forms(name):
+    f, arrays = OLD_FORMS[name]
+    check_parity(f, arrays, dtype=np.float64, rtol=1e-9, atol=1e-9)
+    check_parity(f, arrays, rtol=2e-5, atol=2e-5)
+    if name not in ("svd_not_some", "svd_no_uv"):
+        check_twice(f, arrays)

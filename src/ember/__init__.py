@@ -47,6 +47,21 @@ hstack, vstack, split, chunk, unbind, flip, broadcast_to = _S.hstack, _S.vstack,
 gather, scatter, scatter_add, index_select, masked_fill = _I.gather, _I.scatter, _I.scatter_add, _I.index_select, _I.masked_fill
 masked_select, nonzero, take_along_dim = _I.masked_select, _I.nonzero, _I.take_along_dim
 matmul, mm, bmm, dot, outer, einsum = _L.matmul, _L.mm, _L.bmm, _L.dot, _L.outer, _L.einsum
+addmm, addmv, addr, baddbmm, addbmm, mv = _L.addmm, _L.addmv, _L.addr, _L.baddbmm, _L.addbmm, _L.mv
+vdot, inner, tensordot, kron, ger, cross = _L.vdot, _L.inner, _L.tensordot, _L.kron, _L.outer, _L.cross
+cdist, dist, chain_matmul = _L.cdist, _L.dist, _L.chain_matmul
+from .autograd.ops.special import (  # noqa: E402
+    digamma, erf, erfc, erfinv, i0, lgamma, polygamma,
+)
+from .linalg import det, logdet, matrix_exp, matrix_power, slogdet  # noqa: E402  (torch's top-level aliases)
+from .linalg import inv as inverse, pinv as _pinv  # noqa: E402
+from .linalg import _cholesky_old as cholesky, _qr_old as qr, _svd_old as svd  # noqa: E402
+from .linalg import cholesky_inverse, cholesky_solve, triangular_solve  # noqa: E402
+
+
+def pinverse(input, rcond=1e-15):
+    """The pseudo-inverse dropping singular values ≤ rcond·σ_max (torch.pinverse: linalg.pinv with rtol=rcond)."""
+    return _pinv(input, rtol=rcond)
 softmax, log_softmax = _N.softmax, _N.log_softmax
 sort, argsort, msort, topk, kthvalue, mode = _O.sort, _O.argsort, _O.msort, _O.topk, _O.kthvalue, _O.mode
 median, nanmedian, unique, unique_consecutive = _O.median, _O.nanmedian, _O.unique, _O.unique_consecutive
@@ -273,3 +288,4 @@ def dropout(input, p, train):
 def alpha_dropout(input, p, train):
     return nn.functional.alpha_dropout(input, p, train)
 from . import distributions  # noqa: E402
+from . import nn, optim, special, utils  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.special / torch.utils)

@@ -8,6 +8,7 @@ from ...tensor import Tensor, _DataTensor, _wrap
 from .. import _versions
 from ..grad_mode import _state
 from . import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S, sorting as O
+from . import special as X
 from ._util import _C_NAMES, as_tensor_arg, broadcast_error
 
 # ---- operators ----------------------------------------------------------------------
@@ -74,6 +75,24 @@ _METHODS = {
     "masked_fill": I.masked_fill, "masked_select": I.masked_select, "nonzero": I.nonzero,
     "take_along_dim": I.take_along_dim,
     "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "dot": L.dot, "outer": L.outer,
+    "addmm": L.addmm, "addmv": L.addmv, "addr": L.addr, "baddbmm": L.baddbmm, "addbmm": L.addbmm, "mv": L.mv,
+    "det": lambda self: _linalg().det(self), "logdet": lambda self: _linalg().logdet(self),
+    "slogdet": lambda self: _linalg().slogdet(self), "inverse": lambda self: _linalg().inv(self),
+    "pinverse": lambda self, rcond=1e-15: _linalg().pinv(self, rtol=rcond),
+    "matrix_power": lambda self, n: _linalg().matrix_power(self, n), "matrix_exp": lambda self: _linalg().matrix_exp(self),
+    "svd": lambda self, some=True, compute_uv=True: _linalg()._svd_old(self, some, compute_uv),
+    "qr": lambda self, some=True: _linalg()._qr_old(self, some),
+    "cholesky": lambda self, upper=False: _linalg()._cholesky_old(self, upper),
+    "cholesky_solve": lambda self, input2, upper=False: _linalg().cholesky_solve(self, input2, upper),
+    "cholesky_inverse": lambda self, upper=False: _linalg().cholesky_inverse(self, upper),
+    "triangular_solve": lambda self, A, upper=True, transpose=False, unitriangular=False:
+        _linalg().triangular_solve(self, A, upper, transpose, unitriangular),
+    "addmm_": lambda self, mat1, mat2, *, beta=1, alpha=1: self.copy_(L.addmm(self, mat1, mat2, beta=beta, alpha=alpha)),
+    "addmv_": lambda self, mat, vec, *, beta=1, alpha=1: self.copy_(L.addmv(self, mat, vec, beta=beta, alpha=alpha)),
+    "addr_": lambda self, vec1, vec2, *, beta=1, alpha=1: self.copy_(L.addr(self, vec1, vec2, beta=beta, alpha=alpha)),
+    "baddbmm_": lambda self, b1, b2, *, beta=1, alpha=1: self.copy_(L.baddbmm(self, b1, b2, beta=beta, alpha=alpha)),
+    "addbmm_": lambda self, b1, b2, *, beta=1, alpha=1: self.copy_(L.addbmm(self, b1, b2, beta=beta, alpha=alpha)),
+    "vdot": L.vdot, "inner": L.inner, "kron": L.kron, "cross": L.cross, "dist": L.dist, "ger": L.outer,
     "softmax": N.softmax, "log_softmax": N.log_softmax,
     # sorting, selection and cumulative ops (sorting.py)
     "sort": O.sort, "argsort": O.argsort, "msort": O.msort, "topk": O.topk, "kthvalue": O.kthvalue,
@@ -118,6 +137,8 @@ _METHODS = {
     "dim_order": lambda x, *, ambiguity_check=False: dim_order(x),
     "tril": lambda x, diagonal=0: _creation().tril(x, diagonal),
     "triu": lambda x, diagonal=0: _creation().triu(x, diagonal),
+    "erf": X.erf, "erfc": X.erfc, "erfinv": X.erfinv, "lgamma": X.lgamma, "digamma": X.digamma,
+    "polygamma": lambda self, n: X.polygamma(n, self), "i0": X.i0,
 }
 
 
@@ -133,6 +154,12 @@ def _creation():
     from ... import _creation as C
 
     return C
+
+
+def _linalg():
+    from ... import linalg
+
+    return linalg
 
 
 # ---- in-place methods -----------------------------------------------------------------

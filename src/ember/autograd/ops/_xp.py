@@ -154,18 +154,6 @@ class TensorNamespace:
         return [a[(slice(None),) * (axis % a.dim()) + (slice(s, e),)] for s, e in zip(starts, ends)]
 
     @staticmethod
-    def cumprod(a, axis):
-        """Running products along ``axis``, one recorded product per position (create_graph only)."""
-        from .shape import stack
-
-        axis %= a.dim()
-        lead = (slice(None),) * axis
-        parts = [a[lead + (0,)]]
-        for i in range(1, a.shape[axis]):
-            parts.append(parts[-1] * a[lead + (i,)])
-        return stack(parts, axis)
-
-    @staticmethod
     def concatenate(arrays, axis=0):
         from .shape import cat
 
@@ -190,3 +178,19 @@ class TensorNamespace:
     @staticmethod
     def cumprod(a, axis):
         return a.cumprod(axis)
+
+    class linalg:
+        """The ``numpy.linalg`` functions that backward formulas use, on Tensors (``ember.linalg``)."""
+
+        @staticmethod
+        def solve(a, b):
+            from ... import linalg
+
+            return linalg.solve(a, b)
+
+        @staticmethod
+        def inv(a):
+            from ... import linalg
+
+            return linalg.inv(a)
+

@@ -12,7 +12,9 @@ from ...tensor import Tensor, _wrap
 __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax",
     "softmin", "softplus", "hardtanh", "logsigmoid", "mish", "dropout", "alpha_dropout", "linear", "one_hot",
-    "normalize",
+    "normalize", "elu_", "leaky_relu_", "hardtanh_", "selu", "selu_", "celu", "celu_", "glu", "hardsigmoid",
+    "hardswish", "hardshrink", "softshrink", "softsign", "tanhshrink", "threshold", "threshold_", "prelu", "rrelu",
+    "rrelu_",
 ]
 
 
@@ -151,3 +153,147 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
     """x / max(‖x‖_p, ε) along ``dim``."""
     n = input.norm(p, dim, keepdim=True).clamp(min=eps)
     return input / n
+
+
+# ---- the rest of torch's activations (#19), each composed from differentiable ops ---------------------------
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """SELU(x) = λ·ELU(x; α), α ≈ 1.6733, λ ≈ 1.0507 (Klambauer et al., "Self-Normalizing Neural Networks",
+    NeurIPS 2017, https://arxiv.org/abs/1706.02515)."""
+    check_float("elu_cpu", input)
+    return _maybe_inplace(input, lambda x: N.Elu.apply(x, alpha=_SELU_ALPHA) * _SELU_SCALE, inplace)
+
+
+def selu_(input):
+    return selu(input, inplace=True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """CELU(x) = max(0, x) + min(0, α(e^(x/α) − 1)) (Barron, 2017, https://arxiv.org/abs/1704.07483)."""
+    check_float("elu_cpu", input)
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _maybe_inplace(input, lambda x: E.where(x > 0, x, E.expm1(x / alpha) * alpha), inplace)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
+
+
+def glu(input, dim=-1):
+    """GLU(a, b) = a ⊗ σ(b), with a, b the two halves of ``input`` along ``dim`` (Dauphin et al., 2017)."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    n = input.shape[dim]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.dim()} is size {n}")
+    a, b = input.chunk(2, dim)
+    return a * E.sigmoid(b)
+
+
+def hardsigmoid(input, inplace=False):
+    """hardsigmoid(x) = 0 if x ≤ −3, 1 if x ≥ 3, else x/6 + 1/2."""
+    check_float("hardsigmoid_cpu", input)
+    return _maybe_inplace(input, lambda x: N.Hardtanh.apply(x + 3.0, lo=0.0, hi=6.0) / 6.0, inplace)
+
+
+def hardswish(input, inplace=False):
+    """hardswish(x) = x·hardsigmoid(x) (Howard et al., "Searching for MobileNetV3", 2019)."""
+    check_float("hardswish_cpu", input)
+    return _maybe_inplace(input, lambda x: x * N.Hardtanh.apply(x + 3.0, lo=0.0, hi=6.0) / 6.0, inplace)
+
+
+def _check_lambd(input, lambd):
+    dt = input._data.dtype
+    if dt.kind == "f" and not 0 <= lambd <= np.finfo(dt).max:
+        raise RuntimeError(f"lambda must be in range [0, {float(np.finfo(dt).max):g}] for input dtype "
+                           f"{'Double' if dt == np.float64 else 'Float' if dt == np.float32 else 'Half'}, "
+                           f"but found {lambd:g}")
+
+
+def hardshrink(input, lambd=0.5):
+    """hardshrink(x) = x if |x| > λ else 0."""
+    check_float("hardshrink_cpu", input)
+    return E.where((input > lambd) | (input < -lambd), input, 0.0)
+
+
+def softshrink(input, lambd=0.5):
+    """softshrink(x) = x − λ if x > λ, x + λ if x < −λ, else 0  (= x − clamp(x, −λ, λ))."""
+    check_float("softshrink_cpu", input)
+    _check_lambd(input, lambd)
+    return E.where(input > lambd, input - lambd, E.where(input < -lambd, input + lambd, 0.0))
+
+
+def softsign(input):
+    """softsign(x) = x / (1 + |x|)."""
+    return input / (E.abs(input) + 1)
+
+
+def tanhshrink(input):
+    """tanhshrink(x) = x − tanh(x)."""
+    return input - E.tanh(input)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """y = x if x > threshold else value."""
+    return _maybe_inplace(input, lambda x: E.where(x > threshold, x, value), inplace)
+
+
+_threshold = threshold  # (threshold_'s argument of the same name hides the function)
+
+
+def threshold_(input, threshold, value):
+    return _threshold(input, threshold, value, inplace=True)
+
+
+def prelu(input, weight):
+    """PReLU(x) = x if x > 0 else a·x, with one learnt slope a per channel (dim 1; a 1-d input has one channel) or
+    one shared by all (He et al., "Delving Deep into Rectifiers", ICCV 2015, https://arxiv.org/abs/1502.01852)."""
+    check_float("prelu_cpu", input)
+    n = weight._data.size
+    if input.dim() == 0 and n != 1:
+        raise RuntimeError("Not allow zero-dim input tensor.")
+    if weight.dim() > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
+    if n != 1:
+        c = input.shape[1] if input.dim() >= 2 else 1
+        if n != c:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} "
+                               f"and channel size = {c}.")
+        w = weight.reshape((c,) + (1,) * (input.dim() - 2))
+    else:
+        w = weight.reshape(())
+    return E.where(input > 0, input, w * input)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU: y = x if x ≥ 0 else a·x, a ~ U(lower, upper) drawn per element in training,
+    a = (lower + upper)/2 in evaluation (Xu et al., "Empirical Evaluation of Rectified Activations", 2015,
+    https://arxiv.org/abs/1505.00853).
+
+    Torch parity: eval values and gradients equal torch's; training slopes come from ember's generator."""
+    check_float("leaky_relu_cpu", input)
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    x = input._data
+    a = _gen(None).uniform(lower, upper, size=x.shape).astype(x.dtype)
+    mask = np.where(x >= 0, x.dtype.type(1), a)
+    return _maybe_inplace(input, lambda t: N.MulMask.apply(t, mask=mask), inplace)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, inplace=True)

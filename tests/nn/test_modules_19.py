@@ -1,0 +1,200 @@
+"""The rest of torch.nn (#19) against torch: activations, padding, pixel/channel shuffle, distances, Bilinear,
+instance/RMS/local-response norm, fold/unfold. Each module: repr, state_dict keys, values and gradients with
+weights copied from torch; each functional: float64 gradcheck and gradgradcheck; errors: type and message."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from _oracle import assert_close, to_numpy, torch
+
+import ember
+import ember.nn as enn
+import ember.nn.functional as EF
+
+tnn, TF = torch.nn, torch.nn.functional
+
+
+def _pair(x, dtype=np.float32):
+    x = np.asarray(x, dtype=dtype)
+    return ember.tensor(x.copy(), requires_grad=True), torch.tensor(x.copy(), requires_grad=True)
+
+
+def check_module(make, shape, *, seed=0, inputs=None, rtol=None, atol=None, train=True, grad=True):
+    """make(nn) builds the same module in both libraries; repr, state_dict, forward and backward must agree."""
+    t = make(tnn)
+    e = make(enn)
+    assert repr(e) == repr(t)
+    assert list(e.state_dict()) == list(t.state_dict())
+    assert [n for n, _ in e.named_buffers()] == [n for n, _ in t.named_buffers()]
+    e.load_state_dict({k: ember.tensor(v.detach().numpy().copy()) for k, v in t.state_dict().items()})
+    if not train:
+        e.eval(), t.eval()
+    rng = np.random.default_rng(seed)
+    arrays = inputs if inputs is not None else [rng.standard_normal(s) for s in (shape if isinstance(shape, list) else [shape])]
+    pairs = [_pair(a) for a in arrays]
+    ye, yt = e(*[p[0] for p in pairs]), t(*[p[1] for p in pairs])
+    assert_close(ye, yt, rtol=rtol, atol=atol)
+    if not grad:
+        return e, t
+    v = rng.standard_normal(tuple(yt.shape)).astype(np.float32)
+    (ye * ember.tensor(v)).sum().backward()
+    (yt * torch.tensor(v)).sum().backward()
+    for pe, pt in pairs:
+        assert_close(pe.grad, pt.grad, rtol=rtol, atol=atol or 1e-5)
+    for (n, pe), (_, pt) in zip(e.named_parameters(), t.named_parameters()):
+        assert_close(pe.grad, pt.grad, rtol=rtol or 1e-4, atol=atol or 1e-5, msg=n)
+    for (n, be), (_, bt) in zip(e.named_buffers(), t.named_buffers()):
+        assert_close(be, bt, rtol=rtol, atol=atol, msg=n)
+    return e, t
+
+
+def check_grads(fn, *shapes, seed=0, positive=False, gradgrad=True, keep_away=None):
+    """float64 gradcheck and gradgradcheck of fn on random inputs (away from kinks at ``keep_away``)."""
+    rng = np.random.default_rng(seed)
+    xs = []
+    for s in shapes:
+        a = rng.standard_normal(s)
+        if positive:
+            a = np.abs(a) + 0.1
+        if keep_away is not None:
+            for k in keep_away:
+                a = np.where(np.abs(a - k) < 0.05, a + 0.1, a)
+        xs.append(ember.tensor(a, requires_grad=True))
+    assert ember.autograd.gradcheck(fn, xs)
+    if gradgrad:
+        assert ember.autograd.gradgradcheck(fn, xs)
+
+
+def raises_like(efn, tfn, exc=None):
+    """Both raise the same exception type with the same message."""
+    with pytest.raises(Exception) as te:
+        tfn()
+    with pytest.raises(type(te.value) if exc is None else exc) as ee:
+        efn()
+    assert str(ee.value) == str(te.value)
+
+
+# ---- activations ------------------------------------------------------------------------------------------
+ACTIVATIONS = [
+    (lambda nn: nn.PReLU(), (4, 3, 5)),
+    (lambda nn: nn.PReLU(3, 0.1), (4, 3, 5)),
+    (lambda nn: nn.PReLU(3), (2, 3)),
+    (lambda nn: nn.PReLU(), (7,)),
+    (lambda nn: nn.SELU(), (4, 6)),
+    (lambda nn: nn.CELU(), (4, 6)),
+    (lambda nn: nn.CELU(2.0), (4, 6)),
+    (lambda nn: nn.GLU(), (4, 6)),
+    (lambda nn: nn.GLU(0), (4, 6)),
+    (lambda nn: nn.Hardsigmoid(), (40, 6)),
+    (lambda nn: nn.Hardswish(), (40, 6)),
+    (lambda nn: nn.Hardshrink(), (4, 6)),
+    (lambda nn: nn.Hardshrink(0.3), (4, 6)),
+    (lambda nn: nn.Softshrink(), (4, 6)),
+    (lambda nn: nn.Softshrink(0.2), (4, 6)),
+    (lambda nn: nn.Softsign(), (4, 6)),
+    (lambda nn: nn.Tanhshrink(), (4, 6)),
+    (lambda nn: nn.Threshold(0.1, 20), (4, 6)),
+    (lambda nn: nn.Threshold(-0.2, 3.5), (4, 6)),
+    (lambda nn: nn.Softmax2d(), (2, 3, 4, 5)),
+    (lambda nn: nn.Softmax2d(), (3, 4, 5)),
+    (lambda nn: nn.RReLU(), (4, 6)),
+    (lambda nn: nn.RReLU(0.1, 0.3, True), (4, 6)),
+    (lambda nn: nn.SiLU(True), (4, 6)),
+    (lambda nn: nn.Mish(True), (4, 6)),
+    (lambda nn: nn.ReLU6(True), (4, 6)),
+    (lambda nn: nn.Hardtanh(-0.5, 0.5, inplace=True), (4, 6)),
+    (lambda nn: nn.LogSigmoid(), (4, 6)),
+]
+
+
+@pytest.mark.parametrize("make,shape", ACTIVATIONS, ids=lambda v: repr(v(tnn)) if callable(v) else str(v))
+def test_activation_module_matches_torch(make, shape):
+    inplace = getattr(make(tnn), "inplace", False)
+    if inplace:  # an in-place module on a leaf that requires grad raises in both: compare on a non-leaf
+        t, e = make(tnn), make(enn)
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        xe, xt = _pair(x)
+        e.eval(), t.eval()
+        ye, yt = e(xe * 1.0), t(xt * 1.0)
+        assert_close(ye, yt)
+        ye.sum().backward(), yt.sum().backward()
+        assert_close(xe.grad, xt.grad)
+        assert repr(e) == repr(t)
+        return
+    check_module(make, shape, train=False)
+
+
+FUNCTIONAL = [
+    ("selu", lambda F, x: F.selu(x), [(3, 4)], None),
+    ("celu", lambda F, x: F.celu(x, 1.5), [(3, 4)], [0.0]),
+    ("glu", lambda F, x: F.glu(x, 1), [(3, 4)], None),
+    ("hardsigmoid", lambda F, x: F.hardsigmoid(x * 4), [(3, 4)], [-0.75, 0.75]),
+    ("hardswish", lambda F, x: F.hardswish(x * 4), [(3, 4)], [-0.75, 0.75]),
+    ("hardshrink", lambda F, x: F.hardshrink(x, 0.4), [(3, 4)], [-0.4, 0.4]),
+    ("softshrink", lambda F, x: F.softshrink(x, 0.4), [(3, 4)], [-0.4, 0.4]),
+    ("softsign", lambda F, x: F.softsign(x), [(3, 4)], [0.0]),
+    ("tanhshrink", lambda F, x: F.tanhshrink(x), [(3, 4)], None),
+    ("threshold", lambda F, x: F.threshold(x, 0.2, -1.0), [(3, 4)], [0.2]),
+    ("prelu", lambda F, x, w: F.prelu(x, w), [(2, 3, 4), (3,)], [0.0]),
+    ("prelu_shared", lambda F, x, w: F.prelu(x, w), [(2, 3, 4), (1,)], [0.0]),
+    ("rrelu_eval", lambda F, x: F.rrelu(x, 0.1, 0.3), [(3, 4)], [0.0]),
+    ("celu_", lambda F, x: F.celu_(x * 1.0), [(3, 4)], [0.0]),
+    ("selu_", lambda F, x: F.selu_(x * 1.0), [(3, 4)], [0.0]),
+    ("elu_", lambda F, x: F.elu_(x * 1.0), [(3, 4)], [0.0]),
+    ("leaky_relu_", lambda F, x: F.leaky_relu_(x * 1.0, 0.2), [(3, 4)], [0.0]),
+    ("hardtanh_", lambda F, x: F.hardtanh_(x * 1.0, -0.5, 0.7), [(3, 4)], [-0.5, 0.7]),
+    ("threshold_", lambda F, x: F.threshold_(x * 1.0, 0.1, 2.0), [(3, 4)], [0.1]),
+    ("rrelu_", lambda F, x: F.rrelu_(x * 1.0), [(3, 4)], [0.0]),
+]
+
+
+@pytest.mark.parametrize("name,fn,shapes,kinks", FUNCTIONAL, ids=[c[0] for c in FUNCTIONAL])
+def test_functional_matches_torch_and_gradchecks(name, fn, shapes, kinks):
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    for dt in (np.float32, np.float64):
+        pairs = [_pair(a, dt) for a in arrays]
+        ye, yt = fn(EF, *[p[0] for p in pairs]), fn(TF, *[p[1] for p in pairs])
+        assert_close(ye, yt)
+        v = rng.standard_normal(tuple(yt.shape))
+        (ye * ember.tensor(v.astype(dt))).sum().backward()
+        (yt * torch.tensor(v.astype(dt))).sum().backward()
+        for pe, pt in pairs:
+            assert_close(pe.grad, pt.grad)
+    check_grads(lambda *xs: fn(EF, *xs), *shapes, keep_away=kinks)
+
+
+def test_rrelu_training_draws_slopes_in_range_and_backpropagates_them():
+    x = ember.tensor(-np.abs(np.random.default_rng(0).standard_normal(1000)).astype(np.float32) - 0.1,
+                     requires_grad=True)
+    y = EF.rrelu(x, 0.1, 0.3, training=True)
+    slope = to_numpy(y) / to_numpy(x)
+    assert slope.min() >= 0.1 and slope.max() <= 0.3 and slope.std() > 0.03
+    y.sum().backward()
+    np.testing.assert_allclose(to_numpy(x.grad), slope, rtol=1e-6)
+    m = enn.RReLU(0.1, 0.3)
+    pos = ember.tensor(np.abs(to_numpy(x)))
+    assert_close(m(pos), pos)  # non-negative inputs pass through in training
+    m.eval()
+    assert_close(m(x), torch.nn.RReLU(0.1, 0.3).eval()(torch.tensor(to_numpy(x))))
+
+
+def test_prelu_default_init_and_parameters():
+    e, t = enn.PReLU(5, init=0.3), tnn.PReLU(5, init=0.3)
+    assert_close(e.weight, t.weight)
+    assert e.weight.requires_grad and isinstance(e.weight, enn.Parameter)
+
+
+def test_activation_errors_match_torch():
+    x5 = np.random.default_rng(0).standard_normal((3, 5)).astype(np.float32)
+    xe, xt = ember.tensor(x5), torch.tensor(x5)
+    raises_like(lambda: EF.glu(xe, 1), lambda: TF.glu(xt, 1))
+    raises_like(lambda: EF.glu(ember.tensor(1.0)), lambda: TF.glu(torch.tensor(1.0)))
+    raises_like(lambda: enn.Softmax2d()(ember.ones(2)), lambda: tnn.Softmax2d()(torch.ones(2)))
+    raises_like(lambda: EF.prelu(xe, ember.ones(2)), lambda: TF.prelu(xt, torch.ones(2)))
+    raises_like(lambda: EF.prelu(ember.ones(3), ember.ones(3)), lambda: TF.prelu(torch.ones(3), torch.ones(3)))
+    raises_like(lambda: EF.softshrink(xe, -1.0), lambda: TF.softshrink(xt, -1.0))
+    raises_like(lambda: EF.celu(xe, 0.0), lambda: TF.celu(xt, 0.0))
+    for name in ("hardshrink", "selu", "celu", "hardsigmoid", "hardswish", "rrelu"):
+        raises_like(lambda: getattr(EF, name)(ember.arange(3)), lambda: getattr(TF, name)(torch.arange(3)))

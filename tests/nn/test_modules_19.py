@@ -198,3 +198,31 @@ def test_activation_errors_match_torch():
     raises_like(lambda: EF.celu(xe, 0.0), lambda: TF.celu(xt, 0.0))
     for name in ("hardshrink", "selu", "celu", "hardsigmoid", "hardswish", "rrelu"):
         raises_like(lambda: getattr(EF, name)(ember.arange(3)), lambda: getattr(TF, name)(torch.arange(3)))
+
+
+# ---- padding ----------------------------------------------------------------------------------------------
+PADS = [
+    (lambda nn: nn.ZeroPad1d(2), (2, 3, 5)), (lambda nn: nn.ZeroPad1d((1, 3)), (3, 5)),
+    (lambda nn: nn.ZeroPad2d(2), (2, 3, 4, 5)), (lambda nn: nn.ZeroPad2d((1, 0, 2, -1)), (2, 3, 4, 5)),
+    (lambda nn: nn.ZeroPad3d((1, 2, 0, 1, 2, 0)), (1, 2, 3, 4, 5)),
+    (lambda nn: nn.ConstantPad1d(2, 3.5), (2, 3, 5)), (lambda nn: nn.ConstantPad2d((1, 2, 3, 0), -1.0), (3, 4, 5)),
+    (lambda nn: nn.ConstantPad3d(1, 0.5), (2, 3, 3, 4, 5)),
+    (lambda nn: nn.ReflectionPad1d(2), (2, 3, 5)), (lambda nn: nn.ReflectionPad1d((3, 1)), (3, 5)),
+    (lambda nn: nn.ReflectionPad2d((1, 0, 2, 3)), (2, 3, 4, 5)), (lambda nn: nn.ReflectionPad3d(1), (1, 2, 3, 4, 5)),
+    (lambda nn: nn.ReplicationPad1d((0, 4)), (2, 3, 5)), (lambda nn: nn.ReplicationPad2d(2), (3, 4, 5)),
+    (lambda nn: nn.ReplicationPad3d((1, 2, 0, 1, 2, 0)), (2, 2, 3, 4, 5)),
+    (lambda nn: nn.CircularPad1d(2), (2, 3, 5)), (lambda nn: nn.CircularPad2d((1, 0, 2, 3)), (2, 3, 4, 5)),
+    (lambda nn: nn.CircularPad3d(1), (1, 2, 3, 4, 5)),
+]
+
+
+@pytest.mark.parametrize("make,shape", PADS, ids=lambda v: repr(v(tnn)) if callable(v) else str(v))
+def test_padding_module_matches_torch(make, shape):
+    check_module(make, shape)
+    m = make(enn)
+    check_grads(lambda x: m(x), shape[1:] if len(shape) == 5 else shape)  # (3-d pads take unbatched 4-D)
+
+
+def test_circular_pad_rank_error_matches_torch():
+    raises_like(lambda: enn.CircularPad2d(1)(ember.ones(2, 3)), lambda: tnn.CircularPad2d(1)(torch.ones(2, 3)))
+    raises_like(lambda: enn.ReflectionPad1d(5)(ember.ones(2, 3, 4)), lambda: tnn.ReflectionPad1d(5)(torch.ones(2, 3, 4)))

@@ -16,3 +16,4 @@ from .rnn import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .sync_batchnorm import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403

@@ -226,3 +226,83 @@ def test_padding_module_matches_torch(make, shape):
 def test_circular_pad_rank_error_matches_torch():
     raises_like(lambda: enn.CircularPad2d(1)(ember.ones(2, 3)), lambda: tnn.CircularPad2d(1)(torch.ones(2, 3)))
     raises_like(lambda: enn.ReflectionPad1d(5)(ember.ones(2, 3, 4)), lambda: tnn.ReflectionPad1d(5)(torch.ones(2, 3, 4)))
+
+
+# ---- shuffles, distances, Bilinear ------------------------------------------------------------------------
+LAYERS = [
+    (lambda nn: nn.PixelShuffle(2), (2, 8, 3, 4)), (lambda nn: nn.PixelShuffle(3), (9, 2, 3)),
+    (lambda nn: nn.PixelShuffle(2), (2, 1, 4, 3, 2)),
+    (lambda nn: nn.PixelUnshuffle(2), (2, 3, 4, 6)), (lambda nn: nn.PixelUnshuffle(3), (2, 3, 6)),
+    (lambda nn: nn.ChannelShuffle(2), (2, 4, 3, 3)), (lambda nn: nn.ChannelShuffle(3), (2, 6, 5)),
+    (lambda nn: nn.CosineSimilarity(), [(4, 5), (4, 5)]), (lambda nn: nn.CosineSimilarity(0, 1e-6), [(4, 5), (1, 5)]),
+    (lambda nn: nn.CosineSimilarity(-1), [(2, 3, 5), (3, 5)]),
+    (lambda nn: nn.PairwiseDistance(), [(4, 5), (4, 5)]), (lambda nn: nn.PairwiseDistance(1.0, 1e-5, True), [(4, 5), (5,)]),
+    (lambda nn: nn.PairwiseDistance(3.0), [(5,), (5,)]), (lambda nn: nn.PairwiseDistance(float("inf")), [(4, 5), (4, 5)]),
+    (lambda nn: nn.Bilinear(3, 4, 5), [(6, 3), (6, 4)]), (lambda nn: nn.Bilinear(3, 4, 2, bias=False), [(2, 6, 3), (2, 6, 4)]),
+]
+
+
+@pytest.mark.parametrize("make,shape", LAYERS, ids=lambda v: repr(v(tnn)) if callable(v) else str(v))
+def test_layer_matches_torch(make, shape):
+    check_module(make, shape, rtol=1e-5, atol=1e-5)
+
+
+def test_bilinear_default_init_statistics_match_torch():
+    e, t = enn.Bilinear(20, 7, 30), tnn.Bilinear(20, 7, 30)
+    bound = 1 / np.sqrt(20)
+    for pe, pt in ((e.weight, t.weight), (e.bias, t.bias)):
+        w = to_numpy(pe)
+        assert w.shape == tuple(pt.shape) and np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+        assert abs(w.std() - to_numpy(pt).std()) < 0.1 * bound
+
+
+LAYER_FUNCTIONALS = [
+    ("pixel_shuffle", lambda F, x: F.pixel_shuffle(x, 2), [(1, 8, 2, 3)]),
+    ("pixel_unshuffle", lambda F, x: F.pixel_unshuffle(x, 2), [(1, 2, 4, 2)]),
+    ("channel_shuffle", lambda F, x: F.channel_shuffle(x, 2), [(2, 4, 3)]),
+    # (torch's native_channel_shuffle has no derivative: ember's equals channel_shuffle's, which is checked against)
+    ("native_channel_shuffle", lambda F, x: (F.native_channel_shuffle if F is EF else F.channel_shuffle)(x, 3),
+     [(1, 6, 2)]),
+    ("cosine_similarity", lambda F, a, b: F.cosine_similarity(a, b, 1), [(3, 4), (3, 4)]),
+    ("pairwise_distance", lambda F, a, b: F.pairwise_distance(a, b), [(3, 4), (3, 4)]),
+    ("pairwise_distance_p1", lambda F, a, b: F.pairwise_distance(a, b, 1.0, keepdim=True), [(3, 4), (3, 4)]),
+    ("pdist", lambda F, x: F.pdist(x), [(4, 3)]),
+    ("pdist_p3", lambda F, x: F.pdist(x, 3), [(4, 3)]),
+    ("bilinear", lambda F, a, b, w, c: F.bilinear(a, b, w, c), [(2, 3), (2, 4), (5, 3, 4), (5,)]),
+]
+
+
+@pytest.mark.parametrize("name,fn,shapes", LAYER_FUNCTIONALS, ids=[c[0] for c in LAYER_FUNCTIONALS])
+def test_layer_functional_matches_torch_and_gradchecks(name, fn, shapes):
+    test_functional_matches_torch_and_gradchecks(name, fn, shapes, None)
+
+
+def test_layer_errors_match_torch():
+    cases = [
+        (lambda F, T: F.pixel_shuffle(T.ones(2, 5, 3, 3), 2)), (lambda F, T: F.pixel_shuffle(T.ones(5, 3), 2)),
+        (lambda F, T: F.pixel_shuffle(T.ones(2, 8, 3, 3), 0)), (lambda F, T: F.pixel_unshuffle(T.ones(2, 5, 3, 4), 2)),
+        (lambda F, T: F.pixel_unshuffle(T.ones(2, 5, 4, 3), 2)), (lambda F, T: F.pixel_unshuffle(T.ones(3), 2)),
+        (lambda F, T: F.channel_shuffle(T.ones(2, 6, 3), 4)), (lambda F, T: F.channel_shuffle(T.ones(2, 6, 3), 0)),
+        (lambda F, T: F.channel_shuffle(T.ones(2, 6), 3)),
+        (lambda F, T: F.cosine_similarity(T.ones(2, 3), T.ones(4, 3))),
+        (lambda F, T: F.pairwise_distance(T.ones(2, 3), T.ones(4, 3))),
+        (lambda F, T: F.pdist(T.ones(2, 3, 3))),
+        (lambda F, T: F.bilinear(T.ones(2, 3), T.ones(2, 4), T.ones(5, 3, 5))),
+        (lambda F, T: F.bilinear(T.ones(2, 2), T.ones(2, 5), T.ones(5, 3, 5))),
+        (lambda F, T: F.bilinear(T.ones(2, 3), T.ones(3, 5), T.ones(5, 3, 5))),
+        (lambda F, T: F.bilinear(T.ones(2, 3), T.ones(1, 2, 5), T.ones(5, 3, 5))),
+    ]
+    for c in cases:
+        raises_like(lambda: c(EF, ember), lambda: c(TF, torch))
+    raises_like(lambda: enn.Bilinear(0, 2, 3), lambda: tnn.Bilinear(0, 2, 3))
+
+
+def test_cosine_similarity_of_a_zero_vector_matches_torch_gradient():
+    a = np.zeros((2, 3), np.float32)
+    a[1] = [1e-9, 0, 0]
+    b = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32)
+    (ae, at), (be, bt) = _pair(a), _pair(b)
+    ye, yt = EF.cosine_similarity(ae, be), TF.cosine_similarity(at, bt)
+    assert_close(ye, yt)
+    ye.sum().backward(), yt.sum().backward()
+    assert_close(be.grad, bt.grad)

@@ -1,4 +1,4 @@
-"""Activations, dropout, ``linear`` and ``one_hot`` (functional forms)."""
+"""Activations, dropout, ``linear``, ``bilinear`` and ``one_hot`` (functional forms)."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +12,7 @@ from ...tensor import Tensor, _wrap
 __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax",
     "softmin", "softplus", "hardtanh", "logsigmoid", "mish", "dropout", "alpha_dropout", "linear", "one_hot",
-    "normalize", "elu_", "leaky_relu_", "hardtanh_", "selu", "selu_", "celu", "celu_", "glu", "hardsigmoid",
+    "normalize", "bilinear", "elu_", "leaky_relu_", "hardtanh_", "selu", "selu_", "celu", "celu_", "glu", "hardsigmoid",
     "hardswish", "hardshrink", "softshrink", "softsign", "tanhshrink", "threshold", "threshold_", "prelu", "rrelu",
     "rrelu_",
 ]
@@ -143,6 +143,30 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
 def linear(input, weight, bias=None):
     """y = x·Wᵀ + b."""
     return L.linear(input, weight, bias)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """yₖ = x₁ᵀ·Wₖ·x₂ + bₖ, W of shape (out, in1, in2); leading dims of x₁ and x₂ are batch dims.
+
+    Computed as one matmul x₁·W' (W' the (in1, out·in2) view of W) and a product-sum with x₂."""
+    out, n1, n2 = weight.shape
+    if input1.shape[-1] != n1:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} but "
+                           f"expected {n1}")
+    if input2.shape[-1] != n2:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} but "
+                           f"expected {n2}")
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}")
+    for d, (a, b) in enumerate(zip(input1.shape[:-1], input2.shape[:-1])):
+        if a != b:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: got {a} and {b}")
+    lead = tuple(input1.shape[:-1])
+    t = input1.reshape(-1, n1) @ weight.permute(1, 0, 2).reshape(n1, out * n2)
+    y = (t.reshape(-1, out, n2) * input2.reshape(-1, 1, n2)).sum(-1)
+    if bias is not None:
+        y = y + bias
+    return y.reshape(*lead, out)
 
 
 def one_hot(tensor, num_classes=-1):

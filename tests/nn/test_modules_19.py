@@ -306,3 +306,74 @@ def test_cosine_similarity_of_a_zero_vector_matches_torch_gradient():
     assert_close(ye, yt)
     ye.sum().backward(), yt.sum().backward()
     assert_close(be.grad, bt.grad)
+
+
+# ---- instance, RMS and local response norm ----------------------------------------------------------------
+NORMS = [
+    (lambda nn: nn.InstanceNorm1d(3), (2, 3, 5)), (lambda nn: nn.InstanceNorm1d(3, affine=True), (3, 5)),
+    (lambda nn: nn.InstanceNorm2d(3, affine=True, track_running_stats=True), (2, 3, 4, 5)),
+    (lambda nn: nn.InstanceNorm2d(3, momentum=None, track_running_stats=True), (2, 3, 4, 5)),
+    (lambda nn: nn.InstanceNorm2d(4, eps=1e-3, affine=True, bias=False), (4, 3, 5)),
+    (lambda nn: nn.InstanceNorm3d(2, affine=True, track_running_stats=True), (2, 2, 3, 4, 5)),
+    (lambda nn: nn.RMSNorm(5), (3, 4, 5)), (lambda nn: nn.RMSNorm([4, 5], eps=1e-3), (3, 4, 5)),
+    (lambda nn: nn.RMSNorm(5, elementwise_affine=False), (3, 5)),
+    (lambda nn: nn.LocalResponseNorm(3), (2, 6, 5)), (lambda nn: nn.LocalResponseNorm(2, 1e-2, 0.5, 2.0), (2, 5, 4, 3)),
+    (lambda nn: nn.LocalResponseNorm(4, 0.1), (1, 7, 2, 3, 2)),
+]
+
+
+@pytest.mark.parametrize("make,shape", NORMS, ids=lambda v: repr(v(tnn)) if callable(v) else str(v))
+def test_norm_matches_torch_in_train_and_eval(make, shape):
+    t = make(tnn)
+    if any(p.ndim for p in t.parameters()):  # random affine parameters, copied across
+        with torch.no_grad():
+            for p in t.parameters():
+                p.uniform_(0.5, 1.5)
+    e, t2 = check_module(lambda nn: t if nn is tnn else make(enn), shape, rtol=1e-4, atol=1e-5)
+    e.eval(), t2.eval()
+    x = np.random.default_rng(5).standard_normal(shape).astype(np.float32) * 2 + 1
+    assert_close(e(ember.tensor(x)), t2(torch.tensor(x)), rtol=1e-4, atol=1e-5)
+
+
+NORM_FUNCTIONALS = [
+    ("instance_norm", lambda F, x: F.instance_norm(x), [(2, 3, 4)]),
+    ("instance_norm_affine", lambda F, x, w, b: F.instance_norm(x, weight=w, bias=b, eps=1e-3), [(2, 3, 4), (3,), (3,)]),
+    ("rms_norm", lambda F, x, w: F.rms_norm(x, (4,), w), [(2, 3, 4), (4,)]),
+    ("rms_norm_2d", lambda F, x: F.rms_norm(x, (3, 4), eps=1e-4), [(2, 3, 4)]),
+    ("local_response_norm", lambda F, x: F.local_response_norm(x, 3, 0.1, 0.75, 1.0), [(2, 5, 3)]),
+    ("local_response_norm_4d", lambda F, x: F.local_response_norm(x, 2, 0.5, 0.6, 2.0), [(1, 4, 2, 3)]),
+]
+
+
+@pytest.mark.parametrize("name,fn,shapes", NORM_FUNCTIONALS, ids=[c[0] for c in NORM_FUNCTIONALS])
+def test_norm_functional_matches_torch_and_gradchecks(name, fn, shapes):
+    test_functional_matches_torch_and_gradchecks(name, fn, shapes, None)
+
+
+def test_instance_norm_running_stats_match_torch_with_eval_statistics():
+    rm, rv = np.random.default_rng(0).random((2, 3)).astype(np.float32) + 0.5
+    x = np.random.default_rng(1).standard_normal((4, 3, 6)).astype(np.float32)
+    er, ev, tr, tv = ember.tensor(rm), ember.tensor(rv), torch.tensor(rm), torch.tensor(rv)
+    assert_close(EF.instance_norm(ember.tensor(x), er, ev, momentum=0.3),
+                 TF.instance_norm(torch.tensor(x), tr, tv, momentum=0.3), rtol=1e-4, atol=1e-5)
+    assert_close(er, tr), assert_close(ev, tv)
+    assert_close(EF.instance_norm(ember.tensor(x), er, ev, use_input_stats=False),
+                 TF.instance_norm(torch.tensor(x), tr, tv, use_input_stats=False), rtol=1e-4, atol=1e-5)
+
+
+def test_norm_errors_match_torch():
+    cases = [
+        (lambda F, T: F.instance_norm(T.ones(2, 3, 1))), (lambda F, T: F.instance_norm(T.ones(2, 3))),
+        (lambda F, T: F.instance_norm(T.ones(2, 3, 4), T.zeros(2), T.ones(3))),
+        (lambda F, T: F.instance_norm(T.ones(2, 3, 4), weight=T.ones(2))),
+        (lambda F, T: F.instance_norm(T.ones(2, 3, 4), use_input_stats=False)),
+        (lambda F, T: F.rms_norm(T.ones(2, 3, 4), (3,))), (lambda F, T: F.rms_norm(T.ones(2, 3, 4), (3, 5))),
+        (lambda F, T: F.rms_norm(T.ones(2, 3, 4), (4,), T.ones(3))),
+        (lambda F, T: F.local_response_norm(T.ones(2, 3), 2)),
+        (lambda F, T: T.nn.InstanceNorm2d(3, affine=True)(T.ones(2, 4, 4, 4))),
+        (lambda F, T: T.nn.InstanceNorm1d(3)(T.ones(2, 3, 4, 5))),
+    ]
+    for c in cases:
+        raises_like(lambda: c(EF, ember), lambda: c(TF, torch))
+    with pytest.warns(UserWarning, match="does not match num_features"):
+        enn.InstanceNorm1d(3)(ember.ones(2, 4, 5))

@@ -19,3 +19,4 @@ from .sync_batchnorm import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .pixelshuffle import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
+from .instancenorm import *  # noqa: F401,F403

@@ -109,6 +109,10 @@ CASES = {
     "Pad": lambda lib, x, y: lib.nn.functional.pad(x * y, (1, 2, -1, 1), value=0.5).exp()
     * lib.nn.functional.pad((x * x)[None], (2, 1, 1, 1), mode="reflect")[0, 1:4],
     "MaxMinDim": lambda lib, x, y: (x.max(1).values ** 2 * y[:, 0])[:, None] + (x.min(0, keepdim=True).values * y).exp(),
+    "Unfold": lambda lib, x, y: lib.nn.functional.unfold((x * y).reshape(1, 1, 3, 4), (2, 3), padding=(1, 0),
+                                                        stride=(2, 1)) ** 2,
+    "Fold": lambda lib, x, y: lib.nn.functional.fold((x * x).reshape(1, 4, 3), (3, 4), 2, stride=(2, 1))
+    * y[None, None],
     "NormalCdf": lambda lib, x, y: lib.autograd.grad(lib.nn.functional.gelu(x * x).sum(), x, create_graph=True)[0] * y,
 }
 # ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)

@@ -377,3 +377,52 @@ def test_norm_errors_match_torch():
         raises_like(lambda: c(EF, ember), lambda: c(TF, torch))
     with pytest.warns(UserWarning, match="does not match num_features"):
         enn.InstanceNorm1d(3)(ember.ones(2, 4, 5))
+
+
+# ---- fold / unfold ----------------------------------------------------------------------------------------
+FOLDS = [
+    (lambda nn: nn.Unfold(2), (2, 3, 5, 5)), (lambda nn: nn.Unfold((2, 3), padding=1, stride=2, dilation=(1, 2)), (3, 5, 6)),
+    (lambda nn: nn.Unfold(3, 1, 1, 1), (1, 2, 7, 7)), (lambda nn: nn.Unfold(4, 2, 3, 3), (2, 2, 9, 8)),
+    (lambda nn: nn.Fold((5, 5), 2), (2, 12, 16)), (lambda nn: nn.Fold((4, 5), (2, 3), padding=1, stride=2), (12, 9)),
+    (lambda nn: nn.Fold(7, 3, 1, 1, 1), (1, 18, 49)), (lambda nn: nn.Fold((9, 8), 4, 2, 3, 3), (2, 32, 9)),
+]
+
+
+@pytest.mark.parametrize("make,shape", FOLDS, ids=lambda v: repr(v(tnn)) if callable(v) else str(v))
+def test_fold_unfold_match_torch(make, shape):
+    check_module(make, shape)
+
+
+@pytest.mark.parametrize("name,fn,shapes", [
+    ("unfold", lambda F, x: F.unfold(x, (2, 3), padding=1, stride=(2, 1)), [(1, 2, 4, 5)]),
+    ("unfold_dilated", lambda F, x: F.unfold(x, 2, dilation=2), [(2, 1, 5, 4)]),
+    ("fold", lambda F, x: F.fold(x, (4, 5), (2, 3), padding=1, stride=(2, 1)), [(1, 12, 15)]),
+    ("fold_unbatched", lambda F, x: F.fold(x, (3, 4), 2, dilation=(1, 2)), [(8, 4)]),
+], ids=["unfold", "unfold_dilated", "fold", "fold_unbatched"])
+def test_fold_functional_matches_torch_and_gradchecks(name, fn, shapes):
+    test_functional_matches_torch_and_gradchecks(name, fn, shapes, None)
+
+
+def test_fold_is_the_adjoint_of_unfold():
+    rng = np.random.default_rng(3)
+    x, c = rng.standard_normal((2, 3, 6, 7)), rng.standard_normal((2, 3 * 6, 16))
+    u = to_numpy(EF.unfold(ember.tensor(x), (2, 3), padding=1, stride=2))
+    f = to_numpy(EF.fold(ember.tensor(c), (6, 7), (2, 3), padding=1, stride=2))
+    np.testing.assert_allclose((u * c).sum(), (x * f).sum(), rtol=1e-12)
+
+
+def test_fold_unfold_errors_match_torch():
+    cases = [
+        (lambda F, T: F.unfold(T.ones(2, 3, 5, 5), 7)), (lambda F, T: F.unfold(T.ones(2, 3, 5, 5), 0)),
+        (lambda F, T: F.unfold(T.ones(2, 3, 5, 5), 2, stride=0)), (lambda F, T: F.unfold(T.ones(2, 3, 5, 5), 2, padding=-1)),
+        (lambda F, T: F.unfold(T.ones(2, 3, 5, 5), 2, dilation=0)), (lambda F, T: F.unfold(T.ones(2, 3, 5, 5, 2), 2)),
+        (lambda F, T: F.unfold(T.ones(2, 3, 5, 5), (2, 2, 2))),
+        (lambda F, T: F.unfold(T.ones(2, 3, 5, 5, dtype=T.int64), 2)),
+        (lambda F, T: F.fold(T.ones(2, 12, 15), (5, 5), 2)), (lambda F, T: F.fold(T.ones(2, 11, 16), (5, 5), 2)),
+        (lambda F, T: F.fold(T.ones(2, 12, 16, 1), (5, 5), 2)), (lambda F, T: F.fold(T.ones(2, 12, 16), (5, 5), 0)),
+        (lambda F, T: F.fold(T.ones(2, 12, 16), (1, 1), 2)), (lambda F, T: F.fold(T.ones(2, 12, 16), (0, 5), 2)),
+        (lambda F, T: F.fold(T.ones(2, 12, 16), (5, 5), 2, stride=0)),
+        (lambda F, T: F.fold(T.ones(2, 12, 16, dtype=T.int64), (5, 5), 2)),
+    ]
+    for c in cases:
+        raises_like(lambda: c(EF, ember), lambda: c(TF, torch))

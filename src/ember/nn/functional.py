@@ -11,3 +11,4 @@ from ._functional.channel_dropout import *  # noqa: F401,F403
 from ._functional.attention import *  # noqa: F401,F403
 from ._functional.vision import *  # noqa: F401,F403
 from ._functional.distance import *  # noqa: F401,F403
+from ._functional.fold import *  # noqa: F401,F403

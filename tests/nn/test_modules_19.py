@@ -426,3 +426,51 @@ def test_fold_unfold_errors_match_torch():
     ]
     for c in cases:
         raises_like(lambda: c(EF, ember), lambda: c(TF, torch))
+
+
+# ---- the 3-d family ---------------------------------------------------------------------------------------
+def test_batchnorm3d_matches_torch_in_train_and_eval():
+    for make in (lambda nn: nn.BatchNorm3d(3), lambda nn: nn.BatchNorm3d(3, momentum=None, affine=False)):
+        e, t = check_module(make, (2, 3, 4, 3, 5), rtol=1e-4, atol=1e-5)
+        e.eval(), t.eval()
+        x = np.random.default_rng(2).standard_normal((2, 3, 4, 3, 5)).astype(np.float32)
+        assert_close(e(ember.tensor(x)), t(torch.tensor(x)), rtol=1e-4, atol=1e-5)
+    raises_like(lambda: enn.BatchNorm3d(3)(ember.ones(2, 3, 4, 4)), lambda: tnn.BatchNorm3d(3)(torch.ones(2, 3, 4, 4)))
+
+
+@pytest.mark.parametrize("make", [lambda nn: nn.Dropout3d(0.3), lambda nn: nn.FeatureAlphaDropout(0.3)],
+                         ids=["Dropout3d", "FeatureAlphaDropout"])
+def test_channel_dropouts_drop_whole_channels_and_are_identity_in_eval(make):
+    e, t = make(enn), make(tnn)
+    assert repr(e) == repr(t)
+    x = np.random.default_rng(0).standard_normal((40, 30, 2, 3, 4)).astype(np.float32)
+    xe = ember.tensor(x, requires_grad=True)
+    ember.manual_seed(0)
+    y = to_numpy(e(xe))
+    yt = t(torch.tensor(x)).numpy()
+    # per (sample, channel) the output is one affine map of x: y = m·x + s with m, s constant over the channel
+    slopes = []
+    for out in (y, yt):
+        flat, xf = out.reshape(40 * 30, -1), x.reshape(40 * 30, -1)
+        m = (flat[:, 1] - flat[:, 0]) / (xf[:, 1] - xf[:, 0])
+        np.testing.assert_allclose(flat, m[:, None] * xf + (flat[:, :1] - m[:, None] * xf[:, :1]), rtol=1e-3, atol=1e-3)
+        kept = np.abs(m) > 1e-3
+        assert 0.6 < kept.mean() < 0.8  # p = 0.3 (1200 channels)
+        slopes.append((np.median(m[kept]), np.median(flat[~kept, 0])))
+    np.testing.assert_allclose(slopes[0], slopes[1], rtol=1e-4, atol=1e-6)  # kept scale and dropped value agree
+    (e(xe) * 1.0).sum().backward()
+    assert xe.grad is not None
+    e.eval(), t.eval()
+    assert_close(e(ember.tensor(x)), t(torch.tensor(x)))
+
+
+def test_feature_alpha_dropout_keeps_selu_statistics_like_torch():
+    x = np.random.default_rng(1).standard_normal((200, 100, 4)).astype(np.float32)
+    y, yt = to_numpy(EF.feature_alpha_dropout(ember.tensor(x), 0.2, True)), TF.feature_alpha_dropout(
+        torch.tensor(x), 0.2, True).numpy()
+    for out in (y, yt):
+        assert abs(out.mean()) < 0.05 and abs(out.std() - 1) < 0.05
+    for p in (0.0, 1.0):
+        assert_close(EF.feature_alpha_dropout(ember.tensor(x), p, True), TF.feature_alpha_dropout(torch.tensor(x), p, True))
+    with pytest.warns(UserWarning, match="dropout3d: Received a 3-D input"):
+        EF.dropout3d(ember.ones(2, 3, 4))

@@ -4,6 +4,7 @@
     PixelShuffle(2)                   input (16, 64, 32, 32)
     Unfold(3, padding=1)              input (16, 16, 32, 32)
     Fold((32, 32), 3, padding=1)      input (16, 144, 1024)
+    Conv3d(8, 16, 3, padding=1)       input (4, 8, 16, 16, 16)
 
 Each timing is one forward and one backward of sum(y·v) (input and parameter gradients reset to None first),
 timed by benchmarks/_timing.py (alternating, settled samples); the table prints the medians and the ratio
@@ -51,20 +52,21 @@ def _case(name, make, shape, rng):
     assert np.allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-3, atol=1e-4), name
     med = compare({"ember": e_step, "torch": t_step}, repeat=7)
     e, t = med["ember"] * 1e3, med["torch"] * 1e3
-    print(f"| {name:<44} | {e:9.3f} | {t:9.3f} | {e / t:5.2f}x |", flush=True)
+    print(f"| {name:<48} | {e:9.3f} | {t:9.3f} | {e / t:5.2f}x |", flush=True)
 
 
 def main():
     rng = np.random.default_rng(0)
     print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), numpy {np.__version__}; median ms per "
           "forward+backward")
-    print("| layer (float32)                              | ember ms  | torch ms  | ratio |")
-    print("|----------------------------------------------|-----------|-----------|-------|")
+    print("| layer (float32)                                  | ember ms  | torch ms  | ratio |")
+    print("|--------------------------------------------------|-----------|-----------|-------|")
     cases = [
         ("InstanceNorm2d(64, affine) (16, 64, 32, 32)", lambda nn: nn.InstanceNorm2d(64, affine=True), (16, 64, 32, 32)),
         ("PixelShuffle(2) (16, 64, 32, 32)", lambda nn: nn.PixelShuffle(2), (16, 64, 32, 32)),
         ("Unfold(3, padding=1) (16, 16, 32, 32)", lambda nn: nn.Unfold(3, padding=1), (16, 16, 32, 32)),
         ("Fold((32, 32), 3, padding=1) (16, 144, 1024)", lambda nn: nn.Fold((32, 32), 3, padding=1), (16, 144, 1024)),
+        ("Conv3d(8, 16, 3, padding=1) (4, 8, 16, 16, 16)", lambda nn: nn.Conv3d(8, 16, 3, padding=1), (4, 8, 16, 16, 16)),
     ]
     only = sys.argv[1:]
     for name, make, shape in cases:

@@ -474,3 +474,66 @@ def test_feature_alpha_dropout_keeps_selu_statistics_like_torch():
         assert_close(EF.feature_alpha_dropout(ember.tensor(x), p, True), TF.feature_alpha_dropout(torch.tensor(x), p, True))
     with pytest.warns(UserWarning, match="dropout3d: Received a 3-D input"):
         EF.dropout3d(ember.ones(2, 3, 4))
+
+
+CONV3D = [
+    (lambda nn: nn.Conv3d(2, 4, 3), (2, 2, 5, 6, 5)),
+    (lambda nn: nn.Conv3d(2, 4, (2, 3, 1), stride=(2, 1, 2), padding=(1, 0, 1), dilation=(1, 2, 1)), (2, 2, 5, 6, 5)),
+    (lambda nn: nn.Conv3d(4, 6, 3, padding="same", groups=2, bias=False), (1, 4, 4, 5, 3)),
+    (lambda nn: nn.Conv3d(2, 3, (3, 2, 2), padding="same", dilation=(1, 2, 1)), (1, 2, 4, 5, 3)),
+    (lambda nn: nn.Conv3d(2, 2, 3, padding=1, padding_mode="circular"), (1, 2, 3, 4, 5)),
+    (lambda nn: nn.Conv3d(2, 2, 2, padding=1, padding_mode="replicate"), (2, 3, 4, 5)),
+    (lambda nn: nn.ConvTranspose3d(2, 4, 3), (2, 2, 3, 4, 3)),
+    (lambda nn: nn.ConvTranspose3d(2, 4, (2, 3, 2), stride=(2, 1, 3), padding=(1, 1, 0), output_padding=(1, 0, 2)),
+     (2, 2, 3, 4, 3)),
+    (lambda nn: nn.ConvTranspose3d(4, 6, 3, stride=2, padding=2, groups=2, dilation=2, bias=False), (1, 4, 3, 3, 4)),
+    (lambda nn: nn.ConvTranspose3d(2, 3, 2, stride=2), (2, 2, 3, 3)),
+]
+
+
+@pytest.mark.parametrize("make,shape", CONV3D, ids=lambda v: repr(v(tnn)) if callable(v) else str(v))
+def test_conv3d_matches_torch(make, shape):
+    check_module(make, shape, rtol=1e-4, atol=1e-5)
+
+
+def test_conv3d_default_init_statistics_match_torch():
+    for make in (lambda nn: nn.Conv3d(16, 32, 3), lambda nn: nn.ConvTranspose3d(16, 32, 3)):
+        e, t = make(enn), make(tnn)
+        for (n, pe), (_, pt) in zip(e.named_parameters(), t.named_parameters()):
+            a, b = to_numpy(pe), pt.detach().numpy()
+            assert a.shape == b.shape, n
+            assert abs(np.abs(a).max() - np.abs(b).max()) < 0.02 * np.abs(b).max(), n
+            assert abs(a.std() - b.std()) < 0.05 * b.std(), n
+
+
+def test_conv_transpose3d_output_size_matches_torch():
+    e, t = enn.ConvTranspose3d(2, 3, 3, stride=2), tnn.ConvTranspose3d(2, 3, 3, stride=2)
+    e.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in t.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((1, 2, 3, 3, 3)).astype(np.float32)
+    assert_close(e(ember.tensor(x), output_size=(8, 7, 8)), t(torch.tensor(x), output_size=(8, 7, 8)), rtol=1e-4,
+                 atol=1e-5)
+
+
+@pytest.mark.parametrize("name,fn,shapes", [
+    ("conv3d", lambda F, x, w, b: F.conv3d(x, w, b, stride=(1, 2, 1), padding=1), [(1, 2, 3, 4, 3), (2, 2, 2, 2, 2), (2,)]),
+    ("conv_transpose3d", lambda F, x, w, b: F.conv_transpose3d(x, w, b, stride=2, padding=1, output_padding=1),
+     [(1, 2, 2, 3, 2), (2, 1, 2, 2, 2), (1,)]),
+], ids=["conv3d", "conv_transpose3d"])
+def test_conv3d_functional_matches_torch_and_gradchecks(name, fn, shapes):
+    test_functional_matches_torch_and_gradchecks(name, fn, shapes, None)
+
+
+def test_conv3d_errors_match_torch():
+    cases = [
+        (lambda F, T: F.conv3d(T.ones(1, 2, 3, 3), T.ones(2, 2, 2, 2, 2))),
+        (lambda F, T: F.conv3d(T.ones(1, 3, 3, 3, 3), T.ones(2, 2, 2, 2, 2))),
+        (lambda F, T: F.conv3d(T.ones(1, 2, 3, 3, 3), T.ones(2, 2, 4, 2, 2))),
+        (lambda F, T: F.conv3d(T.ones(1, 2, 3, 3, 3), T.ones(2, 2, 2, 2, 2), stride=0)),
+        (lambda F, T: F.conv3d(T.ones(1, 2, 3, 3, 3), T.ones(2, 2, 2, 2, 2), stride=2, padding="same")),
+        (lambda F, T: F.conv3d(T.ones(1, 2, 3, 3, 3), T.ones(2, 2, 2, 2, 2), T.ones(3))),
+        (lambda F, T: F.conv_transpose3d(T.ones(1, 2, 3, 3, 3), T.ones(2, 2, 2, 2, 2), output_padding=1)),
+        (lambda F, T: F.conv_transpose3d(T.ones(1, 3, 3, 3, 3), T.ones(2, 2, 2, 2, 2))),
+        (lambda F, T: F.conv_transpose3d(T.ones(1, 2, 1, 1, 1), T.ones(2, 2, 1, 1, 1), padding=1)),
+    ]
+    for c in cases:
+        raises_like(lambda: c(EF, ember), lambda: c(TF, torch))

@@ -12,3 +12,4 @@ from ._functional.attention import *  # noqa: F401,F403
 from ._functional.vision import *  # noqa: F401,F403
 from ._functional.distance import *  # noqa: F401,F403
 from ._functional.fold import *  # noqa: F401,F403
+from ._functional.conv3d import *  # noqa: F401,F403

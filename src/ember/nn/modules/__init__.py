@@ -21,3 +21,4 @@ from .pixelshuffle import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
+from .conv3d import *  # noqa: F401,F403

@@ -537,3 +537,102 @@ def test_conv3d_errors_match_torch():
     ]
     for c in cases:
         raises_like(lambda: c(EF, ember), lambda: c(TF, torch))
+
+
+# ---- pooling ----------------------------------------------------------------------------------------------
+POOLS = [
+    (lambda nn: nn.AvgPool3d(2), (2, 3, 5, 6, 7)),
+    (lambda nn: nn.AvgPool3d((3, 2, 2), (2, 1, 3), (1, 1, 0), ceil_mode=True), (2, 3, 5, 6, 7)),
+    (lambda nn: nn.AvgPool3d(3, 2, 1, True, False), (1, 2, 5, 6, 7)),
+    (lambda nn: nn.AvgPool3d(2, 2, 1, True, True, 3), (2, 5, 6, 7)),
+    (lambda nn: nn.MaxPool3d(2), (2, 3, 4, 6, 6)),
+    (lambda nn: nn.MaxPool3d((3, 2, 2), (2, 1, 3), (1, 1, 0), (1, 2, 1), ceil_mode=True), (2, 3, 5, 6, 7)),
+    (lambda nn: nn.MaxPool3d(3, 2, ceil_mode=True), (3, 5, 6, 7)),
+    (lambda nn: nn.AdaptiveAvgPool3d(2), (2, 3, 5, 6, 7)), (lambda nn: nn.AdaptiveAvgPool3d((3, None, 4)), (3, 5, 6, 7)),
+    (lambda nn: nn.AdaptiveMaxPool1d(3), (2, 3, 7)), (lambda nn: nn.AdaptiveMaxPool1d(4), (3, 10)),
+    (lambda nn: nn.AdaptiveMaxPool2d((3, 4)), (2, 3, 5, 7)), (lambda nn: nn.AdaptiveMaxPool2d((None, 2)), (3, 5, 7)),
+    (lambda nn: nn.AdaptiveMaxPool3d(2), (2, 3, 5, 6, 7)), (lambda nn: nn.AdaptiveMaxPool3d((1, 3, 2)), (3, 5, 6, 7)),
+    (lambda nn: nn.LPPool1d(2, 3), (2, 3, 7)), (lambda nn: nn.LPPool1d(1.5, 2, 1, True), (2, 3, 7)),
+    (lambda nn: nn.LPPool2d(2, 2), (2, 3, 5, 6)), (lambda nn: nn.LPPool2d(3, (2, 3), 2, ceil_mode=True), (3, 5, 7)),
+    (lambda nn: nn.LPPool3d(2, 2), (2, 3, 4, 5, 6)), (lambda nn: nn.LPPool2d(float("inf"), 2), (2, 3, 5, 6)),
+]
+
+
+@pytest.mark.parametrize("make,shape", POOLS, ids=lambda v: repr(v(tnn)) if callable(v) else str(v))
+def test_pool_matches_torch(make, shape):
+    x = np.random.default_rng(0).standard_normal(shape)
+    if "LPPool" in repr(make(tnn)):
+        x = np.abs(x) + 0.1  # (a fractional power of a negative window sum is NaN in both)
+    check_module(make, shape, inputs=[x], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("fn,shape", [
+    (lambda F, x, **k: F.max_pool3d(x, (2, 3, 2), (1, 2, 2), (1, 1, 0), ceil_mode=True, **k), (2, 3, 4, 5, 6)),
+    (lambda F, x, **k: F.adaptive_max_pool1d(x, 3, **k), (2, 3, 7)),
+    (lambda F, x, **k: F.adaptive_max_pool2d(x, (3, 2), **k), (2, 3, 5, 7)),
+    (lambda F, x, **k: F.adaptive_max_pool3d(x, (2, 3, 2), **k), (3, 5, 6, 7)),
+], ids=["max_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d"])
+def test_max_pool_indices_match_torch_with_ties(fn, shape):
+    x = np.round(np.random.default_rng(1).standard_normal(shape) * 2).astype(np.float32) / 2  # many ties
+    ye, ie = fn(EF, ember.tensor(x), return_indices=True)
+    yt, it = fn(TF, torch.tensor(x), return_indices=True)
+    assert_close(ye, yt), assert_close(ie, it)
+
+
+def test_max_unpool_matches_torch():
+    rng = np.random.default_rng(2)
+    for nd, shape, k in ((1, (2, 3, 8), 2), (2, (2, 3, 6, 9), (2, 3)), (3, (2, 2, 4, 6, 6), 2)):
+        x = rng.standard_normal(shape).astype(np.float32)
+        pool = getattr(TF, f"max_pool{nd}d")
+        o, i = pool(torch.tensor(x), k, return_indices=True)
+        e_un, t_un = getattr(enn, f"MaxUnpool{nd}d")(k), getattr(tnn, f"MaxUnpool{nd}d")(k)
+        assert repr(e_un) == repr(t_un)
+        oe = ember.tensor(o.detach().numpy(), requires_grad=True)
+        ot = o.detach().clone().requires_grad_(True)
+        ye, yt = e_un(oe, ember.tensor(i.numpy())), t_un(ot, i)
+        assert_close(ye, yt)
+        v = rng.standard_normal(tuple(yt.shape)).astype(np.float32)
+        (ye * ember.tensor(v)).sum().backward(), (yt * torch.tensor(v)).sum().backward()
+        assert_close(oe.grad, ot.grad)
+        assert_close(e_un(oe, ember.tensor(i.numpy()), output_size=x.shape), t_un(ot, i, output_size=x.shape))
+
+
+@pytest.mark.parametrize("name,fn,shapes", [
+    ("avg_pool3d", lambda F, x: F.avg_pool3d(x, (2, 2, 3), (1, 2, 2), (1, 0, 1), ceil_mode=True), [(1, 2, 3, 4, 5)]),
+    ("avg_pool3d_exclude_pad", lambda F, x: F.avg_pool3d(x, 2, 1, 1, count_include_pad=False), [(2, 3, 3, 2)]),
+    ("max_pool3d", lambda F, x: F.max_pool3d(x, 2, 1, 1), [(1, 2, 3, 3, 2)]),
+    ("adaptive_avg_pool3d", lambda F, x: F.adaptive_avg_pool3d(x, (2, 3, 2)), [(1, 2, 3, 4, 3)]),
+    ("adaptive_max_pool2d", lambda F, x: F.adaptive_max_pool2d(x, (2, 3)), [(2, 2, 3, 5)]),
+    ("lp_pool2d", lambda F, x: F.lp_pool2d(x.abs() + 0.5, 2.5, 2), [(1, 2, 4, 5)]),
+    ("lp_pool3d", lambda F, x: F.lp_pool3d(x.abs() + 0.5, 2, (2, 1, 2)), [(1, 2, 2, 3, 4)]),
+    ("max_unpool2d", lambda F, x: F.max_unpool2d(x, (ember if F is EF else torch).tensor([[[[0, 6], [13, 19]]]]), 2,
+                                                 output_size=(4, 5)), [(1, 1, 2, 2)]),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_pool_functional_matches_torch_and_gradchecks(name, fn, shapes):
+    test_functional_matches_torch_and_gradchecks(name, fn, shapes, None)
+
+
+def test_pool_errors_match_torch():
+    cases = [
+        (lambda F, T: F.avg_pool3d(T.ones(2, 3, 4), 2)), (lambda F, T: F.max_pool3d(T.ones(2, 3, 4), 2)),
+        (lambda F, T: F.avg_pool3d(T.ones(2, 3, 4, 4, 4), 2, padding=2)),
+        (lambda F, T: F.max_pool3d(T.ones(2, 3, 4, 4, 4), 2, padding=2)),
+        (lambda F, T: F.max_pool3d(T.ones(2, 3, 4, 4, 4), 5)), (lambda F, T: F.avg_pool3d(T.ones(2, 3, 4, 4, 4), 5)),
+        (lambda F, T: F.avg_pool3d(T.ones(2, 3, 4, 4, 4), (2, 2))),
+        (lambda F, T: F.max_pool3d(T.ones(2, 3, 4, 4, 4), (2, 2))),
+        (lambda F, T: F.adaptive_avg_pool3d(T.ones(2, 3, 4), 2)), (lambda F, T: F.adaptive_max_pool3d(T.ones(2, 3, 4), 2)),
+        (lambda F, T: F.adaptive_max_pool2d(T.ones(2), 2)), (lambda F, T: F.adaptive_max_pool1d(T.ones(2, 3, 4, 5), 2)),
+        (lambda F, T: F.adaptive_max_pool2d(T.ones(2, 3, 4, 5), (2, 2, 2))),
+        (lambda F, T: F.adaptive_avg_pool3d(T.ones(2, 3, 4, 5, 5), (2, 2))),
+        (lambda F, T: F.avg_pool3d(T.ones(2, 3, 4, 4, 4), 2, divisor_override=0)),
+        (lambda F, T: F.max_pool3d(T.ones(2, 3, 4, 4, 4), 2, stride=0)),
+        (lambda F, T: F.max_pool3d(T.ones(2, 3, 4, 4, 4), 2, dilation=0)),
+        (lambda F, T: F.max_unpool2d(T.ones(1, 1, 2, 2), T.tensor([[[[0, 6], [13, 24]]]]), 2)),
+        (lambda F, T: F.max_unpool2d(T.ones(1, 1, 2, 2), T.tensor([[[[0, 6], [13, 14]]]]), 2, output_size=(7, 4))),
+        (lambda F, T: F.max_unpool2d(T.ones(1, 1, 2, 2), T.tensor([[[[0, 6], [13, 14]]]]), 2, output_size=(7,))),
+    ]
+    for c in cases:
+        raises_like(lambda: c(EF, ember), lambda: c(TF, torch))
+    x = np.random.default_rng(0).integers(-5, 5, (1, 2, 4, 4, 4))
+    assert_close(EF.avg_pool3d(ember.tensor(x), 2, ceil_mode=True, stride=3),
+                 TF.avg_pool3d(torch.tensor(x), 2, ceil_mode=True, stride=3))

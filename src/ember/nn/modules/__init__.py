@@ -22,3 +22,4 @@ from .distance import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
 from .conv3d import *  # noqa: F401,F403
+from .pooling_extra import *  # noqa: F401,F403

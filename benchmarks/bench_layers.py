@@ -5,6 +5,7 @@
     Unfold(3, padding=1)              input (16, 16, 32, 32)
     Fold((32, 32), 3, padding=1)      input (16, 144, 1024)
     Conv3d(8, 16, 3, padding=1)       input (4, 8, 16, 16, 16)
+    F.grid_sample bilinear, zeros     input (8, 16, 32, 32), grid (8, 32, 32, 2) (gradients of input and grid)
 
 Each timing is one forward and one backward of sum(y·v) (input and parameter gradients reset to None first),
 timed by benchmarks/_timing.py (alternating, settled samples); the table prints the medians and the ratio
@@ -55,6 +56,23 @@ def _case(name, make, shape, rng):
     print(f"| {name:<48} | {e:9.3f} | {t:9.3f} | {e / t:5.2f}x |", flush=True)
 
 
+def _GridSample(nn):
+    """grid_sample as a module with a fixed random affine grid that requires grad (timed with it)."""
+    lib = torch if nn is torch.nn else ember
+    theta = np.array([[[0.9, 0.2, 0.05], [-0.1, 1.1, 0.0]]] * 8, dtype=np.float32)
+    grid_np = torch.nn.functional.affine_grid(torch.tensor(theta), [8, 16, 32, 32], align_corners=False).numpy()
+
+    class GridSample(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.grid = nn.Parameter(lib.tensor(grid_np.copy()))
+
+        def forward(self, x):
+            return nn.functional.grid_sample(x, self.grid, "bilinear", "zeros", align_corners=False)
+
+    return GridSample()
+
+
 def main():
     rng = np.random.default_rng(0)
     print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), numpy {np.__version__}; median ms per "
@@ -68,6 +86,7 @@ def main():
         ("Fold((32, 32), 3, padding=1) (16, 144, 1024)", lambda nn: nn.Fold((32, 32), 3, padding=1), (16, 144, 1024)),
         ("Conv3d(8, 16, 3, padding=1) (4, 8, 16, 16, 16)", lambda nn: nn.Conv3d(8, 16, 3, padding=1), (4, 8, 16, 16, 16)),
     ]
+    cases.append(("grid_sample bilinear (8, 16, 32, 32)", _GridSample, (8, 16, 32, 32)))
     only = sys.argv[1:]
     for name, make, shape in cases:
         if not only or any(o.lower() in name.lower() for o in only):

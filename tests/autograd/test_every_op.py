@@ -113,6 +113,11 @@ CASES = {
                                                         stride=(2, 1)) ** 2,
     "Fold": lambda lib, x, y: lib.nn.functional.fold((x * x).reshape(1, 4, 3), (3, 4), 2, stride=(2, 1))
     * y[None, None],
+    "PlaneGather": lambda lib, x, y: lib.nn.functional.grid_sample(
+        (x * y).reshape(1, 1, 3, 4), (x * 0.4).reshape(1, 3, 2, 2), align_corners=False) ** 2,
+    "PlaneScatter": lambda lib, x, y: lib.autograd.grad((lib.nn.functional.grid_sample(
+        (x * x).reshape(1, 1, 3, 4), (y * 0.4).reshape(1, 3, 2, 2), align_corners=False) ** 3).sum(), x,
+        create_graph=True)[0] * y,
     "NormalCdf": lambda lib, x, y: lib.autograd.grad(lib.nn.functional.gelu(x * x).sum(), x, create_graph=True)[0] * y,
 }
 # ops whose double backward is still a second formula in autograd/_higher.py (or a ``vjp`` method)

@@ -67,12 +67,12 @@ def check_grads(fn, *shapes, seed=0, positive=False, gradgrad=True, keep_away=No
 
 
 def raises_like(efn, tfn, exc=None):
-    """Both raise the same exception type with the same message."""
+    """Both raise the same exception type with the same message (ember's dtypes print as ember.float32, ...)."""
     with pytest.raises(Exception) as te:
         tfn()
     with pytest.raises(type(te.value) if exc is None else exc) as ee:
         efn()
-    assert str(ee.value) == str(te.value)
+    assert str(ee.value).replace("ember.", "torch.") == str(te.value)
 
 
 # ---- activations ------------------------------------------------------------------------------------------
@@ -636,3 +636,101 @@ def test_pool_errors_match_torch():
     x = np.random.default_rng(0).integers(-5, 5, (1, 2, 4, 4, 4))
     assert_close(EF.avg_pool3d(ember.tensor(x), 2, ceil_mode=True, stride=3),
                  TF.avg_pool3d(torch.tensor(x), 2, ceil_mode=True, stride=3))
+
+
+# ---- spatial transformers, Gumbel-softmax -----------------------------------------------------------------
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("nd", [2, 3])
+def test_grid_sample_matches_torch_values_and_gradients(mode, padding_mode, align_corners, nd):
+    if mode == "bicubic" and nd == 3:
+        raises_like(lambda: EF.grid_sample(ember.ones(1, 1, 2, 2, 2), ember.zeros(1, 1, 1, 1, 3), "bicubic",
+                                           align_corners=False),
+                    lambda: TF.grid_sample(torch.ones(1, 1, 2, 2, 2), torch.zeros(1, 1, 1, 1, 3), "bicubic",
+                                           align_corners=False))
+        return
+    rng = np.random.default_rng(nd)
+    shape, gshape = ((2, 3, 5, 6), (2, 4, 7, 2)) if nd == 2 else ((2, 2, 4, 5, 3), (2, 3, 2, 4, 3))
+    x, g = rng.standard_normal(shape), rng.random(gshape) * 2.6 - 1.3
+    (xe, xt), (ge, gt) = _pair(x), _pair(g)
+    ye = EF.grid_sample(xe, ge, mode, padding_mode, align_corners)
+    yt = TF.grid_sample(xt, gt, mode, padding_mode, align_corners)
+    assert_close(ye, yt, rtol=1e-5, atol=2e-6)
+    v = rng.standard_normal(tuple(yt.shape)).astype(np.float32)
+    (ye * ember.tensor(v)).sum().backward(), (yt * torch.tensor(v)).sum().backward()
+    assert_close(xe.grad, xt.grad, rtol=1e-5, atol=1e-5)
+    if mode == "nearest":  # no path from the grid: torch fills zeros, ember leaves None
+        assert ge.grad is None and not gt.grad.any()
+    else:
+        assert_close(ge.grad, gt.grad, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("mode,padding_mode", [("bilinear", "zeros"), ("bilinear", "reflection"),
+                                               ("bicubic", "border"), ("nearest", "zeros")])
+def test_grid_sample_gradchecks(mode, padding_mode):
+    rng = np.random.default_rng(0)
+    g = ember.tensor(rng.random((1, 2, 3, 2)) * 2.4 - 1.2, requires_grad=True)
+    x = ember.tensor(rng.standard_normal((1, 2, 3, 4)), requires_grad=True)
+    fn = lambda a, b: EF.grid_sample(a, b, mode, padding_mode, align_corners=False)  # noqa: E731
+    assert ember.autograd.gradcheck(fn, (x, g))
+    assert ember.autograd.gradgradcheck(fn, (x, g))
+
+
+@pytest.mark.parametrize("size,align_corners", [([2, 3, 4, 5], False), ([2, 3, 4, 5], True), ([2, 1, 3, 4, 2], False),
+                                                ([2, 3, 1, 5], False)])
+def test_affine_grid_matches_torch_and_gradchecks(size, align_corners):
+    shape = (2, 2, 3) if len(size) == 4 else (2, 3, 4)
+    th = np.random.default_rng(0).standard_normal(shape)
+    (ee, et) = _pair(th)
+    ye, yt = EF.affine_grid(ee, size, align_corners), TF.affine_grid(et, size, align_corners)
+    assert_close(ye, yt)
+    (ye ** 2).sum().backward(), (yt ** 2).sum().backward()
+    assert_close(ee.grad, et.grad, rtol=1e-5, atol=1e-5)
+    check_grads(lambda t: EF.affine_grid(t, size, align_corners) ** 2, shape)
+
+
+def test_spatial_transformer_errors_and_warnings_match_torch():
+    cases = [
+        (lambda F, T: F.grid_sample(T.ones(2, 3, 4, 5), T.ones(3, 2, 2, 2), align_corners=False)),
+        (lambda F, T: F.grid_sample(T.ones(2, 3, 4, 5), T.ones(2, 2, 2, 3), align_corners=False)),
+        (lambda F, T: F.grid_sample(T.ones(2, 3, 4, 5), T.ones(2, 2, 2, 2, dtype=T.float64), align_corners=False)),
+        (lambda F, T: F.grid_sample(T.ones(2, 3, 4, 5), T.ones(2, 2, 2, 2), mode="linear")),
+        (lambda F, T: F.grid_sample(T.ones(2, 3, 4, 5), T.ones(2, 2, 2, 2), padding_mode="wrap")),
+        (lambda F, T: F.affine_grid(T.ones(2, 2, 3), [2, 3, 4], align_corners=False)),
+        (lambda F, T: F.affine_grid(T.ones(2, 2, 3), [2, 3, 0, 4], align_corners=False)),
+        (lambda F, T: F.affine_grid(T.ones(2, 2, 4), [2, 3, 5, 4], align_corners=False)),
+        (lambda F, T: F.affine_grid(T.ones(2, 3, 3), [2, 3, 5, 4, 2], align_corners=False)),
+        (lambda F, T: F.affine_grid(T.ones(2, 2, 3, dtype=T.int64), [2, 3, 5, 4], align_corners=False)),
+        (lambda F, T: F.gumbel_softmax(T.ones(2, 3, dtype=T.int64))),
+    ]
+    for c in cases:
+        raises_like(lambda: c(EF, ember), lambda: c(TF, torch))
+    for fn in (lambda: EF.affine_grid(ember.zeros(1, 2, 3), [1, 1, 2, 2]),
+               lambda: EF.grid_sample(ember.ones(1, 1, 2, 2), ember.zeros(1, 1, 1, 2))):
+        with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
+            fn()
+
+
+def test_gumbel_softmax_samples_the_softmax_distribution_and_passes_gradients_straight_through():
+    logits = np.log(np.array([[0.1, 0.2, 0.7]] * 20000))
+    ember.manual_seed(0)
+    y = EF.gumbel_softmax(ember.tensor(logits), tau=0.5, hard=True)
+    counts = to_numpy(y).sum(0) / 20000
+    np.testing.assert_allclose(counts, [0.1, 0.2, 0.7], atol=0.015)
+    assert set(np.unique(to_numpy(y))) == {0.0, 1.0} and (to_numpy(y).sum(1) == 1).all()
+    soft = to_numpy(EF.gumbel_softmax(ember.tensor(logits[:5]), tau=2.0))
+    np.testing.assert_allclose(soft.sum(1), 1, rtol=1e-12)
+    x = ember.tensor(np.random.default_rng(0).standard_normal((4, 5)), requires_grad=True)
+
+    def fn(t, hard):
+        ember.manual_seed(3)
+        return EF.gumbel_softmax(t, tau=0.7, hard=hard, dim=0)
+
+    (fn(x, True) * ember.tensor(np.arange(20.0).reshape(4, 5))).sum().backward()
+    g_hard = to_numpy(x.grad)
+    x.grad = None
+    (fn(x, False) * ember.tensor(np.arange(20.0).reshape(4, 5))).sum().backward()
+    np.testing.assert_allclose(g_hard, to_numpy(x.grad), rtol=1e-12)  # straight-through
+    assert ember.autograd.gradcheck(lambda t: fn(t, False), (x,))
+    assert ember.autograd.gradgradcheck(lambda t: fn(t, False), (x,))

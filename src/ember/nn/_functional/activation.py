@@ -14,7 +14,7 @@ __all__ = [
     "softmin", "softplus", "hardtanh", "logsigmoid", "mish", "dropout", "alpha_dropout", "linear", "one_hot",
     "normalize", "bilinear", "elu_", "leaky_relu_", "hardtanh_", "selu", "selu_", "celu", "celu_", "glu", "hardsigmoid",
     "hardswish", "hardshrink", "softshrink", "softsign", "tanhshrink", "threshold", "threshold_", "prelu", "rrelu",
-    "rrelu_",
+    "rrelu_", "gumbel_softmax",
 ]
 
 
@@ -321,3 +321,32 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
     return rrelu(input, lower, upper, training, inplace=True)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """Sample from the Gumbel-softmax (Concrete) distribution:
+
+        y = softmax((logits + g)/τ) along ``dim``,   g = −log(E), E ~ Exp(1) i.i.d.
+
+    With ``hard`` the result is the one-hot of argmax y in value and y in gradient (straight-through:
+    one_hot − y.detach() + y). ``eps`` is accepted and unused, as in torch.
+    Torch parity: same arguments and semantics as torch.nn.functional.gumbel_softmax (random streams differ).
+    Reference: Jang, Gu & Poole, "Categorical Reparameterization with Gumbel-Softmax", ICLR 2017,
+    https://arxiv.org/abs/1611.01144; Maddison, Mnih & Teh, "The Concrete Distribution", ICLR 2017.
+    """
+    x = logits._data
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"Exponential distribution is a continuous probability distribution. dtype must be a "
+                           f"floating point but you specified {_TORCH_NAME.get(x.dtype.name, x.dtype.name)}")
+    gumbels = -np.log(_gen(None).exponential(size=x.shape)).astype(x.dtype)
+    y = softmax((logits + _wrap(gumbels)) / tau, dim)
+    if not hard:
+        return y
+    axis = dim % max(x.ndim, 1)
+    index = np.expand_dims(np.argmax(y._data, axis=axis), axis)
+    one_hot_ = np.zeros_like(y._data)
+    np.put_along_axis(one_hot_, index, 1, axis=axis)
+    return _wrap(one_hot_) - y.detach() + y
+
+
+_TORCH_NAME = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}

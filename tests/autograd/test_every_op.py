@@ -133,6 +133,15 @@ CASES = {
     "BesselI0e": lambda lib, x, y: lib.special.i0e(x * y) * x,
     "BesselI1": lambda lib, x, y: lib.special.i1(x * y) * x,
     "BesselI1e": lambda lib, x, y: lib.special.i1e(x * y) * x,
+    "Unfold": lambda lib, x, y: lib.nn.functional.unfold((x * y).reshape(1, 1, 3, 4), (2, 3), padding=(1, 0),
+                                                        stride=(2, 1)) ** 2,
+    "Fold": lambda lib, x, y: lib.nn.functional.fold((x * x).reshape(1, 4, 3), (3, 4), 2, stride=(2, 1))
+    * y[None, None],
+    "PlaneGather": lambda lib, x, y: lib.nn.functional.grid_sample(
+        (x * y).reshape(1, 1, 3, 4), (x * 0.4).reshape(1, 3, 2, 2), align_corners=False) ** 2,
+    "PlaneScatter": lambda lib, x, y: lib.autograd.grad((lib.nn.functional.grid_sample(
+        (x * x).reshape(1, 1, 3, 4), (y * 0.4).reshape(1, 3, 2, 2), align_corners=False) ** 3).sum(), x,
+        create_graph=True)[0] * y,
     "NormalCdf": lambda lib, x, y: lib.autograd.grad(lib.nn.functional.gelu(x * x).sum(), x, create_graph=True)[0] * y,
     "ClampGradThrough": lambda lib, x, y: lib.nn.functional.gaussian_nll_loss(x, y, x * x + 0.1, reduction="none")
     + lib.nn.functional.gaussian_nll_loss(x * y, y, (x * x).clamp(max=0.5) + 0.4, eps=0.3) * x,  # (var > eps: identity gradient = true one)

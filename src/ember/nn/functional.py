@@ -9,3 +9,8 @@ from ._functional.padding import *  # noqa: F401,F403
 from ._functional.upsampling import *  # noqa: F401,F403
 from ._functional.channel_dropout import *  # noqa: F401,F403
 from ._functional.attention import *  # noqa: F401,F403
+from ._functional.vision import *  # noqa: F401,F403
+from ._functional.distance import *  # noqa: F401,F403
+from ._functional.fold import *  # noqa: F401,F403
+from ._functional.conv3d import *  # noqa: F401,F403
+from ._functional.pooling_extra import *  # noqa: F401,F403

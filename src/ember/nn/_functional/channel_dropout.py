@@ -1,4 +1,4 @@
-"""Channel-wise dropout (functional forms): ``dropout1d``, ``dropout2d``."""
+"""Channel-wise dropout (functional forms): ``dropout1d``, ``dropout2d``, ``dropout3d``, ``feature_alpha_dropout``."""
 from __future__ import annotations
 
 import warnings
@@ -7,8 +7,9 @@ import numpy as np
 
 from ..._random import _gen
 from ...autograd.ops import nn as N
+from ...tensor import _wrap
 
-__all__ = ["dropout1d", "dropout2d"]
+__all__ = ["dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"]
 
 
 def _check_p(p):
@@ -77,3 +78,58 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
             stacklevel=2,
         )
     return _feature_dropout(input, p, training, inplace, batched=True)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Channel dropout for (N, C, D, H, W) or (C, D, H, W): each 3-d feature map is zeroed with probability p,
+    the others scaled by 1/(1 − p). Other ranks warn (as torch) and are read as batched.
+
+    Torch parity: same arguments, semantics, warnings and errors as torch.nn.functional.dropout3d."""
+    _check_p(p)
+    nd = input.dim()
+    if nd not in (4, 5):
+        warnings.warn(
+            f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated and will result in an error in a "
+            "future release. To retain the behavior and silence this warning, please use dropout instead. Note that "
+            "dropout3d exists to provide channel-wise dropout on inputs with 3 spatial dimensions, a channel "
+            "dimension, and an optional batch dimension (i.e. 4D or 5D inputs).",
+            stacklevel=2,
+        )
+    return _feature_dropout(input, p, training, inplace, batched=nd != 4)
+
+
+_SELU_NEG = 1.7580993408473766  # −SELU's negative saturation value, λ·α
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole channels: a dropped (sample, channel) slice is set to SELU's saturation value
+    α' = −λα and the result affinely corrected to keep zero mean and unit variance,
+
+        y = a·(x·m + α'·(1 − m)) + b,   m ~ Bernoulli(1 − p) per (sample, channel),
+        a = ((1 − p)(1 + p·α'²))^(−1/2),  b = −a·α'·p
+
+    (Klambauer et al., "Self-Normalizing Neural Networks", NeurIPS 2017, https://arxiv.org/abs/1706.02515).
+    Torch parity: same formula and arguments as torch.nn.functional.feature_alpha_dropout (random streams differ).
+    """
+    _check_p(p)
+    x = input._data
+    if not training or p == 0:
+        return input
+    if x.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if p == 1:
+        mask = np.zeros(x.shape[:2] + (1,) * (x.ndim - 2), x.dtype)
+        shift = np.zeros_like(mask)
+    else:
+        keep = (_gen(None).random(x.shape[:2] + (1,) * (x.ndim - 2)) >= p).astype(x.dtype)
+        a = 1.0 / np.sqrt((_SELU_NEG * _SELU_NEG * p + 1) * (1 - p))
+        mask = (keep * a).astype(x.dtype)
+        shift = ((keep - 1) * _SELU_NEG * a + _SELU_NEG * a * p).astype(x.dtype)
+    out = N.MulMask.apply(input, mask=mask) + _wrap(shift)
+    if inplace:
+        if input.requires_grad:
+            input._check_inplace()
+            return input._rebind(out)
+        input._data[...] = out._data
+        return input
+    return out

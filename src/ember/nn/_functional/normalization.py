@@ -1,4 +1,5 @@
-"""Normalization (functional forms): ``batch_norm``, ``layer_norm``, ``group_norm``.
+"""Normalization (functional forms): ``batch_norm``, ``layer_norm``, ``group_norm``; ``instance_norm``,
+``rms_norm`` and ``local_response_norm`` (#19, at the end).
 
 All three standardise over some axes with one primitive, ``Normalize``, and then apply the
 per-feature affine map γ·x̂ + β with ordinary (broadcasting) tensor ops.
@@ -9,8 +10,10 @@ import numpy as np
 
 from ...autograd.function import Op
 from ...autograd.ops._xp import xp_of
+from ...tensor import _wrap
+from .padding import pad
 
-__all__ = ["batch_norm", "group_norm", "layer_norm"]
+__all__ = ["batch_norm", "group_norm", "layer_norm", "instance_norm", "rms_norm", "local_response_norm"]
 
 
 class Normalize(Op):
@@ -167,3 +170,105 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             )
     y = Normalize.apply(input.reshape(n, num_groups, -1), axes=(2,), eps=eps).reshape(*x.shape)
     return _affine(y, weight, bias, (1, c) + (1,) * (x.ndim - 2))
+
+
+# ---- #19: instance, RMS and local response normalisation ---------------------------------------------------
+def _verify_spatial_size(x):
+    if x.ndim < 2 or int(np.prod(x.shape[2:])) <= 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {_size(x.shape)}")
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Instance normalisation: each (sample, channel) standardised over its spatial positions,
+
+        y = γ_c · (x − μ_nc) / √(σ²_nc + ε) + β_c
+
+    With ``use_input_stats`` the running estimates (when given) are updated with the statistics averaged
+    over the batch: running_mean ← (1 − momentum)·running_mean + momentum·meanₙ(μ_nc), running_var likewise
+    with the unbiased σ²_nc; otherwise the running estimates normalise.
+
+    Torch parity: values, gradients, running-statistics update and errors as torch.nn.functional.instance_norm.
+    Reference: Ulyanov, Vedaldi & Lempitsky, "Instance Normalization: The Missing Ingredient for Fast
+    Stylization", 2016. https://arxiv.org/abs/1607.08022
+    """
+    x = input._data
+    if use_input_stats:
+        _verify_spatial_size(x)
+    n, c = x.shape[:2]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and t._data.size != c:  # (torch repeats each over the batch before its check)
+            raise RuntimeError(f"{name} should contain {n * c} elements not {n * t._data.size}")
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    axes = tuple(range(2, x.ndim))
+    if use_input_stats:
+        stats = {}
+        y = Normalize.apply(input, axes=axes, eps=eps, stats=stats)
+        m = int(np.prod(x.shape[2:]))
+        if running_mean is not None:
+            rm = running_mean._data
+            rm *= 1 - momentum
+            rm += (momentum * stats["mean"].reshape(n, c).mean(0)).astype(rm.dtype, copy=False)
+        if running_var is not None:
+            rv = running_var._data
+            rv *= 1 - momentum
+            rv += (momentum * (stats["var"].reshape(n, c) * (m / (m - 1))).mean(0)).astype(rv.dtype, copy=False)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+        y = Normalize.apply(
+            input, axes=axes, eps=eps, mean=running_mean._data.reshape(shape).astype(x.dtype, copy=False),
+            var=running_var._data.reshape(shape).astype(x.dtype, copy=False),
+        )
+    return _affine(y, weight, bias, shape)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Root-mean-square normalisation over the trailing dims ``normalized_shape``:
+
+        y = x / √(mean(x²) + ε) · γ      (ε defaults to the dtype's machine epsilon)
+
+    Torch parity: values, gradients and errors as torch.nn.functional.rms_norm.
+    Reference: Zhang & Sennrich, "Root Mean Square Layer Normalization", NeurIPS 2019.
+    https://arxiv.org/abs/1910.07467
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    x = input._data
+    k = len(shape)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*{', '.join(map(str, shape))}], but got input of size{list(x.shape)}")
+    if weight is not None and tuple(weight._data.shape) != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
+                           f"{list(weight._data.shape)} and normalized_shape = {list(shape)}")
+    if eps is None:
+        eps = float(np.finfo(x.dtype).eps) if x.dtype.kind == "f" else float(np.finfo(np.float32).eps)
+    axes = tuple(range(x.ndim - k, x.ndim))
+    y = input * ((input * input).mean(axes, keepdim=True) + eps).rsqrt()
+    return y if weight is None else y * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Local response normalisation across channels (dim 1):
+
+        y_c = x_c / (k + α/n · Σ_{c' ∈ window(c)} x_{c'}²)^β,   window(c) = [c − ⌊n/2⌋, c + ⌊(n − 1)/2⌋], n = size
+
+    (zero beyond the edges; the sum is divided by n however many channels it covers, as torch's).
+    Torch parity: values, gradients and errors as torch.nn.functional.local_response_norm.
+    Reference: Krizhevsky, Sutskever & Hinton, "ImageNet Classification with Deep Convolutional Neural
+    Networks", NeurIPS 2012.
+    """
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality                          input (got {dim} "
+                         f"dimensions)")
+    if input.numel() == 0:
+        return input
+    n, c = input.shape[:2]
+    sq = (input * input).reshape(n, c, -1).transpose(1, 2)  # channels last: (N, L, C)
+    sq = pad(sq, (size // 2, (size - 1) // 2))
+    window = sq[..., 0:c]
+    for j in range(1, size):
+        window = window + sq[..., j:j + c]
+    div = (window.transpose(1, 2).reshape(*input.shape) * (alpha / size) + k) ** beta
+    return input / div

@@ -16,3 +16,10 @@ from .rnn import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .sync_batchnorm import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403
+from .pixelshuffle import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
+from .instancenorm import *  # noqa: F401,F403
+from .fold import *  # noqa: F401,F403
+from .conv3d import *  # noqa: F401,F403
+from .pooling_extra import *  # noqa: F401,F403

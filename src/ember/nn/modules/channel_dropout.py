@@ -1,10 +1,11 @@
-"""Channel-wise dropout: ``Dropout1d``, ``Dropout2d`` (whole feature maps are zeroed)."""
+"""Channel-wise dropout: ``Dropout1d``, ``Dropout2d``, ``Dropout3d``, ``FeatureAlphaDropout`` (whole feature maps
+are dropped)."""
 from __future__ import annotations
 
 from .._functional import channel_dropout as F
 from .dropout import _DropoutNd
 
-__all__ = ["Dropout1d", "Dropout2d"]
+__all__ = ["Dropout1d", "Dropout2d", "Dropout3d", "FeatureAlphaDropout"]
 
 
 class Dropout1d(_DropoutNd):
@@ -27,3 +28,19 @@ class Dropout2d(_DropoutNd):
 
     def forward(self, input):
         return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """During training, zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p, scale the rest
+    by 1/(1 − p). Torch parity: as torch.nn.Dropout3d (random streams differ)."""
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training, self.inplace)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels (see ``ember.nn.functional.feature_alpha_dropout``), for SELU networks.
+    Torch parity: as torch.nn.FeatureAlphaDropout (random streams differ)."""
+
+    def forward(self, input):
+        return F.feature_alpha_dropout(input, self.p, self.training)

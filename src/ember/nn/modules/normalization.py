@@ -1,5 +1,5 @@
 """Normalization layers: ``BatchNorm1d``, ``BatchNorm2d`` (on ``_NormBase``/``_BatchNorm`` as torch),
-``LayerNorm``, ``GroupNorm``."""
+``LayerNorm``, ``GroupNorm``, ``RMSNorm``, ``LocalResponseNorm`` (instance norm: ``instancenorm.py``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +12,7 @@ from .._functional import normalization as F
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "LayerNorm", "RMSNorm", "LocalResponseNorm"]
 
 
 def _affine_parameters(module, shape, affine, bias, dtype) -> None:
@@ -120,6 +120,18 @@ class BatchNorm2d(_BatchNorm):
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over (N, C, D, H, W), per channel.
+
+    Torch parity: same arguments, defaults, state_dict keys, running-statistics semantics and errors as
+    torch.nn.BatchNorm3d.
+    """
+
+    def _check_input_dim(self, input):
+        if input.dim() != 5:
+            raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+
+
 class LayerNorm(Module):
     """Layer normalisation over the trailing ``normalized_shape`` dims (see ``ember.nn.functional.layer_norm``).
 
@@ -169,3 +181,48 @@ class GroupNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalisation over the trailing ``normalized_shape`` dims (see
+    ``ember.nn.functional.rms_norm``); eps=None uses the input dtype's machine epsilon.
+
+    Torch parity: same arguments, defaults (γ = 1), state_dict key (weight), repr and values as torch.nn.RMSNorm.
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
+        super().__init__()
+        check_device(device)
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self.register_parameter(
+            "weight", Parameter(_creation.ones(*self.normalized_shape, dtype=dtype)) if elementwise_affine else None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class LocalResponseNorm(Module):
+    """Local response normalisation across channels (see ``ember.nn.functional.local_response_norm``).
+
+    Torch parity: same arguments, defaults, repr and values as torch.nn.LocalResponseNorm.
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -1,0 +1,97 @@
+"""Forward + backward of the layers of issue #19 that sit in training loops, ember vs torch, float32, in one run.
+
+    InstanceNorm2d(64, affine=True)   input (16, 64, 32, 32)
+    PixelShuffle(2)                   input (16, 64, 32, 32)
+    Unfold(3, padding=1)              input (16, 16, 32, 32)
+    Fold((32, 32), 3, padding=1)      input (16, 144, 1024)
+    Conv3d(8, 16, 3, padding=1)       input (4, 8, 16, 16, 16)
+    F.grid_sample bilinear, zeros     input (8, 16, 32, 32), grid (8, 32, 32, 2) (gradients of input and grid)
+
+Each timing is one forward and one backward of sum(y·v) (input and parameter gradients reset to None first),
+timed by benchmarks/_timing.py (alternating, settled samples); the table prints the medians and the ratio
+ember / torch (target: ≤ 1.0). The machine is shared and noisy: compare ratios, rerun to confirm.
+
+Run:  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_layers.py
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _timing import compare  # noqa: E402
+
+import ember  # noqa: E402
+import ember.nn as enn  # noqa: E402
+
+
+def _case(name, make, shape, rng):
+    t_mod, e_mod = make(torch.nn), make(enn)
+    e_mod.load_state_dict({k: ember.tensor(v.detach().numpy().copy()) for k, v in t_mod.state_dict().items()})
+    x = rng.standard_normal(shape, dtype=np.float32)
+    ex, tx = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out_shape = tuple(t_mod(tx).shape)
+    v = rng.standard_normal(out_shape, dtype=np.float32)
+    ev, tv = ember.tensor(v), torch.tensor(v)
+
+    def e_step():
+        ex.grad = None
+        for p in e_mod.parameters():
+            p.grad = None
+        (e_mod(ex) * ev).sum().backward()
+
+    def t_step():
+        tx.grad = None
+        for p in t_mod.parameters():
+            p.grad = None
+        (t_mod(tx) * tv).sum().backward()
+
+    e_step(), t_step()
+    assert np.allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-3, atol=1e-4), name
+    med = compare({"ember": e_step, "torch": t_step}, repeat=7)
+    e, t = med["ember"] * 1e3, med["torch"] * 1e3
+    print(f"| {name:<48} | {e:9.3f} | {t:9.3f} | {e / t:5.2f}x |", flush=True)
+
+
+def _GridSample(nn):
+    """grid_sample as a module with a fixed random affine grid that requires grad (timed with it)."""
+    lib = torch if nn is torch.nn else ember
+    theta = np.array([[[0.9, 0.2, 0.05], [-0.1, 1.1, 0.0]]] * 8, dtype=np.float32)
+    grid_np = torch.nn.functional.affine_grid(torch.tensor(theta), [8, 16, 32, 32], align_corners=False).numpy()
+
+    class GridSample(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.grid = nn.Parameter(lib.tensor(grid_np.copy()))
+
+        def forward(self, x):
+            return nn.functional.grid_sample(x, self.grid, "bilinear", "zeros", align_corners=False)
+
+    return GridSample()
+
+
+def main():
+    rng = np.random.default_rng(0)
+    print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), numpy {np.__version__}; median ms per "
+          "forward+backward")
+    print("| layer (float32)                                  | ember ms  | torch ms  | ratio |")
+    print("|--------------------------------------------------|-----------|-----------|-------|")
+    cases = [
+        ("InstanceNorm2d(64, affine) (16, 64, 32, 32)", lambda nn: nn.InstanceNorm2d(64, affine=True), (16, 64, 32, 32)),
+        ("PixelShuffle(2) (16, 64, 32, 32)", lambda nn: nn.PixelShuffle(2), (16, 64, 32, 32)),
+        ("Unfold(3, padding=1) (16, 16, 32, 32)", lambda nn: nn.Unfold(3, padding=1), (16, 16, 32, 32)),
+        ("Fold((32, 32), 3, padding=1) (16, 144, 1024)", lambda nn: nn.Fold((32, 32), 3, padding=1), (16, 144, 1024)),
+        ("Conv3d(8, 16, 3, padding=1) (4, 8, 16, 16, 16)", lambda nn: nn.Conv3d(8, 16, 3, padding=1), (4, 8, 16, 16, 16)),
+    ]
+    cases.append(("grid_sample bilinear (8, 16, 32, 32)", _GridSample, (8, 16, 32, 32)))
+    only = sys.argv[1:]
+    for name, make, shape in cases:
+        if not only or any(o.lower() in name.lower() for o in only):
+            _case(name, make, shape, rng)
+
+
+if __name__ == "__main__":
+    main()

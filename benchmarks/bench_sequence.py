@@ -10,7 +10,9 @@ them (the input projection and the three weight/input gradients on every BLAS th
 on one), so ``floor/torch`` bounds from below what any ember LSTM on this BLAS can reach.
 
 Timing: benchmarks/_timing.py (alternating samples, each settled so that the other library's idle BLAS/OpenMP
-threads have stopped spinning).
+threads have stopped spinning). On a loaded machine (other processes on the cores) torch's OpenMP threads wait for
+each other and its 2-thread times grow tenfold and more; ``--threads 1`` then gives the ratio that still means
+something (neither library waits for a thread that is not running).
 """
 from __future__ import annotations
 

@@ -171,6 +171,9 @@ CASES = {
     + lib.nn.functional.group_norm((x * x)[None], 3)[0] * y
     + lib.nn.functional.batch_norm(x * y, lib.tensor([0.1, 0.2, 0.3, 0.4], dtype=lib.float64),
                                    lib.tensor([1.0, 2.0, 0.5, 1.5], dtype=lib.float64), training=False) * x,
+    "InstanceNorm": lambda lib, x, y: lib.nn.functional.instance_norm((x * y)[None], weight=y[:, 0], bias=x[:, 1] * y[:, 2])[0]
+    * x + lib.nn.functional.instance_norm(x.exp().reshape(2, 2, 3), eps=0.1).reshape(3, 4) * y
+    + lib.nn.functional.instance_norm((x * x).reshape(2, 2, 3).transpose(0, 1), weight=y[0, :2]).reshape(3, 4),  # (channel-major)
     "Conv2d": lambda lib, x, y: lib.nn.functional.conv2d((x * y).reshape(1, 2, 2, 3), y.reshape(2, 2, 1, 3)[:, :, :, :2],
                                                          y[0, :2], padding=(1, 0), stride=(2, 1)).tanh().sum() * x
     + lib.nn.functional.conv2d(x.reshape(1, 4, 1, 3).exp(), (x * y).reshape(2, 2, 1, 3), groups=2, dilation=(1, 1),

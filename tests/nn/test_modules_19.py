@@ -361,6 +361,36 @@ def test_instance_norm_running_stats_match_torch_with_eval_statistics():
                  TF.instance_norm(torch.tensor(x), tr, tv, use_input_stats=False), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("layout", ["contiguous", "channel-major", "strided"])
+def test_instance_norm_kernel_and_numpy_paths_agree_with_torch(layout):
+    """The fused InstanceNorm op: numba kernels (when installed) and the NumPy reference, on inputs stored
+    contiguous, channel-major (as conv outputs are) and strided, with a mean far from zero."""
+    from ember import _numba
+
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((5, 6, 7, 9)) * 3 + 40).astype(np.float32)
+    w, b, v = (rng.standard_normal(6).astype(np.float32), rng.standard_normal(6).astype(np.float32),
+               rng.standard_normal((5, 6, 7, 9)).astype(np.float32))
+    view = {"contiguous": lambda t: t, "channel-major": lambda t: t.transpose(0, 1).contiguous().transpose(0, 1),
+            "strided": lambda t: t[..., ::2]}[layout]
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    (TF.instance_norm(view(xt), weight=wt, bias=bt) * torch.tensor(v)[..., :view(xt).shape[-1]]).sum().backward()
+    results = []
+    for enabled in (True, False):
+        previous = _numba.set_enabled(enabled)
+        try:
+            xe, we, be = (ember.tensor(a, requires_grad=True) for a in (x, w, b))
+            y = EF.instance_norm(view(xe), weight=we, bias=be)
+            (y * ember.tensor(v)[..., :y.shape[-1]]).sum().backward()
+        finally:
+            _numba.set_enabled(previous)
+        assert_close(y, TF.instance_norm(view(xt), weight=wt, bias=bt), rtol=1e-4, atol=1e-5)
+        for e, t in ((xe, xt), (we, wt), (be, bt)):
+            assert_close(e.grad, t.grad, rtol=1e-4, atol=1e-4)
+        results.append(y.detach().numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-5)
+
+
 def test_norm_errors_match_torch():
     cases = [
         (lambda F, T: F.instance_norm(T.ones(2, 3, 1))), (lambda F, T: F.instance_norm(T.ones(2, 3))),

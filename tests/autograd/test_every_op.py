@@ -220,7 +220,7 @@ CASES = {
 }
 # ops differentiated twice through something stated a second time: a user Function's own backward (``vjp``), or a
 # fused op's forward given again as differentiable primitives (``composite``)
-SECOND_FORMULA = {"_FunctionNode", "Recurrence"}
+SECOND_FORMULA = {"_FunctionNode", "Recurrence", "Conv3d", "GridSampleBilinear"}
 # ops that still raise under create_graph=True
 NOT_TWICE = {"SyncNormalize",  # (its backward all-reduces across ranks: twice needs a differentiable all-reduce)
              "ScatterProd", "StandardGamma",

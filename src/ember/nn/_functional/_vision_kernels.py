@@ -33,7 +33,8 @@ def bilinear_kernels():
         return None
     if not _COMPILED:
         jit = numba.njit(nogil=True, cache=True)
-        scope = dict(_forward.__globals__, _coords=jit(_coords))  # (the kernels call the compiled _coords)
+        scope = dict(_forward.__globals__, _coords=jit(_coords))  # (the kernels call compiled helpers)
+        scope["_corners"] = jit(types.FunctionType(_corners.__code__, scope, "_corners"))
         _COMPILED.extend(jit(types.FunctionType(fn.__code__, scope, fn.__name__)) for fn in (_forward, _backward))
     return tuple(_COMPILED)
 
@@ -46,80 +47,86 @@ def _coords(gx, gy, h, w, align):
     return ((gx + 1.0) * w - 1.0) / 2.0, ((gy + 1.0) * h - 1.0) / 2.0, w / 2.0, h / 2.0
 
 
+def _corners(grid, n, h, w, align, off, wt, frac):
+    """For each point k of sample n: the flat offsets y·W + x of its 4 neighbours (−1 where outside), their
+    weights (0 where outside; NaN for a NaN coordinate, as torch's), and (fx, fy, sx, sy) for the grid's gradient.
+    Returns whether any coordinate was NaN."""
+    nan = False
+    for k in range(grid.shape[1]):
+        ix, iy, sx, sy = _coords(np.float64(grid[n, k, 0]), np.float64(grid[n, k, 1]), h, w, align)
+        frac[k, 2], frac[k, 3] = sx, sy
+        if not (-2.0 < ix < w + 1.0 and -2.0 < iy < h + 1.0):  # far outside (or NaN): no neighbour inside
+            bad = ix != ix or iy != iy
+            nan |= bad
+            for j in range(4):
+                off[k, j] = -1
+                wt[k, j] = np.nan if bad else 0.0
+            frac[k, 0], frac[k, 1] = (np.nan, np.nan) if bad else (0.0, 0.0)
+            continue
+        fx0, fy0 = np.floor(ix), np.floor(iy)
+        fx, fy = ix - fx0, iy - fy0
+        x0, y0 = int(fx0), int(fy0)
+        frac[k, 0], frac[k, 1] = fx, fy
+        j = 0
+        for a in range(2):
+            for b in range(2):
+                yy, xx = y0 + a, x0 + b
+                inside = 0 <= yy < h and 0 <= xx < w
+                off[k, j] = yy * w + xx if inside else -1
+                wt[k, j] = ((fy if a else 1 - fy) * (fx if b else 1 - fx)) if inside else 0.0
+                j += 1
+    return nan
+
+
 def _forward(x, grid, align, out):
     n_, c_, h, w = x.shape
     length = grid.shape[1]
+    off = np.empty((length, 4), np.int64)
+    wt = np.empty((length, 4))
+    frac = np.empty((length, 4))
     for n in range(n_):
-        for k in range(length):
-            ix, iy, _, _ = _coords(np.float64(grid[n, k, 0]), np.float64(grid[n, k, 1]), h, w, align)
-            if not (-2.0 < ix < w + 1.0 and -2.0 < iy < h + 1.0):  # outside: zeros; a NaN coordinate: NaN (as torch)
-                for c in range(c_):
-                    out[n, c, k] = ix + iy if ix != ix or iy != iy else 0.0
-                continue
-            fx0, fy0 = np.floor(ix), np.floor(iy)
-            fx, fy = ix - fx0, iy - fy0
-            x0, y0 = int(fx0), int(fy0)
-            in_x0, in_x1 = 0 <= x0 < w, 0 <= x0 + 1 < w
-            in_y0, in_y1 = 0 <= y0 < h, 0 <= y0 + 1 < h
-            w00, w01 = (1 - fx) * (1 - fy), fx * (1 - fy)
-            w10, w11 = (1 - fx) * fy, fx * fy
-            for c in range(c_):
-                p = x[n, c]
+        _corners(grid, n, h, w, align, off, wt, frac)
+        for c in range(c_):
+            p = x[n, c].ravel()
+            o = out[n, c]
+            for k in range(length):
                 s = 0.0
-                if in_y0:
-                    if in_x0:
-                        s += w00 * p[y0, x0]
-                    if in_x1:
-                        s += w01 * p[y0, x0 + 1]
-                if in_y1:
-                    if in_x0:
-                        s += w10 * p[y0 + 1, x0]
-                    if in_x1:
-                        s += w11 * p[y0 + 1, x0 + 1]
-                out[n, c, k] = s
+                for j in range(4):
+                    s += wt[k, j] * p[max(off[k, j], 0)]  # (outside: weight 0)
+                o[k] = s
 
 
 def _backward(x, grid, align, g, want_x, dx, dgrid):
     n_, c_, h, w = x.shape
     length = grid.shape[1]
+    off = np.empty((length, 4), np.int64)
+    wt = np.empty((length, 4))
+    frac = np.empty((length, 4))
+    gix = np.empty(length)
+    giy = np.empty(length)
     if want_x:
         dx[...] = 0
     for n in range(n_):
-        for k in range(length):
-            ix, iy, sx, sy = _coords(np.float64(grid[n, k, 0]), np.float64(grid[n, k, 1]), h, w, align)
-            if not (-2.0 < ix < w + 1.0 and -2.0 < iy < h + 1.0):  # (NaN: NaN, no gradient into the input)
-                dgrid[n, k, 0] = 0.0 if ix == ix and iy == iy else np.nan
-                dgrid[n, k, 1] = dgrid[n, k, 0]
-                continue
-            fx0, fy0 = np.floor(ix), np.floor(iy)
-            fx, fy = ix - fx0, iy - fy0
-            x0, y0 = int(fx0), int(fy0)
-            in_x0, in_x1 = 0 <= x0 < w, 0 <= x0 + 1 < w
-            in_y0, in_y1 = 0 <= y0 < h, 0 <= y0 + 1 < h
-            w00, w01 = (1 - fx) * (1 - fy), fx * (1 - fy)
-            w10, w11 = (1 - fx) * fy, fx * fy
-            gix = 0.0
-            giy = 0.0
-            for c in range(c_):
-                p = x[n, c]
-                gv = np.float64(g[n, c, k])
-                v00 = p[y0, x0] if in_y0 and in_x0 else 0.0
-                v01 = p[y0, x0 + 1] if in_y0 and in_x1 else 0.0
-                v10 = p[y0 + 1, x0] if in_y1 and in_x0 else 0.0
-                v11 = p[y0 + 1, x0 + 1] if in_y1 and in_x1 else 0.0
-                gix += gv * ((1 - fy) * (v01 - v00) + fy * (v11 - v10))
-                giy += gv * ((1 - fx) * (v10 - v00) + fx * (v11 - v01))
+        _corners(grid, n, h, w, align, off, wt, frac)
+        gix[:] = 0.0
+        giy[:] = 0.0
+        for c in range(c_):
+            p = x[n, c].ravel()
+            gc = g[n, c]
+            d = dx[n, c].ravel() if want_x else dx[0, 0].ravel()
+            for k in range(length):
+                gv = np.float64(gc[k])
+                v00 = p[off[k, 0]] if off[k, 0] >= 0 else 0.0  # (an outside neighbour reads 0)
+                v01 = p[off[k, 1]] if off[k, 1] >= 0 else 0.0
+                v10 = p[off[k, 2]] if off[k, 2] >= 0 else 0.0
+                v11 = p[off[k, 3]] if off[k, 3] >= 0 else 0.0
+                fx, fy = frac[k, 0], frac[k, 1]
+                gix[k] += gv * ((1 - fy) * (v01 - v00) + fy * (v11 - v10))
+                giy[k] += gv * ((1 - fx) * (v10 - v00) + fx * (v11 - v01))
                 if want_x:
-                    d = dx[n, c]
-                    if in_y0:
-                        if in_x0:
-                            d[y0, x0] += w00 * gv
-                        if in_x1:
-                            d[y0, x0 + 1] += w01 * gv
-                    if in_y1:
-                        if in_x0:
-                            d[y0 + 1, x0] += w10 * gv
-                        if in_x1:
-                            d[y0 + 1, x0 + 1] += w11 * gv
-            dgrid[n, k, 0] = gix * sx
-            dgrid[n, k, 1] = giy * sy
+                    for j in range(4):
+                        if off[k, j] >= 0:
+                            d[off[k, j]] += wt[k, j] * gv
+        for k in range(length):
+            dgrid[n, k, 0] = gix[k] * frac[k, 2]
+            dgrid[n, k, 1] = giy[k] * frac[k, 3]

@@ -33,7 +33,7 @@ import ember.nn as enn  # noqa: E402
 from ember import _numba  # noqa: E402
 
 
-def _case(name, make, shape, rng):
+def _case(name, make, shape, rng, floor=None):
     t_mod, e_mod = make(torch.nn), make(enn)
     e_mod.load_state_dict({k: ember.tensor(v.detach().numpy().copy()) for k, v in t_mod.state_dict().items()})
     x = rng.standard_normal(shape, dtype=np.float32)
@@ -64,9 +64,30 @@ def _case(name, make, shape, rng):
     for step in (e_step, np_step):
         step(), t_step()
         assert np.allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-3, atol=1e-4), name
-    med = compare({"ember": e_step, "ember-np": np_step, "torch": t_step}, repeat=7)
+    fns = {"ember": e_step, "ember-np": np_step, "torch": t_step}
+    if floor is not None:
+        fns["floor"] = floor(rng)
+    med = compare(fns, repeat=7)
     e, n, t = (med[k] * 1e3 for k in ("ember", "ember-np", "torch"))
     print(f"| {name:<48} | {e:9.3f} | {n:9.3f} | {t:9.3f} | {e / t:5.2f}x | {n / t:5.2f}x |", flush=True)
+    if floor is not None:
+        f = med["floor"] * 1e3
+        print(f"| {'  its im2col GEMMs alone in NumPy (the floor)':<48} | {f:9.3f} | {f:9.3f} | {t:9.3f} | {f / t:5.2f}x "
+              f"| {f / t:5.2f}x |", flush=True)
+
+
+def _conv3d_gemms(rng):
+    """The three products of Conv3d(8, 16, 3, padding=1) on (4, 8, 16, 16, 16) as ember's op runs them: out = W·cols,
+    dW = g·colsᵀ, dcols = Wᵀ·g, cols (8·27, 4·16³). No im2col+GEMM convolution on this BLAS is faster."""
+    w = rng.standard_normal((1, 16, 216), dtype=np.float32)
+    cols = rng.standard_normal((1, 216, 4 * 16 ** 3), dtype=np.float32)
+    g = rng.standard_normal((1, 16, 4 * 16 ** 3), dtype=np.float32)
+    from ember.autograd.ops.conv import _weight_grad
+
+    def run():
+        np.matmul(w, cols), _weight_grad(g, cols), np.matmul(w.swapaxes(1, 2), g)
+
+    return run
 
 
 def _GridSample(nn):
@@ -107,13 +128,14 @@ def main():
         ("PixelShuffle(2) (16, 64, 32, 32)", lambda nn: nn.PixelShuffle(2), (16, 64, 32, 32)),
         ("Unfold(3, padding=1) (16, 16, 32, 32)", lambda nn: nn.Unfold(3, padding=1), (16, 16, 32, 32)),
         ("Fold((32, 32), 3, padding=1) (16, 144, 1024)", lambda nn: nn.Fold((32, 32), 3, padding=1), (16, 144, 1024)),
-        ("Conv3d(8, 16, 3, padding=1) (4, 8, 16, 16, 16)", lambda nn: nn.Conv3d(8, 16, 3, padding=1), (4, 8, 16, 16, 16)),
+        ("Conv3d(8, 16, 3, padding=1) (4, 8, 16, 16, 16)", lambda nn: nn.Conv3d(8, 16, 3, padding=1), (4, 8, 16, 16, 16),
+         _conv3d_gemms),
     ]
     cases.append(("grid_sample bilinear (8, 16, 32, 32)", _GridSample, (8, 16, 32, 32)))
     only = args
-    for name, make, shape in cases:
+    for name, make, shape, *floor in cases:
         if not only or any(o.lower() in name.lower() for o in only):
-            _case(name, make, shape, rng)
+            _case(name, make, shape, rng, *floor)
 
 
 if __name__ == "__main__":

@@ -174,6 +174,8 @@ CASES = {
     "InstanceNorm": lambda lib, x, y: lib.nn.functional.instance_norm((x * y)[None], weight=y[:, 0], bias=x[:, 1] * y[:, 2])[0]
     * x + lib.nn.functional.instance_norm(x.exp().reshape(2, 2, 3), eps=0.1).reshape(3, 4) * y
     + lib.nn.functional.instance_norm((x * x).reshape(2, 2, 3).transpose(0, 1), weight=y[0, :2]).reshape(3, 4),  # (channel-major)
+    "Rearrange": lambda lib, x, y: lib.nn.functional.pixel_shuffle((x * y).reshape(1, 4, 3, 1), 2).reshape(3, 4) * x
+    + lib.nn.functional.pixel_unshuffle((x * x).reshape(1, 2, 6), 2).reshape(3, 4).exp() * y,
     "Conv2d": lambda lib, x, y: lib.nn.functional.conv2d((x * y).reshape(1, 2, 2, 3), y.reshape(2, 2, 1, 3)[:, :, :, :2],
                                                          y[0, :2], padding=(1, 0), stride=(2, 1)).tanh().sum() * x
     + lib.nn.functional.conv2d(x.reshape(1, 4, 1, 3).exp(), (x * y).reshape(2, 2, 1, 3), groups=2, dilation=(1, 1),

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from ...autograd.function import Op
+from ...autograd.ops._xp import xp_of
 from ...autograd.ops.elementwise import where
 from ...tensor import Tensor, _wrap
 from ...autograd.ops.shape import stack
@@ -39,10 +40,9 @@ def pixel_shuffle(input, upscale_factor):
     if c % (r * r):
         raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
                            f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
-    k = len(batch)
-    x = input.reshape(*batch, c // (r * r), r, r, h, w)
-    x = x.permute(*range(k), k, k + 3, k + 1, k + 4, k + 2)
-    return x.reshape(*batch, c // (r * r), h * r, w * r)
+    b = math.prod(batch)
+    return Rearrange.apply(input, split=(b, c // (r * r), r, r, h, w), perm=(0, 1, 4, 2, 5, 3),
+                           out_shape=(*batch, c // (r * r), h * r, w * r))
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -56,10 +56,33 @@ def pixel_unshuffle(input, downscale_factor):
         if n % r:
             raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
                                f"input.size({d})={n} is not divisible by {r}")
-    k = len(batch)
-    x = input.reshape(*batch, c, h // r, r, w // r, r)
-    x = x.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
-    return x.reshape(*batch, c * r * r, h // r, w // r)
+    b = math.prod(batch)
+    return Rearrange.apply(input, split=(b, c, h // r, r, w // r, r), perm=(0, 1, 3, 5, 2, 4),
+                           out_shape=(*batch, c * r * r, h // r, w // r))
+
+
+class Rearrange(Op):
+    """out = x.reshape(split).transpose(perm).reshape(out_shape) as one copy (pixel shuffle and unshuffle);
+    backward: the inverse permutation of g, g.reshape(split permuted).transpose(perm⁻¹).reshape(x.shape), one copy
+    into a fresh array (so that a leaf adopts it as its gradient uncopied)."""
+
+    @staticmethod
+    def forward(ctx, x, *, split, perm, out_shape):
+        ctx.split, ctx.perm, ctx.x_shape = split, perm, x.shape
+        out = np.empty(out_shape, x.dtype)
+        np.copyto(out.reshape([split[p] for p in perm]), x.reshape(split).transpose(perm))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        split, perm, xp = ctx.split, ctx.perm, xp_of(g)
+        inverse = tuple(int(i) for i in np.argsort(perm))
+        gp = xp.transpose(g.reshape([split[p] for p in perm]), inverse)
+        if xp is not np:
+            return gp.reshape(ctx.x_shape)
+        dx = np.empty(ctx.x_shape, g.dtype)
+        np.copyto(dx.reshape(split), gp)
+        return dx
 
 
 def channel_shuffle(input, groups):

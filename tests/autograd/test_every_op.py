@@ -137,11 +137,11 @@ CASES = {
                                                         stride=(2, 1)) ** 2,
     "Fold": lambda lib, x, y: lib.nn.functional.fold((x * x).reshape(1, 4, 3), (3, 4), 2, stride=(2, 1))
     * y[None, None],
-    "PlaneGather": lambda lib, x, y: lib.nn.functional.grid_sample(
-        (x * y).reshape(1, 1, 3, 4), (x * 0.4).reshape(1, 3, 2, 2), align_corners=False) ** 2,
+    "PlaneGather": lambda lib, x, y: lib.nn.functional.grid_sample(  # (border: the composed path, not the fused op)
+        (x * y).reshape(1, 1, 3, 4), (x * 0.4).reshape(1, 3, 2, 2), padding_mode="border", align_corners=False) ** 2,
     "PlaneScatter": lambda lib, x, y: lib.autograd.grad((lib.nn.functional.grid_sample(
-        (x * x).reshape(1, 1, 3, 4), (y * 0.4).reshape(1, 3, 2, 2), align_corners=False) ** 3).sum(), x,
-        create_graph=True)[0] * y,
+        (x * x).reshape(1, 1, 3, 4), (y * 0.4).reshape(1, 3, 2, 2), padding_mode="border", align_corners=False) ** 3
+    ).sum(), x, create_graph=True)[0] * y,
     "NormalCdf": lambda lib, x, y: lib.autograd.grad(lib.nn.functional.gelu(x * x).sum(), x, create_graph=True)[0] * y,
     "ClampGradThrough": lambda lib, x, y: lib.nn.functional.gaussian_nll_loss(x, y, x * x + 0.1, reduction="none")
     + lib.nn.functional.gaussian_nll_loss(x * y, y, (x * x).clamp(max=0.5) + 0.4, eps=0.3) * x,  # (var > eps: identity gradient = true one)

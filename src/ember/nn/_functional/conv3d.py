@@ -7,8 +7,8 @@ db = Σ g and dx = col2im(Wᵀ·g) (kd·kh·kw strided adds over whole arrays). 
 
     out[n, o, z] = b[o] + Σ_i conv2d(xpad[n, :, z·s_d + i·d_d], W[:, :, i])[o],
 
-each slice batch being (N·D_out, C, H, W) (the forward before ``Conv3d``; 1.1-1.2× torch's time where the op
-is 0.5-0.7×, bench_layers.py); conv_transpose3d is conv3d of the input with s − 1 zeros inserted
+each slice batch being (N·D_out, C, H, W) (the forward before ``Conv3d``, measured 1.1-1.2× torch's
+time by bench_layers.py on 2 threads); conv_transpose3d is conv3d of the input with s − 1 zeros inserted
 between its elements, padded by d·(k − 1) − p (+ output_padding at the end), with the kernel's in/out channels
 swapped per group and its taps flipped (Dumoulin & Visin, "A guide to convolution arithmetic for deep learning",
 2016, https://arxiv.org/abs/1603.07285).

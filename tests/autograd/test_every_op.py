@@ -137,11 +137,11 @@ CASES = {
                                                         stride=(2, 1)) ** 2,
     "Fold": lambda lib, x, y: lib.nn.functional.fold((x * x).reshape(1, 4, 3), (3, 4), 2, stride=(2, 1))
     * y[None, None],
-    "PlaneGather": lambda lib, x, y: lib.nn.functional.grid_sample(
-        (x * y).reshape(1, 1, 3, 4), (x * 0.4).reshape(1, 3, 2, 2), align_corners=False) ** 2,
+    "PlaneGather": lambda lib, x, y: lib.nn.functional.grid_sample(  # (border: the composed path, not the fused op)
+        (x * y).reshape(1, 1, 3, 4), (x * 0.4).reshape(1, 3, 2, 2), padding_mode="border", align_corners=False) ** 2,
     "PlaneScatter": lambda lib, x, y: lib.autograd.grad((lib.nn.functional.grid_sample(
-        (x * x).reshape(1, 1, 3, 4), (y * 0.4).reshape(1, 3, 2, 2), align_corners=False) ** 3).sum(), x,
-        create_graph=True)[0] * y,
+        (x * x).reshape(1, 1, 3, 4), (y * 0.4).reshape(1, 3, 2, 2), padding_mode="border", align_corners=False) ** 3
+    ).sum(), x, create_graph=True)[0] * y,
     "NormalCdf": lambda lib, x, y: lib.autograd.grad(lib.nn.functional.gelu(x * x).sum(), x, create_graph=True)[0] * y,
     "ClampGradThrough": lambda lib, x, y: lib.nn.functional.gaussian_nll_loss(x, y, x * x + 0.1, reduction="none")
     + lib.nn.functional.gaussian_nll_loss(x * y, y, (x * x).clamp(max=0.5) + 0.4, eps=0.3) * x,  # (var > eps: identity gradient = true one)
@@ -171,6 +171,11 @@ CASES = {
     + lib.nn.functional.group_norm((x * x)[None], 3)[0] * y
     + lib.nn.functional.batch_norm(x * y, lib.tensor([0.1, 0.2, 0.3, 0.4], dtype=lib.float64),
                                    lib.tensor([1.0, 2.0, 0.5, 1.5], dtype=lib.float64), training=False) * x,
+    "InstanceNorm": lambda lib, x, y: lib.nn.functional.instance_norm((x * y)[None], weight=y[:, 0], bias=x[:, 1] * y[:, 2])[0]
+    * x + lib.nn.functional.instance_norm(x.exp().reshape(2, 2, 3), eps=0.1).reshape(3, 4) * y
+    + lib.nn.functional.instance_norm((x * x).reshape(2, 2, 3).transpose(0, 1), weight=y[0, :2]).reshape(3, 4),  # (channel-major)
+    "Rearrange": lambda lib, x, y: lib.nn.functional.pixel_shuffle((x * y).reshape(1, 4, 3, 1), 2).reshape(3, 4) * x
+    + lib.nn.functional.pixel_unshuffle((x * x).reshape(1, 2, 6), 2).reshape(3, 4).exp() * y,
     "Conv2d": lambda lib, x, y: lib.nn.functional.conv2d((x * y).reshape(1, 2, 2, 3), y.reshape(2, 2, 1, 3)[:, :, :, :2],
                                                          y[0, :2], padding=(1, 0), stride=(2, 1)).tanh().sum() * x
     + lib.nn.functional.conv2d(x.reshape(1, 4, 1, 3).exp(), (x * y).reshape(2, 2, 1, 3), groups=2, dilation=(1, 1),
@@ -217,7 +222,7 @@ CASES = {
 }
 # ops differentiated twice through something stated a second time: a user Function's own backward (``vjp``), or a
 # fused op's forward given again as differentiable primitives (``composite``)
-SECOND_FORMULA = {"_FunctionNode", "Recurrence"}
+SECOND_FORMULA = {"_FunctionNode", "Recurrence", "Conv3d", "GridSampleBilinear"}
 # ops that still raise under create_graph=True
 NOT_TWICE = {"SyncNormalize",  # (its backward all-reduces across ranks: twice needs a differentiable all-reduce)
              "ScatterProd", "StandardGamma",

@@ -361,6 +361,36 @@ def test_instance_norm_running_stats_match_torch_with_eval_statistics():
                  TF.instance_norm(torch.tensor(x), tr, tv, use_input_stats=False), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("layout", ["contiguous", "channel-major", "strided"])
+def test_instance_norm_kernel_and_numpy_paths_agree_with_torch(layout):
+    """The fused InstanceNorm op: numba kernels (when installed) and the NumPy reference, on inputs stored
+    contiguous, channel-major (as conv outputs are) and strided, with a mean far from zero."""
+    from ember import _numba
+
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((5, 6, 7, 9)) * 3 + 40).astype(np.float32)
+    w, b, v = (rng.standard_normal(6).astype(np.float32), rng.standard_normal(6).astype(np.float32),
+               rng.standard_normal((5, 6, 7, 9)).astype(np.float32))
+    view = {"contiguous": lambda t: t, "channel-major": lambda t: t.transpose(0, 1).contiguous().transpose(0, 1),
+            "strided": lambda t: t[..., ::2]}[layout]
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    (TF.instance_norm(view(xt), weight=wt, bias=bt) * torch.tensor(v)[..., :view(xt).shape[-1]]).sum().backward()
+    results = []
+    for enabled in (True, False):
+        previous = _numba.set_enabled(enabled)
+        try:
+            xe, we, be = (ember.tensor(a, requires_grad=True) for a in (x, w, b))
+            y = EF.instance_norm(view(xe), weight=we, bias=be)
+            (y * ember.tensor(v)[..., :y.shape[-1]]).sum().backward()
+        finally:
+            _numba.set_enabled(previous)
+        assert_close(y, TF.instance_norm(view(xt), weight=wt, bias=bt), rtol=1e-4, atol=1e-5)
+        for e, t in ((xe, xt), (we, wt), (be, bt)):
+            assert_close(e.grad, t.grad, rtol=1e-4, atol=1e-4)
+        results.append(y.detach().numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-5)
+
+
 def test_norm_errors_match_torch():
     cases = [
         (lambda F, T: F.instance_norm(T.ones(2, 3, 1))), (lambda F, T: F.instance_norm(T.ones(2, 3))),
@@ -523,6 +553,26 @@ def test_conv3d_functional_matches_torch_and_gradchecks(name, fn, shapes):
     test_functional_matches_torch_and_gradchecks(name, fn, shapes, None)
 
 
+def test_conv3d_op_agrees_with_its_composite():
+    """Conv3d's im2col + GEMM kernels and ``Conv3d.composite`` (conv2d per depth tap, which create_graph
+    differentiates): the same values and first-order gradients, strided, dilated, grouped, asymmetric pads."""
+    from ember.nn._functional.conv3d import Conv3d
+
+    rng = np.random.default_rng(3)
+    opts = dict(stride=(2, 1, 1), pads=(1, 0, 0, 1, 2, 1), dilation=(1, 2, 1), groups=2)
+    arrays = (rng.standard_normal((2, 4, 5, 6, 5)), rng.standard_normal((6, 2, 2, 3, 2)), rng.standard_normal(6))
+    v = None
+    results = []
+    for fn in (lambda *t: Conv3d.apply(*t, **opts), lambda *t: Conv3d.composite(*t, **opts)):
+        ts = [ember.tensor(a, requires_grad=True) for a in arrays]
+        y = fn(*ts)
+        v = rng.standard_normal(y.shape) if v is None else v
+        (y * ember.tensor(v)).sum().backward()
+        results.append([y.detach().numpy()] + [t.grad.numpy() for t in ts])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
 def test_conv3d_errors_match_torch():
     cases = [
         (lambda F, T: F.conv3d(T.ones(1, 2, 3, 3), T.ones(2, 2, 2, 2, 2))),
@@ -664,6 +714,37 @@ def test_grid_sample_matches_torch_values_and_gradients(mode, padding_mode, alig
         assert ge.grad is None and not gt.grad.any()
     else:
         assert_close(ge.grad, gt.grad, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_bilinear_kernel_agrees_with_the_composition_and_torch(align_corners):
+    """The fused GridSampleBilinear op (numba) and the composed NumPy path, against torch, with points outside
+    the image and on its edges; gradients of input and grid. A NaN coordinate samples NaN, as torch's."""
+    from ember import _numba
+
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 3, 5, 6)).astype(np.float32)
+    grid = (rng.random((2, 4, 7, 2)) * 2.6 - 1.3).astype(np.float32)
+    grid[0, 0, :3] = [[-1.0, -1.0], [1.0, 1.0], [3.0, 0.2]]
+    v = rng.standard_normal((2, 3, 4, 7)).astype(np.float32)
+    xt, gt = torch.tensor(x, requires_grad=True), torch.tensor(grid, requires_grad=True)
+    yt = TF.grid_sample(xt, gt, "bilinear", "zeros", align_corners=align_corners)
+    (yt * torch.tensor(v)).sum().backward()
+    for enabled in (True, False):
+        previous = _numba.set_enabled(enabled)
+        try:
+            xe, ge = ember.tensor(x, requires_grad=True), ember.tensor(grid, requires_grad=True)
+            ye = EF.grid_sample(xe, ge, "bilinear", "zeros", align_corners=align_corners)
+            assert (type(ye.grad_fn).__name__ == "GridSampleBilinear") == (enabled and _numba.module() is not None)
+            (ye * ember.tensor(v)).sum().backward()
+        finally:
+            _numba.set_enabled(previous)
+        assert_close(ye, yt, rtol=1e-5, atol=1e-5)
+        assert_close(xe.grad, xt.grad, rtol=1e-4, atol=1e-5)
+        assert_close(ge.grad, gt.grad, rtol=1e-4, atol=1e-4)
+    grid[1, 2, 1] = [np.nan, 0.5]
+    ye = EF.grid_sample(ember.tensor(x), ember.tensor(grid), "bilinear", "zeros", align_corners=align_corners)
+    assert_close(ye, TF.grid_sample(torch.tensor(x), torch.tensor(grid), "bilinear", "zeros", align_corners=align_corners))
 
 
 @pytest.mark.parametrize("mode,padding_mode", [("bilinear", "zeros"), ("bilinear", "reflection"),

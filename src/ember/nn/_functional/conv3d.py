@@ -1,17 +1,27 @@
-"""3-d convolutions, composed from the 2-d kernels: ``conv3d``, ``conv_transpose3d``.
+"""3-d convolutions: ``conv3d``, ``conv_transpose3d``, on one primitive, ``Conv3d`` (im2col + one GEMM per group).
 
-conv3d is a sum over the kd depth taps of the kernel of conv2d on depth slices of the input,
+``Conv3d`` gathers the patches of the padded input with one strided view and one copy into a matrix
+cols (C·kd·kh·kw, N·Do·Ho·Wo) and multiplies it by W (C_out, C·kd·kh·kw); its backward is dW = g·colsᵀ,
+db = Σ g and dx = col2im(Wᵀ·g) (kd·kh·kw strided adds over whole arrays). Its second derivatives come from
+``Conv3d.composite``, the same convolution as a sum over the kd depth taps of conv2d on depth slices,
 
     out[n, o, z] = b[o] + Σ_i conv2d(xpad[n, :, z·s_d + i·d_d], W[:, :, i])[o],
 
-each slice batch being (N·D_out, C, H, W); conv_transpose3d is conv3d of the input with s − 1 zeros inserted
+each slice batch being (N·D_out, C, H, W) (the forward before ``Conv3d``, measured 1.1-1.2× torch's
+time by bench_layers.py on 2 threads); conv_transpose3d is conv3d of the input with s − 1 zeros inserted
 between its elements, padded by d·(k − 1) − p (+ output_padding at the end), with the kernel's in/out channels
 swapped per group and its taps flipped (Dumoulin & Visin, "A guide to convolution arithmetic for deep learning",
-2016, https://arxiv.org/abs/1603.07285). Both are compositions of differentiable ops, so their derivatives of
-any order are conv2d's.
+2016, https://arxiv.org/abs/1603.07285).
 """
 from __future__ import annotations
 
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..._threads import note_blas
+from ...autograd.function import Op
+from ...autograd.grad_mode import is_grad_enabled
+from ...autograd.ops.conv import _grouped, _weight_grad, workspace
 from .conv import _batched, _check_conv, _check_geometry, _same_pads, _tuple, conv2d
 from .padding import pad
 
@@ -31,6 +41,104 @@ def _conv3d_padded(x, weight, stride, dilation, groups, hw_pad):
         yi = conv2d(xi, weight[:, :, i], None, (sh, sw), hw_pad, (dh, dw), groups)
         y = yi if y is None else y + yi
     return y.reshape(n, d_out, *y.shape[1:]).transpose(1, 2)
+
+
+def _padded(x, pads):
+    """Copy of (N, C, D, H, W) ``x`` with ``pads`` = (d_lo, d_hi, h_lo, h_hi, w_lo, w_hi) zeros (x itself if none)."""
+    if not any(pads):
+        return x
+    n, c, d, h, w = x.shape
+    out = np.zeros((n, c, d + pads[0] + pads[1], h + pads[2] + pads[3], w + pads[4] + pads[5]), x.dtype)
+    out[:, :, pads[0]: pads[0] + d, pads[2]: pads[2] + h, pads[4]: pads[4] + w] = x
+    return out
+
+
+def _tap(i, j, k, stride, dilation, out_sp):
+    """The (…, Do, Ho, Wo) strided slice of the padded input that kernel tap (i, j, k) reads."""
+    return (slice(None), slice(None)) + tuple(
+        slice(t * dl, t * dl + (o - 1) * s + 1, s) for t, s, dl, o in zip((i, j, k), stride, dilation, out_sp))
+
+
+class Conv3d(Op):
+    """3-d cross-correlation: out = W ⋆ pad(x) + b, via cols[c, i, j, k, n, z, y, x] = xpad[n, c, z·s_d + i·d_d,
+    y·s_h + j·d_h, x·s_w + k·d_w] and one matmul per group; the output is stored channel-major (C_out, N, ...), as
+    Conv2d's. Backward: dW = g·colsᵀ, db = Σ g, dx = col2im(Wᵀ·g). Options: stride, dilation (triples), pads
+    (d_lo, d_hi, h_lo, h_hi, w_lo, w_hi), groups, recorded (False: no backward will read the patches).
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b=None, *, stride, pads, dilation, groups, recorded=True):
+        xp = _padded(x, pads)
+        n, c = x.shape[:2]
+        o, kernel = w.shape[0], w.shape[2:]
+        out_sp = tuple((p - dl * (k - 1) - 1) // s + 1 for p, k, s, dl in zip(xp.shape[2:], kernel, stride, dilation))
+        kk, m = c * int(np.prod(kernel)), n * int(np.prod(out_sp))
+        st = xp.strides
+        view = as_strided(xp, (c, *kernel, n, *out_sp),
+                          (st[1], *(a * dl for a, dl in zip(st[2:], dilation)), st[0],
+                           *(a * s for a, s in zip(st[2:], stride))), writeable=False)
+        buf = workspace.get((kk, m), x.dtype)
+        np.copyto(buf.reshape(view.shape), view)
+        cols = _grouped(buf, groups)
+        note_blas()
+        out = np.matmul(w.reshape(groups, o // groups, kk // groups), cols).reshape(o, m)
+        if b is not None:
+            out += b.reshape(o, 1)
+        ctx.options = dict(stride=stride, pads=pads, dilation=dilation, groups=groups)
+        if not recorded:
+            workspace.put(buf)
+        else:
+            ctx.cols, ctx.buf, ctx.w, ctx.x_shape, ctx.xp_shape = cols, buf, w, x.shape, xp.shape
+            ctx.x_contig = x.flags.c_contiguous
+        return out.reshape(o, n, *out_sp).swapaxes(0, 1)
+
+    def _free(self):  # the graph is done with this node: its patch buffer can serve the next step
+        workspace.put(self.__dict__.get("buf"))
+        super()._free()
+
+    @staticmethod
+    def backward(ctx, g):
+        """On arrays (first order; create_graph differentiates ``composite``)."""
+        o = ctx.w.shape[0]
+        stride, pads, dilation, groups = (ctx.options[k] for k in ("stride", "pads", "dilation", "groups"))
+        n, c = ctx.x_shape[:2]
+        out_sp = g.shape[2:]
+        g2 = _grouped(g.swapaxes(0, 1).reshape(o, -1), groups)  # (G, O/G, N·Do·Ho·Wo); free when channel-major
+        inputs = ctx.inputs
+        note_blas()
+        dw = _weight_grad(g2, ctx.cols).reshape(ctx.w.shape) if inputs[1].requires_grad else None
+        db = g2.sum(axis=-1).reshape(o) if len(inputs) > 2 and inputs[2].requires_grad else None
+        dx = None
+        if inputs[0].requires_grad:
+            kernel = ctx.w.shape[2:]
+            scratch = workspace.get(ctx.cols.shape, g.dtype)
+            dcols = np.matmul(ctx.w.reshape(groups, o // groups, -1).swapaxes(1, 2), g2, out=scratch)
+            dcols = dcols.reshape(c, *kernel, n, *out_sp)
+            dxp = np.zeros((c, n, *ctx.xp_shape[2:]), g.dtype)  # channel-major: each tap adds whole (C, N, …) blocks
+            for i in range(kernel[0]):
+                for j in range(kernel[1]):
+                    for k in range(kernel[2]):
+                        dxp[_tap(i, j, k, stride, dilation, out_sp)] += dcols[:, i, j, k]
+            workspace.put(scratch)
+            d, h, wd = ctx.x_shape[2:]
+            dx = dxp[:, :, pads[0]: pads[0] + d, pads[2]: pads[2] + h, pads[4]: pads[4] + wd].swapaxes(0, 1)
+            if ctx.x_contig:
+                dx = np.ascontiguousarray(dx)
+        return dx, dw, db
+
+    @staticmethod
+    def composite(x, w, b=None, *, stride, pads, dilation, groups):
+        """The same convolution from differentiable primitives: conv2d per depth tap (``_conv3d_padded``)."""
+        xpad = pad(x, (pads[4], pads[5], pads[2], pads[3], pads[0], pads[1])) if any(pads) else x
+        y = _conv3d_padded(xpad, w, stride, dilation, groups, (0, 0))
+        return y if b is None else y + b.reshape(1, -1, 1, 1, 1)
+
+
+def _apply(x, weight, bias, stride, pads, dilation, groups):
+    args = (x, weight) if bias is None else (x, weight, bias)
+    recorded = is_grad_enabled() and any(t.requires_grad for t in args)
+    return Conv3d.apply(*args, stride=tuple(stride), pads=tuple(pads), dilation=tuple(dilation), groups=groups,
+                        recorded=recorded)
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -63,14 +171,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise RuntimeError(
             f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
             f"({' x '.join(map(str, eff))}). Kernel size can't be greater than actual input size")
-    symmetric_hw = pads[2] == pads[3] and pads[4] == pads[5]
-    widths = (0, 0, 0, 0) if symmetric_hw else (pads[4], pads[5], pads[2], pads[3])
-    x = input
-    if pads[0] or pads[1] or not symmetric_hw:
-        x = pad(input, (*widths, pads[0], pads[1]))
-    y = _conv3d_padded(x, weight, stride, dilation, groups, (pads[2], pads[4]) if symmetric_hw else (0, 0))
-    if bias is not None:
-        y = y + bias.reshape(1, -1, 1, 1, 1)
+    y = _apply(input, weight, bias, stride, pads, dilation, groups)
     return y.squeeze(0) if unbatched else y
 
 
@@ -116,7 +217,5 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     cin, cout_g = weight.shape[:2]
     wt = weight.reshape(g, cin // g, cout_g, *kernel).transpose(1, 2).reshape(g * cout_g, cin // g, *kernel)
     wt = wt.flip((2, 3, 4))
-    y = _conv3d_padded(x, wt, (1, 1, 1), dilation, groups, (0, 0))
-    if bias is not None:
-        y = y + bias.reshape(1, -1, 1, 1, 1)
+    y = _apply(x, wt, bias, (1, 1, 1), (0,) * 6, dilation, groups)
     return y.squeeze(0) if unbatched else y

@@ -11,6 +11,7 @@ import numpy as np
 from ...autograd.function import Op
 from ...autograd.ops._xp import xp_of
 from ...tensor import _wrap
+from . import _norm_kernels
 from .padding import pad
 
 __all__ = ["batch_norm", "group_norm", "layer_norm", "instance_norm", "rms_norm", "local_response_norm"]
@@ -178,6 +179,107 @@ def _verify_spatial_size(x):
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {_size(x.shape)}")
 
 
+def _rows(a):
+    """(N, C, *) array -> ((P, Q, M) C-contiguous memory, cm): (C, N, M) when stored channel-major (conv outputs),
+    else (N, C, M) (a copy only when neither)."""
+    n, c = a.shape[:2]
+    if not a.flags.c_contiguous and n > 1 and c > 1 and a.swapaxes(0, 1).flags.c_contiguous:
+        return a.swapaxes(0, 1).reshape(c, n, -1), True
+    return np.ascontiguousarray(a).reshape(n, c, -1), False
+
+
+class InstanceNorm(Op):
+    """Instance normalisation with its affine map fused, over (N, C, *) with statistics per (n, c) row:
+
+        y = γ_c · x̂ + β_c,   x̂ = (x − μ_nc)·r_nc,   r_nc = 1/√(σ²_nc + ε)   (μ, σ² biased, over the M spatial values)
+
+    Backward, the closed form with S₁ = Σ g and S₂ = Σ g·x̂ per row:
+
+        dx = γ_c·r_nc·(g − S₁/M − x̂·S₂/M),   dγ_c = Σₙ S₂,   dβ_c = Σₙ S₁
+
+    Forward and first-order backward run as one-pass numba kernels when numba is there (``_norm_kernels.py``),
+    else as the NumPy below; the backward formula is stated once against ``xp`` (create_graph recomputes μ and r
+    from the input Tensor). Options: eps, has_w / has_b (which of γ, β follow x), stats (a dict that receives the
+    per-row μ and σ², for the running estimates).
+    """
+
+    @staticmethod
+    def forward(ctx, x, *wb, eps, has_w, has_b, stats=None):
+        n, c = x.shape[:2]
+        w = wb[0] if has_w else None
+        b = wb[-1] if has_b else None
+        kernels = _norm_kernels.instance_norm_kernels() if x.dtype.kind == "f" else None
+        if kernels is not None:
+            base, cm = _rows(x)
+            mean, var = np.empty((n, c)), np.empty((n, c))
+            y = np.empty((c, n, *x.shape[2:]) if cm else x.shape, x.dtype)
+            ones = np.ones(c, x.dtype)
+            kernels[0](base, cm, ones if w is None else w, ones * 0 if b is None else b, eps, y.reshape(base.shape),
+                       mean, var)
+            if cm:
+                y = y.swapaxes(0, 1)
+        else:  # the NumPy reference: one scratch array serves (x − μ)² and then y
+            axes, shape = tuple(range(2, x.ndim)), (1, c) + (1,) * (x.ndim - 2)
+            mean = x.mean(axis=axes, keepdims=True)
+            xc = x - mean
+            y = np.multiply(xc, xc)
+            var = y.mean(axis=axes, keepdims=True)
+            scale = 1.0 / np.sqrt(var + eps)
+            if w is not None:
+                scale = scale * w.reshape(shape)
+            np.multiply(xc, scale.astype(x.dtype, copy=False), out=y)
+            if b is not None:
+                y += b.reshape(shape)
+        if stats is not None:
+            stats["mean"], stats["var"] = mean.reshape(n, c), var.reshape(n, c)
+        ctx.x, ctx.w, ctx.mean, ctx.var, ctx.eps, ctx.kernels = x, w, mean, var, eps, kernels
+        ctx.has = (has_w, has_b)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w, eps, xp = ctx.x, ctx.w, ctx.eps, xp_of(g)
+        (has_w, has_b), (n, c) = ctx.has, x.shape[:2]
+        if xp is np and ctx.kernels is not None:
+            return _instance_norm_kernel_backward(ctx, g)
+        axes, shape = tuple(range(2, x.ndim)), (1, c) + (1,) * (x.ndim - 2)
+        m = int(np.prod(x.shape[2:]))
+        if xp is np:
+            mean, invstd = ctx.mean, (1.0 / np.sqrt(ctx.var + eps)).astype(x.dtype, copy=False)
+        else:  # create_graph: μ and r depend on x
+            mean = xp.mean(x, axis=axes, keepdims=True)
+            xc = x - mean
+            invstd = (xp.mean(xc * xc, axis=axes, keepdims=True) + eps) ** -0.5
+        xhat = (x - mean) * invstd
+        s1 = xp.sum(g, axis=axes, keepdims=True)
+        s2 = xp.sum(g * xhat, axis=axes, keepdims=True)
+        k = invstd if w is None else invstd * w.reshape(shape)
+        dx = (g - s1 / m - xhat * (s2 / m)) * k
+        dw = xp.sum(s2, axis=(0,) + axes).reshape(c) if has_w else None
+        db = xp.sum(s1, axis=(0,) + axes).reshape(c) if has_b else None
+        return (dx,) + ((dw,) if has_w else ()) + ((db,) if has_b else ())
+
+
+def _instance_norm_kernel_backward(ctx, g):
+    """InstanceNorm's first-order backward by the numba kernel (the same formula, one pass per row)."""
+    x, w = ctx.x, ctx.w
+    (has_w, has_b), (n, c) = ctx.has, x.shape[:2]
+    base, cm = _rows(x)
+    gbase, gcm = _rows(g)
+    s1, s2 = np.empty((n, c)), np.empty((n, c))
+    dx = np.empty((c, n, *x.shape[2:]) if cm else x.shape, x.dtype)  # (fresh, so that a leaf adopts it uncopied)
+    ctx.kernels[1](base, cm, gbase, gcm, ctx.mean, ctx.var, np.ones(c, x.dtype) if w is None else w, ctx.eps,
+                   dx.reshape(base.shape), s1, s2)
+    if cm:
+        dx = dx.swapaxes(0, 1)
+    out = (dx,)
+    if has_w:
+        out += (s2.sum(axis=0).astype(w.dtype, copy=False),)
+    if has_b:
+        out += (s1.sum(axis=0).astype(x.dtype, copy=False),)
+    return out
+
+
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
                   momentum=0.1, eps=1e-5):
     """Instance normalisation: each (sample, channel) standardised over its spatial positions,
@@ -200,26 +302,26 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if t is not None and t._data.size != c:  # (torch repeats each over the batch before its check)
             raise RuntimeError(f"{name} should contain {n * c} elements not {n * t._data.size}")
     shape = (1, c) + (1,) * (x.ndim - 2)
-    axes = tuple(range(2, x.ndim))
     if use_input_stats:
         stats = {}
-        y = Normalize.apply(input, axes=axes, eps=eps, stats=stats)
+        wb = tuple(t if t.ndim == 1 else t.reshape(c) for t in (weight, bias) if t is not None)
+        y = InstanceNorm.apply(input, *wb, eps=eps, has_w=weight is not None, has_b=bias is not None, stats=stats)
         m = int(np.prod(x.shape[2:]))
         if running_mean is not None:
             rm = running_mean._data
             rm *= 1 - momentum
-            rm += (momentum * stats["mean"].reshape(n, c).mean(0)).astype(rm.dtype, copy=False)
+            rm += (momentum * stats["mean"].mean(0)).astype(rm.dtype, copy=False)
         if running_var is not None:
             rv = running_var._data
             rv *= 1 - momentum
-            rv += (momentum * (stats["var"].reshape(n, c) * (m / (m - 1))).mean(0)).astype(rv.dtype, copy=False)
-    else:
-        if running_mean is None or running_var is None:
-            raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
-        y = Normalize.apply(
-            input, axes=axes, eps=eps, mean=running_mean._data.reshape(shape).astype(x.dtype, copy=False),
-            var=running_var._data.reshape(shape).astype(x.dtype, copy=False),
-        )
+            rv += (momentum * (stats["var"] * (m / (m - 1))).mean(0)).astype(rv.dtype, copy=False)
+        return y
+    if running_mean is None or running_var is None:
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+    y = Normalize.apply(
+        input, axes=tuple(range(2, x.ndim)), eps=eps, mean=running_mean._data.reshape(shape).astype(x.dtype, copy=False),
+        var=running_var._data.reshape(shape).astype(x.dtype, copy=False),
+    )
     return _affine(y, weight, bias, shape)
 
 

@@ -1,6 +1,8 @@
 """Rearrangements of channels and pixels: ``pixel_shuffle``, ``pixel_unshuffle``, ``channel_shuffle`` (a reshape,
 a permutation and a reshape each); spatial transformers: ``affine_grid``, ``grid_sample`` (matmuls, gathers and
-elementwise weights). All are compositions of differentiable ops, so their gradients of any order come free.
+elementwise weights). All are compositions of differentiable ops, so their gradients of any order come free;
+bilinear 4-D sampling with zero padding also has a fused op, ``GridSampleBilinear`` (numba kernels, the ``fast``
+extra), that create_graph differentiates through that composition.
 """
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ import warnings
 import numpy as np
 
 from ...autograd.function import Op
+from ...autograd.ops._xp import xp_of
 from ...autograd.ops.elementwise import where
 from ...tensor import Tensor, _wrap
 from ...autograd.ops.shape import stack
+from . import _vision_kernels
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "affine_grid",
            "grid_sample"]
@@ -36,10 +40,9 @@ def pixel_shuffle(input, upscale_factor):
     if c % (r * r):
         raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
                            f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
-    k = len(batch)
-    x = input.reshape(*batch, c // (r * r), r, r, h, w)
-    x = x.permute(*range(k), k, k + 3, k + 1, k + 4, k + 2)
-    return x.reshape(*batch, c // (r * r), h * r, w * r)
+    b = math.prod(batch)
+    return Rearrange.apply(input, split=(b, c // (r * r), r, r, h, w), perm=(0, 1, 4, 2, 5, 3),
+                           out_shape=(*batch, c // (r * r), h * r, w * r))
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -53,10 +56,33 @@ def pixel_unshuffle(input, downscale_factor):
         if n % r:
             raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
                                f"input.size({d})={n} is not divisible by {r}")
-    k = len(batch)
-    x = input.reshape(*batch, c, h // r, r, w // r, r)
-    x = x.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
-    return x.reshape(*batch, c * r * r, h // r, w // r)
+    b = math.prod(batch)
+    return Rearrange.apply(input, split=(b, c, h // r, r, w // r, r), perm=(0, 1, 3, 5, 2, 4),
+                           out_shape=(*batch, c * r * r, h // r, w // r))
+
+
+class Rearrange(Op):
+    """out = x.reshape(split).transpose(perm).reshape(out_shape) as one copy (pixel shuffle and unshuffle);
+    backward: the inverse permutation of g, g.reshape(split permuted).transpose(perm⁻¹).reshape(x.shape), one copy
+    into a fresh array (so that a leaf adopts it as its gradient uncopied)."""
+
+    @staticmethod
+    def forward(ctx, x, *, split, perm, out_shape):
+        ctx.split, ctx.perm, ctx.x_shape = split, perm, x.shape
+        out = np.empty(out_shape, x.dtype)
+        np.copyto(out.reshape([split[p] for p in perm]), x.reshape(split).transpose(perm))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        split, perm, xp = ctx.split, ctx.perm, xp_of(g)
+        inverse = tuple(int(i) for i in np.argsort(perm))
+        gp = xp.transpose(g.reshape([split[p] for p in perm]), inverse)
+        if xp is not np:
+            return gp.reshape(ctx.x_shape)
+        dx = np.empty(ctx.x_shape, g.dtype)
+        np.copyto(dx.reshape(split), gp)
+        return dx
 
 
 def channel_shuffle(input, groups):
@@ -255,6 +281,47 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         names = {"float32": "Float", "float64": "Double", "float16": "Half"}
         raise RuntimeError(f"expected scalar type {names.get(input._data.dtype.name, input._data.dtype.name)} but "
                            f"found {names.get(grid._data.dtype.name, grid._data.dtype.name)}")
+    if mode == "bilinear" and padding_mode == "zeros" and nd == 2 and input._data.dtype.kind == "f":
+        kernels = _vision_kernels.bilinear_kernels()
+        if kernels is not None:
+            return GridSampleBilinear.apply(input, grid, align_corners=align_corners, kernels=kernels)
+    return _grid_sample(input, grid, mode, padding_mode, align_corners)
+
+
+class GridSampleBilinear(Op):
+    """grid_sample, bilinear, 4-D, zero padding, by the one-pass kernels of ``_vision_kernels.py`` (which state
+    the sampling and its derivatives); create_graph differentiates ``composite``, the same sampling composed of
+    differentiable ops."""
+
+    @staticmethod
+    def forward(ctx, x, grid, *, align_corners, kernels):
+        n, c = x.shape[:2]
+        x, g3 = np.ascontiguousarray(x), np.ascontiguousarray(grid.reshape(n, -1, 2))
+        out = np.empty((n, c, g3.shape[1]), x.dtype)
+        kernels[0](x, g3, align_corners, out)
+        ctx.x, ctx.grid, ctx.options = x, g3, dict(align_corners=align_corners)
+        ctx.kernels, ctx.grid_shape = kernels, grid.shape
+        return out.reshape(n, c, *grid.shape[1:-1])
+
+    @staticmethod
+    def backward(ctx, g):
+        """On arrays (first order)."""
+        x, grid = ctx.x, ctx.grid
+        want_x = ctx.inputs[0].requires_grad
+        dx = np.empty_like(x) if want_x else np.empty((1, 1, 1, 1), x.dtype)
+        dgrid = np.empty(grid.shape, grid.dtype)
+        ctx.kernels[1](x, grid, ctx.options["align_corners"], np.ascontiguousarray(g.reshape(*x.shape[:2], -1)),
+                       want_x, dx, dgrid)
+        return (dx if want_x else None), dgrid.reshape(ctx.grid_shape)
+
+    @staticmethod
+    def composite(x, grid, *, align_corners):
+        return _grid_sample(x, grid, "bilinear", "zeros", align_corners)
+
+
+def _grid_sample(input, grid, mode, padding_mode, align_corners):
+    """grid_sample as a composition of differentiable ops (arguments checked)."""
+    nd = input.dim() - 2
     n = input.shape[0]
     sp = tuple(input.shape[2:])  # (D,) H, W
     out_sp = tuple(grid.shape[1:-1])

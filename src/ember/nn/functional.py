@@ -14,3 +14,4 @@ from ._functional.distance import *  # noqa: F401,F403
 from ._functional.fold import *  # noqa: F401,F403
 from ._functional.conv3d import *  # noqa: F401,F403
 from ._functional.pooling_extra import *  # noqa: F401,F403
+from ._functional.ctc import *  # noqa: F401,F403

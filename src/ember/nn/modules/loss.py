@@ -7,12 +7,13 @@ the buffer ``weight`` (and ``pos_weight`` for BCEWithLogitsLoss), so ``state_dic
 """
 from __future__ import annotations
 
-from .._functional import loss as F
+from .._functional import ctc, loss as F
 from .module import Module
 
 __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
+    "CTCLoss",
     "CosineEmbeddingLoss",
     "CrossEntropyLoss",
     "GaussianNLLLoss",
@@ -256,3 +257,21 @@ class TripletMarginLoss(_Loss):
     def forward(self, anchor, positive, negative):
         return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
                                      swap=self.swap, reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss of log_probs (T, N, C) and unaligned targets; see
+    ``ember.nn.functional.ctc_loss`` for the recursion, the reductions and the gradient.
+
+    Torch parity: same arguments, defaults, repr (no extra_repr) and empty state_dict as torch.nn.CTCLoss.
+    Reference: Graves et al., "Connectionist Temporal Classification", ICML 2006.
+    Example:  >>> nn.CTCLoss()(ember.randn(5, 2, 4).log_softmax(2), ember.tensor([[1, 2], [3, 3]]), [5, 5], [2, 1])
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return ctc.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                            self.zero_infinity)

@@ -17,3 +17,4 @@ from ._functional.pooling_extra import *  # noqa: F401,F403
 from ._functional.ctc import *  # noqa: F401,F403
 from ._functional.margin_loss import *  # noqa: F401,F403
 from ._functional.linear_cross_entropy import *  # noqa: F401,F403
+from ._functional.embedding_bag import *  # noqa: F401,F403

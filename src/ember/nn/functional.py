@@ -18,3 +18,4 @@ from ._functional.ctc import *  # noqa: F401,F403
 from ._functional.margin_loss import *  # noqa: F401,F403
 from ._functional.linear_cross_entropy import *  # noqa: F401,F403
 from ._functional.embedding_bag import *  # noqa: F401,F403
+from ._functional.fractional_pool import *  # noqa: F401,F403

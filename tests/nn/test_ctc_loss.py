@@ -90,6 +90,16 @@ def test_ctc_loss_impossible_target_is_inf_with_nan_grad_or_zero_with_zero_infin
     assert np.isinf(le.detach().numpy()).sum() == 0 and np.isnan(e.grad.numpy()).sum() == 0
 
 
+def test_ctc_loss_with_no_input_frames_matches_torch(rng):
+    """No frames: the empty target's loss is 0, any other's inf (0 with zero_infinity); no gradient reaches them."""
+    x = rng.standard_normal((4, 3, 5))
+    args = (np.array([[1, 2], [0, 0], [3, 0]]), np.array([4, 0, 0]), np.array([2, 0, 1]))
+    _compare(x, *args, reduction="none", zero_infinity=True)
+    e, t = _both(x)
+    assert_close(EF.ctc_loss(e, *map(ember.tensor, args), reduction="none"),
+                 TF.ctc_loss(t, *map(torch.tensor, args), reduction="none"))
+
+
 def test_ctc_loss_module_matches_torch(rng):
     x = rng.standard_normal((9, 4, 5)).astype(np.float32)
     for kw in ({}, dict(blank=4, reduction="sum", zero_infinity=True)):

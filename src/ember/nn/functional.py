@@ -14,3 +14,8 @@ from ._functional.distance import *  # noqa: F401,F403
 from ._functional.fold import *  # noqa: F401,F403
 from ._functional.conv3d import *  # noqa: F401,F403
 from ._functional.pooling_extra import *  # noqa: F401,F403
+from ._functional.ctc import *  # noqa: F401,F403
+from ._functional.margin_loss import *  # noqa: F401,F403
+from ._functional.linear_cross_entropy import *  # noqa: F401,F403
+from ._functional.embedding_bag import *  # noqa: F401,F403
+from ._functional.fractional_pool import *  # noqa: F401,F403

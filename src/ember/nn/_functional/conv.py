@@ -1,4 +1,4 @@
-"""Convolutions (functional forms): ``conv1d``, ``conv2d``, ``conv_transpose1d``, ``conv_transpose2d``.
+"""Convolutions (functional forms): ``conv1d``, ``conv2d``, ``conv_transpose1d``, ``conv_transpose2d``, ``conv_tbc``.
 
 All of them run on the 2-D kernels of ``ember.autograd.ops.conv`` (im2col + one matmul per
 group); 1-D inputs are given a height of 1. The checks and their messages are torch's.
@@ -8,7 +8,7 @@ from __future__ import annotations
 from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.ops import conv as C
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "conv_tbc"]
 
 
 def _tuple(v, n, name="value"):
@@ -215,3 +215,35 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     https://arxiv.org/abs/1603.07285
     """
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 2)
+
+
+def conv_tbc(input, weight, bias, pad=0):
+    """1-D convolution of a (time, batch, channels) sequence: with x padded by ``pad`` steps of zeros at each end
+    (a negative pad crops),
+
+        out[t] = bias + Σₖ x[t + k] · weight[k],   weight (kernel width, C_in, C_out),  t < T + 2·pad − K + 1
+
+    one matmul per kernel tap, so gradients of any order follow.
+
+    Torch parity: values, gradients, shapes and errors as torch.conv_tbc (the same as conv1d on the permuted input).
+    Example:  >>> F.conv_tbc(ember.randn(7, 2, 3), ember.randn(3, 3, 4), ember.randn(4), 1).shape  # (7, 2, 4)
+    """
+    from .padding import pad as _pad
+
+    if input.dim() != 3:
+        raise RuntimeError("Input must have 3 dims: time, batch, in_channel")
+    if weight.dim() != 3:
+        raise RuntimeError("Weight tensor must have 3 dims: kernel_width, in_channels, out_channels.")
+    if bias.dim() != 1:
+        raise RuntimeError("Bias must be 1-D")
+    if input.shape[2] != weight.shape[1]:
+        raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    if weight.shape[2] != bias.shape[0]:
+        raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    x = _pad(input, (0, 0, 0, 0, pad, pad)) if pad else input
+    K = weight.shape[0]
+    steps = max(x.shape[0] - K + 1, 0)
+    out = bias.expand(steps, input.shape[1], weight.shape[2])
+    for k in range(K):
+        out = out + x[k:k + steps] @ weight[k]
+    return out

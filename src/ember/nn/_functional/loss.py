@@ -837,6 +837,18 @@ def _pairwise_distance(x1: Tensor, x2: Tensor, p: float, eps: float) -> Tensor:
     return (x1 - x2 + eps).norm(p, -1)
 
 
+def _check_triplet(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float) -> None:
+    """torch's checks of a triplet loss: margin > 0, and the three inputs of one number of dimensions."""
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    da, dp, dn = anchor._data.ndim, positive._data.ndim, negative._data.ndim
+    if not da == dp == dn:
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but "
+            f"got: anchor {da}D, positive {dp}D, and negative {dn}D inputs"
+        )
+
+
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
     """Triplet loss with distance d(a, b) = ‖a − b + eps‖_p over the last dimension:
@@ -854,14 +866,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     """
     anchor, positive, negative = _t(anchor), _t(positive), _t(negative)
     reduction = _reduction(size_average, reduce, reduction)
-    if margin <= 0:
-        raise ValueError(f"margin must be greater than 0, got {margin}")
-    da, dp, dn = anchor._data.ndim, positive._data.ndim, negative._data.ndim
-    if not da == dp == dn:
-        raise RuntimeError(
-            "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but "
-            f"got: anchor {da}D, positive {dp}D, and negative {dn}D inputs"
-        )
+    _check_triplet(anchor, positive, negative, margin)
     _broadcast_shape(_broadcast_shape(anchor._data.shape, positive._data.shape), negative._data.shape)
     d_pos = _pairwise_distance(anchor, positive, p, eps)
     d_neg = _pairwise_distance(anchor, negative, p, eps)

@@ -18,12 +18,13 @@ class EmbeddingLookup(Op):
     @staticmethod
     def forward(ctx, w, *, idx, padding_idx, scale_grad_by_freq):
         ctx.idx, ctx.n, ctx.padding_idx, ctx.scale = idx, w.shape[0], padding_idx, scale_grad_by_freq
+        ctx.width = int(np.prod(w.shape[1:]))
         return w[idx]
 
     @staticmethod
     def backward(ctx, g):
         flat = ctx.idx.reshape(-1)
-        g2 = g.reshape(flat.size, -1)
+        g2 = g.reshape(flat.size, ctx.width)  # (a width, not −1: no indices is a valid lookup)
         if ctx.scale:
             counts = np.bincount(flat, minlength=ctx.n)
             g2 = g2 * (1 / counts[flat]).reshape(-1, 1).astype(dtype_of(g))

@@ -23,3 +23,6 @@ from .instancenorm import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
 from .conv3d import *  # noqa: F401,F403
 from .pooling_extra import *  # noqa: F401,F403
+from .linear_cross_entropy import *  # noqa: F401,F403
+from .adaptive import *  # noqa: F401,F403
+from .fractional_pool import *  # noqa: F401,F403

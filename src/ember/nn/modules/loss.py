@@ -7,12 +7,13 @@ the buffer ``weight`` (and ``pos_weight`` for BCEWithLogitsLoss), so ``state_dic
 """
 from __future__ import annotations
 
-from .._functional import loss as F
+from .._functional import ctc, loss as F, margin_loss
 from .module import Module
 
 __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
+    "CTCLoss",
     "CosineEmbeddingLoss",
     "CrossEntropyLoss",
     "GaussianNLLLoss",
@@ -22,6 +23,7 @@ __all__ = [
     "L1Loss",
     "MSELoss",
     "MarginRankingLoss",
+    "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss",
     "MultiMarginLoss",
     "NLLLoss",
@@ -29,6 +31,7 @@ __all__ = [
     "SmoothL1Loss",
     "SoftMarginLoss",
     "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
 ]
 
 
@@ -256,3 +259,58 @@ class TripletMarginLoss(_Loss):
     def forward(self, anchor, positive, negative):
         return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
                                      swap=self.swap, reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss of log_probs (T, N, C) and unaligned targets; see
+    ``ember.nn.functional.ctc_loss`` for the recursion, the reductions and the gradient.
+
+    Torch parity: same arguments, defaults, repr (no extra_repr) and empty state_dict as torch.nn.CTCLoss.
+    Reference: Graves et al., "Connectionist Temporal Classification", ICML 2006.
+    Example:  >>> nn.CTCLoss()(ember.randn(5, 2, 4).log_softmax(2), ember.tensor([[1, 2], [3, 3]]), [5, 5], [2, 1])
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return ctc.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                            self.zero_infinity)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-label hinge loss Σⱼ Σ_{i ∉ labels} max(0, 1 − (x[yⱼ] − x[i])) / C, labels padded with −1; see
+    ``ember.nn.functional.multilabel_margin_loss``.
+
+    Torch parity: same arguments, defaults and repr as torch.nn.MultiLabelMarginLoss.
+    Example:  >>> nn.MultiLabelMarginLoss()(ember.tensor([[0.1, 0.2, 0.4, 0.8]]), ember.tensor([[3, 0, -1, 1]]))
+    """
+
+    def forward(self, input, target):
+        return margin_loss.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """ℓ = max(0, margin + d(a, p) − d(a, n)) for a distance d (default ``nn.PairwiseDistance()``, then a submodule,
+    as torch's); see ``ember.nn.functional.triplet_margin_with_distance_loss``.
+
+    Torch parity: same keyword-only arguments, defaults, errors and repr as torch.nn.TripletMarginWithDistanceLoss.
+    Reference: Balntas et al., BMVC 2016.
+    Example:  >>> nn.TripletMarginWithDistanceLoss(margin=0.5)(ember.randn(4, 3), ember.randn(4, 3), ember.randn(4, 3))
+    """
+
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} instead")
+        from .distance import PairwiseDistance
+
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor, positive, negative):
+        return margin_loss.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function, margin=self.margin, swap=self.swap,
+            reduction=self.reduction)

@@ -63,7 +63,8 @@ class RemovableHandle:
 
 class _Gather(Op):
     """Identity on k tensors, packed: y = concat(vec(x₁), …, vec(x_k)); ∂/∂xᵢ = the i-th slice of the gradient,
-    after ``on_grads`` (the module's hooks) has seen and possibly replaced the k slices."""
+    after ``on_grads`` (the module's hooks) has seen and possibly replaced the k slices (a tensor that needs no
+    gradient shows zeros to the hooks, as torch's)."""
 
     @staticmethod
     def forward(ctx, *arrays, on_grads):
@@ -79,8 +80,8 @@ class _Gather(Op):
             grads.append(g[offset:offset + n].reshape(shape))
             offset += n
         needs = [t.requires_grad for t in ctx.inputs]
-        out = ctx.on_grads(tuple(x if need else None for x, need in zip(grads, needs)))
-        return tuple(out)
+        out = ctx.on_grads(tuple(x if need else x * 0 for x, need in zip(grads, needs)))
+        return tuple(o if need else None for o, need in zip(out, needs))
 
 
 def _gather(tensors, on_grads):

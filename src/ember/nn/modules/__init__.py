@@ -23,3 +23,4 @@ from .instancenorm import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
 from .conv3d import *  # noqa: F401,F403
 from .pooling_extra import *  # noqa: F401,F403
+from .lazy import *  # noqa: F401,F403

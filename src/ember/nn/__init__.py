@@ -3,3 +3,4 @@ from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedPara
 from .modules import *  # noqa: F401,F403
 from .modules import Module
 from . import functional, init, parallel, utils  # noqa: E402
+from .parallel import DataParallel  # noqa: E402  (torch.nn.DataParallel)

@@ -2,7 +2,7 @@
 the machinery behind ``Module.register_full_backward_hook`` / ``register_full_backward_pre_hook``.
 
 How a module's full backward hooks see the gradients of all its inputs and outputs at once: the tensors of the
-positional inputs (and of the output) pass through one identity node, ``_Gather``, that packs them into one
+positional inputs (and of the output) pass through one identity node, ``BackwardHookFunction``, that packs them into one
 flat array and hands back views of it. The engine sums every gradient that reaches those views into the one
 gradient of the node, so its ``backward`` holds the gradients of all outputs together (the pre hooks run
 there) and, on the input side, of all inputs together (the hooks run there and may replace them), as
@@ -61,7 +61,7 @@ class RemovableHandle:
         self.remove()
 
 
-class _Gather(Op):
+class BackwardHookFunction(Op):
     """Identity on k tensors, packed: y = concat(vec(x₁), …, vec(x_k)); ∂/∂xᵢ = the i-th slice of the gradient,
     after ``on_grads`` (the module's hooks) has seen and possibly replaced the k slices (a tensor that needs no
     gradient shows zeros to the hooks, as torch's)."""
@@ -85,8 +85,8 @@ class _Gather(Op):
 
 
 def _gather(tensors, on_grads):
-    """Views of ``tensors`` behind one ``_Gather`` node (each with its own dtype)."""
-    packed = _Gather.apply(*tensors, on_grads=on_grads)
+    """Views of ``tensors`` behind one ``BackwardHookFunction`` node (each with its own dtype)."""
+    packed = BackwardHookFunction.apply(*tensors, on_grads=on_grads)
     views, offset = [], 0
     for t in tensors:
         n = t.numel()

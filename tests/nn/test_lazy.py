@@ -131,3 +131,16 @@ def test_lazy_linear_in_a_model_trains_like_torch():
     for k, v in ours.state_dict().items():
         assert_close(v, ref.state_dict()[k], msg=k)
     assert to_numpy(ours[0].weight).shape == (5, 4)
+
+
+def test_a_deep_copy_of_a_lazy_module_initialises_on_its_own():
+    import copy
+
+    for nnlib, T in ((enn, ember.ones), (torch.nn, torch.ones)):
+        lazy = nnlib.LazyLinear(2)
+        clone = copy.deepcopy(lazy)
+        clone(T(1, 5))
+        assert type(clone).__name__ == "Linear" and tuple(clone.weight.shape) == (2, 5)
+        assert type(lazy).__name__ == "LazyLinear"
+        lazy.load_state_dict(clone.state_dict())
+        assert type(lazy).__name__ == "LazyLinear" and tuple(lazy.weight.shape) == (2, 5)

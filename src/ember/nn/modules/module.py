@@ -9,6 +9,7 @@ returns a ``RemovableHandle``.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 from collections import OrderedDict, namedtuple
 
@@ -225,11 +226,8 @@ class Module:
 
     def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False) -> RemovableHandle:
         """As ``register_load_state_dict_pre_hook``; without ``with_module`` the hook is not given the module."""
-        if with_module:
-            def bound(*args, _hook=hook):
-                return _hook(self, *args)
-            return _register(self._load_state_dict_pre_hooks, bound)
-        return _register(self._load_state_dict_pre_hooks, hook)
+        # a partial (not a closure) so that a deep copy of the module binds the hook to the copy
+        return _register(self._load_state_dict_pre_hooks, functools.partial(hook, self) if with_module else hook)
 
     def register_load_state_dict_post_hook(self, hook) -> RemovableHandle:
         """``hook(module, incompatible_keys) -> None``, run after this module and its children are loaded; it may

@@ -427,6 +427,40 @@ def test_clip_grad_norm_deprecated_alias_and_empty_generator_warning():
         EU.clip_grad_norm_((x for x in []), 1.0)
 
 
+@pytest.mark.parametrize("foreach", [None, True, False])
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+def test_get_total_norm_and_clip_grads_with_norm_match_torch(foreach, norm_type):
+    rng = np.random.default_rng(RNG_SEED)
+    grads = [rng.standard_normal(s) for s in ((3, 2), (4,))]
+    grads = [grads[0].astype(np.float32), grads[1]]  # float32 and float64: the norm is promoted
+    ne = EU.get_total_norm([ember.tensor(g) for g in grads], norm_type, foreach=foreach)
+    nt = TU.get_total_norm([torch.tensor(g) for g in grads], norm_type, foreach=foreach)
+    assert_close(ne, nt)
+    ep = [enn.Parameter(ember.zeros(*g.shape, dtype=ember.float32 if g.dtype == np.float32 else ember.float64))
+          for g in grads]
+    tp = [torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.tensor(g).dtype)) for g in grads]
+    for p, q, g in zip(ep, tp, grads):
+        p.grad, q.grad = ember.tensor(g), torch.tensor(g)
+    EU.clip_grads_with_norm_(ep, 0.5, ne, foreach=foreach), TU.clip_grads_with_norm_(tp, 0.5, nt, foreach=foreach)
+    for p, q in zip(ep, tp):
+        assert_close(p.grad, q.grad)
+    assert_close(EU.get_total_norm([]), TU.get_total_norm([]))
+
+
+def test_clip_grad_norm_nonfinite_error_message_and_nan_scaling_match_torch():
+    msgs = []
+    for U, P, T in ((EU, enn.Parameter, ember.tensor), (TU, torch.nn.Parameter, torch.tensor)):
+        p = P(T([1.0, 1.0]))
+        p.grad = T([float("inf"), 1.0])
+        with pytest.raises(RuntimeError) as err:
+            U.clip_grad_norm_([p], 1.0, error_if_nonfinite=True, foreach=True)
+        msgs.append(str(err.value))
+        p.grad = T([float("nan"), 1.0])
+        msgs.append(to_numpy(U.clip_grad_norm_([p], 1.0)).tolist() != 0)
+        msgs.append(np.isnan(to_numpy(p.grad)).tolist())
+    assert msgs[:3] == msgs[3:]
+
+
 def test_skip_init_builds_the_module_with_torchs_checks():
     lin = EU.skip_init(enn.Linear, 3, 4)
     assert isinstance(lin, enn.Linear) and lin.weight.shape == (4, 3)

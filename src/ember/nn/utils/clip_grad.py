@@ -35,14 +35,15 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
             "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
             "`error_if_nonfinite=False`"
         )
-    return _wrap(np.asarray(total, dtype=arrays[0].dtype))
+    return _wrap(np.asarray(total, dtype=np.result_type(*arrays)))  # the per-tensor norms stacked: promoted
 
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None) -> None:
-    """Scale every gradient by min(1, max_norm / (total_norm + 1e-6))."""
+    """Scale every gradient by min(1, max_norm / (total_norm + 1e-6)) (a NaN norm makes every gradient NaN, as
+    torch's clamp keeps NaN)."""
     grads = _grads(parameters)
     coef = float(max_norm) / (float(total_norm) + 1e-6)
-    if coef < 1:
+    if not coef >= 1:
         for g in grads:
             g._data *= g._data.dtype.type(coef)
 

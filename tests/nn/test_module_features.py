@@ -192,6 +192,23 @@ def test_full_backward_hook_sees_every_positional_input_and_may_replace_grad_inp
     assert_close(grads[0], grads[1])
 
 
+def test_global_backward_hooks_run_before_each_modules_own():
+    logs = [], []
+    ours, ref, x = _twins(4)
+    for lib, model, log, T in ((emod, ours, logs[0], ember.tensor), (tmod, ref, logs[1], torch.tensor)):
+        handles = [lib.register_module_full_backward_pre_hook(_recorder(log, "g-pre")),
+                   lib.register_module_full_backward_hook(_recorder(log, "g-bw"))]
+        model[2].register_full_backward_hook(_recorder(log, "own-bw"))
+        try:
+            model(T(x, requires_grad=True)).sum().backward()
+        finally:
+            for h in handles:
+                h.remove()
+        model(T(x, requires_grad=True)).sum().backward()
+    assert logs[0] == logs[1]
+    assert [t for t, _ in logs[0]][:4] == ["g-pre", "g-pre", "g-bw", "own-bw"]
+
+
 def test_backward_hook_errors_match_torch():
     msgs = []
     for nnlib, T in ((enn, ember.tensor), (torch.nn, torch.tensor)):

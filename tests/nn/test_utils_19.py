@@ -207,6 +207,15 @@ def test_parametrized_weight_norm_is_twice_differentiable_float64():
     assert gradgradcheck(f, (g, v))
 
 
+def test_parametrized_spectral_norm_is_twice_differentiable_float64():
+    lin = enn.Linear(3, 4).double()
+    EU.parametrizations.spectral_norm(lin)
+    sn = lin.parametrizations.weight[0].eval()  # eval: u and v stay fixed, so W ↦ W/σ is a function
+    w = ember.tensor(_weights((4, 3)).astype(np.float64), requires_grad=True)
+    assert gradcheck(lambda a: sn(a), (w,))
+    assert gradgradcheck(lambda a: sn(a), (w,))
+
+
 def test_parametrized_orthogonal_is_differentiable_float64():
     lin = enn.Linear(3, 3, bias=False).double()
     EU.parametrizations.orthogonal(lin, orthogonal_map="cayley")

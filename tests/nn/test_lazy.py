@@ -144,3 +144,11 @@ def test_a_deep_copy_of_a_lazy_module_initialises_on_its_own():
         assert type(lazy).__name__ == "LazyLinear"
         lazy.load_state_dict(clone.state_dict())
         assert type(lazy).__name__ == "LazyLinear" and tuple(lazy.weight.shape) == (2, 5)
+
+
+def test_a_cast_before_the_first_forward_sets_the_materialized_dtype():
+    for nnlib, T in ((enn, ember.ones), (torch.nn, torch.ones)):
+        lazy = nnlib.LazyLinear(2).double()
+        assert str(lazy.weight.dtype).split(".")[-1] == "float64"
+        lazy(T(1, 3, dtype=(ember if nnlib is enn else torch).float64))
+        assert str(lazy.weight.dtype).split(".")[-1] == "float64" and tuple(lazy.weight.shape) == (2, 3)

@@ -89,6 +89,13 @@ class UninitializedTensorMixin:
         _SLOT_DATA.__set__(self, np.empty(tuple(shape), dtype=np_dtype))
         self.__class__ = self.cls_to_become
 
+    def _apply_to_placeholder(self, fn) -> None:
+        """``Module._apply``'s ``fn`` on the empty placeholder: a cast before the first forward sets the dtype
+        the tensor will be materialized with, as torch's."""
+        from ..tensor import _wrap
+
+        _SLOT_DATA.__set__(self, fn(_wrap(_SLOT_DATA.__get__(self)))._data)
+
     def share_memory_(self):
         raise RuntimeError("Can't share memory on an uninitialized parameter or buffer. Call `forward` to "
                            "initialize the parameters before calling `module.share_memory()`.")

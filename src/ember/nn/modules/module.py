@@ -509,7 +509,10 @@ class Module:
         with no_grad():
             for table in ("_parameters", "_buffers"):
                 for v in getattr(self, table).values():
-                    if v is None or is_lazy(v):
+                    if v is None:
+                        continue
+                    if is_lazy(v):
+                        v._apply_to_placeholder(fn)
                         continue
                     new = fn(v)
                     if new._data is not v._data:

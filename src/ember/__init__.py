@@ -288,4 +288,4 @@ def dropout(input, p, train):
 def alpha_dropout(input, p, train):
     return nn.functional.alpha_dropout(input, p, train)
 from . import distributions  # noqa: E402
-from . import nn, optim, special, utils  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.special / torch.utils)
+from . import func, nn, optim, special, utils  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.special / torch.utils)

@@ -1,4 +1,4 @@
-"""``ember.utils``: utilities with torch's names (``ember.utils.data``)."""
-from . import data
+"""``ember.utils``: utilities with torch's names (``ember.utils.data``, ``ember.utils.hooks``)."""
+from . import data, hooks
 
-__all__ = ["data"]
+__all__ = ["data", "hooks"]

@@ -26,3 +26,4 @@ from .pooling_extra import *  # noqa: F401,F403
 from .linear_cross_entropy import *  # noqa: F401,F403
 from .adaptive import *  # noqa: F401,F403
 from .fractional_pool import *  # noqa: F401,F403
+from .lazy import *  # noqa: F401,F403

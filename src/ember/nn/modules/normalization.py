@@ -31,7 +31,12 @@ def _reset_affine(module) -> None:
 
 class _NormBase(Module):
     """Parameters (weight γ = 1, bias β = 0) and running statistics (running_mean = 0, running_var = 1,
-    num_batches_tracked = 0, int64) shared by the batch-norm layers, with torch's names."""
+    num_batches_tracked = 0, int64) shared by the batch-norm layers, with torch's names.
+
+    State-dict version 2 (as torch's): a version-1 checkpoint, which predates num_batches_tracked, loads with
+    that counter at 0 instead of reporting it missing."""
+
+    _version = 2
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
                  dtype=None, *, bias=True):
@@ -63,6 +68,14 @@ class _NormBase(Module):
 
     def _check_input_dim(self, input):
         raise NotImplementedError  # abstract: each subclass checks its ranks
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        key = prefix + "num_batches_tracked"
+        if (local_metadata.get("version") or 1) < 2 and self.track_running_stats and key not in state_dict:
+            state_dict[key] = _wrap(np.array(0, dtype=np.int64))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "

@@ -1,6 +1,9 @@
 """Gradient clipping: by total norm and by value."""
 from __future__ import annotations
 
+import types
+import warnings
+
 import numpy as np
 
 from ...tensor import Tensor, _wrap
@@ -32,14 +35,15 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
             "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
             "`error_if_nonfinite=False`"
         )
-    return _wrap(np.asarray(total, dtype=arrays[0].dtype))
+    return _wrap(np.asarray(total, dtype=np.result_type(*arrays)))  # the per-tensor norms stacked: promoted
 
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None) -> None:
-    """Scale every gradient by min(1, max_norm / (total_norm + 1e-6))."""
+    """Scale every gradient by min(1, max_norm / (total_norm + 1e-6)) (a NaN norm makes every gradient NaN, as
+    torch's clamp keeps NaN)."""
     grads = _grads(parameters)
     coef = float(max_norm) / (float(total_norm) + 1e-6)
-    if coef < 1:
+    if not coef >= 1:
         for g in grads:
             g._data *= g._data.dtype.type(coef)
 
@@ -48,7 +52,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     """Clip the gradients' total norm to ``max_norm`` in place; return the norm before clipping."""
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    parameters = list(parameters)
+    else:
+        generator = isinstance(parameters, types.GeneratorType)
+        parameters = list(parameters)
+        if generator and not parameters:
+            warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=3)
     total = get_total_norm(_grads(parameters), norm_type, error_if_nonfinite)
     clip_grads_with_norm_(parameters, max_norm, total)
     return total
@@ -59,3 +67,10 @@ def clip_grad_value_(parameters, clip_value, foreach=None) -> None:
     clip_value = float(clip_value)
     for g in _grads(parameters):
         np.clip(g._data, -clip_value, clip_value, out=g._data)
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None) -> Tensor:
+    """Deprecated alias of ``clip_grad_norm_`` (FutureWarning, as torch)."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+                  FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)

@@ -45,8 +45,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     keeps its own dtype (``[np.float32(1), np.float64(2)]`` is float64, ``[np.float32(1), 2.0]`` float32).
 
     Torch parity: same dtypes, values and errors as torch.tensor (a Python int beyond int64 raises ValueError,
-    a number that overflows an explicit integer dtype RuntimeError). Deliberate difference: NumPy uint16,
-    uint32, uint64 and complex data raise TypeError (ember has no such dtypes; torch's uint16-64 support few ops).
+    a number that overflows an explicit integer dtype RuntimeError); a Python complex is the default dtype's complex
+    type (complex64). Deliberate difference: NumPy uint16, uint32 and uint64 data raise TypeError (ember has no
+    such dtypes; torch's support few ops).
     """
     return _finish(np.array(_to_array(data, _dtype.np_dtype(dtype)), copy=True), requires_grad, device)
 

@@ -54,7 +54,7 @@ def _to_array(data, dtype=None) -> np.ndarray:
         return arr if dtype is None else arr.astype(dtype, copy=False)
     if isinstance(data, np.ndarray):
         if dtype is None:
-            _dtype.from_np(data.dtype)  # torch's TypeError for a dtype ember lacks (uint16, complex...)
+            _dtype.from_np(data.dtype)  # torch's TypeError for a dtype ember lacks (uint16, uint32, uint64)
             return data
         return data.astype(dtype, copy=False)
     if isinstance(data, (list, tuple)) and data and any(isinstance(x, Tensor) for x in data):
@@ -67,7 +67,9 @@ def _to_array(data, dtype=None) -> np.ndarray:
             arr = arr.astype(_dtype.get_default_dtype().np)
         elif arr.dtype.kind in "iu" and arr.dtype != np.int64 and not isinstance(data, np.generic):
             arr = arr.astype(np.int64)
-        elif arr.dtype.kind not in "fiub":
+        elif arr.dtype.kind == "c" and not isinstance(data, np.generic):
+            arr = arr.astype(_dtype.get_default_dtype().to_complex().np)
+        elif arr.dtype.kind not in "fiubc":
             raise TypeError(f"can't convert data of type {type(data).__name__} (numpy dtype {arr.dtype}) to a tensor")
     return arr
 
@@ -309,7 +311,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable "
                 "in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         self.requires_grad = requires_grad
         return self
@@ -1033,6 +1035,18 @@ class _Formatter:
         return " " * (self.width - len(out)) + out
 
 
+class _ComplexFormatter:
+    """torch's complex elements: the real parts with one format, the imaginary parts with another, ``1.+2.j``."""
+
+    def __init__(self, a: np.ndarray):
+        self.re, self.im = _Formatter(a.real), _Formatter(a.imag)
+        self.width = self.re.width + self.im.width + 1
+
+    def __call__(self, v) -> str:
+        im = (self.im(v.imag) + "j").lstrip()
+        return self.re(v.real) + (im if im[0] in "+-" else "+" + im)
+
+
 def _summary(a: np.ndarray) -> np.ndarray:
     """The edge items of ``a`` along every dimension (what a summarized print shows)."""
     if a.ndim == 0:
@@ -1072,10 +1086,12 @@ def _format(t: Tensor) -> str:
             suffixes.append(f"size={tuple(a.shape)}")
     else:
         summarize = a.size > _THRESHOLD
-        fmt = _Formatter(_summary(a) if summarize else a)
+        fmt = (_ComplexFormatter if a.dtype.kind == "c" else _Formatter)(_summary(a) if summarize else a)
         body = _body(a, len(prefix), summarize, fmt)
     # an empty tensor has no elements to show its kind, so only the default float dtype goes unstated
-    implicit = (_dtype.get_default_dtype().np,) if a.size == 0 else (_dtype.get_default_dtype().np, np.int64, np.bool_)
+    default = _dtype.get_default_dtype()
+    implicit = (default.np, default.to_complex().np) if a.size == 0 else (default.np, default.to_complex().np, np.int64,
+                                                                          np.bool_)
     if a.dtype not in implicit:
         suffixes.append(f"dtype={t.dtype!r}")
     if t.grad_fn is not None:

@@ -8,7 +8,7 @@ from ..._threads import note_blas
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import matmul_dtype_error
-from ._xp import dtype_of, xp_of
+from ._xp import cj, dtype_of, xp_of
 
 
 class MatMul(Op):
@@ -24,7 +24,7 @@ class MatMul(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, b, xp = ctx.a, ctx.b, xp_of(g)
+        a, b, xp = cj(ctx.a), cj(ctx.b), xp_of(g)  # (conjugates: the complex rule, complex.py)
         note_blas()
         if a.ndim == 1 and b.ndim == 1:
             return g * b, g * a

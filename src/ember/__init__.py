@@ -210,6 +210,7 @@ def is_floating_point(input) -> bool:
 
 
 from .serialization import load, save  # noqa: E402
+from . import fft  # noqa: E402
 from ._threads import get_num_threads, set_num_threads  # noqa: E402
 
 # ---- dtype limits, constants, legacy typed constructors -----------------------------------

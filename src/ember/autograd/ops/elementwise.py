@@ -630,12 +630,12 @@ def round(x, *, decimals=0):
     return _ZeroGrad.apply(x, fn=lambda a: np.round(a, decimals))
 
 
-@broadcasting
 def _no_complex_extremum(name, a):
     if a._data.dtype.kind == "c":
         raise RuntimeError(f"{name} not implemented for complex tensors.")
 
 
+@broadcasting
 def clamp(x, min=None, max=None):
     if x._data.dtype.kind == "c":
         raise NotImplementedError("clamp is not supported for complex types")

@@ -83,6 +83,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
         dtype = (
             _dtype.bool if isinstance(fill_value, bool)
             else _dtype.int64 if isinstance(fill_value, (int, np.integer))
+            else _dtype.get_default_dtype().to_complex() if isinstance(fill_value, (complex, np.complexfloating))
             else _dtype.get_default_dtype()
         )
     return _finish(np.full(_size((size,)), fill_value, _dtype.np_dtype(dtype)), requires_grad, device)
@@ -149,8 +150,12 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Standard normal samples (NumPy's PCG64 stream, not torch's)."""
+    """Standard normal samples (NumPy's PCG64 stream, not torch's); complex: real and imaginary parts each
+    N(0, 1/2), so that E|z|² = 1 (as torch)."""
     dt = _float_dt(dtype)
+    if dt.kind == "c":
+        parts = randn(*_size(size), 2, generator=generator, dtype=_dtype.to_dtype(dt).to_real())._data
+        return _finish((parts * np.sqrt(0.5).astype(parts.dtype)).view(dt)[..., 0], requires_grad, device)
     _random.check_float(dt, "normal_kernel_cpu")
     data = _gen(generator).standard_normal(_size(size), dtype=dt if dt in (np.float32, np.float64) else np.float64)
     return _finish(data.astype(dt, copy=False), requires_grad, device)

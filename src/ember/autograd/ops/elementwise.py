@@ -381,6 +381,11 @@ class Where(Op):
 class Cast(Op):
     @staticmethod
     def forward(ctx, a, *, dtype):
+        if a.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+            import warnings
+
+            warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=2)
+            a = a.real
         return a.astype(dtype)
 
     @staticmethod

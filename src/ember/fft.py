@@ -129,8 +129,9 @@ def _as_real(x: Tensor, message: str) -> Tensor:
     return x
 
 
-def _into(out, res: Tensor, name: str) -> Tensor:
-    """The result, or written into ``out`` (torch's errors: a wrong kind of dtype, an input that requires grad)."""
+def _into(out, res: Tensor, name: str, kernel: str) -> Tensor:
+    """The result, or written into ``out`` (torch's errors: a wrong kind of dtype, an input that requires grad;
+    ``kernel`` is torch's name of the transform, c2c, r2c or c2r)."""
     if out is None:
         return res
     want_complex = res._data.dtype.kind == "c"
@@ -138,7 +139,7 @@ def _into(out, res: Tensor, name: str) -> Tensor:
         kind = "complex" if want_complex else "floating point"
         raise RuntimeError(f"{name} expects a {kind} output tensor, but got {_dtype.scalar_name(out._data.dtype)}")
     if res.requires_grad:
-        raise RuntimeError(f"_fft_{'c2c' if want_complex else 'c2r'}(): functions with out=... arguments don't "
+        raise RuntimeError(f"_fft_{kernel}(): functions with out=... arguments don't "
                            "support automatic differentiation, but one of the arguments requires grad.")
     out._data = res._data.astype(out._data.dtype, copy=False)
     return out
@@ -151,12 +152,13 @@ def _need_axes(axes, name: str) -> None:
 
 # ---- the three kinds of transform ------------------------------------------------------------------------------
 def _c2c(x, axes, sizes, norm, inverse, name, out):
+    kernel = "c2c" if x._data.dtype.kind == "c" else "r2c"
     x = _as_complex(x)
     norm = _norm(norm, name)
     if not axes:
-        return _into(out, x, name)
+        return _into(out, x, name, kernel)
     res = C2C.apply(x, axes=tuple(axes), sizes=_sizes(x, axes, sizes), norm=norm, inverse=inverse)
-    return _into(out, res, name)
+    return _into(out, res, name, kernel)
 
 
 def _r2c(x, axes, sizes, norm, name, message, out, hermitian=False):
@@ -165,8 +167,8 @@ def _r2c(x, axes, sizes, norm, name, message, out, hermitian=False):
     _need_axes(axes, name)
     sizes = _sizes(x, axes, sizes)
     if hermitian:  # ihfft: conj(rfft(x)) with the other scale
-        return _into(out, _C.conj(R2C.apply(x, axes=tuple(axes), sizes=sizes, norm=ADJOINT[norm])), name)
-    return _into(out, R2C.apply(x, axes=tuple(axes), sizes=sizes, norm=norm), name)
+        return _into(out, _C.conj(R2C.apply(x, axes=tuple(axes), sizes=sizes, norm=ADJOINT[norm])), name, "r2c")
+    return _into(out, R2C.apply(x, axes=tuple(axes), sizes=sizes, norm=norm), name, "r2c")
 
 
 def _c2r(x, axes, sizes, norm, name, out, hermitian=False):
@@ -176,7 +178,7 @@ def _c2r(x, axes, sizes, norm, name, out, hermitian=False):
     sizes = _sizes(x, axes, sizes, half_last=True)
     if hermitian:  # hfft: irfft(conj(x)) with the other scale
         x, norm = _C.conj(x), ADJOINT[norm]
-    return _into(out, C2R.apply(x, axes=tuple(axes), sizes=sizes, norm=norm), name)
+    return _into(out, C2R.apply(x, axes=tuple(axes), sizes=sizes, norm=norm), name, "c2r")
 
 
 # ---- torch.fft's functions --------------------------------------------------------------------------------------

@@ -52,6 +52,8 @@ CASES = {
     "C2C": lambda lib, x, y: lib.view_as_real(lib.fft.ifft2(lib.fft.fft(lib.complex(x, y), n=5) * x[0, 0], s=(2, 3),
                                                             norm="ortho")) ** 2,
     "R2C": lambda lib, x, y: lib.view_as_real(lib.fft.rfft(x * y, n=6, dim=0, norm="forward")) ** 2,
+    "Eig": lambda lib, x, y: lib.view_as_real(lib.linalg.eigvals(x[:, :3] + y[:, 1:])) ** 2
+                             * (lib.linalg.eig(x[:, 1:] * y[:, :3]).eigenvectors.abs() ** 2).sum(1, keepdim=True),
     "C2R": lambda lib, x, y: lib.fft.irfft(lib.complex(x, y), n=5) ** 2 + lib.fft.hfft(lib.complex(x, x * y), n=5) * x[0, 0],
     "Add": lambda lib, x, y: (x + y) * x,
     "Cast": lambda lib, x, y: x.float().exp().double() * x,

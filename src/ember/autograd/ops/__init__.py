@@ -485,7 +485,7 @@ _FLOAT_INPLACE = ("tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh
                   "arctan", "arcsinh", "arccosh", "arctanh", "sinc", "exp2", "deg2rad", "rad2deg", "logit", "sin",
                   "cos", "log2", "log10", "log1p", "expm1", "rsqrt", "atan2", "arctan2", "hypot", "logaddexp",
                   "logaddexp2", "xlogy", "copysign", "ldexp")
-_SAME_DTYPE_INPLACE = ("frac", "fmod", "heaviside", "gcd", "lcm", "nextafter", "nan_to_num", "sgn", "fix", "ceil",
+_SAME_DTYPE_INPLACE = ("conj_physical", "frac", "fmod", "heaviside", "gcd", "lcm", "nextafter", "nan_to_num", "sgn", "fix", "ceil",
                        "floor", "round", "trunc", "sign", "square", "remainder", "floor_divide", "eq", "ne", "lt",
                        "le", "gt", "ge", "not_equal", "greater_equal", "less_equal", "greater", "less",
                        "logical_not", "logical_and", "logical_or", "logical_xor", "index_add", "index_copy",

@@ -270,3 +270,69 @@ def test_gradcheck_with_a_complex_leaf_through_its_real_view(rng):
     """A complex leaf, perturbed through view_as_real (gradcheck perturbs real inputs)."""
     zr = ember.tensor(rng.standard_normal((3, 2)), requires_grad=True)
     assert gradcheck(lambda r: (ember.view_as_complex(r) ** 3).abs(), (zr,))
+
+
+# ---- complex linear algebra: linalg.eig, linalg.eigvals, linalg.solve -----------------------------------------------
+def _by_eigenvalue(lam, *rest):
+    """Sort eigenpairs by (real, imag) of the eigenvalue (their order is LAPACK's, which torch does not promise)."""
+    order = np.lexsort((np.round(lam.imag, 6), np.round(lam.real, 6)), axis=-1)
+    return [np.take_along_axis(a, order if a.ndim == lam.ndim else order[..., None, :], -1) for a in (lam, *rest)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+@pytest.mark.parametrize("shape", [(4, 4), (2, 3, 3), (1, 1)])
+def test_eig_and_eigvals_match_torch_up_to_order_and_phase(dtype, shape, rng):
+    a = rng.standard_normal(shape) + (1j * rng.standard_normal(shape) if np.dtype(dtype).kind == "c" else 0)
+    a = a.astype(dtype)
+    (le, ve), (lt, vt) = ember.linalg.eig(ember.tensor(a)), torch.linalg.eig(torch.tensor(a))
+    assert le.dtype is getattr(ember, str(lt.dtype).split(".")[-1]) and ve.dtype is le.dtype
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype in (np.float32, np.complex64) else dict(rtol=1e-9, atol=1e-12)
+    le_s, ve_s = _by_eigenvalue(le.numpy(), ve.numpy())
+    lt_s, vt_s = _by_eigenvalue(lt.numpy(), vt.numpy())
+    np.testing.assert_allclose(le_s, lt_s, **tol)
+    np.testing.assert_allclose(np.abs(ve_s), np.abs(vt_s), **tol)  # (each column is unique up to a phase)
+    np.testing.assert_allclose(ve.numpy() @ np.apply_along_axis(np.diag, -1, le.numpy()) @ np.linalg.inv(ve.numpy()),
+                               a, **tol)
+    np.testing.assert_allclose(_by_eigenvalue(ember.linalg.eigvals(ember.tensor(a)).numpy())[0], lt_s, **tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_eig_gradients_of_phase_invariant_losses_match_torch(dtype, rng):
+    a = rng.standard_normal((2, 4, 4)) + (1j * rng.standard_normal((2, 4, 4)) if dtype == np.complex128 else 0)
+    w = rng.standard_normal((2, 4, 4))
+
+    def loss(lib, m):
+        lam, v = lib.linalg.eig(m)
+        return (lib.view_as_real(lam) ** 2).sum() + (v.abs() ** 2 * lib.tensor(w)).sum() + \
+            lib.view_as_real(lib.linalg.eigvals(m).exp()).sum()
+    oe, ot, (ae,), (at,) = _both(loss, a)
+    oe.backward()
+    ot.backward()
+    assert_close(ae.grad, at.grad)
+
+
+def test_eig_gradcheck_of_real_functions_of_the_eigenvalues(rng):
+    a = ember.tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    fn = lambda m: ember.view_as_real(ember.linalg.eigvals(m)) * ember.linalg.eig(m).eigenvectors.abs()[:, :2]  # noqa: E731
+    assert gradcheck(fn, (a,))
+    assert gradgradcheck(fn, (a,))
+
+
+def test_complex_solve_matches_torch_with_gradients(rng):
+    a, b = _z(rng, (2, 3, 3)), _z(rng, (2, 3, 2))
+    oe, ot, es, ts = _both(lambda L, x, y: L.linalg.solve(x, y), a, b)
+    assert_close(oe, ot)
+    _real_loss(ember, oe).backward()
+    _real_loss(torch, ot).backward()
+    for e, t in zip(es, ts):
+        assert_close(e.grad, t.grad)
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: L.linalg.eig(L.ones(2, 3)),
+    lambda L: L.linalg.eig(L.ones(2, 2, dtype=L.int64)),
+    lambda L: L.linalg.eigvals(L.ones(3)),
+    lambda L: L.linalg.eig(L.ones(2, 2, dtype=L.float16)),
+], ids=["not-square", "integer", "vector", "half"])
+def test_eig_errors_match_torch(case):
+    _error(lambda: case(ember), lambda: case(torch))

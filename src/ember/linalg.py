@@ -295,15 +295,27 @@ def eigh(A, UPLO="L", *, out=None):
 
 def eig(A, *, out=None):
     """(λ, V) with A = V·diag(λ)·V⁻¹ for a square A: complex (complex64 for float32 A), V's columns of unit norm."""
-    _check_matrix("linalg.eig", A, complex_ok=True)
+    _check_eig("linalg.eig", A)
     packed = _L.Eig.apply(A)
     return _into_pair(out, linalg_eig(packed[..., 0, :], packed[..., 1:, :]))
 
 
 def eigvals(A, *, out=None):
     """The eigenvalues of a square A, complex, in LAPACK's order (as torch)."""
-    _check_matrix("linalg.eigvals", A, complex_ok=True)
+    _check_eig("linalg.eigvals", A)
     return _L._into(out, eig(A).eigenvalues)
+
+
+def _check_eig(name, A):
+    """torch's checks of eig's input: a batch of square matrices, float32/64 or complex."""
+    _check_matrix(name, A, floating=False)
+    dt = A._data.dtype
+    if dt.kind in "iub":
+        raise RuntimeError(f"Unknown Complex ScalarType for {_dtype.scalar_name(dt)}")
+    if dt == np.float16:
+        from .autograd.ops._util import not_implemented
+
+        raise not_implemented("linalg_eig_out_cpu", dt)
 
 
 def _into_pair(out, res):

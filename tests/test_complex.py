@@ -336,3 +336,20 @@ def test_complex_solve_matches_torch_with_gradients(rng):
 ], ids=["not-square", "integer", "vector", "half"])
 def test_eig_errors_match_torch(case):
     _error(lambda: case(ember), lambda: case(torch))
+
+
+# ---- checkpoints --------------------------------------------------------------------------------------------------
+def test_complex_tensors_round_trip_through_torch_s_format_and_safetensors(tmp_path, rng):
+    z64, z128 = _z(rng, (2, 3), np.complex64), _z(rng, (4,))
+    ember.save({"a": ember.tensor(z64), "b": ember.tensor(z128)}, tmp_path / "e.pt")
+    got = torch.load(tmp_path / "e.pt")
+    assert_close(ember.tensor(z64), got["a"])
+    assert_close(ember.tensor(z128), got["b"])
+    torch.save({"a": torch.tensor(z64), "b": torch.tensor(z128)}, tmp_path / "t.pt")
+    back = ember.load(tmp_path / "t.pt")
+    assert_close(back["a"], torch.tensor(z64))
+    assert_close(back["b"], torch.tensor(z128))
+    ember.save({"a": ember.tensor(z64)}, tmp_path / "e.safetensors")
+    assert_close(ember.load(tmp_path / "e.safetensors")["a"], torch.tensor(z64))
+    with pytest.raises(TypeError, match="safetensors cannot store arrays of dtype complex128"):
+        ember.save({"b": ember.tensor(z128)}, tmp_path / "f.safetensors")

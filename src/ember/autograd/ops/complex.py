@@ -62,7 +62,7 @@ class Complex(Op):
 
     @staticmethod
     def forward(ctx, re, im):
-        return re + 1j * im if re.dtype == np.float64 else (re + np.complex64(1j) * im)
+        return (re + 1j * im).astype(np.result_type(re.dtype, np.complex64), copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -231,7 +231,8 @@ def view_as_complex(input):
 
 
 def sgn(input):
-    """z/|z| for complex z (0 at 0); sign(x) for real x."""
+    """z/|z| for complex z (0 at 0); sign(x) for real x. Composed (z / |z|, with |z| replaced by 1 where it is
+    0), so at z = 0 the gradient is the incoming one where torch's is 0."""
     if not _is_complex(input):
         from .elementwise import sign
 

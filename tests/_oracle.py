@@ -29,6 +29,8 @@ _TORCH_DTYPES = {
     np.dtype(np.int32): torch.int32,
     np.dtype(np.int64): torch.int64,
     np.dtype(np.bool_): torch.bool,
+    np.dtype(np.complex64): torch.complex64,
+    np.dtype(np.complex128): torch.complex128,
 }
 
 # default tolerances by dtype (rtol, atol): float32 precision unless both sides are float64
@@ -55,7 +57,7 @@ def to_numpy(x) -> np.ndarray:
     if isinstance(x, ember.Tensor):
         return np.asarray(x.detach().numpy())
     if isinstance(x, torch.Tensor):
-        return x.detach().cpu().numpy()
+        return x.detach().cpu().resolve_conj().resolve_neg().numpy()
     return np.asarray(x)
 
 
@@ -91,10 +93,11 @@ def assert_close(actual, expected, rtol=None, atol=None, check_dtype=True, msg="
     if a.dtype.kind in "iub" and e.dtype.kind in "iub":
         np.testing.assert_array_equal(a, e, err_msg=where)
         return
-    kinds = [d for d in (a.dtype, e.dtype) if d.kind == "f"]
+    kinds = [d if d.kind == "f" else np.finfo(d).dtype for d in (a.dtype, e.dtype) if d.kind in "fc"]
     low = min(kinds, key=lambda d: d.itemsize) if kinds else np.dtype(np.float64)
     r, t = _TOL.get(low, _TOL[np.dtype(np.float32)])
+    wide = np.complex128 if "c" in (a.dtype.kind, e.dtype.kind) else np.float64  # (complex: both parts compared)
     np.testing.assert_allclose(
-        a.astype(np.float64), e.astype(np.float64), rtol=r if rtol is None else rtol, atol=t if atol is None else atol,
+        a.astype(wide), e.astype(wide), rtol=r if rtol is None else rtol, atol=t if atol is None else atol,
         equal_nan=True, err_msg=where,
     )

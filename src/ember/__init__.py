@@ -14,7 +14,7 @@ _memory.tune()  # keep freed array memory for reuse (glibc; EMBER_MALLOC_TUNING=
 
 from ._dtype import (
     bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32,
-    int64, long, promote_types, set_default_dtype, short, uint8,
+    int64, long, promote_types, set_default_dtype, short, uint8, complex64, cfloat, complex128, cdouble,
 )
 from ._backend import device
 from .tensor import Size, Tensor
@@ -73,7 +73,11 @@ sinc, atan2, arctan2, hypot, logaddexp, logaddexp2, fmod = _E.sinc, _E.atan2, _E
 exp2, deg2rad, rad2deg, frac, logit, xlogy, copysign = _E.exp2, _E.deg2rad, _E.rad2deg, _E.frac, _E.logit, _E.xlogy, _E.copysign
 float_power, ldexp, heaviside, gcd, lcm, fmax, fmin = _E.float_power, _E.ldexp, _E.heaviside, _E.gcd, _E.lcm, _E.fmax, _E.fmin
 nextafter, isposinf, isneginf, signbit, isreal, isin = _E.nextafter, _E.isposinf, _E.isneginf, _E.signbit, _E.isreal, _E.isin
-nan_to_num, positive, frexp, sgn, fix, rsub = _E.nan_to_num, _E.positive, _E.frexp, _E.sign, _E.trunc, _E.rsub_function
+nan_to_num, positive, frexp, fix, rsub = _E.nan_to_num, _E.positive, _E.frexp, _E.trunc, _E.rsub_function
+from .autograd.ops.complex import (  # noqa: E402  (complex tensors)
+    angle, complex, conj, conj_physical, imag, is_conj, polar, real, resolve_conj, resolve_neg, sgn, view_as_complex,
+    view_as_real,
+)
 not_equal, greater_equal, less_equal, greater, less = _E.ne, _E.ge, _E.le, _E.gt, _E.lt
 nansum, nanmean, aminmax = _R.nansum, _R.nanmean, _R.aminmax
 roll, fliplr, flipud, rot90, narrow, tile, repeat_interleave = _S.roll, _S.fliplr, _S.flipud, _S.rot90, _S.narrow, _S.tile, _S.repeat_interleave
@@ -194,11 +198,7 @@ def is_signed(input) -> bool:
 
 
 def is_complex(input) -> bool:
-    return False  # (ember has no complex dtypes)
-
-
-def is_conj(input) -> bool:
-    return False
+    return input._data.dtype.kind == "c"
 
 
 def is_neg(input) -> bool:
@@ -210,6 +210,7 @@ def is_floating_point(input) -> bool:
 
 
 from .serialization import load, save  # noqa: E402
+from . import fft  # noqa: E402
 from ._threads import get_num_threads, set_num_threads  # noqa: E402
 
 # ---- dtype limits, constants, legacy typed constructors -----------------------------------

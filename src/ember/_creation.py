@@ -45,8 +45,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     keeps its own dtype (``[np.float32(1), np.float64(2)]`` is float64, ``[np.float32(1), 2.0]`` float32).
 
     Torch parity: same dtypes, values and errors as torch.tensor (a Python int beyond int64 raises ValueError,
-    a number that overflows an explicit integer dtype RuntimeError). Deliberate difference: NumPy uint16,
-    uint32, uint64 and complex data raise TypeError (ember has no such dtypes; torch's uint16-64 support few ops).
+    a number that overflows an explicit integer dtype RuntimeError); a Python complex is the default dtype's complex
+    type (complex64). Deliberate difference: NumPy uint16, uint32 and uint64 data raise TypeError (ember has no
+    such dtypes; torch's support few ops).
     """
     return _finish(np.array(_to_array(data, _dtype.np_dtype(dtype)), copy=True), requires_grad, device)
 
@@ -82,6 +83,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
         dtype = (
             _dtype.bool if isinstance(fill_value, bool)
             else _dtype.int64 if isinstance(fill_value, (int, np.integer))
+            else _dtype.get_default_dtype().to_complex() if isinstance(fill_value, (complex, np.complexfloating))
             else _dtype.get_default_dtype()
         )
     return _finish(np.full(_size((size,)), fill_value, _dtype.np_dtype(dtype)), requires_grad, device)
@@ -148,8 +150,12 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Standard normal samples (NumPy's PCG64 stream, not torch's)."""
+    """Standard normal samples (NumPy's PCG64 stream, not torch's); complex: real and imaginary parts each
+    N(0, 1/2), so that E|z|² = 1 (as torch)."""
     dt = _float_dt(dtype)
+    if dt.kind == "c":
+        parts = randn(*_size(size), 2, generator=generator, dtype=_dtype.to_dtype(dt).to_real())._data
+        return _finish((parts * np.sqrt(0.5).astype(parts.dtype)).view(dt)[..., 0], requires_grad, device)
     _random.check_float(dt, "normal_kernel_cpu")
     data = _gen(generator).standard_normal(_size(size), dtype=dt if dt in (np.float32, np.float64) else np.float64)
     return _finish(data.astype(dt, copy=False), requires_grad, device)

@@ -15,7 +15,7 @@ class dtype:
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = self.np.kind == "f"
-        self.is_signed = self.np.kind in "fi"
+        self.is_signed = self.np.kind in "fic"
         self.itemsize = self.np.itemsize
 
     def __repr__(self) -> str:
@@ -26,7 +26,15 @@ class dtype:
 
     @property
     def is_complex(self) -> bool:
-        return False
+        return self.np.kind == "c"
+
+    def to_real(self) -> "dtype":
+        """The real dtype of a complex one's parts (complex64 → float32); a real dtype itself."""
+        return _FROM_NP[np.finfo(self.np).dtype] if self.np.kind == "c" else self
+
+    def to_complex(self) -> "dtype":
+        """The complex dtype whose parts are this float dtype (float32 → complex64); a complex dtype itself."""
+        return self if self.np.kind == "c" else _FROM_NP[np.result_type(self.np, np.complex64)]
 
 
 float16 = half = dtype("float16", np.float16)
@@ -38,8 +46,10 @@ int16 = short = dtype("int16", np.int16)
 int32 = int = dtype("int32", np.int32)
 int64 = long = dtype("int64", np.int64)
 bool = dtype("bool", np.bool_)
+complex64 = cfloat = dtype("complex64", np.complex64)
+complex128 = cdouble = dtype("complex128", np.complex128)
 
-_ALL = (float16, float32, float64, int8, uint8, int16, int32, int64, bool)
+_ALL = (float16, float32, float64, int8, uint8, int16, int32, int64, bool, complex64, complex128)
 _FROM_NP = {d.np: d for d in _ALL}
 _NAMES = {d.name: d for d in _ALL}
 
@@ -81,7 +91,7 @@ def to_dtype(d) -> dtype:
 
 _SCALAR_NAMES = {
     "float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char", "uint8": "Byte", "int16": "Short",
-    "int32": "Int", "int64": "Long", "bool": "Bool",
+    "int32": "Int", "int64": "Long", "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
 }
 
 
@@ -90,13 +100,14 @@ def scalar_name(d) -> str:
     return _SCALAR_NAMES[to_dtype(d).name]
 
 
-_SUPPORTED = ", ".join(d.name for d in (float64, float32, float16, int64, int32, int16, int8, uint8)) + ", and bool"
+_SUPPORTED = ", ".join(d.name for d in (float64, float32, float16, complex64, complex128, int64, int32, int16, int8,
+                                         uint8)) + ", and bool"
 
 
 def from_np(np_dtype, what="np.ndarray") -> dtype:
     """The ember dtype that stores ``np_dtype``; torch's TypeError, listing ember's dtypes, for one it lacks.
 
-    Deliberate difference: torch also takes uint16/uint32/uint64 (with few ops) and complex arrays; ember has
+    Deliberate difference: torch also takes uint16/uint32/uint64 (with few ops) and complex32; ember has
     no such dtypes and refuses them here, at the boundary, rather than failing later inside an op.
     """
     try:
@@ -111,8 +122,8 @@ _OVERFLOW_LONG = "Overflow when unpacking long long"
 
 
 def _scalar_dtype(x, found_np_bool: list) -> dtype:
-    """The dtype torch infers for one element: float → the default dtype, int → int64, bool → bool, a NumPy
-    scalar or array or a Tensor → its own dtype."""
+    """The dtype torch infers for one element: float → the default dtype, int → int64, bool → bool, complex → the
+    default dtype's complex type, a NumPy scalar or array or a Tensor → its own dtype."""
     t = type(x)
     if t is builtins.float:
         return _default_float
@@ -128,7 +139,7 @@ def _scalar_dtype(x, found_np_bool: list) -> dtype:
     if isinstance(d, dtype):  # a Tensor
         return d
     if isinstance(x, builtins.complex):
-        raise TypeError(f"can't convert complex to a tensor: {x!r}. The only supported types are: {_SUPPORTED}.")
+        return _default_float.to_complex()
     if isinstance(x, builtins.bool):
         return bool
     if isinstance(x, builtins.int):
@@ -200,14 +211,26 @@ def np_dtype(d) -> np.dtype | None:
 
 def _category(npd: np.dtype) -> builtins.int:
     k = npd.kind
-    return 2 if k == "f" else (0 if k == "b" else 1)
+    return 2 if k == "f" else (0 if k == "b" else 3 if k == "c" else 1)
+
+
+def _combine(high: np.dtype, low: np.dtype) -> np.dtype:
+    """torch's ``combine_categories``: ``high`` (the operand of higher priority) keeps its dtype unless ``low``
+    is of a higher category; a complex ``low`` takes a float ``high``'s precision (float32 → complex64)."""
+    ch, cl = _category(high), _category(low)
+    if ch >= cl:
+        return high
+    if cl == 3 and ch == 2:
+        return np.result_type(high, np.complex64)
+    return low
 
 
 def promote_types(a, b) -> dtype:
-    """torch's promotion of two dtypes: the higher category (bool < integer < float) wins outright."""
+    """torch's promotion of two dtypes: the higher category (bool < integer < float < complex) wins outright,
+    except that float with complex keeps the wider precision (float64, complex64 → complex128)."""
     na, nb = to_dtype(a).np, to_dtype(b).np
     ca, cb = _category(na), _category(nb)
-    if ca != cb:
+    if ca != cb and {ca, cb} != {2, 3}:
         return _FROM_NP[na if ca > cb else nb]
     return _FROM_NP[np.promote_types(na, nb)]
 
@@ -215,7 +238,8 @@ def promote_types(a, b) -> dtype:
 def result_np_dtype(a: np.ndarray, b) -> np.dtype:
     """torch's result type of ``a op b`` for an array ``a`` and an array or Python scalar ``b``.
 
-    Categories bool < integer < float. A higher category always wins. Within one category,
+    Categories bool < integer < float < complex. A higher category wins (torch's ``combine_categories``: a
+    complex operand of lower priority takes a float one's precision, ``_combine``). Within one category,
     dimensioned tensors outrank 0-dim tensors, which outrank Python scalars (a Python float
     does not upcast a float32 tensor; a float scalar with an integer tensor gives the default
     float dtype).
@@ -225,15 +249,15 @@ def result_np_dtype(a: np.ndarray, b) -> np.dtype:
         db = b.dtype
         if da == db:
             return da
-        ca, cb = _category(da), _category(db)
-        if ca != cb:
-            return da if ca > cb else db
         a0, b0 = a.ndim == 0, b.ndim == 0
         if a0 == b0:
-            return np.promote_types(da, db)
-        return db if a0 else da
-    cb = 0 if isinstance(b, (builtins.bool, np.bool_)) else (1 if isinstance(b, (builtins.int, np.integer)) else 2)
+            return promote_types(da, db).np
+        return _combine(db, da) if a0 else _combine(da, db)
+    cb = 0 if isinstance(b, (builtins.bool, np.bool_)) else (1 if isinstance(b, (builtins.int, np.integer)) else
+                                                            3 if isinstance(b, (builtins.complex, np.complexfloating)) else 2)
     ca = _category(da)
     if cb <= ca:
         return da
+    if cb == 3:
+        return _combine(da, _default_float.to_complex().np)
     return _default_float.np if cb == 2 else np.dtype(np.int64)

@@ -6,8 +6,8 @@ ember's ops. Failures torch reports as ``torch.linalg.LinAlgError`` (a singular 
 positive-definite) raise :class:`LinAlgError` with torch's message, which names the batch element and the LAPACK
 ``info`` (the zero diagonal element, the order of the leading minor).
 
-Torch parity: real dtypes only (ember has no complex dtype), so ``eig`` and ``eigvals`` (complex results for real
-input) are not provided. The ``*_ex`` functions return the ``info`` codes torch returns; the factor of a failing
+Torch parity: real dtypes, except ``solve`` (and ``eig``/``eigvals``, whose results are complex), which take
+complex matrices too. The ``*_ex`` functions return the ``info`` codes torch returns; the factor of a failing
 batch element is unspecified (torch's is LAPACK's partial work).
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .autograd.ops.linalg import matmul, multi_dot
 from .tensor import Tensor, _wrap
 
 __all__ = [
-    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh",
+    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh",
     "householder_product", "inv", "inv_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul",
     "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet",
     "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot",
@@ -45,6 +45,7 @@ linalg_slogdet = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 linalg_qr = namedtuple("linalg_qr", ["Q", "R"])
 linalg_svd = namedtuple("linalg_svd", ["U", "S", "Vh"])
 linalg_eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
+linalg_eig = namedtuple("linalg_eig", ["eigenvalues", "eigenvectors"])
 linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 linalg_lu_factor = namedtuple("linalg_lu_factor", ["LU", "pivots"])
 linalg_lu_factor_ex = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
@@ -56,7 +57,8 @@ _INF = float("inf")
 
 
 # ---- argument checks (torch's messages) ---------------------------------------------------------------------
-def _check_matrix(name: str, A: Tensor, arg: str = "A", square: bool = True, floating: bool = True) -> None:
+def _check_matrix(name: str, A: Tensor, arg: str = "A", square: bool = True, floating: bool = True,
+                  complex_ok: bool = False) -> None:
     if A._data.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor {arg} must have at least 2 dimensions.")
     if square and A._data.shape[-1] != A._data.shape[-2]:
@@ -64,7 +66,7 @@ def _check_matrix(name: str, A: Tensor, arg: str = "A", square: bool = True, flo
             f"{name}: {arg} must be batches of square matrices, but they are {A._data.shape[-2]} by "
             f"{A._data.shape[-1]} matrices"
         )
-    if floating and A._data.dtype.kind != "f":
+    if floating and A._data.dtype.kind != "f" and not (complex_ok and A._data.dtype.kind == "c"):
         raise RuntimeError(
             f"{name}: Expected a floating point or complex tensor as input. Got {_dtype.scalar_name(A.dtype)}"
         )
@@ -131,7 +133,7 @@ def inv_ex(A, *, check_errors=False, out=None):
 
 def _solve_operands(name, A, B, left):
     """(A, B as a batch of matrices, vector?) for A·X = B (or X·A = B), with torch's vector rule and shape error."""
-    _check_matrix(name, A)
+    _check_matrix(name, A, complex_ok=True)
     if B._data.dtype != A._data.dtype:
         raise RuntimeError(
             f"{name}: Expected A and B to have the same dtype, but found A of type {_dtype.scalar_name(A.dtype)} "
@@ -289,6 +291,39 @@ def eigh(A, UPLO="L", *, out=None):
     _check_matrix("linalg.eigh", A)
     packed = _L.Eigh.apply(A, UPLO=UPLO)
     return linalg_eigh(packed[..., 0, :], packed[..., 1:, :])
+
+
+def eig(A, *, out=None):
+    """(λ, V) with A = V·diag(λ)·V⁻¹ for a square A: complex (complex64 for float32 A), V's columns of unit norm."""
+    _check_eig("linalg.eig", A)
+    packed = _L.Eig.apply(A)
+    return _into_pair(out, linalg_eig(packed[..., 0, :], packed[..., 1:, :]))
+
+
+def eigvals(A, *, out=None):
+    """The eigenvalues of a square A, complex, in LAPACK's order (as torch)."""
+    _check_eig("linalg.eigvals", A)
+    return _L._into(out, eig(A).eigenvalues)
+
+
+def _check_eig(name, A):
+    """torch's checks of eig's input: a batch of square matrices, float32/64 or complex."""
+    _check_matrix(name, A, floating=False)
+    dt = A._data.dtype
+    if dt.kind in "iub":
+        raise RuntimeError(f"Unknown Complex ScalarType for {_dtype.scalar_name(dt)}")
+    if dt == np.float16:
+        from .autograd.ops._util import not_implemented
+
+        raise not_implemented("linalg_eig_out_cpu", dt)
+
+
+def _into_pair(out, res):
+    if out is None:
+        return res
+    for o, r in zip(out, res):
+        _L._into(o, r)
+    return type(res)(*out)
 
 
 def eigvalsh(A, UPLO="L", *, out=None):

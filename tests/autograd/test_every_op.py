@@ -68,6 +68,20 @@ def _full_backward_hooked(lib, x, y):
 # op class name -> f(lib, x, y) for x, y of shape (3, 4), float64 (the same code runs on ember and torch)
 CASES = {
     "Abs": lambda lib, x, y: x.abs() * x,
+    # complex tensors (ops/complex.py) and the Fourier transforms (ops/fft.py): real outputs of complex graphs
+    "Angle": lambda lib, x, y: lib.complex(x, y).angle() * x,
+    "Complex": lambda lib, x, y: lib.view_as_real(lib.complex(x, y) ** 2),
+    "Conj": lambda lib, x, y: lib.view_as_real(lib.complex(x, y).conj() * lib.complex(x * y, x)),
+    "Imag": lambda lib, x, y: (lib.complex(x, y) ** 2).imag * y,
+    "Real": lambda lib, x, y: lib.complex(x, y).exp().real * x,
+    "ViewAsComplex": lambda lib, x, y: lib.view_as_real(lib.view_as_complex(lib.stack([x, y], -1)) ** 2),
+    "ViewAsReal": lambda lib, x, y: lib.view_as_real(lib.complex(x, y) * lib.complex(y, x)) ** 2,
+    "C2C": lambda lib, x, y: lib.view_as_real(lib.fft.ifft2(lib.fft.fft(lib.complex(x, y), n=5) * x[0, 0], s=(2, 3),
+                                                            norm="ortho")) ** 2,
+    "R2C": lambda lib, x, y: lib.view_as_real(lib.fft.rfft(x * y, n=6, dim=0, norm="forward")) ** 2,
+    "Eig": lambda lib, x, y: lib.view_as_real(lib.linalg.eigvals(x[:, :3] + y[:, 1:])) ** 2
+                             * (lib.linalg.eig(x[:, 1:] * y[:, :3]).eigenvectors.abs() ** 2).sum(1, keepdim=True),
+    "C2R": lambda lib, x, y: lib.fft.irfft(lib.complex(x, y), n=5) ** 2 + lib.fft.hfft(lib.complex(x, x * y), n=5) * x[0, 0],
     "Add": lambda lib, x, y: (x + y) * x,
     "Cast": lambda lib, x, y: x.float().exp().double() * x,
     "Clamp": lambda lib, x, y: x.clamp(-0.5, 0.7) * x,

@@ -466,12 +466,13 @@ def test_numbers_stored_into_an_explicit_dtype(data, dtype):
 
 
 @pytest.mark.parametrize("make", [ember.tensor, ember.as_tensor, ember.from_numpy, lambda a: ember.tensor(a[0])])
-@pytest.mark.parametrize("np_dtype", ["uint16", "uint32", "uint64", "complex64", "complex128", "U1"])
+@pytest.mark.parametrize("np_dtype", ["uint16", "uint32", "uint64", "U1"])
 def test_numpy_dtypes_ember_lacks_raise_a_type_error_naming_them(make, np_dtype):
-    """Deliberate difference: torch takes uint16-64 (few ops work on them) and complex; ember refuses them."""
+    """Deliberate difference: torch takes uint16-64 (few ops work on them); ember refuses them."""
     a = np.zeros(2, np_dtype)
     with pytest.raises(TypeError, match=rf"numpy\.{np.dtype(np_dtype).type.__name__}\. The only supported types "
-                                        r"are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool"):
+                                        r"are: float64, float32, float16, complex64, complex128, int64, int32, int16, "
+                                        r"int8, uint8, and bool"):
         make(a)
 
 
@@ -481,12 +482,25 @@ def test_an_object_array_raises_torch_s_type_error(make):
         torch.tensor(np.zeros(2, object))
     with pytest.raises(TypeError) as e:
         make(np.zeros(2, object))
-    assert str(e.value) == str(t.value).replace("uint64, uint32, uint16, ", "").replace("complex64, complex128, ", "")
+    assert str(e.value) == str(t.value).replace("uint64, uint32, uint16, ", "")
 
 
-def test_a_python_complex_raises_a_type_error():
-    with pytest.raises(TypeError, match="can't convert complex to a tensor: 2j"):
-        ember.tensor([1, 2j])
+@pytest.mark.parametrize("make", [ember.tensor, ember.as_tensor, ember.from_numpy, lambda a: ember.tensor(a[0])])
+@pytest.mark.parametrize("np_dtype", ["complex64", "complex128"])
+def test_numpy_complex_data_keeps_its_dtype_as_torch(make, np_dtype):
+    a = np.array([1 + 2j, -3j], np_dtype)
+    tmake = {ember.tensor: torch.tensor, ember.as_tensor: torch.as_tensor, ember.from_numpy: torch.from_numpy}.get(
+        make, lambda a: torch.tensor(a[0]))
+    e, t = make(a), tmake(a)
+    assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1] == np_dtype
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("data", [[1, 2j], 2j, [[1.5, 2], [3j, 4]], [np.complex128(1j), 2.0], [np.float64(1), 1j]])
+def test_python_complex_data_infers_torch_s_dtype(data):
+    e, t = ember.tensor(data), torch.tensor(data)
+    assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
 
 
 _LOSS_DTYPES = ["float32", "float64", "int32", "int64", "bool"]

@@ -122,6 +122,8 @@ def _fit(grad, like: np.ndarray) -> np.ndarray:
         if grad.shape != shape:
             grad = np.broadcast_to(grad, shape)
     if grad.dtype != like.dtype:
+        if grad.dtype.kind == "c" and like.dtype.kind != "c":  # a real input's gradient is the real part (torch)
+            grad = grad.real
         grad = grad.astype(like.dtype)
     return grad
 
@@ -218,6 +220,8 @@ def _fit_graph(g: Tensor, like: Tensor) -> Tensor:
             g = g.sum(axes, keepdim=True)
         if tuple(g.shape) != shape:
             g = g.expand(*shape)
+    if g._data.dtype.kind == "c" and like._data.dtype.kind != "c":  # a real input's gradient is the real part
+        g = g.real
     return g.to(like.dtype) if g._data.dtype != like._data.dtype else g
 
 

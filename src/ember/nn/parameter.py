@@ -16,7 +16,7 @@ class Parameter(Tensor):
             arr = data._data
         else:
             arr = _to_array(data)
-        if requires_grad and arr.dtype.kind != "f":
+        if requires_grad and arr.dtype.kind not in "fc":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         self._data = arr
         self.requires_grad = requires_grad

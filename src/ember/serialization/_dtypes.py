@@ -34,10 +34,12 @@ KINDS = tuple(Kind(e, t, s, st, np.dtype(raw).newbyteorder("<")) for e, t, s, st
     ("int32", "int32", "IntStorage", "I32", np.int32),
     ("int64", "int64", "LongStorage", "I64", np.int64),
     ("bool", "bool", "BoolStorage", "BOOL", np.bool_),
+    ("complex64", "complex64", "ComplexFloatStorage", "C64", np.complex64),
+    ("complex128", "complex128", "ComplexDoubleStorage", "", np.complex128),  # (safetensors has no complex128)
 ))
 BY_TORCH = {k.torch: k for k in KINDS}
 BY_STORAGE = {k.storage: k for k in KINDS}
-BY_SAFETENSORS = {k.safetensors: k for k in KINDS}
+BY_SAFETENSORS = {k.safetensors: k for k in KINDS if k.safetensors}
 BY_NUMPY = {k.raw: k for k in KINDS if k.torch == k.ember}   # what ember's arrays are saved as
 BFLOAT16 = BY_TORCH["bfloat16"]
 

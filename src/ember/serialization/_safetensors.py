@@ -95,6 +95,8 @@ def write(fh, tensors, metadata=None) -> None:
     order = sorted(arrays, key=lambda k: -arrays[k].itemsize)       # wider types first keeps every offset aligned
     for k in order:
         kind = _dtypes.kind_of(arrays[k], _WHAT)
+        if not kind.safetensors:
+            raise TypeError(f"{_WHAT}: safetensors cannot store arrays of dtype {arrays[k].dtype}")
         header[k] = {"dtype": kind.safetensors, "shape": list(arrays[k].shape),
                      "data_offsets": [offset, offset + arrays[k].nbytes]}
         offset += arrays[k].nbytes

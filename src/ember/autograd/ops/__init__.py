@@ -9,6 +9,7 @@ from .. import _versions
 from ..grad_mode import _state
 from . import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S, sorting as O
 from . import special as X
+from . import complex as C
 from ._util import _C_NAMES, as_tensor_arg, broadcast_error
 
 # ---- operators ----------------------------------------------------------------------
@@ -108,7 +109,7 @@ _METHODS = {
     "xlogy": E.xlogy, "copysign": E.copysign, "float_power": E.float_power, "ldexp": E.ldexp,
     "heaviside": E.heaviside, "gcd": E.gcd, "lcm": E.lcm, "fmax": E.fmax, "fmin": E.fmin,
     "nextafter": E.nextafter, "isposinf": E.isposinf, "isneginf": E.isneginf, "signbit": E.signbit,
-    "isreal": E.isreal, "nan_to_num": E.nan_to_num, "positive": E.positive, "frexp": E.frexp, "sgn": E.sign,
+    "isreal": E.isreal, "nan_to_num": E.nan_to_num, "positive": E.positive, "frexp": E.frexp, "sgn": C.sgn,
     "fix": E.trunc, "not_equal": E.ne, "greater_equal": E.ge, "less_equal": E.le,
     "nansum": R.nansum, "nanmean": R.nanmean, "aminmax": R.aminmax,
     "roll": S.roll, "fliplr": S.fliplr, "flipud": S.flipud, "rot90": S.rot90, "narrow": S.narrow, "tile": S.tile,
@@ -129,7 +130,10 @@ _METHODS = {
     "as_strided": S.as_strided, "as_strided_scatter": S.as_strided_scatter, "unfold": S.unfold, "sum_to_size": S.sum_to_size, "narrow_copy": S.narrow_copy, "adjoint": S.adjoint,
     "broadcast_to": S.broadcast_to, "prelu": N.prelu,
     "byte": lambda x: x.to(_dtype.uint8), "char": lambda x: x.to(_dtype.int8), "short": lambda x: x.to(_dtype.int16),
-    "is_complex": lambda x: False, "is_conj": lambda x: False, "is_neg": lambda x: False,
+    "is_complex": C._is_complex, "is_conj": C.is_conj, "is_neg": lambda x: False,
+    # complex tensors (complex.py)
+    "conj": C.conj, "conj_physical": C.conj_physical, "resolve_conj": C.resolve_conj, "resolve_neg": C.resolve_neg,
+    "angle": C.angle, "cfloat": lambda x: x.to(_dtype.complex64), "cdouble": lambda x: x.to(_dtype.complex128),
     "is_signed": lambda x: x.dtype.is_signed, "is_inference": lambda x: False,
     "is_same_size": lambda x, other: x._data.shape == other._data.shape,
     "is_nonzero": lambda x: _is_nonzero(x),
@@ -481,7 +485,7 @@ _FLOAT_INPLACE = ("tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh
                   "arctan", "arcsinh", "arccosh", "arctanh", "sinc", "exp2", "deg2rad", "rad2deg", "logit", "sin",
                   "cos", "log2", "log10", "log1p", "expm1", "rsqrt", "atan2", "arctan2", "hypot", "logaddexp",
                   "logaddexp2", "xlogy", "copysign", "ldexp")
-_SAME_DTYPE_INPLACE = ("frac", "fmod", "heaviside", "gcd", "lcm", "nextafter", "nan_to_num", "sgn", "fix", "ceil",
+_SAME_DTYPE_INPLACE = ("conj_physical", "frac", "fmod", "heaviside", "gcd", "lcm", "nextafter", "nan_to_num", "sgn", "fix", "ceil",
                        "floor", "round", "trunc", "sign", "square", "remainder", "floor_divide", "eq", "ne", "lt",
                        "le", "gt", "ge", "not_equal", "greater_equal", "less_equal", "greater", "less",
                        "logical_not", "logical_and", "logical_or", "logical_xor", "index_add", "index_copy",
@@ -609,8 +613,9 @@ def _matrix_transpose(name, batches):
 _PROPERTIES = {  # read-only attributes of torch.Tensor (installed as properties, outside the method table)
     "itemsize": lambda x: x._data.dtype.itemsize,
     "nbytes": lambda x: x._data.nbytes,
-    "H": _matrix_transpose("H", False),  # (the conjugate transpose: the transpose, for real tensors)
-    "mH": _matrix_transpose("mH", True),
+    "H": lambda x: C.conj(_matrix_transpose("H", False)(x)),  # the conjugate transpose
+    "mH": lambda x: C.conj(_matrix_transpose("mH", True)(x)),
+    "real": C.real, "imag": C.imag,
 }
 
 

@@ -18,7 +18,7 @@ def operands(x, y):
         return (x if xd.dtype == dt else x._cast(dt)), (y if yd.dtype == dt else y._cast(dt))
     if isinstance(y, np.ndarray):
         return operands(x, _wrap(y))
-    if not isinstance(y, (bool, int, float, np.number, np.bool_)):
+    if not isinstance(y, (bool, int, float, complex, np.number, np.bool_)):
         raise TypeError(f"unsupported operand type: expected a Tensor or a number, got {type(y).__name__}")
     dt = _dtype.result_np_dtype(xd, y)
     return (x if xd.dtype == dt else x._cast(dt)), _wrap(np.asarray(y, dtype=dt))

@@ -28,6 +28,15 @@ def xp_of(g):
     return TensorNamespace if isinstance(g, Tensor) else np
 
 
+def cj(a):
+    """conj(a) for a complex array or Tensor (a formula's conjugate, ``complex.py``); ``a`` itself when it is real,
+    so that real backward passes pay one dtype test and no copy."""
+    dt = getattr(a, "dtype", None)
+    if dt is None or not (dt.is_complex if isinstance(a, Tensor) else dt.kind == "c"):
+        return a
+    return a.conj() if isinstance(a, Tensor) else np.conj(a)
+
+
 def dtype_of(a) -> np.dtype:
     """The NumPy dtype of an array or of a Tensor's array."""
     return a._data.dtype if isinstance(a, Tensor) else a.dtype
@@ -62,7 +71,7 @@ class TensorNamespace:
 
     @staticmethod
     def sign(a):
-        return a.sign()
+        return a.sgn()  # (NumPy's sign of a complex z is z/|z|: torch's sgn)
 
     @staticmethod
     def abs(a):

@@ -12,7 +12,7 @@ import numpy as np
 
 from ...tensor import Tensor, _wrap
 from ..function import Op
-from ._xp import xp_of
+from ._xp import cj, xp_of
 from ._util import operands, as_tensor_arg, broadcast_error, broadcasting, not_implemented
 
 
@@ -47,7 +47,7 @@ class Mul(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.b, g * ctx.a
+        return g * cj(ctx.b), g * cj(ctx.a)
 
 
 class Div(Op):
@@ -61,8 +61,8 @@ class Div(Op):
     @staticmethod
     def backward(ctx, g):
         with np.errstate(divide="ignore", invalid="ignore"):
-            gb = g / ctx.b
-        return gb, -gb * ctx.out
+            gb = g / cj(ctx.b)
+        return gb, -gb * cj(ctx.out)
 
 
 class Neg(Op):
@@ -119,11 +119,11 @@ class PowScalar(Op):
     def backward(ctx, g):
         a, e = ctx.a, ctx.e
         if e == 2:
-            return g * 2 * a
+            return g * 2 * cj(a)
         if e == 0:
             return xp_of(g).zeros_like(g)
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** (e - 1) = inf for e < 1, as torch
-            return g * (e * a ** float(e - 1))
+            return g * cj(e * a ** float(e - 1))
 
 
 class RPowScalar(Op):
@@ -154,7 +154,7 @@ class Exp(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.out
+        return g * cj(ctx.out)
 
 
 class Log(Op):
@@ -167,7 +167,7 @@ class Log(Op):
     @staticmethod
     def backward(ctx, g):
         with np.errstate(divide="ignore", invalid="ignore"):
-            return g / ctx.a
+            return g / cj(ctx.a)
 
 
 class Log1p(Op):
@@ -203,7 +203,7 @@ class Sqrt(Op):
     @staticmethod
     def backward(ctx, g):
         with np.errstate(divide="ignore"):
-            return g / (2 * ctx.out)
+            return g / (2 * cj(ctx.out))
 
 
 class Rsqrt(Op):
@@ -227,7 +227,7 @@ class Reciprocal(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return -g * ctx.out * ctx.out
+        return -g * cj(ctx.out * ctx.out)
 
 
 class Abs(Op):
@@ -381,6 +381,11 @@ class Where(Op):
 class Cast(Op):
     @staticmethod
     def forward(ctx, a, *, dtype):
+        if a.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+            import warnings
+
+            warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=2)
+            a = a.real
         return a.astype(dtype)
 
     @staticmethod
@@ -530,7 +535,7 @@ def rpow(x, s):
 
 def _float_unary(op):
     def fn(x):
-        if x._data.dtype.kind != "f":
+        if x._data.dtype.kind not in "fc":
             from ... import _dtype
 
             x = x._cast(_dtype.get_default_dtype().np)
@@ -591,6 +596,9 @@ class _ZeroGrad(Op):
 
 
 def sign(x):
+    if x._data.dtype.kind == "c":
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                                  "torch.sgn instead.")
     return _ZeroGrad.apply(x, fn=np.sign if x._data.dtype.kind != "b" else np.copy)
 
 
@@ -627,8 +635,15 @@ def round(x, *, decimals=0):
     return _ZeroGrad.apply(x, fn=lambda a: np.round(a, decimals))
 
 
+def _no_complex_extremum(name, a):
+    if a._data.dtype.kind == "c":
+        raise RuntimeError(f"{name} not implemented for complex tensors.")
+
+
 @broadcasting
 def clamp(x, min=None, max=None):
+    if x._data.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     from ... import _dtype
@@ -660,12 +675,14 @@ clip = clamp
 @broadcasting
 def maximum(x, y):
     a, b = operands(x, y)
+    _no_complex_extremum("maximum", a)
     return Maximum.apply(a, b)
 
 
 @broadcasting
 def minimum(x, y):
     a, b = operands(x, y)
+    _no_complex_extremum("minimum", a)
     return Minimum.apply(a, b)
 
 
@@ -686,12 +703,17 @@ def clone(x, *, memory_format=None):
     return Clone.apply(x)
 
 
-def _compare(ufunc):
+def _compare(ufunc, name=None):
+    """An elementwise comparison; an ordering one (``name`` given: lt, le ...) has no complex version (torch)."""
+    ordered = name is not None
+
     @broadcasting
     def op(x, y):
         if not isinstance(x, Tensor):
             x = as_tensor_arg(x)
         a, b = operands(x, y)
+        if ordered and a._data.dtype.kind == "c":
+            raise not_implemented(f"{name}_cpu", a._data.dtype)
         return _wrap(ufunc(a._data, b._data))
 
     op.__name__ = ufunc.__name__
@@ -700,10 +722,10 @@ def _compare(ufunc):
 
 eq = _compare(np.equal)
 ne = _compare(np.not_equal)
-lt = _compare(np.less)
-le = _compare(np.less_equal)
-gt = _compare(np.greater)
-ge = _compare(np.greater_equal)
+lt = _compare(np.less, "lt")
+le = _compare(np.less_equal, "le")
+gt = _compare(np.greater, "gt")
+ge = _compare(np.greater_equal, "ge")
 logical_and = _compare(np.logical_and)
 logical_or = _compare(np.logical_or)
 logical_xor = _compare(np.logical_xor)

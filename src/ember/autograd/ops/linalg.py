@@ -8,7 +8,7 @@ from ..._threads import note_blas
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import matmul_dtype_error
-from ._xp import dtype_of, xp_of
+from ._xp import cj, dtype_of, xp_of
 
 
 class MatMul(Op):
@@ -24,7 +24,7 @@ class MatMul(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, b, xp = ctx.a, ctx.b, xp_of(g)
+        a, b, xp = cj(ctx.a), cj(ctx.b), xp_of(g)  # (conjugates: the complex rule, complex.py)
         note_blas()
         if a.ndim == 1 and b.ndim == 1:
             return g * b, g * a
@@ -598,7 +598,7 @@ def _right_solve(xp, x, a):
 
 
 class Solve(Op):
-    """X = A⁻¹B for B of shape (…, n, k).  B̄ = A⁻ᵀ·X̄,  Ā = −B̄·Xᵀ."""
+    """X = A⁻¹B for B of shape (…, n, k).  B̄ = A⁻ᴴ·X̄,  Ā = −B̄·Xᴴ (ᴴ: the conjugate transpose; ᵀ for real A)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -609,8 +609,45 @@ class Solve(Op):
     @staticmethod
     def backward(ctx, g):
         xp = xp_of(g)
-        gb = xp.linalg.solve(_mT(ctx.a), g)
-        return -xp.matmul(gb, _mT(ctx.out)), gb
+        gb = xp.linalg.solve(_mT(cj(ctx.a)), g)
+        return -xp.matmul(gb, _mT(cj(ctx.out))), gb
+
+
+class Eig(Op):
+    """A = V·diag(λ)·V⁻¹ (any square A; λ and V complex, V's columns of unit norm), packed as out[…, 0, :] = λ,
+    out[…, 1:, :] = V.  With E_ij = conj(λ_j − λ_i) (1 on the diagonal) and ∘ the elementwise product:
+
+        M = VᴴV̄ − Vᴴ·V·diag(Re diag(VᴴV̄)),   Ā = V⁻ᴴ·(diag(λ̄) + M∘(1 − I)/E)·Vᴴ
+
+    (torch's ``linalg_eig_backward``; a real A keeps the real part). The loss must not depend on the eigenvectors'
+    phases, which are arbitrary (torch checks this; ember does not).
+
+    Reference: Giles, "An extended collection of matrix derivative results for forward and reverse mode automatic
+    differentiation", 2008; the complex form as in torch's FunctionsManual.cpp.
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        lam, v = np.linalg.eig(a)  # (LAPACK geev, as torch: the real routine for a real A)
+        cdt = np.result_type(a.dtype, np.complex64)
+        out = np.concatenate([lam.astype(cdt)[..., None, :], v.astype(cdt)], -2)
+        ctx.out = out
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        n = ctx.out.shape[-1]
+        lam, v = ctx.out[..., 0, :], ctx.out[..., 1:, :]
+        gl, gv = g[..., 0, :], g[..., 1:, :]
+        vh = _mT(cj(v))
+        vhgv = xp.matmul(vh, gv)
+        eye = np.eye(n)
+        re_diag = ((vhgv * eye).sum(-2)).real  # Re diag(VᴴV̄)
+        m = vhgv - xp.matmul(vh, v * xp.expand_dims(re_diag, -2))
+        e = cj(xp.expand_dims(lam, -2) - xp.expand_dims(lam, -1)) + eye
+        inner = m / e * (1 - eye) + xp.expand_dims(gl, -2) * eye
+        return xp.linalg.solve(vh, xp.matmul(inner, vh))
 
 
 class LogAbsDet(Op):

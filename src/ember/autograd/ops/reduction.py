@@ -8,7 +8,7 @@ import numpy as np
 from ... import _dtype
 from ...tensor import Tensor, _wrap
 from ..function import Op
-from ._util import dims
+from ._util import dims, not_implemented
 from ._xp import xp_of
 from .indexing import along, scatter_to
 
@@ -219,14 +219,14 @@ def sum(x, dim=None, keepdim=False, *, dtype=None):
 
 
 def mean(x, dim=None, keepdim=False, *, dtype=None):
-    if dtype is not None and _dtype.np_dtype(dtype).kind != "f":
+    if dtype is not None and _dtype.np_dtype(dtype).kind not in "fc":
         raise RuntimeError(
             "mean(): could not infer output dtype. Optional dtype must be either a floating point or complex dtype. "
             f"Got: {_dtype.scalar_name(dtype)}"
         )
     if dtype is not None:
         x = x.to(dtype)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fc":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
             f"Got: {_dtype.scalar_name(x.dtype)}"
@@ -283,6 +283,10 @@ def _maxmin(x, dim, keepdim, largest, name):
         from .elementwise import maximum, minimum
 
         return (maximum if largest else minimum)(x, dim)
+    if x._data.dtype.kind == "c":
+        if dim is None:
+            raise not_implemented(f"{name}_all", x._data.dtype)
+        raise RuntimeError(f"{name}(): does not support complex input")
     if dim is None:
         if x._data.size == 0:
             raise _no_dim_for_empty(name)

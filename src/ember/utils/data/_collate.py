@@ -65,7 +65,7 @@ def collate_numpy_array_fn(batch, *, collate_fn_map=None):
         raise TypeError(_ERR.format(batch[0].dtype))
     for b in batch:
         if isinstance(b, np.ndarray):
-            from_np(b.dtype)  # a TypeError for dtypes ember lacks (torch has uint16/32/64 and complex)
+            from_np(b.dtype)  # a TypeError for dtypes ember lacks (torch has uint16/32/64)
     return collate([_creation.as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
 
 

@@ -621,3 +621,27 @@ def test_the_mean_of_an_empty_integer_loss_raises_torch_s_error():
 
 def test_poisson_nll_loss_full_with_a_bool_target_raises_torch_s_error():
     _same_module_error(lambda M: M.nn.functional.poisson_nll_loss(M.tensor([0.5]), M.tensor([True]), full=True))
+
+
+_CLAMP_DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+
+
+def _clamp_min_outcome(lib, dtype, bound):
+    """clamp_min_ in place on [1, 5, 9] (or a bool tensor): the result and its dtype, or the error raised."""
+    values = [True, False, True] if dtype == "bool" else [1, 5, 9]
+    x = lib.tensor(values, dtype=getattr(lib, dtype))
+    if isinstance(bound, str):
+        bound = lib.tensor([True, True, False] if bound == "bool" else [3, 3, 3], dtype=getattr(lib, bound))
+    try:
+        out = x.clamp_min_(bound)
+    except Exception as err:  # the outcome compared is the exception itself
+        return type(err).__name__, str(err)
+    return out.tolist(), str(out.dtype).split(".")[-1], out is x
+
+
+@pytest.mark.parametrize("dtype", _CLAMP_DTYPES)
+@pytest.mark.parametrize("bound", [*_CLAMP_DTYPES, True, 3, 2.5])
+def test_clamp_min_in_place_casts_within_a_category(dtype, bound):
+    """torch clips an int32 tensor by an int64 bound (and uint8 by int64) in place; it refuses only a float bound
+    into an integer tensor and an integer bound into a bool one (tensor bounds of the same shape, and scalars)."""
+    assert _clamp_min_outcome(ember, dtype, bound) == _clamp_min_outcome(torch, dtype, bound)

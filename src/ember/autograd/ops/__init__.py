@@ -192,9 +192,13 @@ def _changed(self):
     return self
 
 
-def _check_castable(src, dst):
+def _castable(src, dst):
     """torch's rule for an in-place result: no float into an integer or bool tensor, no integer into a bool one."""
-    if src.kind == "f" and dst.kind in "iub" or src.kind in "iu" and dst.kind == "b":
+    return not (src.kind == "f" and dst.kind in "iub" or src.kind in "iu" and dst.kind == "b")
+
+
+def _check_castable(src, dst):
+    if not _castable(src, dst):
         raise RuntimeError(
             f"result type {_dtype.scalar_name(src)} can't be cast to the desired output type {_dtype.scalar_name(dst)}"
         )
@@ -358,7 +362,11 @@ def clamp_(self, min=None, max=None):
             raise RuntimeError(f"output with shape {list(d.shape)} doesn't match the broadcast shape {list(shape)}") from None
         if isinstance(err, ValueError):
             raise
-        src = E.clamp(_wrap(d[:0] if d.ndim else d), min, max)._data.dtype  # torch's result type
+        first = [b.reshape(-1)[:1] if isinstance(b, Tensor) else b for b in (min, max)]  # the dtypes, not the values
+        src = E.clamp(_wrap(d.reshape(-1)[:1]), *first)._data.dtype  # torch's result type
+        if _castable(src, d.dtype):
+            np.clip(d, _arr(min), _arr(max), out=d, casting="unsafe")  # torch casts within a category (int64 into uint8)
+            return _changed(self)
         tensor_bound = isinstance(min, Tensor) or isinstance(max, Tensor)  # (torch names dst in C++ otherwise)
         dst = _dtype.scalar_name(d.dtype) if tensor_bound else _C_NAMES[d.dtype.name]
         raise RuntimeError(f"result type {_dtype.scalar_name(src)} can't be cast to the desired output type {dst}") from None

@@ -623,25 +623,42 @@ def test_poisson_nll_loss_full_with_a_bool_target_raises_torch_s_error():
     _same_module_error(lambda M: M.nn.functional.poisson_nll_loss(M.tensor([0.5]), M.tensor([True]), full=True))
 
 
-_CLAMP_DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+
+_INPLACE_DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
 
 
-def _clamp_min_outcome(lib, dtype, bound):
-    """clamp_min_ in place on [1, 5, 9] (or a bool tensor): the result and its dtype, or the error raised."""
+def _inplace_outcome(lib, dtype, method, other):
+    """``x.method(other)`` in place on [1, 5, 9] (or a bool tensor): the result and its dtype, or the error raised.
+    A string ``other`` is the dtype of a tensor [-3, 3, 2] (bool: [True, True, False])."""
     values = [True, False, True] if dtype == "bool" else [1, 5, 9]
     x = lib.tensor(values, dtype=getattr(lib, dtype))
-    if isinstance(bound, str):
-        bound = lib.tensor([True, True, False] if bound == "bool" else [3, 3, 3], dtype=getattr(lib, bound))
+    if isinstance(other, str):
+        other = lib.tensor([True, True, False] if other == "bool" else [-3, 3, 2], dtype=getattr(lib, other))
     try:
-        out = x.clamp_min_(bound)
+        out = getattr(x, method)(other)
     except Exception as err:  # the outcome compared is the exception itself
         return type(err).__name__, str(err)
-    return out.tolist(), str(out.dtype).split(".")[-1], out is x
+    return str(out.tolist()), str(out.dtype).split(".")[-1], out is x  # (str: nan equals nan)
 
 
-@pytest.mark.parametrize("dtype", _CLAMP_DTYPES)
-@pytest.mark.parametrize("bound", [*_CLAMP_DTYPES, True, 3, 2.5])
-def test_clamp_min_in_place_casts_within_a_category(dtype, bound):
-    """torch clips an int32 tensor by an int64 bound (and uint8 by int64) in place; it refuses only a float bound
-    into an integer tensor and an integer bound into a bool one (tensor bounds of the same shape, and scalars)."""
-    assert _clamp_min_outcome(ember, dtype, bound) == _clamp_min_outcome(torch, dtype, bound)
+@pytest.mark.parametrize("dtype", _INPLACE_DTYPES)
+@pytest.mark.parametrize("other", [*_INPLACE_DTYPES, True, 3, -2, 2.5])
+@pytest.mark.parametrize("method", ["clamp_min_", "add_", "mul_", "pow_"])
+def test_in_place_ops_cast_within_a_category(dtype, other, method):
+    """torch computes in the promoted type and casts back within a category (an int64 tensor into uint8 or int32);
+    it refuses only a float result into an integer tensor and an integer one into a bool tensor. An integer tensor
+    to a tensor of negative integer powers is 0 or ±1; to a negative Python int it raises."""
+    assert _inplace_outcome(ember, dtype, method, other) == _inplace_outcome(torch, dtype, method, other)
+
+
+@pytest.mark.parametrize("dtype", _INPLACE_DTYPES)
+@pytest.mark.parametrize("method, other", [
+    *((m, o) for m in ("clamp_min", "add", "sub", "mul", "pow", "remainder")
+      for o in (*_INPLACE_DTYPES, True, 3, -2, 300, -300, 2.5)),
+    *(("maximum", o) for o in _INPLACE_DTYPES),  # (tensors only, in both libraries)
+])
+def test_binary_ops_with_an_int_outside_the_dtype_wrap_as_torch(dtype, method, other):
+    """Out of place, torch's result type of a uint8/int8 tensor and a Python int is the tensor's dtype, and an int
+    outside its range wraps around (``uint8 - 2`` adds 254; NumPy raises OverflowError); clamp's bounds and pow's
+    exponent are checked instead (RuntimeError, with c10's range: −255 … 255 for uint8)."""
+    assert _inplace_outcome(ember, dtype, method, other)[:2] == _inplace_outcome(torch, dtype, method, other)[:2]

@@ -1,6 +1,8 @@
 """Bugs found by the differential fuzzer (tests/fuzz) and issue #17, each pinned against torch."""
 import re
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -662,3 +664,31 @@ def test_binary_ops_with_an_int_outside_the_dtype_wrap_as_torch(dtype, method, o
     outside its range wraps around (``uint8 - 2`` adds 254; NumPy raises OverflowError); clamp's bounds and pow's
     exponent are checked instead (RuntimeError, with c10's range: −255 … 255 for uint8)."""
     assert _inplace_outcome(ember, dtype, method, other)[:2] == _inplace_outcome(torch, dtype, method, other)[:2]
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int16", "int32"])
+@pytest.mark.parametrize("reduce", ["sum", "prod", "nansum"])
+def test_integer_sums_and_products_are_int64(dtype, reduce):
+    """torch reduces bool and every integer dtype, unsigned ones too, in int64 (NumPy gives uint64 for uint8)."""
+    a = np.array([[3, 200], [1, 2]]).astype(dtype)
+    e, t = getattr(ember.tensor(a), reduce)(0), getattr(torch.tensor(a), reduce)(0)
+    assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1] and e.tolist() == t.tolist()
+
+
+def test_hardtanh_of_an_unsigned_tensor_refuses_negative_limits():
+    _same_error(lambda x: torch.nn.functional.hardtanh(x[0]) if isinstance(x[0], torch.Tensor)
+                else ember.nn.functional.hardtanh(x[0]), np.array([1, 2], np.uint8))
+
+
+def test_bool_pow_checks_the_shapes_before_the_dtype():
+    _same_error(lambda x: x[0].pow(x[1]), np.ones((2, 3), bool), np.ones((5,), bool))
+
+
+def test_log1p_backward_at_minus_one_is_inf_without_a_warning():
+    x = ember.tensor([-1.0, 0.5], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x.log1p().sum().backward()
+    t = torch.tensor([-1.0, 0.5], requires_grad=True)
+    t.log1p().sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())  # [inf, 1/1.5]

@@ -29,7 +29,7 @@ import torch
 import ember
 
 SEED = 20261203
-DTYPES = ("float32", "float64", "int64", "int32", "bool")
+DTYPES = ("float32", "float64", "int64", "int32", "bool", "float16", "int16", "int8", "uint8")
 _FLOAT = ("float32", "float64")
 
 
@@ -37,7 +37,7 @@ _FLOAT = ("float32", "float64")
 @dataclasses.dataclass(frozen=True)
 class Allowed:
     """A deliberate difference: for op ``name``, where ``when(case, message)`` holds, a mismatch of ``kind`` passes.
-    kind: 'raises' (torch raises, ember returns a value), 'backward' (torch's backward raises, ember's works),
+    kind: 'raises' (torch raises, ember returns a value), 'value' (another output value), 'backward' (torch's backward raises, ember's works),
     'shape' (another output shape), 'warns' (ember's backward warns), 'requires_grad' (only torch's output
     requires grad)."""
 
@@ -73,6 +73,9 @@ ALLOWED = [
     Allowed("F.soft_margin_loss", "backward", lambda c, m: "Negation" in m and _dtypes(c)[1] == "bool",
             "torch's soft_margin_loss backward negates a bool target and raises (its forward accepts it); ember "
             "gives the gradient"),
+    Allowed("F.soft_margin_loss", "value", lambda c, m: "inf location mismatch" in m,
+            "ember's softplus is stable: where torch's log(1 + exp(−y·x)) overflows to inf (|y·x| > 88 in float32, "
+            "from integer targets such as 255) ember gives the finite value (its docstring says so)"),
     Allowed("setitem", "requires_grad", lambda c, m: c.inputs[0].dtype.kind in "iub",
             "torch marks an integer/bool tensor as requiring grad after a float value that requires grad is set "
             "into it (its CopySlices node); ember keeps integer and bool tensors out of the graph, as torch's own "
@@ -105,12 +108,12 @@ def shape(rng, ndim=None, lo=0):
 
 
 def array(rng, shp, dtype=None):
-    dtype = dtype or str(rng.choice(DTYPES, p=[0.4, 0.15, 0.2, 0.1, 0.15]))
+    dtype = dtype or str(rng.choice(DTYPES, p=[0.36, 0.13, 0.18, 0.08, 0.13, 0.03, 0.03, 0.03, 0.03]))
     if dtype == "bool":
         return rng.random(shp) < 0.5
     if dtype in _FLOAT:
         return (rng.standard_normal(shp) * 2).astype(dtype)
-    return rng.integers(-3, 4, shp).astype(dtype)
+    return rng.integers(0 if dtype == "uint8" else -3, 4, shp).astype(dtype)
 
 
 def broadcastable(rng, shp):
@@ -638,7 +641,9 @@ def _leaves(out):
 
 
 def _tol(dtype):
-    return (1e-4, 1e-5) if dtype == np.float32 else (1e-6, 1e-9)
+    """float32: its precision; float16: 4 units in the last place (torch computes half ops in float32 and rounds
+    once, NumPy rounds each step in float16); float64 and integers: tight."""
+    return {np.float32: (1e-4, 1e-5), np.float16: (4e-3, 1e-3)}.get(np.dtype(dtype).type, (1e-6, 1e-9))
 
 
 def _close(e, t, what):
@@ -676,7 +681,11 @@ def check(case: Case) -> None:
         if isinstance(t, torch.Tensor) and isinstance(e, ember.Tensor) and tuple(e.shape) != tuple(t.shape):
             _mismatch(case, "shape", f"output {k}: shape {tuple(e.shape)} != {tuple(t.shape)}")
             return
-        _close(e, t, f"output {k}")
+        try:
+            _close(e, t, f"output {k}")
+        except AssertionError as err:
+            _mismatch(case, "value", str(err))
+            return
     _check_grad(case, t_in, e_in, t_outs, e_outs)
 
 

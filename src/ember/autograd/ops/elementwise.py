@@ -179,7 +179,8 @@ class Log1p(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g / (1 + ctx.a)
+        with np.errstate(divide="ignore", invalid="ignore"):  # ±inf at a = −1, as torch
+            return g / (1 + ctx.a)
 
 
 class Expm1(Op):
@@ -509,6 +510,10 @@ def pow(x, e):
     if isinstance(e, Tensor):
         a, b = operands(x, e)
         if a._data.dtype.kind == "b":
+            try:
+                np.broadcast_shapes(a._data.shape, b._data.shape)  # (torch checks the shapes first)
+            except ValueError:
+                raise broadcast_error(a._data.shape, b._data.shape) from None
             raise not_implemented("pow", a._data.dtype)
         return Pow.apply(a, b)
     if x._data.dtype.kind == "b" and isinstance(e, bool):  # bool ** bool stays bool, as torch

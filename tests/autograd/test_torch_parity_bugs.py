@@ -692,3 +692,34 @@ def test_log1p_backward_at_minus_one_is_inf_without_a_warning():
     t = torch.tensor([-1.0, 0.5], requires_grad=True)
     t.log1p().sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())  # [inf, 1/1.5]
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "float32"])
+def test_all_and_any_keep_uint8(dtype):
+    """torch's all/any return uint8 for a uint8 input (its byte masks) and bool otherwise."""
+    a = np.array([[1, 0], [2, 3]]).astype(dtype)
+    for fn in ("all", "any"):
+        e, t = getattr(ember.tensor(a), fn)(0), getattr(torch.tensor(a), fn)(0)
+        assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1] and e.tolist() == t.tolist()
+
+
+@pytest.mark.parametrize("value", [-3, -300, 300, 2.5, -1.5, True])
+@pytest.mark.parametrize("method", ["masked_fill", "masked_fill_"])
+def test_masked_fill_checks_the_value_against_an_integer_dtype(value, method):
+    """c10's overflow check: −3 wraps into uint8 (253), −300, 300 and −1.5 raise."""
+    outcomes = []
+    for lib in (ember, torch):
+        try:
+            out = getattr(lib.tensor([2, 7], dtype=lib.uint8), method)(lib.tensor([True, False]), value)
+            outcomes.append(out.tolist())
+        except RuntimeError as err:
+            outcomes.append(str(err))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_hinge_embedding_loss_compares_a_uint8_target_in_its_dtype():
+    """torch compares the target with −1 in the target's dtype, where −1 is 255 for uint8."""
+    x, y = np.array([-1.4, -0.9], np.float32), np.array([1, 255], np.uint8)
+    e = ember.nn.functional.hinge_embedding_loss(ember.tensor(x), ember.tensor(y), reduction="none")
+    t = torch.nn.functional.hinge_embedding_loss(torch.tensor(x), torch.tensor(y), reduction="none")
+    np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-6)

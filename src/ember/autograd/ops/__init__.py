@@ -469,7 +469,7 @@ def masked_fill_(self, mask, value):
         self._check_inplace()
         return _record(self, I.masked_fill(self._snapshot(), mask, value))
     I.masked_fill(_wrap(self._data), mask, value)  # validates
-    self._data[np.broadcast_to(_arr(mask), self._data.shape)] = _arr(value)
+    self._data[np.broadcast_to(_arr(mask), self._data.shape)] = _operand(value, self._data)
     return _changed(self)
 
 

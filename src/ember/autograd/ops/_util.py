@@ -36,11 +36,13 @@ _C10_INT_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int
 
 
 def checked_scalar(y, dt):
-    """``scalar_array`` for the ops where torch checks the conversion (clamp's bounds, pow's exponent): an int
-    outside an integer dtype's range is RuntimeError; as c10's check, an unsigned dtype also takes −max … −1."""
-    if isinstance(y, int) and not isinstance(y, bool) and dt.kind in "iu":
+    """``scalar_array`` for the ops where torch checks the conversion (clamp's bounds, pow's exponent, masked_fill's
+    value): a number outside an integer dtype's range is RuntimeError; as c10's check, an unsigned dtype also
+    takes the ints −max … −1 (they wrap), but no negative float."""
+    if isinstance(y, (int, float)) and not isinstance(y, bool) and dt.kind in "iu":
         info = np.iinfo(dt)
-        if not (-info.max if dt.kind == "u" else info.min) <= y <= info.max:
+        low = -info.max if dt.kind == "u" and isinstance(y, int) else info.min
+        if not low <= y <= info.max:
             raise RuntimeError(f"value cannot be converted to type {_C10_INT_NAMES[dt.name]} without overflow")
     return scalar_array(y, dt)
 

@@ -425,11 +425,17 @@ class _CumSum(Op):
 
 
 def all(x, dim=None, keepdim=False):
-    return _wrap(np.asarray(np.all(x._data, axis=None if dim is None else dims(dim, x._data.ndim), keepdims=keepdim)))
+    return _logical_reduction(np.all, x, dim, keepdim)
 
 
 def any(x, dim=None, keepdim=False):
-    return _wrap(np.asarray(np.any(x._data, axis=None if dim is None else dims(dim, x._data.ndim), keepdims=keepdim)))
+    return _logical_reduction(np.any, x, dim, keepdim)
+
+
+def _logical_reduction(fn, x, dim, keepdim):
+    """all/any: bool, except that torch keeps uint8 for a uint8 input (its legacy byte masks)."""
+    out = np.asarray(fn(x._data, axis=None if dim is None else dims(dim, x._data.ndim), keepdims=keepdim))
+    return _wrap(out.astype(np.uint8) if x._data.dtype == np.uint8 else out)
 
 
 def count_nonzero(x, dim=None):

@@ -1,6 +1,8 @@
 """ember._threads: the thread count, row_blocks, and staying on one thread right after a matrix product."""
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -67,3 +69,21 @@ def test_set_num_threads_rejects_bad_values():
     for bad in (0, -1, 1.5, True):
         with pytest.raises(RuntimeError, match="positive integer"):
             ember.set_num_threads(bad)
+
+
+@pytest.mark.parametrize("with_threadpoolctl", [True, False])
+def test_blas_threads_sets_and_restores_the_blas_count(with_threadpoolctl, monkeypatch):
+    """The `ember` command and the recurrent layers limit BLAS's threads on a core install too (no threadpoolctl:
+    NumPy's bundled OpenBLAS is set directly); the count read back from OpenBLAS itself changes and comes back."""
+    import threadpoolctl
+
+    if not with_threadpoolctl:
+        monkeypatch.setitem(sys.modules, "threadpoolctl", None)
+    monkeypatch.setattr(_threads, "_controller", None)
+    get, _ = _threads._bundled_openblas()
+    assert get is not None, "NumPy's wheel bundles OpenBLAS on the machines ember is tested on"
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        with _threads.blas_threads(1):
+            assert get() == 1
+        assert get() == 2
+    assert (_threads._controller is False) is not with_threadpoolctl

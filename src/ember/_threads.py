@@ -112,12 +112,15 @@ class Background:
 
 
 _controller = None  # threadpoolctl's view of the loaded BLAS libraries (found once)
+_own_blas = None  # without threadpoolctl: (get, set) of the OpenBLAS bundled with NumPy's wheels (found once)
 
 
-def one_blas_thread():
-    """A context in which matrix products run on one BLAS thread (threadpoolctl, from the ``fast`` extra;
-    without it, nothing changes). For loops of small products, such as the steps of a recurrent layer:
-    waking a second BLAS thread for each costs more than the product (see ``benchmarks/bench_sequence.py``)."""
+def blas_threads(n: int):
+    """A context in which matrix products run on at most ``n`` BLAS threads (the previous count is restored).
+
+    threadpoolctl (the ``fast`` and ``app`` extras) does this for any BLAS. Without it, the OpenBLAS that NumPy's
+    wheels bundle (``numpy.libs``) is set through its own ``*_set_num_threads`` entry point, so a core install of
+    ember controls its threads too; with neither, nothing changes."""
     global _controller
     if _controller is None:
         try:
@@ -126,6 +129,46 @@ def one_blas_thread():
             _controller = ThreadpoolController()
         except Exception:  # not installed, or no BLAS it knows
             _controller = False
-    if _controller is False:
-        return contextlib.nullcontext()
-    return _controller.limit(limits=1, user_api="blas")
+    if _controller is not False:
+        return _controller.limit(limits=n, user_api="blas")
+    get, set_ = _bundled_openblas()
+    return _set_for_a_while(get, set_, n) if get else contextlib.nullcontext()
+
+
+def one_blas_thread():
+    """``blas_threads(1)``: for loops of small products, such as the steps of a recurrent layer, where waking a
+    second BLAS thread for each costs more than the product (see ``benchmarks/bench_sequence.py``)."""
+    return blas_threads(1)
+
+
+@contextlib.contextmanager
+def _set_for_a_while(get, set_, n):
+    before = get()
+    set_(n)
+    try:
+        yield
+    finally:
+        set_(before)
+
+
+def _bundled_openblas():
+    """(get, set) of the thread count of the OpenBLAS in ``numpy.libs`` (scipy-openblas: ``scipy_openblas_*64_``;
+    older wheels: ``openblas*``), or (None, None)."""
+    global _own_blas
+    if _own_blas is None:
+        import ctypes
+        import glob
+
+        import numpy
+
+        _own_blas = (None, None)
+        for path in glob.glob(os.path.join(os.path.dirname(os.path.dirname(numpy.__file__)), "numpy.libs", "*openblas*")):
+            lib = ctypes.CDLL(path)  # already loaded by NumPy: the same library, not a second copy
+            for prefix, suffix in (("scipy_openblas_", "64_"), ("openblas_", "64_"), ("openblas_", "")):
+                get = getattr(lib, f"{prefix}get_num_threads{suffix}", None)
+                set_ = getattr(lib, f"{prefix}set_num_threads{suffix}", None)
+                if get is not None and set_ is not None:
+                    get.restype, set_.argtypes = ctypes.c_int, [ctypes.c_int]
+                    _own_blas = (get, set_)
+                    return _own_blas
+    return _own_blas

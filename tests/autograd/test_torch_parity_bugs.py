@@ -1,6 +1,8 @@
 """Bugs found by the differential fuzzer (tests/fuzz) and issue #17, each pinned against torch."""
 import re
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -635,3 +637,103 @@ def test_the_mean_of_an_empty_integer_loss_raises_torch_s_error():
 
 def test_poisson_nll_loss_full_with_a_bool_target_raises_torch_s_error():
     _same_module_error(lambda M: M.nn.functional.poisson_nll_loss(M.tensor([0.5]), M.tensor([True]), full=True))
+
+
+
+_INPLACE_DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+
+
+def _inplace_outcome(lib, dtype, method, other):
+    """``x.method(other)`` in place on [1, 5, 9] (or a bool tensor): the result and its dtype, or the error raised.
+    A string ``other`` is the dtype of a tensor [-3, 3, 2] (bool: [True, True, False])."""
+    values = [True, False, True] if dtype == "bool" else [1, 5, 9]
+    x = lib.tensor(values, dtype=getattr(lib, dtype))
+    if isinstance(other, str):
+        other = lib.tensor([True, True, False] if other == "bool" else [-3, 3, 2], dtype=getattr(lib, other))
+    try:
+        out = getattr(x, method)(other)
+    except Exception as err:  # the outcome compared is the exception itself
+        return type(err).__name__, str(err)
+    return str(out.tolist()), str(out.dtype).split(".")[-1], out is x  # (str: nan equals nan)
+
+
+@pytest.mark.parametrize("dtype", _INPLACE_DTYPES)
+@pytest.mark.parametrize("other", [*_INPLACE_DTYPES, True, 3, -2, 2.5])
+@pytest.mark.parametrize("method", ["clamp_min_", "add_", "mul_", "pow_"])
+def test_in_place_ops_cast_within_a_category(dtype, other, method):
+    """torch computes in the promoted type and casts back within a category (an int64 tensor into uint8 or int32);
+    it refuses only a float result into an integer tensor and an integer one into a bool tensor. An integer tensor
+    to a tensor of negative integer powers is 0 or ±1; to a negative Python int it raises."""
+    assert _inplace_outcome(ember, dtype, method, other) == _inplace_outcome(torch, dtype, method, other)
+
+
+@pytest.mark.parametrize("dtype", _INPLACE_DTYPES)
+@pytest.mark.parametrize("method, other", [
+    *((m, o) for m in ("clamp_min", "add", "sub", "mul", "pow", "remainder")
+      for o in (*_INPLACE_DTYPES, True, 3, -2, 300, -300, 2.5)),
+    *(("maximum", o) for o in _INPLACE_DTYPES),  # (tensors only, in both libraries)
+])
+def test_binary_ops_with_an_int_outside_the_dtype_wrap_as_torch(dtype, method, other):
+    """Out of place, torch's result type of a uint8/int8 tensor and a Python int is the tensor's dtype, and an int
+    outside its range wraps around (``uint8 - 2`` adds 254; NumPy raises OverflowError); clamp's bounds and pow's
+    exponent are checked instead (RuntimeError, with c10's range: −255 … 255 for uint8)."""
+    assert _inplace_outcome(ember, dtype, method, other)[:2] == _inplace_outcome(torch, dtype, method, other)[:2]
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int16", "int32"])
+@pytest.mark.parametrize("reduce", ["sum", "prod", "nansum"])
+def test_integer_sums_and_products_are_int64(dtype, reduce):
+    """torch reduces bool and every integer dtype, unsigned ones too, in int64 (NumPy gives uint64 for uint8)."""
+    a = np.array([[3, 200], [1, 2]]).astype(dtype)
+    e, t = getattr(ember.tensor(a), reduce)(0), getattr(torch.tensor(a), reduce)(0)
+    assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1] and e.tolist() == t.tolist()
+
+
+def test_hardtanh_of_an_unsigned_tensor_refuses_negative_limits():
+    _same_error(lambda x: torch.nn.functional.hardtanh(x[0]) if isinstance(x[0], torch.Tensor)
+                else ember.nn.functional.hardtanh(x[0]), np.array([1, 2], np.uint8))
+
+
+def test_bool_pow_checks_the_shapes_before_the_dtype():
+    _same_error(lambda x: x[0].pow(x[1]), np.ones((2, 3), bool), np.ones((5,), bool))
+
+
+def test_log1p_backward_at_minus_one_is_inf_without_a_warning():
+    x = ember.tensor([-1.0, 0.5], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x.log1p().sum().backward()
+    t = torch.tensor([-1.0, 0.5], requires_grad=True)
+    t.log1p().sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())  # [inf, 1/1.5]
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "float32"])
+def test_all_and_any_keep_uint8(dtype):
+    """torch's all/any return uint8 for a uint8 input (its byte masks) and bool otherwise."""
+    a = np.array([[1, 0], [2, 3]]).astype(dtype)
+    for fn in ("all", "any"):
+        e, t = getattr(ember.tensor(a), fn)(0), getattr(torch.tensor(a), fn)(0)
+        assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1] and e.tolist() == t.tolist()
+
+
+@pytest.mark.parametrize("value", [-3, -300, 300, 2.5, -1.5, True])
+@pytest.mark.parametrize("method", ["masked_fill", "masked_fill_"])
+def test_masked_fill_checks_the_value_against_an_integer_dtype(value, method):
+    """c10's overflow check: −3 wraps into uint8 (253), −300, 300 and −1.5 raise."""
+    outcomes = []
+    for lib in (ember, torch):
+        try:
+            out = getattr(lib.tensor([2, 7], dtype=lib.uint8), method)(lib.tensor([True, False]), value)
+            outcomes.append(out.tolist())
+        except RuntimeError as err:
+            outcomes.append(str(err))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_hinge_embedding_loss_compares_a_uint8_target_in_its_dtype():
+    """torch compares the target with −1 in the target's dtype, where −1 is 255 for uint8."""
+    x, y = np.array([-1.4, -0.9], np.float32), np.array([1, 255], np.uint8)
+    e = ember.nn.functional.hinge_embedding_loss(ember.tensor(x), ember.tensor(y), reduction="none")
+    t = torch.nn.functional.hinge_embedding_loss(torch.tensor(x), torch.tensor(y), reduction="none")
+    np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-6)

@@ -644,3 +644,14 @@ def test_module_constructor_errors_like_torch():
         with pytest.raises(ValueError) as t_info:
             getattr(tnn, name)(**kw)
         assert str(e_info.value) == str(t_info.value)
+
+
+def test_soft_margin_loss_stays_finite_where_torchs_overflows():
+    """The deliberate difference in soft_margin_loss's docstring: softplus(−y·x) where torch's log(1 + exp(−y·x))
+    overflows to inf in float32; elsewhere the two agree."""
+    x = np.array([-3.0, 0.5, 1.0], np.float32)
+    y = np.array([255.0, 1.0, -1.0], np.float32)  # −y·x = 765 for the first element
+    per = EF.soft_margin_loss(ember.tensor(x), ember.tensor(y), reduction="none").numpy()
+    t = torch.nn.functional.soft_margin_loss(torch.tensor(x), torch.tensor(y), reduction="none").numpy()
+    assert np.isinf(t[0]) and np.isclose(per[0], 765.0)
+    np.testing.assert_allclose(per[1:], t[1:], rtol=1e-6)

@@ -174,20 +174,16 @@ def limit_threads(n=None):
 
     The app trains small models: a multi-threaded BLAS spends more time waking threads than
     multiplying 64×128 matrices, and on a busy machine it can be 100× slower (measured:
-    48 µs vs 4.9 ms per 64×64×128 matmul on 2 loaded cores). BLAS needs threadpoolctl.
+    48 µs vs 4.9 ms per 64×64×128 matmul on 2 loaded cores). ``ember._threads.blas_threads`` sets BLAS's count
+    (with threadpoolctl, or NumPy's bundled OpenBLAS directly on a core install).
     The previous settings are restored afterwards (``main`` may run inside a larger program)."""
     import os
 
     import ember
+    from ember._threads import blas_threads
 
     n = int(n or os.environ.get("EMBER_NUM_THREADS", "1") or 1)
-    blas = contextlib.nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-
-        blas = threadpool_limits(n)
-    except Exception:  # threadpoolctl missing or no library found: leave the defaults
-        pass
+    blas = blas_threads(n)
     before = ember.get_num_threads() if hasattr(ember, "get_num_threads") else None
     try:
         if before is not None:

@@ -10,7 +10,7 @@ from ..grad_mode import _state
 from . import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S, sorting as O
 from . import special as X
 from . import complex as C
-from ._util import _C_NAMES, as_tensor_arg, broadcast_error
+from ._util import _C_NAMES, as_tensor_arg, broadcast_error, checked_scalar, not_implemented, scalar_array
 
 # ---- operators ----------------------------------------------------------------------
 _OPERATORS = {
@@ -189,6 +189,13 @@ def _arr(v):
     return v._data if isinstance(v, Tensor) else v
 
 
+def _operand(v, d):
+    """``v`` as the second operand of an in-place op on the array ``d`` (a Python int wraps into d's integer dtype)."""
+    if isinstance(v, int) and not isinstance(v, bool) and d.dtype.kind in "iu":
+        return scalar_array(v, d.dtype)
+    return _arr(v)
+
+
 def _changed(self):
     """Record that ``self``'s memory was changed in place (``.data`` tensors are not tracked, as in torch)."""
     if type(self) is not _DataTensor:
@@ -196,9 +203,13 @@ def _changed(self):
     return self
 
 
-def _check_castable(src, dst):
+def _castable(src, dst):
     """torch's rule for an in-place result: no float into an integer or bool tensor, no integer into a bool one."""
-    if src.kind == "f" and dst.kind in "iub" or src.kind in "iu" and dst.kind == "b":
+    return not (src.kind == "f" and dst.kind in "iub" or src.kind in "iu" and dst.kind == "b")
+
+
+def _check_castable(src, dst):
+    if not _castable(src, dst):
         raise RuntimeError(
             f"result type {_dtype.scalar_name(src)} can't be cast to the desired output type {_dtype.scalar_name(dst)}"
         )
@@ -226,31 +237,47 @@ def _binary_inplace(outofplace, ufunc):
             self._check_inplace()
             s = self._snapshot()
             return _record(self, outofplace(s, other, alpha=alpha) if alpha != 1 else outofplace(s, other))
-        o = _arr(other)
+        d = self._data
+        o = _operand(other, d)
         if alpha != 1:
             o = o * alpha
-        d = self._data
         try:
             ufunc(d, o, out=d, casting="same_kind")
-        except TypeError:
+        except TypeError:  # NumPy's rule is stricter than torch's: torch casts within a category (int64 into uint8)
             src = _dtype.result_np_dtype(d, _arr(other))
             if ufunc is np.true_divide and src.kind != "f":
                 src = _dtype.get_default_dtype().np
-            raise RuntimeError(
-                f"result type {_dtype.scalar_name(src)} can't be cast to the desired output type "
-                f"{_dtype.scalar_name(d.dtype)}"
-            ) from None
+            _check_castable(src, d.dtype)
+            _binary_store(ufunc, d, o, "unsafe")
         except ValueError:
-            try:
-                target = np.broadcast_shapes(d.shape, np.shape(o))
-            except ValueError:
-                raise broadcast_error(d.shape, np.shape(o)) from None
-            raise RuntimeError(
-                f"output with shape {list(d.shape)} doesn't match the broadcast shape {list(target)}"
-            ) from None
+            _binary_store(ufunc, d, o, "unsafe")  # raises torch's broadcast message
         return _changed(self)
 
     return method
+
+
+def _binary_store(ufunc, d, o, casting):
+    """``ufunc(d, o, out=d)``; an ``o`` that does not broadcast to ``d``'s shape gets torch's message."""
+    try:
+        ufunc(d, o, out=d, casting=casting)
+    except ValueError:
+        try:
+            target = np.broadcast_shapes(d.shape, np.shape(o))
+        except ValueError:
+            raise broadcast_error(d.shape, np.shape(o)) from None
+        raise RuntimeError(f"output with shape {list(d.shape)} doesn't match the broadcast shape {list(target)}") from None
+
+
+def _pow_(self, other):
+    E.check_int_exponent(self._data.dtype, other)
+    if isinstance(other, int):
+        checked_scalar(other, self._data.dtype)
+    if isinstance(other, Tensor) and _dtype.result_np_dtype(self._data, other._data).kind == "b":
+        raise not_implemented("pow", np.dtype(bool))
+    return _pow_inplace(self, other)
+
+
+_pow_inplace = _binary_inplace(lambda x, y, alpha=1: E.pow(x, y), E.power_into)
 
 
 def _unary_inplace(outofplace, fn, float_result=False):
@@ -351,7 +378,8 @@ def clamp_(self, min=None, max=None):
     try:
         if d.dtype.kind == "b":
             E.clamp(_wrap(d), min, max)  # torch's NotImplementedError for bool bounds of a bool tensor
-        np.clip(d, _arr(min), _arr(max), out=d)
+        np.clip(d, *(checked_scalar(b, d.dtype) if isinstance(b, int) and d.dtype.kind in "iu" else _arr(b)
+                     for b in (min, max)), out=d)
     except (TypeError, ValueError) as err:  # a bound of a higher category than self's dtype, or of a larger shape
         shapes = [d.shape, *(np.shape(_arr(b)) for b in (min, max) if b is not None)]
         try:
@@ -362,7 +390,11 @@ def clamp_(self, min=None, max=None):
             raise RuntimeError(f"output with shape {list(d.shape)} doesn't match the broadcast shape {list(shape)}") from None
         if isinstance(err, ValueError):
             raise
-        src = E.clamp(_wrap(d[:0] if d.ndim else d), min, max)._data.dtype  # torch's result type
+        first = [b.reshape(-1)[:1] if isinstance(b, Tensor) else b for b in (min, max)]  # the dtypes, not the values
+        src = E.clamp(_wrap(d.reshape(-1)[:1]), *first)._data.dtype  # torch's result type
+        if _castable(src, d.dtype):
+            np.clip(d, _arr(min), _arr(max), out=d, casting="unsafe")  # torch casts within a category (int64 into uint8)
+            return _changed(self)
         tensor_bound = isinstance(min, Tensor) or isinstance(max, Tensor)  # (torch names dst in C++ otherwise)
         dst = _dtype.scalar_name(d.dtype) if tensor_bound else _C_NAMES[d.dtype.name]
         raise RuntimeError(f"result type {_dtype.scalar_name(src)} can't be cast to the desired output type {dst}") from None
@@ -441,7 +473,7 @@ def masked_fill_(self, mask, value):
         self._check_inplace()
         return _record(self, I.masked_fill(self._snapshot(), mask, value))
     I.masked_fill(_wrap(self._data), mask, value)  # validates
-    self._data[np.broadcast_to(_arr(mask), self._data.shape)] = _arr(value)
+    self._data[np.broadcast_to(_arr(mask), self._data.shape)] = _operand(value, self._data)
     return _changed(self)
 
 
@@ -513,7 +545,7 @@ _INPLACE = {
     "sub_": _binary_inplace(E.sub, np.subtract),
     "mul_": _binary_inplace(lambda x, y, alpha=1: E.mul(x, y), np.multiply),
     "div_": _binary_inplace(lambda x, y, alpha=1: E.div(x, y), np.true_divide),
-    "pow_": _binary_inplace(lambda x, y, alpha=1: E.pow(x, y), np.power),
+    "pow_": _pow_,
     "sqrt_": _unary_inplace(E.sqrt, np.sqrt, float_result=True),
     "exp_": _unary_inplace(E.exp, np.exp, float_result=True),
     "log_": _unary_inplace(E.log, np.log, float_result=True),

@@ -21,7 +21,30 @@ def operands(x, y):
     if not isinstance(y, (bool, int, float, complex, np.number, np.bool_)):
         raise TypeError(f"unsupported operand type: expected a Tensor or a number, got {type(y).__name__}")
     dt = _dtype.result_np_dtype(xd, y)
-    return (x if xd.dtype == dt else x._cast(dt)), _wrap(np.asarray(y, dtype=dt))
+    return (x if xd.dtype == dt else x._cast(dt)), _wrap(scalar_array(y, dt))
+
+
+def scalar_array(y, dt):
+    """A Python number as a 0-d array of dtype ``dt``. An int outside an integer dtype's range wraps around, as
+    torch's cast does (``uint8_tensor - 2`` is ``x + 254`` modulo 256); NumPy would raise OverflowError."""
+    if isinstance(y, int) and not isinstance(y, bool) and dt.kind in "iu":
+        return np.asarray(y).astype(dt)
+    return np.asarray(y, dtype=dt)
+
+
+_C10_INT_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
+
+
+def checked_scalar(y, dt):
+    """``scalar_array`` for the ops where torch checks the conversion (clamp's bounds, pow's exponent, masked_fill's
+    value): a number outside an integer dtype's range is RuntimeError; as c10's check, an unsigned dtype also
+    takes the ints −max … −1 (they wrap), but no negative float."""
+    if isinstance(y, (int, float)) and not isinstance(y, bool) and dt.kind in "iu":
+        info = np.iinfo(dt)
+        low = -info.max if dt.kind == "u" and isinstance(y, int) else info.min
+        if not low <= y <= info.max:
+            raise RuntimeError(f"value cannot be converted to type {_C10_INT_NAMES[dt.name]} without overflow")
+    return scalar_array(y, dt)
 
 
 def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
@@ -29,7 +52,7 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if like is not None and isinstance(x, (bool, int, float)):
-        return _wrap(np.asarray(x, dtype=_dtype.result_np_dtype(like._data, x)))
+        return _wrap(scalar_array(x, _dtype.result_np_dtype(like._data, x)))
     from ...tensor import _to_array
 
     return _wrap(_to_array(x))

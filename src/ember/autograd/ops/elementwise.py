@@ -13,7 +13,7 @@ import numpy as np
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._xp import cj, xp_of
-from ._util import operands, as_tensor_arg, broadcast_error, broadcasting, not_implemented
+from ._util import operands, as_tensor_arg, broadcast_error, broadcasting, not_implemented, checked_scalar
 
 
 # ---- arithmetic ----------------------------------------------------------------------
@@ -179,7 +179,8 @@ class Log1p(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g / (1 + ctx.a)
+        with np.errstate(divide="ignore", invalid="ignore"):  # ±inf at a = −1, as torch
+            return g / (1 + ctx.a)
 
 
 class Expm1(Op):
@@ -421,7 +422,7 @@ def sub(x, y, *, alpha=1):
         x = as_tensor_arg(x, y if isinstance(y, Tensor) else None)
     if alpha != 1:
         y = y * alpha
-    if x._data.dtype.kind == "b" or y.__class__ is bool or _is_bool(y):
+    if x._data.dtype.kind == "b" or _is_bool(y):
         _no_bool_sub(two=x._data.dtype.kind == "b" and _is_bool(y))
     a, b = operands(x, y)
     try:
@@ -433,13 +434,14 @@ def sub(x, y, *, alpha=1):
 @broadcasting
 def rsub(x, y):
     if x._data.dtype.kind == "b" or y.__class__ is bool:
-        _no_bool_sub()
+        _no_bool_sub(two=x._data.dtype.kind == "b" and _is_bool(y))
     a, b = operands(x, y)
     return Sub.apply(b, a)
 
 
 def _is_bool(y) -> bool:
-    return isinstance(y, Tensor) and y._data.dtype.kind == "b"
+    """A bool tensor or a Python bool (torch counts both as bool operands of a subtraction)."""
+    return y.__class__ is bool or isinstance(y, Tensor) and y._data.dtype.kind == "b"
 
 
 def _no_bool_sub(two=False):
@@ -513,14 +515,32 @@ def pow(x, e):
     if isinstance(e, Tensor):
         a, b = operands(x, e)
         if a._data.dtype.kind == "b":
+            try:
+                np.broadcast_shapes(a._data.shape, b._data.shape)  # (torch checks the shapes first)
+            except ValueError:
+                raise broadcast_error(a._data.shape, b._data.shape) from None
             raise not_implemented("pow", a._data.dtype)
         return Pow.apply(a, b)
     if x._data.dtype.kind == "b" and isinstance(e, bool):  # bool ** bool stays bool, as torch
         return _wrap(x._data.copy() if e else np.ones_like(x._data))
     a, _ = operands(x, e)
-    if a._data.dtype.kind in "iu" and isinstance(e, int) and e < 0:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    check_int_exponent(a._data.dtype, e)
+    if a._data.dtype.kind in "iu":
+        checked_scalar(e, a._data.dtype)
     return PowScalar.apply(a, e=e)
+
+
+def check_int_exponent(dtype, e):
+    """torch refuses an integer tensor to a negative Python-int power (a tensor of negative exponents is allowed)."""
+    if dtype.kind in "iub" and isinstance(e, int) and not isinstance(e, bool) and e < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+def power_into(a, b, out, casting):
+    """``np.power(a, b, out=out)``, with torch's values for integers to negative integer powers (``_int_power``)."""
+    if a.dtype.kind in "iu" and np.asarray(b).dtype.kind in "iu":
+        return np.copyto(out, _int_power(a, b), casting=casting)
+    return np.power(a, b, out=out, casting=casting)
 
 
 def rpow(x, s):
@@ -666,6 +686,8 @@ def clamp(x, min=None, max=None):
     if dt.kind == "b":
         raise not_implemented("clamp_scalar_cpu" if min is not None and max is not None else
                               "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu", dt)
+    if dt.kind in "iu":  # an int bound outside the dtype's range wraps, as torch casts it
+        min, max = (None if v is None else checked_scalar(v, dt)[()] for v in (min, max))
     return Clamp.apply(x, lo=min, hi=max)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from ...tensor import Tensor, _DataTensor, _wrap
 from .. import _versions
 from ..function import Op
-from ._util import as_tensor_arg, broadcast_error, dims
+from ._util import as_tensor_arg, broadcast_error, checked_scalar, dims
 from ._xp import xp_of
 
 
@@ -266,6 +266,8 @@ def masked_fill(x, mask, value):
                 f"{value._data.ndim} dimension(s)."
             )
         value = value.item()
+    if isinstance(value, (int, float)) and x._data.dtype.kind in "iu":
+        value = checked_scalar(value, x._data.dtype)[()]  # torch's overflow check (−3 wraps into uint8)
     try:
         np.broadcast_shapes(m.shape, x._data.shape)
     except ValueError:

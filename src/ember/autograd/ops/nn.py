@@ -1,6 +1,7 @@
 """Neural-network primitives: softmax / log_softmax (stable), dropout, and the activation functions."""
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -8,10 +9,16 @@ import numpy as np
 from ..function import Op
 from ._xp import xp_of
 
-try:  # exact erf for GELU; scipy is optional (scikit-learn brings it)
-    from scipy.special import erf as _erf
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _erf = np.vectorize(math.erf, otypes=[np.float64])
+
+@functools.cache
+def _erf():
+    """The exact erf for GELU: SciPy's when installed (imported on first use: importing SciPy takes longer than
+    importing ember), else ember.special's float64 series (slower, as exact)."""
+    try:
+        from scipy.special import erf
+    except ImportError:  # pragma: no cover - exercised only without scipy
+        from .special import erf_array as erf
+    return erf
 
 
 def _sigmoid(xp, a):
@@ -108,7 +115,7 @@ class NormalCdf(Op):
 
 
 def _normal_cdf(a):
-    return (0.5 * (1 + _erf(a / math.sqrt(2)))).astype(a.dtype, copy=False)
+    return (0.5 * (1 + _erf()(a / math.sqrt(2)))).astype(a.dtype, copy=False)
 
 
 class Gelu(Op):

@@ -206,7 +206,7 @@ def _reduce_dtype(x, dtype):
     if dtype is not None:
         _no_grad_dtype(x, dtype)
         return _dtype.np_dtype(dtype)
-    if x._data.dtype.kind in "bi" :
+    if x._data.dtype.kind in "biu":
         return np.dtype(np.int64)
     return None
 
@@ -265,6 +265,8 @@ def prod(x, dim=None, keepdim=False, *, dtype=None):
     _no_grad_dtype(x, dtype)
     if dtype is not None:
         x = x.to(dtype)
+    elif x._data.dtype.kind in "biu":  # torch multiplies bool and integers in int64
+        x = x._cast(np.dtype(np.int64))
     return Prod.apply(x, axis=axis, keepdim=keepdim)
 
 
@@ -418,7 +420,7 @@ class _CumSum(Op):
     @staticmethod
     def forward(ctx, a, *, axis):
         ctx.axis = axis
-        return np.cumsum(a, axis=axis, dtype=np.int64 if a.dtype.kind in "bi" else None)
+        return np.cumsum(a, axis=axis, dtype=np.int64 if a.dtype.kind in "biu" else None)
 
     @staticmethod
     def backward(ctx, g):
@@ -427,11 +429,17 @@ class _CumSum(Op):
 
 
 def all(x, dim=None, keepdim=False):
-    return _wrap(np.asarray(np.all(x._data, axis=None if dim is None else dims(dim, x._data.ndim), keepdims=keepdim)))
+    return _logical_reduction(np.all, x, dim, keepdim)
 
 
 def any(x, dim=None, keepdim=False):
-    return _wrap(np.asarray(np.any(x._data, axis=None if dim is None else dims(dim, x._data.ndim), keepdims=keepdim)))
+    return _logical_reduction(np.any, x, dim, keepdim)
+
+
+def _logical_reduction(fn, x, dim, keepdim):
+    """all/any: bool, except that torch keeps uint8 for a uint8 input (its legacy byte masks)."""
+    out = np.asarray(fn(x._data, axis=None if dim is None else dims(dim, x._data.ndim), keepdims=keepdim))
+    return _wrap(out.astype(np.uint8) if x._data.dtype == np.uint8 else out)
 
 
 def count_nonzero(x, dim=None):

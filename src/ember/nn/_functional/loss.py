@@ -763,7 +763,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
         E._no_bool_sub(two=True)
     if kind in "iu":
         margin = int(margin)
-    t, zero = target._data, 0.0 if kind == "f" else 0
+    t, zero = target, 0.0 if kind == "f" else 0  # (tensor comparisons: −1 wraps into a uint8 target, as torch's)
     margin_term = E.where(t != 1, (margin - input).clamp(min=0), zero)
     self_term = E.where(t != -1, input, zero)
     return _reduce(margin_term + self_term, reduction)

@@ -737,3 +737,18 @@ def test_hinge_embedding_loss_compares_a_uint8_target_in_its_dtype():
     e = ember.nn.functional.hinge_embedding_loss(ember.tensor(x), ember.tensor(y), reduction="none")
     t = torch.nn.functional.hinge_embedding_loss(torch.tensor(x), torch.tensor(y), reduction="none")
     np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("fn", [lambda lib: lib.ones(2).add_(lib.tensor([1j, 2j])),
+                                lambda lib: lib.ones(2).mul_(1j),
+                                lambda lib: lib.ones(2).clamp(lib.tensor([1j, 2j])),
+                                lambda lib: lib.ones(2).clamp(None, lib.tensor([1j, 2j])),
+                                lambda lib: lib.ones(2).clamp(lib.tensor([1j, 2j]), lib.tensor([1j, 2j])),
+                                lambda lib: lib.ones(2).clamp_(lib.tensor([1j, 2j]))])
+def test_a_complex_operand_of_a_real_tensor_raises_as_torch(fn):
+    """No complex result into a real tensor in place; clamp has no kernel for a complex bound."""
+    with pytest.raises(Exception) as t:
+        fn(torch)
+    with pytest.raises(type(t.value)) as e:
+        fn(ember)
+    assert str(e.value) == str(t.value)

@@ -204,8 +204,10 @@ def _changed(self):
 
 
 def _castable(src, dst):
-    """torch's rule for an in-place result: no float into an integer or bool tensor, no integer into a bool one."""
-    return not (src.kind == "f" and dst.kind in "iub" or src.kind in "iu" and dst.kind == "b")
+    """torch's rule for an in-place result: no complex into a real tensor, no float into an integer or bool one,
+    no integer into a bool one."""
+    return not (src.kind == "c" and dst.kind != "c" or src.kind == "f" and dst.kind in "iub"
+                or src.kind in "iu" and dst.kind == "b")
 
 
 def _check_castable(src, dst):
@@ -390,6 +392,9 @@ def clamp_(self, min=None, max=None):
             raise RuntimeError(f"output with shape {list(d.shape)} doesn't match the broadcast shape {list(shape)}") from None
         if isinstance(err, ValueError):
             raise
+        for b in (min, max):
+            if isinstance(b, Tensor):
+                _check_castable(b._data.dtype, d.dtype)  # a complex bound of a real tensor
         first = [b.reshape(-1)[:1] if isinstance(b, Tensor) else b for b in (min, max)]  # the dtypes, not the values
         src = E.clamp(_wrap(d.reshape(-1)[:1]), *first)._data.dtype  # torch's result type
         if _castable(src, d.dtype):

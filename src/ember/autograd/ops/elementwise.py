@@ -673,6 +673,9 @@ def clamp(x, min=None, max=None):
         if v is not None:
             proxy = x._data if x._data.ndim == 0 else np.empty((0,), dt)
             dt = _dtype.result_np_dtype(proxy.astype(dt, copy=False), v._data if isinstance(v, Tensor) else v)
+    if dt.kind == "c":  # a complex bound of a real tensor: torch's kernel for the bounds given
+        raise not_implemented("clamp_cpu" if min is not None and max is not None else
+                              "maximum_cpu" if min is not None else "minimum_cpu", dt)
     if dt != x._data.dtype:
         x = x._cast(dt)
     if isinstance(min, Tensor) or isinstance(max, Tensor):

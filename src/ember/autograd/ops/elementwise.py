@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ... import _errors
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._xp import xp_of
@@ -630,7 +631,7 @@ def round(x, *, decimals=0):
 @broadcasting
 def clamp(x, min=None, max=None):
     if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        raise _errors.clamp_needs_a_bound()
     from ... import _dtype
 
     dt = x._data.dtype  # torch's result type of x, min and max
@@ -769,7 +770,7 @@ def _integer_division_operands(x, y, kernel):
     if kind == "b":
         raise not_implemented(kernel, a._data.dtype)
     if kind in "iu" and a._data.size and not b._data.all():
-        raise RuntimeError("ZeroDivisionError")
+        raise _errors.integer_division_by_zero()
     return a, b
 
 

@@ -12,6 +12,7 @@ any order are conv2d's.
 """
 from __future__ import annotations
 
+from ... import _errors
 from .conv import _batched, _check_conv, _check_geometry, _same_pads, _tuple, conv2d
 from .padding import pad
 
@@ -50,19 +51,17 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             pads = [0] * 6
         elif padding == "same":
             if any(s != 1 for s in stride):
-                raise RuntimeError("padding='same' is not supported for strided convolutions")
+                raise _errors.same_padding_strided()
             pads = _same_pads(kernel, dilation)
         else:
-            raise RuntimeError(f"Invalid padding string: '{padding}'")
+            raise _errors.padding_string(padding)
     else:
         pads = [p for v in _tuple(padding, 3, "padding") for p in (v, v)]
     _check_geometry(stride, dilation, pads)
     padded = [n + pads[2 * i] + pads[2 * i + 1] for i, n in enumerate(input.shape[2:])]
     eff = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
     if any(p < e for p, e in zip(padded, eff)):
-        raise RuntimeError(
-            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
-            f"({' x '.join(map(str, eff))}). Kernel size can't be greater than actual input size")
+        raise _errors.kernel_larger_than_input(padded, eff)
     symmetric_hw = pads[2] == pads[3] and pads[4] == pads[5]
     widths = (0, 0, 0, 0) if symmetric_hw else (pads[4], pads[5], pads[2], pads[3])
     x = input
@@ -85,7 +84,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     padding, output_padding = _tuple(padding, 3, "padding"), _tuple(output_padding, 3, "output_padding")
     _check_geometry(stride, dilation, padding)
     if any(p < 0 for p in output_padding):
-        raise RuntimeError("negative output_padding is not supported")
+        raise _errors.negative_output_padding()
     for op, s, d in zip(output_padding, stride, dilation):
         if op >= s and op >= d:
             dims = ("depth", "height", "width")
@@ -97,9 +96,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     out_sp = [(n - 1) * s - 2 * p + d * (k - 1) + op + 1
               for n, s, p, d, k, op in zip(input.shape[2:], stride, padding, dilation, kernel, output_padding)]
     if any(o <= 0 for o in out_sp):
-        raise RuntimeError(
-            f"Given input size per channel: ({' x '.join(map(str, input.shape[2:]))}). Calculated output size "
-            f"per channel: ({' x '.join(map(str, out_sp))}). Output size is too small")
+        raise _errors.conv_output_too_small(" x ".join(map(str, input.shape[2:])), " x ".join(map(str, out_sp)))
     n, c, d, h, w = input.shape
     (sd, sh, sw) = stride
     x = input

@@ -10,7 +10,7 @@ from ... import _dtype
 from ..._backend import check_device
 from ...autograd import _versions
 from ...tensor import Tensor, _to_args, _wrap
-from ...autograd.grad_mode import no_grad
+from ..._grad_mode import no_grad
 from ..parameter import Buffer, Parameter
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -304,8 +304,7 @@ class Module:
                         continue
                     new = fn(v._data)
                     if new is not v._data:
-                        v._data = new
-                        v._grad_view = None
+                        v._relocate(new)
                         if v.grad is not None:
                             v.grad = _wrap(fn(v.grad._data))
         return self

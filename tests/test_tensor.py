@@ -386,3 +386,52 @@ def test_integer_indexing_and_iteration_give_0d_tensors_over_arrays():
     for item in (t[0], list(t)[1], ember.as_tensor(np.int64(3))):
         assert type(item._data) is np.ndarray and item.ndim == 0
         assert np.asarray(item).shape == ()
+
+
+
+# ---- Tensor._relocate: the one way other modules move a tensor's storage ----------------------------------
+def _move(case, lib, model):
+    if case == "data_same_shape":
+        model.weight.data = lib.ones(1, 3)
+    elif case == "data_new_shape":  # the optimizer's flat gradient buffer no longer fits and is let go
+        model.weight.data = lib.ones(1, 2)
+    else:
+        model.double()
+
+
+def _two_sgd_steps(lib, case):
+    """An SGD step (the optimizer packs the weight into its flat buffers), a storage move, a second step."""
+    rng = np.random.default_rng(7)
+    model = lib.nn.Linear(3, 1, bias=False)
+    with lib.no_grad():
+        model.weight.copy_(lib.tensor(rng.standard_normal((1, 3)).astype(np.float32)))
+    opt = lib.optim.SGD(model.parameters(), lr=0.1)
+    x = rng.standard_normal((5, 3)).astype(np.float32)
+    model(lib.tensor(x)).pow(2).sum().backward()
+    opt.step()
+    _move(case, lib, model)
+    opt.zero_grad()
+    w = model.weight
+    (lib.tensor(x[:, : w.shape[1]]).to(w.dtype) @ w.T).pow(2).sum().backward()
+    opt.step()
+    return w, w.grad
+
+
+@pytest.mark.parametrize("case", ["data_same_shape", "data_new_shape", "module_double"])
+def test_storage_moved_after_an_optimizer_packed_the_parameter_matches_torch(case):
+    (pt, gt), (pe, ge) = _two_sgd_steps(torch, case), _two_sgd_steps(ember, case)
+    assert_close(pe, pt.detach(), rtol=1e-6, atol=1e-6)  # the first step ran in float32 before .double()
+    assert_close(ge, gt, rtol=1e-6, atol=1e-6)
+
+
+def test_relocate_keeps_identity_and_lets_go_of_a_gradient_buffer_that_no_longer_fits():
+    t = ember.zeros(2, 3, requires_grad=True)
+    buf = np.zeros(6, np.float32)
+    t._relocate(grad=buf.reshape(2, 3))
+    (t * 2).sum().backward()
+    assert t.grad.numpy().base is buf and np.all(buf == 2)
+    same = np.ones((2, 3), np.float32)
+    t._relocate(same)
+    assert t._data is same and t._grad_view is not None and t.requires_grad and t.grad is not None
+    t._relocate(np.ones((2, 3), np.float64))
+    assert t._grad_view is None and t.dtype == ember.float64

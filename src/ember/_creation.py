@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _errors
 from ._backend import check_device
 from . import _random
 from ._random import _gen
@@ -179,7 +179,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     if high is None:
         raise TypeError("randint() missing required argument 'high'")
     if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        raise _errors.random_from_to(low, high)
     data = _gen(generator).integers(low, high, size=_size((size,)))
     return _finish(data.astype(_dtype.np_dtype(dtype) or np.int64), requires_grad, device)
 
@@ -194,7 +194,7 @@ def _into(out, data: np.ndarray) -> Tensor:
     """The result ``data`` as a new tensor, or written into ``out`` (resized as torch resizes an out= tensor)."""
     if out is None:
         return _wrap(data)
-    out._data = data.astype(out._data.dtype, copy=False)
+    out._relocate(data.astype(out._data.dtype, copy=False))
     return out
 
 
@@ -226,7 +226,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     if isinstance(std, Tensor) and (s < 0).any():
         raise RuntimeError("normal expects all elements of std >= 0.0")
     if not isinstance(std, Tensor) and std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+        raise _errors.normal_negative_std(std)
     try:
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     except ValueError:
@@ -269,13 +269,13 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     n = w.shape[-1]
     if not replacement and num_samples > n:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        raise _errors.multinomial_too_many_samples()
     rows = np.atleast_2d(w).astype(np.float64)
     if not (np.isfinite(rows) & (rows >= 0)).all():
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        raise _errors.multinomial_bad_probabilities()
     total = rows.sum(axis=1, keepdims=True)
     if (total <= 0).any():
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        raise _errors.multinomial_zero_sum()
     g = _gen(generator)
     if replacement:
         cdf = np.cumsum(rows / total, axis=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import builtins
 
 import numpy as np
+from . import _errors
 
 
 class dtype:
@@ -147,7 +148,7 @@ def _scalar_dtype(x, found_np_bool: list) -> dtype:
     if isinstance(x, builtins.float):
         return _default_float
     if isinstance(x, (str, bytes)):
-        raise TypeError(f"new(): invalid data type '{t.__name__}'")
+        raise _errors.new_invalid_dtype(t.__name__)
     raise RuntimeError(f"Could not infer dtype of {t.__name__}")
 
 

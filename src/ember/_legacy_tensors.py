@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _errors
 from .tensor import Size, Tensor, _to_array, _wrap
 
 TYPES = {"FloatTensor": _dtype.float32, "DoubleTensor": _dtype.float64, "HalfTensor": _dtype.float16,
@@ -30,7 +30,7 @@ class _LegacyType(type):
         if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
             return _wrap(np.empty(tuple(int(a) for a in args), np_dt))
         if len(args) > 1:
-            raise TypeError(f"new(): invalid data type '{type(args[1]).__name__}'")
+            raise _errors.new_invalid_dtype(type(args[1]).__name__)
         data = args[0]
         if isinstance(data, Size):
             return _wrap(np.empty(tuple(data), np_dt))

@@ -5,6 +5,7 @@ ember draws from NumPy's PCG64; the streams differ from torch's (tests copy valu
 from __future__ import annotations
 
 import numpy as np
+from . import _errors
 
 
 class Generator:
@@ -83,7 +84,7 @@ def check_float(dt: np.dtype, kernel: str) -> None:
     if dt.kind != "f":
         from . import _dtype
 
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_dtype.scalar_name(dt)}\'')
+        raise _errors.not_implemented_for(kernel, _dtype.scalar_name(dt))
 
 
 def _check_continuous(dt: np.dtype, name: str, ctype: bool = False) -> None:
@@ -109,7 +110,7 @@ def uniform(g, shape, dt, a=0.0, b=1.0):
 def normal(g, shape, dt, mean=0.0, std=1.0):
     """N(mean, std²)."""
     if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+        raise _errors.normal_negative_std(std)
     check_float(dt, "normal_kernel_cpu")
     return g.normal(mean, std, size=shape)
 
@@ -177,7 +178,7 @@ def random_integers(g, shape, dt, from_=0, to=None, default=False):
         from_, to = 0, None
     lo_ok, hi_ok = _dtype_range(dt)
     if to is not None and from_ >= to:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
+        raise _errors.random_from_to(from_, to)
     if not lo_ok <= from_ <= hi_ok:
         raise RuntimeError(f"from is out of bounds for {_C_NAMES[dt.name]}")
     if to is not None and not lo_ok <= to - 1 <= hi_ok:

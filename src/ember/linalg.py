@@ -16,7 +16,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _errors
 from .autograd.ops import linalg as _L
 from .autograd.ops import reduction as _R
 from .autograd.ops import shape as _S
@@ -638,9 +638,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     if isinstance(ord, str) or not isinstance(ord, (int, float)):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
     if x._data.dtype.kind != "f" and dtype is None:
-        raise RuntimeError(
-            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_dtype.scalar_name(x.dtype)}"
-        )
+        raise _errors.vector_norm_needs_float(_dtype.scalar_name(x.dtype))
     if isinstance(dim, int):
         dim = (dim,)
     return _L._into(out, _R.norm(x, ord, dim=dim, keepdim=keepdim, dtype=dtype))

@@ -27,7 +27,7 @@ def __getattr__(name):
     target = ALIASES.get(name)
     if target is None:
         raise AttributeError(f"module 'ember.special' has no attribute '{name}'")
-    import ember
+    import ember  # lazy: an alias names a function of the public namespace, which imports this module
 
     if target in globals():
         return globals()[target]

@@ -4,6 +4,21 @@ The arithmetic, math, reduction, shape and indexing methods are the differentiab
 ``ember.autograd.ops``; ``ember.autograd.ops`` attaches them to this class when it is
 imported (ember's ``__init__`` does that). This file holds what is not an op: creation,
 conversion, printing, ``backward`` and the in-place machinery.
+
+Layering (no import cycle, ``tests/test_import_graph.py``), bottom to top:
+
+1. dependency-free modules: ``_dtype``, ``_backend``, ``_grad_mode``, ``_errors``, ``accelerator``;
+2. this module, which imports only those at module level;
+3. ``autograd/function.py`` (``Op``, the engine) and ``autograd/ops/*`` (the primitives), which import
+   ``Tensor`` to make their results;
+4. ``autograd/ops/__init__.py``, the one registration module: it attaches the ops to ``Tensor`` as
+   methods and operators (``Tensor.exp = ...``), and ``ember/__init__.py`` imports it;
+5. ``nn``, ``optim``, ``distributions``, ... which import the leaf module that defines each name
+   (``from ..autograd.ops.elementwise import where``), never ``import ember``.
+
+A method written here that needs an op or the engine (``backward``, ``to``) imports it inside the
+method, after every module has loaded; each such import says so. Other modules never write a tensor's
+private fields: ``_relocate`` is the entry point for moving its storage.
 """
 from __future__ import annotations
 
@@ -14,8 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _errors
 from ._backend import CPU, check_device
+from .accelerator import NO_ACCELERATOR
+from ._grad_mode import _state
 _new = object.__new__
 # NumPy's scalar types: an op on 0-d arrays returns one of these, and a tensor keeps a 0-d array instead (in place
 # ops need one)
@@ -110,7 +127,7 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._relocate(value._data if isinstance(value, Tensor) else np.asarray(value))
 
     @property
     def shape(self):
@@ -256,7 +273,8 @@ class Tensor:
     def type(self, dtype=None):
         if dtype is None:
             return "ember." + {"f": "Float", "i": "Long", "b": "Bool"}.get(self._data.dtype.kind, "") + "Tensor"
-        from ._legacy_tensors import from_type_name  # ember.LongTensor or its name, as torch accepts
+        # lazy: _legacy_tensors subclasses Tensor (imports this module); ember.LongTensor or its name, as torch
+        from ._legacy_tensors import from_type_name
 
         return self.to(from_type_name(dtype) or dtype)
 
@@ -268,8 +286,6 @@ class Tensor:
 
     def pin_memory(self, device=None):
         """Raises as torch's CPU-only build: there is no accelerator to pin memory for."""
-        from .accelerator import NO_ACCELERATOR
-
         raise RuntimeError(NO_ACCELERATOR)
 
     def is_pinned(self, device=None) -> bool:
@@ -312,7 +328,7 @@ class Tensor:
                 "in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
         if requires_grad and self._data.dtype.kind not in "fc":
-            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+            raise _errors.requires_grad_needs_float()
         self.requires_grad = requires_grad
         return self
 
@@ -380,7 +396,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``ember.autograd.backward``)."""
-        from .autograd import backward
+        from .autograd import backward  # lazy: the engine imports this module (Tensor is what it walks)
 
         backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
@@ -408,12 +424,20 @@ class Tensor:
         return self
 
     def _relocate(self, data=None, grad=None) -> None:
-        """This tensor's storage now lives in a buffer that someone else owns (an optimizer's or DDP's flat
-        buffers, a checkpoint's storage). ``data``: the array that holds its values from now on (same shape and
-        dtype; the caller has put the values there). ``grad``: the array that backward accumulates its gradient
-        into from now on, while ``grad`` is None. Identity, ``grad``, ``requires_grad`` and history are kept."""
+        """The one entry point for "this tensor's storage now lives in that array"; other modules call it instead
+        of writing ``_data`` or ``_grad_view`` (an optimizer's or DDP's flat buffers, a checkpoint's storage,
+        ``Module.to``, an ``out=`` result, the ``.data`` setter).
+
+        ``data``: the array that holds its values from now on (the caller has put the values there). ``grad``:
+        the array that backward accumulates its gradient into from now on, while ``grad`` is None. A gradient
+        buffer that no longer fits the data (another shape, dtype or array type) is let go. Identity, ``grad``,
+        ``requires_grad`` and history are kept."""
         if data is not None:
             self._data = data
+            view = self._grad_view
+            if view is not None and (view.shape != data.shape or view.dtype != data.dtype
+                                     or type(view) is not type(data)):
+                self._grad_view = None
         if grad is not None:
             self._grad_view = grad
 
@@ -423,7 +447,7 @@ class Tensor:
         return t
 
     def _cast(self, np_dt) -> "Tensor":
-        from .autograd.ops.elementwise import Cast
+        from .autograd.ops.elementwise import Cast  # lazy: every op imports this module
 
         if np_dt.kind not in "fc":  # an integer or bool result is not differentiable: no graph, as torch
             return _wrap(self._data.astype(np_dt))
@@ -996,7 +1020,7 @@ def _rebuild(data, requires_grad):
 def _canon_dim(dim, ndim: int) -> int:
     n = max(ndim, 1)
     if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+        raise _errors.dim_out_of_range(dim, n)
     return dim % n
 
 
@@ -1117,6 +1141,3 @@ def _format(t: Tensor) -> str:
             last += len(sfx) + 2
     return out + ")"
 
-
-# imported last: the autograd package imports this module's names
-from .autograd.grad_mode import _state  # noqa: E402

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..tensor import Tensor, _wrap
 from .function import Function, FunctionCtx, Op, run_backward
-from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..tensor import Tensor, _wrap, _make
 from . import _versions
-from .grad_mode import _state, enable_grad, no_grad
+from .._grad_mode import _state, enable_grad, no_grad
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "

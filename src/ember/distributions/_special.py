@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ember._random import _gen
 from ember.autograd.function import Op
 from ember.autograd.ops import special as _ops
 
@@ -70,8 +71,6 @@ class StandardGamma(Op):
 
     @staticmethod
     def forward(ctx, a, generator=None):
-        from ember._random import _gen
-
         z = _gen(generator).standard_gamma(a).astype(a.dtype)
         z = np.maximum(z, np.finfo(a.dtype).tiny)
         ctx.dz = standard_gamma_grad(a, z).astype(a.dtype)

@@ -1,9 +1,11 @@
 """Bernoulli(probs | logits): P(1) = p, P(0) = 1 − p, with p = sigmoid(logits)."""
 from __future__ import annotations
 
-import ember
-import ember.nn.functional as F
-
+from .. import _errors
+from .._creation import arange, bernoulli
+from .._grad_mode import no_grad
+from ..autograd.ops.elementwise import where
+from ..nn import functional as F
 from . import constraints, utils
 from .distribution import Distribution, lazy_property
 
@@ -15,7 +17,7 @@ class Bernoulli(Distribution):
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+            raise _errors.probs_xor_logits()
         if probs is not None:
             (self.probs,) = utils.broadcast_all(probs)
             shape = self.probs.shape
@@ -48,7 +50,7 @@ class Bernoulli(Distribution):
     def mode(self):
         """1 where p > ½, 0 where p < ½, nan at p = ½."""
         mode = (self.probs >= 0.5).to(self.probs.dtype)
-        return ember.where(self.probs == 0.5, float("nan"), mode)
+        return where(self.probs == 0.5, float("nan"), mode)
 
     @property
     def variance(self):
@@ -56,8 +58,8 @@ class Bernoulli(Distribution):
 
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        with ember.no_grad():
-            return ember.bernoulli(self.probs.expand(*shape))
+        with no_grad():
+            return bernoulli(self.probs.expand(*shape))
 
     def log_prob(self, value):
         """x·log p + (1 − x)·log(1 − p) = −BCE_with_logits(logits, x)."""
@@ -70,5 +72,5 @@ class Bernoulli(Distribution):
         return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
     def enumerate_support(self, expand=True):
-        values = ember.arange(2, dtype=self._param.dtype).reshape(2, *((1,) * len(self._batch_shape)))
+        values = arange(2, dtype=self._param.dtype).reshape(2, *((1,) * len(self._batch_shape)))
         return values.expand(2, *self._batch_shape) if expand else values

@@ -4,8 +4,7 @@ rsample: the first coordinate of Dirichlet([a, b]) (two implicitly reparameteris
 """
 from __future__ import annotations
 
-import ember
-
+from ..autograd.ops.shape import stack
 from . import _special, constraints, utils
 from .dirichlet import Dirichlet
 from .distribution import Distribution
@@ -18,7 +17,7 @@ class Beta(Distribution):
 
     def __init__(self, concentration1, concentration0, validate_args=None):
         c1, c0 = utils.broadcast_all(concentration1, concentration0)
-        self._dirichlet = Dirichlet(ember.stack([c1, c0], -1), validate_args=validate_args)
+        self._dirichlet = Dirichlet(stack([c1, c0], -1), validate_args=validate_args)
         super().__init__(c1.shape, validate_args=validate_args)
 
     @property
@@ -53,7 +52,7 @@ class Beta(Distribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        heads_tails = ember.stack([value, 1.0 - value], -1)
+        heads_tails = stack([value, 1.0 - value], -1)
         return self._dirichlet.log_prob(heads_tails)
 
     def entropy(self):

@@ -1,8 +1,9 @@
 """Binomial(total_count, probs | logits): P(k) = C(n, k)·p^k·(1 − p)^(n−k), k = 0 … n."""
 from __future__ import annotations
 
-import ember
-
+from .. import _errors
+from .._creation import arange, tensor
+from .._random import _gen
 from . import constraints, utils
 from .distribution import Distribution, lazy_property
 
@@ -19,7 +20,7 @@ class Binomial(Distribution):
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
         if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+            raise _errors.probs_xor_logits()
         if probs is not None:
             self.total_count, self.probs = utils.broadcast_all(total_count, probs)
             self.total_count = self.total_count.to(self.probs.dtype)
@@ -64,9 +65,7 @@ class Binomial(Distribution):
         shape = self._extended_shape(sample_shape)
         n = self.total_count.expand(*shape).detach().numpy().astype("int64")
         p = self.probs.expand(*shape).detach().numpy()
-        from ember._random import _gen
-
-        return ember.tensor(_gen(None).binomial(n, p), dtype=self.probs.dtype)
+        return tensor(_gen(None).binomial(n, p), dtype=self.probs.dtype)
 
     def log_prob(self, value):
         """k·logit − log k! − log (n − k)! − (n·max(logit, 0) + n·log(1 + e^(−|logit|)) − log n!)."""
@@ -91,6 +90,6 @@ class Binomial(Distribution):
         total_count = int(self.total_count.max().item())
         if not bool((self.total_count == total_count).all()):
             raise NotImplementedError("Inhomogeneous total count not supported by `enumerate_support`.")
-        values = ember.arange(1 + total_count, dtype=self._param.dtype)
+        values = arange(1 + total_count, dtype=self._param.dtype)
         values = values.reshape(-1, *((1,) * len(self._batch_shape)))
         return values.expand(-1, *self._batch_shape) if expand else values

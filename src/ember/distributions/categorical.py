@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
-import ember
-import ember.nn.functional as F
-
+from .. import _errors
+from .._creation import arange, eye, full, multinomial
+from .._grad_mode import no_grad
+from .._typeinfo import finfo
+from ..autograd.ops.reduction import logsumexp
+from ..nn import functional as F
 from . import constraints, utils
 from .distribution import Distribution, lazy_property
 
@@ -18,7 +21,7 @@ class Categorical(Distribution):
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+            raise _errors.probs_xor_logits()
         if probs is not None:
             if probs.dim() < 1:
                 raise ValueError("`probs` parameter must be at least one-dimensional.")
@@ -26,7 +29,7 @@ class Categorical(Distribution):
         else:
             if logits.dim() < 1:
                 raise ValueError("`logits` parameter must be at least one-dimensional.")
-            self.logits = logits - ember.logsumexp(logits, dim=-1, keepdim=True)
+            self.logits = logits - logsumexp(logits, dim=-1, keepdim=True)
         self._param = self.probs if probs is not None else self.logits
         self._num_events = self._param.shape[-1]
         super().__init__(self._param.shape[:-1], validate_args=validate_args)
@@ -60,7 +63,7 @@ class Categorical(Distribution):
 
     @property
     def mean(self):
-        return ember.full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
+        return full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
 
     @property
     def mode(self):
@@ -68,15 +71,15 @@ class Categorical(Distribution):
 
     @property
     def variance(self):
-        return ember.full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
+        return full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
 
     def sample(self, sample_shape=()):
         n = 1
         for s in sample_shape:
             n *= s
         probs_2d = self.probs.reshape(-1, self._num_events)
-        with ember.no_grad():
-            samples = ember.multinomial(probs_2d, n, True).t()
+        with no_grad():
+            samples = multinomial(probs_2d, n, True).t()
         return samples.reshape(*self._extended_shape(sample_shape))
 
     def log_prob(self, value):
@@ -91,11 +94,11 @@ class Categorical(Distribution):
 
     def entropy(self):
         """−Σ p_k log p_k (logits clamped at the dtype's min, so 0·log 0 = 0)."""
-        logits = self.logits.clamp(min=ember.finfo(self.logits.dtype).min)
+        logits = self.logits.clamp(min=finfo(self.logits.dtype).min)
         return -(logits * self.probs).sum(-1)
 
     def enumerate_support(self, expand=True):
-        values = ember.arange(self._num_events).reshape(-1, *((1,) * len(self._batch_shape)))
+        values = arange(self._num_events).reshape(-1, *((1,) * len(self._batch_shape)))
         return values.expand(-1, *self._batch_shape) if expand else values
 
 
@@ -156,5 +159,5 @@ class OneHotCategorical(Distribution):
 
     def enumerate_support(self, expand=True):
         n = self._event_shape[0]
-        values = ember.eye(n, dtype=self.probs.dtype).reshape(n, *((1,) * len(self._batch_shape)), n)
+        values = eye(n, dtype=self.probs.dtype).reshape(n, *((1,) * len(self._batch_shape)), n)
         return values.expand(n, *self._batch_shape, n) if expand else values

@@ -5,12 +5,15 @@ constraint's ``event_dim`` rightmost dims); ``Distribution`` raises torch's Valu
 """
 from __future__ import annotations
 
-import ember
+from .._creation import tensor, tril
+from ..autograd.ops import reduction as _reduction
+from ..autograd.ops.shape import stack
+from ..tensor import Tensor
 
 
 def _fmt(v):
     """A bound or value as torch's f-strings print it (a 0-d tensor as its number)."""
-    return v.item() if isinstance(v, ember.Tensor) and v.dim() == 0 else v
+    return v.item() if isinstance(v, Tensor) and v.dim() == 0 else v
 
 
 class Constraint:
@@ -133,7 +136,7 @@ class _Simplex(Constraint):
     event_dim = 1
 
     def check(self, value):
-        return ember.all(value >= 0, dim=-1) & ((value.sum(-1) - 1).abs() < 1e-6)
+        return _reduction.all(value >= 0, dim=-1) & ((value.sum(-1) - 1).abs() < 1e-6)
 
 
 class _OneHot(Constraint):
@@ -141,7 +144,7 @@ class _OneHot(Constraint):
     event_dim = 1
 
     def check(self, value):
-        return ember.all((value == 0) | (value == 1), dim=-1) & (value.sum(-1) == 1)
+        return _reduction.all((value == 0) | (value == 1), dim=-1) & (value.sum(-1) == 1)
 
 
 class _IndependentConstraint(Constraint):
@@ -155,7 +158,7 @@ class _IndependentConstraint(Constraint):
     def check(self, value):
         result = self.base_constraint.check(value)
         for _ in range(self.reinterpreted_batch_ndims):
-            result = ember.all(result, dim=-1)
+            result = _reduction.all(result, dim=-1)
         return result
 
     def __repr__(self):
@@ -196,7 +199,7 @@ class _PositiveDefinite(Constraint):
             pos = np.linalg.eigvalsh(a).min(-1) > 0
         except np.linalg.LinAlgError:
             pos = np.zeros(a.shape[:-2], bool)
-        return ember.tensor(sym & pos)
+        return tensor(sym & pos)
 
 
 class _LowerCholesky(Constraint):
@@ -205,9 +208,9 @@ class _LowerCholesky(Constraint):
     event_dim = 2
 
     def check(self, value):
-        lower = ember.all(ember.all(ember.tril(value) == value, dim=-1), dim=-1)
-        diag = ember.stack([value[..., i, i] for i in range(value.shape[-1])], -1)
-        return lower & ember.all(diag > 0, dim=-1)
+        lower = _reduction.all(_reduction.all(tril(value) == value, dim=-1), dim=-1)
+        diag = stack([value[..., i, i] for i in range(value.shape[-1])], -1)
+        return lower & _reduction.all(diag > 0, dim=-1)
 
 
 positive_definite = _PositiveDefinite()

@@ -6,6 +6,10 @@ gradients of the same sample, but they differ sample by sample (equal in expecta
 """
 from __future__ import annotations
 
+from .._creation import zeros
+from .._dtype import int64
+from ..autograd.ops.elementwise import where
+from ..nn import functional as F
 from . import _special, constraints
 from .distribution import Distribution
 from .gamma import _xlogy
@@ -33,15 +37,12 @@ class Dirichlet(Distribution):
     def mode(self):
         """(αᵢ − 1)⁺ / Σ (α − 1)⁺; where every αᵢ < 1 (the density peaks at the corners), the first corner
         e₁, as torch (its argmax over that row's nan values picks index 0)."""
-        import ember
-        import ember.nn.functional as F
-
         cm1 = (self.concentration - 1).clamp(min=0.0)
         all_below_one = (self.concentration < 1).all(-1, keepdim=True)
         total = cm1.sum(-1, keepdim=True)
-        mode = cm1 / ember.where(all_below_one, 1.0, total)
-        corner = F.one_hot(ember.zeros(*cm1.shape[:-1], dtype=ember.int64), cm1.shape[-1]).to(mode.dtype)
-        return ember.where(all_below_one, corner, mode)
+        mode = cm1 / where(all_below_one, 1.0, total)
+        corner = F.one_hot(zeros(*cm1.shape[:-1], dtype=int64), cm1.shape[-1]).to(mode.dtype)
+        return where(all_below_one, corner, mode)
 
     @property
     def variance(self):

@@ -1,8 +1,9 @@
 """``Distribution``: torch's base class (shapes, validation, sample/rsample, expand, repr)."""
 from __future__ import annotations
 
-import ember
-from ember.tensor import Size
+from .._creation import tensor
+from .._grad_mode import no_grad
+from ..tensor import Size, Tensor
 
 from . import constraints
 from .constraints import _fmt
@@ -95,7 +96,7 @@ class Distribution:
 
     def sample(self, sample_shape=()):
         """A sample (no gradient); for a reparameterised family, ``rsample`` under no_grad."""
-        with ember.no_grad():
+        with no_grad():
             return self.rsample(sample_shape)
 
     # torch's base raises NotImplementedError() for what a family does not define (no rsample for a discrete
@@ -126,7 +127,7 @@ class Distribution:
         return self.variance.sqrt()
 
     def _validate_sample(self, value) -> None:
-        if not isinstance(value, ember.Tensor):
+        if not isinstance(value, Tensor):
             raise ValueError("The value argument to log_prob must be a Tensor")
         event_dim_start = value.dim() - len(self._event_shape)
         if tuple(value.shape[event_dim_start:]) != tuple(self._event_shape):

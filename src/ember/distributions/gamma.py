@@ -5,8 +5,8 @@ torch's ``_standard_gamma`` uses an approximation of the same derivative, agreei
 """
 from __future__ import annotations
 
-import ember
-
+from .._typeinfo import finfo
+from ..autograd.ops.elementwise import where
 from . import _special, constraints, utils
 from .distribution import Distribution
 
@@ -35,7 +35,7 @@ class Gamma(Distribution):
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
         z = _special.standard_gamma(self.concentration.expand(*shape)) / self.rate.expand(*shape)
-        return z.clamp(min=ember.finfo(z.dtype).tiny)
+        return z.clamp(min=finfo(z.dtype).tiny)
 
     def log_prob(self, value):
         """α·log β + (α − 1)·log x − βx − log Γ(α)."""
@@ -53,4 +53,4 @@ class Gamma(Distribution):
 def _xlogy(x, y):
     """x·log y, read as 0 where x = 0 (torch's xlogy)."""
     x, y = utils.broadcast_all(x, y)
-    return ember.where(x == 0, 0.0, x * y.log())
+    return where(x == 0, 0.0, x * y.log())

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import math
 
-import ember
-
+from .._creation import full_like
+from ..autograd.ops.elementwise import where
+from ..nn import functional as F
 from . import utils
 from .bernoulli import Bernoulli
 from .binomial import Binomial
@@ -56,7 +57,7 @@ def kl_divergence(p, q):
 
 
 def _infinite_like(t):
-    return ember.full_like(t, math.inf)
+    return full_like(t, math.inf)
 
 
 @register_kl(Normal, Normal)
@@ -70,14 +71,12 @@ def _kl_normal_normal(p, q):
 @register_kl(Bernoulli, Bernoulli)
 def _kl_bernoulli_bernoulli(p, q):
     """p·(softplus(−lq) − softplus(−lp)) + (1 − p)·(softplus(lq) − softplus(lp)), l the logits (p = 0, 1 handled)."""
-    import ember.nn.functional as F
-
     t1 = p.probs * (F.softplus(-q.logits) - F.softplus(-p.logits))
-    t1 = ember.where(q.probs == 0, math.inf, t1)
-    t1 = ember.where(p.probs == 0, 0.0, t1)
+    t1 = where(q.probs == 0, math.inf, t1)
+    t1 = where(p.probs == 0, 0.0, t1)
     t2 = (1 - p.probs) * (F.softplus(q.logits) - F.softplus(p.logits))
-    t2 = ember.where(q.probs == 1, math.inf, t2)
-    t2 = ember.where(p.probs == 1, 0.0, t2)
+    t2 = where(q.probs == 1, math.inf, t2)
+    t2 = where(p.probs == 1, 0.0, t2)
     return t1 + t2
 
 
@@ -85,8 +84,8 @@ def _kl_bernoulli_bernoulli(p, q):
 def _kl_categorical_categorical(p, q):
     """Σ_k p_k·(log p_k − log q_k); inf where q_k = 0 < p_k, terms with p_k = 0 dropped."""
     t = p.probs * (p.logits - q.logits)
-    t = ember.where(q.probs == 0, math.inf, t)
-    t = ember.where(p.probs == 0, 0.0, t)
+    t = where(q.probs == 0, math.inf, t)
+    t = where(p.probs == 0, 0.0, t)
     return t.sum(-1)
 
 
@@ -123,7 +122,7 @@ def _kl_poisson_poisson(p, q):
 def _kl_uniform_uniform(p, q):
     """log((hq − lq)/(hp − lp)) when [lp, hp] ⊂ [lq, hq], else inf."""
     result = ((q.high - q.low) / (p.high - p.low)).log()
-    return ember.where((q.low > p.low) | (q.high < p.high), math.inf, result)
+    return where((q.low > p.low) | (q.high < p.high), math.inf, result)
 
 
 @register_kl(Binomial, Binomial)
@@ -132,7 +131,7 @@ def _kl_binomial_binomial(p, q):
     if bool((p.total_count < q.total_count).any()):
         raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
     kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
-    return ember.where(p.total_count > q.total_count, math.inf, kl)
+    return where(p.total_count > q.total_count, math.inf, kl)
 
 
 @register_kl(Independent, Independent)

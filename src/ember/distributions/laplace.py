@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import math
 
-import ember
-
+from .._typeinfo import finfo
 from . import constraints, utils
 from .distribution import Distribution
 
@@ -35,7 +34,7 @@ class Laplace(Distribution):
         return 2 * self.scale**2
 
     def rsample(self, sample_shape=()):
-        eps = ember.finfo(self.loc.dtype).eps
+        eps = finfo(self.loc.dtype).eps
         u = utils.uniform01(self._extended_shape(sample_shape), self.loc.dtype) * (2 - eps) - (1 - eps)
         return self.loc - self.scale * u.sign() * (-u.abs()).log1p()
 

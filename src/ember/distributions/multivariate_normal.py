@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
-import ember
-
+from .. import _creation
+from ..autograd.ops.shape import stack
 from . import constraints, utils
 from .distribution import Distribution, lazy_property
 
@@ -33,7 +33,7 @@ def _cholesky(a):
             row.append(s.sqrt() if i == j else s / rows[j][j])
         rows.append(row)
     zero = a[..., 0, 0] * 0
-    return ember.stack([ember.stack([rows[i][j] if j <= i else zero for j in range(n)], -1) for i in range(n)], -2)
+    return stack([stack([rows[i][j] if j <= i else zero for j in range(n)], -1) for i in range(n)], -2)
 
 
 def _solve_tril(L, b):
@@ -45,15 +45,15 @@ def _solve_tril(L, b):
         for j in range(i):
             s = s - L[..., i, j] * z[j]
         z.append(s / L[..., i, i])
-    return ember.stack(z, -1)
+    return stack(z, -1)
 
 
 def _tril_inverse(L):
     """L⁻¹ (lower triangular), column by column."""
     n = L.shape[-1]
-    eye = ember.eye(n, dtype=L.dtype)
+    eye = _creation.eye(n, dtype=L.dtype)
     cols = [_solve_tril(L, eye[j].expand(*L.shape[:-1])) for j in range(n)]
-    return ember.stack(cols, -1)
+    return stack(cols, -1)
 
 
 def _batch_mahalanobis(L, diff):
@@ -62,7 +62,7 @@ def _batch_mahalanobis(L, diff):
 
 
 def _diag(m):
-    return ember.stack([m[..., i, i] for i in range(m.shape[-1])], -1)
+    return stack([m[..., i, i] for i in range(m.shape[-1])], -1)
 
 
 class MultivariateNormal(Distribution):

@@ -4,8 +4,8 @@ log p(y) = log p_base(x) − Σ log|J_i| (each at its intermediate value, x = t�
 """
 from __future__ import annotations
 
-import ember
-
+from .._grad_mode import no_grad
+from ..tensor import Tensor
 from . import constraints, utils
 from .distribution import Distribution
 from .transforms import Transform
@@ -41,7 +41,7 @@ class TransformedDistribution(Distribution):
         return self.transforms[-1].codomain if self.transforms else self.base_dist.support
 
     def sample(self, sample_shape=()):
-        with ember.no_grad():
+        with no_grad():
             return self.rsample(sample_shape) if self.base_dist.has_rsample else self._push(self.base_dist.sample(sample_shape))
 
     def rsample(self, sample_shape=()):
@@ -68,9 +68,9 @@ class TransformedDistribution(Distribution):
         sign = 1
         for t in self.transforms:
             sign = sign * t.sign
-        if isinstance(sign, ember.Tensor) and not bool((sign == sign.reshape(-1)[0]).all()):
+        if isinstance(sign, Tensor) and not bool((sign == sign.reshape(-1)[0]).all()):
             raise NotImplementedError("Transformed distributions only support cdf/icdf for monotone transforms")
-        return float(sign.reshape(-1)[0].item()) if isinstance(sign, ember.Tensor) else sign
+        return float(sign.reshape(-1)[0].item()) if isinstance(sign, Tensor) else sign
 
     def cdf(self, value):
         """F(y) = F_base(t⁻¹(y)) for an increasing t, 1 − F_base(t⁻¹(y)) for a decreasing one."""

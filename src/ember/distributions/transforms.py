@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import math
 
-import ember
-import ember.nn.functional as F
-
+from .._creation import full_like, zeros_like
+from .._typeinfo import finfo
+from ..tensor import Tensor
+from ..nn import functional as F
 from . import constraints
 
 
@@ -94,7 +95,7 @@ class AffineTransform(Transform):
 
     @property
     def sign(self):
-        return self.scale.sign() if isinstance(self.scale, ember.Tensor) else (1 if self.scale > 0 else -1)
+        return self.scale.sign() if isinstance(self.scale, Tensor) else (1 if self.scale > 0 else -1)
 
     def _call(self, x):
         return self.loc + self.scale * x
@@ -104,7 +105,7 @@ class AffineTransform(Transform):
 
     def log_abs_det_jacobian(self, x, y):
         scale = self.scale
-        result = scale.abs().log() if isinstance(scale, ember.Tensor) else ember.full_like(x, math.log(abs(scale)))
+        result = scale.abs().log() if isinstance(scale, Tensor) else full_like(x, math.log(abs(scale)))
         result = result.expand(*x.shape) if tuple(result.shape) != tuple(x.shape) else result
         if self._event_dim:
             result = result.reshape(*result.shape[: result.dim() - self._event_dim], -1).sum(-1)
@@ -117,11 +118,11 @@ class SigmoidTransform(Transform):
     codomain = constraints.unit_interval
 
     def _call(self, x):
-        eps = ember.finfo(x.dtype)
+        eps = finfo(x.dtype)
         return x.sigmoid().clamp(min=eps.tiny, max=1 - eps.eps)
 
     def _inverse(self, y):
-        eps = ember.finfo(y.dtype)
+        eps = finfo(y.dtype)
         y = y.clamp(min=eps.tiny, max=1 - eps.eps)
         return y.log() - (-y).log1p()
 
@@ -181,7 +182,7 @@ class ComposeTransform(Transform):
 
     def log_abs_det_jacobian(self, x, y):
         if not self.parts:
-            return ember.zeros_like(x)
+            return zeros_like(x)
         total = 0
         for p in self.parts:
             x_next = p(x)

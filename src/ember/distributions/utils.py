@@ -9,22 +9,25 @@ import math
 
 import numpy as np
 
-import ember
-from ember.tensor import Tensor, _wrap
+from .._creation import empty, rand, randn, tensor
+from .._dtype import get_default_dtype
+from .._typeinfo import finfo
+from ..autograd.ops.nn import softmax
+from ..tensor import Tensor, _wrap
 
 
 def broadcast_all(*values):
     """Numbers become tensors of the default dtype (or of the tensors' dtype); all broadcast to one shape."""
     tensors = [v for v in values if isinstance(v, Tensor)]
-    dtype = tensors[0].dtype if tensors else ember.get_default_dtype()
-    values = [v if isinstance(v, Tensor) else ember.tensor(v, dtype=dtype) for v in values]
+    dtype = tensors[0].dtype if tensors else get_default_dtype()
+    values = [v if isinstance(v, Tensor) else tensor(v, dtype=dtype) for v in values]
     shape = np.broadcast_shapes(*(tuple(v.shape) for v in values))
     return tuple(v if tuple(v.shape) == shape else v.expand(shape) for v in values)
 
 
 def clamp_probs(probs):
     """probs clamped to [eps, 1 − eps] of their dtype (so that logits stay finite)."""
-    eps = ember.finfo(probs.dtype).eps
+    eps = finfo(probs.dtype).eps
     return probs.clamp(min=eps, max=1 - eps)
 
 
@@ -36,7 +39,7 @@ def probs_to_logits(probs, is_binary=False):
 
 def logits_to_probs(logits, is_binary=False):
     """sigmoid(logits) for binary; softmax over the last dim for categorical."""
-    return logits.sigmoid() if is_binary else ember.softmax(logits, dim=-1)
+    return logits.sigmoid() if is_binary else softmax(logits, dim=-1)
 
 
 def sum_rightmost(value, dim: int):
@@ -52,14 +55,14 @@ def lgamma_const(value):
 
 def standard_normal(shape, dtype):
     """N(0, 1) noise of ``shape``."""
-    return ember.randn(*shape, dtype=dtype)
+    return randn(*shape, dtype=dtype)
 
 
 def uniform01(shape, dtype):
     """U[0, 1) noise of ``shape``."""
-    return ember.rand(*shape, dtype=dtype)
+    return rand(*shape, dtype=dtype)
 
 
 def standard_exponential(shape, dtype):
     """Exp(1) noise of ``shape``."""
-    return ember.empty(*shape, dtype=dtype).exponential_()
+    return empty(*shape, dtype=dtype).exponential_()

@@ -5,6 +5,7 @@ import copy
 
 import numpy as np
 
+from .._creation import as_tensor
 from .utilities import dim_zero_cat, dim_zero_max, dim_zero_mean, dim_zero_min, dim_zero_sum, to_numpy
 
 
@@ -22,9 +23,7 @@ def _like(value, template):
         return value
     if not hasattr(template, "_data"):
         return np.asarray(value)
-    import ember
-
-    return ember.as_tensor(np.array(value, dtype=to_numpy(template).dtype))
+    return as_tensor(np.array(value, dtype=to_numpy(template).dtype))
 
 
 def _combine(reduce_fn, current, incoming, n_current: int, n_incoming: int):

@@ -13,6 +13,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .. import _errors
 from ..nn.modules.module import Module
 from .metric import Metric
 
@@ -61,7 +62,7 @@ class MetricCollection(Module):
         Module.__init__(self)
         for name, value in (("prefix", prefix), ("postfix", postfix)):
             if value is not None and not isinstance(value, str):
-                raise ValueError(f"Expected input `{name}` to be a string, but got {type(value)}")
+                raise _errors.expected_string(name, value)
         self.prefix, self.postfix = prefix, postfix
         self._enable_compute_groups = compute_groups
         self._metrics: "OrderedDict[str, Metric]" = OrderedDict()

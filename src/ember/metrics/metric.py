@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
+from .._creation import as_tensor
 from ..nn.modules.module import Module
 from ._arithmetic import MetricArithmetic
 from ._distributed import distributed_available, gather_all_tensors
@@ -34,8 +35,6 @@ class _StateBuffers(dict):
 
     def __init__(self, metric):
         super().__init__()
-        import ember
-
         self._metric = metric
         metric.__dict__["_computed"] = None  # the model may be about to load new states in place
         for name, persistent in metric.__dict__.get("_persistent", {}).items():
@@ -44,7 +43,7 @@ class _StateBuffers(dict):
                 if not value.flags.writeable or not value.flags.c_contiguous:  # a view load can copy into
                     value = np.ascontiguousarray(value).copy()
                     object.__setattr__(metric, name, value)
-                dict.__setitem__(self, name, ember.as_tensor(value))
+                dict.__setitem__(self, name, as_tensor(value))
 
     def __setitem__(self, name, value):
         dict.__setitem__(self, name, value)
@@ -308,12 +307,10 @@ class Metric(MetricArithmetic, Module):
 
     def state_dict(self, destination: Optional[dict] = None, prefix: str = "", keep_vars: bool = False) -> dict:
         """Persistent states only (``add_state(..., persistent=True)`` or `persistent(True)`), as ember tensors."""
-        import ember
-
         out = {} if destination is None else destination
         for name, value in self.metric_state.items():
             if self._persistent[name]:
-                wrap = (lambda a: ember.as_tensor(np.array(to_numpy(a))))
+                wrap = (lambda a: as_tensor(np.array(to_numpy(a))))
                 out[prefix + name] = [wrap(v) for v in value] if isinstance(value, list) else wrap(value)
         for name, child in self._modules.items():  # wrapped metrics (and modules) keep their own prefix
             if child is not None:

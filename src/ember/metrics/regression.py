@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _errors
 from .functional import regression as F
 from .metric import Metric
 from .utilities import dim_zero_cat
@@ -141,7 +142,7 @@ class ExplainedVariance(_SumMetric):
     def __init__(self, multioutput="uniform_average", **kwargs):
         super().__init__(**kwargs)
         if multioutput not in F.MULTIOUTPUTS:
-            raise ValueError(f"Invalid input to argument `multioutput`. Choose one of the following: {F.MULTIOUTPUTS}")
+            raise _errors.multioutput(F.MULTIOUTPUTS)
         self.multioutput = multioutput
         self._sum_states(num_obs=(), sum_error=(), sum_squared_error=(), sum_target=(), sum_squared_target=())
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .._creation import as_tensor
+
 
 def to_numpy(x: Any) -> np.ndarray:
     """The NumPy array behind ``x`` (no copy for ember Tensors and arrays)."""
@@ -40,9 +42,7 @@ def to_tensor(value: Any) -> Any:
         arr = arr.astype(np.int64, copy=False)
     if not arr.flags.c_contiguous:
         arr = arr.copy()
-    import ember
-
-    return ember.as_tensor(arr)
+    return as_tensor(arr)
 
 
 class TorchMetricsUserError(Exception):

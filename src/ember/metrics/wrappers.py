@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from .. import _errors
 from ._states import _copy_state
 from .feature_share import FeatureShare, NetworkCache  # noqa: F401  (torchmetrics.wrappers.FeatureShare)
 from .metric import Metric
@@ -381,7 +382,7 @@ class MultitaskWrapper(Metric):
     def clone(self, prefix=None, postfix=None):
         for name, value in (("prefix", prefix), ("postfix", postfix)):
             if value is not None and not isinstance(value, str):
-                raise ValueError(f"Expected input `{name}` to be a string, but got {type(value)}")
+                raise _errors.expected_string(name, value)
         twin = copy.deepcopy(self)
         twin._prefix, twin._postfix = prefix or "", postfix or ""
         return twin

@@ -7,7 +7,7 @@ import numpy as np
 
 from .._random import _gen
 from ..autograd import _versions
-from ..autograd.grad_mode import no_grad
+from .._grad_mode import no_grad
 from ..tensor import Tensor
 
 

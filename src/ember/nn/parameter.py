@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _errors
 from ..tensor import Tensor, _to_array
 
 
@@ -17,7 +18,7 @@ class Parameter(Tensor):
         else:
             arr = _to_array(data)
         if requires_grad and arr.dtype.kind not in "fc":
-            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+            raise _errors.requires_grad_needs_float()
         self._data = arr
         self.requires_grad = requires_grad
         self.grad = None

@@ -21,9 +21,9 @@ import sys
 
 import numpy as np
 
-import ember
-from ember.autograd import _versions
-
+from .._creation import as_tensor, tensor
+from ..autograd import _versions
+from ..tensor import Tensor
 from . import _kernels
 
 
@@ -33,7 +33,7 @@ def _references(t):
     return sys.getrefcount(arr)
 
 
-_SOLE = _references(ember.tensor([0.0]))  # the count for an array that nothing but its tensor holds
+_SOLE = _references(tensor([0.0]))  # the count for an array that nothing but its tensor holds
 
 
 def _adoptable(t):
@@ -114,13 +114,13 @@ class Bucket:
                 self.created[i] = True
                 for key in opt._scalar_keys:
                     if key in st:
-                        self.scalars[key][i] = float(np.asarray(st[key]._data if isinstance(st[key], ember.Tensor)
+                        self.scalars[key][i] = float(np.asarray(st[key]._data if isinstance(st[key], Tensor)
                                                                 else st[key]))
-                        st[key] = ember.as_tensor(self.scalars[key][i:i + 1].reshape(()))
+                        st[key] = as_tensor(self.scalars[key][i:i + 1].reshape(()))
         for key in {k for i, p in enumerate(params) if self.created[i] for k in opt.state[p]}:
             if key in opt._scalar_keys:
                 continue
-            if not all(isinstance(opt.state[p].get(key), ember.Tensor) and opt.state[p][key].shape == p.shape
+            if not all(isinstance(opt.state[p].get(key), Tensor) and opt.state[p][key].shape == p.shape
                        for i, p in enumerate(params) if self.created[i] and key in opt.state[p]):
                 continue  # not an elementwise state tensor: leave it where it is
             self._alloc(key)
@@ -128,7 +128,7 @@ class Bucket:
                 st = opt.state.get(p)
                 if st is not None and key in st:
                     self.sviews[key][i][...] = st[key]._data
-                    st[key] = ember.as_tensor(self.sviews[key][i])
+                    st[key] = as_tensor(self.sviews[key][i])
 
     def _alloc(self, key):
         if key not in self.arrays:
@@ -161,11 +161,11 @@ class Bucket:
                 if key not in st:
                     view = self.sviews[key][i]
                     view[...] = opt._state_init(group, key)
-                    st[key] = ember.as_tensor(view)
+                    st[key] = as_tensor(view)
             for key in opt._scalar_keys:
                 if key not in st:
                     self.scalars[key][i] = opt._state_init(group, key)
-                    st[key] = ember.as_tensor(self.scalars[key][i:i + 1].reshape(()))
+                    st[key] = as_tensor(self.scalars[key][i:i + 1].reshape(()))
             self.created[i] = True
 
     def plan(self, opt, group):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _errors
 from .optimizer import Optimizer, _check_flags, _num
 
 __all__ = ["Adadelta", "adadelta_update"]
@@ -64,13 +65,13 @@ class Adadelta(Optimizer):
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
                  maximize=False, differentiable=False):
         if not 0.0 <= _num(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
+            raise _errors.invalid_learning_rate(lr)
         if not 0.0 <= rho <= 1.0:
-            raise ValueError(f"Invalid rho value: {rho}")
+            raise _errors.invalid_value("rho", rho)
         if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+            raise _errors.invalid_value("epsilon", eps)
         if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+            raise _errors.invalid_value("weight_decay", weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         _check_flags(defaults, differentiable=differentiable)

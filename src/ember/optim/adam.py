@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _errors
 from .optimizer import Optimizer, _check_flags, _num
 
 __all__ = ["Adam", "AdamW", "adam_update"]
@@ -37,15 +38,15 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, lr, be
 
 def _check_adam_args(lr, betas, eps, weight_decay):
     if not 0.0 <= _num(lr):
-        raise ValueError(f"Invalid learning rate: {lr}")
+        raise _errors.invalid_learning_rate(lr)
     if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
+        raise _errors.invalid_value("epsilon", eps)
     if not 0.0 <= _num(betas[0]) < 1.0:
         raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
     if not 0.0 <= _num(betas[1]) < 1.0:
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
     if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        raise _errors.invalid_value("weight_decay", weight_decay)
 
 
 class Adam(Optimizer):

@@ -1,6 +1,7 @@
 """ASGD: averaged stochastic gradient descent."""
 from __future__ import annotations
 
+from .. import _errors
 from .optimizer import Optimizer, _check_flags, _num
 
 __all__ = ["ASGD", "asgd_update"]
@@ -60,9 +61,9 @@ class ASGD(Optimizer):
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None,
                  maximize=False, differentiable=False, capturable=False):
         if not 0.0 <= _num(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
+            raise _errors.invalid_learning_rate(lr)
         if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+            raise _errors.invalid_value("weight_decay", weight_decay)
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         _check_flags(defaults, differentiable=differentiable)

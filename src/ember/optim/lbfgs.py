@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-import ember
-
+from .. import _errors
+from .._creation import as_tensor
+from .._grad_mode import enable_grad
+from ..tensor import Tensor
 from .optimizer import Optimizer, _num
 
 __all__ = ["LBFGS"]
@@ -131,7 +133,7 @@ class LBFGS(Optimizer):
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
                  history_size=100, line_search_fn=None):
         if not 0.0 <= _num(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
+            raise _errors.invalid_learning_rate(lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
@@ -169,7 +171,7 @@ class LBFGS(Optimizer):
         history_size, line_search = group["history_size"], group["line_search_fn"]
 
         def evaluate():
-            with ember.enable_grad():
+            with enable_grad():
                 return closure()
 
         state = self.state[self._params[0]]
@@ -259,7 +261,7 @@ class LBFGS(Optimizer):
 
 
 def _unwrap(value):
-    if isinstance(value, ember.Tensor):
+    if isinstance(value, Tensor):
         return value._data if value._data.ndim else value._data[()]
     return value
 
@@ -267,7 +269,7 @@ def _unwrap(value):
 def _wrap(value):
     """State as torch keeps it: tensors for arrays and float32 scalars, Python numbers otherwise."""
     if isinstance(value, np.ndarray):
-        return ember.as_tensor(value)
+        return as_tensor(value)
     if isinstance(value, np.generic):
-        return ember.as_tensor(np.asarray(value))
+        return as_tensor(np.asarray(value))
     return value

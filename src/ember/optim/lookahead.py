@@ -5,8 +5,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-import ember
-
+from .._creation import as_tensor
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 __all__ = ["Lookahead"]
@@ -103,7 +103,7 @@ class Lookahead(Optimizer):
 
     def state_dict(self):
         sd = self.optimizer.state_dict()
-        slow = {i: ember.as_tensor(self._slow[id(p)].copy()) for i, p in enumerate(self._params())}
+        slow = {i: as_tensor(self._slow[id(p)].copy()) for i, p in enumerate(self._params())}
         sd["lookahead"] = {"k": self.k, "alpha": self.alpha, "step": self._counter, "slow": slow}
         return sd
 
@@ -116,6 +116,6 @@ class Lookahead(Optimizer):
             for i, p in enumerate(self._params()):
                 if i in la["slow"]:
                     value = la["slow"][i]
-                    self._slow[id(p)] = np.array(value._data if isinstance(value, ember.Tensor) else value,
+                    self._slow[id(p)] = np.array(value._data if isinstance(value, Tensor) else value,
                                                  dtype=p._data.dtype).reshape(p._data.shape)
         return result

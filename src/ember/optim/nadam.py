@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _errors
 from .adam import _check_adam_args
 from .optimizer import Optimizer, _check_flags, _num
 
@@ -74,7 +75,7 @@ class NAdam(Optimizer):
                  differentiable=False):
         _check_adam_args(lr, betas, eps, weight_decay)
         if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+            raise _errors.invalid_value("momentum_decay", momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable)

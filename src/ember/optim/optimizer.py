@@ -24,8 +24,9 @@ from itertools import chain
 
 import numpy as np
 
-import ember
-
+from .._creation import as_tensor
+from .._grad_mode import enable_grad
+from ..tensor import Tensor
 from ._flat import FlatBuffers
 
 __all__ = ["Optimizer", "required"]
@@ -65,11 +66,11 @@ class _RemovableHandle:
 
 def _num(x):
     """A hyper-parameter as a Python number (accepts 1-element tensors, as torch accepts a Tensor lr)."""
-    return x.item() if isinstance(x, ember.Tensor) else x
+    return x.item() if isinstance(x, Tensor) else x
 
 
 def _typename(obj):
-    if isinstance(obj, ember.Tensor):
+    if isinstance(obj, Tensor):
         return "ember.Tensor"
     return type(obj).__module__ + "." + type(obj).__qualname__
 
@@ -187,7 +188,7 @@ class Optimizer:
         self._optimizer_state_dict_post_hooks = OrderedDict()
         self._optimizer_load_state_dict_pre_hooks = OrderedDict()
         self._optimizer_load_state_dict_post_hooks = OrderedDict()
-        if isinstance(params, ember.Tensor):
+        if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or dicts, but got "
                 + _typename(params)
@@ -231,7 +232,7 @@ class Optimizer:
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
         params = param_group["params"]
-        if isinstance(params, ember.Tensor):
+        if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, set):
             raise TypeError(
@@ -253,7 +254,7 @@ class Optimizer:
                 raise ValueError("all optimizer params should be with/without names. Some param names are missing")
             param_group["param_names"] = names
         for p in tensors:
-            if not isinstance(p, ember.Tensor):
+            if not isinstance(p, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is " + _typename(p))
             if not self.defaults.get("differentiable", None) and not p.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor")
@@ -353,7 +354,7 @@ class Optimizer:
             packed["params"] = [mapping[id(p)] for p in group["params"]]
             start += len(packed["params"])
             groups.append(packed)
-        state = {(mapping[id(k)] if isinstance(k, ember.Tensor) else k): v for k, v in self.state.items()}
+        state = {(mapping[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
         result = {"state": state, "param_groups": groups}
         for hook in self._optimizer_state_dict_post_hooks.values():
             out = hook(self, result)
@@ -433,17 +434,17 @@ class Optimizer:
         """A private copy of one loaded state value: tensors (or arrays) cast to the parameter's float dtype;
         scalar state ('step', ...) kept as a float32 0-d tensor as torch keeps it."""
         if key in self._scalar_keys:
-            arr = np.asarray(value._data if isinstance(value, ember.Tensor) else value, dtype=np.float32)
-            return ember.as_tensor(arr.reshape(()).copy())
-        if isinstance(value, ember.Tensor):
+            arr = np.asarray(value._data if isinstance(value, Tensor) else value, dtype=np.float32)
+            return as_tensor(arr.reshape(()).copy())
+        if isinstance(value, Tensor):
             arr = value._data
             if np.issubdtype(param._data.dtype, np.floating) and np.issubdtype(arr.dtype, np.floating):
                 arr = arr.astype(param._data.dtype)
             else:
                 arr = arr.copy()
-            return ember.as_tensor(np.array(arr, copy=True))
+            return as_tensor(np.array(arr, copy=True))
         if isinstance(value, np.ndarray):
-            return ember.as_tensor(value.astype(param._data.dtype, copy=True))
+            return as_tensor(value.astype(param._data.dtype, copy=True))
         return copy.deepcopy(value)
 
     # --- step -----------------------------------------------------------------------------------------------------
@@ -455,7 +456,7 @@ class Optimizer:
             )
         loss = None
         if closure is not None:
-            with ember.enable_grad():
+            with enable_grad():
                 loss = closure()
         plans = [(group, self._buffers.plan(self, group)) for group in self.param_groups]  # validates
         for group, plan in plans:

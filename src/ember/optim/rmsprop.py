@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _errors
 from .optimizer import Optimizer, _check_flags, _num
 
 __all__ = ["RMSprop", "rmsprop_update"]
@@ -74,15 +75,15 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         if not 0.0 <= _num(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
+            raise _errors.invalid_learning_rate(lr)
         if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+            raise _errors.invalid_value("epsilon", eps)
         if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
+            raise _errors.invalid_value("momentum", momentum)
         if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+            raise _errors.invalid_value("weight_decay", weight_decay)
         if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+            raise _errors.invalid_value("alpha", alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
                         differentiable=differentiable)

@@ -1,6 +1,7 @@
 """SGD: stochastic gradient descent with optional (Nesterov) momentum."""
 from __future__ import annotations
 
+from .. import _errors
 from .optimizer import Optimizer, _check_flags, _num
 
 __all__ = ["SGD", "sgd_update"]
@@ -63,11 +64,11 @@ class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
         if _num(lr) < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+            raise _errors.invalid_learning_rate(lr)
         if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
+            raise _errors.invalid_value("momentum", momentum)
         if _num(weight_decay) < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+            raise _errors.invalid_value("weight_decay", weight_decay)
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
                         fused=fused)

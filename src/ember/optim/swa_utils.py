@@ -17,7 +17,7 @@ from copy import deepcopy
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _errors
 from ..autograd import no_grad
 from ..autograd import _versions
 from ..nn import Module
@@ -349,7 +349,7 @@ class SWALR(LRScheduler):
         for lr, group in zip(swa_lrs, optimizer.param_groups):
             group["swa_lr"] = lr
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
+            raise _errors.anneal_strategy(anneal_strategy)
         self._anneal_strategy = anneal_strategy
         if not isinstance(anneal_epochs, int) or anneal_epochs < 0:
             raise ValueError(f"anneal_epochs must be equal or greater than 0, got {anneal_epochs}")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _errors
 from ...tensor import Tensor, _DataTensor, _wrap
 from .. import _versions
-from ..grad_mode import _state
+from ..._grad_mode import _state
 from . import elementwise as E, indexing as I, linalg as L, nn as N, reduction as R, shape as S, sorting as O
 from . import special as X
 from . import complex as C
@@ -375,7 +375,7 @@ def clamp_(self, min=None, max=None):
         self._check_inplace()
         return _record(self, E.clamp(self._snapshot(), min, max))
     if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        raise _errors.clamp_needs_a_bound()
     d = self._data
     try:
         if d.dtype.kind == "b":

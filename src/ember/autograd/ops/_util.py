@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _errors
 from ...tensor import Tensor, _wrap
 
 
@@ -67,13 +67,13 @@ def dims(dim, ndim: int):
         out = []
         for d in dim:
             if not -n <= d < n:
-                raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+                raise _errors.dim_out_of_range(d, n)
             out.append(d % n)
         if len(set(out)) != len(out):
             raise RuntimeError(f"dim {tuple(dim)} appears multiple times in the list of dims")
         return tuple(out) if ndim else ()
     if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+        raise _errors.dim_out_of_range(dim, n)
     return (dim % n,) if ndim else ()
 
 

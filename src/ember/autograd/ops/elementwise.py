@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ... import _errors
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._xp import cj, xp_of
@@ -665,7 +666,7 @@ def clamp(x, min=None, max=None):
     if x._data.dtype.kind == "c":
         raise NotImplementedError("clamp is not supported for complex types")
     if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        raise _errors.clamp_needs_a_bound()
     from ... import _dtype
 
     dt = x._data.dtype  # torch's result type of x, min and max
@@ -816,7 +817,7 @@ def _integer_division_operands(x, y, kernel):
     if kind == "b":
         raise not_implemented(kernel, a._data.dtype)
     if kind in "iu" and a._data.size and not b._data.all():
-        raise RuntimeError("ZeroDivisionError")
+        raise _errors.integer_division_by_zero()
     return a, b
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _errors
+from ..._grad_mode import _state
 from ...tensor import Tensor, _DataTensor, _wrap
 from .. import _versions
 from ..function import Op
@@ -123,7 +125,6 @@ class IndexPut(Op):
 
 def setitem(x, idx, value):
     np_idx, _ = _index(idx)
-    from ..grad_mode import _state
 
     v = value if isinstance(value, Tensor) else None
     if _state.enabled and (x.requires_grad or (v is not None and v.requires_grad)):
@@ -238,7 +239,7 @@ def index_select(x, dim, index):
         if axis == 1:  # torch's kernel for dim 1 words it differently
             bad = ind.reshape(-1)[(ind.reshape(-1) < 0) | (ind.reshape(-1) >= n)][0]
             raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
-        raise IndexError("index out of range in self")
+        raise _errors.index_out_of_range()
     idx = [slice(None)] * x._data.ndim
     idx[axis] = ind.reshape(-1)
     return GetItem.apply(x, idx=tuple(idx), basic=False)
@@ -377,7 +378,7 @@ def _check_index_source(name, x, axis, ind, source):
                            f"({nsrc}), for dim: {axis}")
     n = x._data.shape[axis] if x._data.ndim else 1
     if ind.size and (ind.min() < -n or ind.max() >= n):
-        raise IndexError("index out of range in self")
+        raise _errors.index_out_of_range()
 
 
 def take(input, index):
@@ -625,8 +626,7 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     idx[axis] = slice(start, end, step)
     want = input._data[tuple(idx)].shape
     if tuple(src._data.shape) != want:
-        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
-                           f"{list(src._data.shape)}, slice size = {list(want)}")
+        raise _errors.src_size_mismatch(list(src._data.shape), list(want))
     return _scattered(input, tuple(idx), src)
 
 
@@ -637,8 +637,7 @@ def select_scatter(input, src, dim, index):
     idx[axis] = index
     want = input._data[tuple(idx)].shape
     if tuple(src._data.shape) != want:
-        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
-                           f"{list(src._data.shape)}, slice size = {list(want)}")
+        raise _errors.src_size_mismatch(list(src._data.shape), list(want))
     return _scattered(input, tuple(idx), src)
 
 
@@ -651,8 +650,7 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     a1, a2 = dims(dim1, n)[0], dims(dim2, n)[0]
     want = diagonal(_wrap(input._data), offset, a1, a2)._data.shape
     if tuple(src._data.shape) != want:
-        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
-                           f"{list(src._data.shape)}, slice size = {list(want)}")
+        raise _errors.src_size_mismatch(list(src._data.shape), list(want))
     rest = [d for d in range(n) if d not in (a1, a2)]
     order = rest + [a1, a2]
     m = permute(input, *order).clone()

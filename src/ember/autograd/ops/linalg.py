@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _errors
 from ..._threads import note_blas
 from ...tensor import Tensor, _wrap
 from ..function import Op
@@ -94,7 +94,7 @@ def bmm(x, y):
         raise RuntimeError("batch2 must be a 3D tensor")
     (b, _, k), (b2, k2, _) = x._data.shape, y._data.shape
     if (b, k) != (b2, k2) and x._data.dtype == y._data.dtype:  # bmm does not broadcast
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {k}] but got: [{b2}, {k2}].")
+        raise _errors.bmm_batch2_size(b, k, b2, k2)
     return matmul(x, y)
 
 
@@ -308,11 +308,8 @@ def _check_expand(input, shape) -> None:
     off = len(shape) - len(small)
     for d, n in enumerate(small):
         if n != 1 and (d + off < 0 or n != shape[d + off]):
-            raise RuntimeError(
-                f"The expanded size of the tensor ({shape[d + off] if d + off >= 0 else n}) must match the existing "
-                f"size ({n}) at non-singleton dimension {d + off}.  Target sizes: {list(shape)}.  "
-                f"Tensor sizes: {list(small)}"
-            )
+            raise _errors.expand_size_mismatch(shape[d + off] if d + off >= 0 else n, n, d + off, list(shape),
+                                               list(small))
 
 
 def _check_dtypes(name: str, *ts) -> None:

@@ -32,7 +32,7 @@ import numpy as np
 from ..._numba import ALLOWED_BY_ENV, module as _numba_module, set_enabled as set_numba_enabled
 from ..._threads import row_blocks
 from ..function import Op
-from ..grad_mode import is_grad_enabled
+from ..._grad_mode import is_grad_enabled
 from ...tensor import _wrap
 from ._xp import dtype_of, xp_of
 

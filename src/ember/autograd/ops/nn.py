@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ... import _errors
 from ..function import Op
 from ._xp import xp_of
 
@@ -195,7 +196,7 @@ def _axis(dim, ndim, name):
         dim = 0 if ndim in (0, 1, 3) else 1
     n = max(ndim, 1)
     if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+        raise _errors.dim_out_of_range(dim, n)
     return dim % n if ndim else None
 
 
@@ -243,7 +244,7 @@ def celu(input, alpha=1.0):
 
     check_float("elu_cpu", input)
     if alpha == 0:
-        raise RuntimeError("ZeroDivisionError")
+        raise _errors.integer_division_by_zero()
     return Elu.apply(input * (1.0 / alpha), alpha=1.0) * alpha
 
 
@@ -263,8 +264,7 @@ def prelu(input, weight):
     n = weight._data.size
     channels = input._data.shape[1] if input._data.ndim >= 2 else 1
     if n != 1 and n != channels:
-        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} and "
-                           f"channel size = {channels}.")
+        raise _errors.prelu_parameter_count(n, channels)
     w = weight.reshape(-1)
     if n > 1 and input._data.ndim >= 2:
         w = w.reshape(n, *([1] * (input._data.ndim - 2)))

@@ -5,7 +5,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _errors
+from ..._grad_mode import is_grad_enabled
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import dims, not_implemented
@@ -196,7 +197,6 @@ class LogSumExp(Op):
 # ---- the functions (torch names) ------------------------------------------------------
 def _no_grad_dtype(x, dtype):
     """torch refuses a differentiable reduction into an integer dtype."""
-    from ..grad_mode import is_grad_enabled
 
     if dtype is not None and x.requires_grad and _dtype.np_dtype(dtype).kind not in "fc" and is_grad_enabled():
         raise RuntimeError(f"Autograd not support dtype: {_dtype.scalar_name(dtype)}")
@@ -370,9 +370,7 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         x = x.to(dtype)
     if x._data.dtype.kind != "f":
-        raise RuntimeError(
-            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_dtype.scalar_name(x.dtype)}"
-        )
+        raise _errors.vector_norm_needs_float(_dtype.scalar_name(x.dtype))
     if p == "fro" or p == 2 or p is None:
         s = (x * x).sum(dim, keepdim)
         return _safe_sqrt(s)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _errors
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import dims
@@ -152,7 +153,7 @@ def squeeze(x, dim=None):
 def unsqueeze(x, dim):
     nd = x._data.ndim + 1
     if not -nd <= dim < nd:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
+        raise _errors.dim_out_of_range(dim, nd)
     d = dim % nd
     shape = x._data.shape
     return reshape(x, *shape[:d], 1, *shape[d:])
@@ -201,10 +202,7 @@ def expand(x, *shape):
         if want == -1:
             want = have
         elif have != 1 and want != have:
-            raise RuntimeError(
-                f"The expanded size of the tensor ({want}) must match the existing size ({have}) at non-singleton "
-                f"dimension {i}.  Target sizes: {list(shape)}.  Tensor sizes: {list(x._data.shape)}"
-            )
+            raise _errors.expand_size_mismatch(want, have, i, list(shape), list(x._data.shape))
         target.append(want)
     return Expand.apply(x, shape=tuple(target))
 
@@ -262,13 +260,10 @@ def stack(tensors, dim=0):
     shape = tensors[0]._data.shape
     for i, t in enumerate(tensors):
         if t._data.shape != shape:
-            raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
-                f"{list(t._data.shape)} at entry {i}"
-            )
+            raise _errors.stack_sizes_differ(shape, t._data.shape, i)
     nd = len(shape) + 1
     if not -nd <= dim < nd:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
+        raise _errors.dim_out_of_range(dim, nd)
     return Stack.apply(*tensors, axis=dim % nd)
 
 
@@ -921,8 +916,7 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
     reverse (a torch bug this does not copy)."""
     pos = _strided_positions(input, size, stride, storage_offset or 0)
     if tuple(src._data.shape) != pos.shape:
-        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
-                           f"{list(src._data.shape)}, slice size = {list(pos.shape)}")
+        raise _errors.src_size_mismatch(list(src._data.shape), list(pos.shape))
     from .indexing import setitem
 
     out = input.reshape(-1).clone()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._grad_mode import _state
 from ...tensor import Tensor, _wrap
+from .. import _versions
 from ..function import Op
 from ._util import _C_NAMES, dims, not_implemented
 from ._xp import xp_of
@@ -185,8 +187,6 @@ def _out(result, out, name=""):
     to the result's shape, no autograd; returns ``out``."""
     if out is None:
         return result
-    from ..grad_mode import _state
-    from .. import _versions
 
     pairs = zip(out, result) if isinstance(result, tuple) else [(out, result)]
     for dst, src in pairs:
@@ -199,7 +199,7 @@ def _out(result, out, name=""):
         if dst._data.shape == src._data.shape:
             np.copyto(dst._data, src._data)
         else:
-            dst._data = src._data.copy()
+            dst._relocate(src._data.copy())
         _versions.bump(dst._data)
     return type(result)(*out) if isinstance(result, tuple) else out
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _errors
 from ..functional.classification import _inputs as I
 from ..functional.classification import _curves as F
 from ..metric import Metric
@@ -67,7 +68,7 @@ class BinaryAUROC(BinaryPrecisionRecallCurve):
                  **kwargs):
         super().__init__(thresholds, ignore_index, validate_args, input_format, **kwargs)
         if validate_args and max_fpr is not None and not (isinstance(max_fpr, float) and 0 < max_fpr <= 1):
-            raise ValueError(f"Arguments `max_fpr` should be a float in range (0, 1], but got: {max_fpr}")
+            raise _errors.max_fpr(max_fpr)
         self.max_fpr = max_fpr
 
     def compute(self):

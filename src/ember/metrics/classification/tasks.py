@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 
+from ... import _errors
 from ..functional.classification._tasks import TASKS, check_task, resolve_legacy
 from ..metric import _KNOWN_KWARGS, Metric
 from . import calibration_error as _ce
@@ -33,9 +34,9 @@ class _ClassificationTaskWrapper(Metric):
         check_task(task, cls._name)
         target_cls = cls._classes[TASKS.index(task)]
         if task == "multiclass" and not isinstance(kwargs.get("num_classes"), int):
-            raise ValueError(f"`num_classes` is expected to be `int` but `{type(kwargs.get('num_classes'))} was passed.`")
+            raise _errors.count_not_int("num_classes", type(kwargs.get("num_classes")))
         if task == "multilabel" and not isinstance(kwargs.get("num_labels"), int):
-            raise ValueError(f"`num_labels` is expected to be `int` but `{type(kwargs.get('num_labels'))} was passed.`")
+            raise _errors.count_not_int("num_labels", type(kwargs.get("num_labels")))
         accepted = _init_params(target_cls)
         known = set().union(*(_init_params(c) for c in cls._classes if c is not None), {"num_classes", "num_labels"})
         passed = {k: v for k, v in kwargs.items() if k in accepted or k in _KNOWN_KWARGS or k not in known}

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from ... import _errors
 from .. import _kernels
 from ..utilities import to_numpy, to_tensor
 
@@ -24,7 +25,7 @@ def _pair(preds, target, keep_float32=False):
     """Same-shape float arrays (float64 unless ``keep_float32`` and both are float32)."""
     p, t = to_numpy(preds), to_numpy(target)
     if p.shape != t.shape:
-        raise RuntimeError(f"Predictions and targets are expected to have the same shape, but got {p.shape} and {t.shape}.")
+        raise _errors.shapes_differ(p.shape, t.shape)
     if keep_float32 and p.dtype == t.dtype == np.float32:
         return p, t
     return p.astype(np.float64, copy=False), t.astype(np.float64, copy=False)
@@ -133,7 +134,7 @@ def _r2_score_update(preds, target) -> dict:
 
 def _check_r2_args(adjusted, multioutput):
     if multioutput not in MULTIOUTPUTS:
-        raise ValueError(f"Invalid input to argument `multioutput`. Choose one of the following: {MULTIOUTPUTS}")
+        raise _errors.multioutput(MULTIOUTPUTS)
     if not isinstance(adjusted, int) or adjusted < 0:
         raise ValueError("`adjusted` parameter should be an integer larger or equal to 0.")
 
@@ -330,7 +331,7 @@ def r2_score(preds, target, adjusted=0, multioutput="uniform_average"):
 def explained_variance(preds, target, multioutput="uniform_average"):
     """Explained variance score."""
     if multioutput not in MULTIOUTPUTS:
-        raise ValueError(f"Invalid input to argument `multioutput`. Choose one of the following: {MULTIOUTPUTS}")
+        raise _errors.multioutput(MULTIOUTPUTS)
     return to_tensor(_explained_variance_compute(**_explained_variance_update(preds, target), multioutput=multioutput))
 
 
@@ -494,7 +495,7 @@ def _critical_success_index_update(preds, target, threshold, keep_sequence_dim=N
     """Counts after binarizing at ``threshold`` (≥): hits (both 1), misses (target only), false alarms (preds only)."""
     p, t = to_numpy(preds), to_numpy(target)
     if p.shape != t.shape:
-        raise RuntimeError(f"Predictions and targets are expected to have the same shape, but got {p.shape} and {t.shape}.")
+        raise _errors.shapes_differ(p.shape, t.shape)
     if keep_sequence_dim is None:
         axes = None
     elif not 0 <= keep_sequence_dim < p.ndim:
@@ -517,8 +518,7 @@ def _crps_update(preds, target) -> dict:
     """Ensemble CRPS per sample: (1/M)·Σ_j|x_j − y| − (1/(2M²))·Σ_jk|x_j − x_k| (preds (N, M), target (N,))."""
     p, t = to_numpy(preds).astype(np.float64), to_numpy(target).astype(np.float64)
     if p.ndim != 2 or p.shape[:1] != t.shape:
-        raise RuntimeError("Predictions and targets are expected to have the same shape, but got "
-                           f"{p.shape[:1] + p.shape[2:]} and {t.shape}.")
+        raise _errors.shapes_differ(p.shape[:1] + p.shape[2:], t.shape)
     n, m = p.shape
     if m < 2:
         raise ValueError(f"CRPS requires at least 2 ensemble members, but you provided {tuple(p.shape)}.")

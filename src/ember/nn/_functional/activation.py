@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _errors
 from ..._random import _gen
 from ...autograd.ops import elementwise as E, indexing as I, linalg as L, nn as N
 from ...autograd.ops._util import check_float
-from ...autograd.grad_mode import is_grad_enabled
+from ..._grad_mode import is_grad_enabled
 from ...tensor import Tensor, _wrap
 
 __all__ = [
@@ -114,7 +115,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 def _check_p(p):
     if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        raise _errors.dropout_probability(p)
 
 
 def dropout(input, p=0.5, training=True, inplace=False, *, generator=None):
@@ -298,8 +299,7 @@ def prelu(input, weight):
     if n != 1:
         c = input.shape[1] if input.dim() >= 2 else 1
         if n != c:
-            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {n} "
-                               f"and channel size = {c}.")
+            raise _errors.prelu_parameter_count(n, c)
         w = weight.reshape((c,) + (1,) * (input.dim() - 2))
     else:
         w = weight.reshape(())

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from ... import _errors
 from ...autograd.ops import elementwise as E, linalg as L, nn as N, shape as S
 from ...tensor import Tensor, _wrap
 from .activation import dropout as _dropout
@@ -106,8 +107,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     n_k = key._data.shape[-2]
     if key._data.shape[-1] != e:
         batch = int(np.prod(np.broadcast_shapes(query._data.shape[:-2], key._data.shape[:-2])))
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {e}] but "
-                           f"got: [{batch}, {key._data.shape[-1]}].")
+        raise _errors.bmm_batch2_size(batch, e, batch, key._data.shape[-1])
     if enable_gqa and query._data.ndim >= 3 and key._data.shape[-3] != query._data.shape[-3]:
         h_q, h_k = query._data.shape[-3], key._data.shape[-3]
         if h_q % h_k or value._data.shape[-3] != h_k:

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from ... import _errors
 from ..._random import _gen
 from ...autograd.ops import nn as N
 from ...tensor import _wrap
@@ -14,7 +15,7 @@ __all__ = ["dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"]
 
 def _check_p(p):
     if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        raise _errors.dropout_probability(p)
 
 
 def _feature_dropout(input, p, training, inplace, batched):

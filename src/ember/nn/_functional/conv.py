@@ -5,7 +5,8 @@ group); 1-D inputs are given a height of 1. The checks and their messages are to
 """
 from __future__ import annotations
 
-from ...autograd.grad_mode import is_grad_enabled
+from ... import _errors
+from ..._grad_mode import is_grad_enabled
 from ...autograd.ops import conv as C
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "conv_tbc"]
@@ -76,7 +77,7 @@ def _check_conv(input, weight, bias, groups, transposed, nd):
             )
     for other in (w, None if bias is None else bias._data):
         if other is not None and other.dtype != x.dtype:
-            raise RuntimeError(f"expected scalar type {_SCALAR[x.dtype.name]} but found {_SCALAR[other.dtype.name]}")
+            raise _errors.scalar_type_mismatch(_SCALAR[x.dtype.name], _SCALAR[other.dtype.name])
 
 
 def _check_geometry(stride, dilation, padding_lr):
@@ -108,10 +109,10 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
             pads = [0] * (2 * nd)
         elif padding == "same":
             if any(s != 1 for s in stride):
-                raise RuntimeError("padding='same' is not supported for strided convolutions")
+                raise _errors.same_padding_strided()
             pads = _same_pads(kernel, dilation)
         else:
-            raise RuntimeError(f"Invalid padding string: '{padding}'")
+            raise _errors.padding_string(padding)
     else:
         pads = [p for v in _tuple(padding, nd, "padding") for p in (v, v)]
     _check_geometry(stride, dilation, pads)
@@ -119,10 +120,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
     padded = [n + pads[2 * i] + pads[2 * i + 1] for i, n in enumerate(in_sp)]
     eff = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
     if any(p < e for p, e in zip(padded, eff)):
-        raise RuntimeError(
-            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
-            f"({' x '.join(map(str, eff))}). Kernel size can't be greater than actual input size"
-        )
+        raise _errors.kernel_larger_than_input(padded, eff)
     op = C.Conv2d
     if nd == 1:  # the op takes the (N, C, L) arrays and views them with a height of 1
         op, stride, dilation, pads = C.Conv1d, (1, *stride), (1, *dilation), (0, 0, *pads)
@@ -165,7 +163,7 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     padding, output_padding = _tuple(padding, nd, "padding"), _tuple(output_padding, nd, "output_padding")
     _check_geometry(stride, dilation, padding)
     if any(p < 0 for p in output_padding):
-        raise RuntimeError("negative output_padding is not supported")
+        raise _errors.negative_output_padding()
     for op, s, d in zip(output_padding, stride, dilation):
         if op >= s and op >= d:
             dims = ("height", "width") if nd == 2 else ("width",)
@@ -179,10 +177,7 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
         for n, s, p, d, k, op in zip(input._data.shape[2:], stride, padding, dilation, kernel, output_padding)
     ]
     if any(o <= 0 for o in out_sp):
-        raise RuntimeError(
-            f"Given input size per channel: ({' x '.join(map(str, input._data.shape[2:]))}). Calculated output size "
-            f"per channel: ({' x '.join(map(str, out_sp))}). Output size is too small"
-        )
+        raise _errors.conv_output_too_small(" x ".join(map(str, input._data.shape[2:])), " x ".join(map(str, out_sp)))
     if nd == 1:
         x4, w4 = input.unsqueeze(2), weight.unsqueeze(2)
         stride, dilation, padding, output_padding = (1, *stride), (1, *dilation), (0, *padding), (0, *output_padding)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ... import _errors
 from ..._threads import note_blas
 from ...autograd.function import Op
 from ...autograd.grad_mode import is_grad_enabled
@@ -158,19 +159,17 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             pads = [0] * 6
         elif padding == "same":
             if any(s != 1 for s in stride):
-                raise RuntimeError("padding='same' is not supported for strided convolutions")
+                raise _errors.same_padding_strided()
             pads = _same_pads(kernel, dilation)
         else:
-            raise RuntimeError(f"Invalid padding string: '{padding}'")
+            raise _errors.padding_string(padding)
     else:
         pads = [p for v in _tuple(padding, 3, "padding") for p in (v, v)]
     _check_geometry(stride, dilation, pads)
     padded = [n + pads[2 * i] + pads[2 * i + 1] for i, n in enumerate(input.shape[2:])]
     eff = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
     if any(p < e for p, e in zip(padded, eff)):
-        raise RuntimeError(
-            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
-            f"({' x '.join(map(str, eff))}). Kernel size can't be greater than actual input size")
+        raise _errors.kernel_larger_than_input(padded, eff)
     y = _apply(input, weight, bias, stride, pads, dilation, groups)
     return y.squeeze(0) if unbatched else y
 
@@ -186,7 +185,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     padding, output_padding = _tuple(padding, 3, "padding"), _tuple(output_padding, 3, "output_padding")
     _check_geometry(stride, dilation, padding)
     if any(p < 0 for p in output_padding):
-        raise RuntimeError("negative output_padding is not supported")
+        raise _errors.negative_output_padding()
     for op, s, d in zip(output_padding, stride, dilation):
         if op >= s and op >= d:
             dims = ("depth", "height", "width")
@@ -198,9 +197,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     out_sp = [(n - 1) * s - 2 * p + d * (k - 1) + op + 1
               for n, s, p, d, k, op in zip(input.shape[2:], stride, padding, dilation, kernel, output_padding)]
     if any(o <= 0 for o in out_sp):
-        raise RuntimeError(
-            f"Given input size per channel: ({' x '.join(map(str, input.shape[2:]))}). Calculated output size "
-            f"per channel: ({' x '.join(map(str, out_sp))}). Output size is too small")
+        raise _errors.conv_output_too_small(" x ".join(map(str, input.shape[2:])), " x ".join(map(str, out_sp)))
     n, c, d, h, w = input.shape
     (sd, sh, sw) = stride
     x = input

@@ -28,7 +28,8 @@ import warnings
 
 import numpy as np
 
-from ...autograd.grad_mode import is_grad_enabled
+from ... import _errors
+from ..._grad_mode import is_grad_enabled
 from ...autograd.ops import _check_castable
 from ...autograd.ops import elementwise as E
 from ...autograd.ops import loss as L
@@ -112,10 +113,7 @@ def _broadcast_shape(a, b) -> tuple:
     pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
     for i in range(n - 1, -1, -1):
         if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
-            raise RuntimeError(
-                f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at non-singleton "
-                f"dimension {i}"
-            )
+            raise _errors.size_mismatch(pa[i], pb[i], i)
     return tuple(max(x, y) for x, y in zip(pa, pb))
 
 
@@ -454,7 +452,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)
     if p != 1 and p != 2:
-        raise ValueError("only p == 1 and p == 2 supported")
+        raise _errors.margin_p()
     x, t = input._data, target._data
     if weight is not None and _t(weight)._data.ndim != 1:
         raise ValueError("weight must be one-dimensional")

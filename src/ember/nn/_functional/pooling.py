@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _errors
 from ...autograd.ops import conv as C
 from ...tensor import _wrap
 
@@ -76,7 +77,7 @@ def _geometry(input, kernel_size, stride, padding, dilation, nd, op):
     if any(k <= 0 for k in kernel):
         raise RuntimeError(f"kernel size should be greater than zero, but got kernel_size={list(kernel)}")
     if any(s <= 0 for s in stride):
-        raise RuntimeError("stride should not be zero")
+        raise _errors.pool_stride_zero()
     if any(d <= 0 for d in dilation):
         raise RuntimeError(f"dilation should be greater than zero, but got dilation={list(dilation)}")
     if any(p < 0 for p in padding):
@@ -87,9 +88,7 @@ def _geometry(input, kernel_size, stride, padding, dilation, nd, op):
                 raise RuntimeError(
                     f"max_pool1d() padding should be at most half of kernel size, but got padding={p} and kernel_size={k}"
                 )
-            raise RuntimeError(
-                f"pad should be at most half of effective kernel size, but got pad={p}, kernel_size={k} and dilation={d}"
-            )
+            raise _errors.pool_pad_too_large(p, k, d)
     return kernel, stride, padding, dilation
 
 
@@ -102,7 +101,7 @@ def _out_sizes(input, kernel, stride, padding, dilation, ceil_mode, nd, op):
         lead = input._data.shape[-nd - 1]
         insz = "x".join(map(str, (lead, *((1,) if nd == 1 else ()), *sp)))
         outsz = "x".join(map(str, (lead, *((1,) if nd == 1 else ()), *out)))
-        raise RuntimeError(f"Given input size: ({insz}). Calculated output size: ({outsz}). Output size is too small")
+        raise _errors.pool_output_too_small(insz, outsz)
     return out
 
 
@@ -118,10 +117,7 @@ def _check_rank(input, nd, op):
     if op == "max_pool2d":
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     if nd == 1:
-        raise RuntimeError(
-            f"Expected 2 to 3 dimensions, but got {dim}-dimensional tensor for argument #1 'self' (while checking "
-            f"arguments for {op})"
-        )
+        raise _errors.pool_dims(dim, op)
     raise RuntimeError(
         f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:"
         f"{list(input._data.shape)}"
@@ -178,10 +174,10 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     _check_rank(input, nd, op)
     kernel, stride, padding, _ = _geometry(input, kernel_size, stride, padding, 1, nd, op)
     if divisor_override is not None and divisor_override == 0:
-        raise RuntimeError("divisor must be not zero")
+        raise _errors.pool_divisor_zero()
     out_sp = _out_sizes(input, kernel, stride, padding, (1,) * nd, ceil_mode, nd, op)
     if input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"{op}" not implemented for \'{input.dtype}\'')
+        raise _errors.not_implemented_for(op, input.dtype)
     x, back = _to4d(input, nd, op)
     if nd == 1:
         kernel, stride, out_sp = ((1, *t) for t in (kernel, stride, out_sp))
@@ -225,10 +221,7 @@ def _adaptive_avg(input, output_size, nd):
     op = f"adaptive_avg_pool{nd}d"
     dim = input._data.ndim
     if nd == 1 and dim not in (2, 3):
-        raise RuntimeError(
-            f"Expected 2 to 3 dimensions, but got {dim}-dimensional tensor for argument #1 'self' (while checking "
-            f"arguments for {op})"
-        )
+        raise _errors.pool_dims(dim, op)
     if nd == 2 and dim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input._data.shape)}")
     sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * nd
@@ -247,7 +240,7 @@ def _adaptive_avg(input, output_size, nd):
     if any(s < 0 for s in sizes):
         raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 but received {list(sizes)}")
     if input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"{op}" not implemented for \'{input.dtype}\'')
+        raise _errors.not_implemented_for(op, input.dtype)
     dt = input._data.dtype
     if nd == 1:
         a_h, a_w = np.ones((1, 1), dt), adaptive_bins(sp[0], sizes[0], dt)

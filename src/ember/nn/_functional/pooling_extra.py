@@ -18,7 +18,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ... import _creation
+from ... import _creation, _errors
 from ...tensor import _wrap
 from . import pooling
 from .pooling import adaptive_bins, pool_output_size
@@ -96,13 +96,13 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         stride, 3, op, "stride", either=False)
     padding = _nt(padding, 3, op, "padding", either=False)
     if any(s == 0 for s in stride):
-        raise RuntimeError("stride should not be zero")
+        raise _errors.pool_stride_zero()
     for p, k in zip(padding, kernel):
         if p > k // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
                                f"kernel_size={k} and dilation=1")
     if divisor_override is not None and divisor_override == 0:
-        raise RuntimeError("divisor must be not zero")
+        raise _errors.pool_divisor_zero()
     sp = x.shape[2:]
     if any(n + 2 * p < k for n, k, p in zip(sp, kernel, padding)):
         raise RuntimeError(f"input image (T: {sp[0]} H: {sp[1]} W: {sp[2]}) smaller than kernel size "
@@ -183,19 +183,17 @@ def _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode):
         stride, 3, op, "stride")
     padding, dilation = _nt(padding, 3, op, "padding"), _nt(dilation, 3, op, "dilation")
     if any(s == 0 for s in stride):
-        raise RuntimeError("stride should not be zero")
+        raise _errors.pool_stride_zero()
     if any(d <= 0 for d in dilation):
         raise RuntimeError(f"dilation should be greater than zero, but got dilationT: {dilation[0]} dilationH: "
                            f"{dilation[1]} dilationW: {dilation[2]}")
     for p, k, d in zip(padding, kernel, dilation):
         if p > (d * (k - 1) + 1) // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
-                               f"kernel_size={k} and dilation={d}")
+            raise _errors.pool_pad_too_large(p, k, d)
     sp = x.shape[2:]
     out_sp = [pool_output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(sp, kernel, stride, padding, dilation)]
     if any(o < 1 for o in out_sp):
-        raise RuntimeError(f"Given input size: ({'x'.join(map(str, x.shape[1:]))}). Calculated output size: "
-                           f"({'x'.join(map(str, [x.shape[1], *out_sp]))}). Output size is too small")
+        raise _errors.pool_output_too_small("x".join(map(str, x.shape[1:])), "x".join(map(str, [x.shape[1], *out_sp])))
     idx = _max_pool_indices(x._data, kernel, stride, padding, dilation, out_sp)
     out = _gather_flat(x, idx, 3)
     if unbatched:
@@ -221,8 +219,7 @@ def _adaptive_max(input, output_size, nd):
     op = f"adaptive_max_pool{nd}d"
     if nd == 1:
         if input.dim() not in (2, 3):
-            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for argument "
-                               f"#1 'self' (while checking arguments for {op})")
+            raise _errors.pool_dims(input.dim(), op)
         sizes = _output_size(output_size, input, 1, f"{op}() argument 'output_size' should contain one int")
     else:
         if input.dim() not in (nd + 1, nd + 2):

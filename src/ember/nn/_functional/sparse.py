@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _errors
 from ...autograd.function import Op
 from ...autograd.ops._xp import dtype_of
 from ...autograd.ops.indexing import scatter_to, zero_at
-from ...autograd.grad_mode import no_grad
+from ..._grad_mode import no_grad
 
 __all__ = ["embedding"]
 
@@ -68,7 +69,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             assert padding_idx >= -n, "Padding_idx must be within num_embeddings"
             padding_idx = n + padding_idx
     if idx.size and (idx.min() < 0 or idx.max() >= n):
-        raise IndexError("index out of range in self")
+        raise _errors.index_out_of_range()
     if max_norm is not None:
         with no_grad():
             _renorm_(weight._data, idx, max_norm, norm_type)

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from ... import _errors
 from ...autograd.function import Op
 from ...autograd.ops._xp import xp_of
 from ...autograd.ops.elementwise import where
@@ -279,8 +280,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if input._data.dtype != grid._data.dtype:
         names = {"float32": "Float", "float64": "Double", "float16": "Half"}
-        raise RuntimeError(f"expected scalar type {names.get(input._data.dtype.name, input._data.dtype.name)} but "
-                           f"found {names.get(grid._data.dtype.name, grid._data.dtype.name)}")
+        a, b = input._data.dtype.name, grid._data.dtype.name
+        raise _errors.scalar_type_mismatch(names.get(a, a), names.get(b, b))
     if mode == "bilinear" and padding_mode == "zeros" and nd == 2 and input._data.dtype.kind == "f":
         kernels = _vision_kernels.bilinear_kernels()
         if kernels is not None:

@@ -1,6 +1,7 @@
 """``Dropout`` and ``AlphaDropout``."""
 from __future__ import annotations
 
+from ... import _errors
 from .._functional import activation as F
 from .module import Module
 
@@ -11,7 +12,7 @@ class _DropoutNd(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
         if p < 0 or p > 1:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+            raise _errors.dropout_probability(p)
         self.p, self.inplace = p, inplace
 
     def extra_repr(self):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 
+from ... import _errors
 from .._functional import normalization as F
 from .normalization import _NormBase
 
@@ -24,7 +25,7 @@ class _InstanceNorm(_NormBase):
     def forward(self, input):
         unbatched = self.spatial + 1
         if input.dim() not in (unbatched, unbatched + 1):
-            raise ValueError(f"expected {unbatched}D or {unbatched + 1}D input (got {input.dim()}D input)")
+            raise _errors.expected_dims(unbatched, unbatched + 1, input.dim())
         feature_dim = input.dim() - unbatched
         if input.shape[feature_dim] != self.num_features:
             if self.affine:

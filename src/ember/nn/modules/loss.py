@@ -7,6 +7,7 @@ the buffer ``weight`` (and ``pos_weight`` for BCEWithLogitsLoss), so ``state_dic
 """
 from __future__ import annotations
 
+from ... import _errors
 from .._functional import ctc, loss as F, margin_loss
 from .module import Module
 
@@ -235,7 +236,7 @@ class MultiMarginLoss(_WeightedLoss):
                  reduction: str = "mean") -> None:
         super().__init__(weight, size_average, reduce, reduction)
         if p != 1 and p != 2:
-            raise ValueError("only p == 1 and p == 2 supported")
+            raise _errors.margin_p()
         if weight is not None and F._t(weight)._data.ndim != 1:
             raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got {F._t(weight)._data.ndim}D instead")
         self.p, self.margin = p, margin

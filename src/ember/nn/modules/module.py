@@ -19,7 +19,7 @@ from ... import _dtype
 from ..._backend import check_device
 from ...autograd import _versions
 from ...tensor import Tensor, _to_args, _wrap
-from ...autograd.grad_mode import no_grad
+from ..._grad_mode import no_grad
 from ...utils.hooks import BackwardHook, RemovableHandle
 from ..parameter import Buffer, Parameter, is_lazy
 from ._global_hooks import (  # noqa: F401  (torch's names in this module)
@@ -516,8 +516,7 @@ class Module:
                         continue
                     new = fn(v)
                     if new._data is not v._data:
-                        v._data = new._data
-                        v._grad_view = None
+                        v._relocate(new._data)
                         if v.grad is not None:
                             v.grad = _wrap(fn(v.grad)._data)
         return self

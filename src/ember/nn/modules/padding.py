@@ -6,6 +6,7 @@ stored as a tuple of 2·n ints, as torch stores it (and prints it in the repr).
 """
 from __future__ import annotations
 
+from ... import _errors
 from .._functional.padding import pad
 from .module import Module
 
@@ -63,7 +64,7 @@ class _CircularPadNd(_PadNd):
 
     def forward(self, input):
         if input.dim() not in (self.n + 1, self.n + 2):
-            raise ValueError(f"expected {self.n + 1}D or {self.n + 2}D input (got {input.dim()}D input)")
+            raise _errors.expected_dims(self.n + 1, self.n + 2, input.dim())
         return pad(input, self.padding, "circular")
 
 

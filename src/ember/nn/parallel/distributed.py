@@ -29,7 +29,7 @@ import numpy as np
 
 from ... import distributed as dist
 from ...autograd import function as _engine
-from ...autograd.grad_mode import is_grad_enabled
+from ..._grad_mode import is_grad_enabled
 from ...tensor import Tensor, _wrap
 from ..modules.module import Module
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _errors
 from ...autograd.ops import indexing as I, shape as S
 from ...tensor import Tensor, _wrap
 
@@ -174,8 +174,7 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     except RuntimeError:
         a, b = sequences[0].shape, next(s.shape for s in sequences if s.shape[1:] != sequences[0].shape[1:])
         dim = next(i for i in range(1, len(a)) if a[i] != b[i])
-        raise RuntimeError(f"The size of tensor a ({a[dim]}) must match the size of tensor b ({b[dim]}) at "
-                           f"non-singleton dimension {dim}") from None
+        raise _errors.size_mismatch(a[dim], b[dim], dim)
 
 
 def unpad_sequence(padded_sequences, lengths, batch_first=False):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from ... import _errors
 from ._base import LRScheduler, _callable_state, _check_optimizer, _format_param, _set_lr
 
 
@@ -224,7 +225,7 @@ class OneCycleLR(LRScheduler):
         if not isinstance(pct_start, float) or pct_start < 0 or pct_start > 1:
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
+            raise _errors.anneal_strategy(anneal_strategy)
         self._anneal_func_type = anneal_strategy
         max_lrs = _format_param("max_lr", optimizer, max_lr)
         if last_epoch == -1:

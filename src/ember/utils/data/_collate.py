@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ... import _creation
+from ... import _creation, _errors
 from ..._dtype import float64, from_np, get_default_dtype, int64, promote_types
 from ..._dtype import bool as bool_
 from ...autograd.ops.shape import stack
@@ -53,8 +53,7 @@ def collate_tensor_fn(batch, *, collate_fn_map=None):
         shape = batch[0]._data.shape
         for i, t in enumerate(batch):
             if t._data.shape != shape:
-                raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 "
-                                   f"and {list(t._data.shape)} at entry {i}")
+                raise _errors.stack_sizes_differ(shape, t._data.shape, i)
         dtype = functools.reduce(promote_types, {t.dtype for t in batch})
         return _wrap(np.stack([t._data for t in batch], dtype=dtype.np, casting="same_kind"))
     return stack(list(batch), 0)

@@ -31,6 +31,8 @@ import random
 import time
 import traceback
 
+from ..._random import manual_seed
+
 
 class _ExceptionWrapper:
     """An exception raised in a worker, carried to the main process (type and formatted traceback)."""
@@ -88,14 +90,12 @@ def _one_thread():
 
 def _worker_loop(loader_args, index_queue, result_queue, info, init_fn):
     """Runs in a worker process until it receives None."""
-    import ember
-
-    from . import dataloader
+    from . import dataloader  # lazy: dataloader imports this module to start the workers
 
     dataset, collate, auto_collation, batch_size, drop_last, iterable = loader_args
     dataloader._worker_info = info
     _one_thread()
-    ember.manual_seed(info.seed)
+    manual_seed(info.seed)
     random.seed(info.seed)
     init_error = None
     if init_fn is not None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from ... import _errors
 from ..._random import _gen, default_generator
 
 __all__ = [
@@ -58,7 +59,7 @@ class IterableDataset(Dataset):
     """
 
     def __iter__(self):
-        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+        raise _errors.must_implement(self, "__iter__")
 
     def __add__(self, other: Dataset) -> ChainDataset:
         return ChainDataset([self, other])

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 
 import numpy as np
 
+from ... import _errors
 from ..._random import _gen
 
 _CHUNK = 4096  # indices RandomSampler(replacement=True) draws at a time (torch draws 32; NumPy prefers more)
@@ -39,7 +40,7 @@ class Sampler:
         pass
 
     def __iter__(self) -> Iterator:
-        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+        raise _errors.must_implement(self, "__iter__")
 
 
 def _check_positive_int(name: str, value) -> None:
@@ -161,15 +162,15 @@ def _weighted_draw(weights: np.ndarray, num_samples: int, replacement: bool, rng
     as torch allows.
     """
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        raise _errors.multinomial_bad_probabilities()
     if weights.sum() <= 0:
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        raise _errors.multinomial_zero_sum()
     if replacement:
         cdf = np.cumsum(weights)
         draws = np.searchsorted(cdf, rng.random(num_samples) * cdf[-1], side="right")
         return np.minimum(draws, weights.size - 1)
     if num_samples > weights.size:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        raise _errors.multinomial_too_many_samples()
     with np.errstate(divide="ignore"):
         keys = rng.exponential(size=weights.size) / weights
     return np.argsort(keys, kind="stable")[:num_samples]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .... import _errors
 from ...utilities import to_tensor
 from . import _inputs as I
 
@@ -19,8 +20,7 @@ def _binary_calibration_error_update(preds, target, ignore_index=None, input_for
         I.check_same_shape(p, t)
         I.check_binary_values(t, "target", ignore_index)
         if p.dtype.kind != "f":
-            raise ValueError("Expected argument `preds` to be floating tensor with probabilities/logits but got "
-                             f"tensor with dtype {p.dtype}")
+            raise _errors.preds_not_float(p.dtype)
         I.check_no_nan(p)
     p, t = p.reshape(-1), t.reshape(-1)
     if ignore_index is not None:
@@ -33,8 +33,7 @@ def _multiclass_calibration_error_update(preds, target, num_classes, ignore_inde
                                          validate_args=True) -> dict:
     p, t = I.as_arrays(preds, target)
     if validate_args and p.dtype.kind != "f":
-        raise ValueError("Expected argument `preds` to be floating tensor with probabilities/logits but got tensor "
-                         f"with dtype {p.dtype}")
+        raise _errors.preds_not_float(p.dtype)
     probs, t = I.multiclass_scores(p, t, num_classes, ignore_index, input_format, validate_args) if validate_args \
         else I.multiclass_scores(p, t, num_classes, ignore_index, input_format, False)
     return {"confidences": probs.max(1).astype(np.float32), "accuracies": (probs.argmax(1) == t).astype(np.float32)}

@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 
+from .... import _errors
 from ... import _kernels
 from ...utilities import safe_divide, to_numpy, to_tensor
 from . import _inputs as I
@@ -399,7 +400,7 @@ def _multi_curve_compute(kind, state, num_classes, thresholds, average=None, mul
 def _multiclass_args(num_classes, thresholds, ignore_index, average=None, allowed=(None, "micro", "macro")):
     I.check_num_classes(num_classes)
     if average not in allowed:
-        raise ValueError(f"Expected argument `average` to be one of {allowed}, but got {average}")
+        raise _errors.average_not_allowed(allowed, average)
     _check_thresholds(thresholds, ignore_index)
 
 
@@ -476,7 +477,7 @@ def binary_auroc(preds, target, max_fpr=None, thresholds=None, ignore_index=None
     if validate_args:
         _check_thresholds(thresholds, ignore_index)
         if max_fpr is not None and not (isinstance(max_fpr, float) and 0 < max_fpr <= 1):
-            raise ValueError(f"Arguments `max_fpr` should be a float in range (0, 1], but got: {max_fpr}")
+            raise _errors.max_fpr(max_fpr)
     thr = _adjust_thresholds(thresholds)
     state = _binary_curve_update(preds, target, thr, ignore_index, input_format, validate_args)
     return to_tensor(_binary_auroc_compute(state, thr, max_fpr))

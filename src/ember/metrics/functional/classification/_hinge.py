@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .... import _errors
 from ...utilities import to_tensor
 from . import _inputs as I
 
@@ -37,8 +38,7 @@ def check_args(squared, ignore_index, num_classes=None, multiclass_mode=None, mu
 
 def _check_float(preds):
     if not I._is_float(preds):
-        raise ValueError("Expected argument `preds` to be floating tensor with probabilities/logits but got tensor "
-                         f"with dtype {preds.dtype}")
+        raise _errors.preds_not_float(preds.dtype)
 
 
 def _binary_hinge_update(preds, target, squared, ignore_index=None, validate_args=True) -> dict:

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from .... import _errors
 from ... import _kernels
 from ...utilities import to_numpy
 
@@ -29,7 +30,7 @@ def check_threshold(threshold) -> None:
 
 def check_average(average, allowed=AVERAGES) -> None:
     if average not in allowed:
-        raise ValueError(f"Expected argument `average` to be one of {allowed}, but got {average}")
+        raise _errors.average_not_allowed(allowed, average)
 
 
 def check_multidim_average(multidim_average) -> None:
@@ -77,8 +78,7 @@ def check_no_nan(preds: np.ndarray) -> None:
 
 def check_same_shape(preds: np.ndarray, target: np.ndarray) -> None:
     if preds.shape != target.shape:
-        raise RuntimeError("Predictions and targets are expected to have the same shape, "
-                           f"but got {preds.shape} and {target.shape}.")
+        raise _errors.shapes_differ(preds.shape, target.shape)
 
 
 def check_binary_values(x: np.ndarray, name: str, ignore_index=None) -> None:
@@ -250,8 +250,7 @@ def multilabel_labels(preds, target, num_labels, threshold=0.5, ignore_index=Non
     if validate_args:
         check_same_shape(preds, target)
         if preds.ndim < 2 or preds.shape[1] != num_labels:
-            raise ValueError("Expected both `target.shape[1]` and `preds.shape[1]` to be equal to the number of labels"
-                             f" but got {preds.shape[1] if preds.ndim > 1 else None} and expected {num_labels}")
+            raise _errors.num_labels_mismatch(preds.shape[1] if preds.ndim > 1 else None, num_labels)
         check_binary_values(target, "target", ignore_index)
         if not _is_float(preds) or input_format == "labels":
             check_binary_values(preds, "preds")
@@ -316,8 +315,7 @@ def multilabel_scores(preds, target, num_labels, ignore_index=None, input_format
         check_float_preds(preds)
         check_binary_values(target, "target", ignore_index)
         if preds.shape[1] != num_labels:
-            raise ValueError("Expected both `target.shape[1]` and `preds.shape[1]` to be equal to the number of labels"
-                             f" but got {preds.shape[1]} and expected {num_labels}")
+            raise _errors.num_labels_mismatch(preds.shape[1], num_labels)
         check_no_nan(preds)
     p = np.moveaxis(preds, 1, -1).reshape(-1, num_labels) if preds.ndim > 2 else preds
     t = np.moveaxis(target, 1, -1).reshape(-1, num_labels) if target.ndim > 2 else target

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .... import _errors
 from ...utilities import to_tensor
 from . import _inputs as I
 
@@ -27,8 +28,7 @@ def _format(preds, target, num_labels, ignore_index, validate_args):
     if validate_args:
         I.check_same_shape(p, t)
         if p.shape[1] != num_labels:
-            raise ValueError("Expected both `target.shape[1]` and `preds.shape[1]` to be equal to the number of labels"
-                             f" but got {p.shape[1]} and expected {num_labels}")
+            raise _errors.num_labels_mismatch(p.shape[1], num_labels)
         I.check_binary_values(t, "target", ignore_index)
         if not I._is_float(p):
             raise ValueError(f"Expected preds tensor to be floating point, but received input with dtype {p.dtype}")

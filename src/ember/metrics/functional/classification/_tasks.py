@@ -19,6 +19,7 @@ import inspect
 from functools import lru_cache
 
 
+from .... import _errors
 from ...utilities import to_numpy
 from . import _calibration_error as _ce
 from . import _confusion_matrix as _cm
@@ -153,11 +154,11 @@ def call_task(name, preds, target, task, num_classes=None, num_labels=None, **kw
     fn = TASK_FUNCTIONS[name][TASKS.index(task)]
     if task == "multiclass":
         if not isinstance(num_classes, int):
-            raise ValueError(f"`num_classes` is expected to be `int` but `{type(num_classes)} was passed.`")
+            raise _errors.count_not_int("num_classes", type(num_classes))
         kwargs["num_classes"] = num_classes
     elif task == "multilabel":
         if not isinstance(num_labels, int):
-            raise ValueError(f"`num_labels` is expected to be `int` but `{type(num_labels)} was passed.`")
+            raise _errors.count_not_int("num_labels", type(num_labels))
         kwargs["num_labels"] = num_labels
     return fn(preds, target, **task_kwargs(fn, kwargs))
 

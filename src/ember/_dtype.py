@@ -202,7 +202,7 @@ def array_of(data, np_dt=None) -> np.ndarray:
     except OverflowError:
         raise ValueError(_OVERFLOW_LONG) from None
     if target != wide.dtype and not _int_range_ok(wide, target):
-        raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+        raise _errors.int_overflow(target.name)
     return wide.astype(target)
 
 

@@ -233,3 +233,44 @@ def multioutput(choices) -> ValueError:
 
 def max_fpr(value) -> ValueError:
     return ValueError(f"Arguments `max_fpr` should be a float in range (0, 1], but got: {value}")
+
+
+# ---- messages that the #17/#19 merges stated twice --------------------------------------------
+def int_overflow(type_name: str) -> RuntimeError:
+    """A number that does not fit the integer dtype it is converted to (``type_name`` as the caller's torch path
+    names it: ``uint8`` when building a tensor, c10's ``uint8_t`` for an op's scalar)."""
+    return RuntimeError(f"value cannot be converted to type {type_name} without overflow")
+
+
+def conv_input_dims(nd: int, opname: str, size_text: str) -> RuntimeError:
+    """A convolution (or Lazy convolution) input that is neither (C, *spatial) nor (N, C, *spatial)."""
+    return RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {opname}, but got input "
+                        f"of size: {size_text}")
+
+
+def pool_input_dims(fn: str, nd: int, shape) -> RuntimeError:
+    return RuntimeError(f"{fn}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: {list(shape)}")
+
+
+def invalid_reduction(reduction) -> ValueError:
+    return ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def multi_target() -> RuntimeError:
+    return RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+
+
+def long_target_expected(type_name: str) -> RuntimeError:
+    return RuntimeError(f"expected scalar type Long but found {type_name}")
+
+
+def empty_margin_input(shape) -> RuntimeError:
+    return RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(shape)}")
+
+
+def in_channels_groups() -> ValueError:
+    return ValueError("in_channels must be divisible by groups")
+
+
+def n_power_iterations(n) -> ValueError:
+    return ValueError(f"Expected n_power_iterations to be positive, but got n_power_iterations={n}")

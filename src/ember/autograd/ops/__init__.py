@@ -275,7 +275,7 @@ def _pow_(self, other):
     if isinstance(other, int):
         checked_scalar(other, self._data.dtype)
     if isinstance(other, Tensor) and _dtype.result_np_dtype(self._data, other._data).kind == "b":
-        raise not_implemented("pow", np.dtype(bool))
+        raise E.bool_pow_error(np.dtype(bool))
     return _pow_inplace(self, other)
 
 

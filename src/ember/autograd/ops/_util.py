@@ -43,7 +43,7 @@ def checked_scalar(y, dt):
         info = np.iinfo(dt)
         low = -info.max if dt.kind == "u" and isinstance(y, int) else info.min
         if not low <= y <= info.max:
-            raise RuntimeError(f"value cannot be converted to type {_C10_INT_NAMES[dt.name]} without overflow")
+            raise _errors.int_overflow(_C10_INT_NAMES[dt.name])
     return scalar_array(y, dt)
 
 

@@ -520,7 +520,7 @@ def pow(x, e):
                 np.broadcast_shapes(a._data.shape, b._data.shape)  # (torch checks the shapes first)
             except ValueError:
                 raise broadcast_error(a._data.shape, b._data.shape) from None
-            raise not_implemented("pow", a._data.dtype)
+            raise bool_pow_error(a._data.dtype)
         return Pow.apply(a, b)
     if x._data.dtype.kind == "b" and isinstance(e, bool):  # bool ** bool stays bool, as torch
         return _wrap(x._data.copy() if e else np.ones_like(x._data))
@@ -529,6 +529,10 @@ def pow(x, e):
     if a._data.dtype.kind in "iu":
         checked_scalar(e, a._data.dtype)
     return PowScalar.apply(a, e=e)
+
+
+def bool_pow_error(dtype):
+    return not_implemented("pow", dtype)
 
 
 def check_int_exponent(dtype, e):
@@ -548,7 +552,7 @@ def rpow(x, s):
     """s ** x for a number s."""
     a, _ = operands(x, s)
     if a._data.dtype.kind == "b":
-        raise not_implemented("pow", a._data.dtype)
+        raise bool_pow_error(a._data.dtype)
     if a._data.dtype.kind != "f" and isinstance(s, int):
         return _wrap(_int_power(np.asarray(s, a._data.dtype), a._data))
     return RPowScalar.apply(a, s=s)

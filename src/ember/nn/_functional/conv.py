@@ -41,10 +41,7 @@ def _batched(input, nd, opname):
         return input, False
     if dim == nd + 1:
         return input.unsqueeze(0), True
-    raise RuntimeError(
-        f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {opname}, but got input of size: "
-        f"{_shape(input._data.shape)}"
-    )
+    raise _errors.conv_input_dims(nd, opname, _shape(input._data.shape))
 
 
 def _check_conv(input, weight, bias, groups, transposed, nd):

@@ -17,6 +17,7 @@ import numpy as np
 from ... import _creation
 from ...autograd.ops._util import check_float
 from ...tensor import _wrap
+from ... import _errors
 
 __all__ = ["fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
            "fractional_max_pool3d_with_indices"]
@@ -59,7 +60,7 @@ def _fractional_max_pool(input, kernel_size, output_size, output_ratio, _random_
     o = _tuple(output_size, nd, fn, "output_size")
     check_float("check_uniform_bounds", input)
     if input.dim() not in (nd + 1, nd + 2):
-        raise RuntimeError(f"{fn}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: {list(input.shape)}")
+        raise _errors.pool_input_dims(fn, nd, input.shape)
     x = input if input.dim() == nd + 2 else input.unsqueeze(0)
     N, C, sizes = x.shape[0], x.shape[1], tuple(x.shape[2:])
     if _random_samples is None:

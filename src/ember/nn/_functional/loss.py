@@ -85,7 +85,7 @@ def _reduction(size_average, reduce, reduction, allowed=_REDUCTIONS) -> str:
         warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.", stacklevel=3)
         reduction = "mean"
     if reduction not in allowed:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+        raise _errors.invalid_reduction(reduction)
     return reduction
 
 
@@ -203,7 +203,7 @@ def _class_layout(input: Tensor, target: Tensor):
     if t.ndim == 0 or t.shape[0] != n:
         raise ValueError(f"Expected input batch_size ({n}) to match target batch_size ({t.shape[0] if t.ndim else 0}).")
     if x.ndim == 2 and t.ndim != 1:
-        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        raise _errors.multi_target()
     expected = (n,) + x.shape[2:]
     if x.ndim > 2 and t.shape != expected:
         raise RuntimeError(f"Expected target size {list(expected)}, got {list(t.shape)}")
@@ -457,9 +457,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None and _t(weight)._data.ndim != 1:
         raise ValueError("weight must be one-dimensional")
     if t.dtype.kind not in "iu":
-        raise RuntimeError(f"expected scalar type Long but found {L.torch_dtype_name(t.dtype)}")
+        raise _errors.long_target_expected(L.torch_dtype_name(t.dtype))
     if x.ndim == 0 or x.ndim > 2:
-        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(x.shape)}")
+        raise _errors.empty_margin_input(x.shape)
     single = x.ndim == 1
     if single:
         input = input.unsqueeze(0)

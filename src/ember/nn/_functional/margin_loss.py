@@ -8,6 +8,7 @@ from ...autograd.ops import elementwise as E
 from ...autograd.ops._util import check_float
 from ...tensor import _wrap
 from .loss import _check_triplet, _reduce, _reduction, _t
+from ... import _errors
 
 __all__ = ["multilabel_margin_loss", "triplet_margin_with_distance_loss"]
 
@@ -41,11 +42,11 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     x, y = _t(input), _t(target)
     xs, ys = x._data.shape, y._data.shape
     if x._data.ndim > 2 or x._data.ndim == 2 and xs[1] == 0:
-        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(xs)}")
+        raise _errors.empty_margin_input(xs)
     if ys != xs:
         raise RuntimeError(f"inconsistent target size: {list(ys)} for input of size: {list(xs)}")
     if y._data.dtype != np.int64:
-        raise RuntimeError(f"expected scalar type Long but found {_type(y._data.dtype)}")
+        raise _errors.long_target_expected(_type(y._data.dtype))
     check_float("multilabel_margin_loss_forward_out_frame", x)
     one = x._data.ndim < 2
     rows = (1, xs[0] if xs else 1) if one else xs
@@ -86,7 +87,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     Example:  >>> F.triplet_margin_with_distance_loss(ember.randn(4, 3), ember.randn(4, 3), ember.randn(4, 3))
     """
     if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+        raise _errors.invalid_reduction(reduction)
     anchor, positive, negative = _t(anchor), _t(positive), _t(negative)
     _check_triplet(anchor, positive, negative, margin)
     if distance_function is None:

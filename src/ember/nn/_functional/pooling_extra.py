@@ -223,7 +223,7 @@ def _adaptive_max(input, output_size, nd):
         sizes = _output_size(output_size, input, 1, f"{op}() argument 'output_size' should contain one int")
     else:
         if input.dim() not in (nd + 1, nd + 2):
-            raise RuntimeError(f"{op}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: {list(input.shape)}")
+            raise _errors.pool_input_dims(op, nd, input.shape)
         sizes = _output_size(output_size, input, nd, f"{op}(): internal error: output_size.size() must be {nd}")
     unbatched = input.dim() == nd + 1
     x = input.unsqueeze(0) if unbatched else input

@@ -10,6 +10,7 @@ from ...tensor import _wrap
 from .container import ModuleList, Sequential
 from .linear import Linear
 from .module import Module
+from ... import _errors
 
 __all__ = ["AdaptiveLogSoftmaxWithLoss"]
 
@@ -78,7 +79,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                 raise RuntimeError("0D target tensor expects 1D input tensors, but found inputs with size "
                                    f"{input_.size()}")
         else:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+            raise _errors.multi_target()
         x = input_ if t_dim else input_.unsqueeze(0)
         t = target_._data.reshape(-1)
         cluster = np.searchsorted(np.asarray(self.cutoffs), t, side="right")  # 0: shortlist, i: tail cluster i

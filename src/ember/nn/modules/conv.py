@@ -10,6 +10,7 @@ from .._functional import conv as F
 from .._functional.padding import pad as _pad
 from ..parameter import Parameter
 from .module import Module
+from ... import _errors
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
@@ -37,7 +38,7 @@ class _ConvNd(Module):
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
         if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
+            raise _errors.in_channels_groups()
         if out_channels % groups != 0:
             raise ValueError("out_channels must be divisible by groups")
         kernel_size, stride, dilation = _ntuple(kernel_size, n), _ntuple(stride, n), _ntuple(dilation, n)

@@ -19,6 +19,7 @@ from .conv3d import Conv3d, ConvTranspose3d
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .linear import Linear
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from ... import _errors
 
 __all__ = ["LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
            "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
@@ -118,7 +119,7 @@ class _LazyConvXdMixin(LazyModuleMixin):
         if self.has_uninitialized_params():
             self.in_channels = self._get_in_channels(input)
             if self.in_channels % self.groups != 0:
-                raise ValueError("in_channels must be divisible by groups")
+                raise _errors.in_channels_groups()
             if self.transposed:
                 self.weight.materialize((self.in_channels, self.out_channels // self.groups, *self.kernel_size))
             else:
@@ -130,8 +131,7 @@ class _LazyConvXdMixin(LazyModuleMixin):
     def _get_in_channels(self, input) -> int:
         unbatched = self._nd + 1
         if input.dim() not in (unbatched, unbatched + 1):
-            raise RuntimeError(f"Expected {unbatched}D (unbatched) or {unbatched + 1}D (batched) input to "
-                               f"{type(self).__name__}, but got input of size: {input.shape}")
+            raise _errors.conv_input_dims(self._nd, type(self).__name__, str(input.shape))
         return input.shape[1] if input.dim() == unbatched + 1 else input.shape[0]
 
 

@@ -21,7 +21,7 @@ from ...tensor import Tensor, _wrap
 from .. import init
 from .._functional.activation import dropout as _dropout
 from ..parameter import Parameter
-from ..utils.rnn import PackedSequence
+from .._packed_sequence import PackedSequence
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]

@@ -20,6 +20,7 @@ from .. import functional as F
 from ..modules.module import Module
 from . import parametrize
 from ._norm import norm_except_dim, spectral_dim, spectral_matrix
+from ... import _errors
 
 __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
@@ -207,8 +208,7 @@ class _SpectralNorm(Module):
         ndim = weight.ndim
         self.dim = spectral_dim(dim, ndim)
         if n_power_iterations <= 0:
-            raise ValueError("Expected n_power_iterations to be positive, but "
-                             f"got n_power_iterations={n_power_iterations}")
+            raise _errors.n_power_iterations(n_power_iterations)
         self.eps = eps
         if ndim > 1:
             self.n_power_iterations = n_power_iterations

@@ -11,6 +11,7 @@ from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from ..parameter import Parameter, UninitializedParameter
 from ._norm import spectral_matrix
+from ... import _errors
 
 __all__ = ["SpectralNorm", "spectral_norm", "remove_spectral_norm"]
 
@@ -23,8 +24,7 @@ class SpectralNorm:
     def __init__(self, name: str = "weight", n_power_iterations: int = 1, dim: int = 0, eps: float = 1e-12) -> None:
         self.name, self.dim, self.eps = name, dim, eps
         if n_power_iterations <= 0:
-            raise ValueError("Expected n_power_iterations to be positive, but "
-                             f"got n_power_iterations={n_power_iterations}")
+            raise _errors.n_power_iterations(n_power_iterations)
         self.n_power_iterations = n_power_iterations
 
     def reshape_weight_to_matrix(self, weight):

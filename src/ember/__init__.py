@@ -156,7 +156,7 @@ def can_cast(from_, to):
     return True
 
 
-def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):  # noqa: F811  (torch's keywords shadow ember.dtype/device)
     """A 0-d tensor holding s (the default float dtype unless dtype says otherwise)."""
     return tensor(s, dtype=dtype or get_default_dtype(), requires_grad=requires_grad)
 
@@ -288,4 +288,4 @@ def dropout(input, p, train):
 def alpha_dropout(input, p, train):
     return nn.functional.alpha_dropout(input, p, train)
 from . import distributions  # noqa: E402
-from . import nn, optim, special, utils  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.special / torch.utils)
+from . import special  # noqa: E402  (as torch.special)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ember
 
-from . import _special, constraints, utils
+from . import constraints, utils
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 

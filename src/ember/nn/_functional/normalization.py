@@ -10,7 +10,6 @@ import numpy as np
 
 from ...autograd.function import Op
 from ...autograd.ops._xp import xp_of
-from ...tensor import _wrap
 from .padding import pad
 
 __all__ = ["batch_norm", "group_norm", "layer_norm", "instance_norm", "rms_norm", "local_response_norm"]

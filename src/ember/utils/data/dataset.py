@@ -271,7 +271,7 @@ def _array_source(dataset):
     for t in dataset.tensors:
         if isinstance(t, Tensor) and not t.requires_grad:
             arrays.append(t._data)
-        elif isinstance(t, np.ndarray) and not t.dtype.kind in "SaUO":
+        elif isinstance(t, np.ndarray) and t.dtype.kind not in "SaUO":
             arrays.append(t)
         else:
             return None

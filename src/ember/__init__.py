@@ -6,6 +6,7 @@ modes under torch's names; ``ember.nn``, ``ember.optim``, ``ember.utils.data`` a
 """
 from __future__ import annotations
 
+import builtins as _builtins  # `bool`, `int`, `float` below are ember's dtypes
 import math as _math
 
 from . import _memory
@@ -181,31 +182,31 @@ def nonzero_static(input, *, size, fill_value=-1):
     return input.nonzero_static(size=size, fill_value=fill_value)
 
 
-def is_nonzero(input) -> bool:
+def is_nonzero(input) -> _builtins.bool:
     return input.is_nonzero()
 
 
-def is_same_size(input, other) -> bool:
+def is_same_size(input, other) -> _builtins.bool:
     return input.is_same_size(other)
 
 
-def is_signed(input) -> bool:
+def is_signed(input) -> _builtins.bool:
     return input.is_signed()
 
 
-def is_complex(input) -> bool:
+def is_complex(input) -> _builtins.bool:
     return False  # (ember has no complex dtypes)
 
 
-def is_conj(input) -> bool:
+def is_conj(input) -> _builtins.bool:
     return False
 
 
-def is_neg(input) -> bool:
+def is_neg(input) -> _builtins.bool:
     return False
 
 
-def is_floating_point(input) -> bool:
+def is_floating_point(input) -> _builtins.bool:
     return input.is_floating_point()
 
 

@@ -25,7 +25,7 @@ class dtype:
         return (_by_name, (self.name,))
 
     @property
-    def is_complex(self) -> bool:
+    def is_complex(self) -> builtins.bool:
         return False
 
 

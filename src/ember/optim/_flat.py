@@ -33,7 +33,7 @@ def _references(t):
     return sys.getrefcount(arr)
 
 
-_SOLE = _references(ember.tensor([0.0]))  # the count for an array that nothing but its tensor holds
+_SOLE = _references(ember.zeros(1))  # the count for an array that nothing but its tensor holds
 
 
 def _adoptable(t):

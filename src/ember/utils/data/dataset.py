@@ -60,7 +60,7 @@ class IterableDataset(Dataset):
     def __iter__(self):
         raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
 
-    def __add__(self, other: Dataset) -> ChainDataset:
+    def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]  # (torch's: a stream chains)
         return ChainDataset([self, other])
 
 
@@ -103,8 +103,8 @@ class StackDataset(Dataset):
         if not args and not kwargs:
             raise ValueError("At least one dataset should be passed")
         parts = list(args) if args else list(kwargs.values())
-        self._length = len(parts[0])
-        if any(len(d) != self._length for d in parts):
+        self._length = len(parts[0])  # type: ignore[arg-type]  # (a Dataset need not define __len__: len() raises as torch's does)
+        if any(len(d) != self._length for d in parts):  # type: ignore[arg-type]
             raise ValueError("Size mismatch between datasets")
         self.datasets = args if args else kwargs
 
@@ -198,8 +198,9 @@ class Subset(Dataset):
         return self.dataset[self.indices[idx]]
 
     def __getitems__(self, indices: list[int]) -> list:
-        if callable(getattr(self.dataset, "__getitems__", None)):
-            return self.dataset.__getitems__([self.indices[i] for i in indices])
+        getitems = getattr(self.dataset, "__getitems__", None)
+        if callable(getitems):
+            return getitems([self.indices[i] for i in indices])
         return [self.dataset[self.indices[i]] for i in indices]
 
     def __len__(self) -> int:
@@ -239,7 +240,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=def
 
     Example:  >>> train, val = random_split(ds, [0.8, 0.2], generator=ember.Generator().manual_seed(0))
     """
-    n = len(dataset)
+    n = len(dataset)  # type: ignore[arg-type]  # (a Dataset need not define __len__: len() raises as torch's does)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         lengths = _split_lengths(n, lengths)
     if sum(lengths) != n:

@@ -8,7 +8,7 @@ import pickle
 import numpy as np
 import pytest
 
-from _oracle import assert_close, ember_dtype, to_torch, torch, torch_dtype
+from _oracle import assert_close, ember_dtype, torch, torch_dtype
 
 import ember
 

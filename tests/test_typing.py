@@ -1,4 +1,5 @@
-"""Type checkers see Tensor's methods: the generated declarations are current, and mypy reads a user script."""
+"""Types: mypy finds no error in src/ember (at the level of pyproject.toml's [tool.mypy]); type checkers see Tensor's
+methods: the generated declarations are current, and mypy reads a user script."""
 from __future__ import annotations
 
 import pathlib
@@ -24,6 +25,13 @@ def _mypy(tmp_path, source: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "mypy", "--follow-imports=silent", "--no-incremental",
                            "--cache-dir", str(tmp_path / ".mypy_cache"), str(script)],
                           capture_output=True, text=True, env={"MYPYPATH": str(ROOT / "src"), "PATH": ""}, cwd=tmp_path)
+
+
+def test_mypy_finds_no_error_in_ember(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
+                          "--cache-dir", str(tmp_path / ".mypy_cache"), "src/ember"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_the_generated_method_declarations_are_current():

@@ -6,6 +6,7 @@ modes under torch's names; ``ember.nn``, ``ember.optim``, ``ember.utils.data`` a
 """
 from __future__ import annotations
 
+import builtins as _builtins  # `bool`, `int`, `float` below are ember's dtypes
 import math as _math
 
 from . import _memory
@@ -160,7 +161,7 @@ def can_cast(from_, to):
     return True
 
 
-def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):  # noqa: F811  (torch's keywords shadow ember.dtype/device)
     """A 0-d tensor holding s (the default float dtype unless dtype says otherwise)."""
     return tensor(s, dtype=dtype or get_default_dtype(), requires_grad=requires_grad)
 
@@ -185,27 +186,27 @@ def nonzero_static(input, *, size, fill_value=-1):
     return input.nonzero_static(size=size, fill_value=fill_value)
 
 
-def is_nonzero(input) -> bool:
+def is_nonzero(input) -> _builtins.bool:
     return input.is_nonzero()
 
 
-def is_same_size(input, other) -> bool:
+def is_same_size(input, other) -> _builtins.bool:
     return input.is_same_size(other)
 
 
-def is_signed(input) -> bool:
+def is_signed(input) -> _builtins.bool:
     return input.is_signed()
 
 
-def is_complex(input) -> bool:
+def is_complex(input) -> _builtins.bool:
     return input._data.dtype.kind == "c"
 
 
-def is_neg(input) -> bool:
+def is_neg(input) -> _builtins.bool:
     return False
 
 
-def is_floating_point(input) -> bool:
+def is_floating_point(input) -> _builtins.bool:
     return input.is_floating_point()
 
 
@@ -289,4 +290,4 @@ def dropout(input, p, train):
 def alpha_dropout(input, p, train):
     return nn.functional.alpha_dropout(input, p, train)
 from . import distributions  # noqa: E402
-from . import func, nn, optim, special, utils  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.special / torch.utils)
+from . import func, special  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.special / torch.utils)

@@ -19,10 +19,12 @@ class device:
     """A device name like torch.device: every torch device type is accepted, only ``cpu`` holds tensors."""
 
     __slots__ = ("type", "index")
+    type: str
+    index: int | None
 
     def __init__(self, type: "str | device" = "cpu", index: int | None = None):
         if isinstance(type, device):
-            type, index = type.type, type.index
+            index, type = type.index, type.type
         name, colon, idx = str(type).partition(":")
         if name not in DEVICE_TYPES:
             raise RuntimeError(

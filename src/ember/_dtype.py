@@ -26,7 +26,7 @@ class dtype:
         return (_by_name, (self.name,))
 
     @property
-    def is_complex(self) -> bool:
+    def is_complex(self) -> builtins.bool:
         return self.np.kind == "c"
 
     def to_real(self) -> "dtype":

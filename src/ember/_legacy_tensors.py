@@ -20,6 +20,8 @@ TYPES = {"FloatTensor": _dtype.float32, "DoubleTensor": _dtype.float64, "HalfTen
 class _LegacyType(type):
     """The metaclass: calling the class builds a Tensor; isinstance checks the dtype."""
 
+    dtype: _dtype.dtype  # each class's (set when it is made from TYPES)
+
     def __instancecheck__(cls, obj) -> bool:
         return isinstance(obj, Tensor) and obj.dtype is cls.dtype
 

@@ -8,11 +8,18 @@ import numpy as np
 from . import _errors
 
 
+def _entropy() -> int:
+    """A fresh seed from the operating system's entropy, below 2⁶³ as torch's seeds are."""
+    entropy = np.random.SeedSequence().entropy  # an int when SeedSequence draws it itself
+    assert isinstance(entropy, int)
+    return entropy % (2**63)
+
+
 class Generator:
     """A random number generator, like ``torch.Generator`` (``manual_seed``, ``initial_seed``, state)."""
 
     def __init__(self, device="cpu"):
-        self._seed = int(np.random.SeedSequence().entropy % (2**63))
+        self._seed = _entropy()
         self._rng = np.random.default_rng(self._seed)
 
     def manual_seed(self, seed) -> "Generator":
@@ -22,7 +29,7 @@ class Generator:
         return self
 
     def seed(self) -> int:
-        self.manual_seed(int(np.random.SeedSequence().entropy % (2**63)))
+        self.manual_seed(_entropy())
         return self._seed
 
     def initial_seed(self) -> int:

@@ -13,11 +13,12 @@ these record what a program sets and answer it back, as torch does, without chan
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 from ._backend import CPU, NO_CUDA, check_device, device
 
 PRECISIONS = ("highest", "high", "medium")
-_state = {"matmul_precision": "highest", "deterministic": False, "warn_only": False}
+_state: dict[str, Any] = {"matmul_precision": "highest", "deterministic": False, "warn_only": False}
 
 
 def set_default_device(device_) -> None:

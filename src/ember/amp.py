@@ -85,13 +85,12 @@ class autocast:
             states[self.device] = (False, self._prev[1])
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> None:
         states = _autocast_state()
         if self._prev is None:
             states.pop(self.device, None)
         else:
             states[self.device] = self._prev
-        return False
 
     def __call__(self, func):
         @functools.wraps(func)
@@ -129,10 +128,11 @@ class GradScaler:
                 raise AssertionError("The growth factor must be > 1.0.")
             if not backoff_factor < 1.0:
                 raise AssertionError("The backoff factor must be < 1.0.")
-        self._init_scale, self._scale = float(init_scale), None
+        self._init_scale = float(init_scale)
+        self._scale: float | None = None
         self._growth_factor, self._backoff_factor = float(growth_factor), float(backoff_factor)
         self._growth_interval, self._growth_tracker = int(growth_interval), 0
-        self._per_optimizer = {}  # id(optimizer) -> {"unscaled": bool, "found_inf": bool}
+        self._per_optimizer: dict[int, dict] = {}  # id(optimizer) -> {"unscaled": bool, "found_inf": bool}
 
     def is_enabled(self) -> bool:
         return self._enabled

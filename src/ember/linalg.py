@@ -704,9 +704,10 @@ def cond(A, p=None, *, out=None):
 
 
 # ---- torch's older top-level forms (torch.svd, torch.qr, torch.cholesky, …), composed of the above -------------
-torch_svd = namedtuple("svd", ["U", "S", "V"])
-torch_qr = namedtuple("qr", ["Q", "R"])
-torch_triangular_solve = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+# (named as torch names them: torch.return_types.svd, .qr, .triangular_solve)
+torch_svd = namedtuple("svd", ["U", "S", "V"])  # type: ignore[name-match]
+torch_qr = namedtuple("qr", ["Q", "R"])  # type: ignore[name-match]
+torch_triangular_solve = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])  # type: ignore[name-match]
 
 
 def _svd_old(input, some=True, compute_uv=True):

@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 
-from _oracle import assert_close, to_numpy, torch, torch_dtype
+from _oracle import assert_close, to_numpy, torch
 
 import ember
 import ember.nn.functional  # noqa: F401  (ember.nn is not imported by `import ember`)

@@ -6,7 +6,7 @@ For each case: the functional form on all data, the stateful form's batch-by-bat
 ``compute``, ``merge_state`` of metrics fed disjoint batches, and the ``task=`` wrappers; then argument errors."""
 import numpy as np
 import pytest
-from _metric_oracle import assert_close, make_inputs, torchmetrics, tt, with_ignore
+from _metric_oracle import assert_close, make_inputs, tt, with_ignore
 
 import ember.metrics as em
 import ember.metrics.functional as EF

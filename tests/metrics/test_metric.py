@@ -253,7 +253,7 @@ def test_legacy_ambiguous_inputs_say_which_task_to_pass():
     with pytest.raises(ValueError, match="task="):
         EF.accuracy(np.zeros((4, 3, 2), np.float32), np.zeros(4, np.int64))
     with pytest.raises(ValueError, match="task="):
-        EF.f1_score(np.random.rand(6).astype(np.float32), np.array([0, 1, 2, 3, 1, 0]))
+        EF.f1_score(np.random.default_rng(0).random(6).astype(np.float32), np.array([0, 1, 2, 3, 1, 0]))
     metric = em.Accuracy()
     metric.update(np.array([0, 1, 2]), np.array([0, 2, 2]))
     with pytest.raises(RuntimeError, match="num_classes"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _oracle import assert_close, from_torch, to_torch, torch
+from _oracle import assert_close, from_torch, torch
 from _seq_checks import copy_weights, gradgradcheck
 
 import ember

@@ -166,7 +166,8 @@ def test_grad_assignment_type_and_integer_tensors_as_in_torch():
 
 def test_state_dict_and_load_state_dict_with_assigned_grads_match_torch():
     ep, tp, eo, to = _pair()
-    eg, tg = _assign(ep, ember, 1), _assign(tp, torch, 1)
+    eg = _assign(ep, ember, 1)
+    _assign(tp, torch, 1)
     for _ in range(3):
         eo.step(), to.step()
     es, ts = eo.state_dict(), to.state_dict()

@@ -119,5 +119,5 @@ def file_error(path, e: OSError, verb: str = "write") -> UsageError:
             errno.EPERM: "no permission; choose another output.dir or fix the permissions",
             errno.ENOENT: "the folder does not exist",
             errno.ENOTDIR: "a part of the path is a file, not a folder",
-            errno.EEXIST: "a file (not a folder) has that name"}.get(e.errno)
+            errno.EEXIST: "a file (not a folder) has that name"}.get(e.errno or 0)  # (errno None: no hint)
     return UsageError(f"cannot {verb} {str(path)!r}: {reason}" + (f"; {hint}" if hint else ""))

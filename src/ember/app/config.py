@@ -137,7 +137,7 @@ def _merge_component(kind: str, base: dict, new: dict) -> dict:
     elif new_name != old_name and kind in ("optimizer", "loss"):
         from . import registry
 
-        accepted = registry.accepted_keywords(kind, new_name)
+        accepted = None if new_name is None else registry.accepted_keywords(kind, new_name)
         base = {k: v for k, v in base.items() if k in APP_KEYS.get(kind, ()) or accepted is None or k in accepted}
     out = dict(base)
     out.update(new)
@@ -190,7 +190,7 @@ def apply_sets(cfg: dict, assignments) -> dict:
                                  "index it (scheduler.0.key=value) or set scheduler.name first")
             cfg = dict(cfg, scheduler={"name": value})
             continue
-        nested: dict | list = {}
+        nested: dict = {}
         node = nested
         for part in path[1:-1]:
             node[part] = {}

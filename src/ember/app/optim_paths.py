@@ -10,6 +10,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 
@@ -40,7 +41,7 @@ def rastrigin(x, y, cos=np.cos):
 
 @dataclass(frozen=True)
 class Surface:
-    fn: object
+    fn: Callable[..., Any]  # f(x, y, cos): the surface, with ember.cos or np.cos
     start: tuple
     xlim: tuple
     ylim: tuple

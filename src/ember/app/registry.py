@@ -59,7 +59,7 @@ def candidates(kind: str) -> dict:
     elif kind == "scheduler":
         from ember.optim import lr_scheduler
 
-        base = lr_scheduler.LRScheduler
+        base: type | None = lr_scheduler.LRScheduler
         found = _classes(lr_scheduler, base)
         if hasattr(lr_scheduler, "ReduceLROnPlateau"):
             found["ReduceLROnPlateau"] = lr_scheduler.ReduceLROnPlateau

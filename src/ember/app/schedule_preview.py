@@ -51,7 +51,7 @@ def scheduler_curve(names: list[str], sets, n_steps: int, lr: float) -> tuple[li
             from .registry import signature_text
 
             raise UsageError(f"scheduler {cls.__name__}: {e}. Signature: {signature_text(cls)}") from None
-    items = [{"name": n} for n in names]
+    items: list[dict] = [{"name": n} for n in names]
     for item in sets:
         path, value = C.parse_assignment(item)
         if len(path) != 2 or not path[0].isdigit() or int(path[0]) >= len(items):
@@ -73,7 +73,7 @@ def config_curve(cfg: dict) -> tuple[list[list[float]], str, list]:
     run = Run(cfg)
     t = cfg["train"]
     per_step = t["scheduler_interval"] == "step"
-    rows = [[] for _ in run.optimizer.param_groups]
+    rows: list[list[float]] = [[] for _ in run.optimizer.param_groups]
     marks = []
     if run.swa_start is not None:
         marks.append((run.swa_start * (run.steps_per_epoch if per_step else 1), "SWA"))

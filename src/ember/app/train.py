@@ -20,6 +20,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,15 +33,23 @@ from .models import build_model
 from .registry import build, check_keywords, lookup, signature_defaults
 from .report import Reporter
 
+if TYPE_CHECKING:
+    from ember.optim.swa_utils import SWALR, AveragedModel
+
 CHECKPOINT_FORMAT = "ember-run-checkpoint/1"
 
 
 class NonFiniteLoss(Exception):
     """The loss became NaN or infinite; the message names the epoch and step."""
 
+    run_dir: Path  # set by the Trainer before it lets the exception out
+    good_epoch: int | None  # the epoch of the kept checkpoint (None: no epoch finished)
+
 
 class Interrupted(Exception):
     """The run stopped at a step boundary (Ctrl-C) after saving a checkpoint."""
+
+    run_dir: Path  # set by the Trainer before it lets the exception out
 
 
 # ----------------------------------------------------------------------------- building
@@ -71,7 +80,7 @@ def param_groups(model, cfg_opt: dict) -> list[dict]:
                 return True
         return False
 
-    specs = []
+    specs: list = []
     for i, g in enumerate(cfg_opt.get("groups", [])):
         if not isinstance(g, dict) or "match" not in g:
             raise UsageError(f"optimizer.groups[{i}] needs match = 'glob over parameter names', e.g. '0.*'")
@@ -235,8 +244,8 @@ class Run:
         self.scheduler_horizon = max(sched_epochs, 1) * self.units_per_epoch
         self.scheduler = build_scheduler(self.scheduler_items, self.optimizer, self.scheduler_horizon,
                                          self.units_per_epoch, listed=isinstance(cfg["scheduler"], list))
-        self.swa_model = None
-        self.swa_scheduler = None
+        self.swa_model: AveragedModel | None = None
+        self.swa_scheduler: SWALR | None = None
         if self.swa_start is not None:
             from ember.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
@@ -345,7 +354,7 @@ class Trainer:
         self.stop_requested = False
         self.wall = 0.0
         self.finished = False
-        self._writer = None        # the run's one tensorboardX SummaryWriter, opened at the first epoch
+        self._writer: Any = None   # the run's one tensorboardX SummaryWriter, opened at the first epoch
 
     # --------------------------------------------------------------------- state
     def state_dict(self) -> dict:
@@ -458,6 +467,7 @@ class Trainer:
                 self.global_step += 1
                 self.lrs.append(self._lr())
                 if ema:
+                    assert r.swa_model is not None  # (made with the Run when SWA is configured)
                     r.swa_model.update_parameters(r.model)
                 if per_step and not in_swa and r.scheduler is not None and not _is_plateau(r.scheduler):
                     r.scheduler.step()
@@ -473,6 +483,7 @@ class Trainer:
         in_swa = r.swa_start is not None and self.epoch >= r.swa_start
         if in_swa:
             if r.cfg["swa"]["ema_decay"] == 0:
+                assert r.swa_model is not None
                 r.swa_model.update_parameters(r.model)
         row = {"epoch": self.epoch + 1, "lr": lr,
                "train_loss": self.partial["loss"] / max(self.partial["count"], 1)}

@@ -19,6 +19,7 @@ runs its own ``backward`` on Tensors.
 from __future__ import annotations
 
 import sys
+from typing import Any, Callable
 
 import numpy as np
 
@@ -45,7 +46,10 @@ class Op:
 
     _freed = False
     once_differentiable = False  # True: ``backward`` reads only arrays (ops/_xp.py), so create_graph raises
-    composite = None  # a fused op may give its forward as differentiable primitives: create_graph differentiates it
+    composite: Callable[..., Any] | None = None  # a fused op may give its forward as differentiable primitives:
+    # create_graph differentiates it
+    inputs: tuple  # the tensors the op was applied to (set when it is recorded)
+    options: dict  # a composite op's keyword options, which its forward saves for ``composite``
     _rid = 0  # id() of the output array, to recognise it among the saved arrays under create_graph
     _clock = 0  # _versions.clock when the node was recorded
     _hooks = None  # gradient hooks of the (non-leaf) tensor this node produced
@@ -255,7 +259,7 @@ class _GraphCtx:
 def _graph_vjp(node: "Op", g: Tensor) -> tuple:
     """One node's gradients as Tensors that carry a graph (create_graph)."""
     cls = type(node)
-    if cls is _FunctionNode:  # a user Function: its own backward on Tensors
+    if isinstance(node, _FunctionNode):  # a user Function: its own backward on Tensors
         return tuple(node.vjp(g))
     if cls.composite is not None:
         return _composite_vjp(node, g)
@@ -274,8 +278,10 @@ def _composite_vjp(node: Op, g: Tensor) -> tuple:
     """A fused op with a ``composite`` (its forward as differentiable primitives, e.g. ``ops/rnn.Recurrence``):
     ``composite`` recomputed from the node's input tensors and differentiated with create_graph (``g`` enters as a
     Tensor root gradient, so its own graph is kept)."""
+    composite = type(node).composite
+    assert composite is not None
     wanted = [t for t in node.inputs if t.requires_grad]
-    got = run_backward([type(node).composite(*node.inputs, **node.options)], [g], capture=wanted, create_graph=True)
+    got = run_backward([composite(*node.inputs, **node.options)], [g], capture=wanted, create_graph=True)
     grads = iter(got.get(i) for i in range(len(wanted)))
     return tuple(next(grads) if t.requires_grad else None for t in node.inputs)
 
@@ -422,6 +428,11 @@ class FunctionCtx:
 
 class _FunctionNode(Op):
     """Graph node of a user ``Function``: calls its ``backward`` on Tensors."""
+
+    fn_cls: Any  # the user's Function subclass
+    ctx: Any  # its FunctionCtx
+    positions: tuple  # where the forward's tensor arguments stood
+    n_args: int  # how many arguments the forward took
 
     def _run(self, grad):
         with no_grad():

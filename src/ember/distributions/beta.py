@@ -5,7 +5,7 @@ rsample: the first coordinate of Dirichlet([a, b]) (two implicitly reparameteris
 from __future__ import annotations
 
 from ..autograd.ops.shape import stack
-from . import _special, constraints, utils
+from . import constraints, utils
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 

@@ -166,19 +166,19 @@ class _IndependentConstraint(Constraint):
 
 
 dependent = _Dependent()
-real = _Real()
+real: Constraint = _Real()  # (annotated: transforms.py reads these inside an import cycle)
 boolean = _Boolean()
 nonnegative_integer = _IntegerGreaterThan(0)
 positive_integer = _IntegerGreaterThan(1)
 integer_interval = _IntegerInterval
-positive = _GreaterThan(0.0)
+positive: Constraint = _GreaterThan(0.0)
 nonnegative = _GreaterThanEq(0.0)
 greater_than = _GreaterThan
 greater_than_eq = _GreaterThanEq
 less_than = _LessThan
 interval = _Interval
 half_open_interval = _HalfOpenInterval
-unit_interval = _Interval(0.0, 1.0)
+unit_interval: Constraint = _Interval(0.0, 1.0)
 simplex = _Simplex()
 one_hot = _OneHot()
 independent = _IndependentConstraint

@@ -1,7 +1,6 @@
 """``Distribution``: torch's base class (shapes, validation, sample/rsample, expand, repr)."""
 from __future__ import annotations
 
-from .._creation import tensor
 from .._grad_mode import no_grad
 from ..tensor import Size, Tensor
 
@@ -38,7 +37,7 @@ class Distribution:
     has_enumerate_support = False
     _validate_args = __debug__
     arg_constraints: dict = {}
-    support = None
+    support: constraints.Constraint | None = None
 
     @staticmethod
     def set_default_validate_args(value: bool) -> None:
@@ -133,7 +132,9 @@ class Distribution:
         if tuple(value.shape[event_dim_start:]) != tuple(self._event_shape):
             raise ValueError(f"The right-most size of value must match event_shape: "
                              f"{Size(value.shape[event_dim_start:])} vs {self._event_shape}.")
-        if not bool(self.support.check(value).all()):
+        support = self.support
+        assert support is not None  # (as torch: a distribution that validates samples states its support)
+        if not bool(support.check(value).all()):
             raise ValueError(
                 f"Expected value argument ({type(value).__name__} of shape {tuple(value.shape)}) to be within the "
                 f"support ({self.support!r}) of the distribution {self!r}, but found invalid values:\n{_fmt(value)}")

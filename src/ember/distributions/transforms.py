@@ -15,8 +15,8 @@ class Transform:
 
     bijective = True
     sign = 1
-    domain = constraints.real
-    codomain = constraints.real
+    domain: constraints.Constraint = constraints.real
+    codomain: constraints.Constraint = constraints.real
 
     def __call__(self, x):
         return self._call(x)

@@ -51,7 +51,7 @@ class MetricArithmetic:
     __and__, __rand__ = _binary(np.bitwise_and), _binary(np.bitwise_and)
     __or__, __ror__ = _binary(np.bitwise_or), _binary(np.bitwise_or, reflected=True)
     __xor__, __rxor__ = _binary(np.bitwise_xor), _binary(np.bitwise_xor, reflected=True)
-    __eq__, __ne__ = _binary(np.equal), _binary(np.not_equal)  # type: ignore[assignment]
+    __eq__, __ne__ = _binary(np.equal), _binary(np.not_equal)
     __lt__, __le__ = _binary(np.less), _binary(np.less_equal)
     __gt__, __ge__ = _binary(np.greater), _binary(np.greater_equal)
     __abs__, __pos__, __neg__ = _unary(np.abs), _unary(np.abs), _unary(_neg)

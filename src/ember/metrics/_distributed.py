@@ -25,7 +25,7 @@ def gather_all_tensors(result, group=None) -> list:
 
     local = np.ascontiguousarray(result._data if isinstance(result, Tensor) else np.asarray(result))
     size = dist.get_world_size(group)
-    shapes = [None] * size
+    shapes: list = [None] * size  # each rank's (shape, dtype string)
     dist.all_gather_object(shapes, (local.shape, local.dtype.str), group=group)
     dtype = np.result_type(*[np.dtype(dt) for _, dt in shapes])
     longest = max(int(np.prod(s)) for s, _ in shapes)

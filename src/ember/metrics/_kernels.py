@@ -19,7 +19,7 @@ import numpy as np
 
 from .._numba import module as _numba_module, set_enabled  # noqa: F401  (set_enabled: the shared switch)
 
-_COMPILED = {}
+_COMPILED: dict = {}
 
 PARALLEL_MIN = 1 << 22  # below this many elements a kernel runs single-threaded: waking threads, and waiting
 # for a descheduled one on a busy machine, costs more than the serial pass (measured: 1M floats, 2 cores)

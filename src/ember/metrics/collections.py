@@ -171,13 +171,14 @@ class MetricCollection(Module):
         for m in self._metrics.values():
             m.persistent(mode)
 
-    def state_dict(self, destination=None, prefix="", keep_vars=False) -> dict:
+    def state_dict(  # type: ignore[override]  # torchmetrics' signature: Module's also takes *args
+            self, destination=None, prefix="", keep_vars=False) -> dict:
         out = {} if destination is None else destination
         for name, m in self._metrics.items():
             m.state_dict(out, prefix=f"{prefix}{name}.")
         return out
 
-    def load_state_dict(self, state_dict, strict=True) -> None:
+    def load_state_dict(self, state_dict, strict=True, assign=False) -> None:
         for name, m in self._metrics.items():
             m.load_state_dict({k[len(name) + 1:]: v for k, v in state_dict.items() if k.startswith(name + ".")}, strict)
 

@@ -305,7 +305,8 @@ class Metric(MetricArithmetic, Module):
         for name in self._persistent:
             self._persistent[name] = mode
 
-    def state_dict(self, destination: Optional[dict] = None, prefix: str = "", keep_vars: bool = False) -> dict:
+    def state_dict(  # type: ignore[override]  # torchmetrics' signature: Module's also takes *args
+            self, destination: Optional[dict] = None, prefix: str = "", keep_vars: bool = False) -> dict:
         """Persistent states only (``add_state(..., persistent=True)`` or `persistent(True)`), as ember tensors."""
         out = {} if destination is None else destination
         for name, value in self.metric_state.items():
@@ -317,7 +318,9 @@ class Metric(MetricArithmetic, Module):
                 child.state_dict(destination=out, prefix=f"{prefix}{name}.", keep_vars=keep_vars)
         return out
 
-    def load_state_dict(self, state_dict: dict, strict: bool = True) -> None:
+    def load_state_dict(self, state_dict: dict, strict: bool = True, assign: bool = False) -> None:
+        """Replace the states by those in ``state_dict`` (a state is a new array either way, so ``assign`` changes
+        nothing)."""
         for name in self._defaults:
             if name in state_dict:
                 value = state_dict[name]

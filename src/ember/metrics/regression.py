@@ -13,7 +13,7 @@ from .utilities import dim_zero_cat
 class _SumMetric(Metric):
     """A metric whose update returns sums: every state is a float64 sum (or an int count)."""
     is_differentiable, full_state_update, _atomic_update = True, False, True
-    higher_is_better = False
+    higher_is_better: bool | None = False
 
     def _sum_states(self, **shapes):
         for name, shape in shapes.items():

@@ -29,10 +29,10 @@ from .._numba import module as _numba_module, set_enabled  # noqa: F401  (set_en
 
 from .. import _threads
 
-_REGISTRY = {}  # reference name -> python function written for numba (positional args, updates in place)
-_NUMPY = {}  # reference name -> in-place NumPy version (param, grad, *state, t, u, **hyper), t/u scratch chunks
-_COMPILED = {}  # reference name -> compiled function
-_SIGNATURES = {}  # reference -> (state names, hyper names)
+_REGISTRY: dict = {}  # reference name -> python function written for numba (positional args, updates in place)
+_NUMPY: dict = {}  # reference name -> in-place NumPy version (param, grad, *state, t, u, **hyper), t/u scratch chunks
+_COMPILED: dict = {}  # reference name -> compiled function
+_SIGNATURES: dict = {}  # reference -> (state names, hyper names)
 
 PARALLEL_MIN = 1 << 17  # below this many elements a fused kernel runs single-threaded
 CHUNK = 1 << 18  # elements per NumPy chunk: fewer ufunc calls (each takes the GIL) vs cache fit (measured 32K-1M: best 256K-512K)

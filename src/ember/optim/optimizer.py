@@ -448,6 +448,7 @@ class Optimizer:
         return copy.deepcopy(value)
 
     # --- step -----------------------------------------------------------------------------------------------------
+    @_with_step_hooks
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         if not self._flat:
@@ -464,6 +465,3 @@ class Optimizer:
                 bucket.run(self, group, runs)
         return loss
 
-
-
-Optimizer.step = _with_step_hooks(Optimizer.step)

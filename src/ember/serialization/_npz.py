@@ -77,7 +77,7 @@ class _Encoder:
 class _Decoder:
     def __init__(self, arrays: dict[str, np.ndarray]):
         self.arrays = arrays
-        self._memo: dict[int, object] = {}
+        self._memo: dict[int, Tensor] = {}
 
     def _array(self, index: int) -> np.ndarray:
         try:
@@ -88,6 +88,7 @@ class _Decoder:
     def _tensor(self, obj) -> Tensor:
         index = obj["__tensor__"]
         if index not in self._memo:
+            t: Tensor
             if obj.get("parameter"):
                 from ..nn.parameter import Parameter
 
@@ -133,7 +134,7 @@ def write(fh, obj) -> None:
         raise ValueError("ember.save(format='npz'): the object is nested too deeply to save") from None
     payload = {f"a{i}": a for i, a in enumerate(enc.arrays)}
     payload["__structure__"] = np.frombuffer(json.dumps(structure, allow_nan=False).encode(), dtype=np.uint8)
-    np.savez(fh, **payload)
+    np.savez(fh, **payload)  # type: ignore[arg-type]  # (numpy's stub reads **payload as allow_pickle too)
 
 
 def is_npz(names) -> bool:

@@ -139,6 +139,7 @@ class Unpickler:
     def _dup(self):
         self.stack.append(self.stack[-1])
 
+    @staticmethod
     def _push(value):
         return lambda self: self.stack.append(value)
 
@@ -191,6 +192,7 @@ class Unpickler:
     def _tuple(self):
         self.stack.append(tuple(self.pop_mark()))
 
+    @staticmethod
     def _tuple_n(n):
         def op(self):
             if n:

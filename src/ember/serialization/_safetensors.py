@@ -104,4 +104,4 @@ def write(fh, tensors, metadata=None) -> None:
     raw += b" " * (-len(raw) % 8)
     fh.write(struct.pack("<Q", len(raw)) + raw)
     for k in order:
-        fh.write(memoryview(arrays[k].reshape(-1).view(np.uint8)))
+        fh.write(arrays[k].reshape(-1).view(np.uint8).data)

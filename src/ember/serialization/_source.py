@@ -29,8 +29,9 @@ class Source:
     """A path or binary file object opened for loading; ``mmap=True`` maps a path copy-on-write."""
 
     def __init__(self, f, mmap: bool = False):
-        self._fh = None
-        self.map = None
+        self._fh: io.BufferedReader | None = None  # the open path (None for a file object, read whole)
+        self.map: _mmap.mmap | None = None
+        self.data: bytes | _mmap.mmap | None  # the bytes in memory or mapped; None: read from _fh as needed
         if isinstance(f, (str, os.PathLike)):
             self.name = os.fspath(f)
             self._fh = open(f, "rb")  # noqa: SIM115 (closed by close())
@@ -73,12 +74,14 @@ class Source:
         self.check(offset, nbytes, what)
         if self.data is not None:
             return bytes(self.data[offset:offset + nbytes])
+        assert self._fh is not None
         self._fh.seek(offset)
         return self._fh.read(nbytes)
 
     def whole(self):
         """All bytes, for parsing pickles in place: the map, the in-memory bytes or a read-only map."""
         if self.data is None:
+            assert self._fh is not None
             self.data = _mmap.mmap(self._fh.fileno(), 0, access=_mmap.ACCESS_READ) if self.size else b""
         return self.data
 
@@ -91,8 +94,9 @@ class Source:
         raw = out.view(np.uint8)
         if self._fh is not None:
             self._fh.seek(offset)
-            if self._fh.readinto(memoryview(raw)) != raw.size:
+            if self._fh.readinto(raw.data) != raw.size:
                 raise self.error(f"truncated: {what} could not be read in full")
         else:
+            assert self.data is not None
             raw[:] = np.frombuffer(self.data, dtype=np.uint8, count=raw.size, offset=offset)
         return out

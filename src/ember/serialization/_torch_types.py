@@ -45,6 +45,7 @@ class Storage:
 
     def _view(self, offset: int, size: tuple, stride: tuple) -> np.ndarray:
         arr = self.array
+        assert arr is not None  # (fill() came first)
         if 0 in size:
             return np.empty(size, dtype=arr.dtype)
         numel = math.prod(size)

@@ -162,7 +162,7 @@ def _check_index(x, axis, index, name, src=None):
     if index.dtype != np.int64:
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
     if index.ndim != x._data.ndim and not (index.ndim == 0 and x._data.ndim == 0):
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor")
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     n = x._data.shape[axis] if x._data.ndim else 1
     if index.size and (index.min() < -n or index.max() >= n):
         bad = index.max() if index.max() >= n else index.min()
@@ -216,7 +216,7 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
         src = _wrap(np.full(ind.shape, src, dtype=x._data.dtype))
     elif src._data.dtype != x._data.dtype:
         raise RuntimeError(
-            f"scatter(): Expected self.dtype to be equal to src.dtype"
+            "scatter(): Expected self.dtype to be equal to src.dtype"
         )
     return Scatter.apply(x, src, axis=axis, index=ind, add=reduce is not None)
 

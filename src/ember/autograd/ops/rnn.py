@@ -255,7 +255,7 @@ class Recurrence(Op):
     @staticmethod
     def _steps_backward(ctx, steps, mode, has_proj, gy, dh, dc, d_gates, d_hh, dh_all):
         """The loop over the steps (last first): fills ``d_gates``, ``d_hh`` (GRU) and the carries ``dh``, ``dc``."""
-        w_hh, h_prev, gates, hid = ctx.w_hh, ctx.h_prev, ctx.gates, ctx.hid
+        w_hh, h_prev, gates = ctx.w_hh, ctx.h_prev, ctx.gates
         if mode == "LSTM":
             c_prev, tanh_c, w_hr = ctx.c_prev, ctx.tanh_c, ctx.w_hr
             for off, b in steps:

@@ -219,7 +219,6 @@ def _seq(tensors, name):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
-    from ._util import operands
 
     first = tensors[0]
     dt = first._data.dtype

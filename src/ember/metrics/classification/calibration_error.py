@@ -12,7 +12,7 @@ class BinaryCalibrationError(Metric):
     is_differentiable, higher_is_better, full_state_update = False, False, False
     plot_lower_bound, plot_upper_bound = 0.0, 1.0
     _atomic_update = True
-    _update_args = ("ignore_index", "validate_args", "input_format")
+    _update_args: tuple[str, ...] = ("ignore_index", "validate_args", "input_format")
 
     def __init__(self, n_bins=15, norm="l1", ignore_index=None, validate_args=True, input_format="auto", **kwargs):
         super().__init__(**kwargs)

@@ -12,7 +12,6 @@ from ..metric import Metric
 
 class _ConfusionMatrixBase(Metric):
     is_differentiable = False
-    higher_is_better = None
     full_state_update = False
     _atomic_update = True
 

@@ -12,7 +12,9 @@ class _PointMixin:
     """compute() of an operating point: ``_point`` names it in `POINTS`, whose argument (min_precision, ...) the
     constructor stored under its torchmetrics name."""
     _point = ""
-    higher_is_better, plot_lower_bound, plot_upper_bound = True, 0.0, 1.0
+    higher_is_better: bool | None = True
+    plot_lower_bound: float | None = 0.0
+    plot_upper_bound: float | None = 1.0
 
     def _store_minimum(self, value, validate_args):
         if validate_args:

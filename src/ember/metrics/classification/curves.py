@@ -15,7 +15,6 @@ from ..utilities import dim_zero_cat
 
 class _CurveBase(Metric):
     is_differentiable = False
-    higher_is_better = None
     full_state_update = False
     _atomic_update = True
 
@@ -86,7 +85,7 @@ class BinaryAveragePrecision(BinaryPrecisionRecallCurve):
 class MulticlassPrecisionRecallCurve(_CurveBase):
     """One-vs-rest precision-recall curves (lists when exact), or their micro/macro average."""
     _update_args = ("num_classes", "thresholds", "ignore_index", "validate_args", "input_format", "_curve_average")
-    _averages = (None, "micro", "macro")
+    _averages: tuple[str | None, ...] = (None, "micro", "macro")
 
     def __init__(self, num_classes, thresholds=None, average=None, ignore_index=None, validate_args=True,
                  input_format="auto", **kwargs):

@@ -2,6 +2,8 @@
 `ember.metrics.functional.classification._hinge` and `_ranking`)."""
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..functional.classification import _hinge as H
@@ -59,7 +61,7 @@ class _RankingBase(Metric):
     is_differentiable, higher_is_better, full_state_update = False, False, False
     plot_lower_bound, plot_upper_bound = 0.0, 1.0
     _atomic_update = True
-    _update_fn = None
+    _update_fn: Callable[..., dict]  # (preds, target, num_labels, ignore_index, validate_args) -> states; per class
 
     def __init__(self, num_labels, ignore_index=None, validate_args=True, **kwargs):
         super().__init__(**kwargs)

@@ -11,7 +11,6 @@ from ..utilities import dim_zero_cat
 
 class _AbstractStatScores(Metric):
     is_differentiable = False
-    higher_is_better = None
     full_state_update = False
     _atomic_update = True
     _metric = "stat_scores"

@@ -21,7 +21,7 @@ from ..utilities import to_numpy, to_tensor
 MULTIOUTPUTS = ("raw_values", "uniform_average", "variance_weighted")
 
 
-def _pair(preds, target, keep_float32=False):
+def _pair(preds, target, keep_float32=False) -> tuple[np.ndarray, np.ndarray]:
     """Same-shape float arrays (float64 unless ``keep_float32`` and both are float32)."""
     p, t = to_numpy(preds), to_numpy(target)
     if p.shape != t.shape:

@@ -8,7 +8,7 @@ from ..._random import _gen
 from ...autograd.ops import elementwise as E, indexing as I, linalg as L, nn as N
 from ...autograd.ops._util import check_float
 from ..._grad_mode import is_grad_enabled
-from ...tensor import Tensor, _wrap
+from ...tensor import _wrap
 
 __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax",

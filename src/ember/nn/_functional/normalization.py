@@ -10,7 +10,6 @@ import numpy as np
 
 from ...autograd.function import Op
 from ...autograd.ops._xp import xp_of
-from ...tensor import _wrap
 from . import _norm_kernels
 from .padding import pad
 
@@ -239,7 +238,7 @@ class InstanceNorm(Op):
     @staticmethod
     def backward(ctx, g):
         x, w, eps, xp = ctx.x, ctx.w, ctx.eps, xp_of(g)
-        (has_w, has_b), (n, c) = ctx.has, x.shape[:2]
+        (has_w, has_b), c = ctx.has, x.shape[1]
         if xp is np and ctx.kernels is not None:
             return _instance_norm_kernel_backward(ctx, g)
         axes, shape = tuple(range(2, x.ndim)), (1, c) + (1,) * (x.ndim - 2)

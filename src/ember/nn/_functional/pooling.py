@@ -35,7 +35,7 @@ def _ints(v, n, what):
     return (int(v),) * n
 
 
-_WHAT = {}
+_WHAT: dict = {}
 
 
 def _arg(v, n, op, name):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 
 from ... import _creation
-from ..._dtype import np_dtype
 from .. import init
 from ..parameter import Parameter
 from ..._backend import check_device

@@ -17,7 +17,7 @@ from ... import _creation
 from ..._backend import check_device
 from ...autograd.ops import indexing as I, shape as S
 from ...autograd.ops.rnn import GATES, Recurrence
-from ...tensor import Tensor, _wrap
+from ...tensor import _wrap
 from .. import init
 from .._functional.activation import dropout as _dropout
 from ..parameter import Parameter

@@ -61,7 +61,7 @@ class IterableDataset(Dataset):
     def __iter__(self):
         raise _errors.must_implement(self, "__iter__")
 
-    def __add__(self, other: Dataset) -> ChainDataset:
+    def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]  # (torch's: a stream chains)
         return ChainDataset([self, other])
 
 
@@ -104,8 +104,8 @@ class StackDataset(Dataset):
         if not args and not kwargs:
             raise ValueError("At least one dataset should be passed")
         parts = list(args) if args else list(kwargs.values())
-        self._length = len(parts[0])
-        if any(len(d) != self._length for d in parts):
+        self._length = len(parts[0])  # type: ignore[arg-type]  # (a Dataset need not define __len__: len() raises as torch's does)
+        if any(len(d) != self._length for d in parts):  # type: ignore[arg-type]
             raise ValueError("Size mismatch between datasets")
         self.datasets = args if args else kwargs
 
@@ -199,8 +199,9 @@ class Subset(Dataset):
         return self.dataset[self.indices[idx]]
 
     def __getitems__(self, indices: list[int]) -> list:
-        if callable(getattr(self.dataset, "__getitems__", None)):
-            return self.dataset.__getitems__([self.indices[i] for i in indices])
+        getitems = getattr(self.dataset, "__getitems__", None)
+        if callable(getitems):
+            return getitems([self.indices[i] for i in indices])
         return [self.dataset[self.indices[i]] for i in indices]
 
     def __len__(self) -> int:
@@ -240,7 +241,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator=def
 
     Example:  >>> train, val = random_split(ds, [0.8, 0.2], generator=ember.Generator().manual_seed(0))
     """
-    n = len(dataset)
+    n = len(dataset)  # type: ignore[arg-type]  # (a Dataset need not define __len__: len() raises as torch's does)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         lengths = _split_lengths(n, lengths)
     if sum(lengths) != n:
@@ -272,7 +273,7 @@ def _array_source(dataset):
     for t in dataset.tensors:
         if isinstance(t, Tensor) and not t.requires_grad:
             arrays.append(t._data)
-        elif isinstance(t, np.ndarray) and not t.dtype.kind in "SaUO":
+        elif isinstance(t, np.ndarray) and t.dtype.kind not in "SaUO":
             arrays.append(t)
         else:
             return None

@@ -9,6 +9,7 @@ default generator when ``generator`` is None): seeding it makes every epoch repr
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence, Sized
+from typing import Any
 
 import numpy as np
 
@@ -256,7 +257,7 @@ class BatchSampler(Sampler):
             yield batch
 
     def __len__(self) -> int:
-        n = len(self.sampler)
+        n = len(self.sampler)  # type: ignore[arg-type]  # (a sampler need not define __len__, as in torch)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
 
@@ -272,7 +273,7 @@ def _index_batches(batch_sampler) -> Iterator:
     Draws the same random numbers as iterating ``batch_sampler``, so both paths give the same
     batches for the same generator state.
     """
-    sampler = getattr(batch_sampler, "sampler", None)
+    sampler: Any = getattr(batch_sampler, "sampler", None)
     if type(batch_sampler).__iter__ is BatchSampler.__iter__ and type(sampler).__iter__ in _ARRAY_ITERS:
         size = batch_sampler.batch_size
         if type(sampler).__iter__ is SequentialSampler.__iter__:

@@ -150,7 +150,7 @@ def _rows(x, *lead):
     return x.reshape(*lead, math.prod(x.shape[len(lead):]))
 
 
-def as_arrays(preds, target):
+def as_arrays(preds, target) -> tuple[np.ndarray, np.ndarray]:
     return to_numpy(preds), to_numpy(target)
 
 

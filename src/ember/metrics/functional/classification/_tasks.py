@@ -385,5 +385,5 @@ for _fn in (accuracy, precision, recall, f1_score, fbeta_score, specificity, neg
             confusion_matrix, matthews_corrcoef, cohen_kappa, jaccard_index, exact_match, calibration_error, auroc,
             average_precision, roc, precision_recall_curve, recall_at_fixed_precision, precision_at_fixed_recall,
             sensitivity_at_specificity, specificity_at_sensitivity, eer, logauc, hinge_loss):
-    _fn.__doc__ += ("\n\n    Torch parity: torchmetrics.functional." + _fn.__name__ + " with ``task``; without it (the "
+    _fn.__doc__ = (_fn.__doc__ or "") + ("\n\n    Torch parity: torchmetrics.functional." + _fn.__name__ + " with ``task``; without it (the "
                     "legacy 0.x call) the task is inferred:" + _RULES)

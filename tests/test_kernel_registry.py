@@ -93,7 +93,7 @@ def test_fast_variant_matches_its_reference(kernel):
             what = f"{kernel.name} {dtype} example {i} {consts}"
             _assert_same(got, want, rtol, what + " result")
             for j, (g, w) in enumerate(zip(fast_args, ref_args)):
-                if isinstance(w, np.ndarray):
+                if isinstance(w, np.ndarray) and j not in kernel.scratch:
                     _assert_same(g, w, rtol, f"{what} argument {j}")
             cases += 1
     assert cases, f"{kernel.name}: its example yields no inputs"

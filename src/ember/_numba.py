@@ -76,6 +76,7 @@ class Kernel:
     rtol: dict  # dtype name -> tolerance against the reference ({}: bit-identical)
     why: str  # the reason for a tolerance
     call: Callable | None  # how the reference is called on the fast variant's (args, consts); None: reference(*args, **consts)
+    scratch: tuple  # positions of arguments that are the kernel's work space, not results
     _compiled: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -94,13 +95,15 @@ _REGISTRY: dict[Callable, Kernel] = {}
 
 
 def fast_variant_of(reference, *, example, parallel: bool | None = False, fastmath: Any = False, nogil=False,
-                    error_model=None, helpers=(), dtypes=("float32", "float64"), rtol=None, why="", call=None):
+                    error_model=None, helpers=(), dtypes=("float32", "float64"), rtol=None, why="", call=None,
+                    scratch=()):
     """Decorator: register the decorated loop as the fast variant of ``reference`` (see the module docstring).
 
     ``parallel``, ``fastmath``, ``nogil`` and ``error_model`` are numba.njit's flags; ``helpers`` are functions
     the loop calls by name (compiled with ``inline="always"``); ``rtol`` ({dtype name: tolerance}) with ``why`` states
     how far the kernel may differ from the reference (default: not at all); ``call(reference, args, consts)`` runs
-    the reference where its calling convention differs from the kernel's."""
+    the reference where its calling convention differs from the kernel's; ``scratch`` lists the positions of
+    arguments that are work space (not compared)."""
     if rtol and not why:
         raise ValueError(f"a tolerance for the fast variant of {reference.__name__} needs its reason (why=)")
     flags = {"fastmath": fastmath, "nogil": nogil}
@@ -109,7 +112,7 @@ def fast_variant_of(reference, *, example, parallel: bool | None = False, fastma
 
     def deco(fast):
         _REGISTRY[fast] = Kernel(fast, reference, example, flags, parallel, tuple(helpers), tuple(dtypes),
-                                 dict(rtol or {}), why, call)
+                                 dict(rtol or {}), why, call, tuple(scratch))
         return fast
 
     return deco

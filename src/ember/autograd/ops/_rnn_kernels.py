@@ -155,7 +155,7 @@ def gru_cell_backward(dh, gy, z, gh_n, h_prev, dz, dzh):
     np.multiply(d, u, out=dh)
 
 
-# The loops take 1-d row views first: on 2-d indexing numba's loops did not vectorise (5× slower).
+# The loops take 1-d row views first: on 2-d indexing numba's loops did not vectorise (benchmarks/NOTES.md).
 def _add_step(z, bias, hw):
     for r in range(z.shape[0]):
         zr, hr = z[r], hw[r]

@@ -307,8 +307,7 @@ def _plain_backward(ctx, g):
 
 
 # elements per chunk of rows of the numba path (2 MB of float32, mostly still cached between its four passes).
-# Smaller chunks lost on 2 threads, as each NumPy/numba call retakes the GIL: (4096, 1000) forward+backward
-# 32K 5.3 ms, 64K 3.7, 128K 2.9, 256K 2.6, 512K 2.47, 1M 2.48, 4M (no chunks) 2.8; one thread 4.2-4.5 at any size.
+# Smaller chunks lose on 2 threads, as each NumPy/numba call retakes the GIL (benchmarks/NOTES.md).
 CE_CHUNK = 1 << 19
 
 
@@ -518,8 +517,8 @@ FUSED_PARALLEL_MIN = 1 << 20  # elements: below this the numba path of BCEWithLo
 
 def _blocks(fn, x, kernels):
     """``row_blocks(fn, x)``, except that the numba path stays on the calling thread below ``FUSED_PARALLEL_MIN``
-    elements: at (4096, 100) its forward+backward takes about 0.45 ms on one core, and handing half of it to a
-    second thread saved less than it cost whenever the 2-core machine had other work (measured 0.5-1.6 ms)."""
+    elements: there, handing half of the pass to a second thread saved less than it cost whenever the 2-core machine
+    had other work (benchmarks/NOTES.md)."""
     if kernels is not None and x.size < FUSED_PARALLEL_MIN:
         return [fn(slice(None) if x.ndim else Ellipsis)]
     return row_blocks(fn, x)

@@ -132,7 +132,7 @@ def compiled(fast, *, parallel: bool | None = None, **consts):
         return None
     entry = _REGISTRY[fast]
     parallel = entry.parallel if entry.parallel is not None else bool(parallel)
-    key = (parallel, tuple(sorted(consts.items())))
+    key = (parallel, tuple(sorted(consts.items()))) if consts else parallel
     fn = entry._compiled.get(key)
     if fn is None:
         fn = entry._compiled[key] = numba.njit(parallel=parallel, cache=True, **entry.flags)(

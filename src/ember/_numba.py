@@ -75,7 +75,7 @@ class Kernel:
     dtypes: tuple  # the dtypes the example is checked in
     rtol: dict  # dtype name -> tolerance against the reference ({}: bit-identical)
     why: str  # the reason for a tolerance
-    call: Callable | None  # how the reference is called on the fast variant's (args, consts); None: reference(*args, **consts)
+    call: Callable | None  # runs the reference on the fast variant's (args, consts); None: reference(*args, **consts)
     scratch: tuple  # positions of arguments that are the kernel's work space, not results
     _compiled: dict = field(default_factory=dict, compare=False)
 

@@ -34,10 +34,13 @@ def test_every_reference_has_a_fused_kernel():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("parallel", [False, True])
 def test_fused_kernel_on_one_thread_or_all_matches_reference(dtype, parallel):
-    pytest.importorskip("numba")
-    kernel = _kernels.fused(adam_update, parallel, dtype)
-    assert kernel is not None
-    _check_against_reference(adam_update, dtype, kernel)
+    previous = _numba.set_enabled(True)  # also under EMBER_DISABLE_NUMBA=1 (numba is a test dependency)
+    try:
+        kernel = _kernels.fused(adam_update, parallel, dtype)
+        assert kernel is not None
+        _check_against_reference(adam_update, dtype, kernel)
+    finally:
+        _numba.set_enabled(previous)
 
 
 NUMPY_KERNELS = [f for f in REFERENCES if _kernels.numpy_kernel(f) is not None]

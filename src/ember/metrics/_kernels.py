@@ -131,7 +131,8 @@ def argmax_confmat(preds, target, num_classes, ignore_index=None):
     parallel = preds.size >= PARALLEL_MIN
     ignore = np.int64(ignore_index) if ignore_index is not None else np.int64(np.iinfo(np.int64).min)
     n_blocks = min(_blocks(parallel), preds.shape[0])
-    counts, status = _numba.compiled(_argmax_hist_kernel, parallel=parallel)(preds, target, np.int64(num_classes), ignore, n_blocks)
+    kernel = _numba.compiled(_argmax_hist_kernel, parallel=parallel)
+    counts, status = kernel(preds, target, np.int64(num_classes), ignore, n_blocks)
     if status:
         return None, status
     return counts.reshape(num_classes, num_classes), OK

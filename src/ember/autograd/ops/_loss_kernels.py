@@ -168,8 +168,8 @@ def _mse_example(rng, dtype, grad):
         yield ((x, y, np.full(n, np.nan, dtype), dtype.type(2 / n)) if grad else (x, y)), {}
 
 
-@fast_variant_of(squared_error_sum_reference, **_flags(True), example=lambda rng, dtype: _mse_example(rng, dtype, False),
-                 **_SUMS)
+@fast_variant_of(squared_error_sum_reference, **_flags(True), **_SUMS,
+                 example=lambda rng, dtype: _mse_example(rng, dtype, False))
 def squared_error_sum(x, y):
     """Partial sums of 4096 terms in x's dtype (vectorized), added in float64; the difference is not stored."""
     total = 0.0

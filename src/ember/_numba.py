@@ -69,7 +69,7 @@ class Kernel:
     fast: Callable
     reference: Callable
     example: Callable  # (rng, dtype) -> iterable of (args, consts)
-    flags: dict  # numba.njit flags besides cache=True and parallel
+    flags: dict  # numba.njit's flags that differ from its defaults, besides cache=True and parallel
     parallel: bool | None  # None: compiled serial or parallel as each caller asks
     helpers: tuple  # functions the loop calls, compiled inline into its scope
     dtypes: tuple  # the dtypes the example is checked in
@@ -106,9 +106,7 @@ def fast_variant_of(reference, *, example, parallel: bool | None = False, fastma
     arguments that are work space (not compared)."""
     if rtol and not why:
         raise ValueError(f"a tolerance for the fast variant of {reference.__name__} needs its reason (why=)")
-    flags = {"fastmath": fastmath, "nogil": nogil}
-    if error_model is not None:
-        flags["error_model"] = error_model
+    flags = {k: v for k, v in dict(fastmath=fastmath, nogil=nogil, error_model=error_model).items() if v}
 
     def deco(fast):
         _REGISTRY[fast] = Kernel(fast, reference, example, flags, parallel, tuple(helpers), tuple(dtypes),
@@ -135,8 +133,8 @@ def compiled(fast, *, parallel: bool | None = None, **consts):
     key = (parallel, tuple(sorted(consts.items()))) if consts else parallel
     fn = entry._compiled.get(key)
     if fn is None:
-        fn = entry._compiled[key] = numba.njit(parallel=parallel, cache=True, **entry.flags)(
-            _specialised(numba, entry, parallel, consts))
+        flags = dict(entry.flags, parallel=True) if parallel else entry.flags
+        fn = entry._compiled[key] = numba.njit(cache=True, **flags)(_specialised(numba, entry, parallel, consts))
     return fn
 
 

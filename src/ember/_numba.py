@@ -130,7 +130,7 @@ def compiled(fast, *, parallel: bool | None = None, **consts):
         return None
     entry = _REGISTRY[fast]
     parallel = entry.parallel if entry.parallel is not None else bool(parallel)
-    key = (parallel, tuple(sorted(consts.items()))) if consts else parallel
+    key = (parallel, *consts.items()) if consts else parallel  # (a call site passes its consts in one order)
     fn = entry._compiled.get(key)
     if fn is None:
         flags = dict(entry.flags, parallel=True) if parallel else entry.flags

@@ -98,11 +98,16 @@ def fused(reference, parallel=True, dtype=np.float32):
     ``parallel=False``) does not vectorize the loop as numba's parfor lowering does (benchmarks/bench_optimizers.py)."""
     if not _numba.available():
         return None
-    fast = _fused_kernels().get(reference.__name__)
-    if fast is None:
-        return None
-    fn = _numba.compiled(fast, F=np.dtype(dtype).type)
+    fn = _BY_DTYPE.get((reference, dtype))
+    if fn is None:
+        fast = _fused_kernels().get(reference.__name__)
+        if fast is None:
+            return None
+        fn = _BY_DTYPE[(reference, dtype)] = _numba.compiled(fast, F=np.dtype(dtype).type)
     return fn if parallel else functools.partial(_on_one_thread, fn)
+
+
+_BY_DTYPE: dict = {}  # (reference, dtype) -> compiled kernel: one lookup per step and group
 
 
 def _on_one_thread(kernel, *args):

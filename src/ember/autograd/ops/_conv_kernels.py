@@ -52,11 +52,17 @@ def patch_kernels(kernel, stride, dilation):
     return _kernels((_im2col, _col2im), (*kernel, *stride, *dilation))
 
 
+_BY_GEOMETRY: dict = {}  # (fns, geometry) -> compiled kernels: one lookup per call (convolutions call per layer)
+
+
 def _kernels(fns, geometry):
     if not _numba.available() or not supported(geometry):
         return None
-    consts = dict(zip(_GEOMETRY, geometry))
-    return tuple(_numba.compiled(fn, **consts) for fn in fns)
+    found = _BY_GEOMETRY.get((fns, geometry))
+    if found is None:
+        consts = dict(zip(_GEOMETRY, geometry))
+        found = _BY_GEOMETRY[(fns, geometry)] = tuple(_numba.compiled(fn, **consts) for fn in fns)
+    return found
 
 
 # ---- references (NumPy, the kernels' arguments, geometry as keywords) and their test inputs -------------------------

@@ -28,8 +28,8 @@ from .._numba import set_enabled  # noqa: F401  (set_enabled: the shared switch)
 
 from .. import _threads
 
-_NUMPY = {}  # reference name -> in-place NumPy version (param, grad, *state, t, u, **hyper), t/u scratch chunks
-_SIGNATURES = {}  # reference -> (state names, hyper names)
+_NUMPY: dict = {}  # reference name -> in-place NumPy version (param, grad, *state, t, u, **hyper), t/u scratch chunks
+_SIGNATURES: dict = {}  # reference -> (state names, hyper names)
 
 PARALLEL_MIN = 1 << 17  # below this many elements a fused kernel runs single-threaded
 CHUNK = 1 << 18  # elements per NumPy chunk: fewer ufunc calls (each takes the GIL) vs cache fit (best 256K-512K)

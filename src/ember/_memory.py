@@ -4,7 +4,7 @@ A training step allocates and frees the same multi-megabyte arrays every step (a
 glibc's malloc serves blocks above its mmap threshold (128 KiB at start, raised adaptively up to 32 MiB) with
 fresh mappings and gives the top of its heap back to the OS once more than its trim threshold (twice the mmap
 threshold) lies free there. Freed activations end up returned, so the next step faults every page in again
-and the kernel zeroes it: in a LeNet step (batch 64) that was 3-5 ms of ember's 9-12 ms.
+and the kernel zeroes it: a large part of a small CNN's step (benchmarks/NOTES.md).
 
 ``tune()`` starts glibc at the values its own adaptive policy grows to (mmap threshold 32 MiB, trim threshold
 64 MiB) with ``mallopt``: arrays up to 32 MiB come from the heap, and up to 64 MiB of freed heap is kept for the
@@ -12,8 +12,7 @@ next step. Larger arrays are still mapped and returned on free. It runs once at 
 glibc, unless ``EMBER_MALLOC_TUNING=0`` or the user set glibc's own ``MALLOC_MMAP_THRESHOLD_`` /
 ``MALLOC_TRIM_THRESHOLD_`` (then theirs apply). The setting is process-wide: other libraries in the process (a
 torch model beside an ember one) allocate under it too.
-Measured (``benchmarks/bench_cnn.py``, LeNet step, same process for both libraries): ember 11.3 -> 6.3-6.8 ms,
-torch 8.4 -> 6.0-7.1 ms.
+``benchmarks/bench_cnn.py`` measures the effect (figures in benchmarks/NOTES.md).
 """
 from __future__ import annotations
 

@@ -6,12 +6,11 @@ blocks of rows runs on several cores from a small thread pool. The count is fixe
 of cores, at most 4), never by the machine's momentary load, so results are reproducible.
 
 Matrix products run on OpenBLAS's own threads, and OpenBLAS's idle workers keep spinning for about
-0.1 s after a product. A second thread of ember's (or numba's) started in that window waits for a core:
-on 2 cores, an Adam step over the 270K parameters of a 784-256-256-10 MLP took 7.6 ms on two threads right
-after a product and 1.7 ms on one (0.1 ms with no product before it). So ops that multiply matrices call
-``note_blas()``, and ``parallel_ok(size)`` keeps work under ``AFTER_BLAS_MIN`` elements on the calling
-thread for ``BLAS_SPIN_S`` after one (bigger work still gains from a second thread: at 5M parameters
-15.5 ms on two threads against 20.4 ms on one). Results do not depend on the split.
+0.1 s after a product. A second thread of ember's (or numba's) started in that window waits for a core, and
+a small optimizer step right after a product runs several times slower on two threads than on one
+(benchmarks/NOTES.md). So ops that multiply matrices call ``note_blas()``, and ``parallel_ok(size)`` keeps work
+under ``AFTER_BLAS_MIN`` elements on the calling thread for ``BLAS_SPIN_S`` after one (bigger work still gains
+from a second thread). Results do not depend on the split.
 """
 from __future__ import annotations
 

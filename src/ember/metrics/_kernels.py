@@ -10,19 +10,18 @@
 The callers run the NumPy path whenever a kernel is unavailable or reports a problem (NaN, bad target, scores
 outside [0, 1]), so that errors and their messages come from one place. Kernels run single-threaded below
 PARALLEL_MIN elements and compile lazily on first use (cached on disk); importing ember never imports numba. ``EMBER_DISABLE_NUMBA=1`` (or ``set_enabled(False)``) turns them off.
-``tests/metrics/test_kernels.py`` checks every kernel against the NumPy path.
+Each kernel is registered in ember._numba against a NumPy reference of its math (tests/test_kernel_registry.py
+checks them against each other); ``tests/metrics/test_metric_kernels.py`` checks the metrics on both paths.
 """
 from __future__ import annotations
 
-
 import numpy as np
 
-from .._numba import module as _numba_module, set_enabled  # noqa: F401  (set_enabled: the shared switch)
-
-_COMPILED: dict = {}
+from .. import _numba
+from .._numba import fast_variant_of, set_enabled  # noqa: F401  (set_enabled: the shared switch)
 
 PARALLEL_MIN = 1 << 22  # below this many elements a kernel runs single-threaded: waking threads, and waiting
-# for a descheduled one on a busy machine, costs more than the serial pass (measured: 1M floats, 2 cores)
+# for a descheduled one on a busy machine, costs more than the serial pass (benchmarks/bench_metrics.py)
 FUSED_MAX_CLASSES = 64  # per-thread C×C histograms up to this C; above it the NumPy path is faster
 
 OK, HAS_NAN, BAD_TARGET = 0, 1, 2  # status bits
@@ -30,36 +29,50 @@ OK, HAS_NAN, BAD_TARGET = 0, 1, 2  # status bits
 
 def numba_available():
     """True when numba imports and has not been disabled."""
-    return _numba_module() is not None
-
-
-def _compiled(py, parallel, **flags):
-    key = (py.__name__, parallel)
-    fn = _COMPILED.get(key)
-    if fn is None:
-        import types
-        scope = dict(py.__globals__, prange=_numba_module().prange if parallel else range)
-        variant = f"{py.__name__}_{'parallel' if parallel else 'serial'}"
-        fn = types.FunctionType(py.__code__, scope, variant, py.__defaults__)
-        fn.__qualname__ = variant
-        fn = _COMPILED[key] = _numba_module().njit(parallel=parallel, cache=True, **flags)(fn)
-    return fn
+    return _numba.available()
 
 
 def _blocks(parallel):
-    return _numba_module().get_num_threads() if parallel else 1
+    return _numba.module().get_num_threads() if parallel else 1
 
 
-prange = range  # rebound per compiled variant
+prange = range  # numba.prange in the parallel compilations
 
 
 # ------------------------------------------------------------------------------------------ multiclass argmax
+def argmax_histogram(preds, target, num_classes, ignore_index, n_blocks):
+    """Reference: (counts (C·C,) of (tᵢ, aᵢ) over rows with 0 ≤ tᵢ < C and tᵢ ≠ ignore_index, status), where aᵢ is
+    the first maximum of row i, NaN never winning (a NaN first element stays the winner); status has HAS_NAN when
+    some score is NaN and BAD_TARGET when some target is outside [0, C) and not ignore_index."""
+    nan = np.isnan(preds)
+    a = np.where(nan[:, 0], 0, np.where(nan, -np.inf, preds).argmax(1))
+    ok = (target >= 0) & (target < num_classes)
+    keep = ok & (target != ignore_index)
+    counts = np.bincount(target[keep] * num_classes + a[keep], minlength=num_classes * num_classes)
+    status = (HAS_NAN if nan.any() else 0) | (BAD_TARGET if (~ok & (target != ignore_index)).any() else 0)
+    return counts.astype(np.int64), status
+
+
+def _argmax_example(rng, dtype):
+    for n, c, ignore in ((1, 2, -100), (7, 3, 1), (1001, 10, -100), (500, 64, 3)):
+        preds = rng.standard_normal((n, c)).astype(dtype)
+        target = rng.integers(0, c, n)
+        yield (preds, target, np.int64(c), np.int64(ignore), np.int64(min(2, n))), {"parallel": False}
+        ties = np.round(preds)  # several equal maxima per row
+        target[::5] = ignore
+        yield (ties, target, np.int64(c), np.int64(ignore), np.int64(min(2, n))), {"parallel": True}
+    bad = rng.standard_normal((9, 4)).astype(dtype)
+    bad[2, 0], bad[5, 3] = np.nan, np.nan
+    yield (bad, np.array([0, 1, 2, 3, 4, 1, 2, -1, 0]), np.int64(4), np.int64(-100), np.int64(2)), {"parallel": False}
+
+
+@fast_variant_of(argmax_histogram, parallel=None, example=_argmax_example)
 def _argmax_hist_kernel(preds, target, num_classes, ignore_index, n_blocks):
     """Per row: argmax (first maximum) and C×C counts of (target, argmax) in one histogram per block of rows,
     flagging NaN scores and targets outside [0, C) that are not ignore_index. Returns (counts (C·C,), status).
 
-    Two rows go through the column loop together (branch-free selects): their dependency chains interleave,
-    about 1.3x faster than one row at a time (measured, C = 10). Full pairs of rows, then the odd last row of a
+    Two rows go through the column loop together (branch-free selects): their dependency chains interleave
+    (faster than one row at a time: benchmarks/bench_metrics.py). Full pairs of rows, then the odd last row of a
     block as a pair with itself, counted once."""
     n, c = preds.shape
     size = num_classes * num_classes
@@ -118,7 +131,8 @@ def argmax_confmat(preds, target, num_classes, ignore_index=None):
     parallel = preds.size >= PARALLEL_MIN
     ignore = np.int64(ignore_index) if ignore_index is not None else np.int64(np.iinfo(np.int64).min)
     n_blocks = min(_blocks(parallel), preds.shape[0])
-    counts, status = _compiled(_argmax_hist_kernel, parallel)(preds, target, np.int64(num_classes), ignore, n_blocks)
+    kernel = _numba.compiled(_argmax_hist_kernel, parallel=parallel)
+    counts, status = kernel(preds, target, np.int64(num_classes), ignore, n_blocks)
     if status:
         return None, status
     return counts.reshape(num_classes, num_classes), OK
@@ -128,6 +142,20 @@ def argmax_confmat(preds, target, num_classes, ignore_index=None):
 _BLOCK = 2048  # elements per float32 partial sum
 
 
+def squared_difference_sum(p, t):
+    """Reference: Σ (p − t)² (float64)."""
+    d = (p - t).astype(np.float64)
+    return np.dot(d, d)
+
+
+def _ssd_example(rng, dtype):
+    for n, parallel in ((1, False), (5000, False), (100_003, True)):
+        yield (rng.standard_normal(n).astype(dtype), rng.standard_normal(n).astype(dtype)), {"parallel": parallel}
+
+
+@fast_variant_of(squared_difference_sum, parallel=None, fastmath={"reassoc", "nsz", "arcp", "contract"},
+                 example=_ssd_example, dtypes=("float32",), rtol={"float32": 1e-5},
+                 why="float32 partial sums of 2048 squares in any order (reassoc) against one float64 sum")
 def _ssd_kernel(p, t):
     n = p.size
     n_blocks = (n + _BLOCK - 1) // _BLOCK
@@ -146,11 +174,40 @@ def sum_squared_difference(p, t):
     """Σ (p − t)² of two float32 arrays as float64, or None when numba is unavailable (or not float32)."""
     if not numba_available() or p.dtype != np.float32 or t.dtype != np.float32:
         return None
-    kernel = _compiled(_ssd_kernel, p.size >= PARALLEL_MIN, fastmath={"reassoc", "nsz", "arcp", "contract"})
+    kernel = _numba.compiled(_ssd_kernel, parallel=p.size >= PARALLEL_MIN)
     return np.float64(kernel(np.ascontiguousarray(p).reshape(-1), np.ascontiguousarray(t).reshape(-1)))
 
 
 # ------------------------------------------------------------------------------------------------ exact AUROC
+def auroc_ranks(bits, flags, u, n_pos, n_neg):
+    """Reference: per row, u = Σ over positives (flag 2) of (#negatives (flag 1) scored lower + ½·#scored equal),
+    n_pos and n_neg their counts, into the given arrays row by row; False at the first row with a score (the
+    float32 of ``bits``) outside [0, 1] or NaN."""
+    scores = bits.view(np.float32)
+    for row in range(bits.shape[0]):
+        if not ((scores[row] >= 0) & (scores[row] <= 1)).all():
+            return False
+        neg = np.sort(scores[row][flags[row] == 1])
+        pos = scores[row][flags[row] == 2]
+        below, upto = np.searchsorted(neg, pos, "left"), np.searchsorted(neg, pos, "right")
+        u[row], n_pos[row], n_neg[row] = below.sum() + 0.5 * (upto - below).sum(), pos.size, neg.size
+    return True
+
+
+def _auroc_example(rng, dtype):
+    for rows, n, levels in ((1, 1, 0), (3, 500, 0), (2, 3000, 20)):
+        scores = rng.random((rows, n)).astype(np.float32)
+        if levels:
+            scores = np.round(scores * levels) / levels  # ties
+        scores[:, ::7] = -0.0 if n > 7 else scores[:, ::7]
+        flags = rng.integers(0, 3, (rows, n)).astype(np.uint8)
+        yield (scores.view(np.uint32), flags, *np.zeros((3, rows))), {}
+    bad = rng.random((2, 50)).astype(np.float32)
+    bad[1, 3] = 1.5
+    yield (bad.view(np.uint32), np.ones((2, 50), np.uint8), *np.zeros((3, 2))), {}
+
+
+@fast_variant_of(auroc_ranks, example=_auroc_example, dtypes=("float32",))
 def _auroc_rank_kernel(bits, flags, u, n_pos, n_neg):
     """Per row of float32 score bits (scores in [0, 1]) and flags (0 ignored, 1 negative, 2 positive):
     U = Σ over positives of (#negatives scored lower + ½·#negatives scored equal), the counts of positives and
@@ -219,5 +276,5 @@ def auroc_rank(scores, flags):
     bits = np.ascontiguousarray(scores).view(np.uint32)
     n_rows = scores.shape[0]
     u, n_pos, n_neg = (np.zeros(n_rows) for _ in range(3))
-    ok = _compiled(_auroc_rank_kernel, False)(bits, np.ascontiguousarray(flags, dtype=np.uint8), u, n_pos, n_neg)
+    ok = _numba.compiled(_auroc_rank_kernel)(bits, np.ascontiguousarray(flags, dtype=np.uint8), u, n_pos, n_neg)
     return (u, n_pos, n_neg) if ok else None

@@ -9,10 +9,9 @@ hyper-parameters are keyword-only host scalars. The NumPy path works on cache-si
 (split over ``ember.get_num_threads()`` threads): where an in-place NumPy version of the update is registered here
 (``register_numpy``: the same operations in the same order, written with ``out=`` into two per-thread scratch
 chunks, so no temporaries and no copies back), it runs that; otherwise it calls the reference and copies the
-results back. With the optional ``fast`` extra (numba), a one-pass kernel registered here for the same reference
-updates the arrays in place, in parallel over the cores: one read and one write of each array, which is what
-bounds an optimizer step (DESIGN.md, "Optimizers"). ``tests/optim/test_kernels.py`` checks every registered
-kernel, numba and NumPy, against its reference, bit for bit.
+results back. With the optional ``fast`` extra (numba), a one-pass kernel for the same reference (optim/_fused.py,
+registered in ember._numba) updates the arrays in place, in parallel over the cores. tests/test_kernel_registry.py
+checks each numba kernel and ``tests/optim/test_kernels.py`` each NumPy one against its reference, bit for bit.
 
 The numba kernels are compiled lazily (first use, cached on disk), so importing ember never imports numba.
 Set the environment variable ``EMBER_DISABLE_NUMBA=1`` (or call ``set_enabled(False)``) to use NumPy only.
@@ -21,44 +20,40 @@ from __future__ import annotations
 
 import functools
 import inspect
-import types
 
 import numpy as np
 
-from .._numba import module as _numba_module, set_enabled  # noqa: F401  (set_enabled: the shared switch)
+from .. import _numba
+from .._numba import set_enabled  # noqa: F401  (set_enabled: the shared switch)
 
 from .. import _threads
 
-_REGISTRY: dict = {}  # reference name -> python function written for numba (positional args, updates in place)
 _NUMPY: dict = {}  # reference name -> in-place NumPy version (param, grad, *state, t, u, **hyper), t/u scratch chunks
-_COMPILED: dict = {}  # reference name -> compiled function
 _SIGNATURES: dict = {}  # reference -> (state names, hyper names)
 
 PARALLEL_MIN = 1 << 17  # below this many elements a fused kernel runs single-threaded
-CHUNK = 1 << 18  # elements per NumPy chunk: fewer ufunc calls (each takes the GIL) vs cache fit (measured 32K-1M: best 256K-512K)
+CHUNK = 1 << 18  # elements per NumPy chunk: fewer ufunc calls (each takes the GIL) vs cache fit (best 256K-512K)
 
 
 def numba_available():
     """True when numba imports and has not been disabled."""
-    return _numba_module() is not None
+    return _numba.available()
 
 
-def register(reference_name):
-    """Decorator: register a numba-compilable in-place implementation of the reference named ``reference_name``.
+_FUSED: dict = {}
 
-    The function takes ``(param, grad, *state, *hyper)`` positionally, in the reference's order.
-    """
 
-    def deco(fn):
-        _REGISTRY[reference_name] = fn
-        return fn
-
-    return deco
+def _fused_kernels():
+    """reference name -> its numba loop (optim/_fused.py, imported on first use: it imports every algorithm)."""
+    if not _FUSED:
+        from . import _fused
+        _FUSED.update((k.reference.__name__, k.fast) for k in _numba.registry() if k.fast.__module__ == _fused.__name__)
+    return _FUSED
 
 
 def registered():
     """Names of the references that have a fused kernel."""
-    return sorted(_REGISTRY)
+    return sorted(_fused_kernels())
 
 
 def register_numpy(reference_name):
@@ -99,38 +94,24 @@ def fused(reference, parallel=True, dtype=np.float32):
     to it once, before the loop, so that the loop computes in the parameter's precision, exactly as the NumPy
     reference does (NEP 50: a Python float does not upcast a float32 array). ``parallel=False`` gives the same
     compilation run on the calling thread only (numba.set_num_threads(1) around the call), used for small
-    buffers, and right after a matrix product (see ember._threads). A separate serial compilation
-    (``parallel=False`` in numba) was measured 6× slower: an Adam step over 270K float32 took 0.95 ms against
-    0.155 ms for the parallel compilation on one thread (numba's parfor lowering vectorizes the loop)."""
-    name = reference.__name__
-    if name not in _REGISTRY or not numba_available():
+    buffers, and right after a matrix product (see ember._threads): a separate serial compilation (numba's
+    ``parallel=False``) does not vectorize the loop as numba's parfor lowering does (benchmarks/bench_optimizers.py)."""
+    if not _numba.available():
         return None
-    dtype = np.dtype(dtype)
-    fn = _COMPILED.get((name, dtype))
+    fn = _BY_DTYPE.get((reference, dtype))
     if fn is None:
-        py = _REGISTRY[name]
-        scope = dict(py.__globals__, F=dtype.type, prange=_numba_module().prange, _start=_start_inline())
-        # a distinct function per variant: numba's disk cache keys on the function's name, not on its flags
-        variant = f"{py.__name__}_{dtype.name}_parallel"
-        py = types.FunctionType(py.__code__, scope, variant, py.__defaults__)
-        py.__qualname__ = variant
-        fn = _COMPILED[(name, dtype)] = _numba_module().njit(parallel=True, fastmath=False, cache=True)(py)
+        fast = _fused_kernels().get(reference.__name__)
+        if fast is None:
+            return None
+        fn = _BY_DTYPE[(reference, dtype)] = _numba.compiled(fast, F=np.dtype(dtype).type)
     return fn if parallel else functools.partial(_on_one_thread, fn)
 
 
-_START = None
-
-
-def _start_inline():
-    """``_start`` compiled for inlining into the kernels."""
-    global _START
-    if _START is None:
-        _START = _numba_module().njit(inline="always")(_start)
-    return _START
+_BY_DTYPE: dict = {}  # (reference, dtype) -> compiled kernel: one lookup per step and group
 
 
 def _on_one_thread(kernel, *args):
-    numba = _numba_module()
+    numba = _numba.module()
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
@@ -167,177 +148,6 @@ def apply(reference, param, grad, states, hyper):
                     dst[...] = new
 
     _threads.row_blocks(run, param)  # NumPy releases the GIL: one block per thread (ember.set_num_threads)
-
-
-# --- numba kernels: the same updates as the references, one pass, in place ---------------------------------------
-# Scalars are rounded to the parameter dtype (F) before the loop, exactly where the NumPy reference rounds them.
-# numba compiles a specialisation per combination of None / array arguments, pruning the dead branches.
-
-F = np.float32  # rebound per compiled variant (see fused)
-prange = range  # rebound to numba.prange per compiled variant
-
-
-def _start(grad_i, param_i, maximize, weight_decay, decoupled, decay, wd):
-    """(g, θ) an update starts from: g ← −g if maximize, then weight decay, decoupled θ ← θ·(1 − lr·λ) (AdamW's;
-    ``decay``) or L2 g ← g + λ·θ (``wd``). Compiled inline into each kernel (see fused)."""
-    g = -grad_i if maximize else grad_i
-    if weight_decay != 0:
-        if decoupled:
-            param_i = param_i * decay
-        else:
-            g = g + wd * param_i
-    return g, param_i
-
-
-@register("sgd_update")
-def _sgd(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
-    lr_, mom, damp, wd = F(lr), F(momentum), F(1 - dampening), F(weight_decay)
-    for i in prange(param.size):
-        g, p = _start(grad[i], param[i], maximize, weight_decay, False, wd, wd)
-        if momentum_buffer is not None:
-            b = g if first else mom * momentum_buffer[i] + damp * g
-            momentum_buffer[i] = b
-            g = g + mom * b if nesterov else b
-        param[i] = p - lr_ * g
-
-
-@register("adam_update")
-def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
-          bias_correction1, bias_correction2_sqrt, maximize):
-    step_size, decay, wd = F(lr / bias_correction1), F(1 - lr * weight_decay), F(weight_decay)
-    b1, b2, b2_, bc2, eps_ = F(1 - beta1), F(beta2), F(1 - beta2), F(bias_correction2_sqrt), F(eps)
-    for i in prange(param.size):
-        g, p = _start(grad[i], param[i], maximize, weight_decay, decoupled, decay, wd)
-        m = exp_avg[i] + b1 * (g - exp_avg[i])
-        v = b2 * exp_avg_sq[i] + b2_ * (g * g)
-        exp_avg[i] = m
-        exp_avg_sq[i] = v
-        if max_exp_avg_sq is not None:
-            v = max(max_exp_avg_sq[i], v)
-            max_exp_avg_sq[i] = v
-        param[i] = p - step_size * (m / (np.sqrt(v) / bc2 + eps_))
-
-
-@register("adagrad_update")
-def _adagrad(param, grad, sum, clr, eps, weight_decay, maximize):
-    clr_, eps_, wd = F(clr), F(eps), F(weight_decay)
-    for i in prange(param.size):
-        g, p = _start(grad[i], param[i], maximize, weight_decay, False, wd, wd)
-        s = sum[i] + g * g
-        sum[i] = s
-        param[i] = p - clr_ * (g / (np.sqrt(s) + eps_))
-
-
-@register("rmsprop_update")
-def _rmsprop(param, grad, square_avg, momentum_buffer, grad_avg, lr, alpha, eps, weight_decay, momentum, maximize):
-    lr_, a, a_, eps_, wd, mom = F(lr), F(alpha), F(1 - alpha), F(eps), F(weight_decay), F(momentum)
-    for i in prange(param.size):
-        g, p = _start(grad[i], param[i], maximize, weight_decay, False, wd, wd)
-        v = a * square_avg[i] + a_ * (g * g)
-        square_avg[i] = v
-        if grad_avg is not None:
-            ga = grad_avg[i] + a_ * (g - grad_avg[i])
-            grad_avg[i] = ga
-            avg = np.sqrt(v - ga * ga) + eps_
-        else:
-            avg = np.sqrt(v) + eps_
-        if momentum_buffer is not None:
-            b = mom * momentum_buffer[i] + g / avg
-            momentum_buffer[i] = b
-            param[i] = p - lr_ * b
-        else:
-            param[i] = p - lr_ * (g / avg)
-
-
-@register("adadelta_update")
-def _adadelta(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
-    lr_, r, r_, eps_, wd = F(lr), F(rho), F(1 - rho), F(eps), F(weight_decay)
-    for i in prange(param.size):
-        g, p = _start(grad[i], param[i], maximize, weight_decay, False, wd, wd)
-        v = r * square_avg[i] + r_ * (g * g)
-        square_avg[i] = v
-        delta = np.sqrt(acc_delta[i] + eps_) / np.sqrt(v + eps_) * g
-        acc_delta[i] = r * acc_delta[i] + r_ * (delta * delta)
-        param[i] = p - lr_ * delta
-
-
-@register("adamax_update")
-def _adamax(param, grad, exp_avg, exp_inf, clr, beta1, beta2, eps, weight_decay, maximize):
-    clr_, b1, b2, eps_, wd = F(clr), F(1 - beta1), F(beta2), F(eps), F(weight_decay)
-    for i in prange(param.size):
-        g, p = _start(grad[i], param[i], maximize, weight_decay, False, wd, wd)
-        m = exp_avg[i] + b1 * (g - exp_avg[i])
-        u = max(exp_inf[i] * b2, abs(g) + eps_)
-        exp_avg[i] = m
-        exp_inf[i] = u
-        param[i] = p - clr_ * (m / u)
-
-
-@register("nadam_update")
-def _nadam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, bias_correction2,
-           coef_grad, coef_avg, maximize):
-    decay, wd, b1, b2, b2_ = F(1 - lr * weight_decay), F(weight_decay), F(1 - beta1), F(beta2), F(1 - beta2)
-    bc2, eps_, cg, ca = F(bias_correction2), F(eps), F(coef_grad), F(coef_avg)
-    for i in prange(param.size):
-        g, p = _start(grad[i], param[i], maximize, weight_decay, decoupled, decay, wd)
-        m = exp_avg[i] + b1 * (g - exp_avg[i])
-        v = b2 * exp_avg_sq[i] + b2_ * (g * g)
-        exp_avg[i] = m
-        exp_avg_sq[i] = v
-        denom = np.sqrt(v / bc2) + eps_
-        p = p + cg * (g / denom)
-        param[i] = p + ca * (m / denom)
-
-
-@register("radam_update")
-def _radam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, bias_correction1,
-           bias_correction2, rect, maximize):
-    decay, wd, b1, b2, b2_ = F(1 - lr * weight_decay), F(weight_decay), F(1 - beta1), F(beta2), F(1 - beta2)
-    lr_, bc1, sqrt_bc2, eps_, rect_ = F(lr), F(bias_correction1), F(bias_correction2 ** 0.5), F(eps), F(rect)
-    for i in prange(param.size):
-        g, p = _start(grad[i], param[i], maximize, weight_decay, decoupled, decay, wd)
-        m = exp_avg[i] + b1 * (g - exp_avg[i])
-        v = b2 * exp_avg_sq[i] + b2_ * (g * g)
-        exp_avg[i] = m
-        exp_avg_sq[i] = v
-        update = m / bc1 * lr_
-        if rect != 0:
-            update = update * (sqrt_bc2 / (np.sqrt(v) + eps_)) * rect_
-        param[i] = p - update
-
-
-@register("rprop_update")
-def _rprop(param, grad, prev, step_size, etaminus, etaplus, step_size_min, step_size_max, maximize):
-    em, ep, lo, hi, one, zero = F(etaminus), F(etaplus), F(step_size_min), F(step_size_max), F(1), F(0)
-    for i in prange(param.size):
-        g = -grad[i] if maximize else grad[i]
-        s = g * prev[i]
-        f = ep if s > 0 else (em if s < 0 else one)
-        size = min(max(step_size[i] * f, lo), hi)
-        step_size[i] = size
-        if f == em:
-            g = zero
-        prev[i] = g
-        param[i] = param[i] - np.sign(g) * size
-
-
-@register("asgd_update")
-def _asgd(param, grad, ax, eta, mu, lambd, weight_decay, maximize):
-    decay, eta_, mu_, wd = F(1 - lambd * eta), F(eta), F(mu), F(weight_decay)
-    for i in prange(param.size):
-        g, p = _start(grad[i], param[i], maximize, weight_decay, False, wd, wd)
-        p = p * decay - eta_ * g
-        param[i] = p
-        ax[i] = p if mu == 1 else ax[i] + (p - ax[i]) * mu_
-
-
-@register("lion_update")
-def _lion(param, grad, exp_avg, lr, beta1, beta2, weight_decay, maximize):
-    decay, lr_, b1, b1_, b2, b2_ = F(1 - lr * weight_decay), F(lr), F(beta1), F(1 - beta1), F(beta2), F(1 - beta2)
-    for i in prange(param.size):
-        g, p = _start(grad[i], param[i], maximize, weight_decay, True, decay, decay)
-        param[i] = p - lr_ * np.sign(b1 * exp_avg[i] + b1_ * g)
-        exp_avg[i] = b2 * exp_avg[i] + b2_ * g
 
 
 # --- NumPy in-place versions: the references' operations, in the same order, into scratch chunks ----------------

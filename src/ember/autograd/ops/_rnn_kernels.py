@@ -39,19 +39,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._numba import module as _numba_module
-
-_COMPILED: dict = {}
+from ... import _numba
+from ..._numba import fast_variant_of
 
 
 def _kernel(fn):
-    numba = _numba_module()
-    if numba is None:
-        return None
-    kernel = _COMPILED.get(fn)
-    if kernel is None:
-        kernel = _COMPILED[fn] = numba.njit(nogil=True, cache=True)(fn)
-    return kernel
+    return _numba.compiled(fn)  # registered at the end of this file
 
 
 def tanh(a, out):
@@ -211,7 +204,7 @@ def _tanh32(a, out):
             orow[j] = np.copysign(v, x)
 
 
-# The loops take 1-d row views first: on 2-d indexing numba's loops did not vectorise (5× slower).
+# The loops take 1-d row views first: on 2-d indexing numba's loops did not vectorise (benchmarks/NOTES.md).
 def _add_step(z, bias, hw):
     for r in range(z.shape[0]):
         zr, hr = z[r], hw[r]
@@ -316,3 +309,111 @@ def _gru_cell_backward(dh, gy, z, gh_n, h_prev, dz, dzh, one):
             hu[j] = dv
             hn[j] = dn * rv
             dhr[j] = d * u
+
+
+# ---- registration (ember._numba): each loop against a NumPy reference of its arithmetic, and its test inputs -------
+
+def _add_step_reference(z, bias, hw):
+    z += bias
+    z += hw
+
+
+def _lstm_cell_reference(z, c, c_prev, half):
+    hid = c.shape[1]
+    for gate in (z[:, : 2 * hid], z[:, 3 * hid:]):
+        gate *= half
+        gate += half
+    c_prev[...] = c
+    c *= z[:, hid: 2 * hid]
+    c += z[:, :hid] * z[:, 2 * hid: 3 * hid]
+
+
+def _lstm_output_reference(z, tc, h, h_prev, y):
+    h_prev[...] = h
+    np.multiply(z[:, 3 * tc.shape[1]:], tc, out=h)
+    y[...] = h
+
+
+def _lstm_cell_backward_reference(d, gy, dc, z, c_prev, tc, dz, one):
+    hid = dc.shape[1]
+    i, f, g, o = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid: 3 * hid], z[:, 3 * hid:]
+    d = d + gy
+    dc += d * o * (one - tc * tc)
+    dz[:, :hid] = dc * g * (i * (one - i))
+    dz[:, hid: 2 * hid] = dc * c_prev * (f * (one - f))
+    dz[:, 2 * hid: 3 * hid] = dc * i * (one - g * g)
+    dz[:, 3 * hid:] = d * tc * (o * (one - o))
+    dc *= f
+
+
+def _gru_add_step_reference(z, hw, b_hh, gh_n):
+    hid = gh_n.shape[1]
+    z[:, : 2 * hid] += hw[:, : 2 * hid] + b_hh[: 2 * hid]
+    gh_n[...] = hw[:, 2 * hid:] + b_hh[2 * hid:]
+
+
+def _gru_gates_reference(z, gh_n, half):
+    hid = gh_n.shape[1]
+    sig = z[:, : 2 * hid]
+    sig *= half
+    sig += half
+    z[:, 2 * hid:] += z[:, :hid] * gh_n
+
+
+def _gru_output_reference(z, h, h_prev, y):
+    hid = h.shape[1]
+    h_prev[...] = h
+    h[...] = (h - z[:, 2 * hid:]) * z[:, hid: 2 * hid] + z[:, 2 * hid:]
+    y[...] = h
+
+
+def _gru_cell_backward_reference(dh, gy, z, gh_n, h_prev, dz, dzh, one):
+    hid = dh.shape[1]
+    d = dh + gy
+    r, u, n = z[:, :hid], z[:, hid: 2 * hid], z[:, 2 * hid:]
+    dn = d * (one - u) * (one - n * n)
+    dz[:, :hid] = dzh[:, :hid] = dn * gh_n * (r * (one - r))
+    dz[:, hid: 2 * hid] = dzh[:, hid: 2 * hid] = d * (h_prev - n) * (u * (one - u))
+    dz[:, 2 * hid:] = dn
+    dzh[:, 2 * hid:] = dn * r
+    dh[...] = d * u
+
+
+_B, _H = 3, 5
+_SHAPES = {  # argument -> shape, for each kernel; "half"/"one": the scalar in the arrays' dtype
+    _add_step: ("z4", "b4", "z4"), _lstm_cell: ("z4", "h", "h", "half"), _lstm_output: ("z4", "h", "h", "h", "h"),
+    _lstm_cell_backward: ("h", "h", "h", "z4", "h", "h", "z4", "one"), _gru_add_step: ("z3", "z3", "b3", "h"),
+    _gru_gates: ("z3", "h", "half"), _gru_output: ("z3", "h", "h", "h"),
+    _gru_cell_backward: ("h", "h", "z3", "h", "h", "z3", "z3", "one"),
+}
+
+
+def _example(fast):
+    def make(rng, dtype):
+        dims = {"z4": (_B, 4 * _H), "z3": (_B, 3 * _H), "b4": (4 * _H,), "b3": (3 * _H,), "h": (_B, _H)}
+        scalars = {"half": dtype.type(0.5), "one": dtype.type(1)}
+        yield tuple(scalars[k] if k in scalars else rng.uniform(-1, 1, dims[k]).astype(dtype)
+                    for k in _SHAPES[fast]), {}
+    return make
+
+
+for _fast, _reference in ((_add_step, _add_step_reference), (_lstm_cell, _lstm_cell_reference),
+                          (_lstm_output, _lstm_output_reference), (_lstm_cell_backward, _lstm_cell_backward_reference),
+                          (_gru_add_step, _gru_add_step_reference), (_gru_gates, _gru_gates_reference),
+                          (_gru_output, _gru_output_reference), (_gru_cell_backward, _gru_cell_backward_reference)):
+    fast_variant_of(_reference, nogil=True, example=_example(_fast))(_fast)
+
+
+def _tanh_reference(a, out):
+    """out = tanh(a) by NumPy (the math ``_tanh32`` computes)."""
+    np.tanh(a, out=out)
+
+
+def _tanh_example(rng, dtype):
+    a = np.concatenate([rng.uniform(-12, 12, (_B, 64)), rng.uniform(-0.7, 0.7, (_B, 64))], axis=1).astype(dtype)
+    yield (a, np.empty_like(a)), {}
+
+
+fast_variant_of(_tanh_reference, nogil=True, example=_tanh_example, dtypes=("float32",), rtol={"float32": 3e-7},
+                why="its own polynomial and exp: at most 1.3 ulp from float64's tanh, as NumPy's float32 tanh is "
+                    "1.37 ulp (tests/autograd/test_rnn_kernels.py), so the two may differ by about 2 ulp")(_tanh32)

@@ -168,9 +168,9 @@ def _channel_matrix(g: np.ndarray) -> np.ndarray:
 
 
 def _weight_grad(g2: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """dW = g·colsᵀ per group, (G, O/G, C/G·kh·kw). OpenBLAS runs the product about twice as fast with the longer of
-    the two outer dimensions as rows (LeNet's second conv, (32, 7744)·(7744, 144): 0.99 ms; as (144, 7744)·(7744, 32),
-    transposed back: 0.55 ms), so the orientation follows the shapes (the same sums, up to rounding order)."""
+    """dW = g·colsᵀ per group, (G, O/G, C/G·kh·kw). OpenBLAS runs the product faster with the longer of the two outer
+    dimensions as rows (benchmarks/NOTES.md), so the orientation follows the shapes (the same sums, up to rounding
+    order)."""
     if cols.shape[1] > g2.shape[1]:
         return np.ascontiguousarray(np.matmul(cols, g2.swapaxes(1, 2)).swapaxes(1, 2))
     return np.matmul(g2, cols.swapaxes(1, 2))

@@ -9,7 +9,7 @@ closed-form backward beside it.
 - ``BCEWithLogits`` uses softplus(−x) = log1p(e^(−|x|)) − min(x, 0), finite for any finite logit.
 - ``MSE`` keeps the difference for the backward and reduces with a BLAS dot product.
 
-Optional numba kernels (``_load_kernels``; loaded once on first use, cached on disk, off with
+Optional numba kernels (``_loss_kernels.py``, loaded by ``_load_kernels``; cached on disk, off with
 EMBER_DISABLE_NUMBA=1; tests/nn/test_losses.py checks each against the NumPy path and torch): the reduced
 unweighted BCEWithLogits; the plain CrossEntropy (2-D, no weights, smoothing or ignored targets), which keeps one
 exp(x − m) buffer written in cache-sized chunks of rows and turns it into the gradient in one pass; the reduced MSE,
@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._numba import ALLOWED_BY_ENV, module as _numba_module, set_enabled as set_numba_enabled
+from ... import _numba
 from ..._threads import row_blocks
 from ..function import Op
 from ..._grad_mode import is_grad_enabled
 from ...tensor import _wrap
+from . import _loss_kernels as K
 from ._xp import dtype_of, xp_of
 
 
@@ -306,8 +307,7 @@ def _plain_backward(ctx, g):
 
 
 # elements per chunk of rows of the numba path (2 MB of float32, mostly still cached between its four passes).
-# Smaller chunks lost on 2 threads, as each NumPy/numba call retakes the GIL: (4096, 1000) forward+backward
-# 32K 5.3 ms, 64K 3.7, 128K 2.9, 256K 2.6, 512K 2.47, 1M 2.48, 4M (no chunks) 2.8; one thread 4.2-4.5 at any size.
+# Smaller chunks lose on 2 threads, as each NumPy/numba call retakes the GIL (benchmarks/NOTES.md).
 CE_CHUNK = 1 << 19
 
 
@@ -517,8 +517,8 @@ FUSED_PARALLEL_MIN = 1 << 20  # elements: below this the numba path of BCEWithLo
 
 def _blocks(fn, x, kernels):
     """``row_blocks(fn, x)``, except that the numba path stays on the calling thread below ``FUSED_PARALLEL_MIN``
-    elements: at (4096, 100) its forward+backward takes about 0.45 ms on one core, and handing half of it to a
-    second thread saved less than it cost whenever the 2-core machine had other work (measured 0.5-1.6 ms)."""
+    elements: there, handing half of the pass to a second thread saved less than it cost whenever the 2-core machine
+    had other work (benchmarks/NOTES.md)."""
     if kernels is not None and x.size < FUSED_PARALLEL_MIN:
         return [fn(slice(None) if x.ndim else Ellipsis)]
     return row_blocks(fn, x)
@@ -556,154 +556,30 @@ def _fused_kernels(*arrays):
 
 
 def _bce_logits_kernels():
-    """The (forward, backward) kernels of BCEWithLogits, or None without numba (see ``_compile_bce_logits``)."""
+    """The (forward, backward) kernels of BCEWithLogits, or None without numba."""
     kernels = _load_kernels()
     return None if kernels is None else kernels["bce"]
 
 
 def _load_kernels():
-    """All numba kernels (compiled once, cached on disk), or None without numba; the BCEWithLogits pair:
-
-    forward(x, y, e, acc, one): turns e = e^(−|x|) into σ(x) in place and returns Σ max(x, 0) − x·y + log(1 + e)
-    (float64 sums; the logs taken of products of 64 factors 1 + e ∈ [1, 2] kept in the len(acc) lanes of acc, as
-    ``_sum_log`` does); σ(x) is computed exactly as the NumPy path does (float32 for float32), so both paths give
-    the same gradient bit for bit. backward(s, y, out, r): out = (s − y)·r.
-    (A numba exp or log per element is scalar libm, several times slower than NumPy's SIMD loops, so the
-    exponential and the logs stay in NumPy.)
-    Disabled by EMBER_DISABLE_NUMBA=1 (or ``_set_numba(False)``; one switch for all of ember, ``ember._numba``).
-    """
+    """The loss kernels of ``_loss_kernels.py`` compiled (once; cached on disk), or None without numba:
+    'bce' (forward, backward), 'ce' (shift_rows, row_sums), 'ce_backward', 'mse' (forward, backward, forward_grad).
+    Disabled by EMBER_DISABLE_NUMBA=1 (or ``_set_numba(False)``; one switch for all of ember, ``ember._numba``)."""
     global _KERNELS
-    numba = _numba_module()
-    if numba is None:
+    if not _numba.available():
         return None
     if _KERNELS is None:
-        _KERNELS = {"bce": _compile_bce_logits(numba), "mse": _compile_mse(numba)}
-        _KERNELS["ce"], _KERNELS["ce_backward"] = _compile_ce(numba)
+        c = _numba.compiled
+        _KERNELS = {"bce": (c(K.bce_logits_forward), c(K.scaled_difference)),
+                    "ce": (c(K.shift_rows), c(K.row_sums)), "ce_backward": c(K.scale_rows),
+                    "mse": (c(K.squared_error_sum), c(K.scaled_difference), c(K.squared_error_sum_grad))}
     return _KERNELS
 
 
 def _set_numba(flag: bool) -> None:
     """Use (True) or bypass (False) the numba kernels; for tests and benchmarks (the switch shared with optim and
     metrics, ``ember._numba``); EMBER_DISABLE_NUMBA=1 still wins over True."""
-    set_numba_enabled(flag and ALLOWED_BY_ENV)
-
-
-def _compile_bce_logits(numba):
-    flags = {"reassoc"}  # lets LLVM vectorize the sums; no nnan/ninf, so inf and nan behave as in NumPy
-
-    @numba.njit(nogil=True, cache=True, fastmath=flags, error_model="numpy")
-    def forward(x, y, e, acc, one):
-        zero = one - one
-        n, w = x.size, acc.size
-        total = 0.0  # Σ max(x, 0) − x·y
-        logs = 0.0  # Σ log(1 + e): acc holds w running products of 64 factors each (as _sum_log)
-        rows = n // w
-        for r0 in range(0, rows, 64):
-            acc[:] = one
-            for r in range(r0, min(r0 + 64, rows)):
-                xr, yr, er = x[r * w:(r + 1) * w], y[r * w:(r + 1) * w], e[r * w:(r + 1) * w]
-                for k in range(w):
-                    xi, ei = xr[k], er[k]
-                    di = ei + one
-                    acc[k] *= di
-                    total += max(xi, zero) - xi * yr[k]
-                    er[k] = (one if xi >= zero else ei) / di
-            for k in range(w):
-                logs += np.log(np.float64(acc[k]))
-        for i in range(rows * w, n):
-            xi, ei = x[i], e[i]
-            di = ei + one
-            logs += np.log(np.float64(di))
-            total += max(xi, zero) - xi * y[i]
-            e[i] = (one if xi >= zero else ei) / di
-        return total + logs
-
-    @numba.njit(nogil=True, cache=True, error_model="numpy")
-    def backward(s, y, out, r):
-        for i in range(s.size):
-            out[i] = (s[i] - y[i]) * r
-
-    return forward, backward
-
-
-def _compile_ce(numba):
-    """numba kernels of the plain CrossEntropy (float32 or float64 rows, int64 targets):
-
-    shift_rows(x, e, m): e[i] = x[i] − mᵢ, given mᵢ = max_c x[i, c] (NumPy's amax, just before, on the same chunk).
-    row_sums(x, e, m, t, s): sᵢ = Σ_c e[i, c]; returns Σᵢ mᵢ + log sᵢ − x[i, tᵢ] (float64).
-    scale_rows(e, s, t, r): e[i] = e[i]·(r / sᵢ), then e[i, tᵢ] −= r (the gradient, in place).
-    The exponential between them is NumPy's (numba's exp is scalar libm, several times slower)."""
-    flags = {"reassoc"}  # vectorizes the row max and sum; no nnan/ninf, so inf and nan propagate as in NumPy
-
-    @numba.njit(nogil=True, cache=True, fastmath=flags, error_model="numpy")
-    def shift_rows(x, e, m):
-        for i in range(x.shape[0]):
-            mi = m[i]
-            for c in range(x.shape[1]):
-                e[i, c] = x[i, c] - mi
-
-    @numba.njit(nogil=True, cache=True, fastmath=flags, error_model="numpy")
-    def row_sums(x, e, m, t, s):
-        total = 0.0
-        for i in range(x.shape[0]):
-            si = e[i, 0] - e[i, 0]
-            for c in range(x.shape[1]):
-                si += e[i, c]
-            s[i] = si
-            total += np.float64(m[i]) + np.log(np.float64(si)) - np.float64(x[i, t[i]])
-        return total
-
-    @numba.njit(nogil=True, cache=True, fastmath=flags, error_model="numpy")
-    def scale_rows(e, s, t, r):
-        for i in range(e.shape[0]):
-            k = r / s[i]
-            for c in range(e.shape[1]):
-                e[i, c] *= k
-            e[i, t[i]] -= r
-
-    return (shift_rows, row_sums), scale_rows
-
-
-def _compile_mse(numba):
-    """numba kernels of the reduced MSE over flat arrays: forward(x, y) = Σ (x − y)² (float64 sum of vectorized
-    partial sums of 4096 terms; the difference is not stored), backward(x, y, out, r): out = (x − y)·r, the
-    NumPy path's float ops in the same order (bit-equal gradient); forward_grad(x, y, out, r) both in one pass
-    (the forward with grad mode on writes the gradient for g = 1, so the usual ``loss.backward()`` costs no pass;
-    under no_grad the forward only reads)."""
-
-    @numba.njit(nogil=True, cache=True, fastmath={"reassoc"}, error_model="numpy")
-    def forward(x, y):
-        total = 0.0
-        n = x.size
-        for a in range(0, n, 4096):
-            xs, ys = x[a:a + 4096], y[a:a + 4096]  # indices from 0: no wraparound check, so LLVM vectorizes
-            part = xs[0] - xs[0]
-            for i in range(xs.size):
-                d = xs[i] - ys[i]
-                part += d * d
-            total += part
-        return total
-
-    @numba.njit(nogil=True, cache=True, error_model="numpy")
-    def backward(x, y, out, r):
-        for i in range(x.size):
-            out[i] = (x[i] - y[i]) * r
-
-    @numba.njit(nogil=True, cache=True, fastmath={"reassoc"}, error_model="numpy")
-    def forward_grad(x, y, out, r):  # forward and backward together: out = (x − y)·r, returns Σ (x − y)²
-        total = 0.0
-        n = x.size
-        for a in range(0, n, 4096):
-            xs, ys, os = x[a:a + 4096], y[a:a + 4096], out[a:a + 4096]
-            part = xs[0] - xs[0]
-            for i in range(xs.size):
-                d = xs[i] - ys[i]
-                part += d * d
-                os[i] = d * r
-            total += part
-        return total
-
-    return forward, backward, forward_grad
+    _numba.set_enabled(flag and _numba.ALLOWED_BY_ENV)
 
 
 def _softplus_neg(x: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -715,7 +591,7 @@ def _softplus_neg(x: np.ndarray, e: np.ndarray) -> np.ndarray:
 
 class MSE(Op):
     """Mean squared error: ℓ = (x − y)²;  ∂ℓ/∂x = 2(x − y) = −∂ℓ/∂y.  'sum'/'mean' reduce with dot products, or
-    with numba (``_compile_mse``) one pass each for the forward and the backward, on one thread below
+    with numba (``_loss_kernels.py``) one pass each for the forward and the backward, on one thread below
     ``FUSED_PARALLEL_MIN`` elements."""
 
     @staticmethod

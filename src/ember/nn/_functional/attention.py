@@ -195,9 +195,9 @@ def _pad_key(mask):
 def _linear(x, weight, bias):
     """x·Wᵀ + b over the last dim, as matmul(x₂, Wᵀ) + b on the rows x₂ = x flattened to 2-D.
 
-    Why not ops.linalg.Linear (measured here, (2048, 128)-row inputs): its forward hands N-d input to np.matmul,
-    which loops over the leading dims (10x slower than one 2-D GEMM), and its weight gradient gᵀ·x runs 6x slower
-    on this NumPy/OpenBLAS than (xᵀ·g)ᵀ, the product matmul's backward computes. Same values; the gradients come
+    Why not ops.linalg.Linear: its forward hands N-d input to np.matmul, which loops over the leading dims (far
+    slower than one 2-D GEMM), and its weight gradient gᵀ·x runs slower on this NumPy/OpenBLAS than (xᵀ·g)ᵀ, the
+    product matmul's backward computes (benchmarks/NOTES.md). Same values; the gradients come
     from the matmul, transpose and add primitives (so create_graph works too).
     """
     lead = x._data.shape[:-1]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 
 PARALLEL_MIN = 1 << 17  # elements: below this, handing rows to another thread costs more than it saves
@@ -110,7 +111,7 @@ class Background:
             future.result()
 
 
-_controller = None  # threadpoolctl's view of the loaded BLAS libraries (found once)
+_controller: Any = None  # threadpoolctl's ThreadpoolController (False: none) view of the loaded BLAS libraries (found once)
 _own_blas = None  # without threadpoolctl: (get, set) of the OpenBLAS bundled with NumPy's wheels (found once)
 
 

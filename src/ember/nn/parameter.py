@@ -47,7 +47,8 @@ class Buffer(Tensor):
         self.persistent = persistent
 
 
-_SLOT_DATA = Tensor._data  # the storage slot, which the uninitialised classes below hide behind a property
+_SLOT_DATA = Tensor.__dict__["_data"]  # the storage slot (its descriptor), which the uninitialised classes below hide
+# behind a property
 
 
 class UninitializedTensorMixin:
@@ -56,6 +57,7 @@ class UninitializedTensorMixin:
     work: reading its values raises ValueError and its shape RuntimeError, as torch's."""
 
     __slots__ = ()
+    cls_to_become: type  # set by each subclass
 
     @property
     def _data(self):

@@ -738,10 +738,16 @@ def dim_order(self, *, ambiguity_check=False):
     return tuple(sorted(range(len(st)), key=lambda d: -st[d]))
 
 
+def installed_properties() -> dict:
+    """Every read-only Tensor attribute this package attaches as a property, by name (``tools/gen_tensor_methods.py``
+    declares them in ``class Tensor`` for type checkers from it)."""
+    return dict(_PROPERTIES)
+
+
 def _install():
     for name, fn in installed_methods().items():
         setattr(Tensor, name, fn)
-    for name, fn in _PROPERTIES.items():
+    for name, fn in installed_properties().items():
         setattr(Tensor, name, property(fn))
 
 

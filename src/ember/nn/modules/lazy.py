@@ -11,6 +11,8 @@ track_running_stats=True, as torch's), state_dict keys, the class each becomes, 
 """
 from __future__ import annotations
 
+from typing import cast
+
 from ... import _creation
 from ...autograd.grad_mode import no_grad
 from ..parameter import UninitializedBuffer, UninitializedParameter, is_lazy
@@ -30,7 +32,9 @@ class LazyModuleMixin:
     """Shape inference on the first forward (see the module docstring); ``cls_to_become`` is the class the
     module takes once every tensor is materialized."""
 
-    cls_to_become = None
+    cls_to_become: type | None = None
+    _parameters: dict  # the tables of the nn.Module class this mixes into
+    _buffers: dict
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,14 +100,19 @@ class LazyLinear(LazyModuleMixin, Linear):
         if self.has_uninitialized_params():
             with no_grad():
                 self.in_features = input.shape[-1]
-                self.weight.materialize((self.out_features, self.in_features))
+                cast(UninitializedParameter, self.weight).materialize((self.out_features, self.in_features))
                 if self.bias is not None:
-                    self.bias.materialize((self.out_features,))
+                    cast(UninitializedParameter, self.bias).materialize((self.out_features,))
                 self.reset_parameters()
 
 
 class _LazyConvXdMixin(LazyModuleMixin):
     """``in_channels`` from dim 1 of a batched (dim 0 of an unbatched) first input."""
+
+    groups: int  # the attributes of the convolution class this mixes into
+    transposed: bool
+    kernel_size: tuple[int, ...]
+    _nd: int
 
     def _lazy_init(self, out_channels, bias, dtype):
         self.weight = UninitializedParameter(dtype=dtype)
@@ -113,7 +122,7 @@ class _LazyConvXdMixin(LazyModuleMixin):
 
     def reset_parameters(self) -> None:
         if not self.has_uninitialized_params() and self.in_channels != 0:
-            super().reset_parameters()
+            super().reset_parameters()  # type: ignore[misc]  # the nn class after this mixin in the MRO defines it
 
     def initialize_parameters(self, input, *args, **kwargs) -> None:
         if self.has_uninitialized_params():
@@ -144,7 +153,7 @@ def _lazy_conv(base, transposed: bool):
                                      dilation, padding_mode, device, dtype)
             self._lazy_init(out_channels, bias, dtype)
     else:
-        def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+        def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,  # type: ignore[misc]  # torch's two signatures, transposed or not
                      padding_mode="zeros", device=None, dtype=None) -> None:
             LazyModuleMixin.__init__(self, 0, 0, kernel_size, stride, padding, dilation, groups, False,
                                      padding_mode, device, dtype)
@@ -181,7 +190,7 @@ class _LazyNormBase(LazyModuleMixin):
 
     def reset_parameters(self) -> None:
         if not self.has_uninitialized_params() and self.num_features != 0:
-            super().reset_parameters()
+            super().reset_parameters()  # type: ignore[misc]  # the nn class after this mixin in the MRO defines it
 
     def initialize_parameters(self, input) -> None:
         if self.has_uninitialized_params():

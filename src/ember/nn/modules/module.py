@@ -667,7 +667,9 @@ class Module:
         global _undo_log
         if not isinstance(state_dict, dict):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing, unexpected, errors = [], [], []
+        missing: list[str] = []
+        unexpected: list[str] = []
+        errors: list[str] = []
         metadata = getattr(state_dict, "_metadata", None)
         state_dict = OrderedDict(state_dict)
         if metadata is not None:
@@ -741,7 +743,7 @@ def _load_entry(module, table, name, cur, src, arr, assign) -> None:
     with no_grad():
         if assign:
             if table is module._parameters:
-                new = src if isinstance(src, Parameter) else Parameter(_wrap(arr), cur.requires_grad)
+                new: Tensor = src if isinstance(src, Parameter) else Parameter(_wrap(arr), cur.requires_grad)
                 new.requires_grad_(cur.requires_grad)
             else:
                 new = src if isinstance(src, Tensor) else _wrap(arr)
@@ -751,7 +753,12 @@ def _load_entry(module, table, name, cur, src, arr, assign) -> None:
         else:
             if _undo_log is not None:
                 old = cur._data.copy()
-                _undo_log.append(lambda: (np.copyto(cur._data, old), _versions.bump(cur._data)))
+
+                def restore() -> None:
+                    np.copyto(cur._data, old)
+                    _versions.bump(cur._data)
+
+                _undo_log.append(restore)
             np.copyto(cur._data, arr, casting="unsafe")
             _versions.bump(cur._data)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
@@ -77,7 +78,7 @@ class ParametrizationList(ModuleList):
                              f"Got {type(new).__name__}")
         self.is_tensor = isinstance(new, Tensor)
         self.ntensors = 1 if self.is_tensor else len(new)
-        if self.is_tensor:
+        if isinstance(new, Tensor):
             if original.dtype != new.dtype:
                 raise ValueError("When `right_inverse` outputs one tensor, it may not change the dtype.\n"
                                  f"original.dtype: {original.dtype}\nright_inverse(original).dtype: {new.dtype}")
@@ -162,7 +163,7 @@ def _deepcopy(self, memo):
 def _inject_new_class(module: Module) -> None:
     """Give ``module`` a class of its own (``Parametrized<Class>``) to carry the properties."""
     cls = type(module)
-    attrs = {"__getstate__": _getstate}
+    attrs: dict[str, Any] = {"__getstate__": _getstate}
     if not hasattr(cls, "__deepcopy__"):
         attrs["__deepcopy__"] = _deepcopy
     module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), attrs)

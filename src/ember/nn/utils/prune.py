@@ -130,8 +130,8 @@ class BasePruningMethod(ABC):
         setattr(module, self._tensor_name, orig)
 
 
-def _sub_mask(method, t: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The region of ``t`` that ``method`` may still prune, given the earlier ``mask``."""
+def _sub_mask(method, t: np.ndarray, mask: np.ndarray) -> np.ndarray | tuple:
+    """The region of ``t`` that ``method`` may still prune, given the earlier ``mask``: a boolean mask or an index."""
     if method.PRUNING_TYPE == "unstructured":
         return mask == 1
     if method.PRUNING_TYPE == "structured":
@@ -205,7 +205,7 @@ class Identity(BasePruningMethod):
 
 def _count(amount, size) -> int:
     """How many entries (or channels) ``amount`` means, checked against ``size``."""
-    n = amount if isinstance(amount, numbers.Integral) else round(amount * size)
+    n = int(amount) if isinstance(amount, numbers.Integral) else round(amount * size)
     if isinstance(amount, numbers.Integral) and amount > size:
         raise ValueError(f"amount={amount} should be smaller than the number of parameters to prune={size}")
     return n

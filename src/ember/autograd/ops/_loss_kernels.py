@@ -8,15 +8,17 @@ as in NumPy, instead of raising.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..._numba import fast_variant_of
 
-_SUMS = dict(rtol={"float32": 2e-5, "float64": 1e-12},
+_SUMS: dict[str, Any] = dict(rtol={"float32": 2e-5, "float64": 1e-12},
              why="the kernels' float sums run in vectorized partial sums (reassoc), the references' in NumPy's order")
 
 
-def _flags(reassoc):
+def _flags(reassoc) -> dict[str, Any]:
     return dict(nogil=True, error_model="numpy", fastmath={"reassoc"} if reassoc else False)
 
 

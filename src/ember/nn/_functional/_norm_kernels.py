@@ -11,7 +11,11 @@ memory once however many times it walks the row:
 
 Arrays are passed as C-contiguous (P, Q, M) memory: (C, N, M) when ``cm`` (channel-major, as conv outputs are
 stored) else (N, C, M); input and gradient may differ, the output and dx take the input's. Sums are float64 (``fastmath`` only reassociates them, so
-that they vectorize; NaN and inf propagate as in NumPy). The kernels run on the calling thread (see
+that they vectorize; NaN and inf propagate as in NumPy).
+
+The references are the NumPy path itself (``instance_norm_reference``, ``instance_norm_grad``: normalization.py
+runs them without numba, the backward one also against ``xp`` for create_graph); each loop is registered in
+ember._numba against one of them, and tests/test_kernel_registry.py checks that they agree. The kernels run on the calling thread (see
 ``autograd/ops/_conv_kernels.py`` for why ember's kernels are single-threaded). Off with the rest of ember's
 kernels (EMBER_DISABLE_NUMBA=1, ``ember._numba.set_enabled(False)``).
 """
@@ -19,22 +23,108 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._numba import module as _numba_module
-
-_COMPILED: list = []
+from ... import _numba
+from ..._numba import fast_variant_of
 
 
 def instance_norm_kernels():
     """(forward, backward) compiled, or None (no numba, or the kernels are disabled)."""
-    numba = _numba_module()
-    if numba is None:
+    if not _numba.available():
         return None
-    if not _COMPILED:
-        jit = numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
-        _COMPILED.extend((jit(_forward), jit(_backward)))
+    if not _COMPILED:  # (compiled once: InstanceNorm looks them up on every call)
+        _COMPILED.extend((_numba.compiled(_forward), _numba.compiled(_backward)))
     return tuple(_COMPILED)
 
 
+_COMPILED: list = []
+
+
+def instance_norm_reference(x, w, b, eps):
+    """(y, μ, σ²) of (N, C, *) ``x``, μ and σ² with kept dims: μ = mean(x), σ² = mean((x − μ)²) over the spatial
+    axes, y = (x − μ)·γ/√(σ² + ε) + β (γ = ``w``, β = ``b``, None: absent). One scratch array serves (x − μ)² and
+    then y."""
+    axes, shape = tuple(range(2, x.ndim)), (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    mean = x.mean(axis=axes, keepdims=True)
+    xc = x - mean
+    y = np.multiply(xc, xc)
+    var = y.mean(axis=axes, keepdims=True)
+    scale = 1.0 / np.sqrt(var + eps)
+    if w is not None:
+        scale = scale * w.reshape(shape)
+    np.multiply(xc, scale.astype(x.dtype, copy=False), out=y)
+    if b is not None:
+        y += b.reshape(shape)
+    return y, mean, var
+
+
+def instance_norm_grad(xp, x, g, mean, invstd, w):
+    """(dx, S₁, S₂) of instance normalisation, against ``xp`` (Tensors under create_graph), μ and r = 1/√(σ² + ε)
+    with kept dims: x̂ = (x − μ)·r, S₁ = Σ g, S₂ = Σ g·x̂ over the M spatial values, dx = γ·r·(g − S₁/M − x̂·S₂/M)
+    (γ = ``w``, None: 1)."""
+    axes, shape = tuple(range(2, x.ndim)), (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    m = int(np.prod(x.shape[2:]))
+    xhat = (x - mean) * invstd
+    s1 = xp.sum(g, axis=axes, keepdims=True)
+    s2 = xp.sum(g * xhat, axis=axes, keepdims=True)
+    k = invstd if w is None else invstd * w.reshape(shape)
+    return (g - s1 / m - xhat * (s2 / m)) * k, s1, s2
+
+
+def _nc(base, cm):
+    """The (N, C, M) view of a row base ((C, N, M) when cm)."""
+    return base.swapaxes(0, 1) if cm else base
+
+
+def _forward_call(reference, args, consts):
+    """The forward reference on the kernel's arguments, its results written into them."""
+    base, cm, gamma, beta, eps, y, mean, var = args
+    out, mu, v = reference(_nc(base, cm), gamma, beta, eps)
+    _nc(y, cm)[...] = out
+    mean[...], var[...] = mu.reshape(mean.shape), v.reshape(var.shape)
+
+
+def _backward_call(reference, args, consts):
+    """The backward reference on the kernel's arguments, its results written into them."""
+    base, cm, g, gcm, mean, var, gamma, eps, dx, s1, s2 = args
+    x = _nc(base, cm)
+    invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)[..., None]
+    d, a1, a2 = reference(np, x, _nc(g, gcm), mean[..., None], invstd, gamma)
+    _nc(dx, cm)[...] = d
+    s1[...], s2[...] = a1.reshape(s1.shape), a2.reshape(s2.shape)
+
+
+def _rows_example(rng, dtype, n=3, c=4, m=37):
+    """Rows of (N, C, M) values, away from 0 on average, stored either way round."""
+    for cm in (False, True):
+        x = (rng.standard_normal((n, c, m)) * 2 + 1.5).astype(dtype)
+        yield (np.ascontiguousarray(x.swapaxes(0, 1)) if cm else x), cm, x
+
+
+def _forward_example(rng, dtype):
+    for base, cm, x in _rows_example(rng, dtype):
+        n, c = x.shape[:2]
+        gamma, beta = rng.standard_normal(c).astype(dtype), rng.standard_normal(c).astype(dtype)
+        yield (base, cm, gamma, beta, 1e-5, np.empty_like(base), np.empty((n, c)), np.empty((n, c))), {}
+
+
+def _backward_example(rng, dtype):
+    for base, cm, x in _rows_example(rng, dtype):
+        n, c = x.shape[:2]
+        for gcm in (False, True):
+            g = rng.standard_normal(x.shape).astype(dtype)
+            gbase = np.ascontiguousarray(g.swapaxes(0, 1)) if gcm else g
+            mean, var = x.mean(axis=2, dtype=np.float64), x.var(axis=2, dtype=np.float64)
+            gamma = rng.standard_normal(c).astype(dtype)
+            yield (base, cm, gbase, gcm, mean, var, gamma, 1e-5, np.empty_like(base), np.empty((n, c)),
+                   np.empty((n, c))), {}
+
+
+_WHY = ("the kernel sums in float64 reassociated (fastmath), the NumPy reference in the input's dtype by "
+        "pairwise summation; values near 0 by cancellation carry the statistics' absolute error")
+
+
+@fast_variant_of(instance_norm_reference, example=_forward_example, nogil=True, fastmath={"reassoc", "contract"},
+                 call=_forward_call, rtol={"float32": 1e-2, "float64": 1e-9}, why=_WHY)
 def _forward(x, cm, gamma, beta, eps, y, mean, var):
     p_, q_, m = x.shape
     for p in range(p_):
@@ -59,6 +149,8 @@ def _forward(x, cm, gamma, beta, eps, y, mean, var):
             var[n, c] = v
 
 
+@fast_variant_of(instance_norm_grad, example=_backward_example, nogil=True, fastmath={"reassoc", "contract"},
+                 call=_backward_call, rtol={"float32": 1e-2, "float64": 1e-9}, why=_WHY)
 def _backward(x, cm, g, gcm, mean, var, gamma, eps, dx, s1, s2):
     p_, q_, m = x.shape
     for p in range(p_):

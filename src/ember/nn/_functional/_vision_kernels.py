@@ -17,34 +17,57 @@ run on the calling thread (see ``autograd/ops/_conv_kernels.py``); off with the 
 """
 from __future__ import annotations
 
-import types
-
 import numpy as np
 
-from ..._numba import module as _numba_module
-
-_COMPILED: list = []
+from ... import _numba
+from ..._numba import fast_variant_of
 
 
 def bilinear_kernels():
     """(forward, backward) compiled, or None (no numba, or the kernels are disabled)."""
-    numba = _numba_module()
-    if numba is None:
+    if not _numba.available():
         return None
-    if not _COMPILED:
-        jit = numba.njit(nogil=True, cache=True)
-        scope = dict(_forward.__globals__, _coords=jit(_coords))  # (the kernels call compiled helpers)
-        scope["_corners"] = jit(types.FunctionType(_corners.__code__, scope, "_corners"))
-        _COMPILED.extend(jit(types.FunctionType(fn.__code__, scope, fn.__name__)) for fn in (_forward, _backward))
+    if not _COMPILED:  # (compiled once: grid_sample looks them up on every call)
+        _COMPILED.extend((_numba.compiled(_forward), _numba.compiled(_backward)))
     return tuple(_COMPILED)
 
 
-def _coords(gx, gy, h, w, align):
-    """Pixel coordinates and the scales d ix/d x, d iy/d y."""
-    if align:
-        sx, sy = (w - 1) / 2.0, (h - 1) / 2.0
-        return (gx + 1.0) * sx, (gy + 1.0) * sy, sx, sy
-    return ((gx + 1.0) * w - 1.0) / 2.0, ((gy + 1.0) * h - 1.0) / 2.0, w / 2.0, h / 2.0
+_COMPILED: list = []
+
+
+def sample_reference(x, grid, align, out):
+    """out[n, c, l] = the bilinear sample of x[n, c] at grid[n, l] (formula above), by vision.py's composite of
+    differentiable ops (imported here, vision.py imports this module)."""
+    import ember
+    from .vision import _grid_sample
+    out[...] = _grid_sample(ember.tensor(x), ember.tensor(grid[:, :, None]), "bilinear", "zeros", align)._data[..., 0]
+
+
+def sample_grad_reference(x, grid, align, g, want_x, dx, dgrid):
+    """d input (when want_x) and d grid of ``sample_reference`` for the output gradient g, by ember's autograd."""
+    import ember
+    from .vision import _grid_sample
+    xt, gt = ember.tensor(x, requires_grad=bool(want_x)), ember.tensor(grid[:, :, None], requires_grad=True)
+    _grid_sample(xt, gt, "bilinear", "zeros", align).backward(ember.tensor(g[..., None]))
+    if want_x:
+        dx[...] = xt.grad._data
+    dgrid[...] = gt.grad._data[:, :, 0]
+
+
+def _example(rng, dtype, backward=False):
+    for align in (False, True):
+        x = rng.standard_normal((2, 3, 5, 6)).astype(dtype)
+        grid = rng.uniform(-1.2, 1.2, (2, 17, 2)).astype(dtype)
+        if not backward:
+            yield (x, grid, align, np.empty((2, 3, 17), dtype)), {}
+            continue
+        for want_x in (False, True):
+            g = rng.standard_normal((2, 3, 17)).astype(dtype)
+            dx = np.zeros_like(x) if want_x else np.zeros((1, 1, 1, 1), dtype)
+            yield (x, grid, align, g, want_x, dx, np.empty_like(grid)), {}
+
+
+_WHY = "the kernel computes coordinates and sums in float64, the composite in the input's dtype"
 
 
 def _corners(grid, n, h, w, align, off, wt, frac):
@@ -53,7 +76,13 @@ def _corners(grid, n, h, w, align, off, wt, frac):
     Returns whether any coordinate was NaN."""
     nan = False
     for k in range(grid.shape[1]):
-        ix, iy, sx, sy = _coords(np.float64(grid[n, k, 0]), np.float64(grid[n, k, 1]), h, w, align)
+        gx, gy = np.float64(grid[n, k, 0]), np.float64(grid[n, k, 1])
+        if align:  # (ember._numba inlines one helper level: the pixel coordinates and d ix/d x, d iy/d y here)
+            sx, sy = (w - 1) / 2.0, (h - 1) / 2.0
+            ix, iy = (gx + 1.0) * sx, (gy + 1.0) * sy
+        else:
+            sx, sy = w / 2.0, h / 2.0
+            ix, iy = ((gx + 1.0) * w - 1.0) / 2.0, ((gy + 1.0) * h - 1.0) / 2.0
         frac[k, 2], frac[k, 3] = sx, sy
         if not (-2.0 < ix < w + 1.0 and -2.0 < iy < h + 1.0):  # far outside (or NaN): no neighbour inside
             bad = ix != ix or iy != iy
@@ -78,6 +107,8 @@ def _corners(grid, n, h, w, align, off, wt, frac):
     return nan
 
 
+@fast_variant_of(sample_reference, example=_example, nogil=True, helpers=(_corners,),
+                 rtol={"float32": 1e-2, "float64": 1e-9}, why=_WHY)
 def _forward(x, grid, align, out):
     n_, c_, h, w = x.shape
     length = grid.shape[1]
@@ -96,6 +127,8 @@ def _forward(x, grid, align, out):
                 o[k] = s
 
 
+@fast_variant_of(sample_grad_reference, example=lambda rng, dtype: _example(rng, dtype, True), nogil=True,
+                 helpers=(_corners,), rtol={"float32": 1e-2, "float64": 1e-9}, why=_WHY)
 def _backward(x, grid, align, g, want_x, dx, dgrid):
     n_, c_, h, w = x.shape
     length = grid.shape[1]

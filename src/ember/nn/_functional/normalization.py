@@ -197,7 +197,7 @@ class InstanceNorm(Op):
         dx = γ_c·r_nc·(g − S₁/M − x̂·S₂/M),   dγ_c = Σₙ S₂,   dβ_c = Σₙ S₁
 
     Forward and first-order backward run as one-pass numba kernels when numba is there (``_norm_kernels.py``),
-    else as the NumPy below; the backward formula is stated once against ``xp`` (create_graph recomputes μ and r
+    else as their NumPy references there; the backward formula is stated once against ``xp`` (create_graph recomputes μ and r
     from the input Tensor). Options: eps, has_w / has_b (which of γ, β follow x), stats (a dict that receives the
     per-row μ and σ², for the running estimates).
     """
@@ -217,18 +217,8 @@ class InstanceNorm(Op):
                        mean, var)
             if cm:
                 y = y.swapaxes(0, 1)
-        else:  # the NumPy reference: one scratch array serves (x − μ)² and then y
-            axes, shape = tuple(range(2, x.ndim)), (1, c) + (1,) * (x.ndim - 2)
-            mean = x.mean(axis=axes, keepdims=True)
-            xc = x - mean
-            y = np.multiply(xc, xc)
-            var = y.mean(axis=axes, keepdims=True)
-            scale = 1.0 / np.sqrt(var + eps)
-            if w is not None:
-                scale = scale * w.reshape(shape)
-            np.multiply(xc, scale.astype(x.dtype, copy=False), out=y)
-            if b is not None:
-                y += b.reshape(shape)
+        else:
+            y, mean, var = _norm_kernels.instance_norm_reference(x, w, b, eps)
         if stats is not None:
             stats["mean"], stats["var"] = mean.reshape(n, c), var.reshape(n, c)
         ctx.x, ctx.w, ctx.mean, ctx.var, ctx.eps, ctx.kernels = x, w, mean, var, eps, kernels
@@ -241,19 +231,14 @@ class InstanceNorm(Op):
         (has_w, has_b), c = ctx.has, x.shape[1]
         if xp is np and ctx.kernels is not None:
             return _instance_norm_kernel_backward(ctx, g)
-        axes, shape = tuple(range(2, x.ndim)), (1, c) + (1,) * (x.ndim - 2)
-        m = int(np.prod(x.shape[2:]))
+        axes = tuple(range(2, x.ndim))
         if xp is np:
             mean, invstd = ctx.mean, (1.0 / np.sqrt(ctx.var + eps)).astype(x.dtype, copy=False)
         else:  # create_graph: μ and r depend on x
             mean = xp.mean(x, axis=axes, keepdims=True)
             xc = x - mean
             invstd = (xp.mean(xc * xc, axis=axes, keepdims=True) + eps) ** -0.5
-        xhat = (x - mean) * invstd
-        s1 = xp.sum(g, axis=axes, keepdims=True)
-        s2 = xp.sum(g * xhat, axis=axes, keepdims=True)
-        k = invstd if w is None else invstd * w.reshape(shape)
-        dx = (g - s1 / m - xhat * (s2 / m)) * k
+        dx, s1, s2 = _norm_kernels.instance_norm_grad(xp, x, g, mean, invstd, w)
         dw = xp.sum(s2, axis=(0,) + axes).reshape(c) if has_w else None
         db = xp.sum(s1, axis=(0,) + axes).reshape(c) if has_b else None
         return (dx,) + ((dw,) if has_w else ()) + ((db,) if has_b else ())

@@ -224,10 +224,25 @@ def test_index_select_from_an_empty_dim(shape, dim):
 
 
 @pytest.mark.parametrize("fn", [lambda x: (-2.0) ** x[0], lambda x: 0.0 ** x[0], lambda x: x[0] ** 0.5,
-                                lambda x: x[0] ** -1.0])
+                                lambda x: x[0] ** -1.0, lambda x: x[0] ** 300.0])
 def test_pow_with_a_number_has_torch_gradients_without_warnings(fn, recwarn):
     _same(fn, np.array([0.0, 1.0, -1.5, 2.0], np.float32))
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "float32"])
+@pytest.mark.parametrize("e", [300, -1, -3, 2, 1.5, -1.5, 300.0])
+@pytest.mark.parametrize("method", ["pow", "pow_"])
+def test_a_number_exponent_is_checked_as_torch_by_pow_and_pow_(dtype, e, method):
+    x = np.array([2, 3]).astype(dtype)
+    try:
+        expected = getattr(torch.tensor(x), method)(e)
+    except RuntimeError:
+        _same_error(lambda t: getattr(t[0].clone(), method)(e), x)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert_close(getattr(ember.tensor(x), method)(e), expected)
 
 
 @pytest.mark.parametrize("dtype", ["int64", "bool"])

@@ -271,9 +271,7 @@ def _binary_store(ufunc, d, o, casting):
 
 
 def _pow_(self, other):
-    E.check_int_exponent(self._data.dtype, other)
-    if isinstance(other, int):
-        checked_scalar(other, self._data.dtype)
+    E.check_scalar_exponent(self._data.dtype, other)
     if isinstance(other, Tensor) and _dtype.result_np_dtype(self._data, other._data).kind == "b":
         raise E.bool_pow_error(np.dtype(bool))
     return _pow_inplace(self, other)

@@ -81,7 +81,7 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
             out = np.power(a, b) if a.dtype.kind not in "iu" else _int_power(a, b)
         ctx.a, ctx.b, ctx.out = a, b, out
         return out
@@ -89,7 +89,7 @@ class Pow(Op):
     @staticmethod
     def backward(ctx, g):
         a, b, xp = ctx.a, ctx.b, xp_of(g)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ga = xp.where(b == 0, 0, g * b * xp.power(a, b - 1))  # 0 where b = 0 (also at a = 0), as torch
             gb = g * ctx.out * xp.log(a)
         gb = xp.where((a == 0) & (b >= 0), 0, gb)
@@ -113,7 +113,7 @@ class PowScalar(Op):
         ctx.a, ctx.e = a, e
         if e == 2:
             return a * a
-        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
             return np.power(a, np.asarray(e, dtype=a.dtype) if a.dtype.kind == "f" else e)
 
     @staticmethod
@@ -123,7 +123,7 @@ class PowScalar(Op):
             return g * 2 * cj(a)
         if e == 0:
             return xp_of(g).zeros_like(g)
-        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** (e - 1) = inf for e < 1, as torch
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0 ** (e - 1) = inf for e < 1, as torch
             return g * cj(e * a ** float(e - 1))
 
 
@@ -132,7 +132,7 @@ class RPowScalar(Op):
 
     @staticmethod
     def forward(ctx, a, *, s):
-        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
             out = np.power(np.asarray(s, dtype=a.dtype), a)
         ctx.out, ctx.s = out, s
         return out
@@ -141,7 +141,7 @@ class RPowScalar(Op):
     def backward(ctx, g):
         s = ctx.s
         log_s = math.log(s) if s > 0 else (-math.inf if s == 0 else math.nan)  # -inf or nan for s ≤ 0, as torch
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
             gx = g * ctx.out * log_s
         return gx if s != 0 else xp_of(g).where(ctx.out <= 1, 0, gx)  # 0 ** x: 0 where x ≥ 0 (out ≤ 1), as torch
 
@@ -525,9 +525,7 @@ def pow(x, e):
     if x._data.dtype.kind == "b" and isinstance(e, bool):  # bool ** bool stays bool, as torch
         return _wrap(x._data.copy() if e else np.ones_like(x._data))
     a, _ = operands(x, e)
-    check_int_exponent(a._data.dtype, e)
-    if a._data.dtype.kind in "iu":
-        checked_scalar(e, a._data.dtype)
+    check_scalar_exponent(a._data.dtype, e)
     return PowScalar.apply(a, e=e)
 
 
@@ -535,17 +533,24 @@ def bool_pow_error(dtype):
     return not_implemented("pow", dtype)
 
 
-def check_int_exponent(dtype, e):
-    """torch refuses an integer tensor to a negative Python-int power (a tensor of negative exponents is allowed)."""
-    if dtype.kind in "iub" and isinstance(e, int) and not isinstance(e, bool) and e < 0:
+def check_scalar_exponent(dtype, e):
+    """torch's checks of a Python-int exponent ``e`` of a tensor of ``dtype`` (the promoted one for ``pow``, the
+    tensor's own for ``pow_``): an integer tensor refuses a negative power (a tensor of negative exponents is
+    allowed), and ``e`` must fit an integer dtype (c10's overflow check)."""
+    if not isinstance(e, int) or isinstance(e, bool):
+        return
+    if dtype.kind in "iub" and e < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if dtype.kind in "iu":
+        checked_scalar(e, dtype)
 
 
 def power_into(a, b, out, casting):
     """``np.power(a, b, out=out)``, with torch's values for integers to negative integer powers (``_int_power``)."""
     if a.dtype.kind in "iu" and np.asarray(b).dtype.kind in "iu":
         return np.copyto(out, _int_power(a, b), casting=casting)
-    return np.power(a, b, out=out, casting=casting)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and nan without a warning, as torch
+        return np.power(a, b, out=out, casting=casting)
 
 
 def rpow(x, s):

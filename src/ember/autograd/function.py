@@ -212,6 +212,26 @@ def dependencies(roots) -> dict:
     return deps
 
 
+def _leading_to(deps: dict, cap_node: dict, cap_leaf: dict) -> set:
+    """The nodes of ``deps`` (``dependencies``) with a captured node or leaf strictly below them: the only ones
+    whose backward ``autograd.grad`` needs to run."""
+    left, order, ready = dict(deps), [], [fn for fn, n in deps.items() if n == 0]
+    while ready:  # roots to leaves (Kahn's order), then walked back
+        node = ready.pop()
+        order.append(node)
+        for fn in node.fns:
+            if fn is not None:
+                left[fn] -= 1
+                if left[fn] == 0:
+                    ready.append(fn)
+    below: set = set()
+    for node in reversed(order):
+        if any(fn is not None and (fn in cap_node or fn in below) for fn in node.fns) or any(
+                fn is None and id(t) in cap_leaf for t, fn in zip(node.inputs, node.fns)):
+            below.add(node)
+    return below
+
+
 def _fit_graph(g: Tensor, like: Tensor) -> Tensor:
     """:func:`_fit` for a Tensor gradient, recorded (create_graph)."""
     shape = like._data.shape
@@ -280,8 +300,11 @@ def _composite_vjp(node: Op, g: Tensor) -> tuple:
     Tensor root gradient, so its own graph is kept)."""
     composite = type(node).composite
     assert composite is not None
-    wanted = [t for t in node.inputs if t.requires_grad]
-    got = run_backward([composite(*node.inputs, **node.options)], [g], capture=wanted, create_graph=True)
+    # each input enters through an alias, so that the gradients are partial ones: an input that is computed from
+    # another (scatter_reduce(x, 0, i, x * y)) gets no second share through it, and the pruned engine stops there
+    inputs = [t.view_as(t) if t.requires_grad else t for t in node.inputs]
+    wanted = [t for t in inputs if t.requires_grad]
+    got = run_backward([composite(*inputs, **node.options)], [g], capture=wanted, create_graph=True)
     grads = iter(got.get(i) for i in range(len(wanted)))
     return tuple(next(grads) if t.requires_grad else None for t in node.inputs)
 
@@ -310,6 +333,7 @@ def _propagate(roots, root_grads, retain_graph, capture, graph=False):
                 cap_node[t.grad_fn] = i
 
     deps = dependencies(roots)
+    below = _leading_to(deps, cap_node, cap_leaf) if capture is not None else None
     buf: dict = {}
 
     def to_leaf(t, g, owned):
@@ -356,7 +380,10 @@ def _propagate(roots, root_grads, retain_graph, capture, graph=False):
                 captured[cap_node[node]] = g
             if node._clock != _versions.clock:  # something changed in place since this node was recorded
                 _versions.check(node)
-            grads = _graph_vjp(node, g) if graph else node._run(g)
+            if below is not None and node not in below:  # nothing captured lies below: prune, as torch's engine
+                grads = (None,) * len(inputs)
+            else:
+                grads = _graph_vjp(node, g) if graph else node._run(g)
             if len(grads) < len(inputs):
                 grads = grads + (None,) * (len(inputs) - len(grads))
         for k in range(len(inputs)):  # (not zip: its reused result tuple would hold an extra reference to gi)

@@ -9,7 +9,7 @@ from ...tensor import Tensor, _DataTensor, _wrap
 from .. import _versions
 from ..function import Op
 from ._util import as_tensor_arg, broadcast_error, checked_scalar, dims
-from ._xp import xp_of
+from ._xp import TensorNamespace, xp_of
 
 
 def _index(idx):
@@ -489,12 +489,12 @@ class ScatterExtreme(Op):
 
 class ScatterProd(Op):
     """out = x (where keep), then out[full[i]] *= s[i].  ∂out/∂f = the product of the other factors of f's target:
-    out/f, or for f = 0 the product of the nonzero others when f is the target's only zero (first order only)."""
-
-    once_differentiable = True
+    out/f, or for f = 0 the product of the nonzero others when f is the target's only zero. Under create_graph
+    the product is differentiated through ``composite``."""
 
     @staticmethod
     def forward(ctx, a, sa, *, full, keep):
+        ctx.options = dict(full=full, keep=keep)
         out = np.where(keep, a, 1).astype(a.dtype)
         np.multiply.at(out, full, sa)
         zeros = np.where(keep, a == 0, False).astype(np.int64)
@@ -514,6 +514,22 @@ class ScatterProd(Op):
     @staticmethod
     def backward(ctx, g):
         return g * ctx.wx, g[ctx.full] * ctx.ws
+
+    @staticmethod
+    def composite(a, sa, *, full, keep):
+        """The same product from twice-differentiable primitives: src's factors grouped by target into a
+        (targets, most factors) block padded with ones, multiplied along each row (Prod, exact with zeros), and
+        scattered onto the input's kept values (ones elsewhere)."""
+        flat = np.ravel_multi_index(full, a._data.shape).reshape(-1)
+        order = np.argsort(flat, kind="stable")
+        targets, start, count = np.unique(flat[order], return_index=True, return_counts=True)
+        cols = np.arange(count.max() if count.size else 0)
+        pick = order[np.minimum(start[:, None] + cols, max(flat.size - 1, 0))] if flat.size else np.zeros((0, 0), int)
+        one = _wrap(np.ones((), a._data.dtype))
+        where = TensorNamespace.where
+        prods = where(_wrap(cols < count[:, None]), sa.reshape(-1)[_wrap(pick)], one).prod(1)
+        spread = scatter_add(_wrap(np.zeros(a._data.size, a._data.dtype)), 0, _wrap(targets), prods - one) + one
+        return where(_wrap(keep), a, one) * spread.reshape(a._data.shape)
 
 
 def _lowest(dt):

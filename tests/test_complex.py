@@ -165,11 +165,13 @@ def _error(fn_e, fn_t):
     lambda L: L.ones(0, 2, dtype=L.complex64).max(0),
     lambda L: L.ones(2, 2, dtype=L.complex64).max(5),
     lambda L: L.ones(0, 2, dtype=L.complex64).amax(0),
+    lambda L: L.ones(2, dtype=L.complex64).abs_(),
+    lambda L: L.ones(2, dtype=L.complex64, requires_grad=True).abs_(),
 ], ids=["imag-of-real", "view_as_real-of-real", "view_as_complex-size", "view_as_complex-stride",
         "view_as_complex-int", "complex-dtypes", "complex-ints", "complex-shapes", "polar-dtypes", "lt", "ge-scalar",
         "max", "min", "max-dim", "maximum", "clamp", "sign", "backward-of-complex", "floor", "ceil", "trunc",
         "round", "relu", "amax", "amin-dim", "argmax", "argmin-dim", "max-0d", "max-empty", "max-empty-dim",
-        "max-dim-out-of-range", "amax-empty-dim"])
+        "max-dim-out-of-range", "amax-empty-dim", "abs_", "abs_-of-a-leaf"])
 def test_complex_errors_match_torch(case):
     _error(lambda: case(ember), lambda: case(torch))
 

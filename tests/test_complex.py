@@ -150,9 +150,28 @@ def _error(fn_e, fn_t):
     lambda L: L.ones(2, dtype=L.complex64).clamp(0, 1),
     lambda L: L.ones(2, dtype=L.complex64).sign(),
     lambda L: L.ones(2, dtype=L.complex64, requires_grad=True).sum().backward(),
+    # (#17, found by the fuzzer: numpy's errors or values instead of torch's refusals, torch's order of the checks)
+    lambda L: L.ones(2, dtype=L.complex64).floor(),
+    lambda L: L.ones(2, dtype=L.complex64).ceil(),
+    lambda L: L.ones(2, dtype=L.complex64).trunc(),
+    lambda L: L.ones(2, dtype=L.complex64).round(),
+    lambda L: L.relu(L.ones(2, dtype=L.complex64)),
+    lambda L: L.ones(2, dtype=L.complex64).amax(),
+    lambda L: L.ones(2, dtype=L.complex64).amin(0),
+    lambda L: L.ones(2, dtype=L.complex64).argmax(),
+    lambda L: L.ones(2, dtype=L.complex64).argmin(0),
+    lambda L: L.ones((), dtype=L.complex64).max(0),
+    lambda L: L.ones(0, 2, dtype=L.complex64).max(),
+    lambda L: L.ones(0, 2, dtype=L.complex64).max(0),
+    lambda L: L.ones(2, 2, dtype=L.complex64).max(5),
+    lambda L: L.ones(0, 2, dtype=L.complex64).amax(0),
+    lambda L: L.ones(2, dtype=L.complex64).abs_(),
+    lambda L: L.ones(2, dtype=L.complex64, requires_grad=True).abs_(),
 ], ids=["imag-of-real", "view_as_real-of-real", "view_as_complex-size", "view_as_complex-stride",
         "view_as_complex-int", "complex-dtypes", "complex-ints", "complex-shapes", "polar-dtypes", "lt", "ge-scalar",
-        "max", "min", "max-dim", "maximum", "clamp", "sign", "backward-of-complex"])
+        "max", "min", "max-dim", "maximum", "clamp", "sign", "backward-of-complex", "floor", "ceil", "trunc",
+        "round", "relu", "amax", "amin-dim", "argmax", "argmin-dim", "max-0d", "max-empty", "max-empty-dim",
+        "max-dim-out-of-range", "amax-empty-dim", "abs_", "abs_-of-a-leaf"])
 def test_complex_errors_match_torch(case):
     _error(lambda: case(ember), lambda: case(torch))
 
@@ -191,6 +210,15 @@ _UNARY = {
     "view_as_real": lambda L, z: L.view_as_real(z * z),
     "cast": lambda L, z: z.cdouble() * z.cfloat().cdouble(),
     "mul-real": lambda L, z: z * z.real,
+    # (#17, found by the fuzzer: these backwards lacked the conjugate of the derivative, sigmoid's forward was real)
+    "sin-cos": lambda L, z: z.sin() * z.cos(),
+    "tanh": lambda L, z: z.tanh(),
+    "sigmoid": lambda L, z: z.sigmoid(),
+    "rsqrt": lambda L, z: z.rsqrt(),
+    "prod": lambda L, z: z.prod(0) * z.prod(),
+    "pow-tensor": lambda L, z: z ** z.flip(0),
+    "rpow-complex-and-negative-base": lambda L, z: (1.5 - 2j) ** z + (-2) ** z,
+    "var-std-norm": lambda L, z: z.var(0).sum() + z.std() + z.norm(dim=1).sum() + z.var(1, correction=0).sum(),
 }
 
 
@@ -353,3 +381,26 @@ def test_complex_tensors_round_trip_through_torch_s_format_and_safetensors(tmp_p
     assert_close(ember.load(tmp_path / "e.safetensors")["a"], torch.tensor(z64))
     with pytest.raises(TypeError, match="safetensors cannot store arrays of dtype complex128"):
         ember.save({"b": ember.tensor(z128)}, tmp_path / "f.safetensors")
+
+
+def test_a_complex_to_integer_cast_keeps_the_real_part_silently_as_torch():
+    import warnings
+
+    z = np.array([3.7 - 2j, -2.5 + 1j, 300.2j, 0j], np.complex64)
+    for name in ("int64", "int32", "uint8", "bool"):  # (#17: ember warned NumPy's ComplexWarning)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = ember.tensor(z).to(getattr(ember, name))
+        assert got.tolist() == torch.tensor(z).to(getattr(torch, name)).tolist()
+
+
+def test_the_backward_of_a_division_by_complex_zero_is_nan_without_a_warning_as_torch():
+    import warnings
+
+    z = np.array([1 + 2j, 0j], np.complex64)
+    oe, ot, (ze,), (zt,) = _both(lambda L, t: t / (t * 0), z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (#17: NumPy's "invalid value encountered in multiply")
+        ember.view_as_real(oe).sum().backward()
+    torch.view_as_real(ot).sum().backward()
+    assert_close(ze.grad, zt.grad)

@@ -280,8 +280,12 @@ def _pow_(self, other):
 _pow_inplace = _binary_inplace(lambda x, y, alpha=1: E.pow(x, y), E.power_into)
 
 
-def _unary_inplace(outofplace, fn, float_result=False):
+def _unary_inplace(outofplace, fn, float_result=False, refuse_complex=None):
     def method(self, *args, **kwargs):
+        if refuse_complex and self._data.dtype.kind == "c":  # (|z| is real: it cannot be stored in z, as torch)
+            if _needs_graph(self):
+                self._check_inplace()
+            raise RuntimeError(f"In-place {refuse_complex} is not supported for complex tensors.")
         if float_result and self._data.dtype.kind != "f":  # sqrt_ of an integer tensor: torch's cast error
             _check_castable(_dtype.get_default_dtype().np, self._data.dtype)
         if _needs_graph(self):
@@ -553,7 +557,7 @@ _INPLACE = {
     "exp_": _unary_inplace(E.exp, np.exp, float_result=True),
     "log_": _unary_inplace(E.log, np.log, float_result=True),
     "neg_": _unary_inplace(E.neg, lambda a: E.neg(_wrap(a))._data),  # (through the op: its bool check)
-    "abs_": _unary_inplace(E.abs, lambda a: E.abs(_wrap(a))._data),
+    "abs_": _unary_inplace(E.abs, lambda a: E.abs(_wrap(a))._data, refuse_complex="abs"),
     "relu_": _unary_inplace(E.relu, lambda a: E.relu(_wrap(a))._data),
     "sigmoid_": _unary_inplace(E.sigmoid, lambda a: E.Sigmoid.forward(E.Sigmoid.__new__(E.Sigmoid), a), True),
     "tanh_": _unary_inplace(E.tanh, np.tanh, float_result=True),

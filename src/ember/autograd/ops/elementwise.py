@@ -6,6 +6,7 @@ input's shape.
 """
 from __future__ import annotations
 
+import cmath
 import math
 
 import numpy as np
@@ -63,7 +64,7 @@ class Div(Op):
     def backward(ctx, g):
         with np.errstate(divide="ignore", invalid="ignore"):
             gb = g / cj(ctx.b)
-        return gb, -gb * cj(ctx.out)
+            return gb, -gb * cj(ctx.out)  # (inf·nan where b = 0: nan without a warning, as torch)
 
 
 class Neg(Op):
@@ -90,10 +91,20 @@ class Pow(Op):
     def backward(ctx, g):
         a, b, xp = ctx.a, ctx.b, xp_of(g)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ga = xp.where(b == 0, 0, g * b * xp.power(a, b - 1))  # 0 where b = 0 (also at a = 0), as torch
-            gb = g * ctx.out * xp.log(a)
-        gb = xp.where((a == 0) & (b >= 0), 0, gb)
+            ga = xp.where(b == 0, 0, g * cj(b * xp.power(a, b - 1)))  # 0 where b = 0 (also at a = 0), as torch
+            gb = g * cj(ctx.out * xp.log(a))
+        gb = xp.where((a == 0) & (_re(b) >= 0), 0, gb)
         return ga, gb
+
+
+def _re(b):
+    """The real part of a complex array or Tensor (masks compare it, as torch's complex rules do); ``b`` if real."""
+    return b.real if _is_complex(b) else b
+
+
+def _is_complex(a):
+    """Whether an array or (under create_graph) a Tensor is complex."""
+    return getattr(a.dtype, "kind", None) == "c" or getattr(a.dtype, "is_complex", False)
 
 
 def _int_power(a, b):
@@ -140,6 +151,10 @@ class RPowScalar(Op):
     @staticmethod
     def backward(ctx, g):
         s = ctx.s
+        if _is_complex(ctx.out):
+            # the complex rule g·conj(s^a·log s), with the principal log (log 0 = −inf: nan, as torch)
+            with np.errstate(invalid="ignore"):
+                return g * cj(ctx.out * (cmath.log(s) if s != 0 else -math.inf))
         log_s = math.log(s) if s > 0 else (-math.inf if s == 0 else math.nan)  # -inf or nan for s ≤ 0, as torch
         with np.errstate(invalid="ignore", over="ignore"):
             gx = g * ctx.out * log_s
@@ -217,7 +232,7 @@ class Rsqrt(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * (-0.5 * ctx.out**3)
+        return g * cj(-0.5 * ctx.out**3)
 
 
 class Reciprocal(Op):
@@ -251,7 +266,7 @@ class Sin(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * xp_of(g).cos(ctx.a)
+        return g * cj(xp_of(g).cos(ctx.a))
 
 
 class Cos(Op):
@@ -262,7 +277,7 @@ class Cos(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return -g * xp_of(g).sin(ctx.a)
+        return -g * cj(xp_of(g).sin(ctx.a))
 
 
 class Sigmoid(Op):
@@ -270,6 +285,9 @@ class Sigmoid(Op):
 
     @staticmethod
     def forward(ctx, a):
+        if a.dtype.kind == "c":  # (no overflow guard: torch's complex sigmoid is the plain formula too)
+            ctx.out = 1 / (1 + np.exp(-a))
+            return ctx.out
         e = np.exp(-np.abs(a))
         out = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
         ctx.out = out
@@ -278,7 +296,7 @@ class Sigmoid(Op):
     @staticmethod
     def backward(ctx, g):
         s = ctx.out
-        return g * s * (1 - s)
+        return g * cj(s * (1 - s))
 
 
 class Tanh(Op):
@@ -289,7 +307,7 @@ class Tanh(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * (1 - ctx.out * ctx.out)
+        return g * cj(1 - ctx.out * ctx.out)
 
 
 class Relu(Op):
@@ -558,7 +576,7 @@ def rpow(x, s):
     a, _ = operands(x, s)
     if a._data.dtype.kind == "b":
         raise bool_pow_error(a._data.dtype)
-    if a._data.dtype.kind != "f" and isinstance(s, int):
+    if a._data.dtype.kind not in "fc" and isinstance(s, int):
         return _wrap(_int_power(np.asarray(s, a._data.dtype), a._data))
     return RPowScalar.apply(a, s=s)
 
@@ -605,6 +623,8 @@ def abs(x):
 def relu(x):
     if x._data.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
+    if x._data.dtype.kind == "c":  # (torch's relu is a clamp)
+        raise _errors.clamp_of_complex()
     return Relu.apply(x)
 
 
@@ -644,6 +664,8 @@ def _piecewise_constant(fn):
     def op(x):
         if x._data.dtype.kind == "b":
             raise not_implemented(f"{fn.__name__}_vml_cpu", x._data.dtype)
+        if x._data.dtype.kind == "c":
+            raise NotImplementedError(f"{fn.__name__} is not supported for complex inputs")
         return _ZeroGrad.apply(x, fn=fn)
 
     op.__name__ = fn.__name__
@@ -660,7 +682,7 @@ logical_not = _nograd(np.logical_not)
 
 
 def round(x, *, decimals=0):
-    if x._data.dtype.kind == "b":
+    if x._data.dtype.kind in "bc":
         raise not_implemented("round_vml_cpu", x._data.dtype)
     return _ZeroGrad.apply(x, fn=lambda a: np.round(a, decimals))
 
@@ -673,7 +695,7 @@ def _no_complex_extremum(name, a):
 @broadcasting
 def clamp(x, min=None, max=None):
     if x._data.dtype.kind == "c":
-        raise NotImplementedError("clamp is not supported for complex types")
+        raise _errors.clamp_of_complex()
     if min is None and max is None:
         raise _errors.clamp_needs_a_bound()
     from ... import _dtype

@@ -10,7 +10,7 @@ from ..._grad_mode import is_grad_enabled
 from ...tensor import Tensor, _wrap
 from ..function import Op
 from ._util import dims, not_implemented
-from ._xp import xp_of
+from ._xp import cj, xp_of
 from .indexing import along, scatter_to
 
 class values_indices(namedtuple("values_indices", ["values", "indices"])):
@@ -132,7 +132,7 @@ class Prod(Op):
         right = xp.flip(xp.cumprod(xp.concatenate([one, xp.flip(flat, -1)[..., :-1]], -1), -1), -1)  # Π_{i>j} aᵢ
         others = left * right
         others = xp.reshape(others, shape) if axis is None else xp.moveaxis(others, -1, axis)
-        return g * others
+        return g * cj(others)
 
 
 class MaxMinDim(Op):
@@ -241,10 +241,13 @@ def _correction(unbiased, correction):
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    if x._data.dtype.kind != "f":
-        raise RuntimeError("std and var only support floating point and complex dtypes")
     if isinstance(dim, bool):
         unbiased, dim = dim, None
+    if x._data.dtype.kind == "c":  # Σ|z − z̄|²/(N − c): the variances of the two parts add (a real result, as torch)
+        return var(x.real, dim, unbiased, keepdim, correction=correction) + \
+            var(x.imag, dim, unbiased, keepdim, correction=correction)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     return Var.apply(x, axes=dims(dim, x._data.ndim), keepdim=keepdim, correction=_correction(unbiased, correction))
 
 
@@ -285,19 +288,20 @@ def _maxmin(x, dim, keepdim, largest, name):
         from .elementwise import maximum, minimum
 
         return (maximum if largest else minimum)(x, dim)
-    if x._data.dtype.kind == "c":
-        if dim is None:
-            raise not_implemented(f"{name}_all", x._data.dtype)
-        raise RuntimeError(f"{name}(): does not support complex input")
+    complex_input = x._data.dtype.kind == "c"  # (refused after the checks of dim and size, as torch orders them)
     if dim is None:
         if x._data.size == 0:
             raise _no_dim_for_empty(name)
+        if complex_input:
+            raise not_implemented(f"{name}_all", x._data.dtype)
         return AMaxMin.apply(x, axes=None, keepdim=False, largest=largest)
     axis = dims(dim, x._data.ndim)
-    if x._data.ndim == 0:
+    if x._data.ndim == 0 and not complex_input:
         return (_max_result if largest else _min_result)(x.clone(), _wrap(np.asarray(0, dtype=np.int64)))
-    if x._data.shape[axis[0]] == 0:
+    if x._data.ndim and x._data.shape[axis[0]] == 0:
         raise _empty_dim(name, axis[0])
+    if complex_input:
+        raise RuntimeError(f"{name}(): does not support complex input")
     vals = MaxMinDim.apply(x, axis=axis[0], keepdim=keepdim, largest=largest)
     idx = (np.argmax if largest else np.argmin)(x._data, axis=axis[0])
     if keepdim:
@@ -321,6 +325,8 @@ def _amaxmin(x, dim, keepdim, largest, name):
         for d, a in zip(dim if isinstance(dim, (tuple, list)) else (dim,), axes):
             if x._data.shape[a] == 0:
                 raise _empty_dim(name, a if isinstance(dim, (tuple, list)) else d)
+    if x._data.dtype.kind == "c":
+        raise not_implemented(f"{'max' if largest else 'min'}_values_cpu", x._data.dtype)
     return AMaxMin.apply(x, axes=axes, keepdim=keepdim, largest=largest)
 
 
@@ -333,8 +339,9 @@ def amin(x, dim=(), keepdim=False):
 
 
 def _arg(fn, x, dim, keepdim):
-    if x._data.dtype.kind == "b":
-        raise RuntimeError(f"{fn.__name__}(): does not support bool input")
+    if x._data.dtype.kind in "bc":
+        raise RuntimeError(f"{fn.__name__}(): does not support {'bool' if x._data.dtype.kind == 'b' else 'complex'} "
+                           "input")
     if x._data.size == 0:
         if dim is None:
             raise _no_dim_for_empty(fn.__name__, suffix="")
@@ -369,6 +376,8 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (all elements by default): (Σ|x|ᵖ)^(1/p); p = inf/−inf give max/min |x|."""
     if dtype is not None:
         x = x.to(dtype)
+    if x._data.dtype.kind == "c":  # the norm of |z| (a real result, as torch)
+        x = x.abs()
     if x._data.dtype.kind != "f":
         raise _errors.vector_norm_needs_float(_dtype.scalar_name(x.dtype))
     if p == "fro" or p == 2 or p is None:

@@ -1,6 +1,7 @@
 """3-d convolutions: ``conv3d``, ``conv_transpose3d``, on one primitive, ``Conv3d`` (im2col + one GEMM per group).
 
-``Conv3d`` gathers the patches of the padded input with one strided view and one copy into a matrix
+``Conv3d`` gathers the patches of the padded input with one strided view and one copy (split over the input
+channels on ember's threads, as its backward's col2im adds) into a matrix
 cols (C·kd·kh·kw, N·Do·Ho·Wo) and multiplies it by W (C_out, C·kd·kh·kw); its backward is dW = g·colsᵀ,
 db = Σ g and dx = col2im(Wᵀ·g) (kd·kh·kw strided adds over whole arrays). Its second derivatives come from
 ``Conv3d.composite``, the same convolution as a sum over the kd depth taps of conv2d on depth slices,

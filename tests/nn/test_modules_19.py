@@ -815,3 +815,35 @@ def test_gumbel_softmax_samples_the_softmax_distribution_and_passes_gradients_st
     np.testing.assert_allclose(g_hard, to_numpy(x.grad), rtol=1e-12)  # straight-through
     assert ember.autograd.gradcheck(lambda t: fn(t, False), (x,))
     assert ember.autograd.gradgradcheck(lambda t: fn(t, False), (x,))
+
+
+@pytest.mark.parametrize("case", ["pixel_shuffle", "conv3d", "grid_sample"])
+def test_layers_split_over_threads_match_torch(case, monkeypatch):
+    """The copies and kernels of pixel_shuffle, conv3d and grid_sample split over ember's threads (row_blocks,
+    forced here on small inputs) give torch's values and gradients."""
+    from ember import _threads
+
+    monkeypatch.setattr(_threads, "_num_threads", 2)
+    monkeypatch.setattr(_threads, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(_threads, "AFTER_BLAS_MIN", 2)
+    rng = np.random.default_rng(5)
+    if case == "pixel_shuffle":
+        shapes = [(3, 8, 4, 5)]
+        fe, ft = (lambda x: EF.pixel_shuffle(x, 2)), (lambda x: TF.pixel_shuffle(x, 2))
+    elif case == "conv3d":
+        shapes = [(2, 3, 4, 5, 6), (4, 3, 3, 2, 3), (4,)]
+        fe, ft = (lambda x, w, b: EF.conv3d(x, w, b, padding=1)), (lambda x, w, b: TF.conv3d(x, w, b, padding=1))
+    else:
+        shapes = [(3, 2, 5, 6), (3, 4, 7, 2)]
+        fe = lambda x, g: EF.grid_sample(x, g, "bilinear", "zeros", align_corners=False)  # noqa: E731
+        ft = lambda x, g: TF.grid_sample(x, g, "bilinear", "zeros", align_corners=False)  # noqa: E731
+    arrays = [rng.uniform(-1.2, 1.2, s).astype(np.float32) for s in shapes]
+    te = [ember.tensor(a, requires_grad=True) for a in arrays]
+    tt = [torch.tensor(a, requires_grad=True) for a in arrays]
+    ye, yt = fe(*te), ft(*tt)
+    v = rng.standard_normal(tuple(yt.shape)).astype(np.float32)
+    (ye * ember.tensor(v)).sum().backward()
+    (yt * torch.tensor(v)).sum().backward()
+    assert_close(ye, yt, rtol=1e-5, atol=1e-5)
+    for a, b in zip(te, tt):
+        assert_close(a.grad, b.grad, rtol=1e-4, atol=1e-4)

@@ -13,7 +13,8 @@ else ((x + 1)·W − 1)/2), x₀ = ⌊ix⌋, y₀ = ⌊iy⌋, fx = ix − x₀, 
     d grid[n, l] = (d ix · sx, d iy · sy),  s = (W − 1)/2 or W/2 (H likewise)
 
 Arrays: input (N, C, H, W) and grid (N, L, 2) C-contiguous; the coordinates are computed in float64. The kernels
-run on the calling thread (see ``autograd/ops/_conv_kernels.py``); off with the rest of ember's kernels.
+are serial (nogil): vision.py runs them on blocks of samples over ember's threads (``row_blocks``); off with the
+rest of ember's kernels.
 """
 from __future__ import annotations
 

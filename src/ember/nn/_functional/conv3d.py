@@ -1,6 +1,7 @@
 """3-d convolutions: ``conv3d``, ``conv_transpose3d``, on one primitive, ``Conv3d`` (im2col + one GEMM per group).
 
-``Conv3d`` gathers the patches of the padded input with one strided view and one copy into a matrix
+``Conv3d`` gathers the patches of the padded input with one strided view and one copy (split over the input
+channels on ember's threads, as its backward's col2im adds) into a matrix
 cols (C·kd·kh·kw, N·Do·Ho·Wo) and multiplies it by W (C_out, C·kd·kh·kw); its backward is dW = g·colsᵀ,
 db = Σ g and dx = col2im(Wᵀ·g) (kd·kh·kw strided adds over whole arrays). Its second derivatives come from
 ``Conv3d.composite``, the same convolution as a sum over the kd depth taps of conv2d on depth slices,
@@ -19,7 +20,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ... import _errors
-from ..._threads import note_blas
+from ..._threads import note_blas, row_blocks
 from ...autograd.function import Op
 from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.ops.conv import _grouped, _weight_grad, workspace
@@ -79,7 +80,8 @@ class Conv3d(Op):
                           (st[1], *(a * dl for a, dl in zip(st[2:], dilation)), st[0],
                            *(a * s for a, s in zip(st[2:], stride))), writeable=False)
         buf = workspace.get((kk, m), x.dtype)
-        np.copyto(buf.reshape(view.shape), view)
+        dst = buf.reshape(view.shape)
+        row_blocks(lambda rows: np.copyto(dst[rows], view[rows]), view)  # (split over the input channels)
         cols = _grouped(buf, groups)
         note_blas()
         out = np.matmul(w.reshape(groups, o // groups, kk // groups), cols).reshape(o, m)
@@ -115,11 +117,17 @@ class Conv3d(Op):
             scratch = workspace.get(ctx.cols.shape, g.dtype)
             dcols = np.matmul(ctx.w.reshape(groups, o // groups, -1).swapaxes(1, 2), g2, out=scratch)
             dcols = dcols.reshape(c, *kernel, n, *out_sp)
-            dxp = np.zeros((c, n, *ctx.xp_shape[2:]), g.dtype)  # channel-major: each tap adds whole (C, N, …) blocks
-            for i in range(kernel[0]):
-                for j in range(kernel[1]):
-                    for k in range(kernel[2]):
-                        dxp[_tap(i, j, k, stride, dilation, out_sp)] += dcols[:, i, j, k]
+            dxp = np.empty((c, n, *ctx.xp_shape[2:]), g.dtype)  # channel-major: each tap adds whole (C, N, …) blocks
+
+            def col2vol(rows):  # the input channels `rows` of dxp, taps added in order
+                d = dxp[rows]
+                d[...] = 0
+                for i in range(kernel[0]):
+                    for j in range(kernel[1]):
+                        for k in range(kernel[2]):
+                            d[_tap(i, j, k, stride, dilation, out_sp)] += dcols[rows, i, j, k]
+
+            row_blocks(col2vol, dcols)
             workspace.put(scratch)
             d, h, wd = ctx.x_shape[2:]
             dx = dxp[:, :, pads[0]: pads[0] + d, pads[2]: pads[2] + h, pads[4]: pads[4] + wd].swapaxes(0, 1)

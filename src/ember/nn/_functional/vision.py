@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from ... import _errors
+from ..._threads import row_blocks
 from ...autograd.function import Op
 from ...autograd.ops._xp import xp_of
 from ...autograd.ops.elementwise import where
@@ -71,7 +72,7 @@ class Rearrange(Op):
     def forward(ctx, x, *, split, perm, out_shape):
         ctx.split, ctx.perm, ctx.x_shape = split, perm, x.shape
         out = np.empty(out_shape, x.dtype)
-        np.copyto(out.reshape([split[p] for p in perm]), x.reshape(split).transpose(perm))
+        _copy_rows(out.reshape([split[p] for p in perm]), x.reshape(split).transpose(perm))
         return out
 
     @staticmethod
@@ -82,8 +83,13 @@ class Rearrange(Op):
         if xp is not np:
             return gp.reshape(ctx.x_shape)
         dx = np.empty(ctx.x_shape, g.dtype)
-        np.copyto(dx.reshape(split), gp)
+        _copy_rows(dx.reshape(split), gp)
         return dx
+
+
+def _copy_rows(dst, src):
+    """dst[...] = src, split over axis 0 (the batch) on ember's threads (``row_blocks``)."""
+    row_blocks(lambda rows: np.copyto(dst[rows], src[rows]), src)
 
 
 def channel_shuffle(input, groups):
@@ -299,7 +305,7 @@ class GridSampleBilinear(Op):
         n, c = x.shape[:2]
         x, g3 = np.ascontiguousarray(x), np.ascontiguousarray(grid.reshape(n, -1, 2))
         out = np.empty((n, c, g3.shape[1]), x.dtype)
-        kernels[0](x, g3, align_corners, out)
+        row_blocks(lambda rows: kernels[0](x[rows], g3[rows], align_corners, out[rows]), out)
         ctx.x, ctx.grid, ctx.options = x, g3, dict(align_corners=align_corners)
         ctx.kernels, ctx.grid_shape = kernels, grid.shape
         return out.reshape(n, c, *grid.shape[1:-1])
@@ -311,8 +317,9 @@ class GridSampleBilinear(Op):
         want_x = ctx.inputs[0].requires_grad
         dx = np.empty_like(x) if want_x else np.empty((1, 1, 1, 1), x.dtype)
         dgrid = np.empty(grid.shape, grid.dtype)
-        ctx.kernels[1](x, grid, ctx.options["align_corners"], np.ascontiguousarray(g.reshape(*x.shape[:2], -1)),
-                       want_x, dx, dgrid)
+        g3, align = np.ascontiguousarray(g.reshape(*x.shape[:2], -1)), ctx.options["align_corners"]
+        row_blocks(lambda rows: ctx.kernels[1](x[rows], grid[rows], align, g3[rows], want_x,
+                                               dx[rows] if want_x else dx, dgrid[rows]), g3)
         return (dx if want_x else None), dgrid.reshape(ctx.grid_shape)
 
     @staticmethod

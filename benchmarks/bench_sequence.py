@@ -7,7 +7,8 @@ d_model 128, 4 heads, feed-forward 512, batch_first, dropout 0). A step is zero_
 the output as the loss, backward. Prints the median time per step of each library and the ratio ember/torch
 (lower is better). For the LSTM it also prints ember's matrix-product floor: the same products alone, as ember runs
 them (the input projection and the three weight/input gradients on every BLAS thread, the 2·T per-step products
-on one), so ``floor/torch`` bounds from below what any ember LSTM on this BLAS can reach.
+on one), so ``floor/torch`` bounds from below what any ember LSTM on this BLAS can reach; likewise for the encoder
+layer (its four linear layers and two batched attention products, forward and backward).
 
 Timing: benchmarks/_timing.py (alternating samples, each settled so that the other library's idle BLAS/OpenMP
 threads have stopped spinning). On a loaded machine (other processes on the cores) torch's OpenMP threads wait for
@@ -96,6 +97,27 @@ def lstm_floor(t=50, n=32, inp=64, hid=128, repeat=15):
     return compare({"floor": products}, repeat=repeat)["floor"]
 
 
+def encoder_floor(n=32, length=64, d=128, heads=4, ff=512, repeat=15):
+    """Seconds of the matrix products alone of one ember TransformerEncoderLayer forward + backward, as ember's
+    matmul runs them: the four linear layers (x·Wᵀ forward, g·W and xᵀ·g backward) and the two batched attention
+    products (forward and both gradients)."""
+    rng = np.random.default_rng(0)
+    m = lambda *s: rng.standard_normal(s, dtype=np.float32)  # noqa: E731
+    rows, e = n * length, d // heads
+    linears = [(m(rows, i), m(o, i), m(rows, o)) for i, o in ((d, 3 * d), (d, d), (d, ff), (ff, d))]
+    q, k, a, v = m(n, heads, length, e), m(n, heads, e, length), m(n, heads, length, length), m(n, heads, length, e)
+    g_s, g_o = m(n, heads, length, length), m(n, heads, length, e)
+
+    def products():
+        for x, w, g in linears:
+            x @ w.T, g @ w, x.T @ g
+        q @ k, a @ v
+        g_s @ np.swapaxes(k, -1, -2), np.swapaxes(q, -1, -2) @ g_s
+        g_o @ np.swapaxes(v, -1, -2), np.swapaxes(a, -1, -2) @ g_o
+
+    return compare({"floor": products}, repeat=repeat)["floor"]
+
+
 def main():
     import argparse
 
@@ -116,8 +138,8 @@ def main():
     for name, build in cases:
         med = case(build)
         print(f"{name:<44}{med['torch'] * 1e3:>10.3f}{med['ember'] * 1e3:>10.3f}{med['ember'] / med['torch']:>13.2f}")
-        if name.startswith("LSTM"):
-            floor = lstm_floor()
+        floor = lstm_floor() if name.startswith("LSTM") else encoder_floor() if name.startswith("Transf") else None
+        if floor is not None:
             print(f"{'  its matrix products alone (ember floor)':<44}{'':>10}{floor * 1e3:>10.3f}"
                   f"{floor / med['torch']:>13.2f}")
 

@@ -81,11 +81,6 @@ def integer_division_by_zero() -> RuntimeError:
     return RuntimeError("ZeroDivisionError")
 
 
-def clamp_of_complex() -> NotImplementedError:
-    """clamp (and relu, torch's clamp) of a complex tensor."""
-    return NotImplementedError("clamp is not supported for complex types")
-
-
 def vector_norm_needs_float(dtype_name: str) -> RuntimeError:
     return RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {dtype_name}")
 

@@ -551,6 +551,11 @@ def bool_pow_error(dtype):
     return not_implemented("pow", dtype)
 
 
+def _clamp_of_complex():
+    """clamp (and relu, torch's clamp) of a complex tensor."""
+    return NotImplementedError("clamp is not supported for complex types")
+
+
 def check_scalar_exponent(dtype, e):
     """torch's checks of a Python-int exponent ``e`` of a tensor of ``dtype`` (the promoted one for ``pow``, the
     tensor's own for ``pow_``): an integer tensor refuses a negative power (a tensor of negative exponents is
@@ -624,7 +629,7 @@ def relu(x):
     if x._data.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
     if x._data.dtype.kind == "c":  # (torch's relu is a clamp)
-        raise _errors.clamp_of_complex()
+        raise _clamp_of_complex()
     return Relu.apply(x)
 
 
@@ -695,7 +700,7 @@ def _no_complex_extremum(name, a):
 @broadcasting
 def clamp(x, min=None, max=None):
     if x._data.dtype.kind == "c":
-        raise _errors.clamp_of_complex()
+        raise _clamp_of_complex()
     if min is None and max is None:
         raise _errors.clamp_needs_a_bound()
     from ... import _dtype

@@ -18,6 +18,8 @@ import contextlib
 import os
 import time
 from typing import Any
+
+import numpy as np
 from concurrent.futures import ThreadPoolExecutor
 
 PARALLEL_MIN = 1 << 17  # elements: below this, handing rows to another thread costs more than it saves
@@ -75,6 +77,11 @@ def row_blocks(fn, x):
     bounds = [n * k // parts for k in range(parts + 1)]
     futures = [pool.submit(fn, slice(bounds[k], bounds[k + 1])) for k in range(1, parts)]
     return [fn(slice(bounds[0], bounds[1]))] + [f.result() for f in futures]
+
+
+def copy_rows(dst, src) -> None:
+    """``dst[...] = src``, split over axis 0 on ember's threads (``row_blocks``)."""
+    row_blocks(lambda rows: np.copyto(dst[rows], src[rows]), src)
 
 
 def _worker_pool() -> ThreadPoolExecutor:

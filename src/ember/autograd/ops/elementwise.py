@@ -14,7 +14,7 @@ import numpy as np
 from ... import _errors
 from ...tensor import Tensor, _wrap
 from ..function import Op
-from ._xp import cj, xp_of
+from ._xp import cj, dtype_of, xp_of
 from ._util import operands, as_tensor_arg, broadcast_error, broadcasting, not_implemented, checked_scalar
 
 
@@ -99,12 +99,7 @@ class Pow(Op):
 
 def _re(b):
     """The real part of a complex array or Tensor (masks compare it, as torch's complex rules do); ``b`` if real."""
-    return b.real if _is_complex(b) else b
-
-
-def _is_complex(a):
-    """Whether an array or (under create_graph) a Tensor is complex."""
-    return getattr(a.dtype, "kind", None) == "c" or getattr(a.dtype, "is_complex", False)
+    return b.real if dtype_of(b).kind == "c" else b
 
 
 def _int_power(a, b):
@@ -151,7 +146,7 @@ class RPowScalar(Op):
     @staticmethod
     def backward(ctx, g):
         s = ctx.s
-        if _is_complex(ctx.out):
+        if dtype_of(ctx.out).kind == "c":
             # the complex rule g·conj(s^a·log s), with the principal log (log 0 = −inf: nan, as torch)
             with np.errstate(invalid="ignore"):
                 return g * cj(ctx.out * (cmath.log(s) if s != 0 else -math.inf))
@@ -551,11 +546,6 @@ def bool_pow_error(dtype):
     return not_implemented("pow", dtype)
 
 
-def _clamp_of_complex():
-    """clamp (and relu, torch's clamp) of a complex tensor."""
-    return NotImplementedError("clamp is not supported for complex types")
-
-
 def check_scalar_exponent(dtype, e):
     """torch's checks of a Python-int exponent ``e`` of a tensor of ``dtype`` (the promoted one for ``pow``, the
     tensor's own for ``pow_``): an integer tensor refuses a negative power (a tensor of negative exponents is
@@ -695,6 +685,11 @@ def round(x, *, decimals=0):
 def _no_complex_extremum(name, a):
     if a._data.dtype.kind == "c":
         raise RuntimeError(f"{name} not implemented for complex tensors.")
+
+
+def _clamp_of_complex():
+    """clamp (and relu, torch's clamp) of a complex tensor."""
+    return NotImplementedError("clamp is not supported for complex types")
 
 
 @broadcasting

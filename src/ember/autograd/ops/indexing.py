@@ -524,7 +524,7 @@ class ScatterProd(Op):
         order = np.argsort(flat, kind="stable")
         targets, start, count = np.unique(flat[order], return_index=True, return_counts=True)
         cols = np.arange(count.max() if count.size else 0)
-        pick = order[np.minimum(start[:, None] + cols, max(flat.size - 1, 0))] if flat.size else np.zeros((0, 0), int)
+        pick = order[np.minimum(start[:, None] + cols, flat.size - 1)]  # (padding columns: any index; masked)
         one = _wrap(np.ones((), a._data.dtype))
         where = TensorNamespace.where
         prods = where(_wrap(cols < count[:, None]), sa.reshape(-1)[_wrap(pick)], one).prod(1)

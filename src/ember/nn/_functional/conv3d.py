@@ -20,7 +20,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ... import _errors
-from ..._threads import note_blas, row_blocks
+from ..._threads import copy_rows, note_blas, row_blocks
 from ...autograd.function import Op
 from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.ops.conv import _grouped, _weight_grad, workspace
@@ -80,8 +80,7 @@ class Conv3d(Op):
                           (st[1], *(a * dl for a, dl in zip(st[2:], dilation)), st[0],
                            *(a * s for a, s in zip(st[2:], stride))), writeable=False)
         buf = workspace.get((kk, m), x.dtype)
-        dst = buf.reshape(view.shape)
-        row_blocks(lambda rows: np.copyto(dst[rows], view[rows]), view)  # (split over the input channels)
+        copy_rows(buf.reshape(view.shape), view)  # (split over the input channels)
         cols = _grouped(buf, groups)
         note_blas()
         out = np.matmul(w.reshape(groups, o // groups, kk // groups), cols).reshape(o, m)

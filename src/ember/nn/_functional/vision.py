@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ... import _errors
-from ..._threads import row_blocks
+from ..._threads import copy_rows, row_blocks
 from ...autograd.function import Op
 from ...autograd.ops._xp import xp_of
 from ...autograd.ops.elementwise import where
@@ -72,7 +72,7 @@ class Rearrange(Op):
     def forward(ctx, x, *, split, perm, out_shape):
         ctx.split, ctx.perm, ctx.x_shape = split, perm, x.shape
         out = np.empty(out_shape, x.dtype)
-        _copy_rows(out.reshape([split[p] for p in perm]), x.reshape(split).transpose(perm))
+        copy_rows(out.reshape([split[p] for p in perm]), x.reshape(split).transpose(perm))
         return out
 
     @staticmethod
@@ -83,13 +83,8 @@ class Rearrange(Op):
         if xp is not np:
             return gp.reshape(ctx.x_shape)
         dx = np.empty(ctx.x_shape, g.dtype)
-        _copy_rows(dx.reshape(split), gp)
+        copy_rows(dx.reshape(split), gp)
         return dx
-
-
-def _copy_rows(dst, src):
-    """dst[...] = src, split over axis 0 (the batch) on ember's threads (``row_blocks``)."""
-    row_blocks(lambda rows: np.copyto(dst[rows], src[rows]), src)
 
 
 def channel_shuffle(input, groups):

@@ -178,7 +178,9 @@ def _mha_pair(**kw):
     return tm, em
 
 
-def _run_mha(kw, call, self_attn=False, batched=True, seed=0):
+def _mha_results(kw, call, self_attn=False, batched=True, seed=0):
+    """ember's and torch's MultiheadAttention on the same inputs and weights: (what, ember's, torch's, tolerance)
+    for the output, the weights, the parameter names and every gradient."""
     rng = np.random.default_rng(seed)
     tm, em = _mha_pair(**kw)
     bf = kw.get("batch_first", False)
@@ -196,20 +198,32 @@ def _run_mha(kw, call, self_attn=False, batched=True, seed=0):
     tc, ec = _both(call)
     to, tw = tm(tq, tk, tv, **tc)
     eo, ew = em(eq, ek, ev, **ec)
-    assert_close(eo, to, **TOL)
-    if tw is None:
-        assert ew is None
-    else:
-        assert_close(ew, tw, **TOL)
+    grad_tol = dict(rtol=1e-5, atol=1e-5)
+    results = [("output", eo, to, TOL), ("weights", ew, tw, TOL)]
     g = rng.standard_normal(tuple(to.shape)).astype(np.float32)
     (to * torch.tensor(g)).sum().backward()
     (eo * ember.tensor(g)).sum().backward()
     t_params = dict(tm.named_parameters())
-    assert sorted(t_params) == sorted(n for n, _ in em.named_parameters())
-    for name, p in em.named_parameters():
-        assert_close(p.grad, t_params[name].grad, rtol=1e-5, atol=1e-5, msg=name)
-    for e, t in {id(x): (x, y) for x, y in ((eq, tq), (ek, tk), (ev, tv))}.values():
-        assert_close(e.grad, t.grad, rtol=1e-5, atol=1e-5)
+    results.append(("parameter names", sorted(n for n, _ in em.named_parameters()), sorted(t_params), None))
+    results += [(name, p.grad, t_params[name].grad, grad_tol) for name, p in em.named_parameters()]
+    results += [(f"input {k}", e.grad, t.grad, grad_tol)
+                for k, (e, t) in enumerate({id(x): (x, y) for x, y in ((eq, tq), (ek, tk), (ev, tv))}.values())]
+    return results
+
+
+def _differences(results):
+    """The entries of ``_mha_results`` where ember differs from torch (None on one side only, other names, or
+    values outside the tolerance)."""
+    out = []
+    for what, got, want, tol in results:
+        if (got is None) != (want is None) or (tol is None and got != want):
+            out.append(what)
+        elif tol is not None and want is not None:
+            try:
+                assert_close(got, want, **tol)
+            except AssertionError as e:
+                out.append(f"{what}: {e}")
+    return out
 
 
 def _mha_masks():
@@ -234,30 +248,30 @@ MHA_OPTIONS = [{}, {"bias": False}, {"add_bias_kv": True}, {"add_zero_attn": Tru
 @pytest.mark.parametrize("kw", MHA_OPTIONS, ids=str)
 @pytest.mark.parametrize("need_weights,average", [(True, True), (True, False), (False, True)])
 def test_mha_options_match_torch(kw, need_weights, average):
-    _run_mha(kw, {"need_weights": need_weights, "average_attn_weights": average})
+    assert not _differences(_mha_results(kw, {"need_weights": need_weights, "average_attn_weights": average}))
 
 
 @pytest.mark.parametrize("mask", list(_mha_masks()))
 @pytest.mark.parametrize("kw", [{}, {"add_bias_kv": True, "add_zero_attn": True}], ids=str)
 @pytest.mark.parametrize("need_weights", [True, False])
 def test_mha_masks_match_torch(mask, kw, need_weights):
-    _run_mha(kw, {**_mha_masks()[mask], "need_weights": need_weights})
+    assert not _differences(_mha_results(kw, {**_mha_masks()[mask], "need_weights": need_weights}))
 
 
 @pytest.mark.parametrize("batch_first", [False, True])
 def test_mha_self_attention_and_causal_hint_match_torch(batch_first):
     causal = np.triu(np.full((L, L), -np.inf, np.float32), 1)
-    _run_mha({"batch_first": batch_first}, {}, self_attn=True)
+    assert not _differences(_mha_results({"batch_first": batch_first}, {}, self_attn=True))
     for need_weights in (True, False):
-        _run_mha({"batch_first": batch_first}, {"attn_mask": causal, "is_causal": True, "need_weights": need_weights},
-                 self_attn=True)
+        call = {"attn_mask": causal, "is_causal": True, "need_weights": need_weights}
+        assert not _differences(_mha_results({"batch_first": batch_first}, call, self_attn=True))
 
 
 @pytest.mark.parametrize("call", [{}, {"key_padding_mask": np.array([False, False, True, False])},
                                   {"attn_mask": np.random.default_rng(9).random((H, L, S)) > 0.7},
                                   {"average_attn_weights": False}], ids=str)
 def test_mha_unbatched_matches_torch(call):
-    _run_mha({}, call, batched=False)
+    assert not _differences(_mha_results({}, call, batched=False))
 
 
 def test_mha_state_dict_keys_and_init_follow_torch():

@@ -6,11 +6,9 @@ twenty calls on (b, H) blocks, each paying NumPy's per-call cost; here it is a f
 pass (numba) or a few calls (NumPy, the reference and the path without numba). Both compute the same numbers, in
 the same order of operations.
 
-The one transcendental is ``tanh`` (``tanh`` below), applied by rnn.py between the kernels: the sigmoid gates'
-weights and biases arrive halved, since σ(a) = ½·tanh(a/2) + ½. In float32 it is a numba kernel that vectorises
-(numba's ``math.tanh`` calls libm per element; NumPy's float32 ``tanh`` takes about 3 ns an element here, this
-about 1), as accurate as NumPy's (at most 1.4 ulp); other dtypes, strided blocks and the path without numba use
-NumPy's.
+The one transcendental is ``tanh``, applied by rnn.py between the kernels with NumPy's ``np.tanh`` (SIMD in
+NumPy's float32 and float64 loops, in place or not): the sigmoid gates' weights and biases arrive halved, since
+σ(a) = ½·tanh(a/2) + ½, so one ``tanh`` covers every gate of an LSTM step.
 
 LSTM (z holds the (b, 4H) pre-activations of the step, then its gates):
 
@@ -45,16 +43,6 @@ from ..._numba import fast_variant_of
 
 def _kernel(fn):
     return _numba.compiled(fn)  # registered at the end of this file
-
-
-def tanh(a, out):
-    """out = tanh(a), returned (``a`` and ``out`` 2-d, the same shape; they may be the same array); see ``_tanh32``."""
-    fast = a.dtype == np.float32 and a.flags.c_contiguous and out.flags.c_contiguous  # strided rows: no vectors
-    kernel = _kernel(_tanh32) if fast else None
-    if kernel is None:
-        return np.tanh(a, out=out)
-    kernel(a, out)
-    return out
 
 
 def add_step(z, bias, hw):
@@ -166,42 +154,6 @@ def gru_cell_backward(dh, gy, z, gh_n, h_prev, dz, dzh):
     dzh[:, : 2 * hid] = dz[:, : 2 * hid]
     np.multiply(dn, r, out=dzh[:, 2 * hid:])
     np.multiply(d, u, out=dh)
-
-
-def _tanh32(a, out):
-    """tanh of float32, branch-free so that the loop vectorises: with t = |x| clipped at 10 (tanh(10) rounds to 1),
-    tanh(t) = t + t³·P(t²) below 0.625 (P: a degree-4 least-squares fit of relative error 5e-9), and above it
-    1 − 2/(e^{2t} + 1) with e^{2t} = 2ᵏ·e^r, k = round(2t/ln 2), r = 2t − k·ln 2 in two parts (Cody and Waite,
-    "Software Manual for the Elementary Functions", 1980), e^r by its Taylor series to r⁷ (|r| ≤ ln2/2); the sign
-    of x last. Division and the shift go through ufuncs: numba's ``/`` checks for zero and ``<<`` widens to int64,
-    and either stops the vectorisation."""
-    f32, one = np.float32, np.float32(1)
-    for row in range(a.shape[0]):
-        ar, orow = a[row], out[row]
-        for j in range(ar.shape[0]):
-            x = ar[j]
-            t = min(abs(x), f32(10))
-            s = t * t
-            p = f32(-0.005691935779321077)
-            p = p * s + f32(0.02062624867569743)
-            p = p * s + f32(-0.053735306105223514)
-            p = p * s + f32(0.13331381207622767)
-            p = p * s + f32(-0.33333279203179433)
-            small = t + t * s * p
-            y = t + t
-            k = np.int32(y * f32(1.4426950408889634) + f32(0.5))
-            kf = f32(k)
-            r = (y - kf * f32(0.693145751953125)) - kf * f32(1.428606765330187e-06)
-            e = f32(1 / 5040)
-            e = e * r + f32(1 / 720)
-            e = e * r + f32(1 / 120)
-            e = e * r + f32(1 / 24)
-            e = e * r + f32(1 / 6)
-            e = e * r + f32(0.5)
-            e = e * r + one
-            e = (e * r + one) * f32(np.left_shift(np.int32(1), k))
-            v = small if t < f32(0.625) else one - np.divide(f32(2), e + one)
-            orow[j] = np.copysign(v, x)
 
 
 # The loops take 1-d row views first: on 2-d indexing numba's loops did not vectorise (benchmarks/NOTES.md).
@@ -402,18 +354,3 @@ for _fast, _reference in ((_add_step, _add_step_reference), (_lstm_cell, _lstm_c
                           (_gru_add_step, _gru_add_step_reference), (_gru_gates, _gru_gates_reference),
                           (_gru_output, _gru_output_reference), (_gru_cell_backward, _gru_cell_backward_reference)):
     fast_variant_of(_reference, nogil=True, example=_example(_fast))(_fast)
-
-
-def _tanh_reference(a, out):
-    """out = tanh(a) by NumPy (the math ``_tanh32`` computes)."""
-    np.tanh(a, out=out)
-
-
-def _tanh_example(rng, dtype):
-    a = np.concatenate([rng.uniform(-12, 12, (_B, 64)), rng.uniform(-0.7, 0.7, (_B, 64))], axis=1).astype(dtype)
-    yield (a, np.empty_like(a)), {}
-
-
-fast_variant_of(_tanh_reference, nogil=True, example=_tanh_example, dtypes=("float32",), rtol={"float32": 3e-7},
-                why="its own polynomial and exp: at most 1.3 ulp from float64's tanh, as NumPy's float32 tanh is "
-                    "1.37 ulp (tests/autograd/test_rnn_kernels.py), so the two may differ by about 2 ulp")(_tanh32)

@@ -165,9 +165,9 @@ class Recurrence(Op):
                 rows = slice(off, off + b)
                 z = pre[rows]
                 K.add_step(z, bias, np.matmul(h[:b], w_s, out=hw[:b]))
-                K.tanh(z, z)
+                np.tanh(z, out=z)
                 K.lstm_cell(z, c[:b], c_prev[rows])
-                tc = K.tanh(c[:b], tanh_c[rows])
+                tc = np.tanh(c[:b], out=tanh_c[rows])
                 if has_proj:
                     hr = np.multiply(z[:, 3 * hid:], tc, out=h_raw[rows])
                     h_prev[rows] = h[:b]
@@ -185,9 +185,9 @@ class Recurrence(Op):
                 rows = slice(off, off + b)
                 z = pre[rows]
                 K.gru_add_step(z, np.matmul(h[:b], w_s, out=hw[:b]), b_hh, gh_n[rows])
-                K.tanh(z[:, : 2 * hid], z[:, : 2 * hid])
+                np.tanh(z[:, : 2 * hid], out=z[:, : 2 * hid])
                 K.gru_gates(z, gh_n[rows])
-                K.tanh(z[:, 2 * hid:], z[:, 2 * hid:])
+                np.tanh(z[:, 2 * hid:], out=z[:, 2 * hid:])
                 K.gru_output(z, h[:b], h_prev[rows], y[rows])
         else:
             relu = mode == "RNN_RELU"

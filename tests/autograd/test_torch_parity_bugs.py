@@ -767,3 +767,27 @@ def test_a_complex_operand_of_a_real_tensor_raises_as_torch(fn):
     with pytest.raises(type(t.value)) as e:
         fn(ember)
     assert str(e.value) == str(t.value)
+
+
+_PIECEWISE = {  # name: (ember op, torch op), on x = [-1, 2, 0, 0.5, 7]
+    "relu": (lambda m, x: m.relu(x), lambda m, x: m.relu(x)),
+    "relu6": (lambda m, x: m.nn.functional.relu6(x), lambda m, x: m.nn.functional.relu6(x)),
+    "hardtanh": (lambda m, x: m.nn.functional.hardtanh(x, -0.5, 1.5), lambda m, x: m.nn.functional.hardtanh(x, -0.5, 1.5)),
+    "clamp": (lambda m, x: m.clamp(x, 0, 1), lambda m, x: m.clamp(x, 0, 1)),
+    "clamp_tensor": (lambda m, x: m.clamp(x, m.zeros(5), m.ones(5)), lambda m, x: m.clamp(x, m.zeros(5), m.ones(5))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_PIECEWISE))
+def test_a_non_finite_gradient_is_dropped_where_a_piecewise_op_passes_none_as_torch(name, kernel_path):
+    """torch selects (a NaN or inf arriving where relu/clamp/hardtanh pass no gradient gives 0); ember multiplied by
+    the mask, so that NaN·0 and inf·0 made NaN there."""
+    op = _PIECEWISE[name][0]
+    g = [float("nan"), float("inf"), float("-inf"), float("nan"), 1.0]
+    x = ember.tensor([-1.0, 2.0, 0.0, 0.5, 7.0], requires_grad=True)
+    tx = torch.tensor([-1.0, 2.0, 0.0, 0.5, 7.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy warning either
+        op(ember, x).backward(ember.tensor(g))
+    _PIECEWISE[name][1](torch, tx).backward(torch.tensor(g))
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _numba
 from ...tensor import Tensor, _wrap
 
 
@@ -35,6 +36,43 @@ def cj(a):
     if dt is None or not (dt.is_complex if isinstance(a, Tensor) else dt.kind == "c"):
         return a
     return a.conj() if isinstance(a, Tensor) else np.conj(a)
+
+
+def masked(g, mask):
+    """g where ``mask``, 0 elsewhere: the gradient of a piecewise op (relu, clamp, hardtanh), selected as torch's
+    backward kernels do, so that a NaN or inf of ``g`` where ``mask`` is False gives 0 (``g·mask`` would give NaN).
+    One pass of ``_select`` (numba) for same-shape float arrays; otherwise ``g·mask``, one SIMD pass several
+    times faster than ``np.where`` on a random mask, which is that selection whenever its sum is finite, and
+    ``where`` when it is not (and for Tensors, under create_graph)."""
+    if isinstance(g, Tensor):
+        return TensorNamespace.where(mask, g, 0)
+    if g.shape == mask.shape and g.dtype.kind == "f" and g.flags.c_contiguous and mask.flags.c_contiguous:
+        kernel = _numba.compiled(_select)
+        if kernel is not None:
+            out = np.empty_like(g)
+            kernel(g.reshape(-1), mask.reshape(-1), out.reshape(-1))
+            return out
+    with np.errstate(invalid="ignore"):  # (inf·0: the case ``where`` then decides)
+        out = g * mask
+    return out if np.isfinite(out.sum()) else np.where(mask, g, np.zeros((), g.dtype))
+
+
+def _select_reference(g, mask, out):
+    out[...] = np.where(mask, g, np.zeros((), g.dtype))
+
+
+def _select_example(rng, dtype):
+    g = rng.standard_normal(64).astype(dtype)
+    g[[3, 9, 20]] = np.nan, np.inf, -np.inf
+    mask = rng.random(64) < 0.5
+    mask[[3, 9]] = False
+    yield (g, mask, np.empty_like(g)), {}
+
+
+@_numba.fast_variant_of(_select_reference, nogil=True, example=_select_example)
+def _select(g, mask, out):
+    for i in range(g.shape[0]):
+        out[i] = g[i] if mask[i] else 0
 
 
 def dtype_of(a) -> np.dtype:

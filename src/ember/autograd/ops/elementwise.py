@@ -14,7 +14,7 @@ import numpy as np
 from ... import _errors
 from ...tensor import Tensor, _wrap
 from ..function import Op
-from ._xp import cj, dtype_of, xp_of
+from ._xp import cj, dtype_of, masked, xp_of
 from ._util import operands, as_tensor_arg, broadcast_error, broadcasting, not_implemented, checked_scalar
 
 
@@ -314,7 +314,7 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * (ctx.out > 0)
+        return masked(g, ctx.out > 0)
 
 
 class Clamp(Op):
@@ -336,7 +336,7 @@ class Clamp(Op):
         mask = a >= lo if lo is not None else a <= hi  # (clamp needs lo or hi)
         if lo is not None and hi is not None:
             mask = mask & (a <= hi)
-        return g * mask
+        return masked(g, mask)
 
 
 class ClampTensor(Op):
@@ -350,7 +350,7 @@ class ClampTensor(Op):
         a, lo, hi = ctx.a, ctx.lo, ctx.hi
         inside = (a >= lo) & (a <= hi)
         below, above = a < lo, (a > hi) & (a >= lo)
-        return g * inside, g * (below & (lo <= hi)), g * (above | (lo > hi))
+        return masked(g, inside), masked(g, below & (lo <= hi)), masked(g, above | (lo > hi))
 
 
 class Maximum(Op):

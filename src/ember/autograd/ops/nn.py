@@ -8,7 +8,7 @@ import numpy as np
 
 from ... import _errors
 from ..function import Op
-from ._xp import xp_of
+from ._xp import masked, xp_of
 
 
 @functools.cache
@@ -188,7 +188,7 @@ class Hardtanh(Op):
     @staticmethod
     def backward(ctx, g):
         a = ctx.a
-        return g * ((a > ctx.lo) & (a < ctx.hi))
+        return masked(g, (a > ctx.lo) & (a < ctx.hi))
 
 
 def _axis(dim, ndim, name):

@@ -138,7 +138,9 @@ class Linear(Op):
         if ctx.inputs[0].requires_grad:  # (no input gradient for the data batch)
             gx = xp.matmul(g2, w)
             gx = gx.reshape(tuple(x.shape)) if rows else gx
-        gw = xp.matmul(g2.T, x.reshape(-1, x.shape[-1]) if rows else x)
+        # (xᵀ·g)ᵀ, not gᵀ·x: the same numbers, and OpenBLAS runs some shapes of gᵀ·x several times slower
+        # (benchmarks/NOTES.md)
+        gw = xp.matmul((x.reshape(-1, x.shape[-1]) if rows else x).T, g2).T
         gb = xp.sum(g2, axis=0) if ctx.has_b else None
         return (gx, gw, gb) if ctx.has_b else (gx, gw)
 

@@ -193,18 +193,9 @@ def _pad_key(mask):
 
 
 def _linear(x, weight, bias):
-    """x·Wᵀ + b over the last dim, as matmul(x₂, Wᵀ) + b on the rows x₂ = x flattened to 2-D.
-
-    Why not ops.linalg.Linear: its forward hands N-d input to np.matmul, which loops over the leading dims (far
-    slower than one 2-D GEMM), and its weight gradient gᵀ·x runs slower on this NumPy/OpenBLAS than (xᵀ·g)ᵀ, the
-    product matmul's backward computes (benchmarks/NOTES.md). Same values; the gradients come
-    from the matmul, transpose and add primitives (so create_graph works too).
-    """
-    lead = x._data.shape[:-1]
-    out = L.matmul(x.reshape(-1, x._data.shape[-1]), S.transpose(weight, 0, 1))
-    if bias is not None:
-        out = out + bias
-    return out.reshape(*lead, weight._data.shape[0])
+    """x·Wᵀ + b over the last dim: ops.linalg's fused ``Linear`` (one GEMM over all leading dims, the bias added in
+    place, its gradient one sum)."""
+    return L.linear(x, weight, bias)
 
 
 def _project(query, key, value, embed_dim, in_proj_weight, in_proj_bias, use_separate, q_w, k_w, v_w):

@@ -791,3 +791,11 @@ def test_a_non_finite_gradient_is_dropped_where_a_piecewise_op_passes_none_as_to
         op(ember, x).backward(ember.tensor(g))
     _PIECEWISE[name][1](torch, tx).backward(torch.tensor(g))
     np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_softmax_of_a_row_of_minus_inf_is_nan_without_a_warning_as_torch():
+    rows = [[float("-inf")] * 3, [1.0, 2.0, 3.0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ember.softmax(ember.tensor(rows), -1)
+    np.testing.assert_array_equal(out.numpy(), torch.softmax(torch.tensor(rows), -1).numpy())

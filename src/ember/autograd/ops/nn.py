@@ -34,7 +34,8 @@ class Softmax(Op):
     @staticmethod
     def forward(ctx, a, *, axis):
         m = a.max(axis=axis, keepdims=True) if a.size else a.sum(axis=axis, keepdims=True)  # (empty: no max)
-        e = np.exp(a - m)
+        with np.errstate(invalid="ignore"):  # a row of −inf: −inf − (−inf) is NaN, as torch's, without a warning
+            e = np.exp(a - m)
         e /= e.sum(axis=axis, keepdims=True)
         ctx.out, ctx.axis = e, axis
         return e

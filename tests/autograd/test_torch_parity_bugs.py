@@ -799,3 +799,13 @@ def test_softmax_of_a_row_of_minus_inf_is_nan_without_a_warning_as_torch():
         warnings.simplefilter("error")
         out = ember.softmax(ember.tensor(rows), -1)
     np.testing.assert_allclose(out.numpy(), torch.softmax(torch.tensor(rows), -1).numpy(), rtol=1e-6)
+
+
+def test_backward_computes_inf_times_0_as_nan_without_a_numpy_warning_as_torch():
+    x, tx = ember.tensor([2.0, 1.0], requires_grad=True), torch.tensor([2.0, 1.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (x * ember.tensor([float("inf"), 1.0]).requires_grad_()).backward(ember.tensor([0.0, 1.0]))
+        ember.tensor([0.0, 4.0], requires_grad=True).sqrt().sum().backward()
+    (tx * torch.tensor([float("inf"), 1.0]).requires_grad_()).backward(torch.tensor([0.0, 1.0]))
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())  # [nan, 1]

@@ -316,10 +316,12 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None, create_gra
     the captured tensors are returned instead (``autograd.grad``). With ``create_graph`` the
     gradients are Tensors that carry a graph and the graph is kept (as torch keeps it).
     """
-    if create_graph:
-        with enable_grad():
-            return _propagate(roots, [g if isinstance(g, Tensor) else _wrap(g) for g in root_grads], True, capture, True)
-    return _propagate(roots, root_grads, retain_graph, capture, False)
+    with np.errstate(all="ignore"):  # a formula's inf·0 or 0/0 is NaN as in torch, without NumPy's warning
+        if create_graph:
+            with enable_grad():
+                return _propagate(roots, [g if isinstance(g, Tensor) else _wrap(g) for g in root_grads], True,
+                                  capture, True)
+        return _propagate(roots, root_grads, retain_graph, capture, False)
 
 
 def _propagate(roots, root_grads, retain_graph, capture, graph=False):

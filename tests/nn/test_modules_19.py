@@ -577,6 +577,19 @@ def test_conv3d_op_agrees_with_its_composite(stride):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
+def test_conv3d_empty_batch_matches_torch():
+    """An empty batch through both patch layouts (stride 1: flat runs; strided: the strided copy)."""
+    for stride in (1, 2):
+        xe, xt = ember.zeros(0, 2, 3, 4, 5, requires_grad=True), torch.zeros(0, 2, 3, 4, 5, requires_grad=True)
+        we, wt = ember.ones(3, 2, 2, 2, 2, requires_grad=True), torch.ones(3, 2, 2, 2, 2, requires_grad=True)
+        ye, yt = EF.conv3d(xe, we, padding=1, stride=stride), TF.conv3d(xt, wt, padding=1, stride=stride)
+        assert tuple(ye.shape) == tuple(yt.shape)
+        ye.sum().backward()
+        yt.sum().backward()
+        assert tuple(xe.grad.shape) == tuple(xt.grad.shape)
+        assert_close(we.grad, wt.grad)
+
+
 def test_conv3d_errors_match_torch():
     cases = [
         (lambda F, T: F.conv3d(T.ones(1, 2, 3, 3), T.ones(2, 2, 2, 2, 2))),

@@ -3,7 +3,10 @@
 ``Conv3d`` gathers the patches of the padded input with one strided view and one copy (split over the input
 channels on ember's threads, as its backward's col2im adds) into a matrix
 cols (C·kd·kh·kw, N·Do·Ho·Wo) and multiplies it by W (C_out, C·kd·kh·kw); its backward is dW = g·colsᵀ,
-db = Σ g and dx = col2im(Wᵀ·g) (kd·kh·kw strided adds over whole arrays). Its second derivatives come from
+db = Σ g and dx = col2im(Wᵀ·g) (kd·kh·kw strided adds over whole arrays). With stride 1 the columns are
+instead contiguous runs of each sample's flattened padded volume (``_flat_taps``): a memcpy per tap and a
+contiguous add per tap in col2im, for about (Hp·Wp)/(Ho·Wo) − 1 more GEMM columns (those in the padding,
+dropped from the output and zero in g). Its second derivatives come from
 ``Conv3d.composite``, the same convolution as a sum over the kd depth taps of conv2d on depth slices,
 
     out[n, o, z] = b[o] + Σ_i conv2d(xpad[n, :, z·s_d + i·d_d], W[:, :, i])[o],
@@ -91,7 +94,8 @@ def _flat_outputs(a, hw, out_sp):
 class Conv3d(Op):
     """3-d cross-correlation: out = W ⋆ pad(x) + b, via cols[c, i, j, k, n, z, y, x] = xpad[n, c, z·s_d + i·d_d,
     y·s_h + j·d_h, x·s_w + k·d_w] and one matmul per group; the output is stored channel-major (C_out, N, ...), as
-    Conv2d's. Backward: dW = g·colsᵀ, db = Σ g, dx = col2im(Wᵀ·g). Options: stride, dilation (triples), pads
+    Conv2d's (stride 1: z·Hp·Wp + y·Wp + x per sample in place of (z, y, x), ``_flat_taps``). Backward: dW = g·colsᵀ,
+    db = Σ g, dx = col2im(Wᵀ·g). Options: stride, dilation (triples), pads
     (d_lo, d_hi, h_lo, h_hi, w_lo, w_hi), groups, recorded (False: no backward will read the patches).
     """
 
@@ -122,7 +126,7 @@ class Conv3d(Op):
             workspace.put(buf)
         else:
             ctx.cols, ctx.buf, ctx.w, ctx.x_shape, ctx.xp_shape = cols, buf, w, x.shape, xp.shape
-            ctx.x_contig = x.flags.c_contiguous
+            ctx.x_contig, ctx.span = x.flags.c_contiguous, span if flat else None
         if flat:
             return _flat_outputs(out.reshape(o, n, span), xp.shape[3:], out_sp).swapaxes(0, 1)
         return out.reshape(o, n, *out_sp).swapaxes(0, 1)
@@ -140,7 +144,7 @@ class Conv3d(Op):
         out_sp = g.shape[2:]
         flat = stride == (1, 1, 1)
         if flat:  # g in the flat layout of the patches, zeros at the columns that fall in the padding
-            span = ctx.cols.shape[-1] // n
+            span = ctx.span
             gflat = np.zeros((o, n, span), g.dtype)
             _flat_outputs(gflat, ctx.xp_shape[3:], out_sp)[...] = g.swapaxes(0, 1)
             g2 = _grouped(gflat.reshape(o, -1), groups)
@@ -157,8 +161,8 @@ class Conv3d(Op):
             dcols = np.matmul(ctx.w.reshape(groups, o // groups, -1).swapaxes(1, 2), g2, out=scratch)
             dxp = np.empty((c, n, *ctx.xp_shape[2:]), g.dtype)  # channel-major: each tap adds whole (C, N, …) blocks
             if flat:
-                dcols = dcols.reshape(c, -1, n, span)
-                dflat = dxp.reshape(c, n, -1)
+                dcols = dcols.reshape(c, int(np.prod(kernel)), n, span)
+                dflat = dxp.reshape(c, n, int(np.prod(ctx.xp_shape[2:])))
                 offsets = _flat_offsets(kernel, dilation, ctx.xp_shape[3:])
 
                 def col2vol(rows):  # the input channels `rows` of dxp, taps added in order

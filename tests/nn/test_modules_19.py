@@ -546,20 +546,24 @@ def test_conv_transpose3d_output_size_matches_torch():
 
 @pytest.mark.parametrize("name,fn,shapes", [
     ("conv3d", lambda F, x, w, b: F.conv3d(x, w, b, stride=(1, 2, 1), padding=1), [(1, 2, 3, 4, 3), (2, 2, 2, 2, 2), (2,)]),
+    ("conv3d_stride_1", lambda F, x, w, b: F.conv3d(x, w, b, padding=(1, 0, 2), dilation=(1, 2, 1), groups=2),
+     [(2, 4, 3, 5, 2), (4, 2, 2, 2, 3), (4,)]),
     ("conv_transpose3d", lambda F, x, w, b: F.conv_transpose3d(x, w, b, stride=2, padding=1, output_padding=1),
      [(1, 2, 2, 3, 2), (2, 1, 2, 2, 2), (1,)]),
-], ids=["conv3d", "conv_transpose3d"])
+], ids=["conv3d", "conv3d_stride_1", "conv_transpose3d"])
 def test_conv3d_functional_matches_torch_and_gradchecks(name, fn, shapes):
     test_functional_matches_torch_and_gradchecks(name, fn, shapes, None)
 
 
-def test_conv3d_op_agrees_with_its_composite():
+@pytest.mark.parametrize("stride", [(2, 1, 1), (1, 1, 1)])
+def test_conv3d_op_agrees_with_its_composite(stride):
     """Conv3d's im2col + GEMM kernels and ``Conv3d.composite`` (conv2d per depth tap, which create_graph
-    differentiates): the same values and first-order gradients, strided, dilated, grouped, asymmetric pads."""
+    differentiates): the same values and first-order gradients, strided (the strided patch copy) or not (the flat
+    runs), dilated, grouped, asymmetric pads."""
     from ember.nn._functional.conv3d import Conv3d
 
     rng = np.random.default_rng(3)
-    opts = dict(stride=(2, 1, 1), pads=(1, 0, 0, 1, 2, 1), dilation=(1, 2, 1), groups=2)
+    opts = dict(stride=stride, pads=(1, 0, 0, 1, 2, 1), dilation=(1, 2, 1), groups=2)
     arrays = (rng.standard_normal((2, 4, 5, 6, 5)), rng.standard_normal((6, 2, 2, 3, 2)), rng.standard_normal(6))
     v = None
     results = []
@@ -571,6 +575,19 @@ def test_conv3d_op_agrees_with_its_composite():
         results.append([y.detach().numpy()] + [t.grad.numpy() for t in ts])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_conv3d_empty_batch_matches_torch():
+    """An empty batch through both patch layouts (stride 1: flat runs; strided: the strided copy)."""
+    for stride in (1, 2):
+        xe, xt = ember.zeros(0, 2, 3, 4, 5, requires_grad=True), torch.zeros(0, 2, 3, 4, 5, requires_grad=True)
+        we, wt = ember.ones(3, 2, 2, 2, 2, requires_grad=True), torch.ones(3, 2, 2, 2, 2, requires_grad=True)
+        ye, yt = EF.conv3d(xe, we, padding=1, stride=stride), TF.conv3d(xt, wt, padding=1, stride=stride)
+        assert tuple(ye.shape) == tuple(yt.shape)
+        ye.sum().backward()
+        yt.sum().backward()
+        assert tuple(xe.grad.shape) == tuple(xt.grad.shape)
+        assert_close(we.grad, wt.grad)
 
 
 def test_conv3d_errors_match_torch():

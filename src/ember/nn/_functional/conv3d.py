@@ -3,7 +3,10 @@
 ``Conv3d`` gathers the patches of the padded input with one strided view and one copy (split over the input
 channels on ember's threads, as its backward's col2im adds) into a matrix
 cols (C·kd·kh·kw, N·Do·Ho·Wo) and multiplies it by W (C_out, C·kd·kh·kw); its backward is dW = g·colsᵀ,
-db = Σ g and dx = col2im(Wᵀ·g) (kd·kh·kw strided adds over whole arrays). Its second derivatives come from
+db = Σ g and dx = col2im(Wᵀ·g) (kd·kh·kw strided adds over whole arrays). With stride 1 the columns are
+instead contiguous runs of each sample's flattened padded volume (``_flat_taps``): a memcpy per tap and a
+contiguous add per tap in col2im, for about (Hp·Wp)/(Ho·Wo) − 1 more GEMM columns (those in the padding,
+dropped from the output and zero in g). Its second derivatives come from
 ``Conv3d.composite``, the same convolution as a sum over the kd depth taps of conv2d on depth slices,
 
     out[n, o, z] = b[o] + Σ_i conv2d(xpad[n, :, z·s_d + i·d_d], W[:, :, i])[o],
@@ -61,10 +64,38 @@ def _tap(i, j, k, stride, dilation, out_sp):
         slice(t * dl, t * dl + (o - 1) * s + 1, s) for t, s, dl, o in zip((i, j, k), stride, dilation, out_sp))
 
 
+def _flat_offsets(kernel, dilation, hw):
+    """Where each kernel tap (i, j, k), in order, starts in a flattened padded volume of height and width ``hw``."""
+    (kd, kh, kw), (dd, dh, dw), (hp, wp) = kernel, dilation, hw
+    return [i * dd * hp * wp + j * dh * wp + k * dw for i in range(kd) for j in range(kh) for k in range(kw)]
+
+
+def _flat_taps(xp, kernel, dilation, out_sp):
+    """Stride-1 patches as contiguous runs: with each sample's padded volume flattened, tap (i, j, k) reads the
+    ``span`` = (Do − 1)·Hp·Wp + (Ho − 1)·Wp + Wo elements from its offset (``_flat_offsets``) on; output
+    (z, y, x) is column z·Hp·Wp + y·Wp + x of them (``_flat_outputs``), the other columns fall in the padding.
+    Returns the (C, kd, kh, kw, N, span) view and span."""
+    n, c = xp.shape[:2]
+    hp, wp = xp.shape[3:]
+    span = (out_sp[0] - 1) * hp * wp + (out_sp[1] - 1) * wp + out_sp[2]
+    flat = xp if xp.flags.c_contiguous else np.ascontiguousarray(xp)
+    st, item = flat.strides, flat.itemsize
+    taps = tuple(dl * a for dl, a in zip(dilation, (hp * wp * item, wp * item, item)))
+    return as_strided(flat, (c, *kernel, n, span), (st[1], *taps, st[0], item), writeable=False), span
+
+
+def _flat_outputs(a, hw, out_sp):
+    """The (…, Do, Ho, Wo) view of the outputs in (…, span) flat columns ``a`` (see ``_flat_taps``)."""
+    hp, wp = hw
+    item = a.itemsize
+    return as_strided(a, (*a.shape[:-1], *out_sp), (*a.strides[:-1], hp * wp * item, wp * item, item))
+
+
 class Conv3d(Op):
     """3-d cross-correlation: out = W ⋆ pad(x) + b, via cols[c, i, j, k, n, z, y, x] = xpad[n, c, z·s_d + i·d_d,
     y·s_h + j·d_h, x·s_w + k·d_w] and one matmul per group; the output is stored channel-major (C_out, N, ...), as
-    Conv2d's. Backward: dW = g·colsᵀ, db = Σ g, dx = col2im(Wᵀ·g). Options: stride, dilation (triples), pads
+    Conv2d's (stride 1: z·Hp·Wp + y·Wp + x per sample in place of (z, y, x), ``_flat_taps``). Backward: dW = g·colsᵀ,
+    db = Σ g, dx = col2im(Wᵀ·g). Options: stride, dilation (triples), pads
     (d_lo, d_hi, h_lo, h_hi, w_lo, w_hi), groups, recorded (False: no backward will read the patches).
     """
 
@@ -74,11 +105,15 @@ class Conv3d(Op):
         n, c = x.shape[:2]
         o, kernel = w.shape[0], w.shape[2:]
         out_sp = tuple((p - dl * (k - 1) - 1) // s + 1 for p, k, s, dl in zip(xp.shape[2:], kernel, stride, dilation))
-        kk, m = c * int(np.prod(kernel)), n * int(np.prod(out_sp))
-        st = xp.strides
-        view = as_strided(xp, (c, *kernel, n, *out_sp),
-                          (st[1], *(a * dl for a, dl in zip(st[2:], dilation)), st[0],
-                           *(a * s for a, s in zip(st[2:], stride))), writeable=False)
+        flat = stride == (1, 1, 1)
+        if flat:
+            view, span = _flat_taps(xp, kernel, dilation, out_sp)
+        else:
+            st = xp.strides
+            view = as_strided(xp, (c, *kernel, n, *out_sp),
+                              (st[1], *(a * dl for a, dl in zip(st[2:], dilation)), st[0],
+                               *(a * s for a, s in zip(st[2:], stride))), writeable=False)
+        kk, m = c * int(np.prod(kernel)), n * (span if flat else int(np.prod(out_sp)))
         buf = workspace.get((kk, m), x.dtype)
         copy_rows(buf.reshape(view.shape), view)  # (split over the input channels)
         cols = _grouped(buf, groups)
@@ -91,7 +126,9 @@ class Conv3d(Op):
             workspace.put(buf)
         else:
             ctx.cols, ctx.buf, ctx.w, ctx.x_shape, ctx.xp_shape = cols, buf, w, x.shape, xp.shape
-            ctx.x_contig = x.flags.c_contiguous
+            ctx.x_contig, ctx.span = x.flags.c_contiguous, span if flat else None
+        if flat:
+            return _flat_outputs(out.reshape(o, n, span), xp.shape[3:], out_sp).swapaxes(0, 1)
         return out.reshape(o, n, *out_sp).swapaxes(0, 1)
 
     def _free(self):  # the graph is done with this node: its patch buffer can serve the next step
@@ -105,26 +142,44 @@ class Conv3d(Op):
         stride, pads, dilation, groups = (ctx.options[k] for k in ("stride", "pads", "dilation", "groups"))
         n, c = ctx.x_shape[:2]
         out_sp = g.shape[2:]
-        g2 = _grouped(g.swapaxes(0, 1).reshape(o, -1), groups)  # (G, O/G, N·Do·Ho·Wo); free when channel-major
+        flat = stride == (1, 1, 1)
+        if flat:  # g in the flat layout of the patches, zeros at the columns that fall in the padding
+            span = ctx.span
+            gflat = np.zeros((o, n, span), g.dtype)
+            _flat_outputs(gflat, ctx.xp_shape[3:], out_sp)[...] = g.swapaxes(0, 1)
+            g2 = _grouped(gflat.reshape(o, -1), groups)
+        else:
+            g2 = _grouped(g.swapaxes(0, 1).reshape(o, -1), groups)  # (G, O/G, N·Do·Ho·Wo); free when channel-major
         inputs = ctx.inputs
         note_blas()
         dw = _weight_grad(g2, ctx.cols).reshape(ctx.w.shape) if inputs[1].requires_grad else None
-        db = g2.sum(axis=-1).reshape(o) if len(inputs) > 2 and inputs[2].requires_grad else None
+        db = g.sum(axis=(0, 2, 3, 4)) if len(inputs) > 2 and inputs[2].requires_grad else None
         dx = None
         if inputs[0].requires_grad:
             kernel = ctx.w.shape[2:]
             scratch = workspace.get(ctx.cols.shape, g.dtype)
             dcols = np.matmul(ctx.w.reshape(groups, o // groups, -1).swapaxes(1, 2), g2, out=scratch)
-            dcols = dcols.reshape(c, *kernel, n, *out_sp)
             dxp = np.empty((c, n, *ctx.xp_shape[2:]), g.dtype)  # channel-major: each tap adds whole (C, N, …) blocks
+            if flat:
+                dcols = dcols.reshape(c, int(np.prod(kernel)), n, span)
+                dflat = dxp.reshape(c, n, int(np.prod(ctx.xp_shape[2:])))
+                offsets = _flat_offsets(kernel, dilation, ctx.xp_shape[3:])
 
-            def col2vol(rows):  # the input channels `rows` of dxp, taps added in order
-                d = dxp[rows]
-                d[...] = 0
-                for i in range(kernel[0]):
-                    for j in range(kernel[1]):
-                        for k in range(kernel[2]):
-                            d[_tap(i, j, k, stride, dilation, out_sp)] += dcols[rows, i, j, k]
+                def col2vol(rows):  # the input channels `rows` of dxp, taps added in order
+                    d = dflat[rows]
+                    d[...] = 0
+                    for t, off in enumerate(offsets):
+                        d[:, :, off: off + span] += dcols[rows, t]
+            else:
+                dcols = dcols.reshape(c, *kernel, n, *out_sp)
+
+                def col2vol(rows):  # the input channels `rows` of dxp, taps added in order
+                    d = dxp[rows]
+                    d[...] = 0
+                    for i in range(kernel[0]):
+                        for j in range(kernel[1]):
+                            for k in range(kernel[2]):
+                                d[_tap(i, j, k, stride, dilation, out_sp)] += dcols[rows, i, j, k]
 
             row_blocks(col2vol, dcols)
             workspace.put(scratch)

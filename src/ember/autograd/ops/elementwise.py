@@ -809,6 +809,10 @@ def _compare(ufunc, name=None):
             x = as_tensor_arg(x)
         a, b = operands(x, y)
         if ordered and a._data.dtype.kind == "c":
+            try:
+                np.broadcast_shapes(a._data.shape, b._data.shape)  # (torch checks the shapes first)
+            except ValueError:
+                raise broadcast_error(a._data.shape, b._data.shape) from None
             raise not_implemented(f"{name}_cpu", a._data.dtype)
         return _wrap(ufunc(a._data, b._data))
 

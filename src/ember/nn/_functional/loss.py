@@ -620,7 +620,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         reduction: 'none' | 'batchmean' | 'sum' | 'mean' (the mean over all elements; torch warns). Default: 'mean'.
         log_target: the target is given in log space. Default: False.
 
-    Torch parity: matches torch.nn.functional.kl_div (values and gradients w.r.t. input and target).
+    Torch parity: matches torch.nn.functional.kl_div (values and gradients w.r.t. input and target), except the
+    target's gradient at y = 0: −x here (the gradient of the branch y·log y := 0), nan in torch (0/0 in its xlogy rule).
     Reference: Kullback & Leibler, "On Information and Sufficiency", Ann. Math. Statist. 1951.
     """
     input, target = _t(input), _t(target)

@@ -92,7 +92,8 @@ class Pow(Op):
     def backward(ctx, g):
         a, b, xp = ctx.a, ctx.b, xp_of(g)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ga = xp.where(b == 0, 0, g * cj(b * xp.power(a, b - 1)))  # 0 where b = 0 (also at a = 0), as torch
+            power = complex_power if dtype_of(a).kind == "c" and not isinstance(a, Tensor) else xp.power
+            ga = xp.where(b == 0, 0, g * cj(b * power(a, b - 1)))  # 0 where b = 0 (also at a = 0), as torch
             gb = g * cj(ctx.out * xp.log(a))
         gb = xp.where((a == 0) & _real_nonnegative(b), 0, gb)
         return ga, gb

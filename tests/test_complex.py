@@ -187,6 +187,8 @@ def _raised(fn):
     lambda L: L.ones(3, dtype=L.float16).masked_fill_(L.ones(3, dtype=L.bool), 2 + 1j),
     lambda L: L.ones(3, dtype=L.uint8).masked_fill(L.ones(3, dtype=L.bool), -2 + 0j),
     lambda L: L.ones(2, dtype=L.complex128) < L.ones(4, dtype=L.complex64),
+    lambda L: L.ones(2, dtype=L.int32).clamp_min_(L.ones(2, dtype=L.complex64, requires_grad=True)),
+    lambda L: L.ones(2, dtype=L.bool).clamp_(max=L.ones((), dtype=L.complex64, requires_grad=True)),
 ], ids=["imag-of-real", "view_as_real-of-real", "view_as_complex-size", "view_as_complex-stride",
         "view_as_complex-int", "complex-dtypes", "complex-ints", "complex-shapes", "polar-dtypes", "lt", "ge-scalar",
         "max", "min", "max-dim", "maximum", "clamp", "sign", "backward-of-complex", "floor", "ceil", "trunc",
@@ -196,7 +198,7 @@ def _raised(fn):
         "clamp_-float-complex", "clamp-int-complex-bound", "clamp_-int-complex-bound", "clamp_min-complex",
         "clamp_max-complex", "clamp_min_-complex", "fill_-uint8-negative-complex", "fill_-int-complex",
         "fill_-float-complex", "fill_-uint8-overflow", "masked_fill_-half-complex", "masked_fill-uint8-complex",
-        "lt-shapes-first"])
+        "lt-shapes-first", "clamp_min_-complex-bound-requiring-grad", "clamp_-bool-complex-bound-requiring-grad"])
 def test_complex_errors_match_torch(case):
     want, got = _raised(lambda: case(torch)), _raised(lambda: case(ember))
     assert isinstance(want, Exception) and isinstance(got, type(want)), (got, want)

@@ -98,6 +98,12 @@ ALLOWED = [
     Allowed("F.kl_div", "grad", lambda c, m: "grad of input 1" in m and (c.inputs[1] == 0).any(),
             "at a zero target torch's target gradient is nan (its xlogy(y, y) rule divides 0 by 0); ember reads "
             "y·log y as 0 there and gives the gradient of that branch, −x (its docstring says so)"),
+    Allowed("F.poisson_nll_loss", "grad", lambda c, m: "grad of input 1" in m and (c.inputs[1] == 0).any(),
+            "with full=True torch's target gradient is nan at a zero target (the Stirling term y·log y is computed "
+            "everywhere and masked afterwards: 0·log 0); ember computes it only where y > 1 (its docstring says so)"),
+    Allowed("clamp", "backward", lambda c, m: "not implemented for 'Complex" in m,
+            "torch's clamp backward compares x with a complex number bound (its ge on complex) and raises, though its "
+            "forward accepted the bound (a zero imaginary part: the real number); ember gives the gradient"),
     Allowed("where", "backward", lambda c, m: "input_is_complex == grad_is_complex" in m,
             "torch's backward of where(cond, real, complex) fails its own internal check (a torch limitation: its "
             "message asks for a report); ember gives the real input the real part of the gradient, as torch does for "

@@ -379,6 +379,9 @@ def zero_(self):
 def clamp_(self, min=None, max=None):
     if _needs_graph(self, min, max):
         self._check_inplace()
+        for b in (min, max):
+            if isinstance(b, Tensor) and b._data.dtype.kind == "c":  # (torch checks the cast before the kernel)
+                _check_castable(_dtype.result_np_dtype(self._data, b._data), self._data.dtype)
         return _record(self, E.clamp(self._snapshot(), min, max))
     if min is None and max is None:
         raise _errors.clamp_needs_a_bound()

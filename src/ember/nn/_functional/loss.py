@@ -663,7 +663,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         log_input, full, eps: see above. Defaults: True, False, 1e-8.
         reduction: 'none' | 'mean' | 'sum'. Default: 'mean'.
 
-    Torch parity: matches torch.nn.functional.poisson_nll_loss (values and gradients w.r.t. input and target).
+    Torch parity: matches torch.nn.functional.poisson_nll_loss (values and gradients w.r.t. input and target), except
+    the target's gradient at y = 0 with full=True: finite here (the Stirling term is computed only where y > 1), nan
+    in torch (it computes y·log y everywhere, then masks it).
     """
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)

@@ -168,11 +168,37 @@ def _raised(fn):
     lambda L: L.ones(0, 2, dtype=L.complex64).amax(0),
     lambda L: L.ones(2, dtype=L.complex64).abs_(),
     lambda L: L.ones(2, dtype=L.complex64, requires_grad=True).abs_(),
+    # (#17, found by the fuzzer: the autograd check of an empty result, clamp's number bounds, c10's conversion of a
+    # complex number, the shapes checked before the dtype)
+    lambda L: L.ones(0, 3, dtype=L.complex64, requires_grad=True).amax(1),
+    lambda L: L.ones(2, 0, dtype=L.complex128, requires_grad=True).amin(0, keepdim=True),
+    lambda L: L.ones(3).clamp(0.28 - 1.5j, 0),
+    lambda L: L.ones(3, dtype=L.float64).clamp(max=1j),
+    lambda L: L.ones(3).clone().clamp_(1j),
+    lambda L: L.ones(3, dtype=L.int64).clamp(1 + 0j),
+    lambda L: L.ones(3, dtype=L.int64).clone().clamp_(0, 1j),
+    lambda L: L.ones(3).clamp_min(1 + 0j),
+    lambda L: L.clamp_max(L.ones(3), 1j),
+    lambda L: L.ones(3).clone().clamp_min_(1j),
+    lambda L: L.ones(3, dtype=L.uint8).fill_(-2 + 0j),
+    lambda L: L.ones(3, dtype=L.int64).fill_(1j),
+    lambda L: L.ones(3).fill_(1j),
+    lambda L: L.ones(3, dtype=L.uint8).fill_(300),
+    lambda L: L.ones(3, dtype=L.float16).masked_fill_(L.ones(3, dtype=L.bool), 2 + 1j),
+    lambda L: L.ones(3, dtype=L.uint8).masked_fill(L.ones(3, dtype=L.bool), -2 + 0j),
+    lambda L: L.ones(2, dtype=L.complex128) < L.ones(4, dtype=L.complex64),
+    lambda L: L.ones(2, dtype=L.int32).clamp_min_(L.ones(2, dtype=L.complex64, requires_grad=True)),
+    lambda L: L.ones(2, dtype=L.bool).clamp_(max=L.ones((), dtype=L.complex64, requires_grad=True)),
 ], ids=["imag-of-real", "view_as_real-of-real", "view_as_complex-size", "view_as_complex-stride",
         "view_as_complex-int", "complex-dtypes", "complex-ints", "complex-shapes", "polar-dtypes", "lt", "ge-scalar",
         "max", "min", "max-dim", "maximum", "clamp", "sign", "backward-of-complex", "floor", "ceil", "trunc",
         "round", "relu", "amax", "amin-dim", "argmax", "argmin-dim", "max-0d", "max-empty", "max-empty-dim",
-        "max-dim-out-of-range", "amax-empty-dim", "abs_", "abs_-of-a-leaf"])
+        "max-dim-out-of-range", "amax-empty-dim", "abs_", "abs_-of-a-leaf", "amax-empty-result-requiring-grad",
+        "amin-empty-result-requiring-grad", "clamp-float-complex-bounds", "clamp-double-complex-max",
+        "clamp_-float-complex", "clamp-int-complex-bound", "clamp_-int-complex-bound", "clamp_min-complex",
+        "clamp_max-complex", "clamp_min_-complex", "fill_-uint8-negative-complex", "fill_-int-complex",
+        "fill_-float-complex", "fill_-uint8-overflow", "masked_fill_-half-complex", "masked_fill-uint8-complex",
+        "lt-shapes-first", "clamp_min_-complex-bound-requiring-grad", "clamp_-bool-complex-bound-requiring-grad"])
 def test_complex_errors_match_torch(case):
     want, got = _raised(lambda: case(torch)), _raised(lambda: case(ember))
     assert isinstance(want, Exception) and isinstance(got, type(want)), (got, want)
@@ -409,3 +435,59 @@ def test_the_backward_of_a_division_by_complex_zero_is_nan_without_a_warning_as_
         ember.view_as_real(oe).sum().backward()
     torch.view_as_real(ot).sum().backward()
     assert_close(ze.grad, zt.grad)
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: L.ones(0, 3, dtype=L.complex64).amax(1),
+    lambda L: L.ones(2, 0, dtype=L.complex128).amin(0, keepdim=True),
+    lambda L: L.tensor([-3.3, 1.6, 0.5]).clamp(1 + 0j),
+    lambda L: L.tensor([-3.3, 1.6, 0.5]).clone().clamp_(0, 1 + 0j),
+    lambda L: L.tensor([1, 2]).fill_(-2 + 0j),
+    lambda L: L.tensor([1, 2], dtype=L.uint8).fill_(-2),
+    lambda L: L.tensor([1, 2], dtype=L.uint8).fill_(1.5 + 0j),
+    lambda L: L.tensor([1, 2], dtype=L.uint8).masked_fill_(L.tensor([True, False]), 2 + 0j),
+    lambda L: L.tensor([-3.3, 1.6]).masked_fill(L.tensor([True, False]), 1 + 0j),
+    lambda L: L.tensor([True]).fill_(1j),
+], ids=["amax-empty", "amin-empty", "clamp-real-complex", "clamp_-real-complex", "fill_-int-real-complex",
+        "fill_-uint8-wraps", "fill_-uint8-complex-truncates", "masked_fill_-uint8-complex", "masked_fill-real-complex",
+        "fill_-bool-complex"])
+def test_complex_numbers_with_a_zero_imaginary_part_convert_as_torch(case):  # (#17, found by the fuzzer)
+    assert_close(case(ember), case(torch))
+
+
+_ZERO_BASES = {
+    "0j**real": lambda L, x: 0j ** x,
+    "0j**bool": lambda L, x: 0j ** (x > 0),
+    "int**complex-tensor": lambda L, x: L.tensor([0, 2, 0]) ** (x * (1 + 1j)),
+    "zero-complex**complex-tensor": lambda L, x: (x * 0).to(L.complex128) ** L.tensor([0j, 1 + 0j, 1j]),
+    "zero-complex**numbers": lambda L, x: [(x * 0).to(L.complex64) ** e for e in (-2 + 0j, -1.2, 1j, 0, 0j, 2.5)],
+    "pow_-complex": lambda L, x: (x * 0).to(L.complex128).pow_(L.tensor([0j, -1 + 0j, 1j])),
+    "pow_-complex-number-0": lambda L, x: (x * 0).to(L.complex128).pow_(0),
+}
+
+
+@pytest.mark.parametrize("name", list(_ZERO_BASES))
+def test_complex_powers_at_zero_bases_match_torch_in_values_and_gradients(name):
+    """torch's complex power is exp(b·log a): at a = 0 it is nan for b = 0 and inf+nanj for Re b < 0 (NumPy: 1 and
+    nan), and its exponent gradient at a = 0 is 0 only for a real b ≥ 0 (#17, found by the fuzzer)."""
+    x = np.array([-1.25, 1.5, 0.0])
+    oe, ot, (xe,), (xt,) = _both(lambda L, t: _ZERO_BASES[name](L, t), x)
+    outs_e, outs_t = (oe, ot) if isinstance(oe, list) else ([oe], [ot])
+    for e, t in zip(outs_e, outs_t):
+        assert_close(ember.view_as_real(e), torch.view_as_real(t))  # (inf and nan told apart, part by part)
+    if ot.requires_grad if not isinstance(ot, list) else False:
+        _real_loss(ember, oe).backward()
+        _real_loss(torch, ot).backward()
+        assert_close(xe.grad, xt.grad)
+
+
+@pytest.mark.parametrize("e", [0.32 - 1.5j, -2 + 0j, 1j, 2 + 0j])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_a_tensor_to_a_complex_number_has_torch_s_gradient(e, dtype, rng):  # (#17: TypeError float() of complex)
+    x = (rng.standard_normal(4) + (1j * rng.standard_normal(4) if dtype == np.complex128 else 0)).astype(dtype)
+    oe, ot, (xe,), (xt,) = _both(lambda L, t: t ** e, x)
+    assert_close(oe, ot)
+    _real_loss(ember, oe).backward()
+    _real_loss(torch, ot).backward()
+    assert_close(xe.grad, xt.grad)
+    assert gradcheck(lambda t: ember.view_as_real(t ** e), (ember.tensor(x, requires_grad=True),))

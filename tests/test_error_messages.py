@@ -104,6 +104,13 @@ CASES = [
     ("conv_kernel_too_large", lambda lib: lib.nn.functional.conv2d(lib.ones(1, 1, 2, 2), lib.ones(1, 1, 3, 3))),
     ("conv3d_kernel_too_large", lambda lib: lib.nn.functional.conv3d(lib.ones(1, 1, 2, 2, 2),
                                                                      lib.ones(1, 1, 3, 3, 3))),
+    ("conv_kernel_size", lambda lib: lib.nn.Conv2d(1, 3, 0)(lib.ones(1, 1, 4, 4))),  # (#17: uninitialised memory)
+    ("conv1d_kernel_size", lambda lib: lib.nn.functional.conv1d(lib.ones(1, 1, 4), lib.ones(3, 1, 0))),
+    ("conv3d_kernel_size", lambda lib: lib.nn.functional.conv3d(lib.ones(1, 1, 4, 4, 4), lib.ones(3, 1, 2, 0, 2))),
+    ("conv_transpose2d_kernel_size", lambda lib: lib.nn.functional.conv_transpose2d(lib.ones(1, 1, 4, 4),
+                                                                                    lib.ones(1, 3, 2, 0))),
+    ("conv_transpose3d_kernel_size", lambda lib: lib.nn.functional.conv_transpose3d(lib.ones(1, 1, 4, 4, 4),
+                                                                                    lib.ones(1, 3, 0, 2, 2))),
     ("pool_pad", lambda lib: lib.nn.functional.avg_pool2d(lib.ones(1, 1, 4, 4), 2, padding=2)),
     ("pool_divisor", lambda lib: lib.nn.functional.avg_pool2d(lib.ones(1, 1, 4, 4), 2, divisor_override=0)),
     ("embedding_index", lambda lib: lib.nn.functional.embedding(lib.tensor([3]), lib.ones(2, 2))),

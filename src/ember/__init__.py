@@ -120,11 +120,11 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 
 def clamp_min(input, min):
-    return clamp(input, min=min)
+    return input.clamp_min(min)
 
 
 def clamp_max(input, max):
-    return clamp(input, max=max)
+    return input.clamp_max(max)
 
 
 def detach(input):

@@ -164,6 +164,17 @@ def kernel_larger_than_input(padded, kernel) -> RuntimeError:
         f"({' x '.join(map(str, kernel))}). Kernel size can't be greater than actual input size")
 
 
+def conv_kernel_size(kernel) -> RuntimeError | None:
+    """The error of a convolution whose weight has a zero-size spatial dim (torch's slow kernels' check; a 1-d
+    kernel is read as height 1), or None when every size is positive."""
+    if all(k > 0 for k in kernel):
+        return None
+    if len(kernel) == 3:
+        return RuntimeError(f"kernel size should be greater than zero, but got: {' x '.join(map(str, kernel))} (TxHxW)")
+    kh, kw = (1, *kernel) if len(kernel) == 1 else kernel
+    return RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kh} kernel_width: {kw}")
+
+
 def pool_stride_zero() -> RuntimeError:
     return RuntimeError("stride should not be zero")
 

@@ -1,6 +1,8 @@
 """The differentiable primitives, grouped by kind, and their attachment to ``Tensor`` as methods."""
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from ... import _dtype, _errors
@@ -355,6 +357,8 @@ def copy_(self, src, non_blocking=False):
 
 
 def _fill(self, value):
+    if isinstance(value, (int, float, builtins.complex)) and not isinstance(value, bool):
+        value = checked_scalar(value, self._data.dtype)[()]  # torch's overflow check (−3 wraps into uint8)
     if _needs_graph(self, value):
         self._check_inplace()
         if isinstance(value, Tensor):
@@ -375,10 +379,20 @@ def zero_(self):
 def clamp_(self, min=None, max=None):
     if _needs_graph(self, min, max):
         self._check_inplace()
+        for b in (min, max):
+            if isinstance(b, Tensor) and b._data.dtype.kind == "c":  # (torch checks the cast before the kernel)
+                _check_castable(_dtype.result_np_dtype(self._data, b._data), self._data.dtype)
         return _record(self, E.clamp(self._snapshot(), min, max))
     if min is None and max is None:
         raise _errors.clamp_needs_a_bound()
     d = self._data
+    if not isinstance(min, Tensor) and not isinstance(max, Tensor):  # (number bounds: no promotion of a float tensor)
+        if d.dtype.kind == "f":
+            min, max = (None if b is None else E.clamp_number_bound(b) for b in (min, max))
+        elif isinstance(min, builtins.complex) or isinstance(max, builtins.complex):
+            src = _dtype.result_np_dtype(d, min if isinstance(min, builtins.complex) else max)
+            raise RuntimeError(f"result type {_dtype.scalar_name(src)} can't be cast to the desired output type "
+                               f"{_C_NAMES[d.dtype.name]}")
     try:
         if d.dtype.kind == "b":
             E.clamp(_wrap(d), min, max)  # torch's NotImplementedError for bool bounds of a bool tensor
@@ -480,6 +494,8 @@ def masked_fill_(self, mask, value):
         self._check_inplace()
         return _record(self, I.masked_fill(self._snapshot(), mask, value))
     I.masked_fill(_wrap(self._data), mask, value)  # validates
+    if isinstance(value, builtins.complex) and self._data.dtype.kind != "c":
+        value = checked_scalar(value, self._data.dtype)[()]  # (its real part, the check passed)
     self._data[np.broadcast_to(_arr(mask), self._data.shape)] = _operand(value, self._data)
     return _changed(self)
 
@@ -562,8 +578,8 @@ _INPLACE = {
     "sigmoid_": _unary_inplace(E.sigmoid, lambda a: E.Sigmoid.forward(E.Sigmoid.__new__(E.Sigmoid), a), True),
     "tanh_": _unary_inplace(E.tanh, np.tanh, float_result=True),
     "reciprocal_": _unary_inplace(E.reciprocal, lambda a: 1 / a, float_result=True),
-    "clamp_min_": lambda self, min: clamp_(self, min=min),
-    "clamp_max_": lambda self, max: clamp_(self, max=max),
+    "clamp_min_": lambda self, min: _no_complex_number_bound(min) or clamp_(self, min=min),
+    "clamp_max_": lambda self, max: _no_complex_number_bound(max) or clamp_(self, max=max),
     "addcmul_": addcmul_, "addcdiv_": addcdiv_, "lerp_": lerp_, "copy_": copy_, "fill_": fill_,
     "zero_": zero_, "clamp_": clamp_, "clip_": clamp_, "normal_": normal_, "uniform_": uniform_,
     "bernoulli_": bernoulli_, "exponential_": exponential_, "geometric_": geometric_, "cauchy_": cauchy_,
@@ -581,11 +597,19 @@ _INPLACE = {
 
 
 def _clamp_min(self, min):
+    _no_complex_number_bound(min)
     return E.clamp(self, min=min)
 
 
 def _clamp_max(self, max):
+    _no_complex_number_bound(max)
     return E.clamp(self, max=max)
+
+
+def _no_complex_number_bound(bound):
+    """clamp_min and clamp_max promote a tensor with their number bound, also a floating-point one (clamp does not)."""
+    if isinstance(bound, builtins.complex):
+        raise E.clamp_of_complex()
 
 
 def _new_like(fill):

@@ -32,18 +32,24 @@ def scalar_array(y, dt):
     return np.asarray(y, dtype=dt)
 
 
-_C10_INT_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
+_C10_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+              "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double"}
 
 
 def checked_scalar(y, dt):
-    """``scalar_array`` for the ops where torch checks the conversion (clamp's bounds, pow's exponent, masked_fill's
-    value): a number outside an integer dtype's range is RuntimeError; as c10's check, an unsigned dtype also
-    takes the ints −max … −1 (they wrap), but no negative float."""
+    """``scalar_array`` for the ops where torch checks the conversion (clamp's bounds, pow's exponent, fill_'s and
+    masked_fill's value): a number outside an integer dtype's range is RuntimeError; as c10's check, an unsigned
+    dtype also takes the ints −max … −1 (they wrap), but no negative float. A complex number converts to a real
+    dtype (bool aside) as its real part when its imaginary part is 0, else it is the same RuntimeError."""
+    if isinstance(y, complex) and dt.kind in "iuf":
+        if y.imag != 0:
+            raise _errors.int_overflow(_C10_NAMES[dt.name])
+        y = y.real
     if isinstance(y, (int, float)) and not isinstance(y, bool) and dt.kind in "iu":
         info = np.iinfo(dt)
         low = -info.max if dt.kind == "u" and isinstance(y, int) else info.min
         if not low <= y <= info.max:
-            raise _errors.int_overflow(_C10_INT_NAMES[dt.name])
+            raise _errors.int_overflow(_C10_NAMES[dt.name])
     return scalar_array(y, dt)
 
 

@@ -83,7 +83,8 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, a, b):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
-            out = np.power(a, b) if a.dtype.kind not in "iu" else _int_power(a, b)
+            kind = a.dtype.kind
+            out = _int_power(a, b) if kind in "iu" else complex_power(a, b) if kind == "c" else np.power(a, b)
         ctx.a, ctx.b, ctx.out = a, b, out
         return out
 
@@ -91,15 +92,29 @@ class Pow(Op):
     def backward(ctx, g):
         a, b, xp = ctx.a, ctx.b, xp_of(g)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ga = xp.where(b == 0, 0, g * cj(b * xp.power(a, b - 1)))  # 0 where b = 0 (also at a = 0), as torch
+            power = complex_power if dtype_of(a).kind == "c" and not isinstance(a, Tensor) else xp.power
+            ga = xp.where(b == 0, 0, g * cj(b * power(a, b - 1)))  # 0 where b = 0 (also at a = 0), as torch
             gb = g * cj(ctx.out * xp.log(a))
-        gb = xp.where((a == 0) & (_re(b) >= 0), 0, gb)
+        gb = xp.where((a == 0) & _real_nonnegative(b), 0, gb)
         return ga, gb
 
 
-def _re(b):
-    """The real part of a complex array or Tensor (masks compare it, as torch's complex rules do); ``b`` if real."""
-    return b.real if dtype_of(b).kind == "c" else b
+def _real_nonnegative(b):
+    """b ≥ 0, and for a complex b: Im b = 0 and Re b ≥ 0 (where torch's exponent gradient of 0 ** b is 0)."""
+    return (b.imag == 0) & (b.real >= 0) if dtype_of(b).kind == "c" else b >= 0
+
+
+def complex_power(a, b):
+    """a ** b for complex arrays as torch computes it, exp(b·log a): NumPy's power agrees except at a = 0, where
+    exp(b·log 0) with log 0 = −inf is nan for b = 0 (NumPy: 1), inf+nanj for Re b < 0 and 0 for Re b > 0."""
+    out = np.power(a, b)
+    zero = a == 0
+    if zero.any():
+        z = np.broadcast_to(zero, out.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            torch_value = np.exp(np.asarray(b) * np.log(np.asarray(a, dtype=out.dtype)))
+        out = np.where(z, torch_value, out).astype(out.dtype, copy=False)
+    return out
 
 
 def _int_power(a, b):
@@ -120,6 +135,8 @@ class PowScalar(Op):
         if e == 2:
             return a * a
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
+            if a.dtype.kind == "c" and e != 0:  # (a ** 0 is 1 everywhere, as torch)
+                return complex_power(a, np.asarray(e, dtype=a.dtype))
             return np.power(a, np.asarray(e, dtype=a.dtype) if a.dtype.kind == "f" else e)
 
     @staticmethod
@@ -130,7 +147,7 @@ class PowScalar(Op):
         if e == 0:
             return xp_of(g).zeros_like(g)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0 ** (e - 1) = inf for e < 1, as torch
-            return g * cj(e * a ** float(e - 1))
+            return g * cj(e * a ** (e - 1 if isinstance(e, complex) else float(e - 1)))
 
 
 class RPowScalar(Op):
@@ -139,17 +156,22 @@ class RPowScalar(Op):
     @staticmethod
     def forward(ctx, a, *, s):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
-            out = np.power(np.asarray(s, dtype=a.dtype), a)
+            base = np.asarray(s, dtype=a.dtype)
+            out = complex_power(base, a) if a.dtype.kind == "c" else np.power(base, a)
         ctx.out, ctx.s = out, s
+        if s == 0 and a.dtype.kind == "c":
+            ctx.zero_grad = _real_nonnegative(a)  # (a mask: where torch's gradient of 0 ** a is 0)
         return out
 
     @staticmethod
     def backward(ctx, g):
         s = ctx.s
         if dtype_of(ctx.out).kind == "c":
-            # the complex rule g·conj(s^a·log s), with the principal log (log 0 = −inf: nan, as torch)
+            # the complex rule g·conj(s^a·log s), with the principal log (log 0 = −inf: 0 where a is real ≥ 0,
+            # else nan, as torch)
             with np.errstate(invalid="ignore"):
-                return g * cj(ctx.out * (cmath.log(s) if s != 0 else -math.inf))
+                gx = g * cj(ctx.out * (cmath.log(s) if s != 0 else -math.inf))
+            return gx if s != 0 else xp_of(g).where(ctx.zero_grad, 0, gx)
         log_s = math.log(s) if s > 0 else (-math.inf if s == 0 else math.nan)  # -inf or nan for s ≤ 0, as torch
         with np.errstate(invalid="ignore", over="ignore"):
             gx = g * ctx.out * log_s
@@ -559,10 +581,13 @@ def check_scalar_exponent(dtype, e):
 
 
 def power_into(a, b, out, casting):
-    """``np.power(a, b, out=out)``, with torch's values for integers to negative integer powers (``_int_power``)."""
+    """``np.power(a, b, out=out)``, with torch's values for integers to negative integer powers (``_int_power``) and
+    at complex zero bases (``complex_power``)."""
     if a.dtype.kind in "iu" and np.asarray(b).dtype.kind in "iu":
         return np.copyto(out, _int_power(a, b), casting=casting)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and nan without a warning, as torch
+        if out.dtype.kind == "c" and (isinstance(b, np.ndarray) or b != 0):  # (a number 0: 1 everywhere, as torch)
+            return np.copyto(out, complex_power(a, np.asarray(b, dtype=out.dtype)), casting=casting)
         return np.power(a, b, out=out, casting=casting)
 
 
@@ -619,7 +644,7 @@ def relu(x):
     if x._data.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
     if x._data.dtype.kind == "c":  # (torch's relu is a clamp)
-        raise _clamp_of_complex()
+        raise clamp_of_complex()
     return Relu.apply(x)
 
 
@@ -687,25 +712,40 @@ def _no_complex_extremum(name, a):
         raise RuntimeError(f"{name} not implemented for complex tensors.")
 
 
-def _clamp_of_complex():
+def clamp_of_complex():
     """clamp (and relu, torch's clamp) of a complex tensor."""
     return NotImplementedError("clamp is not supported for complex types")
+
+
+def clamp_number_bound(v):
+    """A number bound of a floating-point tensor, as torch's clamp reads it (a double, no promotion): a complex
+    number with a zero imaginary part is its real part, another one cannot be converted (c10's overflow error)."""
+    if isinstance(v, complex):
+        if v.imag != 0:
+            raise _errors.int_overflow("double")
+        return v.real
+    return v
 
 
 @broadcasting
 def clamp(x, min=None, max=None):
     if x._data.dtype.kind == "c":
-        raise _clamp_of_complex()
+        raise clamp_of_complex()
     if min is None and max is None:
         raise _errors.clamp_needs_a_bound()
     from ... import _dtype
 
+    numbers = not isinstance(min, Tensor) and not isinstance(max, Tensor)
+    if numbers and x._data.dtype.kind == "f":
+        min, max = (None if v is None else clamp_number_bound(v) for v in (min, max))
     dt = x._data.dtype  # torch's result type of x, min and max
     for v in (min, max):
         if v is not None:
             proxy = x._data if x._data.ndim == 0 else np.empty((0,), dt)
             dt = _dtype.result_np_dtype(proxy.astype(dt, copy=False), v._data if isinstance(v, Tensor) else v)
-    if dt.kind == "c":  # a complex bound of a real tensor: torch's kernel for the bounds given
+    if dt.kind == "c" and numbers:  # an integer or bool tensor promoted by a complex number
+        raise clamp_of_complex()
+    if dt.kind == "c":  # a complex tensor bound of a real tensor: torch's kernel for the bounds given
         raise not_implemented("clamp_cpu" if min is not None and max is not None else
                               "maximum_cpu" if min is not None else "minimum_cpu", dt)
     if dt != x._data.dtype:
@@ -770,6 +810,10 @@ def _compare(ufunc, name=None):
             x = as_tensor_arg(x)
         a, b = operands(x, y)
         if ordered and a._data.dtype.kind == "c":
+            try:
+                np.broadcast_shapes(a._data.shape, b._data.shape)  # (torch checks the shapes first)
+            except ValueError:
+                raise broadcast_error(a._data.shape, b._data.shape) from None
             raise not_implemented(f"{name}_cpu", a._data.dtype)
         return _wrap(ufunc(a._data, b._data))
 

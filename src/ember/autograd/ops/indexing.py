@@ -267,7 +267,7 @@ def masked_fill(x, mask, value):
                 f"{value._data.ndim} dimension(s)."
             )
         value = value.item()
-    if isinstance(value, (int, float)) and x._data.dtype.kind in "iu":
+    if isinstance(value, (int, float, complex)) and x._data.dtype.kind in "iuf":
         value = checked_scalar(value, x._data.dtype)[()]  # torch's overflow check (−3 wraps into uint8)
     try:
         np.broadcast_shapes(m.shape, x._data.shape)

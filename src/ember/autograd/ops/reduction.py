@@ -326,7 +326,11 @@ def _amaxmin(x, dim, keepdim, largest, name):
             if x._data.shape[a] == 0:
                 raise _empty_dim(name, a if isinstance(dim, (tuple, list)) else d)
     if x._data.dtype.kind == "c":
-        raise not_implemented(f"{'max' if largest else 'min'}_values_cpu", x._data.dtype)
+        if x._data.size:
+            raise not_implemented(f"{'max' if largest else 'min'}_values_cpu", x._data.dtype)
+        if x.requires_grad and is_grad_enabled():  # (an empty result runs no kernel: torch's autograd check decides)
+            raise RuntimeError(f"{name} does not support automatic differentiation for outputs with complex dtype.")
+        return _wrap(np.amax(x._data, axis=axes, keepdims=keepdim))  # (empty)
     return AMaxMin.apply(x, axes=axes, keepdim=keepdim, largest=largest)
 
 

@@ -118,6 +118,8 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
     eff = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
     if any(p < e for p, e in zip(padded, eff)):
         raise _errors.kernel_larger_than_input(padded, eff)
+    if err := _errors.conv_kernel_size(kernel):
+        raise err
     op = C.Conv2d
     if nd == 1:  # the op takes the (N, C, L) arrays and views them with a height of 1
         op, stride, dilation, pads = C.Conv1d, (1, *stride), (1, *dilation), (0, 0, *pads)
@@ -169,6 +171,8 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
             parts += [f"dilation_{n}: {v}" for n, v in zip(dims, dilation)]
             raise RuntimeError("output padding must be smaller than either stride or dilation, but got " + " ".join(parts))
     kernel = weight._data.shape[2:]
+    if err := _errors.conv_kernel_size(kernel):
+        raise err
     out_sp = [
         (n - 1) * s - 2 * p + d * (k - 1) + op + 1
         for n, s, p, d, k, op in zip(input._data.shape[2:], stride, padding, dilation, kernel, output_padding)

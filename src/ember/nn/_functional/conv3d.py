@@ -232,6 +232,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     eff = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
     if any(p < e for p, e in zip(padded, eff)):
         raise _errors.kernel_larger_than_input(padded, eff)
+    if err := _errors.conv_kernel_size(kernel):
+        raise err
     y = _apply(input, weight, bias, stride, pads, dilation, groups)
     return y.squeeze(0) if unbatched else y
 
@@ -256,6 +258,9 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
             parts += [f"dilation_{n}: {v}" for n, v in zip(dims, dilation)]
             raise RuntimeError("output padding must be smaller than either stride or dilation, but got " + " ".join(parts))
     kernel = weight.shape[2:]
+    if 0 in kernel:  # (torch's check of the weight, conv_transpose3d's own wording)
+        raise RuntimeError("non-empty 5D (n_output_plane x n_input_plane x kernel_depth x kernel_height x "
+                           f"kernel_width) tensor expected for weight, but got: {list(weight.shape)}")
     out_sp = [(n - 1) * s - 2 * p + d * (k - 1) + op + 1
               for n, s, p, d, k, op in zip(input.shape[2:], stride, padding, dilation, kernel, output_padding)]
     if any(o <= 0 for o in out_sp):

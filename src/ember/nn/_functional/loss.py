@@ -620,7 +620,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         reduction: 'none' | 'batchmean' | 'sum' | 'mean' (the mean over all elements; torch warns). Default: 'mean'.
         log_target: the target is given in log space. Default: False.
 
-    Torch parity: matches torch.nn.functional.kl_div (values and gradients w.r.t. input and target).
+    Torch parity: matches torch.nn.functional.kl_div (values and gradients w.r.t. input and target), except the
+    target's gradient at y = 0: −x here (the gradient of the branch y·log y := 0), nan in torch (0/0 in its xlogy rule).
     Reference: Kullback & Leibler, "On Information and Sufficiency", Ann. Math. Statist. 1951.
     """
     input, target = _t(input), _t(target)
@@ -662,7 +663,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         log_input, full, eps: see above. Defaults: True, False, 1e-8.
         reduction: 'none' | 'mean' | 'sum'. Default: 'mean'.
 
-    Torch parity: matches torch.nn.functional.poisson_nll_loss (values and gradients w.r.t. input and target).
+    Torch parity: matches torch.nn.functional.poisson_nll_loss (values and gradients w.r.t. input and target), except
+    the target's gradient at y = 0 with full=True: finite here (the Stirling term is computed only where y > 1), nan
+    in torch (it computes y·log y everywhere, then masks it).
     """
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)

@@ -101,3 +101,12 @@ def assert_close(actual, expected, rtol=None, atol=None, check_dtype=True, msg="
         a.astype(wide), e.astype(wide), rtol=r if rtol is None else rtol, atol=t if atol is None else atol,
         equal_nan=True, err_msg=where,
     )
+
+
+def raised(fn):
+    """The exception fn() raises, or None (for tests that compare ember's exception with torch's)."""
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001  (the exception is the compared result)
+        return e
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _oracle import assert_close, torch
+from _oracle import assert_close, torch, raised
 
 import ember
 from ember.autograd import gradcheck, gradgradcheck
@@ -123,15 +123,6 @@ def test_view_as_real_and_view_as_complex_share_memory_and_round_trip(rng):
     assert_close(ember.view_as_complex(ember.tensor(x)[::2]), torch.view_as_complex(torch.tensor(x)[::2]))
 
 
-def _raised(fn):
-    """The exception fn() raises, or None."""
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001  (the exception is the compared result)
-        return e
-    return None
-
-
 @pytest.mark.parametrize("case", [
     lambda L: L.imag(L.ones(2)),
     lambda L: L.view_as_real(L.ones(2)),
@@ -200,7 +191,7 @@ def _raised(fn):
         "fill_-float-complex", "fill_-uint8-overflow", "masked_fill_-half-complex", "masked_fill-uint8-complex",
         "lt-shapes-first", "clamp_min_-complex-bound-requiring-grad", "clamp_-bool-complex-bound-requiring-grad"])
 def test_complex_errors_match_torch(case):
-    want, got = _raised(lambda: case(torch)), _raised(lambda: case(ember))
+    want, got = raised(lambda: case(torch)), raised(lambda: case(ember))
     assert isinstance(want, Exception) and isinstance(got, type(want)), (got, want)
     assert str(got).replace("ember.", "torch.") == str(want)  # (dtype reprs name their library)
 
@@ -392,7 +383,7 @@ def test_complex_solve_matches_torch_with_gradients(rng):
     lambda L: L.linalg.eig(L.ones(2, 2, dtype=L.float16)),
 ], ids=["not-square", "integer", "vector", "half"])
 def test_eig_errors_match_torch(case):
-    want, got = _raised(lambda: case(torch)), _raised(lambda: case(ember))
+    want, got = raised(lambda: case(torch)), raised(lambda: case(ember))
     assert isinstance(want, Exception) and isinstance(got, type(want)), (got, want)
     assert str(got).replace("ember.", "torch.") == str(want)  # (dtype reprs name their library)
 

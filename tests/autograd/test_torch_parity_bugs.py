@@ -47,59 +47,79 @@ def test_pow_at_zero_to_the_zero_has_torch_gradients_and_no_warning(recwarn):
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
-def _same(fn, *arrays, grad=True):
-    """fn on ember and on torch: equal values, dtypes and (for float inputs) gradients of the sum."""
+def _differences(fn, *arrays, grad=True):
+    """fn on ember and on torch: how they differ in values, dtypes and (for float inputs) gradients of the sum
+    (``assert_close``'s messages; empty when they agree)."""
+    found = []
+
+    def compare(actual, expected):
+        try:
+            assert_close(actual, expected)
+        except AssertionError as err:
+            found.append(str(err))
+
     es = [ember.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
     ts = [torch.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
     e, t = fn(es), fn(ts)
-    assert_close(e, t)
+    compare(e, t)
     if grad and t.requires_grad:
         (e * 1.5).sum().backward()
         (t * 1.5).sum().backward()
         for a, b in zip(es, ts):
-            assert_close(a.grad, b.grad)
+            compare(a.grad, b.grad)
+    return found
 
 
 @pytest.mark.parametrize("fn", [lambda x: x[0].cumsum(0), lambda x: x[0].cumsum(-1), lambda x: x[0].prod(0),
                                 lambda x: x[0].prod(-1, keepdim=True), lambda x: x[0].prod()])
 @pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
 def test_cumsum_and_prod_of_a_0d_tensor(fn, dtype):
-    _same(fn, np.array(3).astype(dtype))
+    assert not _differences(fn, np.array(3).astype(dtype))
 
 
 @pytest.mark.parametrize("args", [(-1,), (1,), (0, 1), (0,), (1, 2)])
 def test_flatten_with_an_empty_dim(args):
-    _same(lambda x: x[0].flatten(*args), np.zeros((0, 3, 3), np.float32))
-    _same(lambda x: x[0].flatten(*args), np.zeros((2, 0, 3), np.float32))
+    assert not _differences(lambda x: x[0].flatten(*args), np.zeros((0, 3, 3), np.float32))
+    assert not _differences(lambda x: x[0].flatten(*args), np.zeros((2, 0, 3), np.float32))
 
 
 @pytest.mark.parametrize("fn", [lambda x: x[0].softmax(1), lambda x: x[0].log_softmax(1), lambda x: x[0].softmax(0),
                                 lambda x: x[0].logsumexp(1), lambda x: x[0].logsumexp(0),
                                 lambda x: x[0].logsumexp((0, 1), keepdim=True)])
 def test_softmax_and_logsumexp_over_an_empty_dim(fn, recwarn):
-    _same(fn, np.zeros((3, 0), np.float32))
+    assert not _differences(fn, np.zeros((3, 0), np.float32))
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
-def _same_error(fn, *arrays):
-    """fn raises on torch and ember alike: the same exception class and message."""
+def _error_differences(fn, *arrays):
+    """fn raises on torch; how ember's exception differs from torch's in class and message (empty: none)."""
     with pytest.raises(Exception) as t:
         fn([torch.tensor(a) for a in arrays])
-    with pytest.raises(type(t.value)) as e:
-        fn([ember.tensor(a) for a in arrays])
-    assert type(e.value) is type(t.value) and str(e.value) == str(t.value)
+    return _unlike(t.value, lambda: fn([ember.tensor(a) for a in arrays]), exact_class=True)
+
+
+def _unlike(expected, call, exact_class):
+    """How the exception ``call()`` raises differs from ``expected`` (its class, or a subclass unless
+    ``exact_class``, and its message)."""
+    try:
+        call()
+    except Exception as err:
+        same_class = type(err) is type(expected) if exact_class else isinstance(err, type(expected))
+        return ([] if same_class else [f"class {type(err).__name__}, torch {type(expected).__name__}"]) + (
+            [] if str(err) == str(expected) else [f"message {str(err)!r}, torch {str(expected)!r}"])
+    return [f"ember raised nothing; torch raised {type(expected).__name__}: {expected}"]
 
 
 @pytest.mark.parametrize("sa, sb", [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 2)),
                                     ((2, 2, 3), (3, 2)), ((2, 2, 3), (2, 3, 2))])
 @pytest.mark.parametrize("db", ["float64", "int64", "bool"])
 def test_matmul_of_two_dtypes_raises(sa, sb, db):
-    _same_error(lambda x: x[0] @ x[1], np.ones(sa, np.float32), np.ones(sb, db))
+    assert not _error_differences(lambda x: x[0] @ x[1], np.ones(sa, np.float32), np.ones(sb, db))
 
 
 def test_outer_takes_vectors():
-    _same_error(lambda x: x[0].outer(x[1]), np.ones((2, 1), np.float32), np.ones(2, np.float32))
-    _same_error(lambda x: x[0].outer(x[1]), np.ones(2, np.float32), np.ones((1, 2), np.float32))
+    assert not _error_differences(lambda x: x[0].outer(x[1]), np.ones((2, 1), np.float32), np.ones(2, np.float32))
+    assert not _error_differences(lambda x: x[0].outer(x[1]), np.ones(2, np.float32), np.ones((1, 2), np.float32))
 
 
 _F = "torch.nn.functional"
@@ -119,7 +139,7 @@ def test_ops_that_torch_refuses_for_bool_or_integer_inputs(expr, dtype):
     try:
         expected = eval(expr, {"M": torch, "x": torch.tensor(a)})
     except Exception:
-        _same_error(lambda x: eval(expr, {"M": torch if isinstance(x[0], torch.Tensor) else ember, "x": x[0]}), a)
+        assert not _error_differences(lambda x: eval(expr, {"M": torch if isinstance(x[0], torch.Tensor) else ember, "x": x[0]}), a)
         return
     assert_close(eval(expr, {"M": ember, "x": ember.tensor(a)}), expected)
 
@@ -127,8 +147,8 @@ def test_ops_that_torch_refuses_for_bool_or_integer_inputs(expr, dtype):
 @pytest.mark.parametrize("dtype", ["bool", "int64", "int32"])
 def test_sign_and_logsumexp_of_bool_and_integers(dtype):
     a = np.array([1, 0, 1]).astype(dtype)
-    _same(lambda x: x[0].sign(), a)
-    _same(lambda x: x[0].logsumexp(0), a)
+    assert not _differences(lambda x: x[0].sign(), a)
+    assert not _differences(lambda x: x[0].logsumexp(0), a)
 
 
 @pytest.mark.parametrize("expr", ["x // y", "x % y", "x.remainder(y)", "x.floor_divide(y)", "x // 0", "x % 0",
@@ -139,7 +159,7 @@ def test_floor_division_and_remainder_by_zero(expr, dtype, recwarn):
     try:
         expected = eval(expr, {"x": torch.tensor(a), "y": torch.tensor(b)})
     except Exception:
-        _same_error(lambda t: eval(expr, {"x": t[0], "y": t[1]}), a, b)
+        assert not _error_differences(lambda t: eval(expr, {"x": t[0], "y": t[1]}), a, b)
         return
     assert_close(eval(expr, {"x": ember.tensor(a), "y": ember.tensor(b)}), expected)
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
@@ -147,8 +167,8 @@ def test_floor_division_and_remainder_by_zero(expr, dtype, recwarn):
 
 def test_remainder_has_torch_gradients():
     a, b = np.array([5.0, -5.0, 5.5, 0.0], np.float32), np.array([3.0, 3.0, -2.0, 2.0], np.float32)
-    _same(lambda x: x[0] % x[1], a, b)
-    _same(lambda x: x[0].remainder(1.5), a)
+    assert not _differences(lambda x: x[0] % x[1], a, b)
+    assert not _differences(lambda x: x[0].remainder(1.5), a)
 
 
 @pytest.mark.parametrize("expr", ["x // y", "7 % x", "7 // x"])
@@ -172,7 +192,7 @@ def test_reflected_bitwise_operators(expr, dtype):
     try:
         expected = eval(expr, {"x": torch.tensor(a)})
     except Exception:
-        _same_error(lambda t: eval(expr, {"x": t[0]}), a)
+        assert not _error_differences(lambda t: eval(expr, {"x": t[0]}), a)
         return
     assert_close(eval(expr, {"x": ember.tensor(a)}), expected)
 
@@ -185,7 +205,7 @@ def test_max_family_of_an_empty_tensor(expr, shape):
     try:
         expected = eval(expr, {"x": torch.tensor(a)})
     except Exception:
-        _same_error(lambda t: eval(expr, {"x": t[0]}), a)
+        assert not _error_differences(lambda t: eval(expr, {"x": t[0]}), a)
         return
     assert_close(eval(expr, {"x": ember.tensor(a)}), expected)
 
@@ -198,7 +218,7 @@ def test_pow_of_integers_and_bools(expr, dtype, recwarn):
     try:
         expected = eval(expr, {"x": torch.tensor(a), "y": torch.tensor(b)})
     except Exception:
-        _same_error(lambda t: eval(expr, {"x": t[0], "y": t[1]}), a, b)
+        assert not _error_differences(lambda t: eval(expr, {"x": t[0], "y": t[1]}), a, b)
         return
     assert_close(eval(expr, {"x": ember.tensor(a), "y": ember.tensor(b)}), expected)
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
@@ -206,27 +226,27 @@ def test_pow_of_integers_and_bools(expr, dtype, recwarn):
 
 @pytest.mark.parametrize("fn", [lambda x: x[0] / x[1], lambda x: x[0].var(), lambda x: x[0].std(0)])
 def test_division_by_zero_and_empty_variances_warn_nothing(fn, recwarn):
-    _same(fn, np.array([1.0, 2.0], np.float32), np.array([0.0, 2.0], np.float32))
-    _same(lambda x: fn([x[0], x[0]]), np.zeros(0, np.float32))
+    assert not _differences(fn, np.array([1.0, 2.0], np.float32), np.array([0.0, 2.0], np.float32))
+    assert not _differences(lambda x: fn([x[0], x[0]]), np.zeros(0, np.float32))
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
 @pytest.mark.parametrize("dtype", ["int64", "bool"])
 def test_softmax_of_an_empty_integer_tensor(dtype):
-    _same(lambda x: x[0].softmax(0), np.zeros((0, 2), dtype))
-    _same(lambda x: x[0].log_softmax(-1), np.zeros((0, 2), dtype))
+    assert not _differences(lambda x: x[0].softmax(0), np.zeros((0, 2), dtype))
+    assert not _differences(lambda x: x[0].log_softmax(-1), np.zeros((0, 2), dtype))
 
 
 @pytest.mark.parametrize("shape, dim", [((1, 0), 1), ((0, 2), 0), ((0,), 0)])
 def test_index_select_from_an_empty_dim(shape, dim):
-    _same_error(lambda t: t[0].index_select(dim, t[1]), np.zeros(shape, np.float32), np.array([0]))
-    _same(lambda t: t[0].index_select(dim, t[1]), np.zeros(shape, np.float32), np.zeros(0, np.int64))
+    assert not _error_differences(lambda t: t[0].index_select(dim, t[1]), np.zeros(shape, np.float32), np.array([0]))
+    assert not _differences(lambda t: t[0].index_select(dim, t[1]), np.zeros(shape, np.float32), np.zeros(0, np.int64))
 
 
 @pytest.mark.parametrize("fn", [lambda x: (-2.0) ** x[0], lambda x: 0.0 ** x[0], lambda x: x[0] ** 0.5,
                                 lambda x: x[0] ** -1.0, lambda x: x[0] ** 300.0])
 def test_pow_with_a_number_has_torch_gradients_without_warnings(fn, recwarn):
-    _same(fn, np.array([0.0, 1.0, -1.5, 2.0], np.float32))
+    assert not _differences(fn, np.array([0.0, 1.0, -1.5, 2.0], np.float32))
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
@@ -238,7 +258,7 @@ def test_a_number_exponent_is_checked_as_torch_by_pow_and_pow_(dtype, e, method)
     try:
         expected = getattr(torch.tensor(x), method)(e)
     except RuntimeError:
-        _same_error(lambda t: getattr(t[0].clone(), method)(e), x)
+        assert not _error_differences(lambda t: getattr(t[0].clone(), method)(e), x)
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
@@ -247,14 +267,14 @@ def test_a_number_exponent_is_checked_as_torch_by_pow_and_pow_(dtype, e, method)
 
 @pytest.mark.parametrize("dtype", ["int64", "bool"])
 def test_bce_with_logits_of_integer_logits(dtype):
-    _same_error(lambda t: t[0].__class__ and (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional
+    assert not _error_differences(lambda t: t[0].__class__ and (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional
                 .binary_cross_entropy_with_logits(t[0], t[1]), np.array([1, 0]).astype(dtype),
                 np.array([0.5, 1.0], np.float32))
 
 
 @pytest.mark.parametrize("fn", [lambda t: t[0].T, lambda t: t[0].masked_select(t[1]), lambda t: t[0].clone().copy_(t[2])])
 def test_0d_tensors_through_permute_and_expand(fn):
-    _same(fn, np.array(1.5, np.float32), np.array(True), np.array(2.0, np.float32))
+    assert not _differences(fn, np.array(1.5, np.float32), np.array(True), np.array(2.0, np.float32))
 
 
 @pytest.mark.parametrize("expr", ["x.clone().add_(y)", "x.clone().__iadd__(y)", "x.clone().mul_(y)", "x.clone().neg_()",
@@ -299,7 +319,7 @@ def test_casts_to_integers_are_not_differentiable(expr):
 @pytest.mark.parametrize("shape, index", [((3,), [5]), ((3, 2), [1, -1]), ((3, 2, 2), [7, 5]), ((3, 2), [0, -3])])
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_index_select_out_of_range(shape, index, dim):
-    _same_error(lambda t: t[0].index_select(dim, t[1]), np.zeros(shape, np.float32), np.array(index))
+    assert not _error_differences(lambda t: t[0].index_select(dim, t[1]), np.zeros(shape, np.float32), np.array(index))
 
 
 @pytest.mark.parametrize("expr", ["x.clamp(min=M.tensor([1]))", "x.clamp(0, 1)", "x.clamp(min=0)", "x.clamp(max=1)",
@@ -330,7 +350,7 @@ def test_take_along_dim_broadcasts(ishape, dim):
     try:
         expected = torch.take_along_dim(torch.tensor(x), torch.tensor(idx), dim)
     except Exception:
-        _same_error(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).take_along_dim(t[0], t[1], dim), x, idx)
+        assert not _error_differences(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).take_along_dim(t[0], t[1], dim), x, idx)
         return
     xe = ember.tensor(x, requires_grad=True)
     out = ember.take_along_dim(xe, ember.tensor(idx), dim)
@@ -351,24 +371,24 @@ def test_chunk_of_an_empty_dim(shape, chunks, dim):
 
 
 def test_argmax_of_a_0d_tensor_checks_dim():
-    _same_error(lambda t: t[0].argmin(2), np.array(1.5, np.float32))
-    _same(lambda t: t[0].argmin(-1), np.array(1.5, np.float32))
+    assert not _error_differences(lambda t: t[0].argmin(2), np.array(1.5, np.float32))
+    assert not _differences(lambda t: t[0].argmin(-1), np.array(1.5, np.float32))
 
 
 def test_clamp_with_tensor_bounds_that_do_not_broadcast():
-    _same_error(lambda t: t[0].clamp(min=t[1]), np.ones(2, np.int64), np.ones(3, np.float32))
+    assert not _error_differences(lambda t: t[0].clamp(min=t[1]), np.ones(2, np.int64), np.ones(3, np.float32))
 
 
 @pytest.mark.parametrize("dtypes", [("float32", "float32"), ("bool", "float64"), ("float32", "int64")])
 def test_cat_with_empty_vectors_keeps_them_in_the_graph(dtypes):
-    _same(lambda t: ember.cat(t) if isinstance(t[0], ember.Tensor) else torch.cat(t),
+    assert not _differences(lambda t: ember.cat(t) if isinstance(t[0], ember.Tensor) else torch.cat(t),
           np.zeros(0, dtypes[0]), np.array([1.5, 2.0]).astype(dtypes[1]))
 
 
 @pytest.mark.parametrize("dtypes", [("float64", "float32"), ("float32", "float64"), ("int64", "float32")])
 def test_binary_cross_entropy_takes_one_dtype(dtypes):
     a, b = np.array([0.2, 0.9]).astype(dtypes[0]), np.array([0.0, 1.0]).astype(dtypes[1])
-    _same_error(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional
+    assert not _error_differences(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional
                 .binary_cross_entropy(t[0], t[1]), a, b)
 
 
@@ -379,25 +399,25 @@ def test_float_valued_inplace_methods_on_integer_tensors(method, dtype):
     try:
         expected = getattr(torch.tensor(a), method)()
     except Exception:
-        _same_error(lambda t: getattr(t[0], method)(), a)
+        assert not _error_differences(lambda t: getattr(t[0], method)(), a)
         return
     assert_close(getattr(ember.tensor(a), method)(), expected)
 
 
 @pytest.mark.parametrize("dtypes", [("int64", "float32"), ("float64", "float32"), ("float32", "float64")])
 def test_mse_loss_promotes_like_torch(dtypes):
-    _same(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional.mse_loss(t[0], t[1]),
+    assert not _differences(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional.mse_loss(t[0], t[1]),
           np.array([1, -3]).astype(dtypes[0]), np.array([0.5, 2.0]).astype(dtypes[1]))
 
 
 @pytest.mark.parametrize("sb", [(1, 3, 2), (2, 4, 2), (1, 0, 2)])
 def test_bmm_does_not_broadcast(sb):
-    _same_error(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).bmm(t[0], t[1]),
+    assert not _error_differences(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).bmm(t[0], t[1]),
                 np.ones((2, 3, 3) if sb[1] else (2, 0, 0), np.float32), np.ones(sb, np.float32))
 
 
 def test_smooth_l1_loss_of_a_bool_input_promotes():
-    _same(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional.smooth_l1_loss(t[0], t[1]),
+    assert not _differences(lambda t: (torch if isinstance(t[0], torch.Tensor) else ember).nn.functional.smooth_l1_loss(t[0], t[1]),
           np.array([True, False]), np.array([0.5, 2.0], np.float32))
 
 
@@ -568,13 +588,11 @@ def test_subtracting_two_bool_tensors_has_torch_s_message():
     assert str(e.value) == str(t.value)
 
 
-def _same_module_error(fn):
-    """fn(module) raises in torch; ember raises the same class with the same message."""
+def _module_error_differences(fn):
+    """fn(module) raises in torch; how ember's exception differs (a subclass is accepted; the message must match)."""
     with pytest.raises(Exception) as t:
         fn(torch)
-    with pytest.raises(type(t.value)) as e:
-        fn(ember)
-    assert str(e.value) == str(t.value)
+    return _unlike(t.value, lambda: fn(ember), exact_class=False)
 
 
 @pytest.mark.parametrize("xs, ms", [((2, 4), (3,)), ((4, 2), (3, 1)), ((2, 3), (2, 2))])
@@ -584,7 +602,7 @@ def test_masks_that_do_not_broadcast_raise_torch_s_error(xs, ms, how):
         x, m = M.zeros(*xs), M.zeros(*ms, dtype=M.bool)
         return x.masked_select(m) if how == "masked_select" else x.masked_fill(m, 1.0)
 
-    _same_module_error(fn)
+    assert not _module_error_differences(fn)
 
 
 def M_TENSOR_1(M):
@@ -611,7 +629,7 @@ def test_clamp_inplace_into_a_lower_dtype_raises_torch_s_error(make, kw):
         args = {k: (v(M) if callable(v) else v) for k, v in kw.items()}
         return make(M).clamp_(**args)
 
-    _same_module_error(fn)
+    assert not _module_error_differences(fn)
 
 
 @pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
@@ -634,7 +652,7 @@ def test_a_0d_target_of_another_dtype_promotes_as_a_broadcast_one(name, dx, dy, 
 
 
 def test_soft_margin_loss_is_not_differentiable_in_its_target():
-    _same_module_error(lambda M: M.nn.functional.soft_margin_loss(M.tensor([0.5, -1.0]), M.ones(2, requires_grad=True)))
+    assert not _module_error_differences(lambda M: M.nn.functional.soft_margin_loss(M.tensor([0.5, -1.0]), M.ones(2, requires_grad=True)))
 
 
 @pytest.mark.parametrize("margin", [1.0, 0.5, 2.5])
@@ -647,11 +665,11 @@ def test_hinge_embedding_loss_of_integers_truncates_the_margin_and_keeps_the_dty
 
 
 def test_the_mean_of_an_empty_integer_loss_raises_torch_s_error():
-    _same_module_error(lambda M: M.nn.functional.hinge_embedding_loss(M.tensor([], dtype=M.int64), M.ones(0)))
+    assert not _module_error_differences(lambda M: M.nn.functional.hinge_embedding_loss(M.tensor([], dtype=M.int64), M.ones(0)))
 
 
 def test_poisson_nll_loss_full_with_a_bool_target_raises_torch_s_error():
-    _same_module_error(lambda M: M.nn.functional.poisson_nll_loss(M.tensor([0.5]), M.tensor([True]), full=True))
+    assert not _module_error_differences(lambda M: M.nn.functional.poisson_nll_loss(M.tensor([0.5]), M.tensor([True]), full=True))
 
 
 
@@ -705,12 +723,12 @@ def test_integer_sums_and_products_are_int64(dtype, reduce):
 
 
 def test_hardtanh_of_an_unsigned_tensor_refuses_negative_limits():
-    _same_error(lambda x: torch.nn.functional.hardtanh(x[0]) if isinstance(x[0], torch.Tensor)
+    assert not _error_differences(lambda x: torch.nn.functional.hardtanh(x[0]) if isinstance(x[0], torch.Tensor)
                 else ember.nn.functional.hardtanh(x[0]), np.array([1, 2], np.uint8))
 
 
 def test_bool_pow_checks_the_shapes_before_the_dtype():
-    _same_error(lambda x: x[0].pow(x[1]), np.ones((2, 3), bool), np.ones((5,), bool))
+    assert not _error_differences(lambda x: x[0].pow(x[1]), np.ones((2, 3), bool), np.ones((5,), bool))
 
 
 def test_log1p_backward_at_minus_one_is_inf_without_a_warning():

@@ -192,12 +192,6 @@ def _pad_key(mask):
     return S.cat([mask, zeros], -1)
 
 
-def _linear(x, weight, bias):
-    """x·Wᵀ + b over the last dim: ops.linalg's fused ``Linear`` (one GEMM over all leading dims, the bias added in
-    place, its gradient one sum)."""
-    return L.linear(x, weight, bias)
-
-
 def _project(query, key, value, embed_dim, in_proj_weight, in_proj_bias, use_separate, q_w, k_w, v_w):
     """The input projections q = query·W_qᵀ + b_q, k = ..., v = ...; self-attention runs one GEMM with the
     packed (3E, E) weight."""
@@ -205,7 +199,7 @@ def _project(query, key, value, embed_dim, in_proj_weight, in_proj_bias, use_sep
         if in_proj_weight is None:
             raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
         if query is key and key is value:
-            proj = _linear(query, in_proj_weight, in_proj_bias)
+            proj = L.linear(query, in_proj_weight, in_proj_bias)
             return proj[..., :embed_dim], proj[..., embed_dim:2 * embed_dim], proj[..., 2 * embed_dim:]
         q_w, k_w, v_w = (in_proj_weight[i * embed_dim:(i + 1) * embed_dim] for i in range(3))
     else:
@@ -214,7 +208,7 @@ def _project(query, key, value, embed_dim, in_proj_weight, in_proj_bias, use_sep
                 raise AssertionError(f"use_separate_proj_weight is True but {name}_proj_weight is None")
     biases = (None,) * 3 if in_proj_bias is None else \
         tuple(in_proj_bias[i * embed_dim:(i + 1) * embed_dim] for i in range(3))
-    return tuple(_linear(x, w, b) for x, w, b in zip((query, key, value), (q_w, k_w, v_w), biases))
+    return tuple(L.linear(x, w, b) for x, w, b in zip((query, key, value), (q_w, k_w, v_w), biases))
 
 
 def _heads(x, n, num_heads, head_dim):
@@ -353,7 +347,7 @@ def _multi_head_attention(query, key, value, embed_dim_to_check, num_heads, in_p
     else:
         out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
         weights = None
-    out = _linear(S.transpose(out, 1, 2).reshape(n, tgt_len, embed_dim), out_proj_weight, out_proj_bias)
+    out = L.linear(S.transpose(out, 1, 2).reshape(n, tgt_len, embed_dim), out_proj_weight, out_proj_bias)
     if weights is not None and average_attn_weights:
         weights = weights.mean(dim=1)
     if not is_batched:

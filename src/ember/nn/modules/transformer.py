@@ -19,7 +19,7 @@ import numpy as np
 from ...tensor import _wrap
 from .. import init
 from .._functional import activation as F
-from .._functional.attention import _canonical_mask, _causal_bias, _linear
+from .._functional.attention import _canonical_mask, _causal_bias
 from .attention import MultiheadAttention
 from .container import ModuleList
 from .dropout import Dropout
@@ -84,10 +84,10 @@ class _Layer(Module):
         return self.dropout1(x)
 
     def _ff_block(self, x, dropout):
-        # linear1 / linear2 through _linear (2-D GEMMs, the faster weight gradient: see its docstring); their
-        # modules' hooks are not called, as in torch's fused fast path
-        h = self.dropout(self.activation(_linear(x, self.linear1.weight, self.linear1.bias)))
-        return dropout(_linear(h, self.linear2.weight, self.linear2.bias))
+        # linear1 / linear2 as the fused linear op on their parameters; their modules' hooks are not called, as in
+        # torch's fused fast path
+        h = self.dropout(self.activation(F.linear(x, self.linear1.weight, self.linear1.bias)))
+        return dropout(F.linear(h, self.linear2.weight, self.linear2.bias))
 
 
 class TransformerEncoderLayer(_Layer):

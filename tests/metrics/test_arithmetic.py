@@ -57,6 +57,18 @@ def test_binary_operators_between_metrics_and_numbers_match_torchmetrics(op):
 @pytest.mark.parametrize("op", [operator.abs, operator.neg, operator.pos], ids=["abs", "neg", "pos"])
 def test_unary_operators_match_torchmetrics(op):
     _run(op(em.MeanSquaredError()), op(torchmetrics.MeanSquaredError()))
+    # a mean squared error is never negative, so on it abs looks like the identity and -abs like plain negation;
+    # a negative mean tells them apart.
+    # As in torchmetrics, +m is abs(m) and -m is -abs(m) (ember's _arithmetic.py says so).
+    values = _batches()[0][0] - 2.0
+    ours, ref = op(em.MeanMetric()), op(torchmetrics.MeanMetric())
+    ours.update(values)
+    ref.update(tt(values))
+    mean = float(np.mean(values, dtype=np.float64))
+    assert mean < 0
+    expected = {operator.abs: abs(mean), operator.pos: abs(mean), operator.neg: -abs(mean)}[op]
+    assert_close(ours.compute(), ref.compute(), "signed compute")
+    assert_close(ours.compute(), np.float32(expected), "signed compute against torchmetrics' definition")
 
 
 def test_indexing_and_bitwise_match_torchmetrics():

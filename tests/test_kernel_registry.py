@@ -97,3 +97,60 @@ def test_fast_variant_matches_its_reference(kernel):
                     _assert_same(g, w, rtol, f"{what} argument {j}")
             cases += 1
     assert cases, f"{kernel.name}: its example yields no inputs"
+
+
+_HALF = {  # every layer with a numba kernel, on float16 (numba has no float16: these take the NumPy path)
+    "relu": lambda L, x: L.nn.functional.relu(x),
+    "relu6": lambda L, x: L.nn.functional.relu6(x),
+    "hardtanh": lambda L, x: L.nn.functional.hardtanh(x),
+    "hardswish": lambda L, x: L.nn.functional.hardswish(x),
+    "clamp": lambda L, x: x.clamp(-0.5, 0.5),
+    "conv1d": lambda L, x: L.nn.functional.conv1d(x.reshape(2, 4, 12), x.reshape(-1)[:24].reshape(2, 4, 3)),
+    "conv2d": lambda L, x: L.nn.functional.conv2d(x.reshape(2, 2, 4, 6), x.reshape(-1)[:36].reshape(2, 2, 3, 3),
+                                                  padding=1),
+    "conv_transpose2d": lambda L, x: L.nn.functional.conv_transpose2d(x.reshape(2, 2, 4, 6),
+                                                                      x.reshape(-1)[:36].reshape(2, 2, 3, 3)),
+    "max_pool2d": lambda L, x: L.nn.functional.max_pool2d(x.reshape(2, 2, 4, 6), 2),
+    "unfold": lambda L, x: L.nn.functional.unfold(x.reshape(2, 2, 4, 6), 2),
+    "instance_norm": lambda L, x: L.nn.functional.instance_norm(x.reshape(2, 2, 4, 6)),
+    "grid_sample": lambda L, x: L.nn.functional.grid_sample(x.reshape(2, 2, 4, 6), x.reshape(2, 4, 6, 2) / 4,
+                                                            align_corners=False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HALF))
+def test_float16_takes_the_numpy_path_and_matches_torch(name, rng):
+    """float16 layers run with the kernels switched on (they raised numba's NotImplementedError: float16) and give
+    torch's float16 values and gradients (float16 tolerance: torch accumulates in float32 inside some kernels)."""
+    torch = pytest.importorskip("torch")
+    import ember
+
+    x = rng.standard_normal(96).astype(np.float16)
+    outs, grads = [], []
+    for L in (ember, torch):
+        t = L.tensor(x, requires_grad=True)
+        out = _HALF[name](L, t)
+        out.backward(L.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)).astype(np.float16)))
+        outs.append(out.detach().numpy().astype(np.float32))
+        grads.append(t.grad.numpy().astype(np.float32))
+        assert str(out.dtype).endswith("float16")
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-2, atol=1e-2)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-2, atol=2e-2)
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_float16_recurrent_layers_take_the_numpy_path(mode, rng):
+    torch = pytest.importorskip("torch")
+    import ember
+
+    t_layer = getattr(torch.nn, mode)(3, 4).half()
+    e_layer = getattr(ember.nn, mode)(3, 4).half()
+    e_layer.load_state_dict({k: ember.tensor(v.numpy()) for k, v in t_layer.state_dict().items()})
+    x = rng.standard_normal((5, 2, 3)).astype(np.float16)
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    got, want = e_layer(xe)[0], t_layer(xt)[0]
+    assert got.dtype == ember.float16
+    got.sum().backward()
+    want.sum().backward()
+    for e, t in ((got.detach(), want.detach()), (xe.grad, xt.grad)):
+        np.testing.assert_allclose(e.numpy().astype(np.float32), t.numpy().astype(np.float32), rtol=1e-2, atol=1e-2)

@@ -54,6 +54,15 @@ def available() -> bool:
     return module() is not None
 
 
+FLOATS = ("float32", "float64")  # the float dtypes the kernels are compiled for (numba has no float16)
+
+
+def takes(dtype) -> bool:
+    """Whether the float kernels take arrays of ``dtype``: float32 and float64. float16 arrays (numba cannot type
+    them), like integer ones, take the NumPy path."""
+    return dtype.char in ("f", "d")
+
+
 def set_enabled(flag) -> bool:
     """Turn the numba kernels on or off; returns the previous setting."""
     global _enabled
@@ -95,7 +104,7 @@ _REGISTRY: dict[Callable, Kernel] = {}
 
 
 def fast_variant_of(reference, *, example, parallel: bool | None = False, fastmath: Any = False, nogil=False,
-                    error_model=None, helpers=(), dtypes=("float32", "float64"), rtol=None, why="", call=None,
+                    error_model=None, helpers=(), dtypes=FLOATS, rtol=None, why="", call=None,
                     scratch=()):
     """Decorator: register the decorated loop as the fast variant of ``reference`` (see the module docstring).
 

@@ -147,7 +147,7 @@ def test_max_pool_numba_and_numpy_paths_agree(rng):
     from ember import _numba
     from ember.autograd.ops import _conv_kernels
 
-    if _conv_kernels.pool_kernels((2, 2), (2, 2), (1, 1)) is None:
+    if _conv_kernels.pool_kernels((2, 2), (2, 2), (1, 1), np.dtype(np.float64)) is None:
         pytest.skip("numba is not installed (the `fast` extra) or EMBER_DISABLE_NUMBA is set")
     x = rng.integers(0, 4, (3, 4, 9, 10)).astype(np.float64)  # ties
     x[0, 0, 1, 1] = x[1, 2, 5, 5] = np.nan

@@ -42,21 +42,21 @@ def supported(geometry) -> bool:
     return max(kh, kw) <= 7 and max(sh, sw) <= 4 and max(dh, dw) <= 3
 
 
-def pool_kernels(kernel, stride, dilation):
-    """(pool_max, pool_max_backward) for one geometry, or None (no numba, or an unsupported geometry)."""
-    return _kernels((_pool_max, _pool_max_backward), (*kernel, *stride, *dilation))
+def pool_kernels(kernel, stride, dilation, dtype):
+    """(pool_max, pool_max_backward) for one geometry, or None (no numba, an unsupported geometry or dtype)."""
+    return _kernels((_pool_max, _pool_max_backward), (*kernel, *stride, *dilation), dtype)
 
 
-def patch_kernels(kernel, stride, dilation):
-    """(im2col, col2im) for one geometry, or None (no numba, or an unsupported geometry)."""
-    return _kernels((_im2col, _col2im), (*kernel, *stride, *dilation))
+def patch_kernels(kernel, stride, dilation, dtype):
+    """(im2col, col2im) for one geometry, or None (no numba, an unsupported geometry or dtype)."""
+    return _kernels((_im2col, _col2im), (*kernel, *stride, *dilation), dtype)
 
 
 _BY_GEOMETRY: dict = {}  # (fns, geometry) -> compiled kernels: one lookup per call (convolutions call per layer)
 
 
-def _kernels(fns, geometry):
-    if not _numba.available() or not supported(geometry):
+def _kernels(fns, geometry, dtype):
+    if not _numba.takes(dtype) or not _numba.available() or not supported(geometry):
         return None
     found = _BY_GEOMETRY.get((fns, geometry))
     if found is None:

@@ -41,13 +41,14 @@ from ... import _numba
 from ..._numba import fast_variant_of
 
 
-def _kernel(fn):
-    return _numba.compiled(fn)  # registered at the end of this file
+def _kernel(fn, a):
+    """``fn`` compiled (registered at the end of this file), or None: no numba, or ``a``'s dtype is not the kernels'."""
+    return _numba.compiled(fn) if _numba.takes(a.dtype) else None
 
 
 def add_step(z, bias, hw):
     """z = (z + bias) + hw in place: a step's pre-activations from its input projection, bias and product."""
-    kernel = _kernel(_add_step)
+    kernel = _kernel(_add_step, z)
     if kernel is not None:
         return kernel(z, bias, hw)
     z += bias
@@ -56,7 +57,7 @@ def add_step(z, bias, hw):
 
 def lstm_cell(z, c, c_prev):
     """The gates and the cell state of one step; see the module docstring."""
-    kernel = _kernel(_lstm_cell)
+    kernel = _kernel(_lstm_cell, z)
     if kernel is not None:
         return kernel(z, c, c_prev, z.dtype.type(0.5))
     hid = c.shape[1]
@@ -70,7 +71,7 @@ def lstm_cell(z, c, c_prev):
 
 def lstm_output(z, tc, h, h_prev, y):
     """h = o·tanh(c) of one step, saving the previous h and writing the step's output rows."""
-    kernel = _kernel(_lstm_output)
+    kernel = _kernel(_lstm_output, z)
     if kernel is not None:
         return kernel(z, tc, h, h_prev, y)
     h_prev[...] = h
@@ -81,7 +82,7 @@ def lstm_output(z, tc, h, h_prev, y):
 def lstm_cell_backward(d, gy, dc, z, c_prev, tc, dz):
     """The gradient of one step's pre-activations (into ``dz``) and the cell-state carry (``dc``, in place), from
     ``d`` (the gradient of o·tanh(c)) plus ``gy`` (None: already included)."""
-    kernel = _kernel(_lstm_cell_backward)
+    kernel = _kernel(_lstm_cell_backward, d)
     if kernel is not None:
         return kernel(d, np.zeros_like(d) if gy is None else gy, dc, z, c_prev, tc, dz, dc.dtype.type(1))
     if gy is not None:
@@ -102,7 +103,7 @@ def lstm_cell_backward(d, gy, dc, z, c_prev, tc, dz):
 
 def gru_add_step(z, hw, b_hh, gh_n):
     """A GRU step's hidden projection into its sigmoid gates' pre-activations, and its n part into ``gh_n``."""
-    kernel = _kernel(_gru_add_step)
+    kernel = _kernel(_gru_add_step, z)
     if kernel is not None:
         return kernel(z, hw, b_hh, gh_n)
     hid = gh_n.shape[1]
@@ -113,7 +114,7 @@ def gru_add_step(z, hw, b_hh, gh_n):
 
 def gru_gates(z, gh_n):
     """r and u from their tanh (in place), then n's pre-activation."""
-    kernel = _kernel(_gru_gates)
+    kernel = _kernel(_gru_gates, z)
     if kernel is not None:
         return kernel(z, gh_n, z.dtype.type(0.5))
     hid = gh_n.shape[1]
@@ -125,7 +126,7 @@ def gru_gates(z, gh_n):
 
 def gru_output(z, h, h_prev, y):
     """h' = (h − n)·u + n, saving the previous h and writing the step's output rows."""
-    kernel = _kernel(_gru_output)
+    kernel = _kernel(_gru_output, z)
     if kernel is not None:
         return kernel(z, h, h_prev, y)
     hid = h.shape[1]
@@ -139,7 +140,7 @@ def gru_output(z, h, h_prev, y):
 def gru_cell_backward(dh, gy, z, gh_n, h_prev, dz, dzh):
     """A GRU step's pre-activation gradients (input side ``dz``, hidden side ``dzh``); ``dh`` ← (dh + gy)·u, the
     direct part of the carry (rnn.py adds dzh·W_hh)."""
-    kernel = _kernel(_gru_cell_backward)
+    kernel = _kernel(_gru_cell_backward, dh)
     if kernel is not None:
         return kernel(dh, gy, z, gh_n, h_prev, dz, dzh, dh.dtype.type(1))
     hid = dh.shape[1]

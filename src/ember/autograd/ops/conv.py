@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ... import _numba
 from ..._threads import note_blas
 from ..function import Op
 from . import _conv_kernels
@@ -121,7 +122,7 @@ def _offset_slice(i, j, stride, dilation, out_hw):
 def im2col(xp: np.ndarray, kernel, stride, dilation, out_hw, out=None) -> np.ndarray:
     """cols[c, i, j, n, y, x] = xp[n, c, y·sh + i·dh, x·sw + j·dw], C-contiguous (C, kh, kw, N, Ho, Wo)."""
     cm = _channel_major(xp)
-    fused = _conv_kernels.patch_kernels(kernel, stride, dilation) if cm or xp.flags.c_contiguous else None
+    fused = _conv_kernels.patch_kernels(kernel, stride, dilation, xp.dtype) if cm or xp.flags.c_contiguous else None
     if fused is not None:
         n, c = xp.shape[:2]
         if out is None:
@@ -138,7 +139,7 @@ def im2col(xp: np.ndarray, kernel, stride, dilation, out_hw, out=None) -> np.nda
 def col2im(dcols: np.ndarray, padded_shape, stride, dilation, channel_major=True) -> np.ndarray:
     """Adjoint of ``im2col``: sum (C, kh, kw, N, Ho, Wo) patches back into an (N, C, Hp, Wp) array."""
     _, kh, kw, _, ho, wo = dcols.shape
-    fused = _conv_kernels.patch_kernels((kh, kw), stride, dilation) if dcols.flags.c_contiguous else None
+    fused = _conv_kernels.patch_kernels((kh, kw), stride, dilation, dcols.dtype) if dcols.flags.c_contiguous else None
     if fused is not None:
         n, c, hp, wp = padded_shape
         base = np.empty((c, n, hp, wp) if channel_major else (n, c, hp, wp), dcols.dtype)
@@ -191,7 +192,7 @@ def _tile_matrices(rows, tiles, dtype):
 def _winograd(x, w, stride, dilation, groups, pads):
     """The numba transforms when the Winograd path serves this convolution (3×3, stride 1, dilation 1, groups 1,
     a float32 or float64 input, enough channels, the ``fast`` extra), else None."""
-    if (w.shape[2:] != (3, 3) or stride != (1, 1) or dilation != (1, 1) or groups != 1 or x.dtype.char not in "fd"
+    if (w.shape[2:] != (3, 3) or stride != (1, 1) or dilation != (1, 1) or groups != 1 or not _numba.takes(x.dtype)
             or min(x.shape[1], w.shape[0]) < WINOGRAD_MIN_CHANNELS or x.shape[0] == 0):
         return None
     return _conv_kernels.winograd_kernels()
@@ -535,7 +536,7 @@ class MaxPool2d(Op):
     @staticmethod
     def forward(ctx, x, *, kernel, stride, padding, dilation, out_hw, box=None):
         pads = pool_pads(x.shape[2:], kernel, stride, padding, dilation, out_hw)
-        fused = _conv_kernels.pool_kernels(kernel, stride, dilation) if x.dtype.kind == "f" else None
+        fused = _conv_kernels.pool_kernels(kernel, stride, dilation, x.dtype)
         ctx.fused = fused
         if fused is not None:
             return MaxPool2d._fused_forward(ctx, fused[0], x, pads, kernel, stride, dilation, out_hw, box)

@@ -24,9 +24,9 @@ from ... import _numba
 from ..._numba import fast_variant_of
 
 
-def bilinear_kernels():
-    """(forward, backward) compiled, or None (no numba, or the kernels are disabled)."""
-    if not _numba.available():
+def bilinear_kernels(dtype):
+    """(forward, backward) compiled, or None (no numba, the kernels are disabled, or ``dtype`` is not theirs)."""
+    if not _numba.takes(dtype) or not _numba.available():
         return None
     if not _COMPILED:  # (compiled once: grid_sample looks them up on every call)
         _COMPILED.extend((_numba.compiled(_forward), _numba.compiled(_backward)))

@@ -207,7 +207,7 @@ class InstanceNorm(Op):
         n, c = x.shape[:2]
         w = wb[0] if has_w else None
         b = wb[-1] if has_b else None
-        kernels = _norm_kernels.instance_norm_kernels() if x.dtype.kind == "f" else None
+        kernels = _norm_kernels.instance_norm_kernels(x.dtype)
         if kernels is not None:
             base, cm = _rows(x)
             mean, var = np.empty((n, c)), np.empty((n, c))

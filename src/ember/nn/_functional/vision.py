@@ -283,8 +283,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         names = {"float32": "Float", "float64": "Double", "float16": "Half"}
         a, b = input._data.dtype.name, grid._data.dtype.name
         raise _errors.scalar_type_mismatch(names.get(a, a), names.get(b, b))
-    if mode == "bilinear" and padding_mode == "zeros" and nd == 2 and input._data.dtype.kind == "f":
-        kernels = _vision_kernels.bilinear_kernels()
+    if mode == "bilinear" and padding_mode == "zeros" and nd == 2:
+        kernels = _vision_kernels.bilinear_kernels(input._data.dtype)
         if kernels is not None:
             return GridSampleBilinear.apply(input, grid, align_corners=align_corners, kernels=kernels)
     return _grid_sample(input, grid, mode, padding_mode, align_corners)

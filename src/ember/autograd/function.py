@@ -25,6 +25,7 @@ import numpy as np
 
 from ..tensor import Tensor, _wrap, _make
 from . import _versions
+from .. import _quiet
 from .._grad_mode import _state, enable_grad, no_grad
 
 _FREED_MSG = (
@@ -59,12 +60,16 @@ class Op:
     def apply(cls, *tensors, **options):
         ctx = object.__new__(cls)
         n = len(tensors)
-        if n == 1:
-            out = cls.forward(ctx, tensors[0]._data, **options)
-        elif n == 2:
-            out = cls.forward(ctx, tensors[0]._data, tensors[1]._data, **options)
-        else:
-            out = cls.forward(ctx, *[t._data for t in tensors], **options)
+        quiet = _quiet.enter()  # inf·0, inf−inf, overflow: NaN or inf without NumPy's warning, as torch
+        try:
+            if n == 1:
+                out = cls.forward(ctx, tensors[0]._data, **options)
+            elif n == 2:
+                out = cls.forward(ctx, tensors[0]._data, tensors[1]._data, **options)
+            else:
+                out = cls.forward(ctx, *[t._data for t in tensors], **options)
+        finally:
+            _quiet.leave(quiet)
         if _state.enabled:
             for t in tensors:
                 if t.requires_grad:

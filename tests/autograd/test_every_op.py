@@ -259,6 +259,12 @@ CASES = {
     "Fmod": lambda lib, x, y: lib.fmod(x * 3, y * y + 0.5) * x,
     "LogAddExp": lambda lib, x, y: lib.logaddexp(x, y) * x,
     "LogAddExp2": lambda lib, x, y: lib.logaddexp2(x, y) * x,
+    "Logit": lambda lib, x, y: lib.logit(x.sigmoid() * 0.8 + 0.1) * y,
+    "Xlogy": lambda lib, x, y: lib.xlogy(x, y * y + 0.5) * x,
+    "Copysign": lambda lib, x, y: lib.copysign(x * y, y) * x,
+    "SmoothL1": lambda lib, x, y: lib.nn.functional.smooth_l1_loss(x * 2, y, reduction="none", beta=0.7) * x
+    + lib.nn.functional.huber_loss(x * 2, y, reduction="none", delta=0.6) * y,
+    "Hardswish": lambda lib, x, y: lib.nn.functional.hardswish(x * 4) * y,
     "CTC": _ctc,
     "ScatterExtreme": lambda lib, x, y: lib.scatter_reduce(x, 0, lib.tensor([[0, 1, 2, 0], [2, 2, 2, 0]]), (x * y)[:2],
                                                            "amax") ** 2,

@@ -95,12 +95,6 @@ ALLOWED = [
             "torch's bmm (and matmul of 3-d operands) checks the two dtypes only when the product has elements to "
             "compute: an empty product or one over a zero-size inner dim returns the second operand's dtype; ember "
             "refuses the mixed dtypes for every size, with torch's message"),
-    Allowed("F.kl_div", "grad", lambda c, m: "grad of input 1" in m and (c.inputs[1] == 0).any(),
-            "at a zero target torch's target gradient is nan (its xlogy(y, y) rule divides 0 by 0); ember reads "
-            "y·log y as 0 there and gives the gradient of that branch, −x (its docstring says so)"),
-    Allowed("F.poisson_nll_loss", "grad", lambda c, m: "grad of input 1" in m and (c.inputs[1] == 0).any(),
-            "with full=True torch's target gradient is nan at a zero target (the Stirling term y·log y is computed "
-            "everywhere and masked afterwards: 0·log 0); ember computes it only where y > 1 (its docstring says so)"),
     Allowed("clamp", "backward", lambda c, m: "not implemented for 'Complex" in m,
             "torch's clamp backward compares x with a complex number bound (its ge on complex) and raises, though its "
             "forward accepted the bound (a zero imaginary part: the real number); ember gives the gradient"),
@@ -108,6 +102,42 @@ ALLOWED = [
             "torch's backward of where(cond, real, complex) fails its own internal check (a torch limitation: its "
             "message asks for a report); ember gives the real input the real part of the gradient, as torch does for "
             "every other op mixing real and complex inputs"),
+]
+
+
+def _has(case, test):
+    """Whether some floating-point input has an element where ``test`` holds."""
+    return any(a.dtype.kind == "f" and test(a).any() for a in case.inputs)
+
+
+_VECTORISED_AT_NAN = ("F.hardtanh", "F.relu6", "F.hardshrink", "F.softshrink", "F.elu", "F.selu", "F.celu",
+                      "F.hardswish")
+ALLOWED += [Allowed(n, "grad", lambda c, m: _has(c, np.isnan),
+                    "at a NaN input torch's CPU kernels disagree with themselves: the vectorised loop gives 0 "
+                    "(hardtanh, relu6, hardshrink, softshrink) or NaN (elu, selu, celu, hardswish), the scalar loop "
+                    "that handles small tensors and the last elements of a large one passes the incoming gradient; "
+                    "which one an element meets depends on its position, the length and the dtype. ember always "
+                    "gives the vectorised loop's answer, the one nearly every element of a large tensor gets")
+            for n in _VECTORISED_AT_NAN]
+ALLOWED += [
+    Allowed("F.gelu", "value", lambda c, m: _has(c, np.isposinf),
+            "gelu(+inf) is +inf in ember, as in torch's scalar and float64 kernels; torch's float32 vectorised kernel "
+            "gives NaN"),
+    Allowed("digamma", "grad", lambda c, m: _has(c, lambda a: (a < 0) & (a == np.round(a))),
+            "at a pole of the trigamma function (a negative integer) ember gives +inf; torch's reflection formula "
+            "gives a large finite number there (its reflection term evaluated at the rounded πx)"),
+    Allowed("lgamma", "grad", lambda c, m: _has(c, lambda a: (a < 0) & (a == np.round(a))),
+            "lgamma's gradient is digamma: at its poles (the negative integers) as for digamma's gradient above"),
+    Allowed("gather", "refuses", lambda c, m: "out of bounds" in m,
+            "torch's take_along_dim does not check its indices and reads outside the tensor (undefined behaviour); "
+            "ember raises gather's RuntimeError, 'index ... is out of bounds for dimension ...'"),
+    Allowed("add", "value", lambda c, m: _has(c, np.isinf) and "complex" in str(_dtypes(c)),
+            "a complex plus a real infinity: torch multiplies the real operand by alpha = 1 as a complex number, "
+            "(1 + 0j)·(inf + 0j) = inf + nan·j, so the sum's imaginary part is NaN; ember adds the real number to the "
+            "real part (C99 and NumPy), keeping the imaginary part"),
+    Allowed("logit", "grad", lambda c, m: _has(c, lambda a: (a == 0) & np.signbit(a)),
+            "at z = −0.0 the gradient 1/(z(1 − z)) is −inf in ember (IEEE) and in torch's float64 kernel; torch's "
+            "float32 kernel gives +inf"),
 ]
 
 
@@ -148,8 +178,22 @@ def array(rng, shp, dtype=None):
     if dtype == "bool":
         return rng.random(shp) < 0.5
     if dtype in _FLOAT:
-        return (rng.standard_normal(shp) * 2).astype(dtype)
+        return _with_specials(rng, (rng.standard_normal(shp) * 2).astype(dtype))
     return rng.integers(0 if dtype == "uint8" else -3, 4, shp).astype(dtype)
+
+
+SPECIALS = (np.inf, -np.inf, np.nan, 0.0, -0.0)
+
+
+def _with_specials(rng, a):
+    """In one float array of ten, one or two elements become inf, -inf, nan or ±0 (test_special_values.py tries
+    every op at all of them). Not covered: overflow of intermediate results near float32's limit, where torch
+    accumulates some float32 reductions (var, cumsum, cumprod) in float64 and others in float32."""
+    if a.size and rng.random() < 0.1:
+        flat = a.reshape(-1)
+        at = rng.integers(0, a.size, int(rng.integers(1, 3)))
+        flat[at] = rng.choice(SPECIALS, at.size)
+    return a
 
 
 def broadcastable(rng, shp):
@@ -487,7 +531,8 @@ def _gen_pointwise_loss(name, rng):
     dt_y = "float32" if rng.random() < 0.85 else str(rng.choice(DTYPES))
     x, y = array(rng, s, dt), array(rng, s if rng.random() < 0.9 else broadcastable(rng, s), dt_y)
     if name == "binary_cross_entropy":
-        x, y = (1 / (1 + np.exp(-x.astype("float64")))).astype(x.dtype) if dt in _FLOAT else x, np.abs(y) % 1
+        with np.errstate(all="ignore"):  # (at a special value: its sigmoid, and nan % 1 is nan)
+            x, y = (1 / (1 + np.exp(-x.astype("float64")))).astype(x.dtype) if dt in _FLOAT else x, np.abs(y) % 1
     if name in ("kl_div", "poisson_nll_loss"):
         y = np.abs(y)
     if name in ("soft_margin_loss", "hinge_embedding_loss"):
@@ -748,7 +793,8 @@ def check(case: Case) -> None:
             raise err from e_out
         return
     numpy_warnings = [str(w.message) for w in e_warn if issubclass(w.category, RuntimeWarning)]
-    assert not numpy_warnings, f"ember warns: {numpy_warnings}"
+    if numpy_warnings:
+        _mismatch(case, "warns", f"ember warns: {numpy_warnings}")
     t_outs, e_outs = _leaves(t_out), _leaves(e_out)
     assert len(e_outs) == len(t_outs), f"{len(e_outs)} outputs, torch {len(t_outs)}"
     for k, (e, t) in enumerate(zip(e_outs, t_outs)):

@@ -167,6 +167,7 @@ def squared_error_sum_grad_reference(x, y, out, r):
 def _mse_example(rng, dtype, grad):
     for n in (1, 1000, 3 * 4096 + 5):
         x, y = rng.standard_normal((2, n)).astype(dtype)
+        x[0] = -np.inf  # (an infinite first term: the partial sums start from a typed zero, not from it)
         yield ((x, y, np.full(n, np.nan, dtype), dtype.type(2 / n)) if grad else (x, y)), {}
 
 
@@ -178,7 +179,7 @@ def squared_error_sum(x, y):
     n = x.size
     for a in range(0, n, 4096):
         xs, ys = x[a:a + 4096], y[a:a + 4096]  # indices from 0: no wraparound check, so LLVM vectorizes
-        part = xs[0] - xs[0]
+        part = xs.dtype.type(0)  # (a zero of x's dtype; xs[0] − xs[0] is NaN at an infinite xs[0])
         for i in range(xs.size):
             d = xs[i] - ys[i]
             part += d * d
@@ -195,7 +196,7 @@ def squared_error_sum_grad(x, y, out, r):
     n = x.size
     for a in range(0, n, 4096):
         xs, ys, os = x[a:a + 4096], y[a:a + 4096], out[a:a + 4096]
-        part = xs[0] - xs[0]
+        part = xs.dtype.type(0)  # (a zero of x's dtype; xs[0] − xs[0] is NaN at an infinite xs[0])
         for i in range(xs.size):
             d = xs[i] - ys[i]
             part += d * d

@@ -57,6 +57,45 @@ def masked(g, mask):
     return out if np.isfinite(out.sum()) else np.where(mask, g, np.zeros((), g.dtype))
 
 
+def threshold_grad(g, out):
+    """The gradient of relu: g, but 0 where the output is ≤ 0, as torch's threshold_backward (so a NaN output passes
+    g). One pass of ``_threshold_select`` (numba) for same-shape float32/float64 arrays, else ``masked``."""
+    if (not isinstance(g, Tensor) and g.shape == out.shape and g.dtype == out.dtype and _numba.takes(g.dtype)
+            and g.flags.c_contiguous and out.flags.c_contiguous):
+        kernel = _numba.compiled(_threshold_select)
+        if kernel is not None:
+            res = np.empty_like(g)
+            kernel(g.reshape(-1), out.reshape(-1), res.reshape(-1))
+            return res
+    return masked(g, ~(out <= 0))
+
+
+def _threshold_select_reference(g, out, res):
+    res[...] = np.where(out <= 0, np.zeros((), g.dtype), g)
+
+
+def _threshold_select_example(rng, dtype):
+    g = rng.standard_normal(64).astype(dtype)
+    out = np.maximum(rng.standard_normal(64), 0).astype(dtype)
+    g[[3, 9, 20]] = np.nan, np.inf, -np.inf
+    out[[3, 9, 30, 31]] = 0, 0, np.nan, -0.0
+    yield (g, out, np.empty_like(g)), {}
+
+
+@_numba.fast_variant_of(_threshold_select_reference, nogil=True, example=_threshold_select_example)
+def _threshold_select(g, out, res):
+    for i in range(g.shape[0]):
+        res[i] = 0 if out[i] <= 0 else g[i]
+
+
+def sign_array(a: np.ndarray) -> np.ndarray:
+    """sign(a) as torch's: −1, 0 or 1, and 0 at NaN (NumPy's sign gives NaN there); z/|z| for complex z."""
+    s = np.sign(a)
+    if s.dtype.kind == "f" and np.isnan(s).any():
+        s = np.where(np.isnan(s), s.dtype.type(0), s)
+    return s
+
+
 def _select_reference(g, mask, out):
     out[...] = np.where(mask, g, np.zeros((), g.dtype))
 
@@ -110,6 +149,10 @@ class TensorNamespace:
     @staticmethod
     def sign(a):
         return a.sgn()  # (NumPy's sign of a complex z is z/|z|: torch's sgn)
+
+    @staticmethod
+    def sqrt(a):
+        return a.sqrt()
 
     @staticmethod
     def abs(a):

@@ -14,7 +14,7 @@ import numpy as np
 from ... import _errors
 from ...tensor import Tensor, _wrap
 from ..function import Op
-from ._xp import cj, dtype_of, masked, xp_of
+from ._xp import cj, dtype_of, masked, sign_array, threshold_grad, xp_of
 from ._util import operands, as_tensor_arg, broadcast_error, broadcasting, not_implemented, checked_scalar
 
 
@@ -272,7 +272,8 @@ class Abs(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * xp_of(g).sign(ctx.a)
+        xp = xp_of(g)
+        return g * (xp.sign(ctx.a) if xp is not np else sign_array(ctx.a))  # (0 at NaN, as torch's sgn)
 
 
 class Sin(Op):
@@ -336,7 +337,7 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return masked(g, ctx.out > 0)
+        return threshold_grad(g, ctx.out)
 
 
 class Clamp(Op):
@@ -371,8 +372,14 @@ class ClampTensor(Op):
     def backward(ctx, g):
         a, lo, hi = ctx.a, ctx.lo, ctx.hi
         inside = (a >= lo) & (a <= hi)
-        below, above = a < lo, (a > hi) & (a >= lo)
-        return masked(g, inside), masked(g, below & (lo <= hi)), masked(g, above | (lo > hi))
+        return masked(g, inside), masked(g, (a < lo) & (lo < hi)), masked(g, (a > hi) | (hi < lo))
+
+
+def _pick(g, a, b):
+    """The gradient of max(a, b) for a, of min(a, b) for b (swap the arguments for the other): g where a > b, g/2 on
+    ties, 0 where a < b; where a or b is NaN (no order) the NaN result depends on both, so g reaches both (torch)."""
+    out = masked(g, ~(a < b))
+    return xp_of(g).where(a == b, out * 0.5, out)
 
 
 class Maximum(Op):
@@ -386,8 +393,7 @@ class Maximum(Op):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.a, ctx.b
-        w = (a > b) + 0.5 * (a == b)
-        return g * w, g * (1 - w)
+        return _pick(g, a, b), _pick(g, b, a)
 
 
 class Minimum(Op):
@@ -399,8 +405,7 @@ class Minimum(Op):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.a, ctx.b
-        w = (a < b) + 0.5 * (a == b)
-        return g * w, g * (1 - w)
+        return _pick(g, b, a), _pick(g, a, b)
 
 
 class Where(Op):
@@ -669,7 +674,7 @@ def sign(x):
     if x._data.dtype.kind == "c":
         raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
                                   "torch.sgn instead.")
-    return _ZeroGrad.apply(x, fn=np.sign if x._data.dtype.kind != "b" else np.copy)
+    return _ZeroGrad.apply(x, fn=sign_array if x._data.dtype.kind != "b" else np.copy)
 
 
 def _nograd(fn):
@@ -988,8 +993,7 @@ class Asin(Op):
 
     @staticmethod
     def backward(ctx, g):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g * (1 - ctx.a * ctx.a) ** -0.5
+        return g / xp_of(g).sqrt(1 - ctx.a * ctx.a)  # (NaN beyond ±1, infinite ones included, as torch)
 
 
 class Acos(Op):
@@ -1003,8 +1007,7 @@ class Acos(Op):
 
     @staticmethod
     def backward(ctx, g):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return -g * (1 - ctx.a * ctx.a) ** -0.5
+        return -g / xp_of(g).sqrt(1 - ctx.a * ctx.a)
 
 
 class Atan(Op):
@@ -1090,9 +1093,9 @@ class Atan2(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.a, ctx.b
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = g / (a * a + b * b)
+        a, b, xp = ctx.a, ctx.b, xp_of(g)
+        d = a * a + b * b
+        r = xp.where(d == 0, 0, g / d)  # (0 at the origin, where a² + b² is 0 or underflows, as torch)
         return r * b, -r * a
 
 
@@ -1129,35 +1132,31 @@ class Fmod(Op):
 
 
 class LogAddExp(Op):
-    """y = log(eᵃ + eᵇ) without overflow;  ∂y/∂a = e^(a−y), ∂y/∂b = e^(b−y)."""
+    """y = log(eᵃ + eᵇ) without overflow;  ∂y/∂a = 1/(1 + e^(b−a)), ∂y/∂b = 1/(1 + e^(a−b)) (1 at a = ∞)."""
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
-        ctx.out = np.logaddexp(a, b)
-        return ctx.out
+        return np.logaddexp(a, b)
 
     @staticmethod
     def backward(ctx, g):
-        xp = xp_of(g)
-        with np.errstate(invalid="ignore"):
-            return g * xp.exp(ctx.a - ctx.out), g * xp.exp(ctx.b - ctx.out)
+        xp, a, b = xp_of(g), ctx.a, ctx.b
+        return g / (1 + xp.exp(b - a)), g / (1 + xp.exp(a - b))
 
 
 class LogAddExp2(Op):
-    """y = log₂(2ᵃ + 2ᵇ) without overflow;  ∂y/∂a = 2^(a−y), ∂y/∂b = 2^(b−y)."""
+    """y = log₂(2ᵃ + 2ᵇ) without overflow;  ∂y/∂a = 1/(1 + 2^(b−a)), ∂y/∂b = 1/(1 + 2^(a−b))."""
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
-        ctx.out = np.logaddexp2(a, b)
-        return ctx.out
+        return np.logaddexp2(a, b)
 
     @staticmethod
     def backward(ctx, g):
-        xp = xp_of(g)
-        with np.errstate(invalid="ignore"):
-            return g * xp.power(2.0, ctx.a - ctx.out), g * xp.power(2.0, ctx.b - ctx.out)
+        xp, a, b = xp_of(g), ctx.a, ctx.b
+        return g / (1 + xp.power(2.0, b - a)), g / (1 + xp.power(2.0, a - b))
 
 
 def _to_float(x):
@@ -1241,8 +1240,21 @@ def logit(input, eps=None):
     z = _to_float(input)
     if eps is not None:
         z = clamp(z, eps, 1 - eps)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return log(z) - log1p(-z)
+    return Logit.apply(z)
+
+
+class Logit(Op):
+    """y = log(z/(1 − z));  dy/dz = 1/(z(1 − z)), NaN outside [0, 1] (as torch, where z(1 − z) < 0 is no excuse)."""
+
+    @staticmethod
+    def forward(ctx, z):
+        ctx.z = z
+        return np.log(z) - np.log1p(-z)
+
+    @staticmethod
+    def backward(ctx, g):
+        z, xp = ctx.z, xp_of(g)
+        return xp.where((z < 0) | (z > 1), np.nan, g / (z * (1 - z)))
 
 
 def xlogy(input, other):
@@ -1251,16 +1263,45 @@ def xlogy(input, other):
         input = as_tensor_arg(input, other)
     a, b = operands(input, other)
     a, b = _to_float(a), _to_float(b)
-    zero = (a._data == 0) & ~np.isnan(b._data)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return where(_wrap(zero), 0.0, a * log(b))
+    return Xlogy.apply(a, b)
+
+
+class Xlogy(Op):
+    """y = x·log(b), 0 where x = 0 (unless b is NaN);  ∂y/∂x = log b, but 0 where x = 0 and b ≤ 0 (as torch:
+    ``xlogy(g, b)`` masked there), ∂y/∂b = x/b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        return np.where((a == 0) & ~np.isnan(b), np.zeros((), np.result_type(a, b)), a * np.log(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, xp = ctx.a, ctx.b, xp_of(g)
+        ga = xp.where((g == 0) & ~(b != b), 0, g * xp.log(b))  # xlogy(g, b)
+        return xp.where((a == 0) & (b <= 0), 0, ga), g * a / b
 
 
 def copysign(input, other):
     """|input| with the sign of other (−0.0 counts as negative). The gradient reaches input only."""
     a, b = operands(input, other)
-    a = _to_float(a)
-    return abs(a) * _wrap(np.where(np.signbit(b._data), -1.0, 1.0).astype(a._data.dtype))
+    return Copysign.apply(_to_float(a), b)
+
+
+class Copysign(Op):
+    """y = |a| with the sign of b (−0.0 counts as negative);  ∂y/∂a = y/a, 0 at a = 0 (torch's formula: NaN at
+    infinite a), ∂y/∂b = 0 (a zero tensor, as torch's)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.copysign(a, b).astype(np.result_type(a, b) if b.dtype.kind == "f" else a.dtype, copy=False)
+        ctx.a, ctx.out = a, out
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, xp = ctx.a, xp_of(g)
+        return xp.where(a == 0, 0, g * (ctx.out / a)), xp.zeros_like(g)
 
 
 def float_power(input, exponent):

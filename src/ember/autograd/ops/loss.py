@@ -462,7 +462,11 @@ class BCEWithLogits(Op):
                 return total
 
             ctx.s, ctx.kernels = s, kernels
-            return _total(sum(_blocks(block, x, kernels)), x.size, reduction, x.dtype)
+            total = sum(_blocks(block, x, kernels))
+            if not np.isfinite(total):  # an infinite term: summed as torch associates it, (1 − y)·x + softplus(−x)
+                e = np.exp(-np.abs(x))
+                return _reduce_array(np.subtract(1, y, dtype=x.dtype) * x + _softplus_neg(x, e), reduction)
+            return _total(total, x.size, reduction, x.dtype)
         e = np.empty_like(x)
         _neg_abs(x, e)
         np.exp(e, out=e)
@@ -673,3 +677,30 @@ class ClampGradThrough(Op):
     @staticmethod
     def backward(ctx, g):
         return g
+
+
+class SmoothL1(Op):
+    """The smooth L1 loss (Girshick, Fast R-CNN, 2015) or the Huber loss (Huber 1964) of d = x − y, elementwise:
+
+        smooth L1:  ℓ = 0.5·d²/β if |d| < β else |d| − 0.5·β        ∂ℓ/∂x = clamp(d/β, −1, 1) = −∂ℓ/∂y
+        Huber:      ℓ = 0.5·d²   if |d| < δ else δ·(|d| − 0.5·δ)    ∂ℓ/∂x = clamp(d, −δ, δ)
+
+    (Huber's is δ times smooth L1's with β = δ.) The gradient is the clamp, as torch's kernels compute it, so an
+    infinite d gives ±1 (±δ), not the NaN of differentiating the unused quadratic branch at infinity."""
+
+    @staticmethod
+    def forward(ctx, x, y, *, beta, huber):
+        ctx.x, ctx.y, ctx.beta, ctx.huber = x, y, beta, huber
+        d = x - y
+        z = np.abs(d)
+        if huber:
+            return np.where(z < beta, 0.5 * d * d, beta * (z - 0.5 * beta))
+        return np.where(z < beta, 0.5 * d * d / beta, z - 0.5 * beta)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp, b = xp_of(g), ctx.beta
+        d = ctx.x - ctx.y
+        hi, lo = (b, -b) if ctx.huber else (1, -1)
+        gd = g * xp.where(d < -b, lo, xp.where(d > b, hi, d if ctx.huber else d / b))
+        return gd, -gd

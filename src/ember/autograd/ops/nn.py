@@ -89,17 +89,18 @@ class LeakyRelu(Op):
 
 
 class Elu(Op):
-    """ELU(x) = x if x > 0 else α(eˣ − 1); derivative 1 if x > 0 else ELU(x) + α."""
+    """ELU(x) = x if x > 0 else α(e^(x/s) − 1), s = 1 (Clevert et al. 2015) or s = α for CELU (Barron 2017);
+    derivative 1 if x > 0 else (ELU(x) + α)/s (NaN at NaN, as torch's vectorised kernel)."""
 
     @staticmethod
-    def forward(ctx, a, *, alpha):
-        out = np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0))).astype(a.dtype, copy=False)
-        ctx.a, ctx.alpha, ctx.out = a, alpha, out
+    def forward(ctx, a, *, alpha, scale=1.0):
+        out = np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0) / scale)).astype(a.dtype, copy=False)
+        ctx.a, ctx.alpha, ctx.scale, ctx.out = a, alpha, scale, out
         return out
 
     @staticmethod
     def backward(ctx, g):
-        return xp_of(g).where(ctx.a > 0, g, g * (ctx.out + ctx.alpha))
+        return xp_of(g).where(ctx.a > 0, g, g * ((ctx.out + ctx.alpha) / ctx.scale))
 
 
 class NormalCdf(Op):
@@ -189,7 +190,22 @@ class Hardtanh(Op):
     @staticmethod
     def backward(ctx, g):
         a = ctx.a
-        return masked(g, (a > ctx.lo) & (a < ctx.hi))
+        return masked(g, (a > ctx.lo) & (a < ctx.hi))  # (0 at NaN: torch's vectorised kernel; _fuzz.ALLOWED)
+
+
+class Hardswish(Op):
+    """hardswish(x) = x·relu6(x + 3)/6 (Howard et al. 2019, MobileNetV3); derivative 0 for x < −3, x/3 + 1/2 up to
+    x = 3, 1 beyond (NaN at NaN, as torch's vectorised kernel)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        return (a * np.clip(a + 3, 0, 6) / 6).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, xp = ctx.a, xp_of(g)
+        return xp.where(a > 3, g, xp.where(a < -3, 0, g * (a / 3 + 0.5)))
 
 
 def _axis(dim, ndim, name):

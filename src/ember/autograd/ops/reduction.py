@@ -108,9 +108,9 @@ def _no_dof_derivative(d):
 
 
 class Prod(Op):
-    """out = Π aᵢ over ``axis`` (all elements when None);  ∂out/∂aⱼ = Π_{i≠j} aᵢ, the product of the elements before
-    j times the product of those after it (exact with zeros, as torch: one zero gets the product of the others,
-    several zeros give 0 everywhere)."""
+    """out = Π aᵢ over ``axis`` (all elements when None);  ∂out/∂aⱼ = Π_{i≠j} aᵢ. As torch: out/aⱼ when no element
+    of the input is 0 (so NaN at an infinite aⱼ), else the product of the elements before j times the product of
+    those after it (exact with zeros: one zero gets the product of the others, several zeros give 0 everywhere)."""
 
     @staticmethod
     def forward(ctx, a, *, axis, keepdim):
@@ -127,6 +127,8 @@ class Prod(Op):
         flat = xp.reshape(a, (-1,)) if axis is None else xp.moveaxis(a, axis, -1)
         if flat.shape[-1] == 0:
             return xp.zeros_like(a)
+        if not bool((a == 0).any()):
+            return g * cj(_expand_back(ctx.out, shape, axes, ctx.keepdim) / a)
         one = xp.ones_like(flat[..., :1])
         left = xp.cumprod(xp.concatenate([one, flat[..., :-1]], -1), -1)  # Π_{i<j} aᵢ
         right = xp.flip(xp.cumprod(xp.concatenate([one, xp.flip(flat, -1)[..., :-1]], -1), -1), -1)  # Π_{i>j} aᵢ
@@ -155,12 +157,14 @@ class MaxMinDim(Op):
 
 
 class AMaxMin(Op):
-    """amax/amin (and max()/min() with no dim): ties share the gradient evenly, as torch."""
+    """amax/amin (and max()/min() with no dim): ties share the gradient evenly, as torch. At a NaN result torch's
+    max()/min() (``whole=True``) give the gradient to the NaN elements; its amax/amin find no element equal to the
+    result and give NaN everywhere (0/0)."""
 
     @staticmethod
-    def forward(ctx, a, *, axes, keepdim, largest):
+    def forward(ctx, a, *, axes, keepdim, largest, whole=False):
         out = np.asarray((np.amax if largest else np.amin)(a, axis=axes, keepdims=keepdim))
-        ctx.a, ctx.out, ctx.axes, ctx.keepdim = a, out, axes, keepdim
+        ctx.a, ctx.out, ctx.axes, ctx.keepdim, ctx.whole = a, out, axes, keepdim, whole
         return out
 
     @staticmethod
@@ -169,6 +173,8 @@ class AMaxMin(Op):
         out = _expand_back(ctx.out, a.shape, ctx.axes, ctx.keepdim)
         g = _expand_back(g, a.shape, ctx.axes, ctx.keepdim)
         mask = a == out
+        if ctx.whole:
+            mask = mask | ((a != a) & (out != out))
         count = xp_of(g).sum(mask, axis=ctx.axes, keepdims=True)
         return g * mask / count
 
@@ -294,7 +300,7 @@ def _maxmin(x, dim, keepdim, largest, name):
             raise _no_dim_for_empty(name)
         if complex_input:
             raise not_implemented(f"{name}_all", x._data.dtype)
-        return AMaxMin.apply(x, axes=None, keepdim=False, largest=largest)
+        return AMaxMin.apply(x, axes=None, keepdim=False, largest=largest, whole=True)
     axis = dims(dim, x._data.ndim)
     if x._data.ndim == 0 and not complex_input:
         return (_max_result if largest else _min_result)(x.clone(), _wrap(np.asarray(0, dtype=np.int64)))

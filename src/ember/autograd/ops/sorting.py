@@ -292,7 +292,8 @@ class CumProd(Op):
     """yᵢ = Πₖ≤ᵢ xₖ along ``axis``.  ∂L/∂xᵢ = Σⱼ≥ᵢ gⱼ·Πₖ≤ⱼ,ₖ≠ᵢ xₖ.
 
     Without zeros this is revcumsum(g·y)/x; with a zero the products are formed without dividing:
-    Πₖ≤ⱼ,ₖ≠ᵢ xₖ = yᵢ₋₁ · Πᵢ<ₖ≤ⱼ xₖ, the second factor a cumprod of x with ones at k ≤ i (n² values per row)."""
+    Πₖ≤ⱼ,ₖ≠ᵢ xₖ = yᵢ₋₁ · Πᵢ<ₖ≤ⱼ xₖ, the second factor a cumprod of x with ones at k ≤ i (n² values per row),
+    except, first order, before a slice's first zero (where torch divides too) and after it (0, as torch)."""
 
     @staticmethod
     def forward(ctx, a, *, axis):
@@ -315,7 +316,16 @@ class CumProd(Op):
         tail = xp.cumprod(rows, -1)  # tail[..., i, j] = Π_{i<k≤j} x_k (j ≥ i)
         head = xp.moveaxis(_exclusive(out, a, axis, xp), axis, -1)  # y_{i-1}, with y_{-1} = 1
         inner = xp.sum(xp.where(upper | np.eye(n, dtype=bool), tail * xp.expand_dims(gm, -2), 0.0), -1)
-        return xp.moveaxis(head * inner, -1, axis)
+        exact = xp.moveaxis(head * inner, -1, axis)
+        if xp is not np:
+            return exact
+        # First order, torch divides before a slice's first zero and writes 0 after it (so a NaN or inf spreads as
+        # in torch; with finite values both give the exact products):
+        zero = raw == 0
+        seen = np.cumsum(zero, axis=axis)
+        with np.errstate(all="ignore"):
+            divided = np.flip(np.cumsum(np.flip(g * out, axis), axis=axis), axis) / a
+        return np.where(seen == 0, divided, np.where(seen - zero > 0, np.zeros((), exact.dtype), exact))
 
 
 def _exclusive(out, a, axis, xp):

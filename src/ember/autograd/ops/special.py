@@ -171,7 +171,7 @@ _B2K = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510
 def digamma_array(x):
     """ψ(x) = Γ′/Γ: the recurrence ψ(x) = ψ(x + 1) − 1/x up to x ≥ 10, then the asymptotic series
     ln x − 1/(2x) − Σₖ B₂ₖ/(2k·x^(2k)) (A&S 6.3.18); the reflection ψ(1 − x) − π/tan(πx) for x < 0;
-    −inf at 0 (as torch), nan at the negative integers."""
+    ∓inf at ±0 (as torch), nan at the negative integers."""
     x = np.asarray(x, dtype=np.float64)
     neg = x < 0
     y = np.where(neg, 1 - x, x)
@@ -192,7 +192,7 @@ def digamma_array(x):
         frac = x - np.floor(x)
         refl = psi - np.pi / np.tan(np.pi * frac)
     out = np.where(neg, np.where(frac == 0, np.nan, refl), psi)
-    out = np.where(x == 0, -np.inf, out)
+    out = np.where(x == 0, np.copysign(np.inf, -x), out)
     return np.where(x == np.inf, np.inf, np.where(np.isnan(x) | (x == -np.inf), np.nan, out))
 
 
@@ -234,7 +234,10 @@ def polygamma_array(n: int, x):
     if n == 0:
         return digamma_array(x)
     out = (-1.0) ** (n + 1) * math.factorial(n) * zeta_array(n + 1.0, x)
-    return np.where(np.asarray(x) == np.inf, np.nan, out) if n >= 2 else out  # (torch: nan at +inf for n ≥ 2)
+    x = np.asarray(x)
+    if n == 1:  # (torch's trigamma: NaN at −inf; at a negative integer a large finite number, ember's +inf)
+        return np.where(x == -np.inf, np.nan, out)
+    return np.where(x == np.inf, np.nan, out)  # (torch: nan at +inf for n ≥ 2)
 
 
 def _bessel_i_series(x, nu):

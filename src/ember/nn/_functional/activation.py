@@ -214,7 +214,7 @@ def celu(input, alpha=1.0, inplace=False):
     check_float("elu_cpu", input)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return _maybe_inplace(input, lambda x: E.where(x > 0, x, E.expm1(x / alpha) * alpha), inplace)
+    return _maybe_inplace(input, lambda x: N.Elu.apply(x, alpha=alpha, scale=alpha), inplace)
 
 
 def celu_(input, alpha=1.0):
@@ -241,7 +241,7 @@ def hardsigmoid(input, inplace=False):
 def hardswish(input, inplace=False):
     """hardswish(x) = x·hardsigmoid(x) (Howard et al., "Searching for MobileNetV3", 2019)."""
     check_float("hardswish_cpu", input)
-    return _maybe_inplace(input, lambda x: x * N.Hardtanh.apply(x + 3.0, lo=0.0, hi=6.0) / 6.0, inplace)
+    return _maybe_inplace(input, N.Hardswish.apply, inplace)
 
 
 def _check_lambd(input, lambd):
@@ -255,14 +255,14 @@ def _check_lambd(input, lambd):
 def hardshrink(input, lambd=0.5):
     """hardshrink(x) = x if |x| > λ else 0."""
     check_float("hardshrink_cpu", input)
-    return E.where((input > lambd) | (input < -lambd), input, 0.0)
+    return E.where((input > lambd) | (input < -lambd), input, input * 0)  # (NaN: NaN, gradient 0, as torch)
 
 
 def softshrink(input, lambd=0.5):
     """softshrink(x) = x − λ if x > λ, x + λ if x < −λ, else 0  (= x − clamp(x, −λ, λ))."""
     check_float("softshrink_cpu", input)
     _check_lambd(input, lambd)
-    return E.where(input > lambd, input - lambd, E.where(input < -lambd, input + lambd, 0.0))
+    return E.where(input > lambd, input - lambd, E.where(input < -lambd, input + lambd, input * 0))  # (NaN: NaN)
 
 
 def softsign(input):
@@ -277,7 +277,7 @@ def tanhshrink(input):
 
 def threshold(input, threshold, value, inplace=False):
     """y = x if x > threshold else value."""
-    return _maybe_inplace(input, lambda x: E.where(x > threshold, x, value), inplace)
+    return _maybe_inplace(input, lambda x: E.where(x <= threshold, value, x), inplace)  # (NaN stays NaN, as torch)
 
 
 _threshold = threshold  # (threshold_'s argument of the same name hides the function)

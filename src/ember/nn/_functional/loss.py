@@ -566,10 +566,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta == 0:  # torch's l1_loss
         return _reduce((input - target).abs(), reduction)
     input, target = _float_operands("smooth_l1_cpu", input, target)  # (a bool input with a float target: float)
-    d = input - target
-    z = d.abs()
-    loss = E.where(z._data < beta, d * d * (0.5 / beta), z - 0.5 * beta)
-    return _reduce(loss, reduction)
+    return _reduce(L.SmoothL1.apply(*operands(input, target), beta=beta, huber=False), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -595,9 +592,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     x, y = _one_dtype(input, target)
     _check_castable(x._data.dtype, input._data.dtype)  # torch's output has the input's dtype
     check_float("huber_cpu", x)
-    d = x - y
-    z = d.abs()
-    loss = E.where(z._data < delta, d * d * 0.5, (z - 0.5 * delta) * delta)
+    loss = L.SmoothL1.apply(*operands(x, y), beta=delta, huber=True)
     if loss._data.dtype != input._data.dtype:
         loss = loss.to(input.dtype)
     if weight is not None:
@@ -620,8 +615,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         reduction: 'none' | 'batchmean' | 'sum' | 'mean' (the mean over all elements; torch warns). Default: 'mean'.
         log_target: the target is given in log space. Default: False.
 
-    Torch parity: matches torch.nn.functional.kl_div (values and gradients w.r.t. input and target), except the
-    target's gradient at y = 0: −x here (the gradient of the branch y·log y := 0), nan in torch (0/0 in its xlogy rule).
+    Torch parity: matches torch.nn.functional.kl_div (values and gradients w.r.t. input and target; the target's
+    gradient is NaN at y = 0, as torch's, from ``xlogy``'s ∂/∂y = x/y).
     Reference: Kullback & Leibler, "On Information and Sufficiency", Ann. Math. Statist. 1951.
     """
     input, target = _t(input), _t(target)
@@ -641,9 +636,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        positive = target._data > 0
-        safe = E.where(positive, target, 1.0)
-        loss = target * safe.log() - target * input  # xlogy(y, y) − y·x
+        loss = E.xlogy(target, target) - target * input
     if reduction == "batchmean":
         total = loss.sum()
         return total / input._data.shape[0] if input._data.ndim else total
@@ -663,9 +656,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         log_input, full, eps: see above. Defaults: True, False, 1e-8.
         reduction: 'none' | 'mean' | 'sum'. Default: 'mean'.
 
-    Torch parity: matches torch.nn.functional.poisson_nll_loss (values and gradients w.r.t. input and target), except
-    the target's gradient at y = 0 with full=True: finite here (the Stirling term is computed only where y > 1), nan
-    in torch (it computes y·log y everywhere, then masks it).
+    Torch parity: matches torch.nn.functional.poisson_nll_loss (values and gradients w.r.t. input and target). As
+    torch, the Stirling term is computed everywhere and then set to 0 where y ≤ 1, so the target's gradient is NaN
+    where the term is not finite (0·log 0 at y = 0).
     """
     input, target = _t(input), _t(target)
     reduction = _reduction(size_average, reduce, reduction)
@@ -677,10 +670,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     else:
         loss = input - target * (input + eps).log()
     if full:
-        big = target._data > 1
-        safe = E.where(big, target, 1.0)
-        stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
-        loss = loss + E.where(big, stirling, 0.0)
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + E.where(target <= 1, 0.0, stirling)
     return _reduce(loss, reduction)
 
 

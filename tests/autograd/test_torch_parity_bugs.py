@@ -877,3 +877,37 @@ def test_gradients_at_nan_and_inf_follow_torchs_formulas():
             ty.backward(torch.ones_like(ty))
             np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-6, err_msg=f"{name} at {row}")
             np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6, err_msg=f"{name}' gradient at {row}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_where_torchs_kernels_disagree_at_nan_ember_gives_the_vectorised_answer(dtype):
+    """The deliberate differences of nn/_functional/activation.py's docstring: on a large tensor (torch's vectorised
+    loop) ember's gradient at NaN equals torch's; on a one-element one (torch's scalar loop) it is the same as on
+    the large one."""
+    names = ["hardtanh", "relu6", "hardshrink", "softshrink", "elu", "selu", "celu", "hardswish"]
+    for name in names:
+        x = np.linspace(-4, 4, 1000).astype(dtype)
+        x[400] = np.nan
+        e, t = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        getattr(ember.nn.functional, name)(e).sum().backward()
+        getattr(torch.nn.functional, name)(t).sum().backward()
+        np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-5 if dtype == np.float32 else 1e-12,
+                                   err_msg=name)  # (elu's e^x − 1 + α: float32 rounding)
+        one = ember.tensor([np.nan], dtype=e.dtype, requires_grad=True)
+        getattr(ember.nn.functional, name)(one).sum().backward()
+        np.testing.assert_array_equal(one.grad.numpy(), e.grad.numpy()[400:401], err_msg=name)
+    inf = ember.tensor([np.inf], dtype=ember.float32)
+    assert ember.nn.functional.gelu(inf).item() == np.inf == torch.nn.functional.gelu(torch.tensor([np.inf])).item()
+
+
+def test_take_along_dim_checks_its_indices_where_torch_reads_outside_the_tensor():
+    with pytest.raises(RuntimeError, match="index 1 is out of bounds for dimension 0 with size 1"):
+        ember.take_along_dim(ember.tensor([1.0]), ember.tensor([1]), dim=0)
+
+
+def test_complex_plus_real_infinity_keeps_the_imaginary_part():
+    """Deliberate difference (``_fuzz.ALLOWED``): torch computes z + alpha·x with alpha = 1 + 0j, so (1+1j) + (−inf)
+    has a NaN imaginary part there; ember adds the real number to the real part, as NumPy and C99."""
+    out = ember.tensor([1 + 1j]) + ember.tensor([-np.inf])
+    assert out.numpy()[0] == complex(-np.inf, 1.0)
+    assert (torch.tensor([-np.inf]) + torch.tensor([1 + 1j])).numpy()[0] == complex(-np.inf, 1.0)

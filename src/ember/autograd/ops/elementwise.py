@@ -1244,7 +1244,8 @@ def logit(input, eps=None):
 
 
 class Logit(Op):
-    """y = log(z/(1 − z));  dy/dz = 1/(z(1 − z)), NaN outside [0, 1] (as torch, where z(1 − z) < 0 is no excuse)."""
+    """y = log(z/(1 − z));  dy/dz = 1/(z(1 − z)), NaN outside [0, 1] (as torch). Deliberate difference: at z = −0.0
+    the gradient is −inf (IEEE, and torch's float64 kernel); torch's float32 kernel gives +inf."""
 
     @staticmethod
     def forward(ctx, z):

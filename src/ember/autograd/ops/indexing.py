@@ -313,7 +313,9 @@ def nonzero(x, *, as_tuple=False):
 
 
 def take_along_dim(x, indices, dim=None):
-    """gather after broadcasting input and indices in every dim but ``dim`` (all elements, flattened, when None)."""
+    """gather after broadcasting input and indices in every dim but ``dim`` (all elements, flattened, when None).
+    Deliberate difference: an index out of range raises gather's RuntimeError; torch's take_along_dim does not check
+    and reads outside the tensor."""
     if dim is None:
         return gather(x.reshape(-1), 0, indices.reshape(-1))
     if x._data.ndim != indices._data.ndim:

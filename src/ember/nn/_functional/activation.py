@@ -1,4 +1,12 @@
-"""Activations, dropout, ``linear``, ``bilinear`` and ``one_hot`` (functional forms)."""
+"""Activations, dropout, ``linear``, ``bilinear`` and ``one_hot`` (functional forms).
+
+Deliberate differences, at special values only: at a NaN input torch's CPU kernels for hardtanh, relu6, hardshrink,
+softshrink, elu, selu, celu and hardswish give one gradient in their vectorised loop (0 for the first four, NaN for
+the others) and the incoming gradient in the scalar loop that handles small tensors and the last elements of a
+large one; ember always gives the vectorised loop's answer. ``gelu(+inf)`` is +inf, as torch's scalar and float64
+kernels (its float32 vectorised kernel gives NaN). ``tests/fuzz/_fuzz.py`` (ALLOWED) lists these once; the test
+``test_where_torchs_kernels_disagree_at_nan_ember_gives_the_vectorised_answer`` pins them.
+"""
 from __future__ import annotations
 
 import numpy as np

@@ -6,6 +6,8 @@ modes under torch's names; ``ember.nn``, ``ember.optim``, ``ember.utils.data`` a
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import builtins as _builtins  # `bool`, `int`, `float` below are ember's dtypes
 import math as _math
 
@@ -235,7 +237,7 @@ from ._settings import (  # noqa: E402
 
 __version__ = "0.1.0"
 
-from . import nn, optim, utils  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.utils)
+from . import nn, utils  # noqa: E402  (subpackages, as torch.nn / torch.utils; optim and the others below: lazily)
 
 
 # ---- torch.* forms of nn.functional ops (torch's argument order; ember.nn.functional holds the implementation) ----
@@ -289,5 +291,23 @@ def dropout(input, p, train):
 
 def alpha_dropout(input, p, train):
     return nn.functional.alpha_dropout(input, p, train)
-from . import distributions  # noqa: E402
-from . import func, special  # noqa: E402  (subpackages, as torch.nn / torch.optim / torch.special / torch.utils)
+
+# Subpackages imported on first use (PEP 562), as attributes of ember all the same: `ember.optim.SGD`,
+# `from ember import optim`, `import ember.optim` work as in torch; `import ember` saves their time (about 40 ms).
+_LAZY_SUBPACKAGES = ("optim", "distributions", "func", "special")
+
+if TYPE_CHECKING:
+    from . import distributions, func, optim, special  # noqa: F401
+del TYPE_CHECKING
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")  # (binds ember.<name>: later lookups are direct)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_SUBPACKAGES))

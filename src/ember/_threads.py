@@ -17,10 +17,12 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from concurrent.futures import ThreadPoolExecutor
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 PARALLEL_MIN = 1 << 17  # elements: below this, handing rows to another thread costs more than it saves
 BLAS_SPIN_S = 0.15  # seconds after a matrix product during which OpenBLAS's workers may still spin
@@ -89,6 +91,8 @@ def _worker_pool() -> ThreadPoolExecutor:
     global _pool, _pool_key
     key = (os.getpid(), _num_threads)
     if _pool is None or _pool_key != key:  # a forked child has no pool threads; a new count needs a new pool
+        from concurrent.futures import ThreadPoolExecutor  # (lazy: with logging, 5 ms of `import ember`)
+
         _pool, _pool_key = ThreadPoolExecutor(max_workers=_num_threads - 1, thread_name_prefix="ember"), key
     return _pool
 

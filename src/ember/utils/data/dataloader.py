@@ -11,11 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._random import _gen
 from ...tensor import _wrap
-from . import _workers
 from ._collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset, _array_source
 from .sampler import (
@@ -25,6 +24,9 @@ from .sampler import (
     SequentialSampler,
     _index_batches,
 )
+
+if TYPE_CHECKING:
+    from . import _workers
 
 __all__ = ["DataLoader", "WorkerInfo", "get_worker_info"]
 
@@ -235,6 +237,8 @@ class DataLoader:
                  for i in range(self.num_workers)]
         args = (self.dataset, self.collate_fn, self._auto_collation, self.batch_size, self.drop_last,
                 self._iterable)
+        from . import _workers  # (lazy: multiprocessing costs 8 ms of `import ember`, and num_workers=0 needs none)
+
         workers = _workers.Workers(self, infos, args)
         if self.persistent_workers:
             self._worker_pool = workers

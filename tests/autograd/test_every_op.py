@@ -260,6 +260,8 @@ CASES = {
     "LogAddExp": lambda lib, x, y: lib.logaddexp(x, y) * x,
     "LogAddExp2": lambda lib, x, y: lib.logaddexp2(x, y) * x,
     "Logit": lambda lib, x, y: lib.logit(x.sigmoid() * 0.8 + 0.1) * y,
+    "Log2": lambda lib, x, y: (x * x + 0.5).log2() * y,
+    "Log10": lambda lib, x, y: lib.log10(x * x + 0.5) * y,
     "Xlogy": lambda lib, x, y: lib.xlogy(x, y * y + 0.5) * x,
     "Copysign": lambda lib, x, y: lib.copysign(x * y, y) * x,
     "SmoothL1": lambda lib, x, y: lib.nn.functional.smooth_l1_loss(x * 2, y, reduction="none", beta=0.7) * x
@@ -283,6 +285,7 @@ NOT_TWICE = {"SyncNormalize",  # (its backward all-reduces across ranks: twice n
 def _all_ops():
     import ember.nn  # noqa: F401  (registers the ops defined outside autograd)
     import ember.nn.functional  # noqa: F401
+    import ember.distributions  # noqa: F401  (StandardGamma; ember imports it on first use)
 
     seen, stack = set(), [Op]
     while stack:

@@ -911,3 +911,36 @@ def test_complex_plus_real_infinity_keeps_the_imaginary_part():
     out = ember.tensor([1 + 1j]) + ember.tensor([-np.inf])
     assert out.numpy()[0] == complex(-np.inf, 1.0)
     assert (torch.tensor([-np.inf]) + torch.tensor([1 + 1j])).numpy()[0] == complex(-np.inf, 1.0)
+
+
+def test_the_hypothesis_fuzzers_finds_match_torch():
+    """Found by tests/fuzz's hypothesis search (each shrunk to this input)."""
+    for M in (ember, torch):  # log2/log10 of a complex zero: −inf + 0j (a complex division by ln 2 gave a NaN part)
+        assert M.log2(M.tensor(0j)).item() == complex(-np.inf, 0) == M.log10(M.tensor(0j)).item()
+    u = np.array([0, 0, 1], np.uint8)  # an integer true division casts each operand from its own value
+    np.testing.assert_array_equal((ember.tensor(u) / ember.tensor(-1)).numpy(), (torch.tensor(u) / -1).numpy())
+    np.testing.assert_array_equal((-1 / ember.tensor(u[2:])).numpy(), [-1.0])
+    x = np.array([[0.0, 0.0, 0.0], [3.0, 0.0, 0.0]], np.float16)  # half softmax: computed in float32, as torch
+    e, t = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    w = np.array([[1.0, -2.0, 0.5], [0.25, 1.0, -1.0]], np.float16)
+    (ember.log_softmax(e, 0) * ember.tensor(w)).sum().backward()
+    (torch.log_softmax(t, 0) * torch.tensor(w)).sum().backward()
+    np.testing.assert_array_equal(e.grad.numpy(), t.grad.numpy())
+
+
+def test_var_std_cumsum_cumprod_accumulate_float32_in_float64_as_torch():
+    rows = {"var": [1e30, -1e30, 1.0], "std": [1e30, -1e30, 1.0], "cumsum": [3e38, 3e38, -3e38],
+            "cumprod": [1e30, 1e30, 1e-30, 1e-30], "std_tiny": [0.0, 1e-30]}
+    for name, row in rows.items():
+        op = {"var": lambda t: t.var(), "std": lambda t: t.std(), "std_tiny": lambda t: t.std(),
+              "cumsum": lambda t: t.cumsum(0), "cumprod": lambda t: t.cumprod(0)}[name]
+        e, t = ember.tensor(row, requires_grad=True), torch.tensor(row, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            y = op(e)
+            y.sum().backward()
+        op(t).sum().backward()
+        np.testing.assert_allclose(y.detach().numpy(), op(t).detach().numpy(), rtol=1e-6, err_msg=name)
+        assert y.dtype == ember.float32
+        if name != "cumprod":  # (torch's cumprod backward runs in float32: inf·0 where ember's float64 one is finite)
+            np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-6, err_msg=name)

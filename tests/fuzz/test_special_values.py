@@ -4,7 +4,7 @@ and ±0, and at the break points of the piecewise ops (±0.5, ±1, ±3, 6).
 A unary op gets one array of all the values; a binary op (and a loss of input and target) gets every pair of them.
 The comparison is the fuzzer's (``_fuzz.check``: values, dtypes, no NumPy warning, gradients of Σ w·out), so the
 deliberate differences are the ones ``_fuzz.ALLOWED`` lists with their reasons. Overflow of intermediate results
-(|x| near float32's limit) is not covered: torch accumulates some float32 reductions in float64 and others not.
+(|x| near float32's limit) is not covered here (README, "IEEE special values").
 """
 import os
 import sys

@@ -511,8 +511,8 @@ def div(x, y, *, rounding_mode=None):
         x = as_tensor_arg(x, y if isinstance(y, Tensor) else None)
     a, b = operands(x, y)
     if rounding_mode is None:
-        if a._data.dtype.kind in "iub":
-            a, b = _true_div_operands(a, b)
+        if a._data.dtype.kind in "iub":  # each operand cast from its own values (uint8 / −1 is −1.0, as torch)
+            a, b = _true_div_operands(x, _own(y))
         try:
             return Div.apply(a, b)
         except ValueError:
@@ -526,7 +526,7 @@ def div(x, y, *, rounding_mode=None):
 
 def _true_div_operands(a, b):
     """Integer / integer is true division in the default float dtype, as torch."""
-    if a._data.dtype.kind in "iub":
+    if a._data.dtype.kind in "iub" and b._data.dtype.kind in "iub":
         from ... import _dtype
 
         dt = _dtype.get_default_dtype().np
@@ -534,10 +534,17 @@ def _true_div_operands(a, b):
     return a, b
 
 
+def _own(y):
+    """An operand as a tensor of its own dtype (a Python int: int64), before any promotion to the other's."""
+    return y if isinstance(y, Tensor) else _wrap(np.asarray(y))
+
+
 @broadcasting
 def rdiv(x, y):
     a, b = operands(x, y)
-    return Div.apply(*_true_div_operands(b, a))
+    if a._data.dtype.kind in "iub":
+        return Div.apply(*_true_div_operands(_own(y), x))
+    return Div.apply(b, a)
 
 
 def neg(x):
@@ -631,12 +638,35 @@ sin = _float_unary(Sin)
 cos = _float_unary(Cos)
 
 
-def log2(x):
-    return log(x) / float(np.log(2))
+class Log2(Op):
+    """y = log₂ a;  dy/da = 1/(a·ln 2). NumPy's log2 (torch's kernel): log(a)/ln 2 as a complex division would give
+    a NaN imaginary part at a = 0."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        return np.log2(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / cj(ctx.a * math.log(2))
 
 
-def log10(x):
-    return log(x) / float(np.log(10))
+class Log10(Op):
+    """y = log₁₀ a;  dy/da = 1/(a·ln 10) (NumPy's log10, as Log2)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        return np.log10(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / cj(ctx.a * math.log(10))
+
+
+log2 = _float_unary(Log2)
+log10 = _float_unary(Log10)
 
 
 def abs(x):

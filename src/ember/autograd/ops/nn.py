@@ -232,12 +232,16 @@ def _float(x, dtype, axis, name):
 def softmax(x, dim=None, dtype=None):
     axis = _axis(dim, x._data.ndim, "softmax")
     x = _float(x, dtype, axis, "softmax")
+    if x._data.dtype == np.float16:  # computed in float32 and rounded, as torch's half kernel (and its backward)
+        return Softmax.apply(x.float(), axis=axis).half()
     return Softmax.apply(x, axis=axis) if x._data.dtype.kind == "f" else x.clone()
 
 
 def log_softmax(x, dim=None, dtype=None):
     axis = _axis(dim, x._data.ndim, "log_softmax")
     x = _float(x, dtype, axis, "log_softmax")
+    if x._data.dtype == np.float16:  # (as softmax)
+        return LogSoftmax.apply(x.float(), axis=axis).half()
     return LogSoftmax.apply(x, axis=axis) if x._data.dtype.kind == "f" else x.clone()
 
 

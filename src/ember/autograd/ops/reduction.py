@@ -254,10 +254,22 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
             var(x.imag, dim, unbiased, keepdim, correction=correction)
     if x._data.dtype.kind != "f":
         raise RuntimeError("std and var only support floating point and complex dtypes")
+    wide = accumulation_dtype(x._data.dtype)
+    if wide is not None:  # as torch's CPU kernel: Σ(x − x̄)² in the wider dtype, the result rounded
+        return var(x.to(wide), dim, unbiased, keepdim, correction=correction).to(x.dtype)
     return Var.apply(x, axes=dims(dim, x._data.ndim), keepdim=keepdim, correction=_correction(unbiased, correction))
 
 
+def accumulation_dtype(dtype: np.dtype):
+    """The wider dtype torch's CPU reductions var, std, cumsum and cumprod accumulate a float32 (float64) or float16
+    (float32) input in, or None (float64): so that, as in torch, the std of [1e30, −1e30] is finite in float32."""
+    return {"f": np.float64, "e": np.float32}.get(dtype.char)
+
+
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    wide = accumulation_dtype(x._data.dtype) if x._data.dtype.kind == "f" else None
+    if wide is not None:  # the root of the wide variance, rounded once (as torch)
+        return std(x.to(wide), dim, unbiased, keepdim, correction=correction).to(x.dtype)
     return _safe_sqrt(var(x, dim, unbiased, keepdim, correction=correction))  # torch's gradient is 0 where std = 0
 
 
@@ -430,6 +442,9 @@ def cumsum(x, dim, *, dtype=None):
     if x._data.ndim == 0:
         dims(dim, 0)
         return _CumSum.apply(x.reshape(1), axis=0).reshape(())
+    wide = accumulation_dtype(x._data.dtype)
+    if wide is not None:
+        return _CumSum.apply(x.to(wide), axis=dims(dim, x._data.ndim)[0]).to(x.dtype)
     return _CumSum.apply(x, axis=dims(dim, x._data.ndim)[0])
 
 

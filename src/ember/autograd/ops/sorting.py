@@ -16,7 +16,7 @@ from ..function import Op
 from ._util import _C_NAMES, dims, not_implemented
 from ._xp import xp_of
 from .indexing import gather
-from .reduction import values_indices
+from .reduction import accumulation_dtype, values_indices
 
 
 def _result(name):
@@ -349,6 +349,9 @@ def cumprod(input, dim, *, dtype=None, out=None):
     if x._data.ndim == 0:
         dims(dim, 0)
         return CumProd.apply(x.reshape(1), axis=0).reshape(())
+    wide = accumulation_dtype(x._data.dtype)
+    if wide is not None:  # (as cumsum)
+        return CumProd.apply(x.to(wide), axis=dims(dim, x._data.ndim)[0]).to(x.dtype)
     return CumProd.apply(x, axis=dims(dim, x._data.ndim)[0])
 
 

@@ -613,15 +613,15 @@ def rpow(x, s):
     return RPowScalar.apply(a, s=s)
 
 
-def _float_unary(op):
+def _float_unary(op, name=None, **options):
     def fn(x):
         if x._data.dtype.kind not in "fc":
             from ... import _dtype
 
             x = x._cast(_dtype.get_default_dtype().np)
-        return op.apply(x)
+        return op.apply(x, **options)
 
-    fn.__name__ = op.__name__.lower()
+    fn.__name__ = name or op.__name__.lower()
     return fn
 
 
@@ -638,35 +638,22 @@ sin = _float_unary(Sin)
 cos = _float_unary(Cos)
 
 
-class Log2(Op):
-    """y = log₂ a;  dy/da = 1/(a·ln 2). NumPy's log2 (torch's kernel): log(a)/ln 2 as a complex division would give
-    a NaN imaginary part at a = 0."""
+class LogBase(Op):
+    """y = log_b a for b = 2 or 10;  dy/da = 1/(a·ln b). NumPy's log2/log10 (torch's kernels): log(a)/ln b as a
+    complex division would give a NaN imaginary part at a = 0."""
 
     @staticmethod
-    def forward(ctx, a):
-        ctx.a = a
-        return np.log2(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g / cj(ctx.a * math.log(2))
-
-
-class Log10(Op):
-    """y = log₁₀ a;  dy/da = 1/(a·ln 10) (NumPy's log10, as Log2)."""
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.a = a
-        return np.log10(a)
+    def forward(ctx, a, *, base):
+        ctx.a, ctx.base = a, base
+        return np.log2(a) if base == 2 else np.log10(a)
 
     @staticmethod
     def backward(ctx, g):
-        return g / cj(ctx.a * math.log(10))
+        return g / cj(ctx.a * math.log(ctx.base))
 
 
-log2 = _float_unary(Log2)
-log10 = _float_unary(Log10)
+log2 = _float_unary(LogBase, "log2", base=2)
+log10 = _float_unary(LogBase, "log10", base=10)
 
 
 def abs(x):

@@ -146,6 +146,9 @@ ALLOWED += [
     Allowed("div", "value", lambda c, m: "complex" in str(_dtypes(c)) and _has(c, lambda a: a == 0),
             "a complex division by 0: NumPy's algorithm (ember) gives infinite parts where torch's gives NaN ones; "
             "both are IEEE-unspecified (C99 Annex G leaves it to the implementation)"),
+    Allowed("div", "grad", lambda c, m: "complex" in str(_dtypes(c)) and _has(c, np.isinf),
+            "the gradient of a complex division with an infinite operand: NumPy's complex multiply and divide (ember) "
+            "and torch's give different inf/NaN parts (C99 Annex G leaves infinite complex arithmetic open)"),
     Allowed("scalar/", "value", lambda c, m: ("complex" in str(_dtypes(c)) or isinstance(_number(c), complex))
             and (_has(c, lambda a: a == 0) or _number(c) == 0), "as for div above, with a Python number"),
     Allowed("F.soft_margin_loss", "grad", lambda c, m: _has(c, np.isinf) or _has(c, lambda a: np.abs(a) > 80),

@@ -60,7 +60,7 @@ FLOATS = ("float32", "float64")  # the float dtypes the kernels are compiled for
 def takes(dtype) -> bool:
     """Whether the float kernels take arrays of ``dtype``: float32 and float64. float16 arrays (numba cannot type
     them), like integer ones, take the NumPy path."""
-    return dtype.char in ("f", "d")
+    return dtype.name in FLOATS
 
 
 def set_enabled(flag) -> bool:

@@ -43,6 +43,10 @@ class Op:
     ``Op.apply(*tensors, **options)`` runs ``forward`` on the tensors' arrays and, when
     gradients are being recorded and some input requires one, returns a tensor whose
     ``grad_fn`` is the op instance.
+
+    ``forward`` (in ``apply``) and ``backward`` (in ``run_backward``) run under NumPy's "ignore"
+    error state, so inf·0, 0/0 and overflow give NaN or inf without a warning, as in torch: an op
+    needs no ``np.errstate`` of its own.
     """
 
     _freed = False

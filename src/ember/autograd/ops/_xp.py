@@ -46,12 +46,9 @@ def masked(g, mask):
     ``where`` when it is not (and for Tensors, under create_graph)."""
     if isinstance(g, Tensor):
         return TensorNamespace.where(mask, g, 0)
-    if g.shape == mask.shape and _numba.takes(g.dtype) and g.flags.c_contiguous and mask.flags.c_contiguous:
-        kernel = _numba.compiled(_select)
-        if kernel is not None:
-            out = np.empty_like(g)
-            kernel(g.reshape(-1), mask.reshape(-1), out.reshape(-1))
-            return out
+    out = _one_pass(_select, g, mask)
+    if out is not None:
+        return out
     with np.errstate(invalid="ignore"):  # (inf·0: the case ``where`` then decides)
         out = g * mask
     return out if np.isfinite(out.sum()) else np.where(mask, g, np.zeros((), g.dtype))
@@ -60,14 +57,21 @@ def masked(g, mask):
 def threshold_grad(g, out):
     """The gradient of relu: g, but 0 where the output is ≤ 0, as torch's threshold_backward (so a NaN output passes
     g). One pass of ``_threshold_select`` (numba) for same-shape float32/float64 arrays, else ``masked``."""
-    if (not isinstance(g, Tensor) and g.shape == out.shape and g.dtype == out.dtype and _numba.takes(g.dtype)
-            and g.flags.c_contiguous and out.flags.c_contiguous):
-        kernel = _numba.compiled(_threshold_select)
-        if kernel is not None:
-            res = np.empty_like(g)
-            kernel(g.reshape(-1), out.reshape(-1), res.reshape(-1))
-            return res
-    return masked(g, ~(out <= 0))
+    res = None if isinstance(g, Tensor) or g.dtype != out.dtype else _one_pass(_threshold_select, g, out)
+    return res if res is not None else masked(g, ~(out <= 0))
+
+
+def _one_pass(kernel_fn, g, other):
+    """``kernel_fn(g, other, result)`` over the flattened arrays, compiled (numba), for same-shape C-contiguous
+    float32/float64 ``g``; None where that does not apply (and without numba)."""
+    if g.shape != other.shape or not _numba.takes(g.dtype) or not (g.flags.c_contiguous and other.flags.c_contiguous):
+        return None
+    kernel = _numba.compiled(kernel_fn)
+    if kernel is None:
+        return None
+    res = np.empty_like(g)
+    kernel(g.reshape(-1), other.reshape(-1), res.reshape(-1))
+    return res
 
 
 def _threshold_select_reference(g, out, res):

@@ -106,8 +106,7 @@ class Angle(Op):
         a, xp = ctx.a, xp_of(g)
         if dtype_of(a).kind != "c":
             return xp.zeros_like(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = g * 1j * a / (a * cj(a))
+        r = g * 1j * a / (a * cj(a))
         return xp.where(a == 0, 0, r)
 
 

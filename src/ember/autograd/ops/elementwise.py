@@ -55,16 +55,14 @@ class Mul(Op):
 class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is ±inf or nan without a warning, as torch
-            out = np.true_divide(a, b)
+        out = np.true_divide(a, b)
         ctx.b, ctx.out = b, out
         return out
 
     @staticmethod
     def backward(ctx, g):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gb = g / cj(ctx.b)
-            return gb, -gb * cj(ctx.out)  # (inf·nan where b = 0: nan without a warning, as torch)
+        gb = g / cj(ctx.b)
+        return gb, -gb * cj(ctx.out)  # (inf·nan where b = 0: nan without a warning, as torch)
 
 
 class Neg(Op):
@@ -82,19 +80,17 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
-            kind = a.dtype.kind
-            out = _int_power(a, b) if kind in "iu" else complex_power(a, b) if kind == "c" else np.power(a, b)
+        kind = a.dtype.kind
+        out = _int_power(a, b) if kind in "iu" else complex_power(a, b) if kind == "c" else np.power(a, b)
         ctx.a, ctx.b, ctx.out = a, b, out
         return out
 
     @staticmethod
     def backward(ctx, g):
         a, b, xp = ctx.a, ctx.b, xp_of(g)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            power = complex_power if dtype_of(a).kind == "c" and not isinstance(a, Tensor) else xp.power
-            ga = xp.where(b == 0, 0, g * cj(b * power(a, b - 1)))  # 0 where b = 0 (also at a = 0), as torch
-            gb = g * cj(ctx.out * xp.log(a))
+        power = complex_power if dtype_of(a).kind == "c" and not isinstance(a, Tensor) else xp.power
+        ga = xp.where(b == 0, 0, g * cj(b * power(a, b - 1)))  # 0 where b = 0 (also at a = 0), as torch
+        gb = g * cj(ctx.out * xp.log(a))
         gb = xp.where((a == 0) & _real_nonnegative(b), 0, gb)
         return ga, gb
 
@@ -134,10 +130,9 @@ class PowScalar(Op):
         ctx.a, ctx.e = a, e
         if e == 2:
             return a * a
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
-            if a.dtype.kind == "c" and e != 0:  # (a ** 0 is 1 everywhere, as torch)
-                return complex_power(a, np.asarray(e, dtype=a.dtype))
-            return np.power(a, np.asarray(e, dtype=a.dtype) if a.dtype.kind == "f" else e)
+        if a.dtype.kind == "c" and e != 0:  # (a ** 0 is 1 everywhere, as torch)
+            return complex_power(a, np.asarray(e, dtype=a.dtype))
+        return np.power(a, np.asarray(e, dtype=a.dtype) if a.dtype.kind == "f" else e)
 
     @staticmethod
     def backward(ctx, g):
@@ -146,8 +141,7 @@ class PowScalar(Op):
             return g * 2 * cj(a)
         if e == 0:
             return xp_of(g).zeros_like(g)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0 ** (e - 1) = inf for e < 1, as torch
-            return g * cj(e * a ** (e - 1 if isinstance(e, complex) else float(e - 1)))
+        return g * cj(e * a ** (e - 1 if isinstance(e, complex) else float(e - 1)))
 
 
 class RPowScalar(Op):
@@ -155,9 +149,8 @@ class RPowScalar(Op):
 
     @staticmethod
     def forward(ctx, a, *, s):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, as torch
-            base = np.asarray(s, dtype=a.dtype)
-            out = complex_power(base, a) if a.dtype.kind == "c" else np.power(base, a)
+        base = np.asarray(s, dtype=a.dtype)
+        out = complex_power(base, a) if a.dtype.kind == "c" else np.power(base, a)
         ctx.out, ctx.s = out, s
         if s == 0 and a.dtype.kind == "c":
             ctx.zero_grad = _real_nonnegative(a)  # (a mask: where torch's gradient of 0 ** a is 0)
@@ -169,12 +162,10 @@ class RPowScalar(Op):
         if dtype_of(ctx.out).kind == "c":
             # the complex rule g·conj(s^a·log s), with the principal log (log 0 = −inf: 0 where a is real ≥ 0,
             # else nan, as torch)
-            with np.errstate(invalid="ignore"):
-                gx = g * cj(ctx.out * (cmath.log(s) if s != 0 else -math.inf))
+            gx = g * cj(ctx.out * (cmath.log(s) if s != 0 else -math.inf))
             return gx if s != 0 else xp_of(g).where(ctx.zero_grad, 0, gx)
         log_s = math.log(s) if s > 0 else (-math.inf if s == 0 else math.nan)  # -inf or nan for s ≤ 0, as torch
-        with np.errstate(invalid="ignore", over="ignore"):
-            gx = g * ctx.out * log_s
+        gx = g * ctx.out * log_s
         return gx if s != 0 else xp_of(g).where(ctx.out <= 1, 0, gx)  # 0 ** x: 0 where x ≥ 0 (out ≤ 1), as torch
 
 
@@ -194,26 +185,22 @@ class Log(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(a)
+        return np.log(a)
 
     @staticmethod
     def backward(ctx, g):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g / cj(ctx.a)
+        return g / cj(ctx.a)
 
 
 class Log1p(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log1p(a)
+        return np.log1p(a)
 
     @staticmethod
     def backward(ctx, g):
-        with np.errstate(divide="ignore", invalid="ignore"):  # ±inf at a = −1, as torch
-            return g / (1 + ctx.a)
+        return g / (1 + ctx.a)
 
 
 class Expm1(Op):
@@ -230,21 +217,18 @@ class Expm1(Op):
 class Sqrt(Op):
     @staticmethod
     def forward(ctx, a):
-        with np.errstate(invalid="ignore"):
-            ctx.out = np.sqrt(a)
+        ctx.out = np.sqrt(a)
         return ctx.out
 
     @staticmethod
     def backward(ctx, g):
-        with np.errstate(divide="ignore"):
-            return g / (2 * cj(ctx.out))
+        return g / (2 * cj(ctx.out))
 
 
 class Rsqrt(Op):
     @staticmethod
     def forward(ctx, a):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ctx.out = 1 / np.sqrt(a)
+        ctx.out = 1 / np.sqrt(a)
         return ctx.out
 
     @staticmethod
@@ -255,8 +239,7 @@ class Rsqrt(Op):
 class Reciprocal(Op):
     @staticmethod
     def forward(ctx, a):
-        with np.errstate(divide="ignore"):
-            ctx.out = 1 / a
+        ctx.out = 1 / a
         return ctx.out
 
     @staticmethod
@@ -880,13 +863,11 @@ class Remainder(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
-        with np.errstate(divide="ignore", invalid="ignore"):  # x mod 0 is nan for floats, as torch
-            return np.remainder(a, b)
+        return np.remainder(a, b)
 
     @staticmethod
     def backward(ctx, g):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g, -g * np.floor_divide(ctx.a, ctx.b)
+        return g, -g * np.floor_divide(ctx.a, ctx.b)
 
 
 class _NoDerivative(Op):
@@ -897,8 +878,7 @@ class _NoDerivative(Op):
     @staticmethod
     def forward(ctx, a, b, *, fn, name):
         ctx.name = name
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return fn(a, b)
+        return fn(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -973,14 +953,12 @@ class Sinh(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
-        with np.errstate(over="ignore"):
-            return np.sinh(a)
+        return np.sinh(a)
 
     @staticmethod
     def backward(ctx, g):
         xp = xp_of(g)
-        with np.errstate(over="ignore"):
-            return g * ((xp.exp(ctx.a) + xp.exp(-ctx.a)) * 0.5)
+        return g * ((xp.exp(ctx.a) + xp.exp(-ctx.a)) * 0.5)
 
 
 class Cosh(Op):
@@ -989,14 +967,12 @@ class Cosh(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
-        with np.errstate(over="ignore"):
-            return np.cosh(a)
+        return np.cosh(a)
 
     @staticmethod
     def backward(ctx, g):
         xp = xp_of(g)
-        with np.errstate(over="ignore"):
-            return g * ((xp.exp(ctx.a) - xp.exp(-ctx.a)) * 0.5)
+        return g * ((xp.exp(ctx.a) - xp.exp(-ctx.a)) * 0.5)
 
 
 class Asin(Op):
@@ -1005,8 +981,7 @@ class Asin(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
-        with np.errstate(invalid="ignore"):
-            return np.arcsin(a)
+        return np.arcsin(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -1019,8 +994,7 @@ class Acos(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
-        with np.errstate(invalid="ignore"):
-            return np.arccos(a)
+        return np.arccos(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -1059,13 +1033,11 @@ class Acosh(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
-        with np.errstate(invalid="ignore"):
-            return np.arccosh(a)
+        return np.arccosh(a)
 
     @staticmethod
     def backward(ctx, g):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g * (ctx.a * ctx.a - 1) ** -0.5
+        return g * (ctx.a * ctx.a - 1) ** -0.5
 
 
 class Atanh(Op):
@@ -1074,13 +1046,11 @@ class Atanh(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.a = a
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.arctanh(a)
+        return np.arctanh(a)
 
     @staticmethod
     def backward(ctx, g):
-        with np.errstate(divide="ignore"):
-            return g / (1 - ctx.a * ctx.a)
+        return g / (1 - ctx.a * ctx.a)
 
 
 class Sinc(Op):
@@ -1127,8 +1097,7 @@ class Hypot(Op):
 
     @staticmethod
     def backward(ctx, g):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = g / ctx.out
+        r = g / ctx.out
         return r * ctx.a, r * ctx.b
 
 
@@ -1138,13 +1107,11 @@ class Fmod(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.fmod(a, b)
+        return np.fmod(a, b)
 
     @staticmethod
     def backward(ctx, g):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = np.trunc(_raw(ctx.a) / _raw(ctx.b))
+        q = np.trunc(_raw(ctx.a) / _raw(ctx.b))
         return g, -g * q
 
 

@@ -505,8 +505,7 @@ class ScatterProd(Op):
         np.multiply.at(rest, full, np.where(sa != 0, sa, 1))
 
         def others(f, z, o, r):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                return np.where(f != 0, o / np.where(f != 0, f, 1), np.where(z == 1, r, 0)).astype(a.dtype)
+            return np.where(f != 0, o / np.where(f != 0, f, 1), np.where(z == 1, r, 0)).astype(a.dtype)
 
         ctx.full = full
         ctx.wx = np.where(keep, others(a, zeros, out, rest), 0).astype(a.dtype)

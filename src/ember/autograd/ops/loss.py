@@ -394,9 +394,8 @@ class BCE(Op):
 
     @staticmethod
     def forward(ctx, x, y, *, weight, reduction):
-        with np.errstate(divide="ignore"):
-            log_x = np.maximum(np.log(x), -100)
-            log_1mx = np.maximum(np.log1p(-x), -100)
+        log_x = np.maximum(np.log(x), -100)
+        log_1mx = np.maximum(np.log1p(-x), -100)
         loss = (y - 1) * log_1mx - y * log_x
         if weight is not None:
             loss = loss * weight
@@ -412,8 +411,7 @@ class BCE(Op):
         gx = r * (x - y) / xp.maximum((1 - x) * x, 1e-12)
         gy = None
         if ctx.inputs[1].requires_grad:
-            with np.errstate(divide="ignore"):
-                gy = -r * (xp.log(x) - xp.log1p(-x))
+            gy = -r * (xp.log(x) - xp.log1p(-x))
         return gx, gy
 
 

@@ -34,8 +34,7 @@ class Softmax(Op):
     @staticmethod
     def forward(ctx, a, *, axis):
         m = a.max(axis=axis, keepdims=True) if a.size else a.sum(axis=axis, keepdims=True)  # (empty: no max)
-        with np.errstate(invalid="ignore"):  # a row of −inf: −inf − (−inf) is NaN, as torch's, without a warning
-            e = np.exp(a - m)
+        e = np.exp(a - m)
         e /= e.sum(axis=axis, keepdims=True)
         ctx.out, ctx.axis = e, axis
         return e
@@ -53,8 +52,7 @@ class LogSoftmax(Op):
     def forward(ctx, a, *, axis):
         m = a.max(axis=axis, keepdims=True) if a.size else a.sum(axis=axis, keepdims=True)  # (empty: no max)
         shifted = a - m
-        with np.errstate(divide="ignore"):  # log 0: the sum over an empty dim
-            out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.out, ctx.axis = out, axis
         return out
 

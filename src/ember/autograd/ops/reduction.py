@@ -60,8 +60,7 @@ class Mean(Op):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
         ctx.n = n
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(a.mean(axis=axes, keepdims=keepdim) if a.size else a.sum(axis=axes, keepdims=keepdim) / 0)
+        return np.asarray(a.mean(axis=axes, keepdims=keepdim) if a.size else a.sum(axis=axes, keepdims=keepdim) / 0)
 
     @staticmethod
     def backward(ctx, g):
@@ -78,16 +77,14 @@ class Var(Op):
 
     @staticmethod
     def forward(ctx, a, *, axes, keepdim, correction):
-        with np.errstate(invalid="ignore", divide="ignore"):  # an empty input: nan, as torch
-            mean = a.mean(axis=axes, keepdims=True) if a.size else a.sum(axis=axes, keepdims=True) / 0
+        mean = a.mean(axis=axes, keepdims=True) if a.size else a.sum(axis=axes, keepdims=True) / 0
         d = a - mean
         n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
         denom = n - correction if n > correction else 0  # (this module shadows max)
         ctx.a, ctx.axes, ctx.keepdim, ctx.shape = a, axes, keepdim, a.shape
         ctx.denom = n - correction  # the gradient's, not clamped at 0 (torch's: finite when correction > n)
         ctx.no_dof = _no_dof_derivative(d) if (axes is None or a.ndim == 0) and n <= correction else None
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray((d * d).sum(axis=axes, keepdims=keepdim) / a.dtype.type(denom))
+        return np.asarray((d * d).sum(axis=axes, keepdims=keepdim) / a.dtype.type(denom))
 
     @staticmethod
     def backward(ctx, g):
@@ -96,10 +93,9 @@ class Var(Op):
             return xp.zeros_like(a)
         d = a - xp.mean(a, axis=ctx.axes, keepdims=True)  # recomputed: x − x̄ is not saved (it depends on x)
         g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if ctx.no_dof is not None:
-                return g * ctx.no_dof
-            return g * (2 / ctx.denom if ctx.denom else float("inf")) * d
+        if ctx.no_dof is not None:
+            return g * ctx.no_dof
+        return g * (2 / ctx.denom if ctx.denom else float("inf")) * d
 
 
 def _no_dof_derivative(d):
@@ -188,8 +184,7 @@ class LogSumExp(Op):
         m = np.where(np.isfinite(m), m, 0)
         e = np.exp(a - m)
         s = e.sum(axis=axes, keepdims=True)
-        with np.errstate(divide="ignore"):  # log 0 = -inf: the sum over an empty dim, as torch
-            out = np.log(s) + m
+        out = np.log(s) + m
         out = out if keepdim else np.squeeze(out, axis=axes)
         ctx.a, ctx.out, ctx.axes, ctx.keepdim, ctx.shape = a, out, axes, keepdim, a.shape
         return out
@@ -427,8 +422,7 @@ class _SafeSqrt(Op):
     @staticmethod
     def backward(ctx, g):
         out = ctx.out
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return xp_of(g).where(out == 0, 0, g / (2 * out))
+        return xp_of(g).where(out == 0, 0, g / (2 * out))
 
 
 def _safe_sqrt(s):

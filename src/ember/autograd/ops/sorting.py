@@ -323,8 +323,7 @@ class CumProd(Op):
         # in torch; with finite values both give the exact products):
         zero = raw == 0
         seen = np.cumsum(zero, axis=axis)
-        with np.errstate(all="ignore"):
-            divided = np.flip(np.cumsum(np.flip(g * out, axis), axis=axis), axis) / a
+        divided = np.flip(np.cumsum(np.flip(g * out, axis), axis=axis), axis) / a
         return np.where(seen == 0, divided, np.where(seen - zero > 0, np.zeros((), exact.dtype), exact))
 
 
@@ -393,8 +392,7 @@ class LogCumSumExp(Op):
     @staticmethod
     def forward(ctx, a, *, axis):
         ctx.a, ctx.axis = a, axis
-        with np.errstate(invalid="ignore"):
-            ctx.out = np.logaddexp.accumulate(a, axis=axis) if a.shape[axis] else a.copy()
+        ctx.out = np.logaddexp.accumulate(a, axis=axis) if a.shape[axis] else a.copy()
         return ctx.out
 
     @staticmethod
@@ -405,9 +403,8 @@ class LogCumSumExp(Op):
             return g
         am, ym, gm = (xp.moveaxis(t, axis, -1) for t in (a, out, g))
         later = np.triu(np.ones((n, n), bool))  # later[i, j]: j ≥ i
-        with np.errstate(invalid="ignore", over="ignore"):
-            diff = xp.where(later, xp.expand_dims(am, -1) - xp.expand_dims(ym, -2), -np.inf)
-            w = xp.exp(diff) * xp.expand_dims(gm, -2)
+        diff = xp.where(later, xp.expand_dims(am, -1) - xp.expand_dims(ym, -2), -np.inf)
+        w = xp.exp(diff) * xp.expand_dims(gm, -2)
         return xp.moveaxis(xp.sum(xp.where(later, w, 0.0), -1), -1, axis)
 
 

@@ -428,8 +428,7 @@ class Zeta(Op):
     @staticmethod
     def forward(ctx, x, q):
         ctx.x, ctx.q = x, q
-        with np.errstate(all="ignore"):
-            return np.asarray(zeta_array(x, q), dtype=np.result_type(x, q))
+        return np.asarray(zeta_array(x, q), dtype=np.result_type(x, q))
 
     @staticmethod
     def backward(ctx, g):
@@ -668,8 +667,7 @@ class Gammainc(Op):
     @staticmethod
     def forward(ctx, a, x, lower=True):
         ctx.a, ctx.x, ctx.lower = a, x, lower
-        with np.errstate(all="ignore"):
-            return np.asarray(_incomplete_gamma(a, x, lower), dtype=np.result_type(a, x))
+        return np.asarray(_incomplete_gamma(a, x, lower), dtype=np.result_type(a, x))
 
     @staticmethod
     def backward(ctx, g):

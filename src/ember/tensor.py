@@ -451,7 +451,10 @@ class Tensor:
 
         if np_dt.kind not in "fc":  # an integer or bool result is not differentiable: no graph, as torch
             data = self._data
-            if data.dtype.kind == "c" and np_dt.kind != "b":  # complex to integer: the real part, silently as torch
+            if data.dtype.kind == "c" and np_dt.kind != "b":  # complex to integer: the real part, as torch
+                import warnings
+
+                warnings.warn(_errors.complex_to_real_warning(), stacklevel=3)
                 data = data.real
             with np.errstate(invalid="ignore", over="ignore"):  # NaN and inf: an unspecified integer, silently as torch
                 return _wrap(data.astype(np_dt))

@@ -16,12 +16,32 @@ def _outputs(fn, inputs):
     return out if isinstance(out, (tuple, list)) else (out,)
 
 
+def _checked(out) -> bool:
+    return isinstance(out, Tensor) and out._data.dtype.kind in "fc"
+
+
+def _parts(out) -> tuple:
+    """The grad_output seeds of one output element: 1 (its real part), and i (its imaginary part) when complex."""
+    return (1, 1j) if out._data.dtype.kind == "c" else (1,)
+
+
+def _as_real(a: np.ndarray) -> np.ndarray:
+    """A real or complex array as one float64 vector: the real parts, then (if complex) the imaginary parts."""
+    flat = a.reshape(-1)
+    if a.dtype.kind != "c":
+        return flat.astype(np.float64)
+    return np.concatenate([flat.real, flat.imag]).astype(np.float64)
+
+
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0, **kwargs):
     """Check ``func``'s gradients w.r.t. every input that requires grad against finite differences.
 
     J_num[i, j] = (f(x + ε·eⱼ)ᵢ − f(x − ε·eⱼ)ᵢ) / 2ε, compared with the Jacobian assembled from
     one backward pass per output element: |J_ana − J_num| ≤ atol + rtol·|J_num|.
-    Inputs should be float64 (a float32 check is too coarse to mean anything).
+    Complex numbers count as pairs of reals, as torch's check does: each input's real and imaginary parts are
+    perturbed separately, and an output element w is seeded with 1 (whose backward gives ∂Re w/∂x + i·∂Re w/∂y,
+    torch's convention for z = x + iy) and with i (giving the same of Im w).
+    Inputs should be float64 or complex128 (a float32 check is too coarse to mean anything).
     """
     from . import grad as autograd_grad
 
@@ -33,39 +53,41 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of them have "
                          "requires_grad=True.")
     outs = _outputs(func, inputs)
-    if not any(isinstance(o, Tensor) and o._data.dtype.kind == "f" for o in outs):
+    if not any(_checked(o) for o in outs):
         if raise_exception:
             raise GradcheckError("gradcheck: no output of the function is a floating-point tensor, so no gradient "
                                  "was checked")
         return False
-    for k, i in enumerate(diff):
+    for i in diff:
         x = inputs[i]
         xd = x._data  # finite differences perturb the input's array in place (any memory layout)
-        flat = np.empty(xd.size)
+        steps = (eps, 1j * eps) if xd.dtype.kind == "c" else (eps,)  # the real, then the imaginary part
         for o_idx, out in enumerate(outs):
-            if not isinstance(out, Tensor) or out._data.dtype.kind != "f":
+            if not _checked(out):
                 continue
             n_out = out._data.size
-            num = np.zeros((n_out, flat.size))
-            for j in range(flat.size):
+            num = np.zeros((len(_parts(out)) * n_out, len(steps) * xd.size))
+            for j in range(xd.size):
                 at = np.unravel_index(j, xd.shape)
                 orig = xd[at]
-                xd[at] = orig + eps
-                plus = _outputs(func, inputs)[o_idx]._data.astype(np.float64).reshape(-1)
-                xd[at] = orig - eps
-                minus = _outputs(func, inputs)[o_idx]._data.astype(np.float64).reshape(-1)
-                xd[at] = orig
-                num[:, j] = (plus - minus) / (2 * eps)
-            ana = np.zeros((n_out, flat.size))
-            for r in range(n_out):
-                out_r = _outputs(func, inputs)[o_idx]
-                if not out_r.requires_grad:
-                    break
-                seed = np.zeros(out_r._data.shape, dtype=out_r._data.dtype)
-                seed.reshape(-1)[r] = 1
-                (g,) = autograd_grad(out_r, [x], grad_outputs=_wrap(seed), allow_unused=True)
-                if g is not None:
-                    ana[r] = g._data.reshape(-1)
+                for s, step in enumerate(steps):
+                    xd[at] = orig + step
+                    plus = _as_real(_outputs(func, inputs)[o_idx]._data)
+                    xd[at] = orig - step
+                    minus = _as_real(_outputs(func, inputs)[o_idx]._data)
+                    xd[at] = orig
+                    num[:, s * xd.size + j] = (plus - minus) / (2 * eps)
+            ana = np.zeros_like(num)
+            for p, part in enumerate(_parts(out)):
+                for r in range(n_out):
+                    out_r = _outputs(func, inputs)[o_idx]
+                    if not out_r.requires_grad:
+                        break
+                    seed = np.zeros(out_r._data.shape, dtype=out_r._data.dtype)
+                    seed.reshape(-1)[r] = part
+                    (g,) = autograd_grad(out_r, [x], grad_outputs=_wrap(seed), allow_unused=True)
+                    if g is not None:
+                        ana[p * n_out + r] = _as_real(g._data)
             if not np.allclose(ana, num, atol=atol, rtol=rtol):
                 if raise_exception:
                     raise GradcheckError(

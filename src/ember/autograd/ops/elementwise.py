@@ -409,7 +409,7 @@ class Cast(Op):
         if a.dtype.kind == "c" and np.dtype(dtype).kind != "c":
             import warnings
 
-            warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=2)
+            warnings.warn(_errors.complex_to_real_warning(), stacklevel=2)
             a = a.real
         return a.astype(dtype)
 

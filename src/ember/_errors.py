@@ -14,11 +14,6 @@ def dim_out_of_range(dim, n: int) -> IndexError:
     return IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
 
 
-
-def complex_to_real_warning() -> UserWarning:
-    """A complex tensor cast to a real floating, integer (not bool) dtype: torch keeps the real part and warns this."""
-    return UserWarning("Casting complex values to real discards the imaginary part")
-
 def requires_grad_needs_float() -> RuntimeError:
     return RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
 

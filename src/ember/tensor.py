@@ -447,15 +447,12 @@ class Tensor:
         return t
 
     def _cast(self, np_dt) -> "Tensor":
-        from .autograd.ops.elementwise import Cast  # lazy: every op imports this module
+        from .autograd.ops.elementwise import Cast, real_part_of_a_cast  # lazy: every op imports this module
 
         if np_dt.kind not in "fc":  # an integer or bool result is not differentiable: no graph, as torch
             data = self._data
             if data.dtype.kind == "c" and np_dt.kind != "b":  # complex to integer: the real part, as torch
-                import warnings
-
-                warnings.warn(_errors.complex_to_real_warning(), stacklevel=3)
-                data = data.real
+                data = real_part_of_a_cast(data)
             with np.errstate(invalid="ignore", over="ignore"):  # NaN and inf: an unspecified integer, silently as torch
                 return _wrap(data.astype(np_dt))
         return Cast.apply(self, dtype=np_dt)

@@ -403,14 +403,20 @@ class Where(Op):
         return xp.where(c, g, 0), xp.where(c, 0, g)
 
 
+def real_part_of_a_cast(a: np.ndarray) -> np.ndarray:
+    """``a.real`` for a complex array cast to a real floating or integer dtype, with torch's warning (a cast to
+    bool reads both parts: z != 0)."""
+    import warnings
+
+    warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=3)
+    return a.real
+
+
 class Cast(Op):
     @staticmethod
     def forward(ctx, a, *, dtype):
         if a.dtype.kind == "c" and np.dtype(dtype).kind != "c":
-            import warnings
-
-            warnings.warn(_errors.complex_to_real_warning(), stacklevel=2)
-            a = a.real
+            a = real_part_of_a_cast(a)
         return a.astype(dtype)
 
     @staticmethod

@@ -208,7 +208,9 @@ CASES = {
     "Einsum": lambda lib, x, y: lib.einsum("ij,kj->ik", x, y).tanh().sum(1) + lib.einsum("ii->i", x[:, :3] * y[:, :3]) ** 2
     + lib.einsum("ij,ij,j->", x, y, x[0]) + lib.einsum("...j,j->...", x * x, y[1]).exp()
     + lib.einsum("iij->i", (x * y)[:, None, :3].expand(3, 3, 3) * x[:1, :3, None]).sum() * x[:, 0],
-    "Normalize": lambda lib, x, y: lib.nn.functional.layer_norm(x * y, (4,)) * x
+    "LayerNorm": lambda lib, x, y: lib.nn.functional.layer_norm(x * y, (4,), weight=y[0], bias=x[1] * y[2]) * x
+    + lib.nn.functional.layer_norm(x.exp(), (3, 4)) * y,
+    "Normalize": lambda lib, x, y: lib.nn.functional.group_norm((x * y)[None], 3)[0] * x
     + lib.nn.functional.batch_norm(x.exp(), None, None, training=True) * y
     + lib.nn.functional.group_norm((x * x)[None], 3)[0] * y
     + lib.nn.functional.batch_norm(x * y, lib.tensor([0.1, 0.2, 0.3, 0.4], dtype=lib.float64),

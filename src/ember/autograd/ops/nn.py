@@ -8,6 +8,7 @@ import numpy as np
 
 from ... import _errors
 from ..function import Op
+from . import _softmax_kernels
 from ._xp import masked, xp_of
 
 
@@ -33,16 +34,28 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, a, *, axis):
+        ctx.axis = axis
+        if _rows(a, axis):  # (the last axis of contiguous rows: _softmax_kernels.py)
+            ctx.out = _softmax_kernels.softmax_rows(a)
+            return ctx.out
         m = a.max(axis=axis, keepdims=True) if a.size else a.sum(axis=axis, keepdims=True)  # (empty: no max)
-        e = np.exp(a - m)
+        e = np.subtract(a, m)
+        np.exp(e, out=e)
         e /= e.sum(axis=axis, keepdims=True)
-        ctx.out, ctx.axis = e, axis
+        ctx.out = e
         return e
 
     @staticmethod
     def backward(ctx, g):
         s = ctx.out
+        if type(g) is np.ndarray and _rows(s, ctx.axis) and g.flags.c_contiguous and g.shape == s.shape:
+            return _softmax_kernels.softmax_rows_backward(s, g)
         return s * (g - xp_of(g).sum(g * s, axis=ctx.axis, keepdims=True))
+
+
+def _rows(a, axis) -> bool:
+    """Whether softmax over ``axis`` of ``a`` is softmax over the last axis of C-contiguous, non-empty rows."""
+    return a.size > 0 and a.ndim > 0 and axis in (-1, a.ndim - 1) and a.flags.c_contiguous and a.dtype.kind == "f"
 
 
 class LogSoftmax(Op):

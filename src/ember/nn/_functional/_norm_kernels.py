@@ -1,4 +1,4 @@
-"""Optional numba kernels of instance normalisation (the ``fast`` extra); normalization.py's ``InstanceNorm`` states
+"""Optional numba kernels of instance and layer normalisation (the ``fast`` extra); normalization.py's ``InstanceNorm`` states
 the op in NumPy (the reference path) and the tests check that both agree.
 
 One row is one (sample, channel) pair, its M spatial values contiguous; a row fits in L1, so each kernel reads
@@ -175,3 +175,128 @@ def _backward(x, cm, g, gcm, mean, var, gamma, eps, dx, s1, s2):
                 out[j] = k * (grow[j] - c1 - (row[j] - mu) * c2)
             s1[n, c] = a1
             s2[n, c] = a2
+
+
+# Layer normalisation: one row is one sample's M = prod(normalized_shape) values (contiguous), γ and β per column.
+#
+#     forward   μ, σ² per row as above, r = 1/√(σ² + ε), y = (x − μ)·r·γ + β
+#     backward  h = g·γ, A₁ = Σh, A₂ = Σ h·x̂ per row, dx = r·(h − A₁/M − x̂·A₂/M); dγ = Σ_rows g·x̂, dβ = Σ_rows g
+#               (the kernel adds each row into float64 dγ, dβ that the caller zeroes)
+
+def layer_norm_kernels(dtype):
+    """(forward, backward) of layer normalisation compiled, or None (as ``instance_norm_kernels``)."""
+    if not _numba.takes(dtype) or not _numba.available():
+        return None
+    if not _LAYER_COMPILED:
+        _LAYER_COMPILED.extend((_numba.compiled(_layer_forward), _numba.compiled(_layer_backward)))
+    return tuple(_LAYER_COMPILED)
+
+
+_LAYER_COMPILED: list = []
+
+
+def layer_norm_reference(x, w, b, eps):
+    """(y, μ, σ²) of (R, M) rows ``x``, μ and σ² (R, 1): y = (x − μ)·γ/√(σ² + ε) + β (γ = ``w``, β = ``b``, (M,)
+    or None: absent)."""
+    mean = x.mean(axis=-1, keepdims=True)
+    xc = x - mean
+    y = np.multiply(xc, xc)
+    var = y.mean(axis=-1, keepdims=True)
+    np.multiply(xc, (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False), out=y)
+    if w is not None:
+        y *= w
+    if b is not None:
+        y += b
+    return y, mean, var
+
+
+def layer_norm_grad(xp, x, g, mean, invstd, w):
+    """(dx, dγ, dβ) of layer normalisation of (R, M) rows, against ``xp`` (Tensors under create_graph); μ and
+    r = 1/√(σ² + ε) are (R, 1): x̂ = (x − μ)·r, h = g·γ (γ = ``w``, None: 1), dx = r·(h − mean h − x̂·mean(h·x̂)),
+    dγ = Σ_rows g·x̂, dβ = Σ_rows g."""
+    xhat = (x - mean) * invstd
+    h = g if w is None else g * w
+    dx = (h - xp.mean(h, axis=-1, keepdims=True) - xhat * xp.mean(h * xhat, axis=-1, keepdims=True)) * invstd
+    return dx, xp.sum(g * xhat, axis=0), xp.sum(g, axis=0)
+
+
+def _layer_forward_call(reference, args, consts):
+    x, gamma, beta, eps, y, mean, var = args
+    y[...], mu, v = reference(x, gamma, beta, eps)
+    mean[...], var[...] = mu[:, 0], v[:, 0]
+
+
+def _layer_backward_call(reference, args, consts):
+    x, g, mean, var, gamma, eps, dx, dgamma, dbeta = args
+    invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)[:, None]
+    dx[...], dg, db = reference(np, x, g, mean[:, None].astype(x.dtype), invstd, gamma)
+    dgamma[...], dbeta[...] = dg, db
+
+
+def _layer_rows(rng, dtype, r=5, m=37):
+    return (rng.standard_normal((r, m)) * 2 + 1.5).astype(dtype)
+
+
+def _layer_forward_example(rng, dtype):
+    x = _layer_rows(rng, dtype)
+    r, m = x.shape
+    gamma, beta = rng.standard_normal(m).astype(dtype), rng.standard_normal(m).astype(dtype)
+    yield (x, gamma, beta, 1e-5, np.empty_like(x), np.empty(r), np.empty(r)), {}
+
+
+def _layer_backward_example(rng, dtype):
+    x = _layer_rows(rng, dtype)
+    r, m = x.shape
+    g = rng.standard_normal(x.shape).astype(dtype)
+    gamma = rng.standard_normal(m).astype(dtype)
+    yield (x, g, x.mean(axis=1, dtype=np.float64), x.var(axis=1, dtype=np.float64), gamma, 1e-5, np.empty_like(x),
+           np.zeros(m), np.zeros(m)), {}
+
+
+@fast_variant_of(layer_norm_reference, example=_layer_forward_example, nogil=True, fastmath={"reassoc", "contract"},
+                 call=_layer_forward_call, rtol={"float32": 1e-2, "float64": 1e-9}, why=_WHY)
+def _layer_forward(x, gamma, beta, eps, y, mean, var):
+    r_, m = x.shape
+    for i in range(r_):
+        row = x[i]
+        s = 0.0
+        for j in range(m):
+            s += row[j]
+        mu = s / m
+        v = 0.0
+        for j in range(m):
+            d = row[j] - mu
+            v += d * d
+        v /= m
+        r = 1.0 / np.sqrt(v + eps)
+        out = y[i]
+        for j in range(m):
+            out[j] = (row[j] - mu) * r * gamma[j] + beta[j]
+        mean[i] = mu
+        var[i] = v
+
+
+@fast_variant_of(layer_norm_grad, example=_layer_backward_example, nogil=True, fastmath={"reassoc", "contract"},
+                 call=_layer_backward_call, rtol={"float32": 1e-2, "float64": 1e-9}, why=_WHY)
+def _layer_backward(x, g, mean, var, gamma, eps, dx, dgamma, dbeta):
+    r_, m = x.shape
+    for i in range(r_):
+        row = x[i]
+        grow = g[i]
+        mu = mean[i]
+        r = 1.0 / np.sqrt(var[i] + eps)
+        a1 = 0.0
+        a2 = 0.0
+        for j in range(m):
+            xh = (row[j] - mu) * r
+            gj = grow[j]
+            h = gj * gamma[j]
+            a1 += h
+            a2 += h * xh
+            dgamma[j] += gj * xh
+            dbeta[j] += gj
+        c1 = a1 / m
+        c2 = a2 / m
+        out = dx[i]
+        for j in range(m):
+            out[j] = r * (grow[j] * gamma[j] - c1 - (row[j] - mu) * r * c2)

@@ -142,8 +142,64 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                 f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
                 f"{list(t._data.shape)} and normalized_shape = {list(shape)}"
             )
-    y = Normalize.apply(input, axes=tuple(range(x.ndim - k, x.ndim)), eps=eps)
-    return _affine(y, weight, bias, shape)
+    wb = tuple(t for t in (weight, bias) if t is not None)
+    return LayerNorm.apply(input, *wb, eps=eps, shape=shape, has_w=weight is not None, has_b=bias is not None)
+
+
+class LayerNorm(Op):
+    """Layer normalisation with its affine map fused, each row the trailing M = prod(``shape``) values of x:
+
+        y = γ·x̂ + β,   x̂ = (x − μ)·r,   r = 1/√(σ² + ε)   (μ, σ² biased, per row; γ, β of ``shape``)
+
+    Backward, the closed form with h = g·γ and means over the row:
+
+        dx = r·(h − mean h − x̂·mean(h·x̂)),   dγ = Σ_rows g·x̂,   dβ = Σ_rows g
+
+    Forward and first-order backward run as one-pass numba kernels when numba is there (``_norm_kernels.py``),
+    else as their NumPy references there; the backward formula is stated once against ``xp`` (create_graph
+    recomputes μ and r from the input Tensor). Options: eps, shape, has_w / has_b (which of γ, β follow x).
+    """
+
+    @staticmethod
+    def forward(ctx, x, *wb, eps, shape, has_w, has_b):
+        m = int(np.prod(shape))
+        w = wb[0] if has_w else None
+        b = wb[-1] if has_b else None
+        rows = np.ascontiguousarray(x).reshape(-1, m)
+        kernels = _norm_kernels.layer_norm_kernels(x.dtype)
+        if kernels is not None:
+            y = np.empty(rows.shape, x.dtype)
+            mean, var = np.empty((rows.shape[0], 1)), np.empty((rows.shape[0], 1))
+            kernels[0](rows, np.ones(m, x.dtype) if w is None else w.reshape(m),
+                       np.zeros(m, x.dtype) if b is None else b.reshape(m), eps, y, mean[:, 0], var[:, 0])
+        else:
+            y, mean, var = _norm_kernels.layer_norm_reference(rows, None if w is None else w.reshape(m),
+                                                              None if b is None else b.reshape(m), eps)
+        ctx.x, ctx.w, ctx.mean, ctx.var, ctx.eps, ctx.kernels = x, w, mean, var, eps, kernels
+        ctx.shape, ctx.has = shape, (has_w, has_b)
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w, eps, shape, xp = ctx.x, ctx.w, ctx.eps, ctx.shape, xp_of(g)
+        (has_w, has_b), m = ctx.has, int(np.prod(shape))
+        rows, g2 = x.reshape(-1, m), g.reshape(-1, m)
+        gamma = None if w is None else w.reshape(m)
+        if xp is np and ctx.kernels is not None:
+            dx = np.empty(rows.shape, x.dtype)
+            dw, db = np.zeros(m), np.zeros(m)
+            ctx.kernels[1](rows, np.ascontiguousarray(g2), ctx.mean[:, 0], ctx.var[:, 0],
+                           np.ones(m, x.dtype) if gamma is None else gamma, eps, dx, dw, db)
+            dw, db = dw.astype(x.dtype), db.astype(x.dtype)
+        else:
+            if xp is np:
+                mean, invstd = ctx.mean.astype(x.dtype), (1.0 / np.sqrt(ctx.var + eps)).astype(x.dtype)
+            else:  # create_graph: μ and r depend on x
+                mean = xp.mean(rows, axis=-1, keepdims=True)
+                xc = rows - mean
+                invstd = (xp.mean(xc * xc, axis=-1, keepdims=True) + eps) ** -0.5
+            dx, dw, db = _norm_kernels.layer_norm_grad(xp, rows, g2, mean, invstd, gamma)
+        return (dx.reshape(x.shape),) + ((dw.reshape(shape),) if has_w else ()) + ((db.reshape(shape),) if has_b else ())
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

@@ -463,3 +463,39 @@ def test_second_backward_fails_only_where_saved_arrays_were_freed_like_torch():
         z.backward()
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         tz.backward()
+
+
+def test_gradients_summed_in_place_keep_every_contribution_and_no_alias():
+    # Gradients that several consumers send to one node are summed into an array only the engine holds;
+    # a slice's gradient is added straight into it (GetItem.backward_into). Checked against torch where
+    # the shares are slices, a scalar (NumPy scalars are immutable: no in-place sum), hooks and retain_graph.
+    (x, tx), (w, tw) = pair(4, 6, dtype=np.float64, seed=1), pair(3, 5, dtype=np.float64, seed=2)
+    seen, tseen = [], []
+    outs = []
+    for lib, a, b, store in ((ember, x, w, seen), (torch, tx, tw, tseen)):
+        h = a * 2.0
+        h.register_hook(lambda g, s=store: s.append(g))
+        s = b.sum()
+        q, k, v = h[:, :2], h[:, 2:4], h[:, 4:]
+        y = (q * k).sum() + (v.exp() * h[:, 1:3]).sum() + (h / s).sum() + (b[0] * s).sum() + lib.chunk(h, 3, 1)[1].sum()
+        y.backward(retain_graph=True)
+        y.backward()
+        outs.append((a.grad, b.grad))
+    for e, t in zip(outs[0], outs[1]):
+        assert_close(e, t)
+    assert len(seen) == len(tseen) == 2
+    assert_close(seen[0], tseen[0])
+    assert not np.shares_memory(seen[0].numpy(), seen[1].numpy())
+
+
+def test_second_derivative_through_a_scalar_shared_by_two_consumers_matches_torch():
+    # (x / w.sum()): the double backward sends three gradients to the scalar w.sum(), each a NumPy scalar
+    res = []
+    for lib in (ember, torch):
+        x = lib.tensor(np.linspace(-1, 1, 12).reshape(3, 4), requires_grad=True)
+        w = lib.tensor(np.linspace(0.5, 2, 12).reshape(3, 4), requires_grad=True)
+        v = lib.tensor(np.linspace(-2, 1, 12).reshape(3, 4))
+        gx, gw = lib.autograd.grad(x / w.sum(), (x, w), v, create_graph=True)
+        res.append(lib.autograd.grad((gx * x).sum() + (gw * gw).sum(), (x, w)))
+    for e, t in zip(*res):
+        assert_close(e, t)

@@ -8,6 +8,12 @@ reverse topological order (Kahn's algorithm over the nodes reachable from the ro
 sums the gradients that reach each node, undoes broadcasting once (``_fit``), and
 accumulates into the leaves' ``.grad``.
 
+First order, the sum at a node is taken in place when its array is one only the engine holds
+(an op's fresh result, told apart by its reference count, as a leaf's ``.grad`` is adopted). An op
+whose gradient covers a part of its input (``GetItem``: split, chunk, the q/k/v slices of one
+projection) may then add its gradient into that array (``Op.backward_into``) instead of scattering it
+into zeros that the sum reads once more.
+
 One engine serves both orders. First order, gradients are arrays, each node's ``backward``
 runs on its saved arrays and nothing is recorded. With ``create_graph=True`` gradients are
 Tensors and the same ``backward`` formula runs on :class:`_GraphCtx`, the node's saved values
@@ -53,6 +59,8 @@ class Op:
     once_differentiable = False  # True: ``backward`` reads only arrays (ops/_xp.py), so create_graph raises
     composite: Callable[..., Any] | None = None  # a fused op may give its forward as differentiable primitives:
     # create_graph differentiates it
+    backward_into: Callable[..., Any] | None = None  # an op of one input whose gradient is sparse in it (x[idx])
+    # may add it into an accumulator the engine already holds for that input: ``backward_into(ctx, g, acc)``
     inputs: tuple  # the tensors the op was applied to (set when it is recorded)
     options: dict  # a composite op's keyword options, which its forward saves for ``composite``
     _rid = 0  # id() of the output array, to recognise it among the saved arrays under create_graph
@@ -346,6 +354,7 @@ def _propagate(roots, root_grads, retain_graph, capture, graph=False):
     deps = dependencies(roots)
     below = _leading_to(deps, cap_node, cap_leaf) if capture is not None else None
     buf: dict = {}
+    fresh_buf: set = set()  # ids of the arrays in ``buf`` that nothing but the engine references (summed into in place)
 
     def to_leaf(t, g, owned):
         if t.grad_fn is not None:  # did not require grad when recorded; became a non-leaf since
@@ -374,6 +383,7 @@ def _propagate(roots, root_grads, retain_graph, capture, graph=False):
     while ready:
         node = ready.pop()
         g = buf.pop(node, None)
+        fresh_buf.discard(id(g))
         inputs, fns = node.inputs, node.fns
         if g is None:  # nothing flowed into this node: only release its inputs
             grads = (None,) * len(inputs)
@@ -393,6 +403,9 @@ def _propagate(roots, root_grads, retain_graph, capture, graph=False):
                 _versions.check(node)
             if below is not None and node not in below:  # nothing captured lies below: prune, as torch's engine
                 grads = (None,) * len(inputs)
+            elif not graph and type(node).backward_into is not None and id(buf.get(fns[0])) in fresh_buf:
+                type(node).backward_into(node, g, buf[fns[0]])  # (added into the input's accumulator in place)
+                grads = (None,)
             else:
                 grads = _graph_vjp(node, g) if graph else node._run(g)
             if len(grads) < len(inputs):
@@ -411,10 +424,19 @@ def _propagate(roots, root_grads, retain_graph, capture, graph=False):
                     # Like torch's AccumulateGrad, a leaf may keep a gradient array that nothing else holds,
                     # instead of a copy: one _fit made (not a view), or one the op returned and kept no
                     # reference to (the only references are then `grads`, `gi` and `fg`).
-                    owned = fn is None and fg.base is None and (fg is not gi or _getrefcount(gi) <= _FRESH_REFS)
+                    owned = fg.base is None and (fg is not gi or _getrefcount(gi) <= _FRESH_REFS)
                 if fn is not None:
                     prev = buf.get(fn)
-                    buf[fn] = fg if prev is None else prev + fg
+                    if prev is None:
+                        buf[fn] = fg
+                        if owned and not graph and type(fg) is np.ndarray:  # (a NumPy scalar is immutable)
+                            fresh_buf.add(id(fg))
+                    elif id(prev) in fresh_buf:  # an array only this engine holds: add in place
+                        prev += fg
+                    else:
+                        buf[fn] = prev = prev + fg
+                        if not graph and type(prev) is np.ndarray:
+                            fresh_buf.add(id(prev))
                 else:
                     to_leaf(t, fg, owned)
             if fn is not None:

@@ -82,6 +82,13 @@ class GetItem(Op):
     def backward(ctx, g):
         return scatter_to(ctx.shape, ctx.idx, g, ctx.basic)
 
+    @staticmethod
+    def backward_into(ctx, g, acc):  # acc += backward(g), without its zeros (split, chunk, q/k/v of one projection)
+        if ctx.basic:
+            acc[ctx.idx] += g
+        else:
+            np.add.at(acc, ctx.idx, g)
+
 
 class IndexAdd(Op):
     """zeros(shape) with ``v`` added at ``idx``: ``x[idx]``'s backward, as an op (create_graph)."""

@@ -123,23 +123,28 @@ _WHY = ("the kernel sums in float64 reassociated (fastmath), the NumPy reference
         "pairwise summation; values near 0 by cancellation carry the statistics' absolute error")
 
 
+def _row_moments(row, m):
+    """(μ, σ²) of the first ``m`` values of ``row``, summed in float64 in two passes (the forward kernels' statistics)."""
+    s = 0.0
+    for j in range(m):
+        s += row[j]
+    mu = s / m
+    v = 0.0
+    for j in range(m):
+        d = row[j] - mu
+        v += d * d
+    return mu, v / m
+
+
 @fast_variant_of(instance_norm_reference, example=_forward_example, nogil=True, fastmath={"reassoc", "contract"},
-                 call=_forward_call, rtol={"float32": 1e-2, "float64": 1e-9}, why=_WHY)
+                 helpers=(_row_moments,), call=_forward_call, rtol={"float32": 1e-2, "float64": 1e-9}, why=_WHY)
 def _forward(x, cm, gamma, beta, eps, y, mean, var):
     p_, q_, m = x.shape
     for p in range(p_):
         for q in range(q_):
             n, c = (q, p) if cm else (p, q)
             row = x[p, q]
-            s = 0.0
-            for j in range(m):
-                s += row[j]
-            mu = s / m
-            v = 0.0
-            for j in range(m):
-                d = row[j] - mu
-                v += d * d
-            v /= m
+            mu, v = _row_moments(row, m)
             a = gamma[c] / np.sqrt(v + eps)
             b = beta[c] - mu * a
             out = y[p, q]
@@ -254,20 +259,12 @@ def _layer_backward_example(rng, dtype):
 
 
 @fast_variant_of(layer_norm_reference, example=_layer_forward_example, nogil=True, fastmath={"reassoc", "contract"},
-                 call=_layer_forward_call, rtol={"float32": 1e-2, "float64": 1e-9}, why=_WHY)
+                 helpers=(_row_moments,), call=_layer_forward_call, rtol={"float32": 1e-2, "float64": 1e-9}, why=_WHY)
 def _layer_forward(x, gamma, beta, eps, y, mean, var):
     r_, m = x.shape
     for i in range(r_):
         row = x[i]
-        s = 0.0
-        for j in range(m):
-            s += row[j]
-        mu = s / m
-        v = 0.0
-        for j in range(m):
-            d = row[j] - mu
-            v += d * d
-        v /= m
+        mu, v = _row_moments(row, m)
         r = 1.0 / np.sqrt(v + eps)
         out = y[i]
         for j in range(m):

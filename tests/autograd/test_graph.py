@@ -499,3 +499,14 @@ def test_second_derivative_through_a_scalar_shared_by_two_consumers_matches_torc
         res.append(lib.autograd.grad((gx * x).sum() + (gw * gw).sum(), (x, w)))
     for e, t in zip(*res):
         assert_close(e, t)
+
+
+def test_three_gradients_summed_at_a_scalar_node_after_the_callers_match_torch():
+    # the caller's gradient for s (not the engine's), then two more: 0-d + 0-d is a NumPy scalar, never summed into
+    res = []
+    for lib in (ember, torch):
+        x = lib.tensor(2.0, requires_grad=True)
+        s = x * 3.0
+        lib.autograd.backward([s, s * 2.0, s * 5.0], [lib.tensor(1.0)] * 3)
+        res.append(x.grad)
+    assert_close(res[0], res[1])

@@ -146,7 +146,7 @@ def _fit(grad, like: np.ndarray) -> np.ndarray:
         if grad.dtype.kind == "c" and like.dtype.kind != "c":  # a real input's gradient is the real part (torch)
             grad = grad.real
         grad = grad.astype(like.dtype)
-    return grad
+    return grad if type(grad) is np.ndarray else np.asarray(grad)  # (a sum to shape () is a NumPy scalar)
 
 
 class _PostAccumulate:
@@ -429,13 +429,13 @@ def _propagate(roots, root_grads, retain_graph, capture, graph=False):
                     prev = buf.get(fn)
                     if prev is None:
                         buf[fn] = fg
-                        if owned and not graph and type(fg) is np.ndarray:  # (a NumPy scalar is immutable)
+                        if owned:  # (never under create_graph)
                             fresh_buf.add(id(fg))
                     elif id(prev) in fresh_buf:  # an array only this engine holds: add in place
                         prev += fg
                     else:
                         buf[fn] = prev = prev + fg
-                        if not graph and type(prev) is np.ndarray:
+                        if not graph and type(prev) is np.ndarray:  # (0-d + 0-d is an immutable NumPy scalar)
                             fresh_buf.add(id(prev))
                 else:
                     to_leaf(t, fg, owned)
